@@ -1,0 +1,13 @@
+//! canopy's analysis: everything canopy knows about Nix and the dendritic pattern.
+//!
+//! Pure and synchronous. The caller hands it file paths and texts and asks questions; answers are
+//! plain data (byte offsets, names, ranges). It knows nothing of LSP, async runtimes or the file
+//! system: reading files, watching them and speaking protocols belong to the callers
+//! (`canopy-server`, the `canopy` binary).
+
+pub mod diagnostics;
+pub mod import_tree;
+pub mod names;
+pub mod summary;
+pub mod syntax;
+pub mod text;

@@ -1,0 +1,683 @@
+//! Lexical name resolution for one file, by Nix's own rules.
+//!
+//! A name resolves to the innermost lexical binding (`let`, `rec`, lambda argument, pattern
+//! field, `@` alias, `inherit`) in any enclosing scope, then to a global (`builtins`, `map`,
+//! ...), and only then to the innermost enclosing `with`, whose attributes are not known
+//! statically. A name that finds none of these is undefined: Nix rejects the file.
+
+use rnix::SyntaxKind::*;
+use rowan::ast::SyntaxNodePtr;
+use rustc_hash::FxHashMap;
+use smol_str::SmolStr;
+
+use crate::syntax::{self, SyntaxNode, first_child, nth_expr, static_attr};
+use crate::text::{TextRange, TextSize};
+
+pub type NodePtr = SyntaxNodePtr<rnix::NixLanguage>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BindingId(pub u32);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct WithId(pub u32);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BindingKind {
+    /// `let x = ...;` (or `let inherit ...;`)
+    Let,
+    /// An attribute of a `rec { }` set or of a legacy `let { }`.
+    Rec,
+    /// `x: ...`
+    Param,
+    /// `{ x, ... }: ...`
+    Formal,
+    /// `{ ... }@x: ...`
+    PatternAlias,
+}
+
+/// Where a binding's value comes from, so callers can follow aliases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BindingValue {
+    /// A lambda argument: a value supplied by the caller.
+    Argument,
+    /// `x = e;`
+    Expr(NodePtr),
+    /// `x.y = e;` (possibly several entries): the entries of this let or attrset node whose first
+    /// attribute is the binding's name.
+    Nested(NodePtr),
+    /// `inherit x;`: the name at `use_range` is looked up outside the binding's scope.
+    Inherit { use_range: TextRange },
+    /// `inherit (e) x;`
+    InheritFrom { from: NodePtr },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub name: SmolStr,
+    /// The name at its binding site.
+    pub range: TextRange,
+    pub kind: BindingKind,
+    pub value: BindingValue,
+    /// The node that opens the binding's scope (lambda, let, rec attrset).
+    pub scope: NodePtr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Resolution {
+    Local(BindingId),
+    Global,
+    /// Not bound lexically; looked up at run time in the innermost `with` (then the outer ones).
+    With(WithId),
+    Undefined,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WithScope {
+    /// The `with` expression.
+    pub node: NodePtr,
+    pub outer: Option<WithId>,
+}
+
+/// One identifier read in expression position (including the names of a plain `inherit`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameUse {
+    pub name: SmolStr,
+    pub range: TextRange,
+    pub resolution: Resolution,
+}
+
+/// The result of resolving every name in a file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NameTable {
+    pub bindings: Vec<Binding>,
+    pub withs: Vec<WithScope>,
+    /// Sorted by range start.
+    pub uses: Vec<NameUse>,
+    /// Set when the walk stopped at `syntax::MAX_DEPTH`.
+    pub too_deep: Option<TextSize>,
+}
+
+impl NameTable {
+    pub fn build(root: &SyntaxNode) -> NameTable {
+        let mut builder = Builder { table: NameTable::default(), scopes: Vec::new(), depth: 0 };
+        builder.expr(root);
+        let mut table = builder.table;
+        table.uses.sort_by_key(|u| u.range.start());
+        table
+    }
+
+    pub fn binding(&self, id: BindingId) -> &Binding {
+        &self.bindings[id.0 as usize]
+    }
+
+    pub fn with_scope(&self, id: WithId) -> &WithScope {
+        &self.withs[id.0 as usize]
+    }
+
+    /// The use whose name starts exactly at `start`.
+    pub fn use_at(&self, start: TextSize) -> Option<&NameUse> {
+        let i = self.uses.partition_point(|u| u.range.start() < start);
+        self.uses.get(i).filter(|u| u.range.start() == start)
+    }
+
+    pub fn resolution_at(&self, start: TextSize) -> Option<Resolution> {
+        self.use_at(start).map(|u| u.resolution)
+    }
+
+    /// How many `with` scopes enclose a name resolved to `with`.
+    pub fn with_depth(&self, id: WithId) -> usize {
+        std::iter::successors(Some(id), |w| self.with_scope(*w).outer).count()
+    }
+
+    /// Every use that resolves to `id`.
+    pub fn uses_of(&self, id: BindingId) -> impl Iterator<Item = &NameUse> {
+        self.uses.iter().filter(move |u| u.resolution == Resolution::Local(id))
+    }
+
+    /// The binding whose name sits at `range`.
+    pub fn binding_at(&self, range: TextRange) -> Option<BindingId> {
+        self.bindings.iter().position(|b| b.range == range).map(|i| BindingId(i as u32))
+    }
+}
+
+/// Names Nix binds in every file.
+pub fn is_global(name: &str) -> bool {
+    match name.strip_prefix("__") {
+        Some(rest) => PREFIXED_BUILTINS.binary_search(&rest).is_ok() || rest == "curPos",
+        None => GLOBALS.binary_search(&name).is_ok(),
+    }
+}
+
+/// Globals without the `__` prefix (sorted).
+const GLOBALS: &[&str] = &[
+    "abort",
+    "baseNameOf",
+    "builtins",
+    "derivation",
+    "derivationStrict",
+    "dirOf",
+    "false",
+    "fetchGit",
+    "fetchMercurial",
+    "fetchTarball",
+    "fetchTree",
+    "fromTOML",
+    "import",
+    "isNull",
+    "map",
+    "null",
+    "placeholder",
+    "removeAttrs",
+    "scopedImport",
+    "throw",
+    "toString",
+    "true",
+];
+
+/// Builtins reachable as `__name` (sorted): Nix 2.8's set plus those added since.
+const PREFIXED_BUILTINS: &[&str] = &[
+    "add",
+    "addDrvOutputDependencies",
+    "addErrorContext",
+    "all",
+    "any",
+    "appendContext",
+    "attrNames",
+    "attrValues",
+    "bitAnd",
+    "bitOr",
+    "bitXor",
+    "break",
+    "catAttrs",
+    "ceil",
+    "compareVersions",
+    "concatLists",
+    "concatMap",
+    "concatStringsSep",
+    "convertHash",
+    "currentSystem",
+    "currentTime",
+    "deepSeq",
+    "div",
+    "elem",
+    "elemAt",
+    "fetchClosure",
+    "fetchurl",
+    "filter",
+    "filterSource",
+    "findFile",
+    "flakeRefToString",
+    "floor",
+    "foldl'",
+    "fromJSON",
+    "functionArgs",
+    "genList",
+    "genericClosure",
+    "getAttr",
+    "getContext",
+    "getEnv",
+    "getFlake",
+    "groupBy",
+    "hasAttr",
+    "hasContext",
+    "hashFile",
+    "hashString",
+    "head",
+    "intersectAttrs",
+    "isAttrs",
+    "isBool",
+    "isFloat",
+    "isFunction",
+    "isInt",
+    "isList",
+    "isPath",
+    "isString",
+    "langVersion",
+    "length",
+    "lessThan",
+    "listToAttrs",
+    "mapAttrs",
+    "match",
+    "mul",
+    "nixPath",
+    "nixVersion",
+    "outputOf",
+    "parseDrvName",
+    "parseFlakeRef",
+    "partition",
+    "path",
+    "pathExists",
+    "readDir",
+    "readFile",
+    "readFileType",
+    "replaceStrings",
+    "seq",
+    "sort",
+    "split",
+    "splitVersion",
+    "storeDir",
+    "storePath",
+    "stringLength",
+    "sub",
+    "substring",
+    "tail",
+    "toFile",
+    "toJSON",
+    "toPath",
+    "toXML",
+    "trace",
+    "traceVerbose",
+    "tryEval",
+    "typeOf",
+    "unsafeDiscardOutputDependency",
+    "unsafeDiscardStringContext",
+    "unsafeGetAttrPos",
+    "warn",
+    "zipAttrsWith",
+];
+
+enum Scope {
+    Static(FxHashMap<SmolStr, BindingId>),
+    With(WithId),
+}
+
+struct Builder {
+    table: NameTable,
+    scopes: Vec<Scope>,
+    depth: u32,
+}
+
+impl Builder {
+    fn resolve(&self, name: &str) -> Resolution {
+        let mut innermost_with = None;
+        for scope in self.scopes.iter().rev() {
+            match scope {
+                Scope::Static(names) => {
+                    if let Some(&id) = names.get(name) {
+                        return Resolution::Local(id);
+                    }
+                }
+                Scope::With(id) => {
+                    innermost_with.get_or_insert(*id);
+                }
+            }
+        }
+        if is_global(name) {
+            Resolution::Global
+        } else if let Some(id) = innermost_with {
+            Resolution::With(id)
+        } else {
+            Resolution::Undefined
+        }
+    }
+
+    fn innermost_with(&self) -> Option<WithId> {
+        self.scopes.iter().rev().find_map(|s| match s {
+            Scope::With(id) => Some(*id),
+            Scope::Static(_) => None,
+        })
+    }
+
+    fn record_use(&mut self, name: SmolStr, range: TextRange) {
+        let resolution = self.resolve(&name);
+        self.table.uses.push(NameUse { name, range, resolution });
+    }
+
+    fn bind(&mut self, map: &mut FxHashMap<SmolStr, BindingId>, binding: Binding) {
+        // The first binding of a name wins; duplicates are reported elsewhere.
+        if map.contains_key(&binding.name) {
+            return;
+        }
+        let id = BindingId(self.table.bindings.len() as u32);
+        map.insert(binding.name.clone(), id);
+        self.table.bindings.push(binding);
+    }
+
+    fn expr(&mut self, node: &SyntaxNode) {
+        if self.depth >= syntax::MAX_DEPTH {
+            self.table.too_deep.get_or_insert(node.text_range().start());
+            return;
+        }
+        self.depth += 1;
+        match node.kind() {
+            NODE_IDENT => {
+                if let Some(name) = syntax::ident_text(node) {
+                    self.record_use(name, node.text_range());
+                }
+            }
+            NODE_LAMBDA => self.lambda(node),
+            NODE_LET_IN => self.let_in(node),
+            NODE_LEGACY_LET => self.recursive_set(node),
+            NODE_ATTR_SET => {
+                if syntax::first_token(node, TOKEN_REC).is_some() {
+                    self.recursive_set(node)
+                } else {
+                    self.plain_set(node)
+                }
+            }
+            NODE_WITH => {
+                let mut children = syntax::expr_children(node);
+                if let Some(namespace) = children.next() {
+                    self.expr(&namespace);
+                }
+                let id = WithId(self.table.withs.len() as u32);
+                self.table.withs.push(WithScope { node: NodePtr::new(node), outer: self.innermost_with() });
+                self.scopes.push(Scope::With(id));
+                for body in children {
+                    self.expr(&body);
+                }
+                self.scopes.pop();
+            }
+            NODE_SELECT | NODE_HAS_ATTR => {
+                for child in node.children() {
+                    if child.kind() == NODE_ATTRPATH {
+                        self.attrpath_dynamics(&child);
+                    } else {
+                        self.expr(&child);
+                    }
+                }
+            }
+            _ => {
+                for child in node.children() {
+                    match child.kind() {
+                        NODE_ATTRPATH => self.attrpath_dynamics(&child),
+                        _ => self.expr(&child),
+                    }
+                }
+            }
+        }
+        self.depth -= 1;
+    }
+
+    /// Dynamic parts of an attrpath are expressions; static names are not reads.
+    fn attrpath_dynamics(&mut self, path: &SyntaxNode) {
+        for attr in path.children() {
+            if attr.kind() != NODE_IDENT {
+                self.expr(&attr);
+            }
+        }
+    }
+
+    fn lambda(&mut self, node: &SyntaxNode) {
+        let ptr = NodePtr::new(node);
+        let mut names = FxHashMap::default();
+        let mut defaults = Vec::new();
+        let mut body = None;
+        for child in node.children() {
+            match child.kind() {
+                NODE_IDENT_PARAM => {
+                    if let Some(ident) = first_child(&child, NODE_IDENT) {
+                        self.bind_ident(&mut names, &ident, BindingKind::Param, &ptr);
+                    }
+                }
+                NODE_PATTERN => {
+                    for part in child.children() {
+                        match part.kind() {
+                            NODE_PAT_ENTRY => {
+                                if let Some(ident) = first_child(&part, NODE_IDENT) {
+                                    self.bind_ident(&mut names, &ident, BindingKind::Formal, &ptr);
+                                }
+                                // The first child is the formal's own name; a default follows.
+                                defaults.extend(syntax::expr_children(&part).skip(1));
+                            }
+                            NODE_PAT_BIND => {
+                                if let Some(ident) = first_child(&part, NODE_IDENT) {
+                                    self.bind_ident(&mut names, &ident, BindingKind::PatternAlias, &ptr);
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                _ if syntax::is_expr(child.kind()) => body = Some(child),
+                _ => {}
+            }
+        }
+        self.scopes.push(Scope::Static(names));
+        for default in &defaults {
+            self.expr(default);
+        }
+        if let Some(body) = body {
+            self.expr(&body);
+        }
+        self.scopes.pop();
+    }
+
+    fn bind_ident(
+        &mut self,
+        names: &mut FxHashMap<SmolStr, BindingId>,
+        ident: &SyntaxNode,
+        kind: BindingKind,
+        scope: &NodePtr,
+    ) {
+        if let Some(name) = syntax::ident_text(ident) {
+            let binding = Binding {
+                name,
+                range: ident.text_range(),
+                kind,
+                value: BindingValue::Argument,
+                scope: scope.clone(),
+            };
+            self.bind(names, binding);
+        }
+    }
+
+    /// Collects the names a let, rec set or legacy let binds.
+    fn collect_bindings(&mut self, node: &SyntaxNode, kind: BindingKind) -> FxHashMap<SmolStr, BindingId> {
+        let ptr = NodePtr::new(node);
+        let mut names = FxHashMap::default();
+        for entry in node.children() {
+            match entry.kind() {
+                NODE_ATTRPATH_VALUE => {
+                    let Some(path) = first_child(&entry, NODE_ATTRPATH) else { continue };
+                    let mut attrs = path.children();
+                    let Some(first) = attrs.next() else { continue };
+                    let Some(name) = static_attr(&first) else { continue };
+                    let value = if attrs.next().is_some() {
+                        BindingValue::Nested(ptr.clone())
+                    } else {
+                        match nth_expr(&entry, 0) {
+                            Some(value) => BindingValue::Expr(NodePtr::new(&value)),
+                            None => BindingValue::Argument,
+                        }
+                    };
+                    let binding =
+                        Binding { name: name.text, range: name.range, kind, value, scope: ptr.clone() };
+                    self.bind(&mut names, binding);
+                }
+                NODE_INHERIT => {
+                    let from = first_child(&entry, NODE_INHERIT_FROM)
+                        .and_then(|f| nth_expr(&f, 0))
+                        .map(|e| NodePtr::new(&e));
+                    for attr in entry.children().filter(|c| c.kind() != NODE_INHERIT_FROM) {
+                        let Some(name) = static_attr(&attr) else { continue };
+                        let value = match &from {
+                            Some(from) => BindingValue::InheritFrom { from: from.clone() },
+                            None => BindingValue::Inherit { use_range: name.range },
+                        };
+                        let binding =
+                            Binding { name: name.text, range: name.range, kind, value, scope: ptr.clone() };
+                        self.bind(&mut names, binding);
+                    }
+                }
+                _ => {}
+            }
+        }
+        names
+    }
+
+    fn let_in(&mut self, node: &SyntaxNode) {
+        let names = self.collect_bindings(node, BindingKind::Let);
+        // Plain `inherit x;` reads `x` outside the let.
+        self.plain_inherit_uses(node);
+        self.scopes.push(Scope::Static(names));
+        self.entry_values(node);
+        for body in syntax::expr_children(node) {
+            self.expr(&body);
+        }
+        self.scopes.pop();
+    }
+
+    fn recursive_set(&mut self, node: &SyntaxNode) {
+        let names = self.collect_bindings(node, BindingKind::Rec);
+        self.plain_inherit_uses(node);
+        self.scopes.push(Scope::Static(names));
+        self.entry_values(node);
+        self.scopes.pop();
+    }
+
+    /// A non-recursive attrset: values and inherits read the enclosing scope.
+    fn plain_set(&mut self, node: &SyntaxNode) {
+        self.plain_inherit_uses(node);
+        self.entry_values(node);
+    }
+
+    fn plain_inherit_uses(&mut self, node: &SyntaxNode) {
+        for inherit in node.children().filter(|c| c.kind() == NODE_INHERIT) {
+            if first_child(&inherit, NODE_INHERIT_FROM).is_some() {
+                continue;
+            }
+            for attr in inherit.children() {
+                match static_attr(&attr) {
+                    Some(name) => self.record_use(name.text, name.range),
+                    None => self.expr(&attr),
+                }
+            }
+        }
+    }
+
+    /// Values, dynamic keys and `inherit (e)` sources of a set's entries, in the current scope.
+    fn entry_values(&mut self, node: &SyntaxNode) {
+        for entry in node.children() {
+            match entry.kind() {
+                NODE_ATTRPATH_VALUE => {
+                    for child in entry.children() {
+                        if child.kind() == NODE_ATTRPATH {
+                            self.attrpath_dynamics(&child);
+                        } else {
+                            self.expr(&child);
+                        }
+                    }
+                }
+                NODE_INHERIT => {
+                    if let Some(from) = first_child(&entry, NODE_INHERIT_FROM) {
+                        for e in from.children() {
+                            self.expr(&e);
+                        }
+                        for attr in entry.children().filter(|c| c.kind() != NODE_INHERIT_FROM) {
+                            if static_attr(&attr).is_none() {
+                                self.expr(&attr);
+                            }
+                        }
+                    }
+                }
+                NODE_ERROR => self.expr(&entry),
+                _ => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use expect_test::{Expect, expect};
+
+    /// Renders each use as `name@offset -> target`.
+    fn check(src: &str, expect: Expect) {
+        let parse = syntax::parse(src);
+        let table = NameTable::build(&parse.root());
+        let rendered: Vec<String> = table
+            .uses
+            .iter()
+            .map(|u| {
+                let target = match u.resolution {
+                    Resolution::Local(id) => {
+                        let b = table.binding(id);
+                        format!("{:?}@{}", b.kind, u32::from(b.range.start()))
+                    }
+                    Resolution::Global => "global".into(),
+                    Resolution::With(w) => format!("with*{}", table.with_depth(w)),
+                    Resolution::Undefined => "UNDEFINED".into(),
+                };
+                format!("{}@{} -> {}", u.name, u32::from(u.range.start()), target)
+            })
+            .collect();
+        expect.assert_eq(&rendered.join("\n"));
+    }
+
+    #[test]
+    fn let_is_recursive_and_inherit_reads_outside() {
+        check(
+            "x: let a = b; b = x; inherit x; in a",
+            expect![[r#"
+                b@11 -> Let@14
+                x@18 -> Let@29
+                x@29 -> Param@0
+                a@35 -> Let@7"#]],
+        );
+    }
+
+    #[test]
+    fn lexical_names_beat_with_and_globals_beat_with() {
+        check(
+            "let a = 1; in with { a = 2; map = 3; }; [ a map b ]",
+            expect![[r#"
+                a@42 -> Let@4
+                map@44 -> global
+                b@48 -> with*1"#]],
+        );
+    }
+
+    #[test]
+    fn patterns_bind_formals_and_alias_for_defaults_and_body() {
+        check(
+            "{ a ? b, b ? args, ... }@args: [ a b args c ]",
+            expect![[r#"
+                b@6 -> Formal@9
+                args@13 -> PatternAlias@25
+                a@33 -> Formal@2
+                b@35 -> Formal@9
+                args@37 -> PatternAlias@25
+                c@42 -> UNDEFINED"#]],
+        );
+    }
+
+    #[test]
+    fn rec_sets_bind_first_attrs_and_plain_sets_do_not() {
+        check(
+            "[ (rec { a.b = 1; c = a; }) { d = 1; e = d; } ]",
+            expect![[r#"
+                a@22 -> Rec@9
+                d@41 -> UNDEFINED"#]],
+        );
+    }
+
+    #[test]
+    fn select_attrs_are_not_reads_but_dynamic_parts_are() {
+        check(
+            "x: x.y.${z} or w",
+            expect![[r#"
+                x@3 -> Param@0
+                z@9 -> UNDEFINED
+                w@15 -> UNDEFINED"#]],
+        );
+    }
+
+    #[test]
+    fn nested_withs_count() {
+        check(
+            "with a; with b; c",
+            expect![[r#"
+                a@5 -> UNDEFINED
+                b@13 -> with*1
+                c@16 -> with*2"#]],
+        );
+    }
+
+    #[test]
+    fn globals() {
+        assert!(is_global("builtins") && is_global("__attrNames") && is_global("__curPos"));
+        assert!(is_global("map") && !is_global("__map") && !is_global("__foo") && !is_global("lib"));
+    }
+}

@@ -1,0 +1,211 @@
+//! What one file contributes to the workspace, computed from that file alone.
+//!
+//! A summary knows nothing of collections: it records the top-level module's configuration tree
+//! (every attribute path the module assigns, through nested sets, `mkIf`, `mkMerge`, `//`, folded
+//! `let` constants, ...), the rooted paths the file reads (`config.flake.modules.nixos.ssh`, names
+//! in `with` lists, ...), and declarations that change how other files are read (custom
+//! collections, den namespaces, import-tree calls). The workspace matches paths against the
+//! collection table later, so a file never needs re-reading when another file changes.
+
+use smol_str::SmolStr;
+
+use crate::diagnostics::Diagnostic;
+use crate::import_tree::ImportTreeCall;
+use crate::text::TextRange;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub u32);
+
+/// How a name got into the source, which decides how a rename rewrites it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NameOrigin {
+    /// Written bare: `ssh`.
+    Ident,
+    /// Written as a string: `"hosts/gouda"`; `range` covers the quotes.
+    Quoted,
+    /// Interpolated from a `let`-bound string; `literal` is that string literal (quotes included).
+    Constant { literal: TextRange },
+    /// An element of a `genAttrs` list literal (quotes included).
+    Listed { literal: TextRange },
+    /// Derived from the file's name (`baseNameOf __curPos.file` and friends).
+    FileName,
+    /// Not written at all: the `flake` in `self.nixosModules.x`.
+    Implicit,
+}
+
+/// One attribute name, as read from the source.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Name {
+    pub text: SmolStr,
+    /// Where the name is written (for `Constant`, `Listed` and `FileName`, where it is used).
+    pub range: TextRange,
+    pub origin: NameOrigin,
+}
+
+/// A node of the top-level module's configuration tree: one attribute name at one place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigNode {
+    pub parent: Option<NodeId>,
+    pub name: Name,
+    /// The binding this name belongs to (attrpath and value), for outlines and hovers.
+    pub binding: TextRange,
+    /// Set when some attributes below this node cannot be known statically.
+    pub opaque: Option<Opaque>,
+    /// Set when the value below starts a nested evaluation of a known class
+    /// (`home-manager.users.<name>` holds home-manager modules).
+    pub module_class: Option<SmolStr>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OpaqueReason {
+    /// `x.${name} = ...` with a name known only at evaluation.
+    DynamicKey,
+    /// The value comes from a function canopy does not fold (`mkAspect { ... }`, `mapAttrs f x`).
+    Call,
+    /// The whole value is another collection or a variable: `flake.nixosModules = self.modules.nixos`.
+    Assigned,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Opaque {
+    pub range: TextRange,
+    pub reason: OpaqueReason,
+}
+
+/// What a reference's path starts from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RefRoot {
+    /// The flake-parts configuration: `config`, and `self`/`inputs.self` (under `flake`), `den`.
+    Config,
+    /// A top-level module argument canopy has no fixed meaning for (a den namespace such as
+    /// `vix`, when the workspace declares it). The path starts with the argument's name.
+    Argument,
+    /// Another flake's outputs: `inputs.agenix.nixosModules.default` (`input` is `agenix`).
+    Input(SmolStr),
+    /// `config` rebound by a lower-level module: `{ config, ... }: config.flake.x` reads the NixOS
+    /// (or home-manager, ...) configuration. Recorded only for `shadowed-config`.
+    ShadowedConfig,
+}
+
+/// How a reference is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RefForm {
+    /// `config.flake.modules.nixos.ssh`, `m.ssh`
+    Select,
+    /// A bare name under `with config.flake.modules.nixos;`
+    With,
+    /// `inherit (config.flake.modules.nixos) ssh;`
+    Inherit,
+}
+
+/// Where a referenced module ends up being imported.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Anchor {
+    /// The top-level module's own `imports`: class `flake`.
+    TopLevel,
+    /// A lower-level module that is the value at this config node (or below it): its class comes
+    /// from what the node turns out to be (an aspect of class `nixos`, a host, ...).
+    Node(NodeId),
+    /// A nested evaluation of a fixed class (`lib.nixosSystem { modules = [ ... ]; }`).
+    Class(SmolStr),
+}
+
+/// A rooted path the file reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub root: RefRoot,
+    /// Static path from the root, normalised to configuration paths (`self.nixosModules.x` is
+    /// `flake.nixosModules.x`).
+    pub path: Vec<Name>,
+    /// The path continues with a segment known only at evaluation (`.${name}`).
+    pub dynamic_tail: bool,
+    /// `false` when another `with` or an `or` default means the name may come from elsewhere.
+    pub certain: bool,
+    pub form: RefForm,
+    /// The whole expression.
+    pub range: TextRange,
+    /// The deepest config node whose value holds the reference.
+    pub owner: Option<NodeId>,
+    /// Set when the expression is a module being imported or included.
+    pub anchor: Option<Anchor>,
+    /// A `let` alias (`m = config.flake.modules.nixos;`) rather than a use of the value.
+    pub alias: bool,
+}
+
+/// The shape of a collection an option declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeclaredShape {
+    /// `attrsOf deferredModule`: `<path>.<aspect>`.
+    Aspects,
+    /// `attrsOf (attrsOf deferredModule)`: `<path>.<class>.<aspect>`.
+    ClassesThenAspects,
+}
+
+/// An option declared in this file whose type holds lower-level modules: a custom collection.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OptionDecl {
+    pub path: Vec<SmolStr>,
+    pub range: TextRange,
+    pub shape: DeclaredShape,
+    /// The class of the modules it holds, when the declaration says (`_class`, or a class name in
+    /// the path as in `nixos.modules`).
+    pub class: Option<SmolStr>,
+}
+
+/// `inputs.den.namespace "vix" true`: a den namespace, an argument and a top-level collection.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct NamespaceDecl {
+    pub name: SmolStr,
+    pub range: TextRange,
+}
+
+/// An argument the top-level module's pattern asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleArg {
+    pub name: SmolStr,
+    pub range: TextRange,
+}
+
+/// The top-level module's outline, for the checks that judge the file as a whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModuleInfo {
+    /// Arguments of the top-level pattern (`{ config, pkgs, ... }:`).
+    pub args: Vec<ModuleArg>,
+    /// First attribute of each top-level binding, in source order (`config.x` counts as `x`).
+    pub keys: Vec<Name>,
+    /// Names set with `_module.args.<name>` at top level.
+    pub provides_args: Vec<SmolStr>,
+}
+
+/// Everything a file contributes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileSummary {
+    /// `None` when the file is not shaped like a module (not an attrset or a function returning one).
+    pub module: Option<ModuleInfo>,
+    pub nodes: Vec<ConfigNode>,
+    pub refs: Vec<Reference>,
+    pub options: Vec<OptionDecl>,
+    pub namespaces: Vec<NamespaceDecl>,
+    pub import_tree: Vec<ImportTreeCall>,
+    /// Diagnostics this file alone decides: syntax, names, duplicates, shadowed `config`.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl FileSummary {
+    pub fn node(&self, id: NodeId) -> &ConfigNode {
+        &self.nodes[id.0 as usize]
+    }
+
+    /// The names from the tree's root down to `id`.
+    pub fn node_path(&self, id: NodeId) -> Vec<&Name> {
+        let mut path: Vec<&Name> =
+            std::iter::successors(Some(id), |n| self.node(*n).parent).map(|n| &self.node(n).name).collect();
+        path.reverse();
+        path
+    }
+
+    /// `id` and its ancestors, innermost first.
+    pub fn ancestors(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        std::iter::successors(Some(id), |n| self.node(*n).parent)
+    }
+}
