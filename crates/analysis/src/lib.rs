@@ -8,6 +8,8 @@
 pub mod diagnostics;
 pub mod import_tree;
 pub mod names;
+pub mod parse_checks;
 pub mod summary;
 pub mod syntax;
 pub mod text;
+pub mod workspace;
