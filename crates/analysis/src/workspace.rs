@@ -24,7 +24,7 @@ pub struct AspectKey {
 }
 
 /// A place in a file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Site {
     pub file: FileId,
     pub range: TextRange,
