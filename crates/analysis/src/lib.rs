@@ -5,10 +5,15 @@
 //! system: reading files, watching them and speaking protocols belong to the callers
 //! (`canopy-server`, the `canopy` binary).
 
+mod checks;
+pub mod collections;
+mod contexts;
 pub mod diagnostics;
+pub mod extract;
 pub mod import_tree;
 pub mod names;
 pub mod parse_checks;
+pub mod resolve;
 pub mod summary;
 pub mod syntax;
 pub mod text;

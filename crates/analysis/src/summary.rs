@@ -108,6 +108,8 @@ pub enum Anchor {
     Node(NodeId),
     /// A nested evaluation of a fixed class (`lib.nixosSystem { modules = [ ... ]; }`).
     Class(SmolStr),
+    /// A nested evaluation whose class canopy cannot tell (`evalModules` without `class`).
+    Unknown,
 }
 
 /// A rooted path the file reads.

@@ -1,0 +1,428 @@
+//! Summaries rendered as text: one line per config node, reference, declaration.
+
+use expect_test::{Expect, expect};
+
+use super::summarize;
+use crate::summary::*;
+
+fn render(path: &str, src: &str) -> String {
+    let summary = summarize(path, src);
+    let mut out = Vec::new();
+    let node_path = |id: NodeId| {
+        summary.node_path(id).iter().map(|n| n.text.as_str()).collect::<Vec<_>>().join(".")
+    };
+    if let Some(module) = &summary.module {
+        let args: Vec<&str> = module.args.iter().map(|a| a.name.as_str()).collect();
+        let keys: Vec<&str> = module.keys.iter().map(|k| k.text.as_str()).collect();
+        out.push(format!("module args={args:?} keys={keys:?} provides={:?}", module.provides_args));
+    }
+    for (i, node) in summary.nodes.iter().enumerate() {
+        let id = NodeId(i as u32);
+        let mut line = format!("node {} {:?}", node_path(id), &src[node.name.range]);
+        if !matches!(node.name.origin, NameOrigin::Ident) {
+            line.push_str(&format!(" {:?}", node.name.origin));
+        }
+        if let Some(opaque) = &node.opaque {
+            line.push_str(&format!(" opaque={:?}", opaque.reason));
+        }
+        if let Some(class) = &node.module_class {
+            line.push_str(&format!(" module_class={class}"));
+        }
+        out.push(line);
+    }
+    for r in &summary.refs {
+        let path: Vec<&str> = r.path.iter().map(|n| n.text.as_str()).collect();
+        let mut line = format!("ref {:?} {} {:?} {:?}", r.root, path.join("."), r.form, &src[r.range]);
+        if r.dynamic_tail {
+            line.push_str(" dynamic");
+        }
+        if !r.certain {
+            line.push_str(" uncertain");
+        }
+        if r.alias {
+            line.push_str(" alias");
+        }
+        if let Some(owner) = r.owner {
+            line.push_str(&format!(" owner={}", node_path(owner)));
+        }
+        match &r.anchor {
+            Some(Anchor::Node(n)) => line.push_str(&format!(" anchor=node:{}", node_path(*n))),
+            Some(other) => line.push_str(&format!(" anchor={other:?}")),
+            None => {}
+        }
+        out.push(line);
+    }
+    for o in &summary.options {
+        out.push(format!("option {} {:?} class={:?}", o.path.join("."), o.shape, o.class));
+    }
+    for n in &summary.namespaces {
+        out.push(format!("namespace {}", n.name));
+    }
+    out.join("\n")
+}
+
+fn check(src: &str, expect: Expect) {
+    expect.assert_eq(&render("modules/x.nix", src));
+}
+
+#[test]
+fn definition_forms() {
+    check(
+        r#"{ config, ... }:
+let user = "eve"; in
+{
+  flake.modules.nixos.ssh = { };
+  flake.modules.nixos.server.imports = [ ];
+  flake.modules.homeManager = { base = { }; "hosts/gouda" = { }; };
+  flake = { nixosModules.out = { }; };
+  flake.modules.nixos.${user} = { };
+  flake.modules.darwin."${user}" = { };
+}"#,
+        expect![[r#"
+            module args=["config"] keys=["flake", "flake", "flake", "flake", "flake", "flake"] provides=[]
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.nixos "nixos"
+            node flake.modules.nixos.ssh "ssh"
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.nixos "nixos"
+            node flake.modules.nixos.server "server"
+            node flake.modules.nixos.server.imports "imports"
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.homeManager "homeManager"
+            node flake.modules.homeManager.base "base"
+            node flake.modules.homeManager.hosts/gouda "\"hosts/gouda\"" Quoted
+            node flake "flake"
+            node flake.nixosModules "nixosModules"
+            node flake.nixosModules.out "out"
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.nixos "nixos"
+            node flake.modules.nixos.eve "${user}" Constant { literal: 28..33 }
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.darwin "darwin"
+            node flake.modules.darwin.eve "\"${user}\"" Constant { literal: 28..33 }"#]],
+    );
+}
+
+#[test]
+fn config_section_and_modifiers() {
+    check(
+        r#"{ lib, ... }: {
+  options.foo = lib.mkOption { };
+  config = lib.mkMerge [
+    { flake.modules.nixos.a = { }; }
+    (lib.mkIf true { flake.modules.nixos.b = { }; })
+    ({ flake.modules.nixos.c = { }; } // { flake.modules.nixos.d = { }; })
+  ];
+}"#,
+        expect![[r#"
+            module args=["lib"] keys=[] provides=[]
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.nixos "nixos"
+            node flake.modules.nixos.a "a"
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.nixos "nixos"
+            node flake.modules.nixos.b "b"
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.nixos "nixos"
+            node flake.modules.nixos.c "c"
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.nixos "nixos"
+            node flake.modules.nixos.d "d""#]],
+    );
+}
+
+#[test]
+fn references_in_imports() {
+    check(
+        r#"{ config, inputs, self, ... }: {
+  flake.modules.nixos.pc = {
+    imports = with config.flake.modules.nixos; [ efi bow ]
+      ++ [ inputs.self.modules.nixos.gui self.nixosModules.x inputs.agenix.nixosModules.default ];
+    home-manager.users.bob.imports = [ config.flake.modules.homeManager.bob ];
+  };
+}"#,
+        expect![[r#"
+            module args=["config", "inputs", "self"] keys=["flake"] provides=[]
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.nixos "nixos"
+            node flake.modules.nixos.pc "pc"
+            node flake.modules.nixos.pc.imports "imports"
+            node flake.modules.nixos.pc.home-manager "home-manager"
+            node flake.modules.nixos.pc.home-manager.users "users"
+            node flake.modules.nixos.pc.home-manager.users.bob "bob" module_class=homeManager
+            node flake.modules.nixos.pc.home-manager.users.bob.imports "imports"
+            ref Config flake.modules.nixos.efi With "efi" owner=flake.modules.nixos.pc.imports anchor=node:flake.modules.nixos.pc.imports
+            ref Config flake.modules.nixos.bow With "bow" owner=flake.modules.nixos.pc.imports anchor=node:flake.modules.nixos.pc.imports
+            ref Config flake.modules.nixos.gui Select "inputs.self.modules.nixos.gui" owner=flake.modules.nixos.pc.imports anchor=node:flake.modules.nixos.pc.imports
+            ref Config flake.nixosModules.x Select "self.nixosModules.x" owner=flake.modules.nixos.pc.imports anchor=node:flake.modules.nixos.pc.imports
+            ref Input("agenix") nixosModules.default Select "inputs.agenix.nixosModules.default" owner=flake.modules.nixos.pc.imports anchor=node:flake.modules.nixos.pc.imports
+            ref Config flake.modules.homeManager.bob Select "config.flake.modules.homeManager.bob" owner=flake.modules.nixos.pc.home-manager.users.bob.imports anchor=node:flake.modules.nixos.pc.home-manager.users.bob.imports"#]],
+    );
+}
+
+#[test]
+fn shadowed_config_is_not_a_reference() {
+    check(
+        r#"{ config, ... }: {
+  flake.modules.nixos.x = { config, ... }: { y = config.flake.modules.nixos.z; };
+  flake.modules.nixos.w = { pkgs, ... }: { imports = [ config.flake.modules.nixos.z ]; };
+}"#,
+        expect![[r#"
+            module args=["config"] keys=["flake", "flake"] provides=[]
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.nixos "nixos"
+            node flake.modules.nixos.x "x"
+            node flake.modules.nixos.x.y "y" opaque=Assigned
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.nixos "nixos"
+            node flake.modules.nixos.w "w"
+            node flake.modules.nixos.w.imports "imports"
+            ref ShadowedConfig flake.modules.nixos.z Select "config.flake.modules.nixos.z" owner=flake.modules.nixos.x.y anchor=node:flake.modules.nixos.x.y
+            ref Config flake.modules.nixos.z Select "config.flake.modules.nixos.z" owner=flake.modules.nixos.w.imports anchor=node:flake.modules.nixos.w.imports"#]],
+    );
+}
+
+#[test]
+fn aliases_and_inherits() {
+    check(
+        r#"{ config, ... }:
+let
+  inherit (config.flake.modules) nixos;
+  m = config.flake.modules.homeManager;
+  inherit (config.flake.modules.nixos) tailscale;
+in {
+  flake.modules.nixos.pc.imports = [ nixos.admin m.x tailscale ];
+  flake.nixosModules = { inherit (config.flake.modules.nixos) base; };
+}"#,
+        expect![[r#"
+            module args=["config"] keys=["flake", "flake"] provides=[]
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.nixos "nixos"
+            node flake.modules.nixos.pc "pc"
+            node flake.modules.nixos.pc.imports "imports"
+            node flake "flake"
+            node flake.nixosModules "nixosModules"
+            node flake.nixosModules.base "base"
+            ref Config flake.modules.nixos Inherit "nixos" alias
+            ref Config flake.modules.homeManager Select "config.flake.modules.homeManager" alias
+            ref Config flake.modules.nixos.tailscale Inherit "tailscale" alias
+            ref Config flake.modules.nixos.admin Select "nixos.admin" owner=flake.modules.nixos.pc.imports anchor=node:flake.modules.nixos.pc.imports
+            ref Config flake.modules.homeManager.x Select "m.x" owner=flake.modules.nixos.pc.imports anchor=node:flake.modules.nixos.pc.imports
+            ref Config flake.modules.nixos.tailscale Select "tailscale" owner=flake.modules.nixos.pc.imports anchor=node:flake.modules.nixos.pc.imports
+            ref Config flake.modules.nixos.base Inherit "base" owner=flake.nixosModules.base anchor=node:flake.nixosModules.base"#]],
+    );
+}
+
+#[test]
+fn dynamic_and_opaque() {
+    check(
+        r#"{ config, lib, mkAspect, ... }: {
+  flake.modules.nixos = lib.mapAttrs (n: v: v) config.something;
+  flake.modules.darwin.${config.name} = { };
+  flake.homeModules = config.flake.modules.homeManager;
+  flake.modules.generic.x.imports = [ config.flake.modules.nixos.${config.y} ];
+}"#,
+        expect![[r#"
+            module args=["config", "lib", "mkAspect"] keys=["flake", "flake", "flake", "flake"] provides=[]
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.nixos "nixos" opaque=Call
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.darwin "darwin" opaque=DynamicKey
+            node flake "flake"
+            node flake.homeModules "homeModules" opaque=Assigned
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.generic "generic"
+            node flake.modules.generic.x "x"
+            node flake.modules.generic.x.imports "imports"
+            ref Config something Select "config.something" owner=flake.modules.nixos anchor=node:flake.modules.nixos
+            ref Config name Select "config.name" owner=flake.modules.darwin
+            ref Config flake.modules.homeManager Select "config.flake.modules.homeManager" owner=flake.homeModules anchor=node:flake.homeModules
+            ref Config flake.modules.nixos Select "config.flake.modules.nixos.${config.y}" dynamic owner=flake.modules.generic.x.imports anchor=node:flake.modules.generic.x.imports
+            ref Config y Select "config.y" owner=flake.modules.generic.x.imports"#]],
+    );
+}
+
+#[test]
+fn folded_constants() {
+    check(
+        r#"{ lib, ... }:
+let
+  names = [ "a" "b" ];
+  specs = { c = 1; d = 2; };
+  name = lib.removeSuffix ".nix" (baseNameOf __curPos.file);
+in {
+  flake.modules.nixos = lib.genAttrs names (n: { });
+  flake.modules.darwin = lib.mapAttrs (n: v: { }) specs;
+  flake.modules.homeManager.${name} = { };
+}"#,
+        expect![[r#"
+            module args=["lib"] keys=["flake", "flake", "flake"] provides=[]
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.nixos "nixos"
+            node flake.modules.nixos.a "\"a\"" Listed { literal: 30..33 }
+            node flake.modules.nixos.b "\"b\"" Listed { literal: 34..37 }
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.darwin "darwin"
+            node flake.modules.darwin.c "c"
+            node flake.modules.darwin.d "d"
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.homeManager "homeManager"
+            node flake.modules.homeManager.x "${name}" FileName"#]],
+    );
+}
+
+#[test]
+fn let_bound_flake_is_reexported() {
+    check(
+        r#"let
+  flake.modules.homeManager.bar = { };
+in { inherit flake; }"#,
+        expect![[r#"
+            module args=[] keys=["flake"] provides=[]
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.homeManager "homeManager"
+            node flake.modules.homeManager.bar "bar""#]],
+    );
+}
+
+#[test]
+fn den_and_flake_aspects() {
+    check(
+        r#"{ den, inputs, vix, ... }: {
+  imports = [ (inputs.den.namespace "vix" true) ];
+  den.aspects.igloo = {
+    includes = [ den.aspects.base vix.bootable ];
+    nixos = { };
+  };
+  flake.aspects = { aspects, ... }: {
+    desktop.includes = [ aspects.gui ];
+  };
+  vix.bootable.nixos = { };
+}"#,
+        expect![[r#"
+            module args=["den", "inputs", "vix"] keys=["den", "flake", "vix"] provides=[]
+            node den "den"
+            node den.aspects "aspects"
+            node den.aspects.igloo "igloo"
+            node den.aspects.igloo.includes "includes"
+            node den.aspects.igloo.nixos "nixos"
+            node flake "flake"
+            node flake.aspects "aspects"
+            node flake.aspects.desktop "desktop"
+            node flake.aspects.desktop.includes "includes"
+            node vix "vix"
+            node vix.bootable "bootable"
+            node vix.bootable.nixos "nixos"
+            ref Input("den") namespace Select "inputs.den.namespace"
+            ref Config den.aspects.base Select "den.aspects.base" owner=den.aspects.igloo.includes anchor=node:den.aspects.igloo.includes
+            ref Argument vix.bootable Select "vix.bootable" owner=den.aspects.igloo.includes anchor=node:den.aspects.igloo.includes
+            ref Config flake.aspects.gui Select "aspects.gui" owner=flake.aspects.desktop.includes anchor=node:flake.aspects.desktop.includes
+            namespace vix"#]],
+    );
+}
+
+#[test]
+fn hosts_and_builders() {
+    check(
+        r#"{ config, inputs, ... }: {
+  flake.nixosConfigurations.gouda = inputs.nixpkgs.lib.nixosSystem {
+    modules = [ config.flake.modules.nixos.gouda ];
+  };
+  configurations.nixos.brie.module = {
+    imports = with config.flake.modules.nixos; [ base ];
+  };
+}"#,
+        expect![[r#"
+            module args=["config", "inputs"] keys=["flake", "configurations"] provides=[]
+            node flake "flake"
+            node flake.nixosConfigurations "nixosConfigurations"
+            node flake.nixosConfigurations.gouda "gouda" opaque=Call
+            node configurations "configurations"
+            node configurations.nixos "nixos"
+            node configurations.nixos.brie "brie"
+            node configurations.nixos.brie.module "module"
+            node configurations.nixos.brie.module.imports "imports"
+            ref Input("nixpkgs") lib.nixosSystem Select "inputs.nixpkgs.lib.nixosSystem" owner=flake.nixosConfigurations.gouda
+            ref Config flake.modules.nixos.gouda Select "config.flake.modules.nixos.gouda" owner=flake.nixosConfigurations.gouda anchor=Class("nixos")
+            ref Config flake.modules.nixos.base With "base" owner=configurations.nixos.brie.module.imports anchor=node:configurations.nixos.brie.module.imports"#]],
+    );
+}
+
+#[test]
+fn option_declarations() {
+    check(
+        r#"{ lib, ... }: {
+  options.nixos.modules = lib.mkOption { type = lib.types.lazyAttrsOf lib.types.deferredModule; };
+  options.my = {
+    modules = lib.mkOption { type = with lib.types; lazyAttrsOf (lazyAttrsOf deferredModule); };
+    count = lib.mkOption { type = lib.types.int; };
+  };
+}"#,
+        expect![[r#"
+            module args=["lib"] keys=[] provides=[]
+            option nixos.modules Aspects class=Some("nixos")
+            option my.modules ClassesThenAspects class=None"#]],
+    );
+}
+
+#[test]
+fn flake_nix_inline_module() {
+    let src = r#"{
+  inputs.flake-parts.url = "github:hercules-ci/flake-parts";
+  outputs = inputs@{ self, flake-parts, ... }:
+    flake-parts.lib.mkFlake { inherit inputs; } {
+      imports = [ (inputs.import-tree ./modules) ];
+      flake.nixosModules.default = self.modules.nixos.base;
+    };
+}"#;
+    expect![[r#"
+        module args=[] keys=["flake"] provides=[]
+        node flake "flake"
+        node flake.nixosModules "nixosModules"
+        node flake.nixosModules.default "default" opaque=Assigned
+        ref Config flake.modules.nixos.base Select "self.modules.nixos.base" owner=flake.nixosModules.default anchor=node:flake.nixosModules.default"#]].assert_eq(&render("flake.nix", src));
+}
+
+#[test]
+fn with_nesting_makes_references_uncertain() {
+    check(
+        r#"{ config, pkgs, ... }: {
+  flake.modules.nixos.x.imports = with config.flake.modules.nixos; with pkgs; [ a ];
+  flake.modules.nixos.y.imports = with config.flake.modules.nixos; [ (b.c or null) ];
+}"#,
+        expect![[r#"
+            module args=["config", "pkgs"] keys=["flake", "flake"] provides=[]
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.nixos "nixos"
+            node flake.modules.nixos.x "x"
+            node flake.modules.nixos.x.imports "imports"
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.nixos "nixos"
+            node flake.modules.nixos.y "y"
+            node flake.modules.nixos.y.imports "imports"
+            ref Config flake.modules.nixos.a With "a" uncertain owner=flake.modules.nixos.x.imports anchor=node:flake.modules.nixos.x.imports
+            ref Config flake.modules.nixos.b.c With "b.c or null" uncertain owner=flake.modules.nixos.y.imports anchor=node:flake.modules.nixos.y.imports"#]],
+    );
+}

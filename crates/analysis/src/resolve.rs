@@ -1,0 +1,357 @@
+//! Reads one file's summary against the workspace's collection table: which of its config nodes
+//! define aspects and hosts, what its references point at, and which imports it makes.
+//!
+//! The result (`Resolved`) is the file's whole contribution to the aspect graph. It depends on
+//! the file's own summary and on the collection table only, so a file is re-resolved when its text
+//! changes or, rarely, when the workspace's declared collections change.
+
+use smol_str::SmolStr;
+
+use crate::collections::{CollectionSet, PathMatch, RowKind};
+use crate::contexts;
+use crate::summary::{Anchor, FileSummary, Name, NodeId, RefRoot};
+use crate::text::TextRange;
+use crate::workspace::{AspectKey, HostKey};
+
+/// An aspect definition site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Definition {
+    pub key: AspectKey,
+    pub name: Name,
+    pub node: NodeId,
+}
+
+/// A class an aspect-first aspect contributes to, at one place (`den.aspects.x.nixos`); for
+/// class-first collections the class is part of the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassContribution {
+    pub key: AspectKey,
+    pub class: SmolStr,
+    pub range: TextRange,
+}
+
+/// A class name written somewhere, for `unknown-class`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassUse {
+    pub class: SmolStr,
+    pub range: TextRange,
+    /// In a definition (rather than a reference).
+    pub defining: bool,
+    /// Spelled by an output attribute (`flake.homemanagerModules`) rather than written alone.
+    pub from_output: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostSite {
+    pub key: HostKey,
+    pub name: Name,
+    pub node: NodeId,
+}
+
+/// What a reference points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// One aspect; `class` is the class the path selects inside an aspect-first aspect.
+    Aspect { key: AspectKey, name: Name, class: Option<SmolStr> },
+    /// A whole class or collection, used as a value (`lib.attrValues config.flake.modules.nixvim`)
+    /// or through a name only known at evaluation.
+    Scope(Scope),
+    /// A module of another flake; the class comes from the output's name.
+    External { class: Option<SmolStr>, name: TextRange },
+}
+
+/// A collection, or one class of it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Scope {
+    pub collection: SmolStr,
+    pub class: Option<SmolStr>,
+}
+
+/// The evaluation a referenced module is imported into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportContext {
+    /// A module of this class (`flake` for a top-level module's own imports).
+    Class(SmolStr),
+    /// An aspect-first aspect's `includes`.
+    Includes,
+    /// A nested evaluation of a class canopy cannot tell.
+    Unknown,
+}
+
+/// Who makes an import: the aspect or host whose definition holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Owner {
+    Aspect(AspectKey),
+    Host(HostKey),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedRef {
+    pub target: Target,
+    /// Index into the summary's references.
+    pub index: usize,
+    pub certain: bool,
+    pub alias: bool,
+    /// Set when the reference imports or includes the module.
+    pub context: Option<ImportContext>,
+    pub owner: Option<Owner>,
+}
+
+/// A `config.flake...` read where `config` is a lower-level module's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShadowedRead {
+    pub range: TextRange,
+    pub root: SmolStr,
+}
+
+/// A file's contribution to the graph.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resolved {
+    pub definitions: Vec<Definition>,
+    pub contributions: Vec<ClassContribution>,
+    pub hosts: Vec<HostSite>,
+    pub refs: Vec<ResolvedRef>,
+    /// Scopes below which this file defines things canopy cannot see: a path prefix such as
+    /// `flake.modules.nixos` or `flake`.
+    pub opaque: Vec<SmolStr>,
+    pub classes: Vec<ClassUse>,
+    pub shadowed: Vec<ShadowedRead>,
+    /// Den hosts and users, which den turns into aspects of the same name.
+    pub host_aspects: Vec<(HostKey, AspectKey)>,
+}
+
+impl Resolved {
+    /// Aspects this file's imports reach from `owner`.
+    pub fn edges(&self) -> impl Iterator<Item = (&Owner, &AspectKey)> {
+        self.refs.iter().filter(|r| r.context.is_some()).filter_map(|r| match (&r.owner, &r.target) {
+            (Some(owner), Target::Aspect { key, .. }) => Some((owner, key)),
+            _ => None,
+        })
+    }
+}
+
+/// The role of a config node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Role {
+    None,
+    /// The node names an aspect.
+    Aspect { key: AspectKey, class: Option<SmolStr> },
+    /// The class node inside an aspect-first aspect.
+    AspectClass { class: SmolStr },
+    /// A reserved key inside an aspect-first aspect (`includes`).
+    AspectReserved,
+    Host { key: HostKey },
+    /// Anything else a row matched (the collection itself, a class level, below an aspect).
+    Inside(PathMatch),
+}
+
+pub fn resolve(summary: &FileSummary, collections: &CollectionSet) -> Resolved {
+    let mut out = Resolved::default();
+    let roles = node_roles(summary, collections, &mut out);
+    for (index, reference) in summary.refs.iter().enumerate() {
+        resolve_ref(summary, collections, &roles, index, reference, &mut out);
+    }
+    out
+}
+
+fn node_roles(summary: &FileSummary, collections: &CollectionSet, out: &mut Resolved) -> Vec<Role> {
+    let mut roles = Vec::with_capacity(summary.nodes.len());
+    for i in 0..summary.nodes.len() {
+        let id = NodeId(i as u32);
+        // A subtree no row starts is skipped without building its path.
+        let top = summary.ancestors(id).last().unwrap_or(id);
+        let role = if collections.is_root(&summary.node(top).name.text) {
+            classify_node(summary, id, collections, out)
+        } else {
+            Role::None
+        };
+        roles.push(role);
+    }
+    roles
+}
+
+fn classify_node(summary: &FileSummary, id: NodeId, collections: &CollectionSet, out: &mut Resolved) -> Role {
+    let path = summary.node_path(id);
+    let texts: Vec<&str> = path.iter().map(|n| n.text.as_str()).collect();
+    let depth = path.len();
+    let last = path[depth - 1];
+    let opaque_scope = |out: &mut Resolved| {
+        if summary.node(id).opaque.is_some() {
+            out.opaque.push(SmolStr::new(texts.join(".")));
+        }
+    };
+    let Some(m) = collections.match_path(&texts) else {
+        // `flake = f x;`: every collection under this prefix may hold aspects canopy cannot see.
+        opaque_scope(out);
+        return Role::None;
+    };
+    if m.class_index == Some(depth - 1) {
+        out.classes.push(ClassUse { class: last.text.clone(), range: last.range, defining: true, from_output: false });
+    }
+    if m.kind == RowKind::Outputs && depth == m.matched && m.aspect.is_none() {
+        // `flake.homeModules`: the output's name spells the class.
+        let class = m.class.clone().unwrap_or_default();
+        out.classes.push(ClassUse { class, range: last.range, defining: true, from_output: true });
+    }
+    if let Some((host, index)) = &m.host {
+        let host_key = |class| HostKey { kind: SmolStr::new(&m.collection), class, name: host.clone() };
+        if *index == depth - 1 {
+            let key = host_key(m.class.clone());
+            out.hosts.push(HostSite { key: key.clone(), name: last.clone(), node: id });
+            if m.collection == "den.hosts" {
+                out.host_aspects.push((key.clone(), den_aspect(host)));
+            }
+            return Role::Host { key };
+        }
+        // den makes every user of a host an aspect too: `den.hosts.<system>.<host>.users.<user>`.
+        if m.collection == "den.hosts" && depth == index + 3 && path[index + 1].text == "users" {
+            out.host_aspects.push((host_key(None), den_aspect(&last.text)));
+        }
+        return Role::Inside(m);
+    }
+    let Some((aspect, index)) = &m.aspect else {
+        opaque_scope(out);
+        return Role::Inside(m);
+    };
+    let aspect_first = collections.aspect_first(m.row);
+    let class = if aspect_first { None } else { m.class.clone() };
+    let key = AspectKey { collection: SmolStr::new(&m.collection), class: class.clone(), name: aspect.clone() };
+    if *index == depth - 1 {
+        out.definitions.push(Definition { key: key.clone(), name: last.clone(), node: id });
+        return Role::Aspect { key, class };
+    }
+    if aspect_first && *index == depth - 2 {
+        if m.reserved {
+            return Role::AspectReserved;
+        }
+        if let Some(class) = &m.class {
+            out.contributions.push(ClassContribution { key, class: class.clone(), range: last.range });
+            return Role::AspectClass { class: class.clone() };
+        }
+    }
+    Role::Inside(m)
+}
+
+fn den_aspect(name: &str) -> AspectKey {
+    AspectKey { collection: SmolStr::new_static("den.aspects"), class: None, name: SmolStr::new(name) }
+}
+
+fn resolve_ref(
+    summary: &FileSummary,
+    collections: &CollectionSet,
+    roles: &[Role],
+    index: usize,
+    reference: &crate::summary::Reference,
+    out: &mut Resolved,
+) {
+    let path = &reference.path;
+    let target = match &reference.root {
+        RefRoot::ShadowedConfig => {
+            if let Some(first) = path.first()
+                && (collections.is_root(&first.text) || matches!(first.text.as_str(), "flake" | "perSystem"))
+            {
+                let range = TextRange::new(reference.range.start(), first.range.end().max(reference.range.start()));
+                out.shadowed.push(ShadowedRead { range, root: first.text.clone() });
+            }
+            return;
+        }
+        RefRoot::Input(_) => {
+            // `inputs.agenix.nixosModules.default`: external, class from the output's name.
+            let (Some(output), Some(module)) = (path.first(), path.get(1)) else { return };
+            let Some(class) = crate::collections::class_of_output(&output.text, "Modules") else { return };
+            Target::External { class: Some(class), name: module.range }
+        }
+        RefRoot::Argument => {
+            let Some(first) = path.first() else { return };
+            if !collections.is_namespace(&first.text) {
+                return;
+            }
+            match path_target(collections, path, out) {
+                Some(t) => t,
+                None => return,
+            }
+        }
+        RefRoot::Config => match path_target(collections, path, out) {
+            Some(t) => t,
+            None => return,
+        },
+    };
+    let context = reference.anchor.as_ref().and_then(|a| import_context(summary, roles, a));
+    let owner = reference.owner.and_then(|n| owner_of(summary, roles, n));
+    out.refs.push(ResolvedRef { target, index, certain: reference.certain, alias: reference.alias, context, owner });
+}
+
+fn path_target(collections: &CollectionSet, path: &[Name], out: &mut Resolved) -> Option<Target> {
+    let texts: Vec<&str> = path.iter().map(|n| n.text.as_str()).collect();
+    let m = collections.match_path(&texts)?;
+    if m.kind == RowKind::Host {
+        return None;
+    }
+    if let Some(class_index) = m.class_index {
+        out.classes.push(ClassUse {
+            class: path[class_index].text.clone(),
+            range: path[class_index].range,
+            defining: false,
+            from_output: false,
+        });
+    }
+    let aspect_first = collections.aspect_first(m.row);
+    match &m.aspect {
+        Some((aspect, index)) => {
+            let key = AspectKey {
+                collection: SmolStr::new(&m.collection),
+                class: if aspect_first { None } else { m.class.clone() },
+                name: aspect.clone(),
+            };
+            let class = if aspect_first && !m.reserved { m.class.clone() } else { None };
+            Some(Target::Aspect { key, name: path[*index].clone(), class })
+        }
+        None => {
+            // A path that stops at a class or collection, or continues with a dynamic name.
+            let class = if m.class_index.is_some() || m.kind == RowKind::Outputs { m.class.clone() } else { None };
+            Some(Target::Scope(Scope { collection: SmolStr::new(&m.collection), class }))
+        }
+    }
+}
+
+/// The evaluation a module at `anchor` is imported into, or `None` when the anchor's value is an
+/// ordinary option value rather than a module.
+fn import_context(summary: &FileSummary, roles: &[Role], anchor: &Anchor) -> Option<ImportContext> {
+    let node = match anchor {
+        Anchor::TopLevel => return Some(ImportContext::Class(SmolStr::new_static("flake"))),
+        Anchor::Class(class) => return Some(ImportContext::Class(class.clone())),
+        Anchor::Unknown => return Some(ImportContext::Unknown),
+        Anchor::Node(node) => *node,
+    };
+    let first = summary.node(node);
+    let starts_module = first.module_class.is_some()
+        || contexts::is_module_list_key(&first.name.text)
+        || contexts::is_module_value_key(&first.name.text)
+        || matches!(roles[node.0 as usize], Role::Aspect { .. } | Role::AspectClass { .. } | Role::Host { .. });
+    if !starts_module {
+        return None;
+    }
+    for id in summary.ancestors(node) {
+        if let Some(class) = &summary.node(id).module_class {
+            return Some(ImportContext::Class(class.clone()));
+        }
+        match &roles[id.0 as usize] {
+            Role::Aspect { class: Some(class), .. } => return Some(ImportContext::Class(class.clone())),
+            Role::Aspect { class: None, .. } => return Some(ImportContext::Includes),
+            Role::AspectClass { class } => return Some(ImportContext::Class(class.clone())),
+            Role::Host { key } => {
+                return Some(key.class.clone().map_or(ImportContext::Unknown, ImportContext::Class));
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn owner_of(summary: &FileSummary, roles: &[Role], node: NodeId) -> Option<Owner> {
+    summary.ancestors(node).find_map(|id| match &roles[id.0 as usize] {
+        Role::Aspect { key, .. } => Some(Owner::Aspect(key.clone())),
+        Role::Host { key } => Some(Owner::Host(key.clone())),
+        _ => None,
+    })
+}

@@ -1,0 +1,946 @@
+//! The workspace: every file's summary, and the aspect graph built from them.
+//!
+//! Updating a file re-reads that file only: its summary is rebuilt, its old contribution to the
+//! index is subtracted and the new one added. The index notices which facts flipped (an aspect
+//! became defined, a class stopped being consumed, ...) and marks exactly the files whose
+//! cross-file diagnostics read those facts; only they are re-checked. Two rare edits are global:
+//! changing the workspace's declared collections or its import-tree roots re-reads every summary
+//! (never re-parses).
+
+use std::sync::Arc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use smol_str::SmolStr;
+
+use crate::checks;
+use crate::collections::CollectionSet;
+use crate::diagnostics::Diagnostic;
+use crate::extract;
+use crate::import_tree::{FileKind, ImportTreeRoots};
+use crate::resolve::{self, Owner, Resolved, Scope, Target};
+use crate::summary::FileSummary;
+use crate::text::{LineIndex, TextRange};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// An aspect: a name in a collection, and for class-first collections (`flake.modules`,
+/// `flake.nixosModules`, ...) a class. Aspect-first collections (`den.aspects`, `flake.aspects`,
+/// unify, den namespaces) keep their classes inside the aspect, so `class` is `None`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AspectKey {
+    /// The collection's path: `flake.modules`, `flake.nixosModules`, `den.aspects`, `vix`.
+    pub collection: SmolStr,
+    pub class: Option<SmolStr>,
+    pub name: SmolStr,
+}
+
+impl std::fmt::Display for AspectKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.collection)?;
+        if let Some(class) = &self.class {
+            write!(f, ".{}", crate::syntax::render_attr_name(class))?;
+        }
+        write!(f, ".{}", crate::syntax::render_attr_name(&self.name))
+    }
+}
+
+/// A place in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Site {
+    pub file: FileId,
+    pub range: TextRange,
+}
+
+/// A configuration built from aspects.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HostKey {
+    /// Where it is declared: `configurations`, `flake.nixosConfigurations`, `den.hosts`, `unify.hosts`.
+    pub kind: SmolStr,
+    pub class: Option<SmolStr>,
+    pub name: SmolStr,
+}
+
+/// Everything the graph knows about one aspect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AspectInfo {
+    pub key: AspectKey,
+    /// Classes it contributes to (for class-first collections, just its own).
+    pub classes: Vec<SmolStr>,
+    /// Definition sites: the range covers the aspect's name.
+    pub definitions: Vec<Site>,
+    /// Static references: the range covers the aspect's name.
+    pub references: Vec<Site>,
+    /// Aspects this one imports or includes.
+    pub includes: Vec<AspectKey>,
+    /// Aspects that import or include this one.
+    pub included_by: Vec<AspectKey>,
+    /// Hosts that get this aspect, directly or through includes.
+    pub hosts: Vec<HostKey>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostInfo {
+    pub key: HostKey,
+    pub definitions: Vec<Site>,
+    /// Aspects the host imports directly.
+    pub aspects: Vec<AspectKey>,
+}
+
+/// A batch of file changes, applied at once.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    /// Files created or changed: workspace-relative path with `/` separators, and the full text.
+    pub set: Vec<(String, Arc<str>)>,
+    /// Files deleted.
+    pub remove: Vec<String>,
+}
+
+/// How the workspace treats a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileRole {
+    /// Imported by import-tree: a top-level module.
+    TopLevel,
+    /// Under a root, but import-tree skips it (`/_`, a filter).
+    Ignored,
+    /// The flake's own `flake.nix`.
+    Flake,
+    /// Outside every root: parsed for navigation only.
+    Outside,
+}
+
+impl FileRole {
+    /// Files whose definitions and references make the graph.
+    pub fn in_graph(self) -> bool {
+        self != FileRole::Outside
+    }
+}
+
+pub(crate) struct FileData {
+    pub(crate) path: String,
+    pub(crate) text: Arc<str>,
+    pub(crate) line_index: LineIndex,
+    pub(crate) summary: FileSummary,
+    pub(crate) role: FileRole,
+    pub(crate) resolved: Resolved,
+    /// Cross-file diagnostics, kept current by `apply`.
+    checked: Vec<Diagnostic>,
+    /// Scopes in which this file has undefined references (their messages list near names).
+    undefined_in: Vec<Scope>,
+}
+
+/// One repository.
+#[derive(Default)]
+pub struct Workspace {
+    files: Vec<Option<FileData>>,
+    by_path: FxHashMap<String, FileId>,
+    free: Vec<FileId>,
+    collections: CollectionSet,
+    roots: ImportTreeRoots,
+    pub(crate) index: Index,
+    /// Files whose diagnostics may have changed since `take_changed` was last called.
+    changed: FxHashSet<FileId>,
+}
+
+impl Workspace {
+    pub fn new() -> Workspace {
+        Workspace::default()
+    }
+
+    /// Applies a batch of changes. New texts are summarised in parallel.
+    pub fn apply(&mut self, change: Change) {
+        let summaries = summarize_all(&change.set);
+        let mut global = false;
+        let mut touched: Vec<FileId> = Vec::new();
+        let mut flips = Flips::default();
+
+        for path in &change.remove {
+            if let Some(id) = self.by_path.remove(path.as_str()) {
+                let data = self.files[id.0 as usize].take();
+                if let Some(data) = data {
+                    global |= declares_anything(&data.summary);
+                    if data.role.in_graph() {
+                        self.index.remove(id, &data, &mut flips);
+                    }
+                    self.forget_checks(id, &data);
+                }
+                self.free.push(id);
+                self.changed.insert(id);
+            }
+        }
+        for ((path, text), summary) in change.set.into_iter().zip(summaries) {
+            let id = match self.by_path.get(&path) {
+                Some(&id) => id,
+                None => {
+                    let id = self.free.pop().unwrap_or(FileId(self.files.len() as u32));
+                    if id.0 as usize == self.files.len() {
+                        self.files.push(None);
+                    }
+                    self.by_path.insert(path.clone(), id);
+                    global |= path.starts_with("modules/") && self.roots.roots().is_empty();
+                    id
+                }
+            };
+            let old = self.files[id.0 as usize].take();
+            if let Some(old) = &old {
+                global |= declarations(&old.summary) != declarations(&summary);
+                if old.role.in_graph() {
+                    self.index.remove(id, old, &mut flips);
+                }
+            } else {
+                global |= declares_anything(&summary);
+            }
+            let (checked, undefined_in) = match old {
+                Some(old) => (old.checked, old.undefined_in),
+                None => (Vec::new(), Vec::new()),
+            };
+            self.files[id.0 as usize] = Some(FileData {
+                line_index: LineIndex::new(&text),
+                path,
+                text,
+                summary,
+                role: FileRole::Outside,
+                resolved: Resolved::default(),
+                checked,
+                undefined_in,
+            });
+            touched.push(id);
+        }
+
+        if global {
+            self.rebuild();
+            return;
+        }
+        for &id in &touched {
+            let Some(data) = self.files[id.0 as usize].as_mut() else { continue };
+            data.role = role_of(&self.roots, &data.path);
+            data.resolved = if data.role.in_graph() {
+                resolve::resolve(&data.summary, &self.collections)
+            } else {
+                Resolved::default()
+            };
+            if data.role.in_graph() {
+                let data = self.files[id.0 as usize].as_ref().expect("just set");
+                self.index.add(id, data, &mut flips);
+            }
+        }
+        let mut dirty: FxHashSet<FileId> = touched.into_iter().collect();
+        dirty.extend(self.index.dependents(&flips, &self.files));
+        self.recheck(dirty);
+    }
+
+    /// Re-reads every summary against fresh collections and roots.
+    fn rebuild(&mut self) {
+        let mut options = Vec::new();
+        let mut namespaces = Vec::new();
+        let mut has_modules = false;
+        for data in self.files.iter().flatten() {
+            options.extend(data.summary.options.iter().cloned());
+            namespaces.extend(data.summary.namespaces.iter().cloned());
+            has_modules |= data.path.starts_with("modules/");
+        }
+        self.collections = CollectionSet::new(&options, &namespaces);
+        let calls: Vec<(&str, &crate::import_tree::ImportTreeCall)> = self
+            .files
+            .iter()
+            .flatten()
+            .flat_map(|d| d.summary.import_tree.iter().map(move |c| (d.path.as_str(), c)))
+            .collect();
+        self.roots = ImportTreeRoots::new(calls, has_modules);
+        self.index = Index::default();
+        let mut flips = Flips::default();
+        for (i, slot) in self.files.iter_mut().enumerate() {
+            let Some(data) = slot.as_mut() else { continue };
+            data.role = role_of(&self.roots, &data.path);
+            data.resolved = if data.role.in_graph() {
+                resolve::resolve(&data.summary, &self.collections)
+            } else {
+                Resolved::default()
+            };
+            data.undefined_in.clear();
+            if data.role.in_graph() {
+                self.index.add(FileId(i as u32), data, &mut flips);
+            }
+        }
+        let all: FxHashSet<FileId> = self.file_ids().collect();
+        self.recheck(all);
+    }
+
+    fn recheck(&mut self, dirty: FxHashSet<FileId>) {
+        let mut results = Vec::with_capacity(dirty.len());
+        for &id in &dirty {
+            if self.files.get(id.0 as usize).is_some_and(Option::is_some) {
+                results.push((id, checks::check(self, id)));
+            }
+        }
+        for (id, (diagnostics, undefined_in)) in results {
+            let Some(data) = self.files[id.0 as usize].as_mut() else { continue };
+            for scope in &data.undefined_in {
+                if let Some(files) = self.index.undefined.get_mut(scope) {
+                    files.remove(&id);
+                }
+            }
+            for scope in &undefined_in {
+                self.index.undefined.entry(scope.clone()).or_default().insert(id);
+            }
+            data.undefined_in = undefined_in;
+            data.checked = diagnostics;
+        }
+        self.changed.extend(dirty);
+    }
+
+    fn forget_checks(&mut self, id: FileId, data: &FileData) {
+        for scope in &data.undefined_in {
+            if let Some(files) = self.index.undefined.get_mut(scope) {
+                files.remove(&id);
+            }
+        }
+    }
+
+    fn file_ids(&self) -> impl Iterator<Item = FileId> + '_ {
+        self.files.iter().enumerate().filter(|(_, d)| d.is_some()).map(|(i, _)| FileId(i as u32))
+    }
+
+    pub(crate) fn data(&self, file: FileId) -> &FileData {
+        self.files[file.0 as usize].as_ref().expect("a live file id")
+    }
+
+    pub fn collections(&self) -> &CollectionSet {
+        &self.collections
+    }
+
+    pub fn file_id(&self, path: &str) -> Option<FileId> {
+        self.by_path.get(path).copied()
+    }
+
+    /// Every file, in path order.
+    pub fn files(&self) -> Vec<FileId> {
+        let mut ids: Vec<FileId> = self.file_ids().collect();
+        ids.sort_by(|a, b| self.path(*a).cmp(self.path(*b)));
+        ids
+    }
+
+    pub fn path(&self, file: FileId) -> &str {
+        &self.data(file).path
+    }
+
+    pub fn text(&self, file: FileId) -> &str {
+        &self.data(file).text
+    }
+
+    pub fn line_index(&self, file: FileId) -> &LineIndex {
+        &self.data(file).line_index
+    }
+
+    pub fn summary(&self, file: FileId) -> &FileSummary {
+        &self.data(file).summary
+    }
+
+    pub fn role(&self, file: FileId) -> FileRole {
+        self.data(file).role
+    }
+
+    /// Workspace-relative import-tree roots in use.
+    pub fn roots(&self) -> Vec<String> {
+        self.roots.roots()
+    }
+
+    /// Every diagnostic of a file, sorted by position.
+    pub fn diagnostics(&self, file: FileId) -> Vec<Diagnostic> {
+        let data = self.data(file);
+        let mut all: Vec<Diagnostic> = match data.role {
+            FileRole::Outside => Vec::new(),
+            _ => data.summary.diagnostics.clone(),
+        };
+        all.extend(data.checked.iter().cloned());
+        all.sort_by_key(|d| (d.range.start(), d.range.end(), d.kind));
+        all.dedup();
+        all
+    }
+
+    /// Files whose diagnostics may have changed since the last call (removed files included).
+    pub fn take_changed(&mut self) -> Vec<FileId> {
+        let mut changed: Vec<FileId> = self.changed.drain().collect();
+        changed.sort();
+        changed
+    }
+
+    /// Is `file` still part of the workspace?
+    pub fn contains(&self, file: FileId) -> bool {
+        self.files.get(file.0 as usize).is_some_and(Option::is_some)
+    }
+
+    // ---- the graph's queries -------------------------------------------------------------------
+
+    /// Every aspect that is defined or referenced, sorted by key.
+    pub fn aspect_keys(&self) -> Vec<AspectKey> {
+        let mut keys: FxHashSet<&AspectKey> = self.index.defs.keys().collect();
+        keys.extend(self.index.refs.keys());
+        let mut keys: Vec<AspectKey> = keys.into_iter().cloned().collect();
+        keys.sort();
+        keys
+    }
+
+    /// Some definitions in `scope` (or above it) are built at evaluation time.
+    pub fn is_opaque(&self, scope: &Scope) -> bool {
+        let mut path = scope.collection.to_string();
+        if let Some(class) = &scope.class {
+            path.push('.');
+            path.push_str(class);
+        }
+        self.index.opaque.keys().any(|o| path == o.as_str() || path.starts_with(&format!("{o}.")))
+    }
+
+    pub fn is_defined(&self, key: &AspectKey) -> bool {
+        self.index.defs.contains_key(key)
+    }
+
+    /// Definition sites of an aspect, in path order.
+    pub fn definitions(&self, key: &AspectKey) -> Vec<Site> {
+        let mut sites = Vec::new();
+        for file in unique(self.index.defs.get(key)) {
+            let data = self.data(file);
+            sites.extend(
+                data.resolved.definitions.iter().filter(|d| &d.key == key).map(|d| Site { file, range: d.name.range }),
+            );
+        }
+        self.sort_sites(&mut sites);
+        sites
+    }
+
+    /// Static references to an aspect (one per place the name is written), in path order.
+    pub fn references(&self, key: &AspectKey) -> Vec<Site> {
+        let mut sites = Vec::new();
+        for file in unique(self.index.refs.get(key)) {
+            let data = self.data(file);
+            for r in &data.resolved.refs {
+                if let Target::Aspect { key: k, name, .. } = &r.target
+                    && k == key
+                {
+                    sites.push(Site { file, range: name.range });
+                }
+            }
+        }
+        self.sort_sites(&mut sites);
+        sites.dedup();
+        sites
+    }
+
+    /// The classes an aspect contributes to, with the files that contribute to each.
+    pub fn classes(&self, key: &AspectKey) -> Vec<(SmolStr, Vec<FileId>)> {
+        let mut classes: FxHashMap<SmolStr, FxHashSet<FileId>> = FxHashMap::default();
+        for file in unique(self.index.defs.get(key)) {
+            let resolved = &self.data(file).resolved;
+            if let Some(class) = &key.class {
+                classes.entry(class.clone()).or_default().insert(file);
+            }
+            for c in resolved.contributions.iter().filter(|c| &c.key == key) {
+                classes.entry(c.class.clone()).or_default().insert(file);
+            }
+        }
+        let mut out: Vec<(SmolStr, Vec<FileId>)> = classes
+            .into_iter()
+            .map(|(class, files)| {
+                let mut files: Vec<FileId> = files.into_iter().collect();
+                files.sort_by(|a, b| self.path(*a).cmp(self.path(*b)));
+                (class, files)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Aspects `key` imports or includes.
+    pub fn includes(&self, key: &AspectKey) -> Vec<AspectKey> {
+        let owner = Owner::Aspect(key.clone());
+        let mut out: Vec<AspectKey> = unique(self.index.defs.get(key))
+            .flat_map(|f| {
+                self.data(f).resolved.edges().filter(|(o, _)| **o == owner).map(|(_, t)| t.clone()).collect::<Vec<_>>()
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Aspects and hosts that import or include `key`.
+    pub fn importers(&self, key: &AspectKey) -> Vec<Owner> {
+        let mut out: Vec<Owner> = unique(self.index.refs.get(key))
+            .flat_map(|f| {
+                self.data(f).resolved.edges().filter(|(_, t)| *t == key).map(|(o, _)| o.clone()).collect::<Vec<_>>()
+            })
+            .collect();
+        for file in unique(self.index.host_aspects.get(key)) {
+            for (host, aspect) in &self.data(file).resolved.host_aspects {
+                if aspect == key {
+                    out.push(Owner::Host(host.clone()));
+                }
+            }
+        }
+        out.sort_by(|a, b| owner_order(a).cmp(&owner_order(b)));
+        out.dedup();
+        out
+    }
+
+    pub fn included_by(&self, key: &AspectKey) -> Vec<AspectKey> {
+        self.importers(key)
+            .into_iter()
+            .filter_map(|o| match o {
+                Owner::Aspect(k) => Some(k),
+                Owner::Host(_) => None,
+            })
+            .collect()
+    }
+
+    /// Hosts that get `key`, directly or through other aspects.
+    pub fn hosts_of(&self, key: &AspectKey) -> Vec<HostKey> {
+        let mut seen: FxHashSet<AspectKey> = FxHashSet::default();
+        let mut hosts: Vec<HostKey> = Vec::new();
+        let mut queue = vec![key.clone()];
+        while let Some(current) = queue.pop() {
+            if !seen.insert(current.clone()) {
+                continue;
+            }
+            for owner in self.importers(&current) {
+                match owner {
+                    Owner::Aspect(k) => queue.push(k),
+                    Owner::Host(h) => hosts.push(h),
+                }
+            }
+        }
+        hosts.sort();
+        hosts.dedup();
+        hosts
+    }
+
+    /// The roster: every aspect, sorted by key.
+    pub fn aspects(&self) -> Vec<AspectInfo> {
+        self.aspect_keys()
+            .into_iter()
+            .map(|key| AspectInfo {
+                classes: self.classes(&key).into_iter().map(|(c, _)| c).collect(),
+                definitions: self.definitions(&key),
+                references: self.references(&key),
+                includes: self.includes(&key),
+                included_by: self.included_by(&key),
+                hosts: self.hosts_of(&key),
+                key,
+            })
+            .collect()
+    }
+
+    /// Every host, sorted by key.
+    pub fn hosts(&self) -> Vec<HostInfo> {
+        let mut keys: Vec<&HostKey> = self.index.hosts.keys().collect();
+        keys.sort();
+        keys.into_iter()
+            .map(|key| {
+                let mut definitions = Vec::new();
+                let mut aspects = Vec::new();
+                for file in unique(self.index.hosts.get(key)) {
+                    let resolved = &self.data(file).resolved;
+                    definitions.extend(
+                        resolved.hosts.iter().filter(|h| &h.key == key).map(|h| Site { file, range: h.name.range }),
+                    );
+                    let owner = Owner::Host(key.clone());
+                    aspects.extend(resolved.edges().filter(|(o, _)| **o == owner).map(|(_, t)| t.clone()));
+                    aspects.extend(resolved.host_aspects.iter().filter(|(h, _)| h == key).map(|(_, a)| a.clone()));
+                }
+                self.sort_sites(&mut definitions);
+                aspects.sort();
+                aspects.dedup();
+                HostInfo { key: key.clone(), definitions, aspects }
+            })
+            .collect()
+    }
+
+    fn sort_sites(&self, sites: &mut [Site]) {
+        sites.sort_by(|a, b| (self.path(a.file), a.range.start()).cmp(&(self.path(b.file), b.range.start())));
+    }
+}
+
+fn owner_order(owner: &Owner) -> (u8, String) {
+    match owner {
+        Owner::Host(h) => (0, format!("{h:?}")),
+        Owner::Aspect(a) => (1, a.to_string()),
+    }
+}
+
+/// Distinct files of a multiset, in id order.
+fn unique(files: Option<&Vec<FileId>>) -> impl Iterator<Item = FileId> {
+    let mut files: Vec<FileId> = files.cloned().unwrap_or_default();
+    files.sort();
+    files.dedup();
+    files.into_iter()
+}
+
+fn role_of(roots: &ImportTreeRoots, path: &str) -> FileRole {
+    if path == "flake.nix" {
+        return FileRole::Flake;
+    }
+    match roots.classify(path) {
+        FileKind::TopLevel => FileRole::TopLevel,
+        FileKind::Ignored => FileRole::Ignored,
+        FileKind::Outside => FileRole::Outside,
+    }
+}
+
+/// What a file declares that changes how every other file reads.
+fn declarations(summary: &FileSummary) -> (&[crate::summary::OptionDecl], Vec<&str>, &[crate::import_tree::ImportTreeCall]) {
+    let namespaces = summary.namespaces.iter().map(|n| n.name.as_str()).collect();
+    (&summary.options, namespaces, &summary.import_tree)
+}
+
+fn declares_anything(summary: &FileSummary) -> bool {
+    !summary.options.is_empty() || !summary.namespaces.is_empty() || !summary.import_tree.is_empty()
+}
+
+/// Summarises texts on every core. Each worker gets a stack large enough for any file.
+fn summarize_all(files: &[(String, Arc<str>)]) -> Vec<FileSummary> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len().max(1));
+    if workers <= 1 || files.len() < 8 {
+        return files.iter().map(|(path, text)| extract::summarize(path, text)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<Option<FileSummary>> = vec![None; files.len()];
+    let chunks: Vec<Vec<(usize, FileSummary)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                std::thread::Builder::new()
+                    .stack_size(crate::syntax::WORKER_STACK)
+                    .spawn_scoped(scope, || {
+                        let mut done = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some((path, text)) = files.get(i) else { break };
+                            done.push((i, extract::summarize(path, text)));
+                        }
+                        done
+                    })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| match h {
+                Ok(handle) => handle.join().unwrap_or_default(),
+                Err(_) => Vec::new(),
+            })
+            .collect()
+    });
+    for (i, summary) in chunks.into_iter().flatten() {
+        results[i] = Some(summary);
+    }
+    // A worker that could not start leaves gaps: fill them here.
+    results
+        .into_iter()
+        .zip(files)
+        .map(|(summary, (path, text))| summary.unwrap_or_else(|| extract::summarize(path, text)))
+        .collect()
+}
+
+// ---- the index ---------------------------------------------------------------------------------
+
+/// Facts that flipped during an update.
+#[derive(Default)]
+pub(crate) struct Flips {
+    defined: FxHashSet<AspectKey>,
+    referenced: FxHashSet<AspectKey>,
+    opaque: FxHashSet<SmolStr>,
+    consumed: FxHashSet<Scope>,
+    classes: FxHashSet<SmolStr>,
+    args: FxHashSet<SmolStr>,
+}
+
+/// Who defines, references and uses what, by file. Multisets: a file appears once per
+/// occurrence, so removing its old contribution is exact.
+#[derive(Default)]
+pub(crate) struct Index {
+    pub(crate) defs: FxHashMap<AspectKey, Vec<FileId>>,
+    pub(crate) refs: FxHashMap<AspectKey, Vec<FileId>>,
+    /// Aspects den hosts get by name.
+    pub(crate) host_aspects: FxHashMap<AspectKey, Vec<FileId>>,
+    /// For each (collection, name), the classes that have it (defined or referenced).
+    pub(crate) names: FxHashMap<(SmolStr, SmolStr), Vec<Option<SmolStr>>>,
+    /// Files defining aspects in each scope, and each collection (class `None`).
+    pub(crate) scope_defs: FxHashMap<Scope, Vec<FileId>>,
+    pub(crate) opaque: FxHashMap<SmolStr, u32>,
+    pub(crate) consumed: FxHashMap<Scope, u32>,
+    /// Unknown classes: the files that write them.
+    pub(crate) class_files: FxHashMap<SmolStr, Vec<FileId>>,
+    pub(crate) class_defined: FxHashMap<SmolStr, u32>,
+    pub(crate) class_referenced: FxHashMap<SmolStr, u32>,
+    pub(crate) provided_args: FxHashMap<SmolStr, u32>,
+    pub(crate) askers: FxHashMap<SmolStr, Vec<FileId>>,
+    pub(crate) hosts: FxHashMap<HostKey, Vec<FileId>>,
+    /// Files with undefined references in each scope; kept by `recheck`.
+    pub(crate) undefined: FxHashMap<Scope, FxHashSet<FileId>>,
+}
+
+fn insert<K: std::hash::Hash + Eq + Clone>(map: &mut FxHashMap<K, Vec<FileId>>, key: &K, file: FileId) -> bool {
+    let files = map.entry(key.clone()).or_default();
+    files.push(file);
+    files.len() == 1
+}
+
+fn erase<K: std::hash::Hash + Eq>(map: &mut FxHashMap<K, Vec<FileId>>, key: &K, file: FileId) -> bool {
+    let Some(files) = map.get_mut(key) else { return false };
+    if let Some(i) = files.iter().position(|f| *f == file) {
+        files.swap_remove(i);
+    }
+    if files.is_empty() {
+        map.remove(key);
+        return true;
+    }
+    false
+}
+
+fn count_up<K: std::hash::Hash + Eq + Clone>(map: &mut FxHashMap<K, u32>, key: &K) -> bool {
+    let n = map.entry(key.clone()).or_default();
+    *n += 1;
+    *n == 1
+}
+
+fn count_down<K: std::hash::Hash + Eq>(map: &mut FxHashMap<K, u32>, key: &K) -> bool {
+    let Some(n) = map.get_mut(key) else { return false };
+    *n -= 1;
+    if *n == 0 {
+        map.remove(key);
+        return true;
+    }
+    false
+}
+
+/// A file's contribution, as the index sees it.
+struct Contribution {
+    defs: Vec<AspectKey>,
+    refs: Vec<AspectKey>,
+    host_aspects: Vec<AspectKey>,
+    scopes: Vec<Scope>,
+    opaque: Vec<SmolStr>,
+    consumed: Vec<Scope>,
+    /// Unknown classes written, and whether in a definition.
+    classes: Vec<(SmolStr, bool)>,
+    provided: Vec<SmolStr>,
+    asked: Vec<SmolStr>,
+    hosts: Vec<HostKey>,
+}
+
+fn contribution(data: &FileData) -> Contribution {
+    let r = &data.resolved;
+    let defs: Vec<AspectKey> = r.definitions.iter().map(|d| d.key.clone()).collect();
+    let mut scopes: Vec<Scope> = Vec::new();
+    for key in &defs {
+        scopes.push(Scope { collection: key.collection.clone(), class: key.class.clone() });
+        if key.class.is_some() {
+            scopes.push(Scope { collection: key.collection.clone(), class: None });
+        }
+    }
+    scopes.sort();
+    scopes.dedup();
+    let refs = r
+        .refs
+        .iter()
+        .filter_map(|x| match &x.target {
+            Target::Aspect { key, .. } => Some(key.clone()),
+            _ => None,
+        })
+        .collect();
+    let consumed = r
+        .refs
+        .iter()
+        .filter(|x| !x.alias)
+        .filter_map(|x| match &x.target {
+            Target::Scope(scope) => Some(scope.clone()),
+            _ => None,
+        })
+        .collect();
+    let classes = r
+        .classes
+        .iter()
+        .filter(|c| !crate::collections::is_known_class(&c.class))
+        .map(|c| (c.class.clone(), c.defining))
+        .collect();
+    let module = data.summary.module.as_ref();
+    Contribution {
+        defs,
+        refs,
+        host_aspects: r.host_aspects.iter().map(|(_, a)| a.clone()).collect(),
+        scopes,
+        opaque: r.opaque.clone(),
+        consumed,
+        classes,
+        provided: module.map(|m| m.provides_args.clone()).unwrap_or_default(),
+        asked: module.map(|m| m.args.iter().map(|a| a.name.clone()).collect()).unwrap_or_default(),
+        hosts: r.hosts.iter().map(|h| h.key.clone()).collect(),
+    }
+}
+
+impl Index {
+    fn add(&mut self, file: FileId, data: &FileData, flips: &mut Flips) {
+        let c = contribution(data);
+        for key in &c.defs {
+            if insert(&mut self.defs, key, file) {
+                flips.defined.insert(key.clone());
+                self.add_name(key);
+            }
+        }
+        for key in &c.refs {
+            if insert(&mut self.refs, key, file) {
+                flips.referenced.insert(key.clone());
+                self.add_name(key);
+            }
+        }
+        for key in &c.host_aspects {
+            if insert(&mut self.host_aspects, key, file) {
+                flips.referenced.insert(key.clone());
+            }
+        }
+        for scope in &c.scopes {
+            insert(&mut self.scope_defs, scope, file);
+        }
+        for scope in &c.opaque {
+            if count_up(&mut self.opaque, scope) {
+                flips.opaque.insert(scope.clone());
+            }
+        }
+        for scope in &c.consumed {
+            if count_up(&mut self.consumed, scope) {
+                flips.consumed.insert(scope.clone());
+            }
+        }
+        for (class, defining) in &c.classes {
+            insert(&mut self.class_files, class, file);
+            let counter = if *defining { &mut self.class_defined } else { &mut self.class_referenced };
+            count_up(counter, class);
+            flips.classes.insert(class.clone());
+        }
+        for arg in &c.provided {
+            if count_up(&mut self.provided_args, arg) {
+                flips.args.insert(arg.clone());
+            }
+        }
+        for arg in &c.asked {
+            insert(&mut self.askers, arg, file);
+        }
+        for host in &c.hosts {
+            insert(&mut self.hosts, host, file);
+        }
+    }
+
+    fn remove(&mut self, file: FileId, data: &FileData, flips: &mut Flips) {
+        let c = contribution(data);
+        for key in &c.defs {
+            if erase(&mut self.defs, key, file) {
+                flips.defined.insert(key.clone());
+                self.drop_name(key);
+            }
+        }
+        for key in &c.refs {
+            if erase(&mut self.refs, key, file) {
+                flips.referenced.insert(key.clone());
+                self.drop_name(key);
+            }
+        }
+        for key in &c.host_aspects {
+            if erase(&mut self.host_aspects, key, file) {
+                flips.referenced.insert(key.clone());
+            }
+        }
+        for scope in &c.scopes {
+            erase(&mut self.scope_defs, scope, file);
+        }
+        for scope in &c.opaque {
+            if count_down(&mut self.opaque, scope) {
+                flips.opaque.insert(scope.clone());
+            }
+        }
+        for scope in &c.consumed {
+            if count_down(&mut self.consumed, scope) {
+                flips.consumed.insert(scope.clone());
+            }
+        }
+        for (class, defining) in &c.classes {
+            erase(&mut self.class_files, class, file);
+            let counter = if *defining { &mut self.class_defined } else { &mut self.class_referenced };
+            count_down(counter, class);
+            flips.classes.insert(class.clone());
+        }
+        for arg in &c.provided {
+            if count_down(&mut self.provided_args, arg) {
+                flips.args.insert(arg.clone());
+            }
+        }
+        for arg in &c.asked {
+            erase(&mut self.askers, arg, file);
+        }
+        for host in &c.hosts {
+            erase(&mut self.hosts, host, file);
+        }
+    }
+
+    fn add_name(&mut self, key: &AspectKey) {
+        let classes = self.names.entry((key.collection.clone(), key.name.clone())).or_default();
+        if !classes.contains(&key.class) {
+            classes.push(key.class.clone());
+        }
+    }
+
+    fn drop_name(&mut self, key: &AspectKey) {
+        if self.defs.contains_key(key) || self.refs.contains_key(key) {
+            return;
+        }
+        let name = (key.collection.clone(), key.name.clone());
+        if let Some(classes) = self.names.get_mut(&name) {
+            classes.retain(|c| c != &key.class);
+            if classes.is_empty() {
+                self.names.remove(&name);
+            }
+        }
+    }
+
+    /// Files whose cross-file diagnostics read a fact that flipped.
+    fn dependents(&self, flips: &Flips, files: &[Option<FileData>]) -> FxHashSet<FileId> {
+        let mut out: FxHashSet<FileId> = FxHashSet::default();
+        let mut add = |list: Option<&Vec<FileId>>| out.extend(list.into_iter().flatten().copied());
+        for key in &flips.defined {
+            add(self.refs.get(key));
+            // Messages name the same aspect in other classes.
+            if let Some(classes) = self.names.get(&(key.collection.clone(), key.name.clone())) {
+                for class in classes {
+                    let other = AspectKey { class: class.clone(), ..key.clone() };
+                    add(self.refs.get(&other));
+                }
+            }
+        }
+        for key in &flips.referenced {
+            add(self.defs.get(key));
+        }
+        for scope in &flips.consumed {
+            add(self.scope_defs.get(scope));
+        }
+        for class in &flips.classes {
+            add(self.class_files.get(class));
+        }
+        for arg in &flips.args {
+            add(self.askers.get(arg));
+        }
+        drop(add);
+        // Undefined references list near names and lower their severity under opaque scopes.
+        for (scope, files) in &self.undefined {
+            let path = match &scope.class {
+                Some(class) => format!("{}.{}", scope.collection, class),
+                None => scope.collection.to_string(),
+            };
+            let touched = flips.defined.iter().any(|k| k.collection == scope.collection && k.class == scope.class)
+                || flips.opaque.iter().any(|o| path == o.as_str() || path.starts_with(&format!("{o}.")));
+            if touched {
+                out.extend(files.iter().copied());
+            }
+        }
+        out.retain(|f| files.get(f.0 as usize).is_some_and(Option::is_some));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;
