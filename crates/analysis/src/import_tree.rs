@@ -1,13 +1,13 @@
 //! import-tree: which files are top-level modules.
 //!
-//! `find_calls` reads every call of import-tree in one file: its roots and the filters that can be
-//! read without evaluation. `ImportTreeRoots` combines the calls of a workspace and answers, for any
-//! path, what import-tree does with it.
+//! `find_calls` reads every call of import-tree in one file: its roots and the filters that can
+//! be read without evaluation. `ImportTreeRoots` combines the calls of a workspace and answers,
+//! for any path, what import-tree does with it.
 //!
 //! import-tree is a callable attrset whose methods return configured copies of itself
-//! (`(inputs.import-tree.filter f).matchNot r ./modules`), so the reader follows that chain the way
-//! the library builds it, through parentheses, `import`, pipes and `let` aliases. Anything it cannot
-//! read is left out and flagged, never guessed.
+//! (`(inputs.import-tree.filter f).matchNot r ./modules`), so the reader follows that chain the
+//! way the library builds it, through parentheses, `import`, pipes and `let` aliases. Anything it
+//! cannot read is left out and flagged, never guessed.
 
 use std::cell::Cell;
 
@@ -16,8 +16,7 @@ use rnix::SyntaxKind::*;
 
 use crate::names::{BindingValue, NameTable, Resolution};
 use crate::syntax::{
-    SyntaxNode, bin_op, first_child, first_token, ident_text, nth_expr, plain_string, static_attr,
-    unparen,
+    SyntaxNode, bin_op, first_child, first_token, ident_text, nth_expr, plain_string, static_attr, unparen,
 };
 use crate::text::{TextRange, TextSize};
 
@@ -49,8 +48,8 @@ pub struct ImportTreeCall {
     pub filters: Vec<PathFilter>,
     /// `initFilter pred`: replaces the default test (`.nix` suffix, no `/_`).
     pub init_filter: Option<PathPredicate>,
-    /// Some filter could not be read (a lambda, a helper) and is missing from `filters`: the call
-    /// may import fewer files than it seems to.
+    /// Some filter could not be read (a lambda, a helper) and is missing from `filters` (or
+    /// `init_filter`): which of the files under the roots the call imports is a guess.
     pub has_dynamic_filter: bool,
     /// Some root could not be read (`self + "/modules"`, an absolute path) and is missing from
     /// `roots`.
@@ -61,14 +60,8 @@ pub struct ImportTreeCall {
 /// Every import-tree call in a file, with roots and the filters that can be read statically.
 pub fn find_calls(root: &SyntaxNode, names: &NameTable) -> Vec<ImportTreeCall> {
     let tree_root = root.ancestors().last().unwrap_or_else(|| root.clone());
-    let reader = Reader {
-        tree_root,
-        names,
-        steps: Cell::new(0),
-    };
-    root.descendants()
-        .filter_map(|node| reader.call(&node))
-        .collect()
+    let reader = Reader { tree_root, names, steps: Cell::new(0) };
+    root.descendants().filter_map(|node| reader.call(&node)).collect()
 }
 
 /// How far the reader follows aliases and method chains. Real chains are a handful of links long;
@@ -167,12 +160,8 @@ impl Reader<'_> {
         let expr = unparen(expr.clone());
         match expr.kind() {
             NODE_IDENT => {
-                let aliased = self
-                    .alias(&expr, depth)
-                    .and_then(|value| self.value(&value, depth + 1));
-                aliased.or_else(|| {
-                    (ident_text(&expr)? == "import-tree").then(|| Value::Tree(TreeState::default()))
-                })
+                let aliased = self.alias(&expr, depth).and_then(|value| self.value(&value, depth + 1));
+                aliased.or_else(|| (ident_text(&expr)? == "import-tree").then(|| Value::Tree(TreeState::default())))
             }
             NODE_SELECT => {
                 let head = nth_expr(&expr, 0)?;
@@ -183,9 +172,7 @@ impl Reader<'_> {
                 let (mut value, methods) = match self.value(&head, depth + 1) {
                     Some(value) => (value, &attrs[..]),
                     None => {
-                        let at = attrs
-                            .iter()
-                            .rposition(|a| a.as_deref() == Some("import-tree"))?;
+                        let at = attrs.iter().rposition(|a| a.as_deref() == Some("import-tree"))?;
                         (Value::Tree(TreeState::default()), &attrs[at + 1..])
                     }
                 };
@@ -204,9 +191,7 @@ impl Reader<'_> {
                     };
                 }
                 match self.value(&function, depth + 1)? {
-                    Value::Method(state, method) => {
-                        Some(Value::Tree(self.configure(state, method, &arg, depth)))
-                    }
+                    Value::Method(state, method) => Some(Value::Tree(self.configure(state, method, &arg, depth))),
                     // Calling a tree gives a module, not a tree.
                     Value::Tree(_) => None,
                 }
@@ -217,31 +202,18 @@ impl Reader<'_> {
     fn is_import(&self, function: &SyntaxNode) -> bool {
         let function = unparen(function.clone());
         ident_text(&function).is_some_and(|name| name == "import")
-            && !matches!(
-                self.names.resolution_at(function.text_range().start()),
-                Some(Resolution::Local(_))
-            )
+            && !matches!(self.names.resolution_at(function.text_range().start()), Some(Resolution::Local(_)))
     }
 
-    fn configure(
-        &self,
-        mut state: TreeState,
-        method: Method,
-        arg: &SyntaxNode,
-        depth: u32,
-    ) -> TreeState {
+    fn configure(&self, mut state: TreeState, method: Method, arg: &SyntaxNode, depth: u32) -> TreeState {
         let filter = match method {
             Method::Filter | Method::FilterNot => self.test(arg, depth + 1),
-            Method::Match | Method::MatchNot => self.string(arg, depth + 1).map(|regex| Test {
-                predicate: PathPredicate::Regex(regex),
-                negated: false,
-            }),
+            Method::Match | Method::MatchNot => {
+                self.string(arg, depth + 1).map(|regex| Test { predicate: PathPredicate::Regex(regex), negated: false })
+            }
             Method::InitFilter => {
                 match self.test(arg, depth + 1) {
-                    Some(Test {
-                        predicate,
-                        negated: false,
-                    }) => state.init_filter = Some(predicate),
+                    Some(Test { predicate, negated: false }) => state.init_filter = Some(predicate),
                     // A dynamic initial filter replaces the default all the same; keeping the
                     // default is the best guess, since most variants only tweak it.
                     _ => {
@@ -263,9 +235,7 @@ impl Reader<'_> {
         };
         let keep = matches!(method, Method::Filter | Method::Match);
         match filter {
-            Some(Test { predicate, negated }) if keep != negated => {
-                state.filters.push(PathFilter::Keep(predicate))
-            }
+            Some(Test { predicate, negated }) if keep != negated => state.filters.push(PathFilter::Keep(predicate)),
             Some(Test { predicate, .. }) => state.filters.push(PathFilter::Drop(predicate)),
             None => state.has_dynamic_filter = true,
         }
@@ -334,14 +304,10 @@ impl Reader<'_> {
             NODE_APPLY => {
                 let make = self.string_test(&nth_expr(&expr, 0)?, depth + 1)?;
                 let text = self.string(&nth_expr(&expr, 1)?, depth + 1)?;
-                Some(Test {
-                    predicate: make(text),
-                    negated: false,
-                })
+                Some(Test { predicate: make(text), negated: false })
             }
             NODE_LAMBDA => {
-                let param = first_child(&expr, NODE_IDENT_PARAM)
-                    .and_then(|p| first_child(&p, NODE_IDENT))?;
+                let param = first_child(&expr, NODE_IDENT_PARAM).and_then(|p| first_child(&p, NODE_IDENT))?;
                 let mut body = unparen(nth_expr(&expr, 0)?);
                 let mut negated = false;
                 while body.kind() == NODE_UNARY_OP && first_token(&body, TOKEN_INVERT).is_some() {
@@ -353,19 +319,14 @@ impl Reader<'_> {
                 }
                 // Only `f p` where `p` is the lambda's own argument is the predicate `f`.
                 let arg = unparen(nth_expr(&body, 1)?);
-                let Some(Resolution::Local(id)) =
-                    self.names.resolution_at(arg.text_range().start())
-                else {
+                let Some(Resolution::Local(id)) = self.names.resolution_at(arg.text_range().start()) else {
                     return None;
                 };
                 if arg.kind() != NODE_IDENT || self.names.binding(id).range != param.text_range() {
                     return None;
                 }
                 let inner = self.test(&nth_expr(&body, 0)?, depth + 1)?;
-                Some(Test {
-                    negated: inner.negated != negated,
-                    ..inner
-                })
+                Some(Test { negated: inner.negated != negated, ..inner })
             }
             _ => None,
         }
@@ -378,18 +339,14 @@ impl Reader<'_> {
         let expr = unparen(expr.clone());
         let name = match expr.kind() {
             NODE_IDENT => ident_text(&expr)?.to_string(),
-            NODE_SELECT => static_attr(&first_child(&expr, NODE_ATTRPATH)?.children().last()?)?
-                .text
-                .to_string(),
+            NODE_SELECT => static_attr(&first_child(&expr, NODE_ATTRPATH)?.children().last()?)?.text.to_string(),
             _ => return None,
         };
         match name.as_str() {
             "hasSuffix" => Some(PathPredicate::Suffix),
             "hasPrefix" => Some(PathPredicate::Prefix),
             "hasInfix" => Some(PathPredicate::Infix),
-            _ if expr.kind() == NODE_IDENT => {
-                self.string_test(&self.alias(&expr, depth)?, depth + 1)
-            }
+            _ if expr.kind() == NODE_IDENT => self.string_test(&self.alias(&expr, depth)?, depth + 1),
             _ => None,
         }
     }
@@ -539,10 +496,7 @@ enum Matcher {
     Suffix(String),
     Prefix(String),
     Infix(String),
-    Regex {
-        source: String,
-        regex: Option<Regex>,
-    },
+    Regex { source: String, regex: Option<Regex> },
 }
 
 impl PartialEq for Matcher {
@@ -568,10 +522,7 @@ impl Matcher {
             PathPredicate::Regex(source) => {
                 // `builtins.match` must match the whole string, and POSIX `.` matches newlines.
                 let regex = Regex::new(&format!("(?s)^(?:{source})$")).ok();
-                Matcher::Regex {
-                    source: source.clone(),
-                    regex,
-                }
+                Matcher::Regex { source: source.clone(), regex }
             }
         }
     }
@@ -604,11 +555,7 @@ impl ImportTreeRoots {
             folder.pop();
             let call = ResolvedCall {
                 // A root above the workspace holds no file of it.
-                roots: call
-                    .roots
-                    .iter()
-                    .filter_map(|root| join(&folder, root))
-                    .collect(),
+                roots: call.roots.iter().filter_map(|root| join(&folder, root)).collect(),
                 filters: call
                     .filters
                     .iter()
@@ -639,11 +586,7 @@ impl ImportTreeRoots {
     pub fn roots(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for root in self.calls.iter().flat_map(|call| &call.roots) {
-            let root = if root.is_empty() {
-                ".".to_string()
-            } else {
-                root.join("/")
-            };
+            let root = if root.is_empty() { ".".to_string() } else { root.join("/") };
             if !out.contains(&root) {
                 out.push(root);
             }
@@ -664,11 +607,7 @@ impl ImportTreeRoots {
                 return FileKind::TopLevel;
             }
         }
-        if under_root {
-            FileKind::Ignored
-        } else {
-            FileKind::Outside
-        }
+        if under_root { FileKind::Ignored } else { FileKind::Outside }
     }
 }
 
@@ -677,20 +616,17 @@ impl ResolvedCall {
     ///
     /// import-tree strips from each file the first folder root (in call order) that is a prefix of
     /// it, so filters see `/hosts/x.nix` for `modules/hosts/x.nix` under `./modules`: that is why
-    /// `/_` only counts below the root. A root that is a file is not stripped: filters see its
-    /// absolute path, which canopy approximates by `/` and the workspace-relative path (the store
-    /// path in front of it, `/nix/store/<hash>-source`, never holds `/_`). Older import-tree
-    /// releases showed filters absolute paths everywhere; the approximation suits those too for
-    /// suffixes, infixes and `.*`-led regexes.
+    /// `/_` only counts below the root, and why `hasPrefix "/hosts/"` works. A root that is a file
+    /// is not stripped: filters see its absolute path, which canopy approximates by `/` and the
+    /// workspace-relative path (the store path in front, `/nix/store/<hash>-source`, holds no
+    /// `/_`). Releases before the stripping showed filters absolute paths everywhere; for
+    /// suffixes, most infixes and `.*`-led regexes the answer is the same.
     fn seen_as(&self, path: &[String]) -> Option<String> {
         let below = |root: &&Vec<String>| root.len() < path.len() && path.starts_with(root);
         if let Some(root) = self.roots.iter().find(below) {
             return Some(format!("/{}", path[root.len()..].join("/")));
         }
-        self.roots
-            .iter()
-            .any(|root| root[..] == *path)
-            .then(|| format!("/{}", path.join("/")))
+        self.roots.iter().any(|root| root[..] == *path).then(|| format!("/{}", path.join("/")))
     }
 
     fn accepts(&self, seen_as: &str) -> bool {
@@ -699,20 +635,13 @@ impl ResolvedCall {
             None => seen_as.ends_with(".nix") && !seen_as.contains("/_"),
         };
         // A filter canopy cannot evaluate lets every path through: import-tree may import it.
-        initial
-            && self
-                .filters
-                .iter()
-                .all(|(keep, matcher)| matcher.test(seen_as) != Some(!keep))
+        initial && self.filters.iter().all(|(keep, matcher)| matcher.test(seen_as) != Some(!keep))
     }
 }
 
 /// Path components, without empty and `.` ones.
 fn components(path: &str) -> Vec<String> {
-    path.split('/')
-        .filter(|p| !p.is_empty() && *p != ".")
-        .map(str::to_string)
-        .collect()
+    path.split('/').filter(|p| !p.is_empty() && *p != ".").map(str::to_string).collect()
 }
 
 /// `relative` resolved against `folder`; `None` above the workspace.
@@ -742,40 +671,36 @@ mod tests {
         find_calls(&root, &NameTable::build(&root))
     }
 
-    /// Renders each call as `text => roots [filters] flags`.
+    /// Renders each call's text, then its roots, filters and flags.
     fn check_calls(src: &str, expect: Expect) {
-        let rendered: Vec<String> = parse_calls(src)
-            .iter()
-            .map(|call| {
-                let mut line = format!("{} => {}", &src[call.range], call.roots.join(", "));
-                for filter in &call.filters {
-                    line += &format!(" {filter:?}");
-                }
-                if let Some(init) = &call.init_filter {
-                    line += &format!(" init {init:?}");
-                }
-                if call.has_dynamic_root {
-                    line += " +dynamic-root";
-                }
-                if call.has_dynamic_filter {
-                    line += " +dynamic-filter";
-                }
-                line
-            })
-            .collect();
-        expect.assert_eq(&rendered.join("\n"));
+        let mut out = String::new();
+        for call in parse_calls(src) {
+            // Calls that span lines print on one.
+            let text = src[call.range].split_whitespace().collect::<Vec<_>>().join(" ");
+            out += &format!("{text}\n  roots: {:?}\n", call.roots);
+            for filter in &call.filters {
+                out += &format!("  {filter:?}\n");
+            }
+            if let Some(init) = &call.init_filter {
+                out += &format!("  init: {init:?}\n");
+            }
+            if call.has_dynamic_root {
+                out += "  dynamic root\n";
+            }
+            if call.has_dynamic_filter {
+                out += "  dynamic filter\n";
+            }
+        }
+        expect.assert_eq(&out);
     }
 
-    /// `files`: (path, source) of the files holding calls; renders the roots, then each path's kind.
+    /// `files`: (path, source) of the files holding calls. Renders the roots, then each path's
+    /// kind.
     fn check_kinds(files: &[(&str, &str)], fallback: bool, paths: &[&str], expect: Expect) {
-        let calls: Vec<(&str, Vec<ImportTreeCall>)> = files
-            .iter()
-            .map(|(path, src)| (*path, parse_calls(src)))
-            .collect();
+        let calls: Vec<(&str, Vec<ImportTreeCall>)> =
+            files.iter().map(|(path, src)| (*path, parse_calls(src))).collect();
         let roots = ImportTreeRoots::new(
-            calls
-                .iter()
-                .flat_map(|(path, calls)| calls.iter().map(move |call| (*path, call))),
+            calls.iter().flat_map(|(path, calls)| calls.iter().map(move |call| (*path, call))),
             fallback,
         );
         let mut out = format!("roots: {:?}\n", roots.roots());
@@ -788,68 +713,108 @@ mod tests {
     #[test]
     fn plain_calls() {
         check_calls(
-            r#"inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules)"#,
-            expect!["inputs.import-tree ./modules => ./modules"],
+            r#"inputs:
+              inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules)"#,
+            expect![[r#"
+                inputs.import-tree ./modules
+                  roots: ["./modules"]
+            "#]],
         );
         check_calls(
-            r#"{ import-tree, ... }: { imports = [ (import-tree [ ./hosts ./modules ]) ]; }"#,
-            expect!["import-tree [ ./hosts ./modules ] => ./hosts, ./modules"],
+            "{ import-tree, ... }: { imports = [ (import-tree [ ./hosts ./modules ]) ]; }",
+            expect![[r#"
+                import-tree [ ./hosts ./modules ]
+                  roots: ["./hosts", "./modules"]
+            "#]],
         );
         check_calls(
-            r#"{ inputs, ... }: { imports = [ (inputs.import-tree ../../modules) ]; }"#,
-            expect!["inputs.import-tree ../../modules => ../../modules"],
+            "{ inputs, ... }: { imports = [ (inputs.import-tree ../../modules) ]; }",
+            expect![[r#"
+                inputs.import-tree ../../modules
+                  roots: ["../../modules"]
+            "#]],
         );
         check_calls(
             "inputs: with inputs; import-tree ./modules",
-            expect!["import-tree ./modules => ./modules"],
+            expect![[r#"
+                import-tree ./modules
+                  roots: ["./modules"]
+            "#]],
         );
         check_calls(
             "inputs: let inherit (inputs) import-tree; in import-tree ./modules",
-            expect!["import-tree ./modules => ./modules"],
+            expect![[r#"
+                import-tree ./modules
+                  roots: ["./modules"]
+            "#]],
         );
         check_calls(
             "inputs: (import inputs.import-tree) ./modules",
-            expect!["(import inputs.import-tree) ./modules => ./modules"],
+            expect![[r#"
+                (import inputs.import-tree) ./modules
+                  roots: ["./modules"]
+            "#]],
         );
         check_calls(
             "inputs: let tree = import inputs.import-tree; in tree ./modules",
-            expect!["tree ./modules => ./modules"],
+            expect![[r#"
+                tree ./modules
+                  roots: ["./modules"]
+            "#]],
         );
         check_calls(
             "inputs: ./modules |> inputs.import-tree",
-            expect!["./modules |> inputs.import-tree => ./modules"],
+            expect![[r#"
+                ./modules |> inputs.import-tree
+                  roots: ["./modules"]
+            "#]],
         );
     }
 
     #[test]
     fn root_expressions() {
         check_calls(
-            r#"import-tree [ ./a [ ./b ] ./c/../d/. modules/e ./. ]"#,
-            expect![
-                "import-tree [ ./a [ ./b ] ./c/../d/. modules/e ./. ] => ./a, ./b, ./d, ./modules/e, ."
-            ],
+            "import-tree [ ./a [ ./b ] ./c/../d/. modules/e ./. ]",
+            expect![[r#"
+                import-tree [ ./a [ ./b ] ./c/../d/. modules/e ./. ]
+                  roots: ["./a", "./b", "./d", "./modules/e", "."]
+            "#]],
         );
         check_calls(
             r#"import-tree (./. + "/my modules" + "/[x] é")"#,
-            expect![[r#"import-tree (./. + "/my modules" + "/[x] é") => ./my modules/[x] é"#]],
-        );
-        check_calls(
-            "let dirs = [ ./hosts ]; in import-tree (dirs ++ [ ./modules ])",
-            expect!["import-tree (dirs ++ [ ./modules ]) =>  +dynamic-root"],
+            expect![[r#"
+                import-tree (./. + "/my modules" + "/[x] é")
+                  roots: ["./my modules/[x] é"]
+            "#]],
         );
         check_calls(
             "let dirs = [ ./hosts ]; in import-tree dirs",
-            expect!["import-tree dirs => ./hosts"],
-        );
-        check_calls(
-            r#"{ self, x, ... }: [ (import-tree (self + "/modules")) (import-tree [ ./a ./${x} /abs <p> ]) ]"#,
             expect![[r#"
-                import-tree (self + "/modules") =>  +dynamic-root
-                import-tree [ ./a ./${x} /abs <p> ] => ./a +dynamic-root"#]],
+                import-tree dirs
+                  roots: ["./hosts"]
+            "#]],
         );
         check_calls(
-            r#"import-tree (./modules + "x")"#,
-            expect![[r#"import-tree (./modules + "x") =>  +dynamic-root"#]],
+            r#"{ self, x, ... }: [
+              (import-tree (self + "/modules"))
+              (import-tree [ ./a ./${x} /abs <p> ])
+              (import-tree (./modules + "x"))
+              (import-tree ([ ./hosts ] ++ [ ./modules ]))
+            ]"#,
+            expect![[r#"
+                import-tree (self + "/modules")
+                  roots: []
+                  dynamic root
+                import-tree [ ./a ./${x} /abs <p> ]
+                  roots: ["./a"]
+                  dynamic root
+                import-tree (./modules + "x")
+                  roots: []
+                  dynamic root
+                import-tree ([ ./hosts ] ++ [ ./modules ])
+                  roots: []
+                  dynamic root
+            "#]],
         );
     }
 
@@ -857,56 +822,81 @@ mod tests {
     fn filters() {
         check_calls(
             r#"(import inputs.import-tree).filterNot (lib.hasSuffix ".pkg.nix") ./modules"#,
-            expect![[
-                r#"(import inputs.import-tree).filterNot (lib.hasSuffix ".pkg.nix") ./modules => ./modules Drop(Suffix(".pkg.nix"))"#
-            ]],
+            expect![[r#"
+                (import inputs.import-tree).filterNot (lib.hasSuffix ".pkg.nix") ./modules
+                  roots: ["./modules"]
+                  Drop(Suffix(".pkg.nix"))
+            "#]],
         );
         check_calls(
-            r#"(inputs.import-tree.filter (lib.hasInfix "/x/")).filterNot (lib.strings.hasPrefix "/y") ./modules"#,
-            expect![[
-                r#"(inputs.import-tree.filter (lib.hasInfix "/x/")).filterNot (lib.strings.hasPrefix "/y") ./modules => ./modules Keep(Infix("/x/")) Drop(Prefix("/y"))"#
-            ]],
+            r#"(inputs.import-tree.filter (lib.hasInfix "/x/")).filterNot
+              (lib.strings.hasPrefix "/y") ./modules"#,
+            expect![[r#"
+                (inputs.import-tree.filter (lib.hasInfix "/x/")).filterNot (lib.strings.hasPrefix "/y") ./modules
+                  roots: ["./modules"]
+                  Keep(Infix("/x/"))
+                  Drop(Prefix("/y"))
+            "#]],
         );
         check_calls(
             r#"(import-tree.match ".*/[a-z]+\\.nix").matchNot ''.*/test_.*'' ./modules"#,
-            expect![[
-                r#"(import-tree.match ".*/[a-z]+\\.nix").matchNot ''.*/test_.*'' ./modules => ./modules Keep(Regex(".*/[a-z]+\\.nix")) Drop(Regex(".*/test_.*"))"#
-            ]],
+            expect![[r#"
+                (import-tree.match ".*/[a-z]+\\.nix").matchNot ''.*/test_.*'' ./modules
+                  roots: ["./modules"]
+                  Keep(Regex(".*/[a-z]+\\.nix"))
+                  Drop(Regex(".*/test_.*"))
+            "#]],
         );
         check_calls(
             r#"with lib; import-tree.filter (p: !hasInfix "/wip/" p) ./modules"#,
-            expect![[
-                r#"import-tree.filter (p: !hasInfix "/wip/" p) ./modules => ./modules Drop(Infix("/wip/"))"#
-            ]],
+            expect![[r#"
+                import-tree.filter (p: !hasInfix "/wip/" p) ./modules
+                  roots: ["./modules"]
+                  Drop(Infix("/wip/"))
+            "#]],
         );
         check_calls(
-            r#"let isPkg = lib.hasSuffix suffix; suffix = ".pkg.nix"; in import-tree.filterNot isPkg ./modules"#,
-            expect![
-                "import-tree.filterNot isPkg ./modules => ./modules Drop(Suffix(\".pkg.nix\"))"
-            ],
+            r#"let
+              isPkg = lib.hasSuffix suffix;
+              suffix = ".pkg.nix";
+            in import-tree.filterNot isPkg ./modules"#,
+            expect![[r#"
+                import-tree.filterNot isPkg ./modules
+                  roots: ["./modules"]
+                  Drop(Suffix(".pkg.nix"))
+            "#]],
         );
         check_calls(
             r#"let tree = inputs.import-tree.filterNot (lib.hasSuffix ".x.nix"); in tree ./modules"#,
-            expect![[r#"tree ./modules => ./modules Drop(Suffix(".x.nix"))"#]],
+            expect![[r#"
+                tree ./modules
+                  roots: ["./modules"]
+                  Drop(Suffix(".x.nix"))
+            "#]],
         );
         check_calls(
             r#"import-tree.initFilter (lib.hasSuffix ".nix") ./modules"#,
-            expect![[
-                r#"import-tree.initFilter (lib.hasSuffix ".nix") ./modules => ./modules init Suffix(".nix")"#
-            ]],
+            expect![[r#"
+                import-tree.initFilter (lib.hasSuffix ".nix") ./modules
+                  roots: ["./modules"]
+                  init: Suffix(".nix")
+            "#]],
         );
-        // Unreadable filters are dropped and flagged; the call still counts.
+        // Unreadable filters are left out and flagged; the call still counts.
         check_calls(
-            r#"p: ((import-tree.filter (q: builtins.match "x" q != null)).filterNot (f p)).map import ./modules"#,
-            expect![[
-                r#"((import-tree.filter (q: builtins.match "x" q != null)).filterNot (f p)).map import ./modules => ./modules +dynamic-filter"#
-            ]],
-        );
-        check_calls(
-            r#"p: import-tree.filter (q: lib.hasSuffix "x" p) ./modules"#,
-            expect![[
-                r#"import-tree.filter (q: lib.hasSuffix "x" p) ./modules => ./modules +dynamic-filter"#
-            ]],
+            r#"p: [
+              (((import-tree.filter (q: builtins.match "x" q != null)).filterNot (f p)).map
+                import ./modules)
+              (import-tree.filter (q: lib.hasSuffix "x" p) ./other)
+            ]"#,
+            expect![[r#"
+                ((import-tree.filter (q: builtins.match "x" q != null)).filterNot (f p)).map import ./modules
+                  roots: ["./modules"]
+                  dynamic filter
+                import-tree.filter (q: lib.hasSuffix "x" p) ./other
+                  roots: ["./other"]
+                  dynamic filter
+            "#]],
         );
     }
 
@@ -914,15 +904,24 @@ mod tests {
     fn add_path() {
         check_calls(
             "{ imports = [ ((import-tree.addPath ./vendor).addPath ./modules) ]; }",
-            expect!["(import-tree.addPath ./vendor).addPath ./modules => ./vendor, ./modules"],
+            expect![[r#"
+                (import-tree.addPath ./vendor).addPath ./modules
+                  roots: ["./vendor", "./modules"]
+            "#]],
         );
         check_calls(
             "(import-tree.addPath ./extra) ./modules",
-            expect!["(import-tree.addPath ./extra) ./modules => ./extra, ./modules"],
+            expect![[r#"
+                (import-tree.addPath ./extra) ./modules
+                  roots: ["./extra", "./modules"]
+            "#]],
         );
         check_calls(
             "(import-tree.addPath ./modules).result",
-            expect!["(import-tree.addPath ./modules).result => ./modules"],
+            expect![[r#"
+                (import-tree.addPath ./modules).result
+                  roots: ["./modules"]
+            "#]],
         );
     }
 
@@ -945,12 +944,19 @@ mod tests {
                 k = (import-tree ./modules) ./more;
               };
             }"#,
-            expect!["import-tree ./modules => ./modules"],
+            expect![[r#"
+                import-tree ./modules
+                  roots: ["./modules"]
+            "#]],
         );
         // `let a = a;` and lists that contain themselves must end.
         check_calls(
             "let a = a; b = [ b b ]; in [ (a ./x) (import-tree b) (a.filter a ./y) ]",
-            expect!["import-tree b =>  +dynamic-root"],
+            expect![[r#"
+                import-tree b
+                  roots: []
+                  dynamic root
+            "#]],
         );
     }
 
@@ -999,20 +1005,11 @@ mod tests {
     fn classify_roots_relative_to_the_calling_file() {
         check_kinds(
             &[
-                (
-                    "nix/flake/parts.nix",
-                    "{ imports = [ (import-tree ../../modules) (import-tree ../../../up) ]; }",
-                ),
+                ("nix/flake/parts.nix", "{ imports = [ (import-tree ../../modules) (import-tree ../../../up) ]; }"),
                 ("nix/_private/flake.nix", "import-tree [ ./. ./_tree ]"),
             ],
             true,
-            &[
-                "modules/a.nix",
-                "nix/_private/x.nix",
-                "nix/_private/_y.nix",
-                "nix/_private/_tree/z.nix",
-                "up/a.nix",
-            ],
+            &["modules/a.nix", "nix/_private/x.nix", "nix/_private/_y.nix", "nix/_private/_tree/z.nix", "up/a.nix"],
             expect![[r#"
                 roots: ["modules", "nix/_private", "nix/_private/_tree"]
                 modules/a.nix: TopLevel
@@ -1022,17 +1019,11 @@ mod tests {
                 up/a.nix: Outside
             "#]],
         );
-        // Files are stripped of the first root that holds them: here `_tree` is the first.
+        // Files are stripped of the first root that holds them: here `_tree` comes first.
         check_kinds(
             &[("flake.nix", "import-tree [ ./_tree ./. ]")],
             false,
-            &[
-                "_tree/z.nix",
-                "_tree/_z.nix",
-                "x.nix",
-                "flake.nix",
-                "_other/a.nix",
-            ],
+            &["_tree/z.nix", "_tree/_z.nix", "x.nix", "flake.nix", "_other/a.nix"],
             expect![[r#"
                 roots: ["_tree", "."]
                 _tree/z.nix: TopLevel
@@ -1050,7 +1041,8 @@ mod tests {
             &[(
                 "flake.nix",
                 r#"[
-                  ((import-tree.filterNot (lib.hasSuffix ".pkg.nix")).filter (lib.hasPrefix "/nixos/") [ ./hosts ./modules ])
+                  ((import-tree.filterNot (lib.hasSuffix ".pkg.nix")).filter
+                    (lib.hasPrefix "/nixos/") [ ./hosts ./modules ])
                   (import-tree.matchNot ".*/test_[a-z]+\\.nix" ./tests)
                   (import-tree.match "(" ./broken)
                   (import-tree.initFilter (lib.hasSuffix ".nix") ./all)
@@ -1081,13 +1073,7 @@ mod tests {
         );
         // One call that imports a file is enough.
         check_kinds(
-            &[
-                (
-                    "flake.nix",
-                    r#"[ (import-tree.filter (lib.hasInfix "/on/") ./modules) ]"#,
-                ),
-                ("other.nix", MODULES),
-            ],
+            &[("flake.nix", r#"import-tree.filter (lib.hasInfix "/on/") ./modules"#), ("other.nix", MODULES)],
             false,
             &["modules/off/a.nix"],
             expect![[r#"
@@ -1100,17 +1086,9 @@ mod tests {
     #[test]
     fn classify_file_roots() {
         check_kinds(
-            &[(
-                "flake.nix",
-                r#"import-tree [ ./modules/one.nix ./_two.nix (./. + "/three é.nix") ]"#,
-            )],
+            &[("flake.nix", r#"import-tree [ ./modules/one.nix ./_two.nix (./. + "/three é.nix") ]"#)],
             false,
-            &[
-                "modules/one.nix",
-                "modules/other.nix",
-                "_two.nix",
-                "three é.nix",
-            ],
+            &["modules/one.nix", "modules/other.nix", "_two.nix", "three é.nix"],
             expect![[r#"
                 roots: ["modules/one.nix", "_two.nix", "three é.nix"]
                 modules/one.nix: TopLevel
@@ -1129,22 +1107,22 @@ mod tests {
             true,
             paths,
             expect![[r#"
-                roots: ["modules"]
-                modules/a.nix: TopLevel
-                modules/_b.nix: Ignored
-                hosts/a.nix: Outside
-            "#]],
+            roots: ["modules"]
+            modules/a.nix: TopLevel
+            modules/_b.nix: Ignored
+            hosts/a.nix: Outside
+        "#]],
         );
         check_kinds(
             &[("flake.nix", "{ }")],
             false,
             paths,
             expect![[r#"
-                roots: []
-                modules/a.nix: Outside
-                modules/_b.nix: Outside
-                hosts/a.nix: Outside
-            "#]],
+            roots: []
+            modules/a.nix: Outside
+            modules/_b.nix: Outside
+            hosts/a.nix: Outside
+        "#]],
         );
         check_kinds(
             &[("flake.nix", "import-tree ./hosts")],

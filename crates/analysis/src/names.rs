@@ -451,13 +451,8 @@ impl Builder {
         scope: &NodePtr,
     ) {
         if let Some(name) = syntax::ident_text(ident) {
-            let binding = Binding {
-                name,
-                range: ident.text_range(),
-                kind,
-                value: BindingValue::Argument,
-                scope: scope.clone(),
-            };
+            let binding =
+                Binding { name, range: ident.text_range(), kind, value: BindingValue::Argument, scope: *scope };
             self.bind(names, binding);
         }
     }
@@ -474,29 +469,26 @@ impl Builder {
                     let Some(first) = attrs.next() else { continue };
                     let Some(name) = static_attr(&first) else { continue };
                     let value = if attrs.next().is_some() {
-                        BindingValue::Nested(ptr.clone())
+                        BindingValue::Nested(ptr)
                     } else {
                         match nth_expr(&entry, 0) {
                             Some(value) => BindingValue::Expr(NodePtr::new(&value)),
                             None => BindingValue::Argument,
                         }
                     };
-                    let binding =
-                        Binding { name: name.text, range: name.range, kind, value, scope: ptr.clone() };
+                    let binding = Binding { name: name.text, range: name.range, kind, value, scope: ptr };
                     self.bind(&mut names, binding);
                 }
                 NODE_INHERIT => {
-                    let from = first_child(&entry, NODE_INHERIT_FROM)
-                        .and_then(|f| nth_expr(&f, 0))
-                        .map(|e| NodePtr::new(&e));
+                    let from =
+                        first_child(&entry, NODE_INHERIT_FROM).and_then(|f| nth_expr(&f, 0)).map(|e| NodePtr::new(&e));
                     for attr in entry.children().filter(|c| c.kind() != NODE_INHERIT_FROM) {
                         let Some(name) = static_attr(&attr) else { continue };
                         let value = match &from {
-                            Some(from) => BindingValue::InheritFrom { from: from.clone() },
+                            Some(from) => BindingValue::InheritFrom { from: *from },
                             None => BindingValue::Inherit { use_range: name.range },
                         };
-                        let binding =
-                            Binding { name: name.text, range: name.range, kind, value, scope: ptr.clone() };
+                        let binding = Binding { name: name.text, range: name.range, kind, value, scope: ptr };
                         self.bind(&mut names, binding);
                     }
                 }

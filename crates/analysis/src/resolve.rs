@@ -135,12 +135,19 @@ impl Resolved {
 enum Role {
     None,
     /// The node names an aspect.
-    Aspect { key: AspectKey, class: Option<SmolStr> },
+    Aspect {
+        key: AspectKey,
+        class: Option<SmolStr>,
+    },
     /// The class node inside an aspect-first aspect.
-    AspectClass { class: SmolStr },
+    AspectClass {
+        class: SmolStr,
+    },
     /// A reserved key inside an aspect-first aspect (`includes`).
     AspectReserved,
-    Host { key: HostKey },
+    Host {
+        key: HostKey,
+    },
     /// Anything else a row matched (the collection itself, a class level, below an aspect).
     Inside(PathMatch),
 }
@@ -215,7 +222,12 @@ fn classify_node(summary: &FileSummary, id: NodeId, collections: &CollectionSet,
     };
     let aspect_first = collections.aspect_first(m.row);
     let class = if aspect_first { None } else { m.class.clone() };
-    let key = AspectKey { collection: SmolStr::new(&m.collection), class: class.clone(), name: aspect.clone() };
+    let key = AspectKey {
+        collection: SmolStr::new(&m.collection),
+        class: class.clone(),
+        name: aspect.clone(),
+        class_in_path: m.class_index.is_some() && !aspect_first,
+    };
     if *index == depth - 1 {
         out.definitions.push(Definition { key: key.clone(), name: last.clone(), node: id });
         return Role::Aspect { key, class };
@@ -233,7 +245,12 @@ fn classify_node(summary: &FileSummary, id: NodeId, collections: &CollectionSet,
 }
 
 fn den_aspect(name: &str) -> AspectKey {
-    AspectKey { collection: SmolStr::new_static("den.aspects"), class: None, name: SmolStr::new(name) }
+    AspectKey {
+        collection: SmolStr::new_static("den.aspects"),
+        class: None,
+        name: SmolStr::new(name),
+        class_in_path: false,
+    }
 }
 
 fn resolve_ref(
@@ -302,6 +319,7 @@ fn path_target(collections: &CollectionSet, path: &[Name], out: &mut Resolved) -
                 collection: SmolStr::new(&m.collection),
                 class: if aspect_first { None } else { m.class.clone() },
                 name: aspect.clone(),
+                class_in_path: m.class_index.is_some_and(|i| i < *index),
             };
             let class = if aspect_first && !m.reserved { m.class.clone() } else { None };
             Some(Target::Aspect { key, name: path[*index].clone(), class })

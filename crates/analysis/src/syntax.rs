@@ -151,11 +151,7 @@ pub struct StaticName {
 /// it is one without evaluation.
 pub fn static_attr(node: &SyntaxNode) -> Option<StaticName> {
     match node.kind() {
-        NODE_IDENT => Some(StaticName {
-            text: ident_text(node)?,
-            range: node.text_range(),
-            form: NameForm::Ident,
-        }),
+        NODE_IDENT => Some(StaticName { text: ident_text(node)?, range: node.text_range(), form: NameForm::Ident }),
         NODE_STRING => Some(StaticName {
             text: SmolStr::new(plain_string(node)?),
             range: node.text_range(),

@@ -69,10 +69,11 @@ const LOWER_LEVEL_ARGS: &[&str] = &["modulesPath", "osConfig", "nixosConfig", "d
 pub(super) fn check(cx: &mut Cx) {
     let Some(module) = &cx.data.summary.module else { return };
     let collections = cx.ws.collections();
-    let flake_key = module
-        .keys
-        .iter()
-        .any(|k| FLAKE_PARTS_KEYS.contains(&k.text.as_str()) || collections.is_root(&k.text) || collections.declares_root(&k.text));
+    let flake_key = module.keys.iter().any(|k| {
+        FLAKE_PARTS_KEYS.contains(&k.text.as_str())
+            || collections.is_root(&k.text)
+            || collections.declares_root(&k.text)
+    });
     if flake_key {
         return;
     }

@@ -26,7 +26,7 @@ pub(super) fn check(cx: &mut Cx) {
         if let Some(best) = near.first() {
             message.push_str(&format!("; did you mean `{best}`?"));
         }
-        let elsewhere: Vec<String> = cx
+        let mut elsewhere: Vec<String> = cx
             .ws
             .index
             .names
@@ -39,16 +39,15 @@ pub(super) fn check(cx: &mut Cx) {
                 cx.ws.is_defined(&other).then(|| class.clone().unwrap_or_default().to_string())
             })
             .collect();
+        elsewhere.sort();
         if !elsewhere.is_empty() {
             message.push_str(&format!(" (`{}` is defined for {})", key.name, elsewhere.join(", ")));
         }
         let mut severity = Severity::Error;
         if cx.ws.is_opaque(&scope) {
             severity = Severity::Warning;
-            message.push_str(&format!(
-                "; some of `{}` is built at evaluation time, so it may exist",
-                scope_name(&scope)
-            ));
+            message
+                .push_str(&format!("; some of `{}` is built at evaluation time, so it may exist", scope_name(&scope)));
         }
         cx.out.push(Diagnostic::new(DiagnosticKind::UndefinedAspect, name.range, message).with_severity(severity));
         cx.undefined_in.push(scope);

@@ -137,15 +137,7 @@ impl<'a> Extractor<'a> {
         let mut parts = path.rsplit('/');
         let file_name = parts.next().filter(|n| !n.is_empty());
         let dir_name = parts.next();
-        Extractor {
-            file_name,
-            dir_name,
-            names,
-            out,
-            roots: FxHashMap::default(),
-            module_lambdas: Vec::new(),
-            depth: 0,
-        }
+        Extractor { file_name, dir_name, names, out, roots: FxHashMap::default(), module_lambdas: Vec::new(), depth: 0 }
     }
 
     fn finish(&mut self) {
@@ -290,9 +282,10 @@ impl<'a> Extractor<'a> {
 
     /// The attrset of a top-level module.
     fn module_body(&mut self, set: &SyntaxNode) {
-        let full_form = set.children().filter(|e| e.kind() == NODE_ATTRPATH_VALUE).any(|entry| {
-            first_attr_name(&entry).is_some_and(|n| n.text == "config" || n.text == "options")
-        });
+        let full_form = set
+            .children()
+            .filter(|e| e.kind() == NODE_ATTRPATH_VALUE)
+            .any(|entry| first_attr_name(&entry).is_some_and(|n| n.text == "config" || n.text == "options"));
         let ctx = self.top_ctx();
         for entry in set.children() {
             match entry.kind() {
@@ -390,10 +383,12 @@ impl<'a> Extractor<'a> {
         self.out.nodes.push(ConfigNode { parent, name, binding, opaque: None, module_class: None });
         let path: Vec<SmolStr> = self.out.node_path(id).into_iter().map(|n| n.text.clone()).collect();
         self.out.nodes[id.0 as usize].module_class = contexts::nested_class(&path).map(SmolStr::new_static);
-        if path.first().is_some_and(|p| p == "_module") && path.get(1).is_some_and(|p| p == "args") && path.len() == 3 {
-            if let Some(module) = self.out.module.as_mut() {
-                module.provides_args.push(path[2].clone());
-            }
+        if path.first().is_some_and(|p| p == "_module")
+            && path.get(1).is_some_and(|p| p == "args")
+            && path.len() == 3
+            && let Some(module) = self.out.module.as_mut()
+        {
+            module.provides_args.push(path[2].clone());
         }
         id
     }
@@ -483,9 +478,8 @@ impl<'a> Extractor<'a> {
                         NODE_ATTRPATH_VALUE => {
                             let Some(path) = first_child(&entry, NODE_ATTRPATH) else { continue };
                             let attrs: Vec<SyntaxNode> = path.children().collect();
-                            match nth_expr(&entry, 0) {
-                                Some(v) => self.config_path(&attrs, &v, node, entry.text_range()),
-                                None => {}
+                            if let Some(v) = nth_expr(&entry, 0) {
+                                self.config_path(&attrs, &v, node, entry.text_range())
                             }
                         }
                         NODE_INHERIT => self.config_inherit(&entry, node),
@@ -1136,7 +1130,8 @@ impl<'a> Extractor<'a> {
                     BindingValue::InheritFrom { from } => {
                         let from = from.try_to_node(&tree)?;
                         let base = self.eval_path(&from, fuel)?;
-                        let inherited = Name { text: binding.name.clone(), range: binding.range, origin: NameOrigin::Ident };
+                        let inherited =
+                            Name { text: binding.name.clone(), range: binding.range, origin: NameOrigin::Ident };
                         Some(self.extend(base, inherited))
                     }
                     BindingValue::Inherit { use_range } => {
@@ -1181,7 +1176,11 @@ impl<'a> Extractor<'a> {
             RefRoot::Input(input) if input.is_empty() => {
                 if name.text == "self" {
                     value.root = RefRoot::Config;
-                    value.path.push(Name { text: SmolStr::new_static("flake"), range: name.range, origin: NameOrigin::Implicit });
+                    value.path.push(Name {
+                        text: SmolStr::new_static("flake"),
+                        range: name.range,
+                        origin: NameOrigin::Implicit,
+                    });
                 } else {
                     value.root = RefRoot::Input(name.text);
                 }
@@ -1337,7 +1336,8 @@ fn derived(origin: NameOrigin) -> NameOrigin {
 }
 
 fn root_value(root: RootBinding, name: Name) -> PathValue {
-    let implicit = |text: &'static str| Name { text: SmolStr::new_static(text), range: name.range, origin: NameOrigin::Implicit };
+    let implicit =
+        |text: &'static str| Name { text: SmolStr::new_static(text), range: name.range, origin: NameOrigin::Implicit };
     let (root, path) = match root {
         RootBinding::Config => (RefRoot::Config, Vec::new()),
         RootBinding::SelfOutputs => (RefRoot::Config, vec![implicit("flake")]),

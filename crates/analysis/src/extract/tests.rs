@@ -8,9 +8,7 @@ use crate::summary::*;
 fn render(path: &str, src: &str) -> String {
     let summary = summarize(path, src);
     let mut out = Vec::new();
-    let node_path = |id: NodeId| {
-        summary.node_path(id).iter().map(|n| n.text.as_str()).collect::<Vec<_>>().join(".")
-    };
+    let node_path = |id: NodeId| summary.node_path(id).iter().map(|n| n.text.as_str()).collect::<Vec<_>>().join(".");
     if let Some(module) = &summary.module {
         let args: Vec<&str> = module.args.iter().map(|a| a.name.as_str()).collect();
         let keys: Vec<&str> = module.keys.iter().map(|k| k.text.as_str()).collect();

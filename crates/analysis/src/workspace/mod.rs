@@ -33,12 +33,16 @@ pub struct AspectKey {
     pub collection: SmolStr,
     pub class: Option<SmolStr>,
     pub name: SmolStr,
+    /// The class is written in the path (`flake.modules.<class>.<name>`) rather than implied by
+    /// the collection (`flake.nixosModules.<name>` is class `nixos`).
+    pub class_in_path: bool,
 }
 
 impl std::fmt::Display for AspectKey {
+    /// The aspect's path as Nix source: `flake.modules.nixos."hosts/gouda"`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.collection)?;
-        if let Some(class) = &self.class {
+        if let Some(class) = self.class.as_ref().filter(|_| self.class_in_path) {
             write!(f, ".{}", crate::syntax::render_attr_name(class))?;
         }
         write!(f, ".{}", crate::syntax::render_attr_name(&self.name))
@@ -137,6 +141,9 @@ pub struct Workspace {
     free: Vec<FileId>,
     collections: CollectionSet,
     roots: ImportTreeRoots,
+    /// Folders (with a trailing `/`) holding a flake of their own, such as templates: another
+    /// repository as far as canopy is concerned.
+    nested_flakes: Vec<String>,
     pub(crate) index: Index,
     /// Files whose diagnostics may have changed since `take_changed` was last called.
     changed: FxHashSet<FileId>,
@@ -156,6 +163,7 @@ impl Workspace {
 
         for path in &change.remove {
             if let Some(id) = self.by_path.remove(path.as_str()) {
+                global |= path.ends_with("/flake.nix");
                 let data = self.files[id.0 as usize].take();
                 if let Some(data) = data {
                     global |= declares_anything(&data.summary);
@@ -178,6 +186,7 @@ impl Workspace {
                     }
                     self.by_path.insert(path.clone(), id);
                     global |= path.starts_with("modules/") && self.roots.roots().is_empty();
+                    global |= path.ends_with("/flake.nix");
                     id
                 }
             };
@@ -213,7 +222,7 @@ impl Workspace {
         }
         for &id in &touched {
             let Some(data) = self.files[id.0 as usize].as_mut() else { continue };
-            data.role = role_of(&self.roots, &data.path);
+            data.role = role_of(&self.roots, &self.nested_flakes, &data.path);
             data.resolved = if data.role.in_graph() {
                 resolve::resolve(&data.summary, &self.collections)
             } else {
@@ -231,10 +240,20 @@ impl Workspace {
 
     /// Re-reads every summary against fresh collections and roots.
     fn rebuild(&mut self) {
+        let mut nested: Vec<String> = self
+            .files
+            .iter()
+            .flatten()
+            .filter_map(|d| d.path.strip_suffix("flake.nix").filter(|dir| !dir.is_empty()))
+            .map(str::to_string)
+            .collect();
+        nested.sort();
+        self.nested_flakes = nested;
+        let own = |d: &&FileData| !self.nested_flakes.iter().any(|n| d.path.starts_with(n.as_str()));
         let mut options = Vec::new();
         let mut namespaces = Vec::new();
         let mut has_modules = false;
-        for data in self.files.iter().flatten() {
+        for data in self.files.iter().flatten().filter(own) {
             options.extend(data.summary.options.iter().cloned());
             namespaces.extend(data.summary.namespaces.iter().cloned());
             has_modules |= data.path.starts_with("modules/");
@@ -244,6 +263,7 @@ impl Workspace {
             .files
             .iter()
             .flatten()
+            .filter(own)
             .flat_map(|d| d.summary.import_tree.iter().map(move |c| (d.path.as_str(), c)))
             .collect();
         self.roots = ImportTreeRoots::new(calls, has_modules);
@@ -251,7 +271,7 @@ impl Workspace {
         let mut flips = Flips::default();
         for (i, slot) in self.files.iter_mut().enumerate() {
             let Some(data) = slot.as_mut() else { continue };
-            data.role = role_of(&self.roots, &data.path);
+            data.role = role_of(&self.roots, &self.nested_flakes, &data.path);
             data.resolved = if data.role.in_graph() {
                 resolve::resolve(&data.summary, &self.collections)
             } else {
@@ -477,7 +497,7 @@ impl Workspace {
                 }
             }
         }
-        out.sort_by(|a, b| owner_order(a).cmp(&owner_order(b)));
+        out.sort_by_key(owner_order);
         out.dedup();
         out
     }
@@ -574,9 +594,12 @@ fn unique(files: Option<&Vec<FileId>>) -> impl Iterator<Item = FileId> {
     files.into_iter()
 }
 
-fn role_of(roots: &ImportTreeRoots, path: &str) -> FileRole {
+fn role_of(roots: &ImportTreeRoots, nested_flakes: &[String], path: &str) -> FileRole {
     if path == "flake.nix" {
         return FileRole::Flake;
+    }
+    if nested_flakes.iter().any(|n| path.starts_with(n.as_str())) {
+        return FileRole::Outside;
     }
     match roots.classify(path) {
         FileKind::TopLevel => FileRole::TopLevel,
@@ -586,7 +609,9 @@ fn role_of(roots: &ImportTreeRoots, path: &str) -> FileRole {
 }
 
 /// What a file declares that changes how every other file reads.
-fn declarations(summary: &FileSummary) -> (&[crate::summary::OptionDecl], Vec<&str>, &[crate::import_tree::ImportTreeCall]) {
+fn declarations(
+    summary: &FileSummary,
+) -> (&[crate::summary::OptionDecl], Vec<&str>, &[crate::import_tree::ImportTreeCall]) {
     let namespaces = summary.namespaces.iter().map(|n| n.name.as_str()).collect();
     (&summary.options, namespaces, &summary.import_tree)
 }
@@ -606,17 +631,15 @@ fn summarize_all(files: &[(String, Arc<str>)]) -> Vec<FileSummary> {
     let chunks: Vec<Vec<(usize, FileSummary)>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
-                std::thread::Builder::new()
-                    .stack_size(crate::syntax::WORKER_STACK)
-                    .spawn_scoped(scope, || {
-                        let mut done = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some((path, text)) = files.get(i) else { break };
-                            done.push((i, extract::summarize(path, text)));
-                        }
-                        done
-                    })
+                std::thread::Builder::new().stack_size(crate::syntax::WORKER_STACK).spawn_scoped(scope, || {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((path, text)) = files.get(i) else { break };
+                        done.push((i, extract::summarize(path, text)));
+                    }
+                    done
+                })
             })
             .collect();
         handles
@@ -901,30 +924,30 @@ impl Index {
     /// Files whose cross-file diagnostics read a fact that flipped.
     fn dependents(&self, flips: &Flips, files: &[Option<FileData>]) -> FxHashSet<FileId> {
         let mut out: FxHashSet<FileId> = FxHashSet::default();
-        let mut add = |list: Option<&Vec<FileId>>| out.extend(list.into_iter().flatten().copied());
+        let add =
+            |out: &mut FxHashSet<FileId>, list: Option<&Vec<FileId>>| out.extend(list.into_iter().flatten().copied());
         for key in &flips.defined {
-            add(self.refs.get(key));
+            add(&mut out, self.refs.get(key));
             // Messages name the same aspect in other classes.
             if let Some(classes) = self.names.get(&(key.collection.clone(), key.name.clone())) {
                 for class in classes {
                     let other = AspectKey { class: class.clone(), ..key.clone() };
-                    add(self.refs.get(&other));
+                    add(&mut out, self.refs.get(&other));
                 }
             }
         }
         for key in &flips.referenced {
-            add(self.defs.get(key));
+            add(&mut out, self.defs.get(key));
         }
         for scope in &flips.consumed {
-            add(self.scope_defs.get(scope));
+            add(&mut out, self.scope_defs.get(scope));
         }
         for class in &flips.classes {
-            add(self.class_files.get(class));
+            add(&mut out, self.class_files.get(class));
         }
         for arg in &flips.args {
-            add(self.askers.get(arg));
+            add(&mut out, self.askers.get(arg));
         }
-        drop(add);
         // Undefined references list near names and lower their severity under opaque scopes.
         for (scope, files) in &self.undefined {
             let path = match &scope.class {

@@ -52,14 +52,27 @@ fn render_roster(ws: &Workspace) -> String {
     let mut out = Vec::new();
     for a in ws.aspects() {
         let sites = |sites: &[super::Site]| {
-            sites.iter().map(|s| format!("{}@{}", ws.path(s.file), u32::from(s.range.start()))).collect::<Vec<_>>().join(" ")
+            sites
+                .iter()
+                .map(|s| format!("{}@{}", ws.path(s.file), u32::from(s.range.start())))
+                .collect::<Vec<_>>()
+                .join(" ")
         };
-        let mut line = format!("{} classes={:?} defs=[{}] refs=[{}]", a.key, a.classes, sites(&a.definitions), sites(&a.references));
+        let mut line = format!(
+            "{} classes={:?} defs=[{}] refs=[{}]",
+            a.key,
+            a.classes,
+            sites(&a.definitions),
+            sites(&a.references)
+        );
         if !a.includes.is_empty() {
             line.push_str(&format!(" includes={:?}", a.includes.iter().map(|k| k.to_string()).collect::<Vec<_>>()));
         }
         if !a.included_by.is_empty() {
-            line.push_str(&format!(" included_by={:?}", a.included_by.iter().map(|k| k.to_string()).collect::<Vec<_>>()));
+            line.push_str(&format!(
+                " included_by={:?}",
+                a.included_by.iter().map(|k| k.to_string()).collect::<Vec<_>>()
+            ));
         }
         if !a.hosts.is_empty() {
             line.push_str(&format!(" hosts={:?}", a.hosts.iter().map(|h| h.name.as_str()).collect::<Vec<_>>()));
@@ -141,4 +154,143 @@ fn undefined_aspect_suggests() {
             modules/pc.nix:2:71 error[undefined-aspect] "deskotp": aspect `deskotp` is not defined in `flake.modules.nixos`; did you mean `desktop`?
             modules/pc.nix:2:79 error[undefined-aspect] "gui": aspect `gui` is not defined in `flake.modules.nixos` (`gui` is defined for homeManager)"#]],
     );
+}
+
+mod incremental {
+    //! Applying any sequence of edits and removals must leave the workspace exactly as building it
+    //! from scratch from the final texts would.
+
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use proptest::prelude::*;
+
+    use super::{render_diagnostics, render_roster};
+    use crate::workspace::{Change, Workspace};
+
+    const PATHS: &[&str] = &[
+        "flake.nix",
+        "modules/a.nix",
+        "modules/b.nix",
+        "modules/_c.nix",
+        "modules/d/e.nix",
+        "modules/g.nix",
+        "other/f.nix",
+        "templates/t/flake.nix",
+        "templates/t/modules/h.nix",
+    ];
+    const NAMES: &[&str] = &["ssh", "base", "desktop", "deskotp", "gouda"];
+    const CLASSES: &[&str] = &["nixos", "homeManager", "homemanager", "darwin", "user"];
+
+    fn name() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(NAMES)
+    }
+
+    fn class() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(CLASSES)
+    }
+
+    /// One binding of a top-level module, from every storage and reference style.
+    fn fragment() -> impl Strategy<Value = String> {
+        prop_oneof![
+            (class(), name(), class(), prop::collection::vec(name(), 0..3)).prop_map(|(c, n, c2, refs)| format!(
+                "flake.modules.{c}.{n} = {{ imports = with config.flake.modules.{c2}; [ {} ]; }};",
+                refs.join(" ")
+            )),
+            (name(), class()).prop_map(|(n, c)| format!("den.aspects.{n}.{c} = {{ }};")),
+            (name(), name()).prop_map(|(n, m)| format!("den.aspects.{n}.includes = [ den.aspects.{m} ];")),
+            (name(), name()).prop_map(|(n, m)| format!("flake.nixosModules.{n} = config.flake.modules.nixos.{m};")),
+            (name(), name()).prop_map(|(h, n)| format!(
+                "configurations.nixos.{h}.module.imports = [ config.flake.modules.nixos.{n} ];"
+            )),
+            Just(
+                "options.my.modules = lib.mkOption { type = lib.types.lazyAttrsOf lib.types.deferredModule; };"
+                    .to_string()
+            ),
+            name().prop_map(|n| format!("my.modules.{n} = {{ imports = [ config.my.modules.base ]; }};")),
+            class().prop_map(|c| format!("flake.modules.{c} = lib.mapAttrs (n: v: v) config.x;")),
+            Just("_module.args.pkgs = null;".to_string()),
+            Just("services.foo.enable = true;".to_string()),
+            Just("imports = [ (inputs.den.namespace \"vix\" true) ];".to_string()),
+            name().prop_map(|n| format!("vix.{n}.nixos = {{ }};")),
+            class().prop_map(|c| format!("perSystem = {{ }}: {{ x = lib.attrValues config.flake.modules.{c}; }};")),
+            name().prop_map(|n| format!(
+                "flake.modules.nixos.{n} = {{ config, ... }}: {{ y = config.flake.modules.nixos.base; }};"
+            )),
+        ]
+    }
+
+    fn module_text() -> impl Strategy<Value = String> {
+        (prop::collection::vec(fragment(), 0..5), any::<bool>(), prop::option::of(0usize..200)).prop_map(
+            |(fragments, pkgs, cut)| {
+                let args = if pkgs { "{ config, lib, inputs, pkgs, ... }" } else { "{ config, lib, inputs, ... }" };
+                let mut text = format!("{args}: {{\n  {}\n}}\n", fragments.join("\n  "));
+                // Sometimes the user is mid-edit: the text stops anywhere.
+                if let Some(cut) = cut {
+                    let mut cut = cut.min(text.len());
+                    while !text.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    text.truncate(cut);
+                }
+                text
+            },
+        )
+    }
+
+    fn flake_text() -> impl Strategy<Value = String> {
+        prop::sample::select(&["./modules", "./other", "[ ./modules ./other ]"][..]).prop_map(|root| {
+            format!(
+                "{{ outputs = inputs: inputs.flake-parts.lib.mkFlake {{ inherit inputs; }} {{\n  imports = [ (inputs.import-tree {root}) ];\n}}; }}\n"
+            )
+        })
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Set(usize, String),
+        Remove(usize),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (1..PATHS.len(), module_text()).prop_map(|(i, t)| Op::Set(i, t)),
+            1 => flake_text().prop_map(|t| Op::Set(0, t)),
+            1 => (0..PATHS.len()).prop_map(Op::Remove),
+        ]
+    }
+
+    fn snapshot(ws: &Workspace) -> String {
+        format!("{}\n---\n{}", render_diagnostics(ws), render_roster(ws))
+    }
+
+    fn from_scratch(files: &BTreeMap<&str, String>) -> Workspace {
+        let mut ws = Workspace::new();
+        let set = files.iter().map(|(p, t)| (p.to_string(), Arc::from(t.as_str()))).collect();
+        ws.apply(Change { set, remove: Vec::new() });
+        ws
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
+
+        #[test]
+        fn incremental_updates_equal_a_fresh_build(ops in prop::collection::vec(op(), 1..14)) {
+            let mut ws = Workspace::new();
+            let mut files: BTreeMap<&str, String> = BTreeMap::new();
+            for op in ops {
+                match op {
+                    Op::Set(i, text) => {
+                        files.insert(PATHS[i], text.clone());
+                        ws.apply(Change { set: vec![(PATHS[i].to_string(), Arc::from(text))], remove: Vec::new() });
+                    }
+                    Op::Remove(i) => {
+                        files.remove(PATHS[i]);
+                        ws.apply(Change { set: Vec::new(), remove: vec![PATHS[i].to_string()] });
+                    }
+                }
+                prop_assert_eq!(snapshot(&ws), snapshot(&from_scratch(&files)));
+            }
+        }
+    }
 }
