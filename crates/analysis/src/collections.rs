@@ -75,25 +75,32 @@ struct Row {
     class: Option<SmolStr>,
     /// Keys under an aspect that are not classes.
     reserved: &'static [&'static str],
+    /// Class names the library spells its own way, with the class they mean.
+    aliases: &'static [(&'static str, &'static str)],
 }
 
 const DEN_RESERVED: &[&str] = &["includes", "provides", "_", "description", "__functor", "name"];
+/// unify calls home-manager's class `home`.
+const UNIFY_ALIASES: &[(&str, &str)] = &[("home", "homeManager")];
 const FLAKE_ASPECTS_RESERVED: &[&str] = &["name", "description", "includes", "provides", "_", "__functor"];
 
 fn builtin_rows() -> Vec<Row> {
     use Segment::*;
     let lit = |s: &'static str| Literal(SmolStr::new_static(s));
-    let row = |kind, pattern, reserved| Row { kind, pattern, class: None, reserved };
+    let row = |kind, pattern, reserved| Row { kind, pattern, class: None, reserved, aliases: &[] };
     vec![
         row(RowKind::FlakeModules, vec![lit("flake"), lit("modules"), Class, Aspect], &[]),
         row(RowKind::Outputs, vec![lit("flake"), Output("Modules"), Aspect], &[]),
         row(RowKind::FlakeAspects, vec![lit("flake"), lit("aspects"), Aspect, AspectClass], FLAKE_ASPECTS_RESERVED),
         row(RowKind::Den, vec![lit("den"), lit("aspects"), Aspect, AspectClass], DEN_RESERVED),
-        row(RowKind::Unify, vec![lit("unify"), lit("modules"), Aspect, AspectClass], &[]),
+        Row {
+            aliases: UNIFY_ALIASES,
+            ..row(RowKind::Unify, vec![lit("unify"), lit("modules"), Aspect, AspectClass], &[])
+        },
         row(RowKind::Host, vec![lit("configurations"), Class, Host], &[]),
         row(RowKind::Host, vec![lit("flake"), Output("Configurations"), Host], &[]),
         row(RowKind::Host, vec![lit("den"), lit("hosts"), System, Host], &[]),
-        row(RowKind::Host, vec![lit("unify"), lit("hosts"), Class, Host], &[]),
+        Row { aliases: UNIFY_ALIASES, ..row(RowKind::Host, vec![lit("unify"), lit("hosts"), Class, Host], &[]) },
     ]
 }
 
@@ -121,7 +128,7 @@ impl CollectionSet {
                 DeclaredShape::Aspects => pattern.push(Segment::Aspect),
                 DeclaredShape::ClassesThenAspects => pattern.extend([Segment::Class, Segment::Aspect]),
             }
-            let row = Row { kind: RowKind::Custom, pattern, class: decl.class.clone(), reserved: &[] };
+            let row = Row { kind: RowKind::Custom, pattern, class: decl.class.clone(), reserved: &[], aliases: &[] };
             // A redeclared built-in (`options.flake.modules`) stays built-in.
             if !rows.iter().any(|r| r.pattern == row.pattern || overlaps(r, &row)) {
                 rows.push(row);
@@ -132,7 +139,7 @@ impl CollectionSet {
         names.dedup();
         for name in &names {
             let pattern = vec![Segment::Literal(name.clone()), Segment::Aspect, Segment::AspectClass];
-            rows.push(Row { kind: RowKind::DenNamespace, pattern, class: None, reserved: DEN_RESERVED });
+            rows.push(Row { kind: RowKind::DenNamespace, pattern, class: None, reserved: DEN_RESERVED, aliases: &[] });
         }
         let mut by_first: FxHashMap<SmolStr, Vec<usize>> = FxHashMap::default();
         for (i, row) in rows.iter().enumerate() {
@@ -205,7 +212,7 @@ impl CollectionSet {
                     m.class = Some(class);
                 }
                 Segment::Class => {
-                    m.class = Some(SmolStr::new(name));
+                    m.class = Some(row.class_named(name));
                     m.class_index = Some(m.matched);
                 }
                 Segment::Aspect => m.aspect = Some((SmolStr::new(name), m.matched)),
@@ -213,7 +220,7 @@ impl CollectionSet {
                     if row.reserved.contains(&name) {
                         m.reserved = true;
                     } else {
-                        m.class = Some(SmolStr::new(name));
+                        m.class = Some(row.class_named(name));
                         m.class_index = Some(m.matched);
                     }
                 }
@@ -236,6 +243,13 @@ impl CollectionSet {
     /// The depth (number of segments) at which a row names a whole class, if it has one.
     pub fn class_depth(&self, row: RowRef) -> Option<usize> {
         self.rows[row.0].pattern.iter().position(|s| *s == Segment::Class).map(|i| i + 1)
+    }
+}
+
+impl Row {
+    fn class_named(&self, written: &str) -> SmolStr {
+        let canonical = self.aliases.iter().find(|(alias, _)| *alias == written).map_or(written, |(_, class)| class);
+        SmolStr::new(canonical)
     }
 }
 

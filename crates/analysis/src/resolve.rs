@@ -193,7 +193,9 @@ fn classify_node(summary: &FileSummary, id: NodeId, collections: &CollectionSet,
         return Role::None;
     };
     if m.class_index == Some(depth - 1) {
-        out.classes.push(ClassUse { class: last.text.clone(), range: last.range, defining: true, from_output: false });
+        // The class as the library means it (unify's `home` is `homeManager`).
+        let class = m.class.clone().unwrap_or_else(|| last.text.clone());
+        out.classes.push(ClassUse { class, range: last.range, defining: true, from_output: false });
     }
     if m.kind == RowKind::Outputs && depth == m.matched && m.aspect.is_none() {
         // `flake.homeModules`: the output's name spells the class.
@@ -305,12 +307,8 @@ fn path_target(collections: &CollectionSet, path: &[Name], out: &mut Resolved) -
         return None;
     }
     if let Some(class_index) = m.class_index {
-        out.classes.push(ClassUse {
-            class: path[class_index].text.clone(),
-            range: path[class_index].range,
-            defining: false,
-            from_output: false,
-        });
+        let class = m.class.clone().unwrap_or_else(|| path[class_index].text.clone());
+        out.classes.push(ClassUse { class, range: path[class_index].range, defining: false, from_output: false });
     }
     let aspect_first = collections.aspect_first(m.row);
     match &m.aspect {

@@ -54,3 +54,80 @@ pub(crate) fn check(ws: &Workspace, file: FileId) -> (Vec<Diagnostic>, Vec<Scope
     cx.undefined_in.dedup();
     (cx.out, cx.undefined_in)
 }
+
+/// Fixtures for the checks' tests: a workspace built from one string, and one kind's diagnostics
+/// rendered as text.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::sync::Arc;
+
+    use expect_test::Expect;
+
+    use crate::diagnostics::DiagnosticKind;
+    use crate::text::Encoding;
+    use crate::workspace::{Change, Workspace};
+
+    /// A flake whose top-level modules are the files under `modules/`.
+    const FLAKE: &str = "\
+#- /flake.nix
+{
+  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules);
+}
+";
+
+    /// A workspace from files written under `#- /path` header lines. Unless the fixture has its
+    /// own `flake.nix`, one that calls `import-tree ./modules` is added.
+    pub(crate) fn workspace(fixture: &str) -> Workspace {
+        let mut fixture = fixture.to_string();
+        if !fixture.lines().any(|line| line.trim_end() == "#- /flake.nix") {
+            fixture.insert_str(0, FLAKE);
+        }
+        let mut files: Vec<(String, String)> = Vec::new();
+        for line in fixture.split_inclusive('\n') {
+            if let Some(path) = line.strip_prefix("#- /") {
+                files.push((path.trim().to_string(), String::new()));
+            } else if let Some((_, text)) = files.last_mut() {
+                text.push_str(line);
+            }
+        }
+        let set = files.into_iter().map(|(path, text)| (path, Arc::from(text))).collect();
+        let mut ws = Workspace::new();
+        ws.apply(Change { set, remove: Vec::new() });
+        ws
+    }
+
+    /// Every diagnostic of `kind`, one a line: `path:line:col severity[code] "text": message`
+    /// (1-based; the quoted text is what the range covers).
+    pub(crate) fn render(ws: &Workspace, kind: DiagnosticKind) -> String {
+        let mut out = Vec::new();
+        for file in ws.files() {
+            let text = ws.text(file);
+            for d in ws.diagnostics(file).into_iter().filter(|d| d.kind == kind) {
+                let pos = ws.line_index(file).line_col(text, d.range.start(), Encoding::Utf8);
+                out.push(format!(
+                    "{}:{}:{} {}[{}] {:?}: {}",
+                    ws.path(file),
+                    pos.line + 1,
+                    pos.col + 1,
+                    d.severity.as_str(),
+                    kind.code(),
+                    &text[d.range],
+                    d.message
+                ));
+            }
+        }
+        out.join("\n")
+    }
+
+    /// Checks the diagnostics of `kind` a fixture produces.
+    pub(crate) fn check(kind: DiagnosticKind, fixture: &str, expect: Expect) {
+        expect.assert_eq(&render(&workspace(fixture), kind));
+    }
+
+    /// Checks that a fixture produces no diagnostic of `kind`.
+    #[track_caller]
+    pub(crate) fn check_silent(kind: DiagnosticKind, fixture: &str) {
+        let rendered = render(&workspace(fixture), kind);
+        assert!(rendered.is_empty(), "expected no `{}`, got:\n{rendered}", kind.code());
+    }
+}

@@ -5,27 +5,10 @@
 use super::Cx;
 use crate::diagnostics::{Diagnostic, DiagnosticKind};
 
-/// Top-level keys of flake-parts modules.
-const FLAKE_PARTS_KEYS: &[&str] = &[
-    "flake",
-    "perSystem",
-    "imports",
-    "options",
-    "config",
-    "systems",
-    "_module",
-    "_file",
-    "_class",
-    "key",
-    "disabledModules",
-    "meta",
-    "freeformType",
-    "transposition",
-    "allSystems",
-    "debug",
-    "partitions",
-    "partitionedAttrs",
-];
+/// Top-level keys only flake-parts modules have (`imports`, `options`, `config` belong to every
+/// module system and tell nothing).
+const FLAKE_PARTS_KEYS: &[&str] =
+    &["flake", "perSystem", "systems", "transposition", "allSystems", "debug", "partitions", "partitionedAttrs"];
 
 /// Top-level options of NixOS, home-manager and nix-darwin that flake-parts does not have.
 const LOWER_LEVEL_KEYS: &[&str] = &[

@@ -60,3 +60,351 @@ pub(super) fn scope_name(scope: &Scope) -> String {
         None => scope.collection.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use expect_test::{Expect, expect};
+
+    use crate::checks::test_support;
+    use crate::diagnostics::DiagnosticKind;
+
+    fn check(fixture: &str, expect: Expect) {
+        test_support::check(DiagnosticKind::UndefinedAspect, fixture, expect);
+    }
+
+    #[track_caller]
+    fn check_silent(fixture: &str) {
+        test_support::check_silent(DiagnosticKind::UndefinedAspect, fixture);
+    }
+
+    // ---- where it fires ------------------------------------------------------------------------
+
+    #[test]
+    fn names_in_a_with_list_suggest_a_near_name() {
+        check(
+            r#"
+#- /modules/desktop.nix
+{ flake.modules.nixos.desktop = { }; }
+#- /modules/pc.nix
+{ config, ... }: {
+  flake.modules.nixos.pc.imports = with config.flake.modules.nixos; [ deskotp ];
+}
+"#,
+            expect![[r#"modules/pc.nix:2:71 error[undefined-aspect] "deskotp": aspect `deskotp` is not defined in `flake.modules.nixos`; did you mean `desktop`?"#]],
+        );
+    }
+
+    #[test]
+    fn the_same_name_in_another_class_is_pointed_out() {
+        check(
+            r#"
+#- /modules/gui.nix
+{
+  flake.modules.homeManager.gui = { };
+  flake.modules.darwin.gui = { };
+}
+#- /modules/pc.nix
+{ config, ... }: {
+  flake.modules.nixos.pc.imports = [ config.flake.modules.nixos.gui ];
+}
+"#,
+            expect![[r#"modules/pc.nix:2:65 error[undefined-aspect] "gui": aspect `gui` is not defined in `flake.modules.nixos` (`gui` is defined for darwin, homeManager)"#]],
+        );
+    }
+
+    #[test]
+    fn every_reference_form() {
+        check(
+            r#"
+#- /modules/pc.nix
+{ config, ... }:
+let
+  m = config.flake.modules.nixos;
+  inherit (config.flake.modules) nixos;
+in
+{
+  flake.modules.nixos.pc.imports = [
+    config.flake.modules.nixos.selected
+    m.aliased
+    nixos.inherited-alias
+  ];
+  flake.modules.nixos.laptop = {
+    imports = with config.flake.modules.nixos; [ listed ];
+  };
+  flake.nixosModules = { inherit (config.flake.modules.nixos) inherited; };
+}
+"#,
+            expect![[r#"
+                modules/pc.nix:8:32 error[undefined-aspect] "selected": aspect `selected` is not defined in `flake.modules.nixos`
+                modules/pc.nix:9:7 error[undefined-aspect] "aliased": aspect `aliased` is not defined in `flake.modules.nixos`
+                modules/pc.nix:10:11 error[undefined-aspect] "inherited-alias": aspect `inherited-alias` is not defined in `flake.modules.nixos`
+                modules/pc.nix:13:50 error[undefined-aspect] "listed": aspect `listed` is not defined in `flake.modules.nixos`
+                modules/pc.nix:15:63 error[undefined-aspect] "inherited": aspect `inherited` is not defined in `flake.modules.nixos`"#]],
+        );
+    }
+
+    #[test]
+    fn every_storage_style() {
+        check(
+            r#"
+#- /modules/namespace.nix
+{ inputs, ... }: { imports = [ (inputs.den.namespace "vix" true) ]; }
+#- /modules/options.nix
+{ lib, ... }: {
+  options.nixos.modules = lib.mkOption { type = lib.types.lazyAttrsOf lib.types.deferredModule; };
+}
+#- /modules/outputs.nix
+{ self, ... }: { flake.nixosModules.pc.imports = [ self.nixosModules.output ]; }
+#- /modules/self-modules.nix
+{ inputs, ... }: { flake.modules.nixos.pc.imports = [ inputs.self.modules.nixos.module ]; }
+#- /modules/custom.nix
+{ config, ... }: { nixos.modules.pc.imports = [ config.nixos.modules.custom ]; }
+#- /modules/flake-aspects.nix
+{ flake.aspects = { aspects, ... }: { pc.includes = [ aspects.flake-aspect ]; }; }
+#- /modules/den.nix
+{ den, ... }: { den.aspects.pc.includes = [ den.aspects.den-aspect ]; }
+#- /modules/den-namespace.nix
+{ vix, ... }: { vix.pc.includes = [ vix.namespaced ]; }
+#- /modules/unify.nix
+{ config, ... }: { unify.hosts.nixos.pc.modules = [ config.unify.modules.unified ]; }
+#- /modules/quoted.nix
+{ config, ... }: { flake.modules.nixos.pc.imports = [ config.flake.modules.nixos."hosts/gouda" ]; }
+"#,
+            expect![[r#"
+                modules/custom.nix:1:70 error[undefined-aspect] "custom": aspect `custom` is not defined in `nixos.modules.nixos`
+                modules/den-namespace.nix:1:41 error[undefined-aspect] "namespaced": aspect `namespaced` is not defined in `vix`
+                modules/den.nix:1:57 error[undefined-aspect] "den-aspect": aspect `den-aspect` is not defined in `den.aspects`
+                modules/flake-aspects.nix:1:63 error[undefined-aspect] "flake-aspect": aspect `flake-aspect` is not defined in `flake.aspects`
+                modules/outputs.nix:1:70 error[undefined-aspect] "output": aspect `output` is not defined in `flake.nixosModules.nixos`
+                modules/quoted.nix:1:82 error[undefined-aspect] "\"hosts/gouda\"": aspect `hosts/gouda` is not defined in `flake.modules.nixos`
+                modules/self-modules.nix:1:81 error[undefined-aspect] "module": aspect `module` is not defined in `flake.modules.nixos`
+                modules/unify.nix:1:74 error[undefined-aspect] "unified": aspect `unified` is not defined in `unify.modules`"#]],
+        );
+    }
+
+    #[test]
+    fn references_in_flake_nix() {
+        check(
+            r#"
+#- /flake.nix
+{
+  outputs = inputs@{ self, ... }:
+    inputs.flake-parts.lib.mkFlake { inherit inputs; } {
+      imports = [ (inputs.import-tree ./modules) ];
+      flake.nixosModules.default = self.modules.nixos.missing;
+    };
+}
+"#,
+            expect![[r#"flake.nix:5:55 error[undefined-aspect] "missing": aspect `missing` is not defined in `flake.modules.nixos`"#]],
+        );
+    }
+
+    #[test]
+    fn a_warning_when_the_class_has_contributions_built_at_evaluation() {
+        check(
+            r#"
+#- /modules/generated.nix
+{ config, lib, ... }: {
+  flake.modules.nixos = lib.mapAttrs (name: host: { networking.hostName = name; }) config.hosts;
+}
+#- /modules/dynamic-key.nix
+{ lib, ... }: {
+  flake.modules.darwin = lib.mkMerge (map (name: { ${name} = { }; }) [ "a" ]);
+}
+#- /modules/pc.nix
+{ config, ... }: {
+  flake.modules.nixos.pc.imports = [ config.flake.modules.nixos.generated ];
+  flake.modules.darwin.mac.imports = [ config.flake.modules.darwin.generated ];
+  flake.modules.homeManager.bob.imports = [ config.flake.modules.homeManager.missing ];
+}
+"#,
+            expect![[r#"
+                modules/pc.nix:2:65 warning[undefined-aspect] "generated": aspect `generated` is not defined in `flake.modules.nixos`; some of `flake.modules.nixos` is built at evaluation time, so it may exist
+                modules/pc.nix:3:68 warning[undefined-aspect] "generated": aspect `generated` is not defined in `flake.modules.darwin`; some of `flake.modules.darwin` is built at evaluation time, so it may exist
+                modules/pc.nix:4:78 error[undefined-aspect] "missing": aspect `missing` is not defined in `flake.modules.homeManager`"#]],
+        );
+    }
+
+    // ---- near misses: Nix evaluates these ------------------------------------------------------
+
+    #[test]
+    fn defined_in_another_file() {
+        check_silent(
+            r#"
+#- /modules/ssh.nix
+{ flake.modules.nixos.ssh = { }; }
+#- /modules/pc.nix
+{ config, ... }: {
+  flake.modules.nixos.pc.imports = with config.flake.modules.nixos; [ ssh ];
+}
+"#,
+        );
+    }
+
+    #[test]
+    fn defined_in_every_storage_style() {
+        check_silent(
+            r#"
+#- /modules/namespace.nix
+{ inputs, ... }: { imports = [ (inputs.den.namespace "vix" true) ]; }
+#- /modules/options.nix
+{ lib, ... }: {
+  options.nixos.modules = lib.mkOption { type = lib.types.lazyAttrsOf lib.types.deferredModule; };
+}
+#- /modules/definitions.nix
+{
+  flake.nixosModules.output = { };
+  flake.modules.nixos.module = { };
+  nixos.modules.custom = { };
+  flake.aspects.flake-aspect.nixos = { };
+  den.aspects.den-aspect.nixos = { };
+  vix.namespaced.nixos = { };
+  unify.modules.unified.nixos = { };
+  flake.modules.nixos."hosts/gouda" = { };
+}
+#- /modules/references.nix
+{ config, inputs, self, den, vix, ... }: {
+  flake.nixosModules.pc.imports = [ self.nixosModules.output ];
+  flake.modules.nixos.pc.imports = [
+    inputs.self.modules.nixos.module
+    config.flake.modules.nixos."hosts/gouda"
+  ];
+  nixos.modules.pc.imports = [ config.nixos.modules.custom ];
+  flake.aspects = { aspects, ... }: { pc.includes = [ aspects.flake-aspect ]; };
+  den.aspects.pc.includes = [ den.aspects.den-aspect ];
+  vix.pc.includes = [ vix.namespaced ];
+  unify.hosts.nixos.pc.modules = [ config.unify.modules.unified ];
+}
+"#,
+        );
+    }
+
+    #[test]
+    fn defined_through_folded_constants() {
+        check_silent(
+            r#"
+#- /modules/users.nix
+{ lib, ... }:
+let
+  user = "eve";
+  names = [ "alice" "bob" ];
+  specs = { carol = 1; dave = 2; };
+in
+{
+  flake.modules.homeManager.${user} = { };
+  flake.modules.homeManager = lib.genAttrs names (name: { home.username = name; });
+  flake.modules.nixos = lib.mapAttrs (name: uid: { users.users.${name}.uid = uid; }) specs;
+}
+#- /modules/pc.nix
+{ config, ... }: {
+  flake.modules.homeManager.all.imports = with config.flake.modules.homeManager; [ eve alice bob ];
+  flake.modules.nixos.pc.imports = with config.flake.modules.nixos; [ carol dave ];
+}
+"#,
+        );
+    }
+
+    #[test]
+    fn a_dynamic_name() {
+        check_silent(
+            r#"
+#- /modules/pc.nix
+{ config, lib, ... }: {
+  flake.modules.nixos.pc.imports = map (name: config.flake.modules.nixos.${name}) [ "a" ];
+}
+"#,
+        );
+    }
+
+    #[test]
+    fn a_name_under_an_inner_with() {
+        check_silent(
+            r#"
+#- /modules/pc.nix
+{ config, ... }: {
+  flake.modules.nixos.pc = { pkgs, ... }: {
+    imports = with config.flake.modules.nixos; [ base ];
+    environment.systemPackages = with config.flake.modules.nixos; with pkgs; [ git ];
+  };
+  flake.modules.nixos.base = { };
+}
+"#,
+        );
+    }
+
+    #[test]
+    fn a_name_bound_inside_the_with() {
+        check_silent(
+            r#"
+#- /modules/pc.nix
+{ config, lib, ... }: {
+  flake.modules.nixos.base = { };
+  flake.modules.nixos.pc.imports = with config.flake.modules.nixos;
+    let extra = { }; in [ base extra ] ++ map (desktop: desktop) [ ];
+}
+"#,
+        );
+    }
+
+    #[test]
+    fn an_or_default() {
+        check_silent(
+            r#"
+#- /modules/pc.nix
+{ config, ... }: {
+  flake.modules.nixos.pc.imports = [ (config.flake.modules.nixos.maybe or { }) ];
+}
+"#,
+        );
+    }
+
+    #[test]
+    fn config_of_a_lower_level_module() {
+        check_silent(
+            r#"
+#- /modules/pc.nix
+{
+  flake.modules.nixos.pc = { config, ... }: {
+    imports = [ config.flake.modules.nixos.missing ];
+  };
+}
+"#,
+        );
+    }
+
+    #[test]
+    fn modules_of_other_flakes() {
+        check_silent(
+            r#"
+#- /modules/pc.nix
+{ inputs, ... }: {
+  flake.modules.nixos.pc.imports = [ inputs.agenix.nixosModules.default ];
+}
+"#,
+        );
+    }
+
+    #[test]
+    fn den_hosts_and_users_are_aspects() {
+        check_silent(
+            r#"
+#- /modules/hosts.nix
+{ den.hosts.x86_64-linux.igloo.users.tux = { }; }
+#- /modules/base.nix
+{ den, ... }: {
+  den.aspects.base.includes = [ den.aspects.igloo den.aspects.tux ];
+}
+"#,
+        );
+    }
+
+    #[test]
+    fn files_outside_every_root() {
+        check_silent(
+            r#"
+#- /packages/tool.nix
+{ config, ... }: { imports = [ config.flake.modules.nixos.missing ]; }
+"#,
+        );
+    }
+}

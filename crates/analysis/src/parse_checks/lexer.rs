@@ -363,9 +363,10 @@ impl<'a> Lexer<'a> {
     /// The winning rule of the default state at `self.pos`, by flex's longest-match rule.
     fn longest_default_match(&self, first: u8) -> (Rule, usize) {
         let p = self.pos;
-        let mut best = (Rule::Any, 1);
-        // Rules are tried in `lexer.l` order and replace the best only when strictly longer,
-        // which is flex's tie-break.
+        let rest = &self.text[p..];
+        let mut best = (Rule::Any, 0);
+        // Offered in `lexer.l` order; a rule replaces the best only when strictly longer, which
+        // is flex's tie-break (so `in` is a keyword but `inx` an identifier).
         let mut offer = |rule: Rule, len: Option<usize>| {
             if let Some(len) = len
                 && len > best.1
@@ -373,8 +374,6 @@ impl<'a> Lexer<'a> {
                 best = (rule, len);
             }
         };
-        // The keyword/ID race: a keyword wins only when the identifier is no longer than it.
-        let rest = &self.text[p..];
         for (word, tok) in KEYWORDS {
             if rest.starts_with(word) {
                 offer(Rule::Keyword(*tok), Some(word.len()));
@@ -388,21 +387,10 @@ impl<'a> Lexer<'a> {
         offer(Rule::Id, self.match_id(p));
         offer(Rule::Int, self.match_digits(p));
         offer(Rule::Float, self.match_float(p));
-        if rest.starts_with(b"${") {
-            offer(Rule::DollarCurly, Some(2));
-        }
-        let single = match first {
-            b'}' => Some(Rule::RBrace),
-            b'{' => Some(Rule::LBrace),
-            b'"' => Some(Rule::Quote),
-            _ => None,
-        };
-        if let Some(rule) = single {
-            // Length 1 never beats the default `Any` of length 1, so these take precedence here.
-            if best.1 == 1 {
-                best = (rule, 1);
-            }
-        }
+        offer(Rule::DollarCurly, rest.starts_with(b"${").then_some(2));
+        offer(Rule::RBrace, (first == b'}').then_some(1));
+        offer(Rule::LBrace, (first == b'{').then_some(1));
+        offer(Rule::Quote, (first == b'"').then_some(1));
         offer(Rule::IndOpen, self.match_ind_open(p));
         offer(Rule::PathSegDollar, self.match_path_seg_dollar(p));
         offer(Rule::Path, self.match_path(p));
@@ -411,12 +399,7 @@ impl<'a> Lexer<'a> {
         offer(Rule::Uri, self.match_uri(p));
         offer(Rule::Whitespace, self.match_whitespace(p));
         offer(Rule::Comment, self.match_comment(p));
-        if best.1 == 1 && best.0 == Rule::Any && matches!(first, b' ' | b'\t' | b'\r' | b'\n') {
-            best = (Rule::Whitespace, 1);
-        }
-        if best.1 == 1 && best.0 == Rule::Any && first == b'#' {
-            best = (Rule::Comment, 1);
-        }
+        offer(Rule::Any, Some(1));
         best
     }
 

@@ -1,0 +1,53 @@
+//! Running the analysis: load the files, build the workspace, ask it questions, on one thread
+//! with a big stack.
+//!
+//! Nix nests without bound (generated files, long `//` chains, deep attrsets), and the parser and
+//! the analysis recurse over the tree, as does dropping it. The main thread's 8 MB stack is not
+//! enough for that, so everything that touches the workspace, its construction and its drop
+//! included, runs on this thread; only plain data comes back.
+
+use canopy_analysis::workspace::{Change, Workspace};
+
+use crate::error::CliError;
+use crate::load::{self, Root, Skipped};
+use crate::progress::Progress;
+
+/// Only reserved address space: the pages are touched only by deep recursion.
+const STACK_SIZE: usize = 256 * 1024 * 1024;
+
+/// What a query returned, and what loading the workspace left out.
+#[derive(Debug)]
+pub struct Analysed<T> {
+    pub result: T,
+    /// Files handed to the workspace.
+    pub files: usize,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Loads the workspace at `root` and runs `query` on it.
+pub fn analyse<T: Send>(
+    root: &Root,
+    progress: &Progress,
+    query: impl FnOnce(&Workspace, &Progress) -> T + Send,
+) -> Result<Analysed<T>, CliError> {
+    std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new()
+            .name("canopy-analysis".to_owned())
+            .stack_size(STACK_SIZE)
+            .spawn_scoped(scope, || {
+                let loaded = load::load(&root.path, progress);
+                let files = loaded.files.len();
+                progress.analysing(files);
+                let mut workspace = Workspace::new();
+                workspace.apply(Change { set: loaded.files, remove: Vec::new() });
+                let result = query(&workspace, progress);
+                Analysed { result, files, skipped: loaded.skipped }
+            })
+            .map_err(|err| {
+                let reason = load::io_reason(&err);
+                CliError::Analysis(format!("cannot start the analysis thread: {reason}"))
+            })?;
+        // The panic message is already on stderr (the default hook printed it).
+        thread.join().map_err(|_| CliError::Analysis("internal error (a bug in canopy; please report it)".to_owned()))
+    })
+}
