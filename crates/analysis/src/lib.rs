@@ -10,6 +10,7 @@ pub mod collections;
 mod contexts;
 pub mod diagnostics;
 pub mod extract;
+pub mod ide;
 pub mod import_tree;
 pub mod names;
 pub mod parse_checks;

@@ -33,6 +33,7 @@ pub struct ClassContribution {
 /// A class name written somewhere, for `unknown-class`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClassUse {
+    pub collection: SmolStr,
     pub class: SmolStr,
     pub range: TextRange,
     /// In a definition (rather than a reference).
@@ -195,12 +196,24 @@ fn classify_node(summary: &FileSummary, id: NodeId, collections: &CollectionSet,
     if m.class_index == Some(depth - 1) {
         // The class as the library means it (unify's `home` is `homeManager`).
         let class = m.class.clone().unwrap_or_else(|| last.text.clone());
-        out.classes.push(ClassUse { class, range: last.range, defining: true, from_output: false });
+        out.classes.push(ClassUse {
+            collection: SmolStr::new(&m.collection),
+            class,
+            range: last.range,
+            defining: true,
+            from_output: false,
+        });
     }
     if m.kind == RowKind::Outputs && depth == m.matched && m.aspect.is_none() {
         // `flake.homeModules`: the output's name spells the class.
         let class = m.class.clone().unwrap_or_default();
-        out.classes.push(ClassUse { class, range: last.range, defining: true, from_output: true });
+        out.classes.push(ClassUse {
+            collection: SmolStr::new(&m.collection),
+            class,
+            range: last.range,
+            defining: true,
+            from_output: true,
+        });
     }
     if let Some((host, index)) = &m.host {
         let host_key = |class| HostKey { kind: SmolStr::new(&m.collection), class, name: host.clone() };
@@ -308,7 +321,13 @@ fn path_target(collections: &CollectionSet, path: &[Name], out: &mut Resolved) -
     }
     if let Some(class_index) = m.class_index {
         let class = m.class.clone().unwrap_or_else(|| path[class_index].text.clone());
-        out.classes.push(ClassUse { class, range: path[class_index].range, defining: false, from_output: false });
+        out.classes.push(ClassUse {
+            collection: SmolStr::new(&m.collection),
+            class,
+            range: path[class_index].range,
+            defining: false,
+            from_output: false,
+        });
     }
     let aspect_first = collections.aspect_first(m.row);
     match &m.aspect {

@@ -15,7 +15,7 @@ mod wrong_class_import;
 
 use crate::diagnostics::Diagnostic;
 use crate::resolve::Scope;
-use crate::workspace::{FileData, FileId, FileRole, Workspace};
+use crate::workspace::{AspectKey, FileData, FileId, FileRole, Workspace};
 
 /// What a check sees.
 pub(crate) struct Cx<'a> {
@@ -53,6 +53,15 @@ pub(crate) fn check(ws: &Workspace, file: FileId) -> (Vec<Diagnostic>, Vec<Scope
     cx.undefined_in.sort();
     cx.undefined_in.dedup();
     (cx.out, cx.undefined_in)
+}
+
+/// Where an aspect is stored, as Nix source: `flake.modules.nixos`, `flake.nixosModules` (whose
+/// class the collection's name implies), `den.aspects`.
+pub(crate) fn container(key: &AspectKey) -> String {
+    match key.class.as_ref().filter(|_| key.class_in_path) {
+        Some(class) => format!("{}.{}", key.collection, crate::syntax::render_attr_name(class)),
+        None => key.collection.to_string(),
+    }
 }
 
 /// Fixtures for the checks' tests: a workspace built from one string, and one kind's diagnostics

@@ -15,7 +15,8 @@ pub(super) fn check(cx: &mut Cx) {
             continue;
         }
         let scope = Scope { collection: key.collection.clone(), class: key.class.clone() };
-        let mut message = format!("aspect `{}` is not defined in `{}`", key.name, scope_name(&scope));
+        let container = super::container(key);
+        let mut message = format!("aspect `{}` is not defined in `{container}`", key.name);
         let defined: Vec<AspectKey> = cx
             .ws
             .aspect_keys()
@@ -46,18 +47,10 @@ pub(super) fn check(cx: &mut Cx) {
         let mut severity = Severity::Error;
         if cx.ws.is_opaque(&scope) {
             severity = Severity::Warning;
-            message
-                .push_str(&format!("; some of `{}` is built at evaluation time, so it may exist", scope_name(&scope)));
+            message.push_str(&format!("; some of `{container}` is built at evaluation time, so it may exist"));
         }
         cx.out.push(Diagnostic::new(DiagnosticKind::UndefinedAspect, name.range, message).with_severity(severity));
         cx.undefined_in.push(scope);
-    }
-}
-
-pub(super) fn scope_name(scope: &Scope) -> String {
-    match &scope.class {
-        Some(class) => format!("{}.{}", scope.collection, crate::syntax::render_attr_name(class)),
-        None => scope.collection.to_string(),
     }
 }
 
@@ -80,7 +73,7 @@ mod tests {
     // ---- where it fires ------------------------------------------------------------------------
 
     #[test]
-    fn names_in_a_with_list_suggest_a_near_name() {
+    fn a_misspelt_name_gets_the_nearest_defined_one() {
         check(
             r#"
 #- /modules/desktop.nix
@@ -90,12 +83,14 @@ mod tests {
   flake.modules.nixos.pc.imports = with config.flake.modules.nixos; [ deskotp ];
 }
 "#,
-            expect![[r#"modules/pc.nix:2:71 error[undefined-aspect] "deskotp": aspect `deskotp` is not defined in `flake.modules.nixos`; did you mean `desktop`?"#]],
+            expect![[
+                r#"modules/pc.nix:2:71 error[undefined-aspect] "deskotp": aspect `deskotp` is not defined in `flake.modules.nixos`; did you mean `desktop`?"#
+            ]],
         );
     }
 
     #[test]
-    fn the_same_name_in_another_class_is_pointed_out() {
+    fn the_same_name_in_other_classes_is_pointed_out() {
         check(
             r#"
 #- /modules/gui.nix
@@ -108,7 +103,9 @@ mod tests {
   flake.modules.nixos.pc.imports = [ config.flake.modules.nixos.gui ];
 }
 "#,
-            expect![[r#"modules/pc.nix:2:65 error[undefined-aspect] "gui": aspect `gui` is not defined in `flake.modules.nixos` (`gui` is defined for darwin, homeManager)"#]],
+            expect![[
+                r#"modules/pc.nix:2:65 error[undefined-aspect] "gui": aspect `gui` is not defined in `flake.modules.nixos` (`gui` is defined for darwin, homeManager)"#
+            ]],
         );
     }
 
@@ -121,12 +118,14 @@ mod tests {
 let
   m = config.flake.modules.nixos;
   inherit (config.flake.modules) nixos;
+  inherit (config.flake.modules.nixos) tailscale;
 in
 {
   flake.modules.nixos.pc.imports = [
     config.flake.modules.nixos.selected
     m.aliased
     nixos.inherited-alias
+    tailscale
   ];
   flake.modules.nixos.laptop = {
     imports = with config.flake.modules.nixos; [ listed ];
@@ -135,11 +134,12 @@ in
 }
 "#,
             expect![[r#"
-                modules/pc.nix:8:32 error[undefined-aspect] "selected": aspect `selected` is not defined in `flake.modules.nixos`
-                modules/pc.nix:9:7 error[undefined-aspect] "aliased": aspect `aliased` is not defined in `flake.modules.nixos`
-                modules/pc.nix:10:11 error[undefined-aspect] "inherited-alias": aspect `inherited-alias` is not defined in `flake.modules.nixos`
-                modules/pc.nix:13:50 error[undefined-aspect] "listed": aspect `listed` is not defined in `flake.modules.nixos`
-                modules/pc.nix:15:63 error[undefined-aspect] "inherited": aspect `inherited` is not defined in `flake.modules.nixos`"#]],
+                modules/pc.nix:5:40 error[undefined-aspect] "tailscale": aspect `tailscale` is not defined in `flake.modules.nixos`
+                modules/pc.nix:9:32 error[undefined-aspect] "selected": aspect `selected` is not defined in `flake.modules.nixos`
+                modules/pc.nix:10:7 error[undefined-aspect] "aliased": aspect `aliased` is not defined in `flake.modules.nixos`
+                modules/pc.nix:11:11 error[undefined-aspect] "inherited-alias": aspect `inherited-alias` is not defined in `flake.modules.nixos`
+                modules/pc.nix:15:50 error[undefined-aspect] "listed": aspect `listed` is not defined in `flake.modules.nixos`
+                modules/pc.nix:17:63 error[undefined-aspect] "inherited": aspect `inherited` is not defined in `flake.modules.nixos`"#]],
         );
     }
 
@@ -171,11 +171,11 @@ in
 { config, ... }: { flake.modules.nixos.pc.imports = [ config.flake.modules.nixos."hosts/gouda" ]; }
 "#,
             expect![[r#"
-                modules/custom.nix:1:70 error[undefined-aspect] "custom": aspect `custom` is not defined in `nixos.modules.nixos`
+                modules/custom.nix:1:70 error[undefined-aspect] "custom": aspect `custom` is not defined in `nixos.modules`
                 modules/den-namespace.nix:1:41 error[undefined-aspect] "namespaced": aspect `namespaced` is not defined in `vix`
                 modules/den.nix:1:57 error[undefined-aspect] "den-aspect": aspect `den-aspect` is not defined in `den.aspects`
                 modules/flake-aspects.nix:1:63 error[undefined-aspect] "flake-aspect": aspect `flake-aspect` is not defined in `flake.aspects`
-                modules/outputs.nix:1:70 error[undefined-aspect] "output": aspect `output` is not defined in `flake.nixosModules.nixos`
+                modules/outputs.nix:1:70 error[undefined-aspect] "output": aspect `output` is not defined in `flake.nixosModules`
                 modules/quoted.nix:1:82 error[undefined-aspect] "\"hosts/gouda\"": aspect `hosts/gouda` is not defined in `flake.modules.nixos`
                 modules/self-modules.nix:1:81 error[undefined-aspect] "module": aspect `module` is not defined in `flake.modules.nixos`
                 modules/unify.nix:1:74 error[undefined-aspect] "unified": aspect `unified` is not defined in `unify.modules`"#]],
@@ -195,21 +195,20 @@ in
     };
 }
 "#,
-            expect![[r#"flake.nix:5:55 error[undefined-aspect] "missing": aspect `missing` is not defined in `flake.modules.nixos`"#]],
+            expect![[
+                r#"flake.nix:5:55 error[undefined-aspect] "missing": aspect `missing` is not defined in `flake.modules.nixos`"#
+            ]],
         );
     }
 
     #[test]
-    fn a_warning_when_the_class_has_contributions_built_at_evaluation() {
+    fn a_warning_where_the_class_has_definitions_built_at_evaluation() {
         check(
             r#"
 #- /modules/generated.nix
 { config, lib, ... }: {
   flake.modules.nixos = lib.mapAttrs (name: host: { networking.hostName = name; }) config.hosts;
-}
-#- /modules/dynamic-key.nix
-{ lib, ... }: {
-  flake.modules.darwin = lib.mkMerge (map (name: { ${name} = { }; }) [ "a" ]);
+  flake.modules.darwin.${config.macName} = { };
 }
 #- /modules/pc.nix
 { config, ... }: {
@@ -305,30 +304,53 @@ in
     }
 
     #[test]
-    fn a_dynamic_name() {
+    fn defined_through_the_file_name() {
         check_silent(
             r#"
+#- /modules/ssh.nix
+{ lib, ... }: {
+  flake.modules.nixos.${lib.removeSuffix ".nix" (baseNameOf __curPos.file)} = { };
+}
 #- /modules/pc.nix
-{ config, lib, ... }: {
-  flake.modules.nixos.pc.imports = map (name: config.flake.modules.nixos.${name}) [ "a" ];
+{ config, ... }: {
+  flake.modules.nixos.pc.imports = [ config.flake.modules.nixos.ssh ];
 }
 "#,
         );
     }
 
     #[test]
-    fn a_name_under_an_inner_with() {
-        check_silent(
+    fn a_name_known_only_at_evaluation() {
+        check(
+            r#"
+#- /modules/pc.nix
+{ config, ... }: {
+  flake.modules.nixos.pc.imports =
+    map (name: config.flake.modules.nixos.${name}) [ "a" ] ++ [ config.flake.modules.nixos.control ];
+}
+"#,
+            expect![[
+                r#"modules/pc.nix:3:92 error[undefined-aspect] "control": aspect `control` is not defined in `flake.modules.nixos`"#
+            ]],
+        );
+    }
+
+    #[test]
+    fn a_name_an_inner_with_may_provide() {
+        check(
             r#"
 #- /modules/pc.nix
 { config, ... }: {
   flake.modules.nixos.pc = { pkgs, ... }: {
-    imports = with config.flake.modules.nixos; [ base ];
-    environment.systemPackages = with config.flake.modules.nixos; with pkgs; [ git ];
+    imports = with config.flake.modules.nixos; with pkgs; [ git ];
+    environment.systemPackages = with pkgs; with config.flake.modules.nixos; [ vim ];
   };
-  flake.modules.nixos.base = { };
+  flake.modules.nixos.laptop.imports = with config.flake.modules.nixos; [ control ];
 }
 "#,
+            expect![[
+                r#"modules/pc.nix:6:75 error[undefined-aspect] "control": aspect `control` is not defined in `flake.modules.nixos`"#
+            ]],
         );
     }
 
@@ -337,10 +359,9 @@ in
         check_silent(
             r#"
 #- /modules/pc.nix
-{ config, lib, ... }: {
-  flake.modules.nixos.base = { };
+{ config, ... }: {
   flake.modules.nixos.pc.imports = with config.flake.modules.nixos;
-    let extra = { }; in [ base extra ] ++ map (desktop: desktop) [ ];
+    let extra = { }; in [ extra ] ++ map (desktop: desktop) [ ];
 }
 "#,
         );
@@ -348,13 +369,19 @@ in
 
     #[test]
     fn an_or_default() {
-        check_silent(
+        check(
             r#"
 #- /modules/pc.nix
 { config, ... }: {
-  flake.modules.nixos.pc.imports = [ (config.flake.modules.nixos.maybe or { }) ];
+  flake.modules.nixos.pc.imports = [
+    (config.flake.modules.nixos.maybe or { })
+    config.flake.modules.nixos.control
+  ];
 }
 "#,
+            expect![[
+                r#"modules/pc.nix:4:32 error[undefined-aspect] "control": aspect `control` is not defined in `flake.modules.nixos`"#
+            ]],
         );
     }
 
@@ -385,7 +412,20 @@ in
     }
 
     #[test]
-    fn den_hosts_and_users_are_aspects() {
+    fn files_import_tree_does_not_load() {
+        check_silent(
+            r#"
+#- /packages/tool.nix
+{ config, ... }: { imports = [ config.flake.modules.nixos.missing ]; }
+#- /modules/_draft.nix
+{ config, ... }: { imports = [ config.flake.modules.nixos.missing ]; }
+"#,
+        );
+    }
+
+    #[test]
+    #[ignore = "bug: den hosts and users do not count as definitions of their den aspects"]
+    fn den_makes_an_aspect_of_every_host_and_user() {
         check_silent(
             r#"
 #- /modules/hosts.nix
@@ -399,11 +439,34 @@ in
     }
 
     #[test]
-    fn files_outside_every_root() {
+    #[ignore = "bug: flake-aspects' `flake.aspects.<a>.<c>` does not define `flake.modules.<c>.<a>`"]
+    fn flake_aspects_are_transposed_into_flake_modules() {
         check_silent(
             r#"
-#- /packages/tool.nix
-{ config, ... }: { imports = [ config.flake.modules.nixos.missing ]; }
+#- /modules/desktop.nix
+{ flake.aspects.desktop.nixos = { }; }
+#- /modules/pc.nix
+{ config, inputs, ... }: {
+  flake.modules.nixos.pc.imports = [
+    config.flake.modules.nixos.desktop
+    inputs.self.modules.nixos.desktop
+  ];
+}
+"#,
+        );
+    }
+
+    #[test]
+    #[ignore = "bug: an output assigned a whole class (`flake.nixosModules = config.flake.modules.nixos`) is opaque"]
+    fn an_output_that_re_exports_a_class() {
+        check_silent(
+            r#"
+#- /modules/outputs.nix
+{ config, ... }: { flake.nixosModules = config.flake.modules.nixos; }
+#- /modules/base.nix
+{ flake.modules.nixos.base = { }; }
+#- /modules/pc.nix
+{ self, ... }: { flake.modules.nixos.pc.imports = [ self.nixosModules.base ]; }
 "#,
         );
     }

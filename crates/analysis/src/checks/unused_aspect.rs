@@ -26,7 +26,7 @@ pub(super) fn check(cx: &mut Cx) {
         let message = format!(
             "aspect `{}` ({}) is defined, but nothing imports, includes or references it, so it has no effect",
             key.name,
-            super::undefined_aspect::scope_name(&class)
+            super::container(key)
         );
         cx.out.push(Diagnostic::new(DiagnosticKind::UnusedAspect, definition.name.range, message));
     }

@@ -1,0 +1,66 @@
+//! Go to definition: from any reference to an aspect to every site that defines it; from a
+//! definition site to the aspect's other sites; from a local name to its binding; from a path
+//! literal to its file.
+
+use super::{FilePosition, Navigation, NavigationTarget, Symbol, symbol_at};
+use crate::text::{TextRange, TextSize};
+use crate::workspace::{AspectKey, HostKey, Workspace};
+
+pub fn goto_definition(ws: &Workspace, pos: FilePosition) -> Option<Navigation> {
+    let symbol = symbol_at(ws, pos)?;
+    let origin = symbol.range();
+    let targets = match symbol {
+        Symbol::Aspect { key, range, definition } => {
+            let mut targets = aspect_targets(ws, &key);
+            if definition && targets.len() > 1 {
+                targets.retain(|t| !(t.file == pos.file && t.focus_range == range));
+            }
+            targets
+        }
+        Symbol::Host { key, .. } => host_targets(ws, &key),
+        Symbol::Local { binding, .. } => {
+            vec![NavigationTarget { file: pos.file, full_range: binding, focus_range: binding }]
+        }
+        Symbol::Path { target, .. } => {
+            let start = TextRange::empty(TextSize::from(0));
+            vec![NavigationTarget { file: target, full_range: start, focus_range: start }]
+        }
+        Symbol::Class { .. } => return None,
+    };
+    (!targets.is_empty()).then_some(Navigation { origin, targets })
+}
+
+/// Every definition site of an aspect, the whole binding as the full range.
+pub(crate) fn aspect_targets(ws: &Workspace, key: &AspectKey) -> Vec<NavigationTarget> {
+    ws.definitions(key)
+        .into_iter()
+        .map(|site| {
+            let data = ws.data(site.file);
+            let full_range = data
+                .resolved
+                .definitions
+                .iter()
+                .find(|d| d.name.range == site.range)
+                .map_or(site.range, |d| data.summary.node(d.node).binding);
+            NavigationTarget { file: site.file, full_range, focus_range: site.range }
+        })
+        .collect()
+}
+
+fn host_targets(ws: &Workspace, key: &HostKey) -> Vec<NavigationTarget> {
+    ws.hosts()
+        .into_iter()
+        .filter(|h| &h.key == key)
+        .flat_map(|h| h.definitions)
+        .map(|site| {
+            let data = ws.data(site.file);
+            let full_range = data
+                .resolved
+                .hosts
+                .iter()
+                .find(|h| h.name.range == site.range)
+                .map_or(site.range, |h| data.summary.node(h.node).binding);
+            NavigationTarget { file: site.file, full_range, focus_range: site.range }
+        })
+        .collect()
+}

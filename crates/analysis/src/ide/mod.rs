@@ -1,0 +1,44 @@
+//! Editor features over the workspace: one module per feature, each a function of the workspace
+//! and a position that returns plain data (byte ranges in files). The language server converts
+//! positions and types; nothing here knows LSP.
+
+mod completion;
+mod goto_definition;
+mod hover;
+mod references;
+mod rename;
+mod symbol_at;
+mod symbols;
+
+pub use completion::{CompletionItem, CompletionKind, CompletionList, complete};
+pub use goto_definition::goto_definition;
+pub use hover::{Hover, hover};
+pub use references::{Highlight, HighlightKind, document_highlight, references};
+pub use rename::{FileEdit, Rename, TextEdit, prepare_rename, rename};
+pub use symbol_at::{Symbol, symbol_at};
+pub use symbols::{DocumentSymbol, SymbolKind, WorkspaceSymbol, document_symbols, workspace_symbols};
+
+use crate::text::{TextRange, TextSize};
+use crate::workspace::FileId;
+
+/// A cursor in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FilePosition {
+    pub file: FileId,
+    pub offset: TextSize,
+}
+
+/// Where a navigation lands: `full_range` is the whole binding, `focus_range` the name in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NavigationTarget {
+    pub file: FileId,
+    pub full_range: TextRange,
+    pub focus_range: TextRange,
+}
+
+/// A navigation answer: where it starts (the name under the cursor) and where it lands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Navigation {
+    pub origin: TextRange,
+    pub targets: Vec<NavigationTarget>,
+}

@@ -1,0 +1,88 @@
+//! Find references and document highlights.
+
+use super::{FilePosition, Symbol, symbol_at};
+use crate::names::{NameTable, Resolution};
+use crate::syntax;
+use crate::text::TextRange;
+use crate::workspace::{Site, Workspace};
+
+/// Every static reference to the aspect (or local name) under the cursor, and its definition
+/// sites when `include_declaration` is set.
+pub fn references(ws: &Workspace, pos: FilePosition, include_declaration: bool) -> Option<Vec<Site>> {
+    let mut sites = match symbol_at(ws, pos)? {
+        Symbol::Aspect { key, .. } => {
+            let mut sites = ws.references(&key);
+            if include_declaration {
+                sites.extend(ws.definitions(&key));
+            }
+            sites
+        }
+        Symbol::Local { binding, .. } => {
+            let mut ranges = local_uses(ws, pos, binding);
+            if include_declaration {
+                ranges.push(binding);
+            }
+            ranges.into_iter().map(|range| Site { file: pos.file, range }).collect()
+        }
+        _ => return None,
+    };
+    sites.sort_by(|a, b| (ws.path(a.file), a.range.start()).cmp(&(ws.path(b.file), b.range.start())));
+    sites.dedup();
+    Some(sites)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HighlightKind {
+    /// Where the name is defined or bound.
+    Write,
+    /// Where it is used.
+    Read,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Highlight {
+    pub range: TextRange,
+    pub kind: HighlightKind,
+}
+
+/// The places in the current file that name what is under the cursor.
+pub fn document_highlight(ws: &Workspace, pos: FilePosition) -> Vec<Highlight> {
+    let mut out: Vec<Highlight> = match symbol_at(ws, pos) {
+        Some(Symbol::Aspect { key, .. }) => {
+            let here = |sites: Vec<Site>, kind| {
+                sites.into_iter().filter(|s| s.file == pos.file).map(move |s| Highlight { range: s.range, kind })
+            };
+            here(ws.definitions(&key), HighlightKind::Write)
+                .chain(here(ws.references(&key), HighlightKind::Read))
+                .collect()
+        }
+        Some(Symbol::Local { binding, .. }) => {
+            std::iter::once(Highlight { range: binding, kind: HighlightKind::Write })
+                .chain(
+                    local_uses(ws, pos, binding)
+                        .into_iter()
+                        .map(|range| Highlight { range, kind: HighlightKind::Read }),
+                )
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    out.sort_by_key(|h| h.range.start());
+    out.dedup();
+    out
+}
+
+/// Uses of the local binding whose name sits at `binding`.
+fn local_uses(ws: &Workspace, pos: FilePosition, binding: TextRange) -> Vec<TextRange> {
+    let parse = syntax::parse(ws.text(pos.file));
+    syntax::with_stack(|| {
+        let names = NameTable::build(&parse.root());
+        let Some(id) = names.binding_at(binding) else { return Vec::new() };
+        names
+            .uses
+            .iter()
+            .filter(|u| u.resolution == Resolution::Local(id) && u.range != binding)
+            .map(|u| u.range)
+            .collect()
+    })
+}

@@ -1,0 +1,982 @@
+//! A recognizer for Nix's grammar (`parser.y`) over Nix's own tokens, to find the errors Nix's
+//! parser raises, at the positions and in the order it raises them.
+//!
+//! rnix recovers from errors and accepts a slightly different language, so its first error is
+//! often not Nix's. This recognizer follows the bison grammar production by production and stops
+//! at the first token no Nix program can continue with, which is where Nix's LR parser stops.
+//! Along the way it runs the checks Nix runs in the grammar's actions (duplicate attributes,
+//! dynamic attributes in `let` and `inherit`, duplicate formals), at the moment the action would
+//! run:
+//! - a binding is checked as soon as its `;` is read, before the next token is lexed;
+//! - a `let` or a lambda is checked once its body is complete, that is once the token after it
+//!   is known not to continue it; a lexer error on that token comes first, a plain syntax error
+//!   does not (bison reduces before it notices), except that a broken chain of non-associative
+//!   operators is refused before anything is reduced.
+//!
+//! Nothing here builds a tree: the recognizer keeps only what the checks need.
+
+use std::borrow::Cow;
+
+use crate::diagnostics::{Diagnostic, DiagnosticKind};
+use crate::text::{TextRange, TextSize};
+
+use super::duplicate_attribute::{AttrSets, Duplicate, Name, PathAttr, SetId};
+use super::lexer::{Lexer, Tok, Token};
+
+/// What the grammar found, in the order Nix raises it.
+pub(crate) struct Findings {
+    pub(crate) errors: Vec<Finding>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Finding {
+    /// A syntax error (or an error of Nix's lexer); nothing after it is checked.
+    Syntax { range: TextRange, message: String },
+    /// An error raised by a grammar action (`dynamic attributes not allowed in let`, ...).
+    Action { range: TextRange, message: String },
+    Duplicate(Duplicate),
+}
+
+/// How deep the recognizer nests before it gives up like Nix, whose parser stack holds 10,000
+/// entries: about two per level of the usual nestings.
+const MAX_NESTING: u32 = 5_000;
+
+pub(crate) fn check(text: &str, order: &mut dyn FnMut(&str, &str) -> std::cmp::Ordering) -> Findings {
+    let mut parser = Parser {
+        text,
+        lexer: Lexer::new(text),
+        peeked: None,
+        findings: Vec::new(),
+        sets: AttrSets::default(),
+        depth: 0,
+        order,
+    };
+    let _ = parser.start();
+    Findings { errors: parser.findings }
+}
+
+/// The recognizer stopped at a syntax error, already recorded.
+struct Stop;
+
+type PResult<T> = Result<T, Stop>;
+
+/// What the grammar's actions need to know about an expression.
+#[derive(Debug, Clone)]
+enum Shape<'a> {
+    /// A literal attrset (possibly in parentheses).
+    Attrs(SetId),
+    /// A string with no interpolation, usable as a static attribute name.
+    Name(Name<'a>),
+    Other,
+}
+
+/// Binary operators of `expr_op`: precedence (higher binds tighter) and associativity.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Assoc {
+    Left,
+    Right,
+    None,
+}
+
+const PREC_NOT: u8 = 7;
+const PREC_NEGATE: u8 = 12;
+
+fn binary(tok: Tok) -> Option<(u8, Assoc)> {
+    Some(match tok {
+        Tok::Impl => (1, Assoc::Right),
+        Tok::Or => (2, Assoc::Left),
+        Tok::And => (3, Assoc::Left),
+        Tok::Eq | Tok::Neq => (4, Assoc::None),
+        Tok::Punct(b'<' | b'>') | Tok::Leq | Tok::Geq => (5, Assoc::None),
+        Tok::Update => (6, Assoc::Right),
+        Tok::Punct(b'+' | b'-') => (8, Assoc::Left),
+        Tok::Punct(b'*' | b'/') => (9, Assoc::Left),
+        Tok::Concat => (10, Assoc::Right),
+        Tok::Punct(b'?') => (11, Assoc::None),
+        _ => return None,
+    })
+}
+
+/// Tokens that start an `expr_select` (an argument, a list element).
+fn starts_select(tok: Tok) -> bool {
+    matches!(
+        tok,
+        Tok::Id
+            | Tok::Int
+            | Tok::Float
+            | Tok::Quote
+            | Tok::IndOpen
+            | Tok::Path
+            | Tok::HPath
+            | Tok::SPath
+            | Tok::Uri
+            | Tok::Let
+            | Tok::Rec
+            | Tok::LBrace
+            | Tok::Punct(b'(' | b'[')
+    )
+}
+
+fn starts_attr(tok: Tok) -> bool {
+    matches!(tok, Tok::Id | Tok::OrKw | Tok::Quote | Tok::DollarCurly)
+}
+
+/// A formal argument as read: its name and where it is.
+struct Formal<'a> {
+    name: &'a str,
+    range: TextRange,
+}
+
+struct Parser<'a, 'o> {
+    text: &'a str,
+    lexer: Lexer<'a>,
+    peeked: Option<Token>,
+    findings: Vec<Finding>,
+    sets: AttrSets<'a>,
+    depth: u32,
+    order: &'o mut dyn FnMut(&str, &str) -> std::cmp::Ordering,
+}
+
+impl<'a> Parser<'a, '_> {
+    // ---- tokens ---------------------------------------------------------------------------
+
+    fn peek(&mut self) -> PResult<Token> {
+        if let Some(token) = self.peeked {
+            return Ok(token);
+        }
+        match self.lexer.next_token() {
+            Ok(token) => {
+                self.peeked = Some(token);
+                Ok(token)
+            }
+            Err(error) => {
+                self.findings.push(Finding::Syntax { range: error.range, message: error.message });
+                Err(Stop)
+            }
+        }
+    }
+
+    fn peek_kind(&mut self) -> PResult<Tok> {
+        self.peek().map(|t| t.kind)
+    }
+
+    fn bump(&mut self) -> PResult<Token> {
+        let token = self.peek()?;
+        self.peeked = None;
+        Ok(token)
+    }
+
+    fn text_of(&self, range: TextRange) -> &'a str {
+        self.text.get(usize::from(range.start())..usize::from(range.end())).unwrap_or("")
+    }
+
+    fn expect(&mut self, kind: Tok) -> PResult<Token> {
+        let token = self.peek()?;
+        if token.kind == kind { self.bump() } else { Err(self.unexpected(token, &[kind])) }
+    }
+
+    fn expect_punct(&mut self, c: u8) -> PResult<Token> {
+        self.expect(Tok::Punct(c))
+    }
+
+    /// Records the syntax error on `token`, bison-style.
+    fn unexpected(&mut self, token: Token, expected: &[Tok]) -> Stop {
+        let mut message = format!("syntax error, unexpected {}", token.kind.describe());
+        // Like bison, name the alternatives only when there are few.
+        if !expected.is_empty() && expected.len() <= 4 {
+            let names: Vec<String> = expected.iter().map(|t| t.describe()).collect();
+            message.push_str(&format!(", expecting {}", names.join(" or ")));
+        }
+        let mut range = token.range;
+        if let Tok::Invalid(_) = token.kind {
+            range = char_range(self.text, range.start());
+        }
+        self.findings.push(Finding::Syntax { range, message });
+        Stop
+    }
+
+    fn action_error(&mut self, range: TextRange, message: impl Into<String>) {
+        self.findings.push(Finding::Action { range, message: message.into() });
+    }
+
+    // ---- expressions ----------------------------------------------------------------------
+
+    fn start(&mut self) -> PResult<()> {
+        self.expr()?;
+        let token = self.peek()?;
+        if token.kind != Tok::Eof {
+            return Err(self.unexpected(token, &[Tok::Eof]));
+        }
+        Ok(())
+    }
+
+    /// `expr: expr_function`
+    fn expr(&mut self) -> PResult<Shape<'a>> {
+        if self.depth >= MAX_NESTING {
+            let token = self.peek()?;
+            self.findings.push(Finding::Syntax { range: token.range, message: "memory exhausted".to_string() });
+            return Err(Stop);
+        }
+        self.depth += 1;
+        let result = stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.expr_function());
+        self.depth -= 1;
+        result
+    }
+
+    fn expr_function(&mut self) -> PResult<Shape<'a>> {
+        let token = self.peek()?;
+        match token.kind {
+            Tok::Id => {
+                self.bump()?;
+                match self.peek_kind()? {
+                    Tok::Punct(b':') => {
+                        self.bump()?;
+                        self.expr()?;
+                        Ok(Shape::Other)
+                    }
+                    Tok::Punct(b'@') => {
+                        self.bump()?;
+                        self.expect(Tok::LBrace)?;
+                        let formals = self.formals(None)?;
+                        self.expect(Tok::RBrace)?;
+                        self.expect_punct(b':')?;
+                        self.expr()?;
+                        let argument = Formal { name: self.text_of(token.range), range: token.range };
+                        self.check_formals(token.range.start(), &formals, Some(argument));
+                        Ok(Shape::Other)
+                    }
+                    _ => self.expr_if_rest(Shape::Other),
+                }
+            }
+            Tok::LBrace => self.brace_at_function_level(token),
+            Tok::Assert | Tok::With => {
+                self.bump()?;
+                self.expr()?;
+                self.expect_punct(b';')?;
+                self.expr()?;
+                Ok(Shape::Other)
+            }
+            Tok::Let => {
+                self.bump()?;
+                if self.peek_kind()? == Tok::LBrace {
+                    let simple = self.legacy_let()?;
+                    return self.expr_if_rest(simple);
+                }
+                let set = self.sets.new_set();
+                self.binds(set)?;
+                self.expect(Tok::In)?;
+                self.expr()?;
+                if self.sets.has_dynamic(set) {
+                    self.action_error(token.range, "dynamic attributes not allowed in let");
+                }
+                Ok(Shape::Other)
+            }
+            _ => self.expr_if(),
+        }
+    }
+
+    /// `{` where an expression starts: a pattern (`{ a, b }: ...`) or an attrset. Bison forks
+    /// here and drops the reading that fails; the first two tokens always settle it.
+    fn brace_at_function_level(&mut self, brace: Token) -> PResult<Shape<'a>> {
+        self.bump()?;
+        let token = self.peek()?;
+        match token.kind {
+            Tok::RBrace => {
+                self.bump()?;
+                match self.peek_kind()? {
+                    Tok::Punct(b':' | b'@') => self.lambda_after_formals(brace, Vec::new()),
+                    _ => {
+                        let set = self.sets.new_set();
+                        self.expr_if_rest(Shape::Attrs(set))
+                    }
+                }
+            }
+            Tok::Ellipsis => {
+                let formals = self.formals(None)?;
+                self.expect(Tok::RBrace)?;
+                self.lambda_after_formals(brace, formals)
+            }
+            Tok::Id => {
+                self.bump()?;
+                let next = self.peek()?;
+                match next.kind {
+                    Tok::Punct(b',' | b'?') | Tok::RBrace => {
+                        let formals = self.formals(Some(token))?;
+                        self.expect(Tok::RBrace)?;
+                        self.lambda_after_formals(brace, formals)
+                    }
+                    Tok::Punct(b'.' | b'=') => {
+                        let set = self.sets.new_set();
+                        let first = PathAttr { name: Some(Cow::Borrowed(self.text_of(token.range))), range: token.range };
+                        self.binding(set, Some(first))?;
+                        self.binds(set)?;
+                        self.expect(Tok::RBrace)?;
+                        self.expr_if_rest(Shape::Attrs(set))
+                    }
+                    _ => Err(self.unexpected(next, &[])),
+                }
+            }
+            _ => {
+                let set = self.sets.new_set();
+                self.binds(set)?;
+                self.expect(Tok::RBrace)?;
+                self.expr_if_rest(Shape::Attrs(set))
+            }
+        }
+    }
+
+    /// After `{ formals }`: `: body` or `@ name : body`.
+    fn lambda_after_formals(&mut self, brace: Token, formals: Vec<Formal<'a>>) -> PResult<Shape<'a>> {
+        let token = self.peek()?;
+        let argument = match token.kind {
+            Tok::Punct(b':') => None,
+            Tok::Punct(b'@') => {
+                self.bump()?;
+                let name = self.expect(Tok::Id)?;
+                Some(Formal { name: self.text_of(name.range), range: name.range })
+            }
+            _ => return Err(self.unexpected(token, &[Tok::Punct(b':'), Tok::Punct(b'@')])),
+        };
+        self.expect_punct(b':')?;
+        self.expr()?;
+        self.check_formals(brace.range.start(), &formals, argument);
+        Ok(Shape::Other)
+    }
+
+    /// `formals`, up to (not including) the closing brace. `first` is a formal's name already read.
+    fn formals(&mut self, first: Option<Token>) -> PResult<Vec<Formal<'a>>> {
+        let mut formals = Vec::new();
+        let mut pending = first;
+        loop {
+            let name = match pending.take() {
+                Some(name) => name,
+                None => match self.peek_kind()? {
+                    Tok::Id => self.bump()?,
+                    Tok::Ellipsis => {
+                        self.bump()?;
+                        return Ok(formals);
+                    }
+                    _ => return Ok(formals),
+                },
+            };
+            if self.peek_kind()? == Tok::Punct(b'?') {
+                self.bump()?;
+                self.expr()?;
+            }
+            formals.push(Formal { name: self.text_of(name.range), range: name.range });
+            if self.peek_kind()? != Tok::Punct(b',') {
+                return Ok(formals);
+            }
+            self.bump()?;
+        }
+    }
+
+    /// Nix's `toFormals`: of the duplicated names, the first in symbol order is reported, at its
+    /// second occurrence; then an `@` name that is also a formal, at the lambda.
+    fn check_formals(&mut self, lambda: TextSize, formals: &[Formal<'a>], argument: Option<Formal<'a>>) {
+        let mut seen: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
+        let mut repeats: Vec<&Formal<'a>> = Vec::new();
+        for formal in formals {
+            let count = seen.entry(formal.name).or_insert(0);
+            *count += 1;
+            if *count == 2 {
+                repeats.push(formal);
+            }
+        }
+        if repeats.len() > 1 {
+            let order = &mut self.order;
+            repeats.sort_by(|a, b| order(a.name, b.name).then(a.range.start().cmp(&b.range.start())));
+        }
+        for formal in repeats {
+            self.action_error(formal.range, format!("duplicate formal function argument '{}'", formal.name));
+        }
+        if let Some(argument) = argument
+            && seen.contains_key(argument.name)
+        {
+            let range = TextRange::new(lambda, argument.range.end());
+            self.action_error(range, format!("duplicate formal function argument '{}'", argument.name));
+        }
+    }
+
+    /// `expr_if`: `if` or an operator expression (with current Nix's pipes).
+    fn expr_if(&mut self) -> PResult<Shape<'a>> {
+        if self.peek_kind()? == Tok::If {
+            self.bump()?;
+            self.expr()?;
+            self.expect(Tok::Then)?;
+            self.expr()?;
+            self.expect(Tok::Else)?;
+            self.expr()?;
+            return Ok(Shape::Other);
+        }
+        let first = self.op_expr(1, None)?;
+        self.pipes(first)
+    }
+
+    /// The rest of an `expr_if` whose first `expr_simple` is already read.
+    fn expr_if_rest(&mut self, simple: Shape<'a>) -> PResult<Shape<'a>> {
+        let first = self.op_expr(1, Some(simple))?;
+        self.pipes(first)
+    }
+
+    /// Current Nix: `a |> f |> g` and `f <| g <| a`, looser than every operator and not to be
+    /// mixed without parentheses.
+    fn pipes(&mut self, first: Shape<'a>) -> PResult<Shape<'a>> {
+        let kind = self.peek_kind()?;
+        if !matches!(kind, Tok::PipeInto | Tok::PipeFrom) {
+            return Ok(first);
+        }
+        while self.peek_kind()? == kind {
+            self.bump()?;
+            self.op_expr(1, None)?;
+        }
+        Ok(Shape::Other)
+    }
+
+    /// `expr_op` by precedence climbing; `first` is an `expr_simple` already read.
+    fn op_expr(&mut self, min: u8, first: Option<Shape<'a>>) -> PResult<Shape<'a>> {
+        let mut lhs = match first {
+            Some(simple) => self.app(Some(simple))?,
+            None => match self.peek_kind()? {
+                Tok::Punct(b'!') => {
+                    self.bump()?;
+                    self.op_expr(PREC_NOT + 1, None)?;
+                    Shape::Other
+                }
+                Tok::Punct(b'-') => {
+                    self.bump()?;
+                    self.op_expr(PREC_NEGATE + 1, None)?;
+                    Shape::Other
+                }
+                _ => self.app(None)?,
+            },
+        };
+        let mut last_non_assoc = None;
+        loop {
+            let token = self.peek()?;
+            let Some((prec, assoc)) = binary(token.kind) else { break };
+            if prec < min {
+                break;
+            }
+            if assoc == Assoc::None && last_non_assoc == Some(prec) {
+                return Err(self.unexpected(token, &[]));
+            }
+            self.bump()?;
+            if token.kind == Tok::Punct(b'?') {
+                self.attrpath_in_expr()?;
+            } else {
+                let next = if assoc == Assoc::Right { prec } else { prec + 1 };
+                self.op_expr(next, None)?;
+            }
+            last_non_assoc = (assoc == Assoc::None).then_some(prec);
+            lhs = Shape::Other;
+        }
+        Ok(lhs)
+    }
+
+    /// `expr_app`: one or more `expr_select`.
+    fn app(&mut self, first: Option<Shape<'a>>) -> PResult<Shape<'a>> {
+        let mut shape = self.select(first)?;
+        while starts_select(self.peek_kind()?) {
+            self.select(None)?;
+            shape = Shape::Other;
+        }
+        Ok(shape)
+    }
+
+    /// `expr_select`: `e`, `e.path`, `e.path or default`, or the legacy `e or`.
+    fn select(&mut self, first: Option<Shape<'a>>) -> PResult<Shape<'a>> {
+        let simple = match first {
+            Some(simple) => simple,
+            None => self.simple()?,
+        };
+        match self.peek_kind()? {
+            Tok::Punct(b'.') => {
+                self.bump()?;
+                self.attrpath_in_expr()?;
+                if self.peek_kind()? == Tok::OrKw {
+                    self.bump()?;
+                    self.select(None)?;
+                }
+                Ok(Shape::Other)
+            }
+            Tok::OrKw => {
+                self.bump()?;
+                Ok(Shape::Other)
+            }
+            _ => Ok(simple),
+        }
+    }
+
+    /// `expr_simple`
+    fn simple(&mut self) -> PResult<Shape<'a>> {
+        let token = self.peek()?;
+        match token.kind {
+            Tok::Id | Tok::Int | Tok::Float | Tok::SPath => {
+                self.bump()?;
+                Ok(Shape::Other)
+            }
+            Tok::Uri => {
+                // A URI is a plain string to Nix: `${http://x}` is a static attribute name.
+                self.bump()?;
+                Ok(Shape::Name(Cow::Borrowed(self.text_of(token.range))))
+            }
+            Tok::Quote => self.string(),
+            Tok::IndOpen => self.indented_string(),
+            Tok::Path | Tok::HPath => {
+                self.bump()?;
+                loop {
+                    let part = self.peek()?;
+                    match part.kind {
+                        Tok::Str => {
+                            self.bump()?;
+                        }
+                        Tok::DollarCurly => self.interpolation()?,
+                        Tok::PathEnd => {
+                            self.bump()?;
+                            return Ok(Shape::Other);
+                        }
+                        _ => return Err(self.unexpected(part, &[Tok::PathEnd])),
+                    }
+                }
+            }
+            Tok::Punct(b'(') => {
+                self.bump()?;
+                let inner = self.expr()?;
+                self.expect_punct(b')')?;
+                Ok(inner)
+            }
+            Tok::Let => {
+                self.bump()?;
+                self.legacy_let()
+            }
+            Tok::Rec => {
+                self.bump()?;
+                self.expect(Tok::LBrace)?;
+                let set = self.sets.new_set();
+                self.binds(set)?;
+                self.expect(Tok::RBrace)?;
+                Ok(Shape::Attrs(set))
+            }
+            Tok::LBrace => {
+                self.bump()?;
+                let set = self.sets.new_set();
+                self.binds(set)?;
+                self.expect(Tok::RBrace)?;
+                Ok(Shape::Attrs(set))
+            }
+            Tok::Punct(b'[') => {
+                self.bump()?;
+                while starts_select(self.peek_kind()?) {
+                    self.select(None)?;
+                }
+                self.expect_punct(b']')?;
+                Ok(Shape::Other)
+            }
+            _ => Err(self.unexpected(token, &[])),
+        }
+    }
+
+    /// `let { ... }` after `let`: a recursive set whose `body` is the value.
+    fn legacy_let(&mut self) -> PResult<Shape<'a>> {
+        self.expect(Tok::LBrace)?;
+        let set = self.sets.new_set();
+        self.binds(set)?;
+        self.expect(Tok::RBrace)?;
+        Ok(Shape::Other)
+    }
+
+    /// `${ expr }`
+    fn interpolation(&mut self) -> PResult<Shape<'a>> {
+        self.bump()?;
+        let inner = self.expr()?;
+        self.expect(Tok::RBrace)?;
+        Ok(inner)
+    }
+
+    /// `"..."`: static when it is one piece of text or empty.
+    fn string(&mut self) -> PResult<Shape<'a>> {
+        self.bump()?;
+        let mut text: Option<Token> = None;
+        let mut parts = 0;
+        let mut interpolated = false;
+        loop {
+            let token = self.peek()?;
+            match token.kind {
+                Tok::Str => {
+                    // `string_parts` allows a lone STR, or STRs after an interpolation.
+                    if parts == 1 && !interpolated {
+                        return Err(self.unexpected(token, &[Tok::Quote, Tok::DollarCurly]));
+                    }
+                    self.bump()?;
+                    text = Some(token);
+                }
+                Tok::DollarCurly => {
+                    self.interpolation()?;
+                    interpolated = true;
+                }
+                Tok::Quote => {
+                    self.bump()?;
+                    break;
+                }
+                _ => return Err(self.unexpected(token, &[Tok::Quote])),
+            }
+            parts += 1;
+        }
+        if interpolated {
+            return Ok(Shape::Other);
+        }
+        Ok(Shape::Name(match text {
+            Some(token) => unescape(self.text_of(token.range)),
+            None => Cow::Borrowed(""),
+        }))
+    }
+
+    /// `''...''`: static when it has at most one piece of text.
+    fn indented_string(&mut self) -> PResult<Shape<'a>> {
+        self.bump()?;
+        let mut pieces: Vec<Token> = Vec::new();
+        let mut interpolated = false;
+        loop {
+            let token = self.peek()?;
+            match token.kind {
+                Tok::IndStr => {
+                    self.bump()?;
+                    pieces.push(token);
+                }
+                Tok::DollarCurly => {
+                    self.interpolation()?;
+                    interpolated = true;
+                }
+                Tok::IndClose => {
+                    self.bump()?;
+                    break;
+                }
+                _ => return Err(self.unexpected(token, &[Tok::IndStr, Tok::DollarCurly, Tok::IndClose])),
+            }
+        }
+        Ok(match (interpolated, pieces.as_slice()) {
+            (false, []) => Shape::Name(Cow::Borrowed("")),
+            (false, [piece]) => Shape::Name(Cow::Owned(indented_piece(self.text_of(piece.range)))),
+            _ => Shape::Other,
+        })
+    }
+
+    // ---- attribute paths and bindings -----------------------------------------------------
+
+    /// One attribute of a path: `a`, `or`, `"a"` or `${e}`.
+    fn attr(&mut self) -> PResult<PathAttr<'a>> {
+        let token = self.peek()?;
+        match token.kind {
+            Tok::Id | Tok::OrKw => {
+                self.bump()?;
+                Ok(PathAttr { name: Some(Cow::Borrowed(self.text_of(token.range))), range: token.range })
+            }
+            Tok::Quote => {
+                let shape = self.string()?;
+                Ok(self.path_attr(token.range.start(), shape))
+            }
+            Tok::DollarCurly => {
+                let shape = self.interpolation()?;
+                Ok(self.path_attr(token.range.start(), shape))
+            }
+            _ => Err(self.unexpected(token, &[Tok::Id, Tok::OrKw, Tok::DollarCurly, Tok::Quote])),
+        }
+    }
+
+    fn path_attr(&self, start: TextSize, shape: Shape<'a>) -> PathAttr<'a> {
+        let end = self.lexer_end();
+        let name = match shape {
+            Shape::Name(name) => Some(name),
+            _ => None,
+        };
+        PathAttr { name, range: TextRange::new(start, end.max(start)) }
+    }
+
+    /// The end of the last token consumed.
+    fn lexer_end(&self) -> TextSize {
+        self.lexer.consumed_end()
+    }
+
+    /// An attribute path after `.` or `?` in an expression.
+    fn attrpath_in_expr(&mut self) -> PResult<()> {
+        self.attr()?;
+        while self.peek_kind()? == Tok::Punct(b'.') {
+            self.bump()?;
+            self.attr()?;
+        }
+        Ok(())
+    }
+
+    /// `binds`: bindings and inherits until something else.
+    fn binds(&mut self, set: SetId) -> PResult<()> {
+        loop {
+            let kind = self.peek_kind()?;
+            if kind == Tok::Inherit {
+                self.inherit(set)?;
+            } else if starts_attr(kind) {
+                self.binding(set, None)?;
+            } else {
+                return Ok(());
+            }
+        }
+    }
+
+    /// `attrpath = expr;`, checked as soon as the `;` is read.
+    fn binding(&mut self, set: SetId, first: Option<PathAttr<'a>>) -> PResult<()> {
+        let mut path = Vec::with_capacity(2);
+        path.push(match first {
+            Some(first) => first,
+            None => self.attr()?,
+        });
+        while self.peek_kind()? == Tok::Punct(b'.') {
+            self.bump()?;
+            path.push(self.attr()?);
+        }
+        self.expect_punct(b'=')?;
+        let value = self.expr()?;
+        self.expect_punct(b';')?;
+        let value = match value {
+            Shape::Attrs(id) => Some(id),
+            _ => None,
+        };
+        let duplicates = self.sets.add_attr(set, &path, value, &mut *self.order);
+        self.findings.extend(duplicates.into_iter().map(Finding::Duplicate));
+        Ok(())
+    }
+
+    /// `inherit a b;` or `inherit (e) a b;`.
+    fn inherit(&mut self, set: SetId) -> PResult<()> {
+        self.bump()?;
+        let from = self.peek_kind()? == Tok::Punct(b'(');
+        if from {
+            self.bump()?;
+            self.expr()?;
+            self.expect_punct(b')')?;
+        }
+        let mut names: Vec<(Name<'a>, TextRange)> = Vec::new();
+        loop {
+            let token = self.peek()?;
+            match token.kind {
+                Tok::Punct(b';') => {
+                    self.bump()?;
+                    break;
+                }
+                kind if starts_attr(kind) => {
+                    let attr = self.attr()?;
+                    match attr.name {
+                        Some(name) => names.push((name, attr.range)),
+                        // Raised as soon as the name is read, before the `;`.
+                        None => self.action_error(attr.range, "dynamic attributes not allowed in inherit"),
+                    }
+                }
+                _ => return Err(self.unexpected(token, &[])),
+            }
+        }
+        for (name, range) in names {
+            if let Some(duplicate) = self.sets.inherit(set, name, range, from) {
+                self.findings.push(Finding::Duplicate(duplicate));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The range of the character starting at `start` (a stray byte as Nix's lexer sees it).
+fn char_range(text: &str, start: TextSize) -> TextRange {
+    let len = text.get(usize::from(start)..).and_then(|rest| rest.chars().next()).map_or(1, char::len_utf8);
+    TextRange::at(start, TextSize::from(len as u32))
+}
+
+/// The value of a `"..."` piece, as Nix's `unescapeStr` computes it.
+fn unescape(raw: &str) -> Name<'_> {
+    if !raw.contains(['\\', '\r']) {
+        return Cow::Borrowed(raw);
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('r') => out.push('\r'),
+                Some('t') => out.push('\t'),
+                Some(other) => out.push(other),
+                None => out.push('\\'),
+            },
+            '\r' => {
+                out.push('\n');
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The value of an indented string made of one piece, as Nix's `stripIndentation` computes it.
+fn indented_piece(raw: &str) -> String {
+    // The escapes of indented strings are pieces of their own: a lone piece is either one of
+    // them or plain text whose indentation is stripped.
+    match raw {
+        "''$" | "$" => return "$".to_string(),
+        "'''" => return "''".to_string(),
+        "'" => return "'".to_string(),
+        _ => {}
+    }
+    if let Some(escaped) = raw.strip_prefix("''\\") {
+        return unescape(&format!("\\{escaped}")).into_owned();
+    }
+    let mut min_indent = usize::MAX;
+    let mut at_line_start = true;
+    let mut indent = 0;
+    for c in raw.chars() {
+        if at_line_start {
+            match c {
+                ' ' => indent += 1,
+                '\n' => indent = 0,
+                _ => {
+                    at_line_start = false;
+                    min_indent = min_indent.min(indent);
+                }
+            }
+        } else if c == '\n' {
+            at_line_start = true;
+            indent = 0;
+        }
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut at_line_start = true;
+    let mut dropped = 0;
+    for c in raw.chars() {
+        if at_line_start {
+            match c {
+                ' ' => {
+                    if dropped >= min_indent {
+                        out.push(c);
+                    }
+                    dropped += 1;
+                }
+                '\n' => {
+                    dropped = 0;
+                    out.push(c);
+                }
+                _ => {
+                    at_line_start = false;
+                    dropped = 0;
+                    out.push(c);
+                }
+            }
+        } else {
+            out.push(c);
+            if c == '\n' {
+                at_line_start = true;
+            }
+        }
+    }
+    // A last line of spaces only is dropped.
+    if let Some(p) = out.rfind('\n')
+        && out[p + 1..].chars().all(|c| c == ' ')
+    {
+        out.truncate(p + 1);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use expect_test::{Expect, expect};
+
+    fn check_src(src: &str, expect: Expect) {
+        let findings = check(src, &mut |a: &str, b: &str| a.cmp(b));
+        let rendered: Vec<String> = findings
+            .errors
+            .iter()
+            .map(|f| match f {
+                Finding::Syntax { range, message } => format!("syntax@{}: {message}", u32::from(range.start())),
+                Finding::Action { range, message } => format!("action@{}: {message}", u32::from(range.start())),
+                Finding::Duplicate(d) => format!("duplicate@{}: {}", u32::from(d.range.start()), d.path),
+            })
+            .collect();
+        expect.assert_eq(&rendered.join("\n"));
+    }
+
+    #[test]
+    fn valid_programs() {
+        for src in [
+            "{ a, b ? 1, ... }@args: a",
+            "x: y: x.${y} or null",
+            "let { body = 1; }",
+            "f let { body = 1; }",
+            "[ a.b or c (d) ]",
+            "a or b",
+            "a |> f |> g",
+            "f <| g <| a",
+            "-a ? b",
+            "!a.b or c",
+            "a < b == c < d",
+            "{ }: { }",
+            "{ ... }: 1",
+            "{ a, }: a",
+            "./a/${x}b ~/${y} <nixpkgs> http://x",
+            "''\n  ${a}''$ '''\n''",
+            r#"{ "a" = 1; ${"b"} = 2; a.${x} = 3; or = 4; }"#,
+            "with a; assert b; if c then d else e",
+            "rec { inherit a; inherit (b) c \"d\"; }",
+        ] {
+            let findings = check(src, &mut |a: &str, b: &str| a.cmp(b));
+            assert!(findings.errors.is_empty(), "{src}: {:?}", findings.errors);
+        }
+    }
+
+    #[test]
+    fn errors_sit_on_the_token_nix_refuses() {
+        check_src("{ a = 1 }", expect!["syntax@8: syntax error, unexpected '}', expecting ';'"]);
+        check_src("1 +", expect!["syntax@2: syntax error, unexpected end of file"]);
+        check_src("a < b < c", expect!["syntax@6: syntax error, unexpected '<'"]);
+        check_src("[ -1 ]", expect!["syntax@2: syntax error, unexpected '-', expecting ']'"]);
+        check_src("f let a = 1; in a", expect!["syntax@6: syntax error, unexpected ID, expecting '{'"]);
+        check_src("{ a b }", expect!["syntax@4: syntax error, unexpected ID"]);
+        check_src("{ ..., a }: 1", expect!["syntax@5: syntax error, unexpected ',', expecting '}'"]);
+        check_src("a |> b <| c", expect!["syntax@7: syntax error, unexpected PIPE_FROM, expecting end of file"]);
+    }
+
+    #[test]
+    fn actions_fire_when_bison_reduces() {
+        check_src("let ${a} = 1; in 1 )", expect![[r#"
+            action@0: dynamic attributes not allowed in let
+            syntax@19: syntax error, unexpected ')', expecting end of file"#]]);
+        check_src("let ${a} = 1; in 1 +", expect!["syntax@19: syntax error, unexpected end of file"]);
+        check_src("let ${a} = 1; in a < b < c", expect!["syntax@23: syntax error, unexpected '<'"]);
+        check_src("let ${a} = 1; in 1 99999999999999999999", expect!["syntax@19: invalid integer '99999999999999999999'"]);
+        check_src("let a.${x} = 1; in a", expect![""]);
+        check_src("{ inherit ${a} ] }", expect![[r#"
+            action@10: dynamic attributes not allowed in inherit
+            syntax@15: syntax error, unexpected ']'"#]]);
+        check_src("{ a = 1; a = 2; } 99999999999999999999", expect![[r#"
+            duplicate@9: a
+            syntax@18: invalid integer '99999999999999999999'"#]]);
+    }
+
+    #[test]
+    fn formals() {
+        check_src("{ a, a }: 1", expect!["action@5: duplicate formal function argument 'a'"]);
+        check_src("{ a, a }: 1 +", expect!["syntax@12: syntax error, unexpected end of file"]);
+        check_src("{ b, a, b, a }: 1", expect![[r#"
+            action@11: duplicate formal function argument 'a'
+            action@8: duplicate formal function argument 'b'"#]]);
+        check_src("{ a }@a: 1", expect!["action@0: duplicate formal function argument 'a'"]);
+        check_src("a@{ a }: 1", expect!["action@0: duplicate formal function argument 'a'"]);
+    }
+
+    #[test]
+    fn static_names() {
+        assert_eq!(unescape(r"a\nb\$"), "a\nb$");
+        assert_eq!(unescape("a\r\nb"), "a\nb");
+        assert_eq!(indented_piece("  a\n    b\n  "), "a\n  b\n");
+        assert_eq!(indented_piece("''\\t"), "\t");
+    }
+}
