@@ -42,3 +42,25 @@ pub struct Navigation {
     pub origin: TextRange,
     pub targets: Vec<NavigationTarget>,
 }
+
+/// A workspace from a multi-file fixture (`#- /path` headers) with one `$0` cursor.
+#[cfg(test)]
+pub(crate) fn fixture(text: &str) -> (crate::workspace::Workspace, FilePosition) {
+    let mut cursor = None;
+    let mut files = crate::workspace::tests::parse_fixture(text);
+    for (path, content) in &mut files {
+        if let Some(i) = content.find("$0") {
+            cursor = Some((path.clone(), i));
+            *content = std::sync::Arc::from(content.replacen("$0", "", 1));
+        }
+    }
+    let mut ws = crate::workspace::Workspace::new();
+    ws.apply(crate::workspace::Change { set: files, remove: Vec::new() });
+    let (path, offset) = cursor.expect("the fixture has a $0 cursor");
+    let file = ws.file_id(&path).expect("the cursor's file is in the workspace");
+    (ws, FilePosition { file, offset: TextSize::from(offset as u32) })
+}
+
+/// The flake every ide fixture starts with: modules under `modules/` are top-level modules.
+#[cfg(test)]
+pub(crate) const FLAKE: &str = "#- /flake.nix\n{ outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules); }\n";

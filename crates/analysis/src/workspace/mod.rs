@@ -966,4 +966,4 @@ impl Index {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

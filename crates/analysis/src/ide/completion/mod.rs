@@ -1,0 +1,278 @@
+//! Completion: aspect names after a rooted path to a class (`config.flake.modules.nixos.|`), in
+//! `with <collection>; [ | ]` lists and in `includes`; class names where a path expects a class;
+//! local names anywhere else.
+//!
+//! It has to work while the user types, where the tree is broken: after a trailing dot rnix's
+//! error recovery loses the surrounding list. So the file is summarised again with a placeholder
+//! name at the cursor, and the placeholder's place in the summary (a reference or a config node)
+//! says what is being completed.
+
+use rnix::SyntaxKind::*;
+use rustc_hash::FxHashSet;
+use smol_str::SmolStr;
+
+use super::FilePosition;
+use super::symbol_at::token_at;
+use crate::collections::{CollectionSet, KNOWN_CLASSES, PathMatch, RowKind};
+use crate::extract;
+use crate::names::NameTable;
+use crate::summary::{FileSummary, Name, NodeId, RefRoot};
+use crate::syntax::{self, render_attr_name};
+use crate::text::{TextRange, TextSize};
+use crate::workspace::Workspace;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CompletionKind {
+    Aspect,
+    Class,
+    Local,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompletionItem {
+    /// What the list shows: the name, unquoted.
+    pub label: String,
+    /// What replaces `replace`: quoted when the name is not an identifier.
+    pub insert: String,
+    pub replace: TextRange,
+    pub kind: CompletionKind,
+    /// The classes and file counts of an aspect (`nixos · 3 files`).
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CompletionList {
+    pub items: Vec<CompletionItem>,
+    /// More items matched than the list holds.
+    pub incomplete: bool,
+}
+
+/// The most items one answer carries; the client asks again as the user types.
+const LIMIT: usize = 200;
+
+/// A name no one writes, put where the cursor is when nothing is typed there yet.
+const PLACEHOLDER: &str = "__canopy_completion__";
+
+pub fn complete(ws: &Workspace, pos: FilePosition) -> CompletionList {
+    if !ws.contains(pos.file) {
+        return CompletionList::default();
+    }
+    let text = ws.text(pos.file);
+    let offset = TextSize::from(u32::from(pos.offset).min(text.len() as u32));
+    let Some(typed) = typed_at(text, offset) else { return CompletionList::default() };
+    let patched = match &typed {
+        Typed::Nothing => {
+            let at = usize::from(offset);
+            format!("{}{PLACEHOLDER}{}", &text[..at], &text[at..])
+        }
+        _ => text.to_string(),
+    };
+    let replace = match &typed {
+        Typed::Nothing => TextRange::empty(offset),
+        Typed::Name { range, .. } => *range,
+    };
+    let prefix = match &typed {
+        Typed::Nothing => "",
+        Typed::Name { prefix, .. } => prefix.as_str(),
+    };
+    let summary = extract::summarize(ws.path(pos.file), &patched);
+    let at_cursor = |range: TextRange| match &typed {
+        Typed::Nothing => range.start() == offset,
+        Typed::Name { range: typed, .. } => range == *typed,
+    };
+
+    let mut items = Vec::new();
+    if let Some((path, is_definition)) = rooted_path_at(&summary, &at_cursor, ws.collections()) {
+        items.extend(path_completions(ws, &path, is_definition, replace));
+    }
+    let in_rooted = !items.is_empty();
+    // After a dot only attribute names fit; in a `with` list both aspects and locals do.
+    let after_dot = text[..usize::from(offset)].trim_end().ends_with('.');
+    if !in_rooted || (matches!(typed, Typed::Nothing) && !after_dot) {
+        items.extend(local_completions(&patched, offset, replace));
+    }
+    finish(items, prefix, in_rooted)
+}
+
+/// What the user has typed of the name at the cursor.
+enum Typed {
+    /// Nothing: the cursor follows a dot, a bracket or a space.
+    Nothing,
+    /// Part of a name: `range` is the whole name (identifier, or string with its quotes).
+    Name { range: TextRange, prefix: String },
+}
+
+fn typed_at(text: &str, offset: TextSize) -> Option<Typed> {
+    let parse = syntax::parse(text);
+    syntax::with_stack(|| {
+        let root = parse.root();
+        let Some(token) = token_at(&root, offset) else { return Some(Typed::Nothing) };
+        let range = token.text_range();
+        let touches = range.start() < offset && offset <= range.end();
+        match token.kind() {
+            TOKEN_IDENT if touches => {
+                let prefix = text[TextRange::new(range.start(), offset)].to_string();
+                Some(Typed::Name { range, prefix })
+            }
+            TOKEN_STRING_CONTENT | TOKEN_STRING_END if range.start() <= offset => {
+                let string = token.parent().filter(|p| p.kind() == NODE_STRING)?;
+                let start = string.text_range().start() + TextSize::from(1);
+                let prefix = text.get(usize::from(start)..usize::from(offset)).unwrap_or("").to_string();
+                Some(Typed::Name { range: string.text_range(), prefix })
+            }
+            // Inside a comment or another literal nothing completes.
+            TOKEN_COMMENT | TOKEN_STRING_CONTENT | TOKEN_INTEGER | TOKEN_FLOAT | TOKEN_PATH_REL | TOKEN_PATH_ABS
+                if range.start() < offset && offset < range.end() =>
+            {
+                None
+            }
+            _ => Some(Typed::Nothing),
+        }
+    })
+}
+
+/// The rooted path whose last name is at the cursor, as configuration path segments (for a
+/// definition, the config node's path).
+fn rooted_path_at(
+    summary: &FileSummary,
+    at_cursor: &dyn Fn(TextRange) -> bool,
+    collections: &CollectionSet,
+) -> Option<(Vec<SmolStr>, bool)> {
+    for reference in &summary.refs {
+        let usable = match &reference.root {
+            RefRoot::Config => true,
+            RefRoot::Argument => reference.path.first().is_some_and(|n| collections.is_namespace(&n.text)),
+            _ => false,
+        };
+        if !usable {
+            continue;
+        }
+        if let Some(i) = reference.path.iter().position(|n: &Name| at_cursor(n.range)) {
+            return Some((reference.path[..=i].iter().map(|n| n.text.clone()).collect(), false));
+        }
+    }
+    let node = summary.nodes.iter().position(|n| at_cursor(n.name.range))?;
+    let path = summary.node_path(NodeId(node as u32)).into_iter().map(|n| n.text.clone()).collect();
+    Some((path, true))
+}
+
+fn path_completions(ws: &Workspace, path: &[SmolStr], is_definition: bool, replace: TextRange) -> Vec<CompletionItem> {
+    let Some(m) = ws.collections().match_path(path) else { return Vec::new() };
+    let last = path.len() - 1;
+    if m.matched != path.len() {
+        return Vec::new();
+    }
+    let aspect_first = ws.collections().aspect_first(m.row);
+    if m.aspect.as_ref().is_some_and(|(_, i)| *i == last) && m.kind != RowKind::Host {
+        return aspect_items(ws, &m, aspect_first, replace);
+    }
+    let class_position =
+        m.class_index == Some(last) || (aspect_first && m.aspect.as_ref().is_some_and(|(_, i)| *i + 1 == last));
+    if class_position && (m.kind != RowKind::Host || is_definition) {
+        return class_items(ws, &m, replace);
+    }
+    Vec::new()
+}
+
+fn aspect_items(ws: &Workspace, m: &PathMatch, aspect_first: bool, replace: TextRange) -> Vec<CompletionItem> {
+    let class = if aspect_first { None } else { m.class.clone() };
+    ws.aspect_keys()
+        .into_iter()
+        .filter(|k| k.collection == m.collection && k.class == class && ws.is_defined(k))
+        .map(|key| {
+            // Every class the name contributes to in its collection, with its files.
+            let mut classes: Vec<(SmolStr, usize)> = Vec::new();
+            for other in ws.aspect_keys().iter().filter(|k| k.collection == key.collection && k.name == key.name) {
+                classes.extend(ws.classes(other).into_iter().map(|(c, files)| (c, files.len())));
+            }
+            classes.sort();
+            classes.dedup();
+            let detail = classes
+                .iter()
+                .map(|(c, n)| format!("{c} · {n} file{}", if *n == 1 { "" } else { "s" }))
+                .collect::<Vec<_>>()
+                .join(", ");
+            CompletionItem {
+                label: key.name.to_string(),
+                insert: render_attr_name(&key.name),
+                replace,
+                kind: CompletionKind::Aspect,
+                detail: Some(detail),
+            }
+        })
+        .collect()
+}
+
+fn class_items(ws: &Workspace, m: &PathMatch, replace: TextRange) -> Vec<CompletionItem> {
+    let mut counts: Vec<(SmolStr, usize)> = KNOWN_CLASSES.iter().map(|c| (SmolStr::new_static(c), 0)).collect();
+    for key in ws.aspect_keys().iter().filter(|k| k.collection == m.collection && ws.is_defined(k)) {
+        for (class, _) in ws.classes(key) {
+            match counts.iter_mut().find(|(c, _)| *c == class) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((class, 1)),
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .map(|(class, n)| CompletionItem {
+            label: class.to_string(),
+            insert: render_attr_name(&class),
+            replace,
+            kind: CompletionKind::Class,
+            detail: Some(format!("class · {n} aspect{}", if n == 1 { "" } else { "s" })),
+        })
+        .collect()
+}
+
+/// Names bound around the cursor, innermost first.
+fn local_completions(patched: &str, offset: TextSize, replace: TextRange) -> Vec<CompletionItem> {
+    let parse = syntax::parse(patched);
+    syntax::with_stack(|| {
+        let names = NameTable::build(&parse.root());
+        let mut visible: Vec<(TextRange, SmolStr)> = names
+            .bindings
+            .iter()
+            .filter(|b| b.scope.text_range().contains(offset) && b.name != PLACEHOLDER)
+            .map(|b| (b.scope.text_range(), b.name.clone()))
+            .collect();
+        visible.sort_by_key(|(scope, _)| std::cmp::Reverse(scope.start()));
+        let mut seen = FxHashSet::default();
+        visible
+            .into_iter()
+            .filter(|(_, name)| seen.insert(name.clone()))
+            .map(|(_, name)| CompletionItem {
+                label: name.to_string(),
+                insert: name.to_string(),
+                replace,
+                kind: CompletionKind::Local,
+                detail: None,
+            })
+            .collect()
+    })
+}
+
+/// Keeps the items that match what is typed, aspects and classes first, and caps the list.
+fn finish(items: Vec<CompletionItem>, prefix: &str, rooted_first: bool) -> CompletionList {
+    let prefix = prefix.to_lowercase();
+    let mut seen = FxHashSet::default();
+    let mut matching: Vec<CompletionItem> = items
+        .into_iter()
+        .filter(|item| subsequence(&prefix, &item.label.to_lowercase()))
+        .filter(|item| seen.insert((item.label.clone(), item.kind)))
+        .collect();
+    if rooted_first {
+        matching.sort_by_key(|item| (item.kind == CompletionKind::Local, item.label.clone()));
+    }
+    let incomplete = matching.len() > LIMIT;
+    matching.truncate(LIMIT);
+    CompletionList { items: matching, incomplete }
+}
+
+fn subsequence(needle: &str, haystack: &str) -> bool {
+    let mut chars = haystack.chars();
+    needle.chars().all(|n| chars.any(|h| h == n))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,352 @@
+//! Rename an aspect across the workspace, or a local name within its scope.
+//!
+//! An aspect is a name that contributes to one or more classes of a collection, so renaming
+//! `flake.modules.nixos.ssh` renames `ssh` in every class of `flake.modules`: every definition
+//! site and every static reference, whatever its form. Where a name is spelled is decided by how
+//! the summary read it: a plain or quoted key is replaced in place (quoted when the new name is not
+//! an identifier), a name folded from a `let` string replaces that string, a bare name in a `with`
+//! list that cannot stay bare becomes a full select, and `inherit (e) x;` becomes `x = e.<new>;`
+//! so the inherited local name stays valid.
+
+use rnix::SyntaxKind::*;
+use rustc_hash::FxHashMap;
+
+use super::{FilePosition, Symbol, symbol_at};
+use crate::names::{BindingKind, BindingValue, NameTable, Resolution};
+use crate::resolve::Target;
+use crate::summary::{Name, NameOrigin, RefForm};
+use crate::syntax::{self, SyntaxNode, first_child, is_plain_identifier, nth_expr, render_attr_name, trimmed_range};
+use crate::text::{Encoding, TextRange};
+use crate::workspace::{AspectKey, FileId, Workspace};
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TextEdit {
+    pub range: TextRange,
+    pub new_text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileEdit {
+    pub file: FileId,
+    /// Non-overlapping, sorted by position.
+    pub edits: Vec<TextEdit>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rename {
+    pub edits: Vec<FileEdit>,
+    /// What the edit cannot follow (dynamic references, names built from a file's name), for the
+    /// user to review.
+    pub notes: Vec<String>,
+}
+
+/// The range a rename at `pos` replaces and the current name, or why nothing can be renamed.
+pub fn prepare_rename(ws: &Workspace, pos: FilePosition) -> Result<(TextRange, String), String> {
+    match symbol_at(ws, pos) {
+        Some(Symbol::Aspect { key, range, .. }) => {
+            if let Some(name) = name_at(ws, pos.file, range)
+                && matches!(name.origin, NameOrigin::FileName | NameOrigin::Implicit)
+            {
+                return Err(format!(
+                    "`{}` is not written here (it comes from {}); rename it at its source",
+                    key.name,
+                    origin_source(&name)
+                ));
+            }
+            Ok((range, key.name.to_string()))
+        }
+        Some(Symbol::Local { name, range, binding }) => {
+            local_binding(ws, pos.file, binding)?;
+            Ok((range, name.to_string()))
+        }
+        Some(Symbol::Class { .. }) => Err("classes cannot be renamed".to_string()),
+        Some(Symbol::Host { .. }) | Some(Symbol::Path { .. }) | None => Err("nothing to rename here".to_string()),
+    }
+}
+
+pub fn rename(ws: &Workspace, pos: FilePosition, new_name: &str) -> Result<Rename, String> {
+    if new_name.is_empty() {
+        return Err("the new name is empty".to_string());
+    }
+    match symbol_at(ws, pos) {
+        Some(Symbol::Aspect { key, .. }) => rename_aspect(ws, &key, new_name),
+        Some(Symbol::Local { binding, .. }) => rename_local(ws, pos.file, binding, new_name),
+        _ => Err("nothing to rename here".to_string()),
+    }
+}
+
+/// The definition or reference name at `range` in `file`.
+fn name_at(ws: &Workspace, file: FileId, range: TextRange) -> Option<Name> {
+    let resolved = &ws.data(file).resolved;
+    let defined = resolved.definitions.iter().map(|d| &d.name);
+    let referenced = resolved.refs.iter().filter_map(|r| match &r.target {
+        Target::Aspect { name, .. } => Some(name),
+        _ => None,
+    });
+    defined.chain(referenced).find(|n| n.range == range || literal_of(n) == Some(range)).cloned()
+}
+
+fn literal_of(name: &Name) -> Option<TextRange> {
+    match name.origin {
+        NameOrigin::Constant { literal } | NameOrigin::Listed { literal } => Some(literal),
+        _ => None,
+    }
+}
+
+fn origin_source(name: &Name) -> &'static str {
+    match name.origin {
+        NameOrigin::FileName => "the file's name",
+        _ => "an expression canopy does not rewrite",
+    }
+}
+
+/// Every key that is the same aspect: the name in each class of a class-first collection.
+fn family(ws: &Workspace, key: &AspectKey) -> Vec<AspectKey> {
+    if key.class.is_none() {
+        return vec![key.clone()];
+    }
+    ws.aspect_keys().into_iter().filter(|k| k.collection == key.collection && k.name == key.name).collect()
+}
+
+fn rename_aspect(ws: &Workspace, key: &AspectKey, new_name: &str) -> Result<Rename, String> {
+    if new_name == key.name {
+        return Ok(Rename { edits: Vec::new(), notes: Vec::new() });
+    }
+    let keys = family(ws, key);
+    for k in &keys {
+        let target = AspectKey { name: new_name.into(), ..k.clone() };
+        if ws.is_defined(&target) {
+            return Err(format!("`{target}` already exists: renaming `{k}` would merge the two aspects"));
+        }
+    }
+    let mut edits = Edits::default();
+    let mut notes = Vec::new();
+    let mut parsed: FxHashMap<FileId, (SyntaxNode, NameTable)> = FxHashMap::default();
+    for k in &keys {
+        for site in ws.definitions(k) {
+            let Some(name) = name_at(ws, site.file, site.range) else { continue };
+            name_edit(ws, site.file, &name, new_name, &mut edits, &mut notes);
+        }
+        for site in ws.references(k) {
+            let data = ws.data(site.file);
+            let Some(reference) = data.resolved.refs.iter().find_map(|r| match &r.target {
+                Target::Aspect { key: rk, name, .. } if rk == k && name.range == site.range => {
+                    Some((&data.summary.refs[r.index], name))
+                }
+                _ => None,
+            }) else {
+                continue;
+            };
+            let (reference, name) = reference;
+            let needs_tree =
+                matches!(reference.form, RefForm::Inherit | RefForm::With) && name.origin != NameOrigin::Quoted;
+            if needs_tree && (reference.form == RefForm::Inherit || !is_plain_identifier(new_name)) {
+                let (root, names) = parsed.entry(site.file).or_insert_with(|| parse(ws.text(site.file)));
+                match reference.form {
+                    RefForm::Inherit => {
+                        inherit_edit(ws.text(site.file), root, name.range, new_name, site.file, &mut edits)
+                    }
+                    _ => with_edit(ws.text(site.file), root, names, name.range, new_name, site.file, &mut edits),
+                }
+            } else {
+                name_edit(ws, site.file, name, new_name, &mut edits, &mut notes);
+            }
+        }
+    }
+    notes.extend(dynamic_notes(ws, key));
+    for (host, _) in
+        ws.hosts().iter().flat_map(|h| h.aspects.iter().map(move |a| (h, a))).filter(|(_, a)| keys.contains(a))
+    {
+        if host.key.kind == "den.hosts" {
+            notes.push(format!("den host `{}` gets `{}` by name; rename the host as well", host.key.name, key.name));
+        }
+    }
+    notes.sort();
+    notes.dedup();
+    Ok(Rename { edits: edits.finish()?, notes })
+}
+
+/// Replaces one written name.
+fn name_edit(ws: &Workspace, file: FileId, name: &Name, new_name: &str, edits: &mut Edits, notes: &mut Vec<String>) {
+    match name.origin {
+        NameOrigin::Ident | NameOrigin::Quoted => edits.push(file, name.range, render_attr_name(new_name)),
+        NameOrigin::Constant { literal } | NameOrigin::Listed { literal } => {
+            edits.push(file, literal, string_literal(new_name));
+        }
+        NameOrigin::FileName | NameOrigin::Implicit => {
+            let text = ws.text(file);
+            let line = ws.line_index(file).line_col(text, name.range.start(), Encoding::Utf8).line + 1;
+            notes.push(format!(
+                "{}:{line}: `{}` comes from {} and was not renamed",
+                ws.path(file),
+                name.text,
+                origin_source(name)
+            ));
+        }
+    }
+}
+
+fn string_literal(name: &str) -> String {
+    let quoted = render_attr_name(name);
+    if quoted.starts_with('"') { quoted } else { format!("\"{name}\"") }
+}
+
+/// `inherit (e) a b;` → `inherit (e) b; a = e.<new>;`, keeping the local or attribute name `a`.
+fn inherit_edit(text: &str, root: &SyntaxNode, attr: TextRange, new_name: &str, file: FileId, edits: &mut Edits) {
+    let Some(inherit) =
+        root.descendants().filter(|n| n.kind() == NODE_INHERIT).find(|n| n.children().any(|c| c.text_range() == attr))
+    else {
+        return;
+    };
+    let Some(from) = first_child(&inherit, NODE_INHERIT_FROM).and_then(|f| nth_expr(&f, 0)) else { return };
+    let from_text = &text[trimmed_range(&from)];
+    let attrs: Vec<SyntaxNode> = inherit.children().filter(|c| c.kind() != NODE_INHERIT_FROM).collect();
+    let local = &text[attr];
+    let binding = format!("{local} = {from_text}.{};", render_attr_name(new_name));
+    let whole = trimmed_range(&inherit);
+    if attrs.len() == 1 {
+        edits.push(file, whole, binding);
+    } else {
+        // Drop the name (and the space before it), and bind it anew after the inherit.
+        let start = attrs
+            .iter()
+            .position(|a| a.text_range() == attr)
+            .and_then(|i| i.checked_sub(1).map(|p| attrs[p].text_range().end()))
+            .unwrap_or(attr.start());
+        let end = if start == attr.start() {
+            attrs.iter().find(|a| a.text_range().start() > attr.start()).map_or(attr.end(), |a| a.text_range().start())
+        } else {
+            attr.end()
+        };
+        edits.push(file, TextRange::new(start, end), String::new());
+        edits.push(file, TextRange::empty(whole.end()), format!(" {binding}"));
+    }
+}
+
+/// A bare name in a `with` list whose new name is not an identifier: write the full select.
+fn with_edit(
+    text: &str,
+    root: &SyntaxNode,
+    names: &NameTable,
+    range: TextRange,
+    new_name: &str,
+    file: FileId,
+    edits: &mut Edits,
+) {
+    let namespace = match names.resolution_at(range.start()) {
+        Some(Resolution::With(id)) => names.with_scope(id).node.try_to_node(root).and_then(|w| nth_expr(&w, 0)),
+        _ => None,
+    };
+    let Some(namespace) = namespace else { return };
+    let ns = &text[trimmed_range(&namespace)];
+    let needs_parens = !matches!(namespace.kind(), NODE_IDENT | NODE_SELECT);
+    let base = if needs_parens { format!("({ns})") } else { ns.to_string() };
+    edits.push(file, range, format!("{base}.{}", render_attr_name(new_name)));
+}
+
+/// References that name the aspect's class through an expression (`.${name}`): they may mean it.
+fn dynamic_notes(ws: &Workspace, key: &AspectKey) -> Vec<String> {
+    let mut notes = Vec::new();
+    for file in ws.files() {
+        let data = ws.data(file);
+        for r in &data.resolved.refs {
+            let reference = &data.summary.refs[r.index];
+            let Target::Scope(scope) = &r.target else { continue };
+            if !reference.dynamic_tail || scope.collection != key.collection {
+                continue;
+            }
+            if scope.class.is_some() && key.class.is_some() && scope.class != key.class {
+                continue;
+            }
+            let text = ws.text(file);
+            let line = ws.line_index(file).line_col(text, reference.range.start(), Encoding::Utf8).line + 1;
+            notes.push(format!(
+                "{}:{line}: `{}` may name `{}` at evaluation time and was not renamed",
+                ws.path(file),
+                &text[reference.range],
+                key.name
+            ));
+        }
+    }
+    notes
+}
+
+fn parse(text: &str) -> (SyntaxNode, NameTable) {
+    let parse = syntax::parse(text);
+    syntax::with_stack(|| {
+        let root = parse.root();
+        let names = NameTable::build(&root);
+        (root, names)
+    })
+}
+
+/// The local binding at `binding`, if it can be renamed.
+fn local_binding(ws: &Workspace, file: FileId, binding: TextRange) -> Result<(), String> {
+    let (_, names) = parse(ws.text(file));
+    let id = names.binding_at(binding).ok_or("nothing to rename here")?;
+    match names.binding(id).value {
+        // `inherit x;` binds and reads the same token: renaming one renames the other.
+        BindingValue::Inherit { .. } => Err("a name bound by `inherit` is renamed where it comes from".to_string()),
+        _ => Ok(()),
+    }
+}
+
+fn rename_local(ws: &Workspace, file: FileId, binding: TextRange, new_name: &str) -> Result<Rename, String> {
+    if !is_plain_identifier(new_name) {
+        return Err(format!("`{new_name}` is not a valid Nix identifier"));
+    }
+    local_binding(ws, file, binding)?;
+    let (_, names) = parse(ws.text(file));
+    let id = names.binding_at(binding).ok_or("nothing to rename here")?;
+    let b = names.binding(id);
+    if names.bindings.iter().any(|other| other.scope == b.scope && other.name == new_name) {
+        return Err(format!("`{new_name}` is already bound in this scope"));
+    }
+    let mut edits = Edits::default();
+    edits.push(file, b.range, new_name.to_string());
+    for u in names.uses_of(id) {
+        edits.push(file, u.range, new_name.to_string());
+    }
+    // A formal of the module's lambda renamed: `{ config, ... }` keeps working only if callers
+    // pass the new name, which the module system does not. Say so.
+    let mut notes = Vec::new();
+    if b.kind == BindingKind::Formal {
+        notes.push(format!("`{}` is a function argument: callers must now pass `{new_name}`", b.name));
+    }
+    Ok(Rename { edits: edits.finish()?, notes })
+}
+
+#[derive(Default)]
+struct Edits {
+    by_file: FxHashMap<FileId, Vec<TextEdit>>,
+}
+
+impl Edits {
+    fn push(&mut self, file: FileId, range: TextRange, new_text: String) {
+        self.by_file.entry(file).or_default().push(TextEdit { range, new_text });
+    }
+
+    /// Sorted, deduplicated edits per file; overlapping edits are a bug, never sent.
+    fn finish(self) -> Result<Vec<FileEdit>, String> {
+        let mut out = Vec::new();
+        for (file, mut edits) in self.by_file {
+            edits.sort_by_key(|e| (e.range.start(), e.range.end()));
+            edits.dedup();
+            for pair in edits.windows(2) {
+                if pair[0].range.end() > pair[1].range.start()
+                    || (pair[0].range == pair[1].range && pair[0].new_text != pair[1].new_text)
+                {
+                    return Err(
+                        "this rename would produce overlapping edits; rename the definitions one at a time".to_string()
+                    );
+                }
+            }
+            out.push(FileEdit { file, edits });
+        }
+        out.sort_by_key(|f| f.file);
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests;
