@@ -537,11 +537,15 @@ impl<'a> Extractor<'a> {
                 let Some(target) = ptr.try_to_node(&value.ancestors().last().unwrap_or(value.clone())) else {
                     return false;
                 };
-                // Only literal structure is folded; a call or a variable stays opaque.
+                // Literal structure is folded. Any other value is still read in place, so that
+                // `imports = helper;` with `helper = with ...; [ ssh ];` imports `ssh`; its
+                // attributes stay unknown.
                 if matches!(unparen(target.clone()).kind(), NODE_ATTR_SET) {
                     self.config_value(&target, node);
                     return true;
                 }
+                let ctx = self.node_ctx(node);
+                self.expr(&target, &ctx);
                 false
             }
             BindingValue::Nested(ptr) => {

@@ -64,3 +64,6 @@ pub(crate) fn fixture(text: &str) -> (crate::workspace::Workspace, FilePosition)
 /// The flake every ide fixture starts with: modules under `modules/` are top-level modules.
 #[cfg(test)]
 pub(crate) const FLAKE: &str = "#- /flake.nix\n{ outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules); }\n";
+
+#[cfg(test)]
+mod tests;

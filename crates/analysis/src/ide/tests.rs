@@ -1,0 +1,131 @@
+//! Navigation, hover and outline over small workspaces.
+
+use expect_test::{Expect, expect};
+
+use super::*;
+use crate::workspace::Workspace;
+
+const WORKSPACE: &str = r#"#- /modules/ssh.nix
+{ flake.modules.nixos.ssh = { services.openssh.enable = true; }; }
+#- /modules/ssh-hm.nix
+{ flake.modules.homeManager.ssh = { }; }
+#- /modules/more-ssh.nix
+{ flake.modules.nixos.ssh.programs.mosh.enable = true; }
+#- /modules/base.nix
+{ config, ... }:
+let
+  helper = with config.flake.modules.nixos; [ ssh ];
+in
+{
+  flake.modules.nixos.base.imports = helper;
+  configurations.nixos.gouda.module.imports = [ config.flake.modules.nixos.base config.flake.modules.nixos.ssh ];
+}
+"#;
+
+fn at(marker: &str) -> (Workspace, FilePosition) {
+    fixture(&format!("{FLAKE}{}", marker))
+}
+
+fn show_site(ws: &Workspace, file: crate::workspace::FileId, range: crate::text::TextRange) -> String {
+    format!("{}:{:?}", ws.path(file), &ws.text(file)[range])
+}
+
+fn check_definition(marked: &str, expect: Expect) {
+    let (ws, pos) = at(marked);
+    let out = match goto_definition(&ws, pos) {
+        None => "none".to_string(),
+        Some(nav) => {
+            let mut lines = vec![format!("origin {:?}", &ws.text(pos.file)[nav.origin])];
+            for t in nav.targets {
+                lines.push(format!("{} full={:?}", show_site(&ws, t.file, t.focus_range), &ws.text(t.file)[t.full_range]));
+            }
+            lines.join("\n")
+        }
+    };
+    expect.assert_eq(&out);
+}
+
+#[test]
+fn definition_from_a_with_list_reaches_every_site() {
+    check_definition(
+        &WORKSPACE.replace("[ ssh ]", "[ ss$0h ]"),
+        expect![[r#"
+            origin "ssh"
+            modules/more-ssh.nix:"ssh" full="flake.modules.nixos.ssh.programs.mosh.enable = true;"
+            modules/ssh.nix:"ssh" full="flake.modules.nixos.ssh = { services.openssh.enable = true; };""#]],
+    );
+}
+
+#[test]
+fn definition_from_a_definition_reaches_the_other_sites() {
+    check_definition(
+        &WORKSPACE.replace("nixos.ssh = {", "nixos.s$0sh = {"),
+        expect![[r#"
+            origin "ssh"
+            modules/more-ssh.nix:"ssh" full="flake.modules.nixos.ssh.programs.mosh.enable = true;""#]],
+    );
+}
+
+#[test]
+fn definition_of_a_local_name() {
+    check_definition(&WORKSPACE.replace("imports = helper", "imports = hel$0per"), expect![[r#"
+        origin "helper"
+        modules/base.nix:"helper" full="helper""#]]);
+}
+
+#[test]
+fn references_and_highlights() {
+    let (ws, pos) = at(&WORKSPACE.replace("nixos.ssh = {", "nixos.s$0sh = {"));
+    let refs = references(&ws, pos, true).unwrap_or_default();
+    let mut lines: Vec<String> = refs.iter().map(|s| show_site(&ws, s.file, s.range)).collect();
+    let highlights = document_highlight(&ws, pos);
+    lines.extend(highlights.iter().map(|h| format!("highlight {:?} {:?}", h.kind, &ws.text(pos.file)[h.range])));
+    expect![[r#"
+        modules/base.nix:"ssh"
+        modules/base.nix:"ssh"
+        modules/more-ssh.nix:"ssh"
+        modules/ssh.nix:"ssh"
+        highlight Write "ssh""#]].assert_eq(&lines.join("\n"));
+}
+
+#[test]
+fn hover_lists_classes_with_file_counts() {
+    let (ws, pos) = at(&WORKSPACE.replace("[ ssh ]", "[ ss$0h ]"));
+    expect![[r#"
+        **aspect** `ssh` · `flake.modules`
+
+        - `homeManager` · 1 file
+        - `nixos` · 2 files
+
+        included by `base`
+        hosts `gouda`"#]].assert_eq(&hover(&ws, pos).map(|h| h.markdown).unwrap_or_default());
+    let (ws, pos) = at(&WORKSPACE.replace("modules.nixos.base.imports", "modules.nix$0os.base.imports"));
+    expect![[r#"
+        **class** `nixos` in `flake.modules`
+
+        2 aspects"#]].assert_eq(&hover(&ws, pos).map(|h| h.markdown).unwrap_or_default());
+}
+
+#[test]
+fn outline_groups_by_collection_and_class() {
+    let (ws, pos) = at(&WORKSPACE.replace("#- /modules/base.nix\n", "#- /modules/base.nix\n$0"));
+    fn render(symbols: &[DocumentSymbol], depth: usize, out: &mut Vec<String>) {
+        for s in symbols {
+            out.push(format!("{}{:?} {} {}", "  ".repeat(depth), s.kind, s.name, s.detail.as_deref().unwrap_or("")));
+            render(&s.children, depth + 1, out);
+        }
+    }
+    let mut out = Vec::new();
+    render(&document_symbols(&ws, pos.file), 0, &mut out);
+    let found = workspace_symbols(&ws, "sh", 10);
+    out.extend(found.iter().map(|s| format!("symbol {} in {} at {}", s.name, s.container, ws.path(s.file))));
+    expect![[r#"
+        Collection flake.modules 
+          Class nixos 
+            Aspect base flake.modules.nixos.base
+        Collection configurations 
+          Host gouda host · nixos
+        symbol ssh in flake.modules.nixos at modules/more-ssh.nix
+        symbol ssh in flake.modules.homeManager at modules/ssh-hm.nix
+        symbol ssh in flake.modules.nixos at modules/ssh.nix"#]].assert_eq(&out.join("\n"));
+}
