@@ -36,8 +36,12 @@ pub(crate) fn check(ws: &Workspace, file: FileId) -> (Vec<Diagnostic>, Vec<Scope
             unknown_class::check(&mut cx);
             wrong_class_import::check(&mut cx);
             shadowed_config::check(&mut cx);
-            toplevel_pkgs::check(&mut cx);
+            let before = cx.out.len();
             not_a_flake_module::check(&mut cx);
+            // A plain NixOS module asks for `pkgs` rightly; only the misplaced file is the mistake.
+            if cx.out.len() == before {
+                toplevel_pkgs::check(&mut cx);
+            }
             unused_aspect::check(&mut cx);
         }
         FileRole::Flake => {

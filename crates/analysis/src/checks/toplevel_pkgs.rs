@@ -20,3 +20,181 @@ pub(super) fn check(cx: &mut Cx) {
         cx.out.push(Diagnostic::new(DiagnosticKind::ToplevelPkgs, arg.range, message));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use expect_test::{Expect, expect};
+
+    use crate::checks::test_support;
+    use crate::diagnostics::DiagnosticKind;
+
+    fn check(fixture: &str, expect: Expect) {
+        test_support::check(DiagnosticKind::ToplevelPkgs, fixture, expect);
+    }
+
+    #[track_caller]
+    fn check_silent(fixture: &str) {
+        test_support::check_silent(DiagnosticKind::ToplevelPkgs, fixture);
+    }
+
+    // ---- where it fires ------------------------------------------------------------------------
+
+    #[test]
+    fn pkgs_in_a_top_level_module() {
+        check(
+            r#"
+#- /modules/tools.nix
+{ pkgs, ... }: {
+  flake.modules.nixos.tools.environment.systemPackages = [ pkgs.git ];
+}
+"#,
+            expect![[
+                r#"modules/tools.nix:1:3 warning[toplevel-pkgs] "pkgs": `pkgs` is not an argument of top-level (flake-parts) modules: it exists only inside `perSystem`, so evaluation fails with "attribute 'pkgs' missing"; take it in `perSystem = { pkgs, ... }: ...` or in the lower-level module that needs it"#
+            ]],
+        );
+    }
+
+    #[test]
+    fn every_per_system_argument() {
+        check(
+            r#"
+#- /modules/tools.nix
+{ system, self', inputs', lib, ... }: {
+  flake.modules.nixos.tools = { };
+}
+"#,
+            expect![[r#"
+                modules/tools.nix:1:3 warning[toplevel-pkgs] "system": `system` is not an argument of top-level (flake-parts) modules: it exists only inside `perSystem`, so evaluation fails with "attribute 'system' missing"; take it in `perSystem = { system, ... }: ...` or in the lower-level module that needs it
+                modules/tools.nix:1:11 warning[toplevel-pkgs] "self'": `self'` is not an argument of top-level (flake-parts) modules: it exists only inside `perSystem`, so evaluation fails with "attribute 'self'' missing"; take it in `perSystem = { self', ... }: ...` or in the lower-level module that needs it
+                modules/tools.nix:1:18 warning[toplevel-pkgs] "inputs'": `inputs'` is not an argument of top-level (flake-parts) modules: it exists only inside `perSystem`, so evaluation fails with "attribute 'inputs'' missing"; take it in `perSystem = { inputs', ... }: ...` or in the lower-level module that needs it"#]],
+        );
+    }
+
+    #[test]
+    fn a_default_does_not_help() {
+        check(
+            r#"
+#- /modules/tools.nix
+{ pkgs ? null, ... }: {
+  flake.modules.nixos.tools = { };
+}
+"#,
+            expect![[
+                r#"modules/tools.nix:1:3 warning[toplevel-pkgs] "pkgs": `pkgs` is not an argument of top-level (flake-parts) modules: it exists only inside `perSystem`, so evaluation fails with "attribute 'pkgs' missing"; take it in `perSystem = { pkgs, ... }: ...` or in the lower-level module that needs it"#
+            ]],
+        );
+    }
+
+    #[test]
+    fn pkgs_set_inside_per_system_is_not_top_level() {
+        check(
+            r#"
+#- /modules/nixpkgs.nix
+{ inputs, ... }: {
+  perSystem = { system, ... }: {
+    _module.args.pkgs = import inputs.nixpkgs { inherit system; };
+  };
+}
+#- /modules/tools.nix
+{ pkgs, ... }: {
+  flake.modules.nixos.tools = { };
+}
+"#,
+            expect![[
+                r#"modules/tools.nix:1:3 warning[toplevel-pkgs] "pkgs": `pkgs` is not an argument of top-level (flake-parts) modules: it exists only inside `perSystem`, so evaluation fails with "attribute 'pkgs' missing"; take it in `perSystem = { pkgs, ... }: ...` or in the lower-level module that needs it"#
+            ]],
+        );
+    }
+
+    // ---- near misses: Nix evaluates these ------------------------------------------------------
+
+    #[test]
+    fn per_system_modules() {
+        check_silent(
+            r#"
+#- /modules/packages.nix
+{ withSystem, ... }: {
+  perSystem = { pkgs, system, self', inputs', ... }: {
+    packages.tool = pkgs.hello;
+  };
+  flake.packages = withSystem "x86_64-linux" ({ pkgs, ... }: { inherit (pkgs) hello; });
+}
+"#,
+        );
+    }
+
+    #[test]
+    fn lower_level_modules() {
+        check_silent(
+            r#"
+#- /modules/tools.nix
+{
+  flake.modules.nixos.tools = { pkgs, ... }: { environment.systemPackages = [ pkgs.git ]; };
+  flake.modules.homeManager.tools = { pkgs, system, ... }: { home.packages = [ pkgs.git ]; };
+}
+"#,
+        );
+    }
+
+    #[test]
+    fn a_file_sets_the_argument_at_top_level() {
+        check_silent(
+            r#"
+#- /modules/nixpkgs.nix
+{ inputs, ... }: {
+  _module.args.pkgs = import inputs.nixpkgs { system = "x86_64-linux"; };
+  _module.args = { system = "x86_64-linux"; };
+}
+#- /modules/tools.nix
+{ pkgs, system, ... }: {
+  flake.packages.${system}.tool = pkgs.hello;
+}
+"#,
+        );
+    }
+
+    #[test]
+    fn flake_nix_sets_the_argument() {
+        check_silent(
+            r#"
+#- /flake.nix
+{
+  outputs = inputs:
+    inputs.flake-parts.lib.mkFlake { inherit inputs; } {
+      imports = [ (inputs.import-tree ./modules) ];
+      _module.args.pkgs = import inputs.nixpkgs { system = "x86_64-linux"; };
+    };
+}
+#- /modules/tools.nix
+{ pkgs, ... }: {
+  flake.packages.x86_64-linux.tool = pkgs.hello;
+}
+"#,
+        );
+    }
+
+    #[test]
+    fn a_plain_nixos_module_is_not_a_flake_module() {
+        check_silent(
+            r#"
+#- /modules/hardware-configuration.nix
+{ pkgs, modulesPath, ... }: {
+  imports = [ (modulesPath + "/installer/scan/not-detected.nix") ];
+  environment.systemPackages = [ pkgs.git ];
+}
+"#,
+        );
+    }
+
+    #[test]
+    fn files_import_tree_does_not_load() {
+        check_silent(
+            r#"
+#- /packages/tool.nix
+{ pkgs, ... }: pkgs.hello
+#- /modules/_hardware.nix
+{ pkgs, ... }: { environment.systemPackages = [ pkgs.git ]; }
+"#,
+        );
+    }
+}

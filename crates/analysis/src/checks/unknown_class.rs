@@ -6,16 +6,30 @@ use super::Cx;
 use crate::collections::{KNOWN_CLASSES, is_known_class};
 use crate::diagnostics::{Diagnostic, DiagnosticKind, near_names};
 
+/// Classes den itself forwards into hosts (its `user`, `os`, `hjem`, `maid` and `wsl` batteries):
+/// known wherever den stores aspects.
+const DEN_CLASSES: &[&str] = &["user", "os", "hjem", "maid", "wsl"];
+
 pub(super) fn check(cx: &mut Cx) {
     let index = &cx.ws.index;
+    let collections = cx.ws.collections();
     for class_use in &cx.data.resolved.classes {
         let class = &class_use.class;
-        if is_known_class(class) || cx.ws.collections().declares_class(class) {
+        if is_known_class(class) || collections.declares_class(class) {
+            continue;
+        }
+        let in_den = class_use.collection == "den.aspects" || collections.is_namespace(&class_use.collection);
+        if in_den && DEN_CLASSES.contains(&class.as_str()) {
             continue;
         }
         let near = near_names(class, KNOWN_CLASSES.iter().copied());
         let message = if let Some(best) = near.first() {
-            format!("unknown class `{class}`; did you mean `{best}`?")
+            if class_use.from_output {
+                let written = &cx.data.text[class_use.range];
+                format!("`{written}` names the unknown class `{class}`; did you mean `{best}Modules`?")
+            } else {
+                format!("unknown class `{class}`; did you mean `{best}`?")
+            }
         } else {
             let mut files = index.class_files.get(class).cloned().unwrap_or_default();
             files.sort();
@@ -33,5 +47,208 @@ pub(super) fn check(cx: &mut Cx) {
             )
         };
         cx.out.push(Diagnostic::new(DiagnosticKind::UnknownClass, class_use.range, message));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use expect_test::{Expect, expect};
+
+    use crate::checks::test_support;
+    use crate::diagnostics::DiagnosticKind;
+
+    fn check(fixture: &str, expect: Expect) {
+        test_support::check(DiagnosticKind::UnknownClass, fixture, expect);
+    }
+
+    #[track_caller]
+    fn check_silent(fixture: &str) {
+        test_support::check_silent(DiagnosticKind::UnknownClass, fixture);
+    }
+
+    // ---- where it fires ------------------------------------------------------------------------
+
+    #[test]
+    fn misspellings_of_known_classes() {
+        check(
+            r#"
+#- /modules/typos.nix
+{
+  flake.modules.homemanager.a = { };
+  flake.modules.home-manager.b = { };
+  flake.modules.nixOS.c = { };
+  flake.modules.Darwin.d = { };
+}
+"#,
+            expect![[r#"
+                modules/typos.nix:2:17 warning[unknown-class] "homemanager": unknown class `homemanager`; did you mean `homeManager`?
+                modules/typos.nix:3:17 warning[unknown-class] "home-manager": unknown class `home-manager`; did you mean `homeManager`?
+                modules/typos.nix:4:17 warning[unknown-class] "nixOS": unknown class `nixOS`; did you mean `nixos`?
+                modules/typos.nix:5:17 warning[unknown-class] "Darwin": unknown class `Darwin`; did you mean `darwin`?"#]],
+        );
+    }
+
+    #[test]
+    fn a_misspelling_used_consistently_is_still_one() {
+        check(
+            r#"
+#- /modules/shell.nix
+{ flake.modules.homemanager.shell = { }; }
+#- /modules/bob.nix
+{ config, ... }: {
+  flake.modules.homemanager.bob.imports = with config.flake.modules.homemanager; [ shell ];
+}
+"#,
+            expect![[r#"
+                modules/bob.nix:2:17 warning[unknown-class] "homemanager": unknown class `homemanager`; did you mean `homeManager`?
+                modules/bob.nix:2:69 warning[unknown-class] "homemanager": unknown class `homemanager`; did you mean `homeManager`?
+                modules/shell.nix:1:17 warning[unknown-class] "homemanager": unknown class `homemanager`; did you mean `homeManager`?"#]],
+        );
+    }
+
+    #[test]
+    fn a_class_nothing_else_uses() {
+        check(
+            r#"
+#- /modules/wsl.nix
+{ flake.modules.wsl.base = { }; }
+"#,
+            expect![[
+                r#"modules/wsl.nix:1:17 warning[unknown-class] "wsl": class `wsl` is not a known class (nixos, homeManager, darwin, nixvim, nixOnDroid, generic, flake) and nothing else in the repository uses it; check the spelling, or use it where its modules are imported"#
+            ]],
+        );
+    }
+
+    #[test]
+    fn in_every_storage_style() {
+        check(
+            r#"
+#- /modules/namespace.nix
+{ inputs, ... }: { imports = [ (inputs.den.namespace "vix" true) ]; }
+#- /modules/aspects.nix
+{
+  flake.aspects.shell.homemanager = { };
+  den.aspects.shell.homemanager = { };
+  vix.shell.homemanager = { };
+  unify.modules.shell.homemanager = { };
+  flake.homemanagerModules.shell = { };
+}
+"#,
+            expect![[r#"
+                modules/aspects.nix:2:23 warning[unknown-class] "homemanager": unknown class `homemanager`; did you mean `homeManager`?
+                modules/aspects.nix:3:21 warning[unknown-class] "homemanager": unknown class `homemanager`; did you mean `homeManager`?
+                modules/aspects.nix:4:13 warning[unknown-class] "homemanager": unknown class `homemanager`; did you mean `homeManager`?
+                modules/aspects.nix:5:23 warning[unknown-class] "homemanager": unknown class `homemanager`; did you mean `homeManager`?
+                modules/aspects.nix:6:9 warning[unknown-class] "homemanagerModules": `homemanagerModules` names the unknown class `homemanager`; did you mean `homeManagerModules`?"#]],
+        );
+    }
+
+    #[test]
+    fn in_references() {
+        check(
+            r#"
+#- /modules/pc.nix
+{ config, ... }: {
+  flake.modules.nixos.pc.home-manager.users.bob.imports = [ config.flake.modules.homemanager.bob ];
+}
+"#,
+            expect![[
+                r#"modules/pc.nix:2:82 warning[unknown-class] "homemanager": unknown class `homemanager`; did you mean `homeManager`?"#
+            ]],
+        );
+    }
+
+    // ---- near misses: Nix evaluates these ------------------------------------------------------
+
+    #[test]
+    fn known_classes() {
+        check_silent(
+            r#"
+#- /modules/known.nix
+{ config, ... }: {
+  flake.modules.nixos.a = { };
+  flake.modules.homeManager.a = { };
+  flake.modules.darwin.a = { };
+  flake.modules.nixvim.a = { };
+  flake.modules.nixOnDroid.a = { };
+  flake.modules.generic.a = { };
+  flake.modules.flake.a = { };
+  flake.homeModules.a = { };
+  den.aspects.a.homeManager.imports = [ config.flake.modules.homeManager.a ];
+}
+"#,
+        );
+    }
+
+    #[test]
+    fn a_custom_class_used_across_files() {
+        check_silent(
+            r#"
+#- /modules/alice.nix
+{ den.aspects.alice.hmLinux = { }; }
+#- /modules/bob.nix
+{ den.aspects.bob.hmLinux = { }; }
+"#,
+        );
+    }
+
+    #[test]
+    fn a_custom_class_defined_and_used() {
+        check_silent(
+            r#"
+#- /modules/wsl.nix
+{ config, inputs, ... }: {
+  flake.modules.wsl.base = { };
+  flake.wslConfigurations.box = inputs.nixpkgs.lib.evalModules {
+    class = "wsl";
+    modules = [ config.flake.modules.wsl.base ];
+  };
+}
+"#,
+        );
+    }
+
+    #[test]
+    fn classes_den_provides() {
+        check_silent(
+            r#"
+#- /modules/alice.nix
+{
+  den.aspects.alice = {
+    user.extraGroups = [ "wheel" ];
+    os.time.timeZone = "UTC";
+    hjem.files.".config/x".text = "";
+    maid.file.home.".x".text = "";
+    wsl.defaultUser = "alice";
+  };
+}
+"#,
+        );
+    }
+
+    #[test]
+    fn a_class_a_custom_collection_declares() {
+        check_silent(
+            r#"
+#- /modules/options.nix
+{ lib, ... }: {
+  options.wsl.modules = lib.mkOption {
+    type = lib.types.lazyAttrsOf (lib.types.deferredModuleWith { staticModules = [ { _class = "wsl"; } ]; });
+  };
+}
+#- /modules/base.nix
+{ flake.modules.wsl.base = { }; }
+"#,
+        );
+    }
+
+    #[test]
+    fn an_output_for_another_flake() {
+        check_silent(
+            r#"
+#- /modules/outputs.nix
+{ flake.hostenvModules.default = { }; }
+"#,
+        );
     }
 }
