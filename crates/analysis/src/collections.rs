@@ -77,6 +77,9 @@ struct Row {
     reserved: &'static [&'static str],
     /// Class names the library spells its own way, with the class they mean.
     aliases: &'static [(&'static str, &'static str)],
+    /// A class-first collection the library also writes each aspect's classes to
+    /// (flake-aspects sets `flake.modules.<class>.<aspect>` from `flake.aspects.<aspect>.<class>`).
+    transposes_to: Option<&'static str>,
 }
 
 const DEN_RESERVED: &[&str] = &["includes", "provides", "_", "description", "__functor", "name"];
@@ -87,11 +90,18 @@ const FLAKE_ASPECTS_RESERVED: &[&str] = &["name", "description", "includes", "pr
 fn builtin_rows() -> Vec<Row> {
     use Segment::*;
     let lit = |s: &'static str| Literal(SmolStr::new_static(s));
-    let row = |kind, pattern, reserved| Row { kind, pattern, class: None, reserved, aliases: &[] };
+    let row = |kind, pattern, reserved| Row { kind, pattern, class: None, reserved, aliases: &[], transposes_to: None };
     vec![
         row(RowKind::FlakeModules, vec![lit("flake"), lit("modules"), Class, Aspect], &[]),
         row(RowKind::Outputs, vec![lit("flake"), Output("Modules"), Aspect], &[]),
-        row(RowKind::FlakeAspects, vec![lit("flake"), lit("aspects"), Aspect, AspectClass], FLAKE_ASPECTS_RESERVED),
+        Row {
+            transposes_to: Some("flake.modules"),
+            ..row(
+                RowKind::FlakeAspects,
+                vec![lit("flake"), lit("aspects"), Aspect, AspectClass],
+                FLAKE_ASPECTS_RESERVED,
+            )
+        },
         row(RowKind::Den, vec![lit("den"), lit("aspects"), Aspect, AspectClass], DEN_RESERVED),
         Row {
             aliases: UNIFY_ALIASES,
@@ -128,7 +138,14 @@ impl CollectionSet {
                 DeclaredShape::Aspects => pattern.push(Segment::Aspect),
                 DeclaredShape::ClassesThenAspects => pattern.extend([Segment::Class, Segment::Aspect]),
             }
-            let row = Row { kind: RowKind::Custom, pattern, class: decl.class.clone(), reserved: &[], aliases: &[] };
+            let row = Row {
+                kind: RowKind::Custom,
+                pattern,
+                class: decl.class.clone(),
+                reserved: &[],
+                aliases: &[],
+                transposes_to: None,
+            };
             // A redeclared built-in (`options.flake.modules`) stays built-in.
             if !rows.iter().any(|r| r.pattern == row.pattern || overlaps(r, &row)) {
                 rows.push(row);
@@ -139,7 +156,14 @@ impl CollectionSet {
         names.dedup();
         for name in &names {
             let pattern = vec![Segment::Literal(name.clone()), Segment::Aspect, Segment::AspectClass];
-            rows.push(Row { kind: RowKind::DenNamespace, pattern, class: None, reserved: DEN_RESERVED, aliases: &[] });
+            rows.push(Row {
+                kind: RowKind::DenNamespace,
+                pattern,
+                class: None,
+                reserved: DEN_RESERVED,
+                aliases: &[],
+                transposes_to: None,
+            });
         }
         let mut by_first: FxHashMap<SmolStr, Vec<usize>> = FxHashMap::default();
         for (i, row) in rows.iter().enumerate() {
@@ -238,6 +262,28 @@ impl CollectionSet {
     /// `true` for rows whose aspects keep classes inside them (`den.aspects.<aspect>.<class>`).
     pub fn aspect_first(&self, row: RowRef) -> bool {
         self.rows[row.0].pattern.last() == Some(&Segment::AspectClass)
+    }
+
+    /// The class-first collection an aspect-first row also defines its aspects in.
+    pub fn transposes_to(&self, row: RowRef) -> Option<&'static str> {
+        self.rows[row.0].transposes_to
+    }
+
+    /// Collections whose aspects are the same aspects under another layout.
+    pub fn linked(&self, a: &str, b: &str) -> bool {
+        self.rows.iter().any(|r| {
+            let Some(target) = r.transposes_to else { return false };
+            let own: Vec<&str> = r
+                .pattern
+                .iter()
+                .map_while(|s| match s {
+                    Segment::Literal(l) => Some(l.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let own = own.join(".");
+            (own == a && target == b) || (own == b && target == a)
+        })
     }
 
     /// The depth (number of segments) at which a row names a whole class, if it has one.

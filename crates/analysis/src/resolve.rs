@@ -21,6 +21,13 @@ pub struct Definition {
     pub node: NodeId,
 }
 
+/// `flake.nixosModules = config.flake.modules.nixos;`: one scope holds exactly another's aspects.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Mirror {
+    pub target: Scope,
+    pub source: Scope,
+}
+
 /// A class an aspect-first aspect contributes to, at one place (`den.aspects.x.nixos`); for
 /// class-first collections the class is part of the key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,6 +126,7 @@ pub struct Resolved {
     pub shadowed: Vec<ShadowedRead>,
     /// Den hosts and users, which den turns into aspects of the same name.
     pub host_aspects: Vec<(HostKey, AspectKey)>,
+    pub mirrors: Vec<Mirror>,
 }
 
 impl Resolved {
@@ -159,7 +167,28 @@ pub fn resolve(summary: &FileSummary, collections: &CollectionSet) -> Resolved {
     for (index, reference) in summary.refs.iter().enumerate() {
         resolve_ref(summary, collections, &roles, index, reference, &mut out);
     }
+    find_mirrors(summary, &roles, &mut out);
     out
+}
+
+/// A class- or collection-level node whose whole value is another scope mirrors that scope; it
+/// is then not opaque.
+fn find_mirrors(summary: &FileSummary, roles: &[Role], out: &mut Resolved) {
+    for r in &out.refs {
+        let Target::Scope(source) = &r.target else { continue };
+        let reference = &summary.refs[r.index];
+        let Some(node) = reference.owner else { continue };
+        let Role::Inside(m) = &roles[node.0 as usize] else { continue };
+        let assigned = summary.node(node).opaque.is_some_and(|o| o.range == reference.range);
+        if !assigned || reference.dynamic_tail || m.aspect.is_some() || m.matched != summary.node_path(node).len() {
+            continue;
+        }
+        let class = if m.class_index.is_some() || m.kind == RowKind::Outputs { m.class.clone() } else { None };
+        let target = Scope { collection: SmolStr::new(&m.collection), class };
+        let path = summary.node_path(node).iter().map(|n| n.text.as_str()).collect::<Vec<_>>().join(".");
+        out.opaque.retain(|o| *o != path);
+        out.mirrors.push(Mirror { target, source: source.clone() });
+    }
 }
 
 fn node_roles(summary: &FileSummary, collections: &CollectionSet, out: &mut Resolved) -> Vec<Role> {
@@ -221,13 +250,16 @@ fn classify_node(summary: &FileSummary, id: NodeId, collections: &CollectionSet,
             let key = host_key(m.class.clone());
             out.hosts.push(HostSite { key: key.clone(), name: last.clone(), node: id });
             if m.collection == "den.hosts" {
+                // den makes every host an aspect of the same name.
                 out.host_aspects.push((key.clone(), den_aspect(host)));
+                out.definitions.push(Definition { key: den_aspect(host), name: last.clone(), node: id });
             }
             return Role::Host { key };
         }
         // den makes every user of a host an aspect too: `den.hosts.<system>.<host>.users.<user>`.
         if m.collection == "den.hosts" && depth == index + 3 && path[index + 1].text == "users" {
             out.host_aspects.push((host_key(None), den_aspect(&last.text)));
+            out.definitions.push(Definition { key: den_aspect(&last.text), name: last.clone(), node: id });
         }
         return Role::Inside(m);
     }
@@ -252,6 +284,15 @@ fn classify_node(summary: &FileSummary, id: NodeId, collections: &CollectionSet,
             return Role::AspectReserved;
         }
         if let Some(class) = &m.class {
+            if let Some(target) = collections.transposes_to(m.row) {
+                let transposed = AspectKey {
+                    collection: SmolStr::new_static(target),
+                    class: Some(class.clone()),
+                    name: aspect.clone(),
+                    class_in_path: true,
+                };
+                out.definitions.push(Definition { key: transposed, name: path[*index].clone(), node: id });
+            }
             out.contributions.push(ClassContribution { key, class: class.clone(), range: last.range });
             return Role::AspectClass { class: class.clone() };
         }
@@ -279,8 +320,11 @@ fn resolve_ref(
     let path = &reference.path;
     let target = match &reference.root {
         RefRoot::ShadowedConfig => {
+            let texts: Vec<&str> = path.iter().map(|n| n.text.as_str()).collect();
+            // Only paths that exist at top level: `config.home.homeDirectory` is fine in a
+            // home-manager module even when the workspace declares a `home.modules` collection.
             if let Some(first) = path.first()
-                && (collections.is_root(&first.text) || matches!(first.text.as_str(), "flake" | "perSystem"))
+                && (matches!(first.text.as_str(), "flake" | "perSystem") || collections.match_path(&texts).is_some())
             {
                 let range = TextRange::new(reference.range.start(), first.range.end().max(reference.range.start()));
                 out.shadowed.push(ShadowedRead { range, root: first.text.clone() });

@@ -173,7 +173,7 @@ pub struct ModuleArg {
 pub struct ModuleInfo {
     /// Arguments of the top-level pattern (`{ config, pkgs, ... }:`).
     pub args: Vec<ModuleArg>,
-    /// First attribute of each top-level binding, in source order (`config.x` counts as `x`).
+    /// The top-level configuration's own names (`config.x` counts as `x`), in source order.
     pub keys: Vec<Name>,
     /// Names set with `_module.args.<name>` at top level.
     pub provides_args: Vec<SmolStr>,
@@ -187,7 +187,11 @@ pub struct FileSummary {
     pub nodes: Vec<ConfigNode>,
     pub refs: Vec<Reference>,
     pub options: Vec<OptionDecl>,
+    /// The first name of every option this file declares, whatever its type.
+    pub declared: Vec<SmolStr>,
     pub namespaces: Vec<NamespaceDecl>,
+    /// Files the top-level module imports by path (`./_hosts/x.nix`), as written.
+    pub imports: Vec<String>,
     pub import_tree: Vec<ImportTreeCall>,
     /// Diagnostics this file alone decides: syntax, names, duplicates, shadowed `config`.
     pub diagnostics: Vec<Diagnostic>,

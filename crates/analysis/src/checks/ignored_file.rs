@@ -169,7 +169,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "bug: imports of a file by path are not recorded, so an explicitly imported `_` file looks unloaded"]
     fn an_underscored_file_imported_by_path() {
         check_silent(
             r#"

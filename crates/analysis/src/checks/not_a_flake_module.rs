@@ -84,6 +84,7 @@ fn lower_level_sign(cx: &Cx) -> Option<Sign> {
         FLAKE_PARTS_KEYS.contains(&k.text.as_str())
             || collections.is_root(&k.text)
             || collections.declares_root(&k.text)
+            || cx.ws.index.declared.contains_key(&k.text)
     });
     if flake_key {
         return None;
@@ -178,7 +179,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "bug: the keys of `config = lib.mkIf c { ... }` are not recorded"]
     fn a_nixos_module_with_a_conditional_config() {
         check(
             r#"
@@ -279,7 +279,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "bug: only options whose type holds modules are recorded, so other declared options look foreign"]
     fn a_custom_option_named_like_a_nixos_option() {
         check_silent(
             r#"

@@ -216,7 +216,6 @@ in
     }
 
     #[test]
-    #[ignore = "bug: any first name of a custom collection counts as top-level only, even an option of the lower level"]
     fn a_lower_level_option_named_like_a_custom_collection() {
         check_silent(
             r#"
@@ -235,7 +234,6 @@ in
     }
 
     #[test]
-    #[ignore = "bug: an inline module in a top-level `imports` is read as a lower-level module"]
     fn an_inline_top_level_module() {
         check_silent(
             r#"

@@ -4,23 +4,19 @@ use super::Cx;
 use crate::collections::RowKind;
 use crate::diagnostics::{Diagnostic, DiagnosticKind};
 use crate::resolve::Scope;
+use crate::workspace::AspectKey;
 
 pub(super) fn check(cx: &mut Cx) {
-    let index = &cx.ws.index;
+    let mut reported = rustc_hash::FxHashSet::default();
     for definition in &cx.data.resolved.definitions {
+        // One site can define several keys of one aspect (flake-aspects also writes
+        // `flake.modules.<class>.<aspect>`); the first is the aspect as written.
+        if !reported.insert(definition.name.range) {
+            continue;
+        }
         let key = &definition.key;
-        if index.refs.contains_key(key) || index.host_aspects.contains_key(key) {
-            continue;
-        }
-        // Outputs are for other flakes; collections consumed wholesale use every aspect.
-        let segments: Vec<&str> = key.collection.split('.').collect();
-        let kind = cx.ws.collections().match_path(&segments).map(|m| m.kind);
-        if kind == Some(RowKind::Outputs) {
-            continue;
-        }
-        let whole = Scope { collection: key.collection.clone(), class: None };
-        let class = Scope { collection: key.collection.clone(), class: key.class.clone() };
-        if index.consumed.contains_key(&whole) || index.consumed.contains_key(&class) {
+        let same_site = cx.data.resolved.definitions.iter().filter(|d| d.name.range == definition.name.range);
+        if same_site.map(|d| &d.key).any(|k| used(cx, k)) {
             continue;
         }
         let message = format!(
@@ -30,6 +26,21 @@ pub(super) fn check(cx: &mut Cx) {
         );
         cx.out.push(Diagnostic::new(DiagnosticKind::UnusedAspect, definition.name.range, message));
     }
+}
+
+fn used(cx: &Cx, key: &AspectKey) -> bool {
+    let index = &cx.ws.index;
+    if index.refs.contains_key(key) || index.host_aspects.contains_key(key) {
+        return true;
+    }
+    // Outputs are for other flakes; collections consumed wholesale use every aspect.
+    let segments: Vec<&str> = key.collection.split('.').collect();
+    if cx.ws.collections().match_path(&segments).map(|m| m.kind) == Some(RowKind::Outputs) {
+        return true;
+    }
+    let whole = Scope { collection: key.collection.clone(), class: None };
+    let class = Scope { collection: key.collection.clone(), class: key.class.clone() };
+    index.consumed.contains_key(&whole) || index.consumed.contains_key(&class)
 }
 
 #[cfg(test)]
@@ -261,7 +272,6 @@ in
     }
 
     #[test]
-    #[ignore = "bug: flake-aspects' `flake.aspects.<a>.<c>` does not define `flake.modules.<c>.<a>`"]
     fn a_flake_aspect_read_through_flake_modules() {
         check_silent(
             r#"

@@ -141,6 +141,9 @@ impl<'a> Extractor<'a> {
     }
 
     fn finish(&mut self) {
+        if let Some(module) = self.out.module.as_mut() {
+            module.keys = self.out.nodes.iter().filter(|n| n.parent.is_none()).map(|n| n.name.clone()).collect();
+        }
         // The same expression can be reached twice (a folded `let` value is also walked where it
         // is bound); keep one record per place, the one that knows most.
         let refs = &mut self.out.refs;
@@ -305,52 +308,19 @@ impl<'a> Extractor<'a> {
                         }
                         "config" if full_form => {
                             if attrs.len() == 1 {
-                                self.record_keys_of(&value);
                                 self.config_value(&value, None);
                             } else {
-                                self.record_key(&attrs[1]);
                                 self.config_path(&attrs[1..], &value, None, entry.text_range());
                             }
                         }
                         "_file" | "key" | "disabledModules" | "_class" | "meta" | "freeformType" => {
                             self.expr(&value, &ctx.value())
                         }
-                        _ => {
-                            self.record_key(&attrs[0]);
-                            self.config_path(&attrs, &value, None, entry.text_range());
-                        }
+                        _ => self.config_path(&attrs, &value, None, entry.text_range()),
                     }
                 }
-                NODE_INHERIT => {
-                    for attr in entry.children().filter(|c| c.kind() != NODE_INHERIT_FROM) {
-                        self.record_key(&attr);
-                    }
-                    self.config_inherit(&entry, None);
-                }
+                NODE_INHERIT => self.config_inherit(&entry, None),
                 _ => self.expr(&entry, &ctx),
-            }
-        }
-    }
-
-    fn record_key(&mut self, attr: &SyntaxNode) {
-        if let Some(name) = static_attr(attr)
-            && let Some(module) = self.out.module.as_mut()
-        {
-            module.keys.push(name_of(name));
-        }
-    }
-
-    fn record_keys_of(&mut self, value: &SyntaxNode) {
-        let value = unparen(value.clone());
-        if value.kind() == NODE_ATTR_SET {
-            for entry in value.children() {
-                let first = match entry.kind() {
-                    NODE_ATTRPATH_VALUE => first_child(&entry, NODE_ATTRPATH).and_then(|p| p.children().next()),
-                    _ => None,
-                };
-                if let Some(first) = first {
-                    self.record_key(&first);
-                }
             }
         }
     }
@@ -363,11 +333,18 @@ impl<'a> Extractor<'a> {
             return;
         }
         for item in syntax::expr_children(&list) {
-            // An inline module in a top-level `imports` is part of the top-level configuration.
-            if unparen(item.clone()).kind() == NODE_ATTR_SET {
-                self.module_body(&unparen(item));
-            } else {
-                self.expr(&item, &ctx);
+            let inner = unparen(item.clone());
+            match inner.kind() {
+                // An inline module in a top-level `imports` is part of the top-level configuration.
+                NODE_ATTR_SET | NODE_LAMBDA => {
+                    self.module_root(&inner);
+                }
+                // A file imported by path is a top-level module wherever it lives.
+                NODE_PATH_REL => {
+                    let literal = inner.text().to_string();
+                    self.out.imports.push(literal);
+                }
+                _ => self.expr(&item, &ctx),
             }
         }
     }
@@ -742,6 +719,11 @@ impl<'a> Extractor<'a> {
                 Some(name) => prefix.push(name.text),
                 None => return,
             }
+        }
+        if let Some(first) = prefix.first()
+            && !self.out.declared.contains(first)
+        {
+            self.out.declared.push(first.clone());
         }
         let value = unparen(value.clone());
         match value.kind() {

@@ -118,7 +118,7 @@ fn config_section_and_modifiers() {
   ];
 }"#,
         expect![[r#"
-            module args=["lib"] keys=[] provides=[]
+            module args=["lib"] keys=["flake", "flake", "flake", "flake"] provides=[]
             node flake "flake"
             node flake.modules "modules"
             node flake.modules.nixos "nixos"

@@ -32,8 +32,9 @@ pub fn goto_definition(ws: &Workspace, pos: FilePosition) -> Option<Navigation> 
 
 /// Every definition site of an aspect, the whole binding as the full range.
 pub(crate) fn aspect_targets(ws: &Workspace, key: &AspectKey) -> Vec<NavigationTarget> {
-    ws.definitions(key)
-        .into_iter()
+    ws.defining_keys(key)
+        .iter()
+        .flat_map(|k| ws.definitions(k))
         .map(|site| {
             let data = ws.data(site.file);
             let full_range = data

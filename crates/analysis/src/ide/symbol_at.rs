@@ -98,7 +98,7 @@ fn syntax_symbol(ws: &Workspace, pos: FilePosition) -> Option<Symbol> {
                 local_at(&names, token.text_range())
             }
             TOKEN_PATH_REL => {
-                let target = path_target(ws.path(pos.file), token.text())?;
+                let target = crate::workspace::relative_path(ws.path(pos.file), token.text())?;
                 let file = ws.file_id(&target).or_else(|| ws.file_id(&format!("{target}/default.nix")))?;
                 Some(Symbol::Path { target: file, range: token.text_range() })
             }
@@ -132,28 +132,13 @@ fn local_at(names: &NameTable, range: TextRange) -> Option<Symbol> {
     }
 }
 
-/// The workspace-relative path a relative path literal in `from` names.
-pub(crate) fn path_target(from: &str, literal: &str) -> Option<String> {
-    let mut parts: Vec<&str> = from.split('/').collect();
-    parts.pop();
-    for segment in literal.split('/') {
-        match segment {
-            "." | "" => {}
-            ".." => {
-                parts.pop()?;
-            }
-            other => parts.push(other),
-        }
-    }
-    Some(parts.join("/"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn path_literals_resolve_against_the_file_folder() {
+        use crate::workspace::relative_path as path_target;
         assert_eq!(path_target("modules/a/b.nix", "./c.nix").as_deref(), Some("modules/a/c.nix"));
         assert_eq!(path_target("modules/a/b.nix", "../_lib/x.nix").as_deref(), Some("modules/_lib/x.nix"));
         assert_eq!(path_target("flake.nix", "./modules").as_deref(), Some("modules"));

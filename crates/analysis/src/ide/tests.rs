@@ -37,7 +37,11 @@ fn check_definition(marked: &str, expect: Expect) {
         Some(nav) => {
             let mut lines = vec![format!("origin {:?}", &ws.text(pos.file)[nav.origin])];
             for t in nav.targets {
-                lines.push(format!("{} full={:?}", show_site(&ws, t.file, t.focus_range), &ws.text(t.file)[t.full_range]));
+                lines.push(format!(
+                    "{} full={:?}",
+                    show_site(&ws, t.file, t.focus_range),
+                    &ws.text(t.file)[t.full_range]
+                ));
             }
             lines.join("\n")
         }
@@ -68,9 +72,12 @@ fn definition_from_a_definition_reaches_the_other_sites() {
 
 #[test]
 fn definition_of_a_local_name() {
-    check_definition(&WORKSPACE.replace("imports = helper", "imports = hel$0per"), expect![[r#"
+    check_definition(
+        &WORKSPACE.replace("imports = helper", "imports = hel$0per"),
+        expect![[r#"
         origin "helper"
-        modules/base.nix:"helper" full="helper""#]]);
+        modules/base.nix:"helper" full="helper""#]],
+    );
 }
 
 #[test]
@@ -85,7 +92,8 @@ fn references_and_highlights() {
         modules/base.nix:"ssh"
         modules/more-ssh.nix:"ssh"
         modules/ssh.nix:"ssh"
-        highlight Write "ssh""#]].assert_eq(&lines.join("\n"));
+        highlight Write "ssh""#]]
+    .assert_eq(&lines.join("\n"));
 }
 
 #[test]
@@ -98,12 +106,14 @@ fn hover_lists_classes_with_file_counts() {
         - `nixos` · 2 files
 
         included by `base`
-        hosts `gouda`"#]].assert_eq(&hover(&ws, pos).map(|h| h.markdown).unwrap_or_default());
+        hosts `gouda`"#]]
+    .assert_eq(&hover(&ws, pos).map(|h| h.markdown).unwrap_or_default());
     let (ws, pos) = at(&WORKSPACE.replace("modules.nixos.base.imports", "modules.nix$0os.base.imports"));
     expect![[r#"
         **class** `nixos` in `flake.modules`
 
-        2 aspects"#]].assert_eq(&hover(&ws, pos).map(|h| h.markdown).unwrap_or_default());
+        2 aspects"#]]
+    .assert_eq(&hover(&ws, pos).map(|h| h.markdown).unwrap_or_default());
 }
 
 #[test]
@@ -127,5 +137,6 @@ fn outline_groups_by_collection_and_class() {
           Host gouda host · nixos
         symbol ssh in flake.modules.nixos at modules/more-ssh.nix
         symbol ssh in flake.modules.homeManager at modules/ssh-hm.nix
-        symbol ssh in flake.modules.nixos at modules/ssh.nix"#]].assert_eq(&out.join("\n"));
+        symbol ssh in flake.modules.nixos at modules/ssh.nix"#]]
+    .assert_eq(&out.join("\n"));
 }

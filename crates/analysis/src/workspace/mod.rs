@@ -27,15 +27,48 @@ pub struct FileId(pub u32);
 /// An aspect: a name in a collection, and for class-first collections (`flake.modules`,
 /// `flake.nixosModules`, ...) a class. Aspect-first collections (`den.aspects`, `flake.aspects`,
 /// unify, den namespaces) keep their classes inside the aspect, so `class` is `None`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone)]
 pub struct AspectKey {
     /// The collection's path: `flake.modules`, `flake.nixosModules`, `den.aspects`, `vix`.
     pub collection: SmolStr,
     pub class: Option<SmolStr>,
     pub name: SmolStr,
     /// The class is written in the path (`flake.modules.<class>.<name>`) rather than implied by
-    /// the collection (`flake.nixosModules.<name>` is class `nixos`).
+    /// the collection (`flake.nixosModules.<name>` is class `nixos`). Follows from the
+    /// collection, so it takes no part in comparisons.
     pub class_in_path: bool,
+}
+
+impl AspectKey {
+    fn identity(&self) -> (&SmolStr, &Option<SmolStr>, &SmolStr) {
+        (&self.collection, &self.class, &self.name)
+    }
+}
+
+impl PartialEq for AspectKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.identity() == other.identity()
+    }
+}
+
+impl Eq for AspectKey {}
+
+impl std::hash::Hash for AspectKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.identity().hash(state)
+    }
+}
+
+impl PartialOrd for AspectKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for AspectKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.identity().cmp(&other.identity())
+    }
 }
 
 impl std::fmt::Display for AspectKey {
@@ -221,8 +254,12 @@ impl Workspace {
             return;
         }
         for &id in &touched {
+            let explicit = self.imported_by_path(id);
             let Some(data) = self.files[id.0 as usize].as_mut() else { continue };
             data.role = role_of(&self.roots, &self.nested_flakes, &data.path);
+            if explicit && matches!(data.role, FileRole::Ignored | FileRole::Outside) {
+                data.role = FileRole::TopLevel;
+            }
             data.resolved = if data.role.in_graph() {
                 resolve::resolve(&data.summary, &self.collections)
             } else {
@@ -267,11 +304,11 @@ impl Workspace {
             .flat_map(|d| d.summary.import_tree.iter().map(move |c| (d.path.as_str(), c)))
             .collect();
         self.roots = ImportTreeRoots::new(calls, has_modules);
+        self.assign_roles();
         self.index = Index::default();
         let mut flips = Flips::default();
         for (i, slot) in self.files.iter_mut().enumerate() {
             let Some(data) = slot.as_mut() else { continue };
-            data.role = role_of(&self.roots, &self.nested_flakes, &data.path);
             data.resolved = if data.role.in_graph() {
                 resolve::resolve(&data.summary, &self.collections)
             } else {
@@ -284,6 +321,34 @@ impl Workspace {
         }
         let all: FxHashSet<FileId> = self.file_ids().collect();
         self.recheck(all);
+    }
+
+    /// Roles by import-tree, then every file a loaded module imports by path is loaded too.
+    fn assign_roles(&mut self) {
+        for data in self.files.iter_mut().flatten() {
+            data.role = role_of(&self.roots, &self.nested_flakes, &data.path);
+        }
+        let mut queue: Vec<FileId> = self.file_ids().filter(|id| self.data(*id).role.in_graph()).collect();
+        while let Some(id) = queue.pop() {
+            let data = self.data(id);
+            if data.role == FileRole::Ignored {
+                continue;
+            }
+            let targets: Vec<FileId> = data
+                .summary
+                .imports
+                .iter()
+                .filter_map(|literal| relative_path(&data.path, literal))
+                .filter_map(|path| self.file_id(&path).or_else(|| self.file_id(&format!("{path}/default.nix"))))
+                .collect();
+            for target in targets {
+                let Some(imported) = self.files[target.0 as usize].as_mut() else { continue };
+                if matches!(imported.role, FileRole::Ignored | FileRole::Outside) {
+                    imported.role = FileRole::TopLevel;
+                    queue.push(target);
+                }
+            }
+        }
     }
 
     fn recheck(&mut self, dirty: FxHashSet<FileId>) {
@@ -307,6 +372,25 @@ impl Workspace {
             data.checked = diagnostics;
         }
         self.changed.extend(dirty);
+    }
+
+    /// Does a loaded module import `id` by path?
+    fn imported_by_path(&self, id: FileId) -> bool {
+        let Some(path) = self.files[id.0 as usize].as_ref().map(|d| d.path.as_str()) else { return false };
+        self.all_files().any(|(other, data)| {
+            other != id
+                && matches!(data.role, FileRole::TopLevel | FileRole::Flake)
+                && data
+                    .summary
+                    .imports
+                    .iter()
+                    .filter_map(|l| relative_path(&data.path, l))
+                    .any(|target| target == path || path.strip_suffix("/default.nix") == Some(target.as_str()))
+        })
+    }
+
+    fn all_files(&self) -> impl Iterator<Item = (FileId, &FileData)> {
+        self.files.iter().enumerate().filter_map(|(i, d)| d.as_ref().map(|d| (FileId(i as u32), d)))
     }
 
     fn forget_checks(&mut self, id: FileId, data: &FileData) {
@@ -409,6 +493,36 @@ impl Workspace {
             path.push_str(class);
         }
         self.index.opaque.keys().any(|o| path == o.as_str() || path.starts_with(&format!("{o}.")))
+    }
+
+    /// The keys that define `key`: itself, or the aspect of the same name in a scope it mirrors
+    /// (`flake.nixosModules = config.flake.modules.nixos` makes `flake.nixosModules.x` be
+    /// `flake.modules.nixos.x`).
+    pub fn defining_keys(&self, key: &AspectKey) -> Vec<AspectKey> {
+        if self.is_defined(key) {
+            return vec![key.clone()];
+        }
+        let scope = Scope { collection: key.collection.clone(), class: key.class.clone() };
+        let mut out: Vec<AspectKey> = self
+            .index
+            .mirrors
+            .get(&scope)
+            .into_iter()
+            .flatten()
+            .filter_map(|(source, _)| {
+                let probe = AspectKey {
+                    collection: source.collection.clone(),
+                    class: source.class.clone(),
+                    name: key.name.clone(),
+                    class_in_path: false,
+                };
+                // The stored key knows how its path is written.
+                self.index.defs.get_key_value(&probe).map(|(stored, _)| stored.clone())
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
     }
 
     pub fn is_defined(&self, key: &AspectKey) -> bool {
@@ -609,15 +723,35 @@ fn role_of(roots: &ImportTreeRoots, nested_flakes: &[String], path: &str) -> Fil
 }
 
 /// What a file declares that changes how every other file reads.
-fn declarations(
-    summary: &FileSummary,
-) -> (&[crate::summary::OptionDecl], Vec<&str>, &[crate::import_tree::ImportTreeCall]) {
+type Declarations<'a> =
+    (&'a [crate::summary::OptionDecl], Vec<&'a str>, &'a [crate::import_tree::ImportTreeCall], &'a [String]);
+
+fn declarations(summary: &FileSummary) -> Declarations<'_> {
     let namespaces = summary.namespaces.iter().map(|n| n.name.as_str()).collect();
-    (&summary.options, namespaces, &summary.import_tree)
+    (&summary.options, namespaces, &summary.import_tree, &summary.imports)
 }
 
 fn declares_anything(summary: &FileSummary) -> bool {
-    !summary.options.is_empty() || !summary.namespaces.is_empty() || !summary.import_tree.is_empty()
+    !summary.options.is_empty()
+        || !summary.namespaces.is_empty()
+        || !summary.import_tree.is_empty()
+        || !summary.imports.is_empty()
+}
+
+/// The workspace path a relative path literal in the file at `from` names (`..` resolved).
+pub fn relative_path(from: &str, literal: &str) -> Option<String> {
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop();
+    for segment in literal.split('/') {
+        match segment {
+            "." | "" => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
 }
 
 /// Summarises texts on every core. Each worker gets a stack large enough for any file.
@@ -672,6 +806,8 @@ pub(crate) struct Flips {
     consumed: FxHashSet<Scope>,
     classes: FxHashSet<SmolStr>,
     args: FxHashSet<SmolStr>,
+    declared: FxHashSet<SmolStr>,
+    mirrors: FxHashSet<Scope>,
 }
 
 /// Who defines, references and uses what, by file. Multisets: a file appears once per
@@ -695,6 +831,13 @@ pub(crate) struct Index {
     pub(crate) provided_args: FxHashMap<SmolStr, u32>,
     pub(crate) askers: FxHashMap<SmolStr, Vec<FileId>>,
     pub(crate) hosts: FxHashMap<HostKey, Vec<FileId>>,
+    /// First names of declared options, and the files whose top-level configuration uses each name.
+    pub(crate) declared: FxHashMap<SmolStr, u32>,
+    pub(crate) keyed: FxHashMap<SmolStr, Vec<FileId>>,
+    /// Scopes that hold exactly another scope's aspects, by target.
+    pub(crate) mirrors: FxHashMap<Scope, Vec<(Scope, FileId)>>,
+    /// Files referencing any aspect of a scope.
+    pub(crate) scope_refs: FxHashMap<Scope, Vec<FileId>>,
     /// Files with undefined references in each scope; kept by `recheck`.
     pub(crate) undefined: FxHashMap<Scope, FxHashSet<FileId>>,
 }
@@ -746,6 +889,10 @@ struct Contribution {
     provided: Vec<SmolStr>,
     asked: Vec<SmolStr>,
     hosts: Vec<HostKey>,
+    declared: Vec<SmolStr>,
+    keys: Vec<SmolStr>,
+    mirrors: Vec<crate::resolve::Mirror>,
+    ref_scopes: Vec<Scope>,
 }
 
 fn contribution(data: &FileData) -> Contribution {
@@ -760,7 +907,7 @@ fn contribution(data: &FileData) -> Contribution {
     }
     scopes.sort();
     scopes.dedup();
-    let refs = r
+    let refs: Vec<AspectKey> = r
         .refs
         .iter()
         .filter_map(|x| match &x.target {
@@ -768,6 +915,10 @@ fn contribution(data: &FileData) -> Contribution {
             _ => None,
         })
         .collect();
+    let mut ref_scopes: Vec<Scope> =
+        refs.iter().map(|k| Scope { collection: k.collection.clone(), class: k.class.clone() }).collect();
+    ref_scopes.sort();
+    ref_scopes.dedup();
     let consumed = r
         .refs
         .iter()
@@ -795,6 +946,16 @@ fn contribution(data: &FileData) -> Contribution {
         provided: module.map(|m| m.provides_args.clone()).unwrap_or_default(),
         asked: module.map(|m| m.args.iter().map(|a| a.name.clone()).collect()).unwrap_or_default(),
         hosts: r.hosts.iter().map(|h| h.key.clone()).collect(),
+        declared: data.summary.declared.clone(),
+        keys: {
+            let mut keys: Vec<SmolStr> =
+                module.map(|m| m.keys.iter().map(|k| k.text.clone()).collect()).unwrap_or_default();
+            keys.sort();
+            keys.dedup();
+            keys
+        },
+        mirrors: r.mirrors.clone(),
+        ref_scopes,
     }
 }
 
@@ -848,6 +1009,22 @@ impl Index {
         for host in &c.hosts {
             insert(&mut self.hosts, host, file);
         }
+        for root in &c.declared {
+            if count_up(&mut self.declared, root) {
+                flips.declared.insert(root.clone());
+            }
+        }
+        for key in &c.keys {
+            insert(&mut self.keyed, key, file);
+        }
+        for mirror in &c.mirrors {
+            let entries = self.mirrors.entry(mirror.target.clone()).or_default();
+            entries.push((mirror.source.clone(), file));
+            flips.mirrors.insert(mirror.target.clone());
+        }
+        for scope in &c.ref_scopes {
+            insert(&mut self.scope_refs, scope, file);
+        }
     }
 
     fn remove(&mut self, file: FileId, data: &FileData, flips: &mut Flips) {
@@ -899,6 +1076,28 @@ impl Index {
         for host in &c.hosts {
             erase(&mut self.hosts, host, file);
         }
+        for root in &c.declared {
+            if count_down(&mut self.declared, root) {
+                flips.declared.insert(root.clone());
+            }
+        }
+        for key in &c.keys {
+            erase(&mut self.keyed, key, file);
+        }
+        for mirror in &c.mirrors {
+            if let Some(entries) = self.mirrors.get_mut(&mirror.target) {
+                if let Some(i) = entries.iter().position(|(s, f)| *s == mirror.source && *f == file) {
+                    entries.swap_remove(i);
+                }
+                if entries.is_empty() {
+                    self.mirrors.remove(&mirror.target);
+                }
+            }
+            flips.mirrors.insert(mirror.target.clone());
+        }
+        for scope in &c.ref_scopes {
+            erase(&mut self.scope_refs, scope, file);
+        }
     }
 
     fn add_name(&mut self, key: &AspectKey) {
@@ -947,6 +1146,27 @@ impl Index {
         }
         for arg in &flips.args {
             add(&mut out, self.askers.get(arg));
+        }
+        for root in &flips.declared {
+            add(&mut out, self.keyed.get(root));
+        }
+        for target in &flips.mirrors {
+            add(&mut out, self.scope_refs.get(target));
+        }
+        // An aspect appearing or vanishing in a mirrored scope changes the mirror's references.
+        for key in &flips.defined {
+            let scope = Scope { collection: key.collection.clone(), class: key.class.clone() };
+            for (target, sources) in &self.mirrors {
+                if sources.iter().any(|(source, _)| *source == scope) {
+                    let mirrored = AspectKey {
+                        collection: target.collection.clone(),
+                        class: target.class.clone(),
+                        name: key.name.clone(),
+                        class_in_path: false,
+                    };
+                    add(&mut out, self.refs.get(&mirrored));
+                }
+            }
         }
         // Undefined references list near names and lower their severity under opaque scopes.
         for (scope, files) in &self.undefined {

@@ -174,6 +174,7 @@ mod incremental {
         "modules/b.nix",
         "modules/_c.nix",
         "modules/d/e.nix",
+        "modules/d/default.nix",
         "modules/g.nix",
         "other/f.nix",
         "templates/t/flake.nix",
@@ -217,6 +218,13 @@ mod incremental {
             name().prop_map(|n| format!(
                 "flake.modules.nixos.{n} = {{ config, ... }}: {{ y = config.flake.modules.nixos.base; }};"
             )),
+            Just("flake.nixosModules = config.flake.modules.nixos;".to_string()),
+            name().prop_map(|n| format!("flake.modules.nixos.x.imports = [ inputs.self.nixosModules.{n} ];")),
+            (name(), name()).prop_map(|(h, u)| format!("den.hosts.x86_64-linux.{h}.users.{u} = {{ }};")),
+            (name(), class()).prop_map(|(n, c)| format!("flake.aspects.{n}.{c} = {{ }};")),
+            Just("imports = [ ./_c.nix ./d ];".to_string()),
+            Just("options.services = lib.mkOption { };".to_string()),
+            Just("boot.loader.grub.enable = true;".to_string()),
         ]
     }
 
