@@ -6,6 +6,8 @@
 //! enough for that, so everything that touches the workspace, its construction and its drop
 //! included, runs on this thread; only plain data comes back.
 
+use std::time::Instant;
+
 use canopy_analysis::workspace::{Change, Workspace};
 
 use crate::error::CliError;
@@ -35,12 +37,16 @@ pub fn analyse<T: Send>(
             .name("canopy-analysis".to_owned())
             .stack_size(STACK_SIZE)
             .spawn_scoped(scope, || {
+                let started = Instant::now();
                 let loaded = load::load(&root.path, progress);
                 let files = loaded.files.len();
+                tracing::debug!(files, skipped = loaded.skipped.len(), elapsed = ?started.elapsed(), "loaded");
                 progress.analysing(files);
                 let mut workspace = Workspace::new();
                 workspace.apply(Change { set: loaded.files, remove: Vec::new() });
+                tracing::debug!(elapsed = ?started.elapsed(), "workspace built");
                 let result = query(&workspace, progress);
+                tracing::debug!(elapsed = ?started.elapsed(), "queried");
                 Analysed { result, files, skipped: loaded.skipped }
             })
             .map_err(|err| {

@@ -190,7 +190,7 @@ fn walk_error(root: &Path, err: &ignore::Error) -> Skipped {
     let path =
         error_path(err).map_or_else(|| "?".to_owned(), |path| relative_path(root, path).unwrap_or_else(|lossy| lossy));
     let reason = match err.io_error() {
-        Some(io) => io_reason(io),
+        Some(io) => io_reason(os_error(io).unwrap_or(io)),
         None => err.to_string(),
     };
     Skipped { path, reason }
@@ -202,6 +202,23 @@ fn error_path(err: &ignore::Error) -> Option<&Path> {
         ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
         ignore::Error::Loop { child, .. } => Some(child),
         _ => None,
+    }
+}
+
+/// The operating system's error under the walker's wrappers, whose text repeats the path (which
+/// we print already).
+fn os_error(err: &io::Error) -> Option<&io::Error> {
+    let mut current: &(dyn std::error::Error + 'static) = err;
+    loop {
+        if let Some(io) = current.downcast_ref::<io::Error>()
+            && io.raw_os_error().is_some()
+        {
+            return Some(io);
+        }
+        current = match current.downcast_ref::<io::Error>().and_then(|io| io.get_ref()) {
+            Some(inner) => inner,
+            None => current.source()?,
+        };
     }
 }
 
@@ -282,6 +299,28 @@ mod tests {
                 path: "modules/bad.nix".to_owned(),
                 reason: "not valid UTF-8 (first bad byte at offset 7)".to_owned(),
             }]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unreadable_files_are_skipped_with_a_reason() {
+        use std::os::unix::fs::PermissionsExt;
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        write(dir.path(), "modules/secret.nix", b"{ }");
+        let secret = dir.path().join("modules/secret.nix");
+        fs::set_permissions(&secret, fs::Permissions::from_mode(0o000)).expect("chmod");
+        if fs::read(&secret).is_ok() {
+            // Running as root: permissions do not stop reads, so there is nothing to observe.
+            eprintln!("note: unreadable_files_are_skipped_with_a_reason is vacuous as root");
+            return;
+        }
+        let loaded = load(dir.path(), &Progress::new());
+        assert!(loaded.files.is_empty());
+        assert_eq!(
+            loaded.skipped,
+            [Skipped { path: "modules/secret.nix".to_owned(), reason: "Permission denied".to_owned() }]
         );
     }
 

@@ -18,16 +18,27 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-const AFTER_HELP: &str = "\
+const CHECK_AFTER_HELP: &str = "\
 Exit status:
   0  no diagnostic of error severity
-  1  at least one diagnostic of error severity (`check` only)
+  1  at least one diagnostic of error severity
   2  bad arguments, an unreadable PATH, or canopy could not finish
 
 Positions: lines and columns are 1-based in `human` and `github` output and 0-based in `json`
-output (as in LSP); columns count UTF-16 code units, as LSP and most editors do.
+output (as in LSP); columns count UTF-16 code units, as LSP and most editors do. Paths in `human`
+and `github` output open from the current folder; paths in `json` are relative to PATH.
 
-Set CANOPY_LOG (e.g. CANOPY_LOG=debug) to log to stderr.";
+Files: every `*.nix` file below PATH, hidden folders included; .gitignore is not consulted;
+symbolic links are never followed; .git, node_modules and .direnv are never entered. A file that
+cannot be read as UTF-8 is reported on stderr and skipped.";
+
+const ASPECTS_AFTER_HELP: &str = "\
+Exit status: 0, or 2 for bad arguments, an unreadable PATH, or when canopy could not finish.
+
+Positions in `json` output are as in LSP: 0-based lines, columns in UTF-16 code units; paths are
+relative to PATH.";
+
+const AFTER_HELP: &str = "Set CANOPY_LOG (e.g. CANOPY_LOG=debug) to log to stderr.";
 
 /// Checker for dendritic Nix repositories (flake-parts + import-tree).
 ///
@@ -44,12 +55,18 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Print every diagnostic of the repository at PATH.
+    #[command(after_help = CHECK_AFTER_HELP)]
     Check(CheckArgs),
     /// List every aspect and host: where each is defined, referenced and included.
+    #[command(after_help = ASPECTS_AFTER_HELP)]
     Aspects(AspectsArgs),
-    // `canopy lsp` (the language server over stdio) arrives with its own issue. It belongs here as
-    // one more variant whose handler passes stdin/stdout to the server crate; nothing in
-    // `check`/`aspects` needs to change for it.
+    /// Run the language server, speaking LSP over stdin/stdout.
+    ///
+    /// Editors start it as `canopy lsp`, with no arguments, and talk to it over its standard input
+    /// and output; the workspace folders come from the editor. Settings go in the client's
+    /// initialization options or `canopy` settings section (see docs/server.md). Logs go to stderr
+    /// (CANOPY_LOG=debug for more) and to the editor's log.
+    Lsp,
 }
 
 #[derive(Debug, Args)]
@@ -91,12 +108,16 @@ pub enum AspectsFormat {
 }
 
 fn main() -> ExitCode {
-    init_logging();
     // clap prints its own message and exits with status 2 on bad arguments.
     let cli = Cli::parse();
+    // The language server sets up its own logging: to stderr and to the editor's log.
+    if !matches!(cli.command, Command::Lsp) {
+        init_logging();
+    }
     let outcome = match cli.command {
         Command::Check(args) => check::run(&args.path, args.format),
         Command::Aspects(args) => aspects::run(&args.path, args.format),
+        Command::Lsp => return canopy_server::run_stdio(),
     };
     match outcome {
         Ok(code) => code,

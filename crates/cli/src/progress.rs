@@ -122,10 +122,15 @@ fn draw(progress: &Progress, stopped: &mpsc::Receiver<()>) {
         return;
     }
     let mut stderr = std::io::stderr();
+    let mut shown = String::new();
     loop {
-        // Progress is decoration: a failed write to stderr must not disturb the run.
-        let _ = write!(stderr, "{CLEAR_LINE}{}", progress.render());
-        let _ = stderr.flush();
+        let line = progress.render();
+        if line != shown {
+            // Progress is decoration: a failed write to stderr must not disturb the run.
+            let _ = write!(stderr, "{CLEAR_LINE}{line}");
+            let _ = stderr.flush();
+            shown = line;
+        }
         if stopped.recv_timeout(REFRESH) != Err(RecvTimeoutError::Timeout) {
             break;
         }

@@ -134,7 +134,6 @@ fn local_at(names: &NameTable, range: TextRange) -> Option<Symbol> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
 
     #[test]
     fn path_literals_resolve_against_the_file_folder() {

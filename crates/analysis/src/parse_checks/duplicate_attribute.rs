@@ -43,8 +43,39 @@ struct Def {
 
 #[derive(Default)]
 struct SetModel<'a> {
-    attrs: FxHashMap<Name<'a>, Def>,
+    attrs: AttrMap<'a>,
     has_dynamic: bool,
+}
+
+/// Most sets are small: a list, with a hash index once it grows.
+#[derive(Default)]
+struct AttrMap<'a> {
+    entries: Vec<(Name<'a>, Def)>,
+    index: Option<FxHashMap<Name<'a>, usize>>,
+}
+
+const INDEX_FROM: usize = 12;
+
+impl<'a> AttrMap<'a> {
+    fn get(&self, name: &str) -> Option<Def> {
+        let i = match &self.index {
+            Some(index) => *index.get(name)?,
+            None => self.entries.iter().position(|(n, _)| n == name)?,
+        };
+        Some(self.entries[i].1)
+    }
+
+    fn insert(&mut self, name: Name<'a>, def: Def) {
+        if let Some(index) = &mut self.index {
+            index.insert(name.clone(), self.entries.len());
+        } else if self.entries.len() == INDEX_FROM {
+            let mut index: FxHashMap<Name<'a>, usize> =
+                self.entries.iter().enumerate().map(|(i, (n, _))| (n.clone(), i)).collect();
+            index.insert(name.clone(), self.entries.len());
+            self.index = Some(index);
+        }
+        self.entries.push((name, def));
+    }
 }
 
 /// One duplicate, as Nix reports it.
@@ -64,12 +95,41 @@ pub(crate) struct Duplicate {
 #[derive(Default)]
 pub(crate) struct AttrSets<'a> {
     sets: Vec<SetModel<'a>>,
+    /// Emptied attribute lists of forgotten sets, to fill again without allocating.
+    spare: Vec<Vec<(Name<'a>, Def)>>,
 }
 
 impl<'a> AttrSets<'a> {
     pub(crate) fn new_set(&mut self) -> SetId {
         self.sets.push(SetModel::default());
         SetId(self.sets.len() as u32 - 1)
+    }
+
+    /// Everything created from now on can be dropped with `forget_since`.
+    pub(crate) fn mark(&self) -> usize {
+        self.sets.len()
+    }
+
+    /// Drops the sets created since `mark`, once nothing can reach them any more (they were
+    /// read inside a value that is not itself a literal attrset).
+    pub(crate) fn forget_since(&mut self, mark: usize) {
+        for set in self.sets.drain(mark..) {
+            let mut entries = set.attrs.entries;
+            if entries.capacity() > 0 {
+                entries.clear();
+                self.spare.push(entries);
+            }
+        }
+    }
+
+    fn insert(&mut self, set: SetId, name: Name<'a>, def: Def) {
+        let attrs = &mut self.sets[set.0 as usize].attrs;
+        if attrs.entries.capacity() == 0
+            && let Some(spare) = self.spare.pop()
+        {
+            attrs.entries = spare;
+        }
+        attrs.insert(name, def);
     }
 
     fn set(&mut self, id: SetId) -> &mut SetModel<'a> {
@@ -106,7 +166,7 @@ impl<'a> AttrSets<'a> {
                 set = self.new_set();
                 continue;
             };
-            match self.set(set).attrs.get(name).copied() {
+            match self.set(set).attrs.get(name) {
                 Some(def) => match def.set {
                     Some(inner) if !def.inherited => set = inner,
                     _ => return vec![duplicate(attr, &def)],
@@ -114,7 +174,7 @@ impl<'a> AttrSets<'a> {
                 None => {
                     let nested = self.new_set();
                     let def = Def { set: Some(nested), range: def_range(attr), inherited: false };
-                    self.set(set).attrs.insert(name.clone(), def);
+                    self.insert(set, name.clone(), def);
                     set = nested;
                 }
             }
@@ -123,9 +183,9 @@ impl<'a> AttrSets<'a> {
             self.set(set).has_dynamic = true;
             return Vec::new();
         };
-        let Some(existing) = self.set(set).attrs.get(name).copied() else {
+        let Some(existing) = self.set(set).attrs.get(name) else {
             let def = Def { set: value, range: def_range(last), inherited: false };
-            self.set(set).attrs.insert(name.clone(), def);
+            self.insert(set, name.clone(), def);
             return Vec::new();
         };
         match (existing.set, value) {
@@ -144,11 +204,11 @@ impl<'a> AttrSets<'a> {
     ) -> Vec<Duplicate> {
         let moved = std::mem::take(&mut self.set(later).attrs);
         let mut clashes: Vec<(Name<'a>, Def, Def)> = Vec::new();
-        for (name, def) in moved {
-            match self.set(earlier).attrs.get(&name).copied() {
+        for (name, def) in moved.entries {
+            match self.set(earlier).attrs.get(&name) {
                 Some(kept) => clashes.push((name, kept, def)),
                 None => {
-                    self.set(earlier).attrs.insert(name, def);
+                    self.insert(earlier, name, def);
                 }
             }
         }
@@ -167,8 +227,7 @@ impl<'a> AttrSets<'a> {
 
     /// One name of `inherit ...;` (positions are the name's own, as in current Nix).
     pub(crate) fn inherit(&mut self, set: SetId, name: Name<'a>, range: TextRange, from: bool) -> Option<Duplicate> {
-        let model = self.set(set);
-        if let Some(existing) = model.attrs.get(&name) {
+        if let Some(existing) = self.set(set).attrs.get(&name) {
             return Some(Duplicate {
                 range,
                 path: render(Some(&name)),
@@ -178,7 +237,7 @@ impl<'a> AttrSets<'a> {
         }
         // `inherit (e) x` is a selection, not an inherited variable: Nix only refuses to walk
         // into the plain kind, and both refuse to merge, so the flag only matters for messages.
-        model.attrs.insert(name, Def { set: None, range, inherited: !from });
+        self.insert(set, name, Def { set: None, range, inherited: !from });
         None
     }
 }

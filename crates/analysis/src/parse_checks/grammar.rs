@@ -17,29 +17,37 @@
 
 use std::borrow::Cow;
 
-use crate::diagnostics::{Diagnostic, DiagnosticKind};
 use crate::text::{TextRange, TextSize};
 
 use super::duplicate_attribute::{AttrSets, Duplicate, Name, PathAttr, SetId};
 use super::lexer::{Lexer, Tok, Token};
 
-/// What the grammar found, in the order Nix raises it.
+/// What the grammar found: the errors in the order Nix raises them.
 pub(crate) struct Findings {
     pub(crate) errors: Vec<Finding>,
+    /// rnix reads some number differently from Nix (`0.x`, `1.5e`), so its tree is wrong there.
+    pub(crate) rnix_misreads_numbers: bool,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) enum Finding {
     /// A syntax error (or an error of Nix's lexer); nothing after it is checked.
-    Syntax { range: TextRange, message: String },
+    Syntax {
+        range: TextRange,
+        message: String,
+    },
     /// An error raised by a grammar action (`dynamic attributes not allowed in let`, ...).
-    Action { range: TextRange, message: String },
+    Action {
+        range: TextRange,
+        message: String,
+    },
     Duplicate(Duplicate),
 }
 
 /// How deep the recognizer nests before it gives up like Nix, whose parser stack holds 10,000
-/// entries: about two per level of the usual nestings.
-const MAX_NESTING: u32 = 5_000;
+/// entries. Each level here holds at least one entry there, so this never refuses a file Nix
+/// takes.
+const MAX_NESTING: u32 = 10_000;
 
 pub(crate) fn check(text: &str, order: &mut dyn FnMut(&str, &str) -> std::cmp::Ordering) -> Findings {
     let mut parser = Parser {
@@ -48,11 +56,13 @@ pub(crate) fn check(text: &str, order: &mut dyn FnMut(&str, &str) -> std::cmp::O
         peeked: None,
         findings: Vec::new(),
         sets: AttrSets::default(),
+        paths: Vec::new(),
         depth: 0,
+        last_end: TextSize::from(0),
         order,
     };
     let _ = parser.start();
-    Findings { errors: parser.findings }
+    Findings { errors: parser.findings, rnix_misreads_numbers: parser.lexer.rnix_misreads_numbers() }
 }
 
 /// The recognizer stopped at a syntax error, already recorded.
@@ -92,7 +102,9 @@ fn binary(tok: Tok) -> Option<(u8, Assoc)> {
         Tok::Punct(b'+' | b'-') => (8, Assoc::Left),
         Tok::Punct(b'*' | b'/') => (9, Assoc::Left),
         Tok::Concat => (10, Assoc::Right),
-        Tok::Punct(b'?') => (11, Assoc::None),
+        // Declared `%nonassoc`, but its right side is an attribute path, never an `expr_op`, so
+        // bison meets no conflict to refuse: `a ? b ? c` is `(a ? b) ? c`.
+        Tok::Punct(b'?') => (11, Assoc::Left),
         _ => return None,
     })
 }
@@ -133,7 +145,11 @@ struct Parser<'a, 'o> {
     peeked: Option<Token>,
     findings: Vec<Finding>,
     sets: AttrSets<'a>,
+    /// The attribute paths of the bindings being read, innermost last.
+    paths: Vec<PathAttr<'a>>,
     depth: u32,
+    /// The end of the last token consumed.
+    last_end: TextSize,
     order: &'o mut dyn FnMut(&str, &str) -> std::cmp::Ordering,
 }
 
@@ -150,7 +166,7 @@ impl<'a> Parser<'a, '_> {
                 Ok(token)
             }
             Err(error) => {
-                self.findings.push(Finding::Syntax { range: error.range, message: error.message });
+                self.findings.push(Finding::Syntax { range: error.range, message: error.message(self.text) });
                 Err(Stop)
             }
         }
@@ -163,6 +179,7 @@ impl<'a> Parser<'a, '_> {
     fn bump(&mut self) -> PResult<Token> {
         let token = self.peek()?;
         self.peeked = None;
+        self.last_end = token.range.end();
         Ok(token)
     }
 
@@ -181,7 +198,7 @@ impl<'a> Parser<'a, '_> {
 
     /// Records the syntax error on `token`, bison-style.
     fn unexpected(&mut self, token: Token, expected: &[Tok]) -> Stop {
-        let mut message = format!("syntax error, unexpected {}", token.kind.describe());
+        let mut message = format!("unexpected {}", token.kind.describe());
         // Like bison, name the alternatives only when there are few.
         if !expected.is_empty() && expected.len() <= 4 {
             let names: Vec<String> = expected.iter().map(|t| t.describe()).collect();
@@ -307,7 +324,8 @@ impl<'a> Parser<'a, '_> {
                     }
                     Tok::Punct(b'.' | b'=') => {
                         let set = self.sets.new_set();
-                        let first = PathAttr { name: Some(Cow::Borrowed(self.text_of(token.range))), range: token.range };
+                        let first =
+                            PathAttr { name: Some(Cow::Borrowed(self.text_of(token.range))), range: token.range };
                         self.binding(set, Some(first))?;
                         self.binds(set)?;
                         self.expect(Tok::RBrace)?;
@@ -531,7 +549,9 @@ impl<'a> Parser<'a, '_> {
                         Tok::Str => {
                             self.bump()?;
                         }
-                        Tok::DollarCurly => self.interpolation()?,
+                        Tok::DollarCurly => {
+                            self.interpolation()?;
+                        }
                         Tok::PathEnd => {
                             self.bump()?;
                             return Ok(Shape::Other);
@@ -685,17 +705,12 @@ impl<'a> Parser<'a, '_> {
     }
 
     fn path_attr(&self, start: TextSize, shape: Shape<'a>) -> PathAttr<'a> {
-        let end = self.lexer_end();
+        let end = self.last_end;
         let name = match shape {
             Shape::Name(name) => Some(name),
             _ => None,
         };
         PathAttr { name, range: TextRange::new(start, end.max(start)) }
-    }
-
-    /// The end of the last token consumed.
-    fn lexer_end(&self) -> TextSize {
-        self.lexer.consumed_end()
     }
 
     /// An attribute path after `.` or `?` in an expression.
@@ -724,23 +739,33 @@ impl<'a> Parser<'a, '_> {
 
     /// `attrpath = expr;`, checked as soon as the `;` is read.
     fn binding(&mut self, set: SetId, first: Option<PathAttr<'a>>) -> PResult<()> {
-        let mut path = Vec::with_capacity(2);
-        path.push(match first {
+        // The paths of the bindings being read share one stack: a value's own bindings are
+        // pushed above this one and popped before it is used.
+        let start = self.paths.len();
+        let first = match first {
             Some(first) => first,
             None => self.attr()?,
-        });
+        };
+        self.paths.push(first);
         while self.peek_kind()? == Tok::Punct(b'.') {
             self.bump()?;
-            path.push(self.attr()?);
+            let attr = self.attr()?;
+            self.paths.push(attr);
         }
         self.expect_punct(b'=')?;
+        let mark = self.sets.mark();
         let value = self.expr()?;
         self.expect_punct(b';')?;
         let value = match value {
             Shape::Attrs(id) => Some(id),
-            _ => None,
+            _ => {
+                // Only a literal attrset value can be merged into or walked into later.
+                self.sets.forget_since(mark);
+                None
+            }
         };
-        let duplicates = self.sets.add_attr(set, &path, value, &mut *self.order);
+        let duplicates = self.sets.add_attr(set, &self.paths[start..], value, &mut *self.order);
+        self.paths.truncate(start);
         self.findings.extend(duplicates.into_iter().map(Finding::Duplicate));
         Ok(())
     }
@@ -923,7 +948,7 @@ mod tests {
             "{ a, }: a",
             "./a/${x}b ~/${y} <nixpkgs> http://x",
             "''\n  ${a}''$ '''\n''",
-            r#"{ "a" = 1; ${"b"} = 2; a.${x} = 3; or = 4; }"#,
+            r#"{ "a" = 1; ${"b"} = 2; c.${x} = 3; or = 4; }"#,
             "with a; assert b; if c then d else e",
             "rec { inherit a; inherit (b) c \"d\"; }",
         ] {
@@ -934,42 +959,69 @@ mod tests {
 
     #[test]
     fn errors_sit_on_the_token_nix_refuses() {
-        check_src("{ a = 1 }", expect!["syntax@8: syntax error, unexpected '}', expecting ';'"]);
-        check_src("1 +", expect!["syntax@2: syntax error, unexpected end of file"]);
-        check_src("a < b < c", expect!["syntax@6: syntax error, unexpected '<'"]);
-        check_src("[ -1 ]", expect!["syntax@2: syntax error, unexpected '-', expecting ']'"]);
-        check_src("f let a = 1; in a", expect!["syntax@6: syntax error, unexpected ID, expecting '{'"]);
-        check_src("{ a b }", expect!["syntax@4: syntax error, unexpected ID"]);
-        check_src("{ ..., a }: 1", expect!["syntax@5: syntax error, unexpected ',', expecting '}'"]);
-        check_src("a |> b <| c", expect!["syntax@7: syntax error, unexpected PIPE_FROM, expecting end of file"]);
+        check_src("{ a = 1 }", expect!["syntax@8: unexpected '}', expecting ';'"]);
+        check_src("1 +", expect!["syntax@2: unexpected end of file"]);
+        check_src("a < b < c", expect!["syntax@6: unexpected '<'"]);
+        check_src("a ? b ? c", expect![""]);
+        check_src("[ -1 ]", expect!["syntax@2: unexpected '-', expecting ']'"]);
+        check_src("f let a = 1; in a", expect!["syntax@6: unexpected ID, expecting '{'"]);
+        check_src("{ a b }", expect!["syntax@4: unexpected ID"]);
+        check_src("{ ..., a }: 1", expect!["syntax@5: unexpected ',', expecting '}'"]);
+        check_src("a |> b <| c", expect!["syntax@7: unexpected PIPE_FROM, expecting end of file"]);
     }
 
     #[test]
     fn actions_fire_when_bison_reduces() {
-        check_src("let ${a} = 1; in 1 )", expect![[r#"
+        check_src(
+            "let ${a} = 1; in 1 )",
+            expect![[r#"
             action@0: dynamic attributes not allowed in let
-            syntax@19: syntax error, unexpected ')', expecting end of file"#]]);
-        check_src("let ${a} = 1; in 1 +", expect!["syntax@19: syntax error, unexpected end of file"]);
-        check_src("let ${a} = 1; in a < b < c", expect!["syntax@23: syntax error, unexpected '<'"]);
-        check_src("let ${a} = 1; in 1 99999999999999999999", expect!["syntax@19: invalid integer '99999999999999999999'"]);
+            syntax@19: unexpected ')', expecting end of file"#]],
+        );
+        check_src("let ${a} = 1; in 1 +", expect!["syntax@19: unexpected end of file"]);
+        check_src("let ${a} = 1; in a < b < c", expect!["syntax@23: unexpected '<'"]);
+        check_src(
+            "let ${a} = 1; in 1 99999999999999999999",
+            expect!["syntax@19: invalid integer '99999999999999999999'"],
+        );
         check_src("let a.${x} = 1; in a", expect![""]);
-        check_src("{ inherit ${a} ] }", expect![[r#"
+        check_src(
+            "{ inherit ${a} ] }",
+            expect![[r#"
             action@10: dynamic attributes not allowed in inherit
-            syntax@15: syntax error, unexpected ']'"#]]);
-        check_src("{ a = 1; a = 2; } 99999999999999999999", expect![[r#"
+            syntax@15: unexpected ']'"#]],
+        );
+        check_src(
+            "{ a = 1; a = 2; } 99999999999999999999",
+            expect![[r#"
             duplicate@9: a
-            syntax@18: invalid integer '99999999999999999999'"#]]);
+            syntax@18: invalid integer '99999999999999999999'"#]],
+        );
     }
 
     #[test]
     fn formals() {
         check_src("{ a, a }: 1", expect!["action@5: duplicate formal function argument 'a'"]);
-        check_src("{ a, a }: 1 +", expect!["syntax@12: syntax error, unexpected end of file"]);
-        check_src("{ b, a, b, a }: 1", expect![[r#"
+        check_src("{ a, a }: 1 +", expect!["syntax@12: unexpected end of file"]);
+        check_src(
+            "{ b, a, b, a }: 1",
+            expect![[r#"
             action@11: duplicate formal function argument 'a'
-            action@8: duplicate formal function argument 'b'"#]]);
+            action@8: duplicate formal function argument 'b'"#]],
+        );
         check_src("{ a }@a: 1", expect!["action@0: duplicate formal function argument 'a'"]);
         check_src("a@{ a }: 1", expect!["action@0: duplicate formal function argument 'a'"]);
+    }
+
+    #[test]
+    fn pathological_inputs_stay_cheap() {
+        let deep = format!("{}1{}", "(".repeat(20_000), ")".repeat(20_000));
+        let findings = check(&deep, &mut |a: &str, b: &str| a.cmp(b));
+        assert!(matches!(&findings.errors[..], [Finding::Syntax { message, .. }] if message == "memory exhausted"));
+        let open_comments = "1 /* ".repeat(50_000);
+        let start = std::time::Instant::now();
+        check(&open_comments, &mut |a: &str, b: &str| a.cmp(b));
+        assert!(start.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! Nix's own tokenizer, rule for rule (`lexer.l`), because rnix's tokenizer draws token
-//! boundaries differently (paths, URIs, floats, strings ending in `$`), and the position of a
-//! syntax error is the position of the token Nix choked on.
+//! Nix's own tokenizer, rule for rule (`lexer.l`), because rnix's tokenizer draws some token
+//! boundaries differently (numbers, comments ended by `\r`, the tokens after a path) and the
+//! position of a syntax error is the position of the token Nix choked on.
 //!
 //! Flex picks the longest match among the rules of the current start condition, the earliest
 //! rule on a tie; each state below does the same by hand. Positions follow Nix's bookkeeping too,
@@ -118,10 +118,29 @@ pub(crate) struct Token {
 }
 
 /// The errors Nix's lexer throws itself, before the parser sees the token.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct LexError {
     pub(crate) range: TextRange,
-    pub(crate) message: String,
+    pub(crate) kind: LexErrorKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LexErrorKind {
+    InvalidInteger,
+    InvalidFloat,
+    TrailingSlash,
+}
+
+impl LexError {
+    /// Nix's message, given the text the error is in.
+    pub(crate) fn message(&self, text: &str) -> String {
+        let token = text.get(usize::from(self.range.start())..usize::from(self.range.end())).unwrap_or("");
+        match self.kind {
+            LexErrorKind::InvalidInteger => format!("invalid integer '{token}'"),
+            LexErrorKind::InvalidFloat => format!("invalid float '{token}'"),
+            LexErrorKind::TrailingSlash => "path has a trailing slash".to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,37 +164,89 @@ pub(crate) struct Lexer<'a> {
     prev_loc: TextRange,
     /// The input is exhausted and `Eof` was returned.
     done: bool,
+    /// No path starts before this offset: the run of path characters there has no `/` after it.
+    no_path_before: std::cell::Cell<usize>,
+    /// No URI starts before this offset, likewise.
+    no_uri_before: std::cell::Cell<usize>,
+    /// No block comment starting here or later is closed.
+    unterminated_comment_from: std::cell::Cell<usize>,
+    rnix_misreads_numbers: bool,
 }
 
+/// Character classes of the lexer's regular expressions, one bit each, looked up per byte.
+const ID: u8 = 1;
+const PATH: u8 = 2;
+const URI: u8 = 4;
+const SCHEME: u8 = 8;
+const SPACE: u8 = 16;
+
+const CLASSES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        let alnum = b.is_ascii_alphanumeric();
+        let mut class = 0;
+        if alnum || matches!(b, b'_' | b'\'' | b'-') {
+            class |= ID;
+        }
+        if alnum || matches!(b, b'.' | b'_' | b'-' | b'+') {
+            class |= PATH;
+        }
+        if alnum
+            || matches!(
+                b,
+                b'%' | b'/' | b'?' | b':' | b'@' | b'&' | b'=' | b'+' | b'$' | b',' | b'-' | b'_' | b'.' | b'!' | b'~'
+                    | b'*' | b'\''
+            )
+        {
+            class |= URI;
+        }
+        if alnum || matches!(b, b'+' | b'-' | b'.') {
+            class |= SCHEME;
+        }
+        if matches!(b, b' ' | b'\t' | b'\r' | b'\n') {
+            class |= SPACE;
+        }
+        table[c] = class;
+        c += 1;
+    }
+    table
+};
+
 fn is_path_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-' | b'+')
+    CLASSES[c as usize] & PATH != 0
 }
 
 fn is_uri_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric()
-        || matches!(
-            c,
-            b'%' | b'/' | b'?' | b':' | b'@' | b'&' | b'=' | b'+' | b'$' | b',' | b'-' | b'_' | b'.'
-                | b'!' | b'~' | b'*' | b'\''
-        )
+    CLASSES[c as usize] & URI != 0
+}
+
+fn is_scheme_char(c: u8) -> bool {
+    CLASSES[c as usize] & SCHEME != 0
 }
 
 fn is_id_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'\'' | b'-')
+    CLASSES[c as usize] & ID != 0
 }
 
-const KEYWORDS: &[(&[u8], Tok)] = &[
-    (b"if", Tok::If),
-    (b"then", Tok::Then),
-    (b"else", Tok::Else),
-    (b"assert", Tok::Assert),
-    (b"with", Tok::With),
-    (b"let", Tok::Let),
-    (b"in", Tok::In),
-    (b"rec", Tok::Rec),
-    (b"inherit", Tok::Inherit),
-    (b"or", Tok::OrKw),
-];
+/// A keyword beats an identifier of the same length (the keyword rules come first).
+fn keyword_or_id(word: &[u8]) -> Rule {
+    let keyword = match word {
+        b"if" => Tok::If,
+        b"then" => Tok::Then,
+        b"else" => Tok::Else,
+        b"assert" => Tok::Assert,
+        b"with" => Tok::With,
+        b"let" => Tok::Let,
+        b"in" => Tok::In,
+        b"rec" => Tok::Rec,
+        b"inherit" => Tok::Inherit,
+        b"or" => Tok::OrKw,
+        _ => return Rule::Id,
+    };
+    Rule::Keyword(keyword)
+}
 
 const OPERATORS: &[(&[u8], Tok)] = &[
     (b"...", Tok::Ellipsis),
@@ -218,7 +289,23 @@ enum Rule {
 impl<'a> Lexer<'a> {
     pub(crate) fn new(text: &'a str) -> Lexer<'a> {
         let start = TextRange::empty(TextSize::from(0));
-        Lexer { text: text.as_bytes(), pos: 0, stack: Vec::new(), loc: start, prev_loc: start, done: false }
+        Lexer {
+            text: text.as_bytes(),
+            pos: 0,
+            stack: Vec::new(),
+            loc: start,
+            prev_loc: start,
+            done: false,
+            no_path_before: std::cell::Cell::new(0),
+            no_uri_before: std::cell::Cell::new(0),
+            unterminated_comment_from: std::cell::Cell::new(usize::MAX),
+            rnix_misreads_numbers: false,
+        }
+    }
+
+    /// Whether a number was read that rnix's tokenizer splits differently.
+    pub(crate) fn rnix_misreads_numbers(&self) -> bool {
+        self.rnix_misreads_numbers
     }
 
     fn state(&self) -> State {
@@ -252,26 +339,38 @@ impl<'a> Lexer<'a> {
         self.stack.pop();
     }
 
-    fn token(&self, kind: Tok, range: TextRange) -> Result<Token, LexError> {
-        Ok(Token { kind, range })
-    }
-
     /// The next token, or the error Nix's lexer throws on it.
     pub(crate) fn next_token(&mut self) -> Result<Token, LexError> {
         loop {
             if self.done {
-                return self.token(Tok::Eof, self.loc);
+                return Ok(Token { kind: Tok::Eof, range: self.loc });
             }
-            let produced = match self.state() {
-                State::Default => self.default_rule()?,
-                State::String => Some(self.string_rule()),
-                State::IndString => Some(self.ind_string_rule()),
-                State::InPath | State::InPathSlash => self.in_path_rule()?,
-                State::PathStart => Some(self.path_start_rule()),
+            return match self.state() {
+                State::Default => {
+                    let Some(first) = self.at(self.pos) else {
+                        return Ok(self.eof());
+                    };
+                    let (rule, len) = self.longest_default_match(first);
+                    match rule {
+                        Rule::Whitespace | Rule::Comment => {
+                            self.advance(len);
+                            continue;
+                        }
+                        Rule::PathSegDollar => {
+                            // Matched `a/${` or `~/${`: read the segment again as a path's start.
+                            self.advance(len);
+                            self.push_back(len);
+                            self.stack.push(State::PathStart);
+                            continue;
+                        }
+                        _ => self.default_token(rule, len, first),
+                    }
+                }
+                State::String => Ok(self.string_rule()),
+                State::IndString => Ok(self.ind_string_rule()),
+                State::InPath | State::InPathSlash => self.in_path_rule(),
+                State::PathStart => Ok(self.path_start_rule()),
             };
-            if let Some(token) = produced {
-                return Ok(token);
-            }
         }
     }
 
@@ -281,55 +380,19 @@ impl<'a> Lexer<'a> {
         Token { kind: Tok::Eof, range: self.loc }
     }
 
-    fn default_rule(&mut self) -> Result<Option<Token>, LexError> {
-        let Some(first) = self.at(self.pos) else {
-            return Ok(Some(self.eof()));
-        };
-        let (rule, len) = self.longest_default_match(first);
-        match rule {
-            Rule::PathSegDollar => {
-                // Matched `a/${` or `~/${`: re-read the segment as the first part of a path.
-                self.advance(len);
-                self.push_back(len);
-                self.stack.push(State::PathStart);
-                return Ok(None);
-            }
-            Rule::Whitespace | Rule::Comment => {
-                self.advance(len);
-                return Ok(None);
-            }
-            _ => {}
-        }
-        let range = self.advance(len);
+    fn default_token(&mut self, rule: Rule, len: usize, first: u8) -> Result<Token, LexError> {
         let kind = match rule {
             Rule::Keyword(tok) | Rule::Operator(tok) => tok,
             Rule::Id => Tok::Id,
-            Rule::Int => {
-                if self.slice(range).parse::<i64>().is_err() {
-                    return Err(LexError {
-                        range,
-                        message: format!("invalid integer '{}'", self.slice(range)),
-                    });
-                }
-                Tok::Int
-            }
-            Rule::Float => {
-                if !float_in_range(self.slice(range)) {
-                    return Err(LexError { range, message: format!("invalid float '{}'", self.slice(range)) });
-                }
-                Tok::Float
-            }
-            Rule::DollarCurly => {
+            Rule::Int => Tok::Int,
+            Rule::Float => Tok::Float,
+            Rule::DollarCurly | Rule::LBrace => {
                 self.stack.push(State::Default);
-                Tok::DollarCurly
+                if rule == Rule::LBrace { Tok::LBrace } else { Tok::DollarCurly }
             }
             Rule::RBrace => {
                 self.pop();
                 Tok::RBrace
-            }
-            Rule::LBrace => {
-                self.stack.push(State::Default);
-                Tok::LBrace
             }
             Rule::Quote => {
                 self.stack.push(State::String);
@@ -340,20 +403,37 @@ impl<'a> Lexer<'a> {
                 Tok::IndOpen
             }
             Rule::Path | Rule::HPath => {
-                let slash = self.text[self.pos - 1] == b'/';
+                let slash = self.text[self.pos + len - 1] == b'/';
                 self.stack.push(if slash { State::InPathSlash } else { State::InPath });
                 if rule == Rule::Path { Tok::Path } else { Tok::HPath }
             }
             Rule::SPath => Tok::SPath,
             Rule::Uri => Tok::Uri,
-            Rule::Any => match first {
-                b'(' | b')' | b'[' | b']' | b';' | b':' | b'.' | b',' | b'@' | b'?' | b'=' | b'<'
-                | b'>' | b'+' | b'-' | b'*' | b'/' | b'!' => Tok::Punct(first),
+            // (Trivia and `PathSegDollar` never get here.)
+            Rule::Any | Rule::Whitespace | Rule::Comment | Rule::PathSegDollar => match first {
+                b'(' | b')' | b'[' | b']' | b';' | b':' | b'.' | b',' | b'@' | b'?' | b'=' | b'<' | b'>' | b'+'
+                | b'-' | b'*' | b'/' | b'!' => Tok::Punct(first),
                 _ => Tok::Invalid(first),
             },
-            Rule::PathSegDollar | Rule::Whitespace | Rule::Comment => unreachable_rule(),
         };
-        Ok(Some(Token { kind, range }))
+        let range = self.advance(len);
+        // rnix reads `0.` as a float and a float with an unfinished exponent (`1.5e`) as an error,
+        // where Nix reads `0` `.` and `1.5` `e`.
+        let next = self.at(self.pos);
+        if (kind == Tok::Float && matches!(next, Some(b'e' | b'E')))
+            || (kind == Tok::Int && len == 1 && first == b'0' && next == Some(b'.'))
+        {
+            self.rnix_misreads_numbers = true;
+        }
+        let invalid = match kind {
+            Tok::Int if self.slice(range).parse::<i64>().is_err() => Some(LexErrorKind::InvalidInteger),
+            Tok::Float if !float_in_range(self.slice(range)) => Some(LexErrorKind::InvalidFloat),
+            _ => None,
+        };
+        match invalid {
+            Some(kind) => Err(LexError { range, kind }),
+            None => Ok(Token { kind, range }),
+        }
     }
 
     fn slice(&self, range: TextRange) -> &str {
@@ -364,6 +444,35 @@ impl<'a> Lexer<'a> {
     fn longest_default_match(&self, first: u8) -> (Rule, usize) {
         let p = self.pos;
         let rest = &self.text[p..];
+        // The common tokens first, decided without trying the other rules.
+        match first {
+            b' ' | b'\t' | b'\r' | b'\n' => return (Rule::Whitespace, self.match_whitespace(p).unwrap_or(1)),
+            b'#' => return (Rule::Comment, self.match_comment(p).unwrap_or(1)),
+            b'{' => return (Rule::LBrace, 1),
+            b'}' => return (Rule::RBrace, 1),
+            b'"' => return (Rule::Quote, 1),
+            b'(' | b')' | b'[' | b']' | b';' | b':' | b',' | b'@' | b'?' | b'*' => return (Rule::Any, 1),
+            b'=' => {
+                return match self.at(p + 1) {
+                    Some(b'=') => (Rule::Operator(Tok::Eq), 2),
+                    _ => (Rule::Any, 1),
+                };
+            }
+            // The dot of `a.b.c`: inside a run of path characters known to have no `/` after it.
+            b'.' if p < self.no_path_before.get()
+                && !matches!(self.at(p + 1), Some(b'.' | b'0'..=b'9')) =>
+            {
+                return (Rule::Any, 1);
+            }
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+                let len = 1 + self.count_while(p + 1, is_id_char);
+                // A path or a URI is longer only when one of their characters follows.
+                if !matches!(self.at(p + len), Some(b'/' | b'.' | b'+' | b':')) {
+                    return (keyword_or_id(&rest[..len]), len);
+                }
+            }
+            _ => {}
+        }
         let mut best = (Rule::Any, 0);
         // Offered in `lexer.l` order; a rule replaces the best only when strictly longer, which
         // is flex's tie-break (so `in` is a keyword but `inx` an identifier).
@@ -374,42 +483,93 @@ impl<'a> Lexer<'a> {
                 best = (rule, len);
             }
         };
-        for (word, tok) in KEYWORDS {
-            if rest.starts_with(word) {
-                offer(Rule::Keyword(*tok), Some(word.len()));
+        match first {
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+                let len = 1 + self.count_while(p + 1, is_id_char);
+                offer(keyword_or_id(&rest[..len]), Some(len));
+                self.offer_paths(p, &mut offer);
+                self.offer_uri(p, &mut offer);
             }
-        }
-        for (op, tok) in OPERATORS {
-            if rest.starts_with(op) {
-                offer(Rule::Operator(*tok), Some(op.len()));
+            b'0'..=b'9' => {
+                offer(Rule::Int, self.match_digits(p));
+                offer(Rule::Float, self.match_float(p));
+                self.offer_paths(p, &mut offer);
             }
+            b'.' | b'+' | b'-' => {
+                let op = match (first, self.at(p + 1)) {
+                    (b'.', Some(b'.')) if self.at(p + 2) == Some(b'.') => Some((Tok::Ellipsis, 3)),
+                    (b'+', Some(b'+')) => Some((Tok::Concat, 2)),
+                    (b'-', Some(b'>')) => Some((Tok::Impl, 2)),
+                    _ => None,
+                };
+                if let Some((tok, len)) = op {
+                    offer(Rule::Operator(tok), Some(len));
+                }
+                if first == b'.' {
+                    offer(Rule::Float, self.match_float(p));
+                }
+                self.offer_paths(p, &mut offer);
+            }
+            b'/' => {
+                offer(Rule::Operator(Tok::Update), rest.starts_with(b"//").then_some(2));
+                offer(Rule::PathSegDollar, self.match_path_seg_dollar(p));
+                offer(Rule::Path, self.match_path(p));
+                offer(Rule::Comment, self.match_comment(p));
+            }
+            b'~' => {
+                offer(Rule::PathSegDollar, self.match_path_seg_dollar(p));
+                offer(Rule::HPath, self.match_hpath(p));
+            }
+            b'<' | b'=' | b'!' | b'>' | b'&' | b'|' => {
+                for (op, tok) in OPERATORS {
+                    if rest.starts_with(op) {
+                        offer(Rule::Operator(*tok), Some(op.len()));
+                    }
+                }
+                if first == b'<' {
+                    offer(Rule::SPath, self.match_spath(p));
+                }
+            }
+            b'$' => offer(Rule::DollarCurly, rest.starts_with(b"${").then_some(2)),
+            b'\'' => offer(Rule::IndOpen, self.match_ind_open(p)),
+            _ => {}
         }
-        offer(Rule::Id, self.match_id(p));
-        offer(Rule::Int, self.match_digits(p));
-        offer(Rule::Float, self.match_float(p));
-        offer(Rule::DollarCurly, rest.starts_with(b"${").then_some(2));
-        offer(Rule::RBrace, (first == b'}').then_some(1));
-        offer(Rule::LBrace, (first == b'{').then_some(1));
-        offer(Rule::Quote, (first == b'"').then_some(1));
-        offer(Rule::IndOpen, self.match_ind_open(p));
-        offer(Rule::PathSegDollar, self.match_path_seg_dollar(p));
-        offer(Rule::Path, self.match_path(p));
-        offer(Rule::HPath, self.match_hpath(p));
-        offer(Rule::SPath, self.match_spath(p));
-        offer(Rule::Uri, self.match_uri(p));
-        offer(Rule::Whitespace, self.match_whitespace(p));
-        offer(Rule::Comment, self.match_comment(p));
         offer(Rule::Any, Some(1));
         best
     }
 
-    fn count_while(&self, from: usize, pred: impl Fn(u8) -> bool) -> usize {
-        self.text[from.min(self.text.len())..].iter().take_while(|&&c| pred(c)).count()
+    /// `{URI}`, which needs a `:` after its scheme.
+    fn offer_uri(&self, p: usize, offer: &mut impl FnMut(Rule, Option<usize>)) {
+        if p < self.no_uri_before.get() {
+            return;
+        }
+        let scheme = self.count_while(p, is_scheme_char);
+        if self.at(p + scheme) == Some(b':') {
+            offer(Rule::Uri, self.match_uri(p));
+        } else {
+            self.no_uri_before.set(p + scheme);
+        }
     }
 
-    fn match_id(&self, p: usize) -> Option<usize> {
-        let c = self.at(p)?;
-        (c.is_ascii_alphabetic() || c == b'_').then(|| 1 + self.count_while(p + 1, is_id_char))
+    /// `{PATH_SEG}\$\{` and `{PATH}`, which need a `/` after the leading path characters.
+    fn offer_paths(&self, p: usize, offer: &mut impl FnMut(Rule, Option<usize>)) {
+        // Every start inside a run of path characters ends where the run ends: one scan serves
+        // a whole `a.b.c.d` chain.
+        if p < self.no_path_before.get() {
+            return;
+        }
+        let head = self.count_while(p, is_path_char);
+        if self.at(p + head) == Some(b'/') {
+            offer(Rule::PathSegDollar, self.match_path_seg_dollar(p));
+            offer(Rule::Path, self.match_path(p));
+        } else {
+            self.no_path_before.set(p + head);
+        }
+    }
+
+    fn count_while(&self, from: usize, pred: impl Fn(u8) -> bool) -> usize {
+        let rest = self.text.get(from..).unwrap_or_default();
+        rest.iter().position(|&c| !pred(c)).unwrap_or(rest.len())
     }
 
     fn match_digits(&self, p: usize) -> Option<usize> {
@@ -531,7 +691,7 @@ impl<'a> Lexer<'a> {
         if !self.at(p)?.is_ascii_alphabetic() {
             return None;
         }
-        let scheme = 1 + self.count_while(p + 1, |c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'));
+        let scheme = 1 + self.count_while(p + 1, is_scheme_char);
         if self.at(p + scheme) != Some(b':') {
             return None;
         }
@@ -540,7 +700,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn match_whitespace(&self, p: usize) -> Option<usize> {
-        let n = self.count_while(p, |c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'));
+        let n = self.count_while(p, |c| CLASSES[c as usize] & SPACE != 0);
         (n > 0).then_some(n)
     }
 
@@ -549,8 +709,16 @@ impl<'a> Lexer<'a> {
         match self.at(p)? {
             b'#' => Some(1 + self.count_while(p + 1, |c| c != b'\r' && c != b'\n')),
             b'/' if self.at(p + 1) == Some(b'*') => {
+                // Once a comment runs to the end of the input, so would every later one.
+                if p >= self.unterminated_comment_from.get() {
+                    return None;
+                }
                 let body = &self.text[p + 2..];
-                body.windows(2).position(|w| w == b"*/").map(|i| 2 + i + 2)
+                let end = body.windows(2).position(|w| w == b"*/").map(|i| 2 + i + 2);
+                if end.is_none() {
+                    self.unterminated_comment_from.set(p);
+                }
+                end
             }
             _ => None,
         }
@@ -611,16 +779,14 @@ impl<'a> Lexer<'a> {
     /// The `IND_STRING` state: the text of a `''...''` string.
     fn ind_string_rule(&mut self) -> Token {
         let p = self.pos;
-        let Some(first) = self.at(p) else {
+        if p >= self.text.len() {
             return self.eof();
-        };
+        }
         let rest = &self.text[p..];
         let (kind, len) = if rest.starts_with(b"''") {
             match self.at(p + 2) {
                 Some(b'$') | Some(b'\'') => (Tok::IndStr, 3),
-                Some(b'\\') if self.at(p + 3).is_some() => {
-                    (Tok::IndStr, 3 + utf8_width(self.text, p + 3).saturating_sub(1))
-                }
+                Some(b'\\') if self.at(p + 3).is_some() => (Tok::IndStr, 3 + utf8_width(self.text, p + 3)),
                 _ => {
                     self.pop();
                     (Tok::IndClose, 2)
@@ -646,7 +812,6 @@ impl<'a> Lexer<'a> {
                     Some(_) => i += 1,
                 }
             }
-            let _ = first;
             (Tok::IndStr, (i - p).max(1))
         };
         let range = self.advance(len);
@@ -668,7 +833,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// `INPATH` and `INPATH_SLASH`: the parts of a path after its first segment.
-    fn in_path_rule(&mut self) -> Result<Option<Token>, LexError> {
+    fn in_path_rule(&mut self) -> Result<Token, LexError> {
         let p = self.pos;
         let slash = self.state() == State::InPathSlash;
         if self.text[p..].starts_with(b"${") {
@@ -676,7 +841,7 @@ impl<'a> Lexer<'a> {
             self.stack.push(State::InPath);
             self.stack.push(State::Default);
             let range = self.advance(2);
-            return Ok(Some(Token { kind: Tok::DollarCurly, range }));
+            return Ok(Token { kind: Tok::DollarCurly, range });
         }
         // `{PATH}|{PATH_SEG}|{PATH_CHAR}+`
         let chars = self.count_while(p, is_path_char);
@@ -687,14 +852,14 @@ impl<'a> Lexer<'a> {
             let ends_in_slash = self.text[p + len - 1] == b'/';
             self.stack.push(if ends_in_slash { State::InPathSlash } else { State::InPath });
             let range = self.advance(len);
-            return Ok(Some(Token { kind: Tok::Str, range }));
+            return Ok(Token { kind: Tok::Str, range });
         }
         if slash {
             let range = match self.at(p) {
                 Some(_) => TextRange::at(Self::offset(p), TextSize::from(utf8_width(self.text, p) as u32)),
                 None => self.loc,
             };
-            return Err(LexError { range, message: "path has a trailing slash".to_string() });
+            return Err(LexError { range, kind: LexErrorKind::TrailingSlash });
         }
         // Any other character ends the path; it is read again in the state below.
         self.pop();
@@ -704,13 +869,8 @@ impl<'a> Lexer<'a> {
         } else {
             self.loc = self.prev_loc;
         }
-        Ok(Some(Token { kind: Tok::PathEnd, range: self.loc }))
+        Ok(Token { kind: Tok::PathEnd, range: self.loc })
     }
-}
-
-fn unreachable_rule() -> Tok {
-    // Handled before the token is built.
-    Tok::Invalid(0)
 }
 
 /// Width of the UTF-8 character starting at `i` (1 for a stray byte).
@@ -732,8 +892,7 @@ fn float_in_range(text: &str) -> bool {
     if value.is_infinite() {
         return false;
     }
-    let mantissa_is_zero =
-        text.split(['e', 'E']).next().is_some_and(|m| m.bytes().all(|c| c == b'0' || c == b'.'));
+    let mantissa_is_zero = text.split(['e', 'E']).next().is_some_and(|m| m.bytes().all(|c| c == b'0' || c == b'.'));
     mantissa_is_zero || value.is_normal()
 }
 
@@ -750,13 +909,18 @@ mod tests {
                 Ok(token) => {
                     let r = token.range;
                     let text = &src[usize::from(r.start())..usize::from(r.end())];
-                    out.push(format!("{:?}@{}{}", token.kind, u32::from(r.start()), if text.is_empty() { String::new() } else { format!(" {text:?}") }));
+                    out.push(format!(
+                        "{:?}@{}{}",
+                        token.kind,
+                        u32::from(r.start()),
+                        if text.is_empty() { String::new() } else { format!(" {text:?}") }
+                    ));
                     if token.kind == Tok::Eof {
                         break;
                     }
                 }
                 Err(e) => {
-                    out.push(format!("error@{}: {}", u32::from(e.range.start()), e.message));
+                    out.push(format!("error@{}: {}", u32::from(e.range.start()), e.message(src)));
                     break;
                 }
             }
@@ -778,7 +942,7 @@ mod tests {
                 Id@14 "a"
                 Punct(47)@15 "/"
                 Id@17 "b"
-                Eof@16 " ""#]],
+                Eof@17 "b""#]],
         );
     }
 
@@ -822,8 +986,8 @@ mod tests {
                 DollarCurly@19 "${"
                 Id@21 "z"
                 RBrace@22 "}"
-                PathEnd@22 "}"
-                Eof@17 "a/""#]],
+                PathEnd@21 "z"
+                Eof@21 "z""#]],
         );
     }
 
@@ -877,10 +1041,10 @@ mod tests {
     fn end_of_input_sits_on_the_last_lexeme() {
         check(
             "1 + # c",
-            expect![[r#"
+            expect![[r##"
                 Int@0 "1"
                 Punct(43)@2 "+"
-                Eof@4 "# c""#]],
+                Eof@4 "# c""##]],
         );
     }
 
@@ -888,11 +1052,17 @@ mod tests {
     fn lexer_errors() {
         check("9223372036854775808", expect![[r#"error@0: invalid integer '9223372036854775808'"#]]);
         check("1.8e308", expect![[r#"error@0: invalid float '1.8e308'"#]]);
-        check("./a/ ", expect![[r#"
+        check(
+            "./a/ ",
+            expect![[r#"
             Path@0 "./a/"
-            error@4: path has a trailing slash"#]]);
-        check("./a/", expect![[r#"
+            error@4: path has a trailing slash"#]],
+        );
+        check(
+            "./a/",
+            expect![[r#"
             Path@0 "./a/"
-            error@0: path has a trailing slash"#]]);
+            error@0: path has a trailing slash"#]],
+        );
     }
 }

@@ -1,13 +1,164 @@
 //! The diagnostics Nix itself reports while parsing a file, at the positions Nix reports them:
 //! `syntax-error`, `undefined-variable`, `duplicate-attribute`.
 //!
-//! Stub: the real checks land next.
+//! Nix reports one error per file: the first syntax error, or the first error of a grammar
+//! action (attributes defined twice, dynamic attributes where they are not allowed, formals
+//! given twice) if that comes earlier, or else the first undefined variable. canopy reports them
+//! all, with the one Nix would report first at the front and the rest in source order. A
+//! Nix-faithful lexer and recognizer (`lexer`, `grammar`) decide the first error and its
+//! position; rnix's tree supplies names and the errors after Nix's first.
 
-use crate::diagnostics::Diagnostic;
+mod duplicate_attribute;
+mod grammar;
+mod lexer;
+mod symbols;
+mod syntax_error;
+mod undefined_variable;
+
+use std::cell::OnceCell;
+
+use crate::diagnostics::{Diagnostic, DiagnosticKind};
 use crate::names::NameTable;
 use crate::syntax::Parse;
+use crate::text::{Encoding, LineIndex, TextSize};
+
+use self::grammar::Finding;
+use self::symbols::SymbolOrder;
 
 /// Every parse-time diagnostic of one file, the one Nix would report first at the front.
-pub fn parse_time_diagnostics(_text: &str, _parse: &Parse, _names: &NameTable) -> Vec<Diagnostic> {
-    Vec::new()
+pub fn parse_time_diagnostics(text: &str, parse: &Parse, names: &NameTable) -> Vec<Diagnostic> {
+    let root = parse.root();
+    let symbols: OnceCell<SymbolOrder> = OnceCell::new();
+    let mut order = |a: &str, b: &str| {
+        let symbols = symbols.get_or_init(|| SymbolOrder::from_tree(&root));
+        symbols.key(a).cmp(&symbols.key(b))
+    };
+    let findings = grammar::check(text, &mut order);
+
+    let lines: OnceCell<LineIndex> = OnceCell::new();
+    let describe_position = |offset: TextSize| {
+        let index = lines.get_or_init(|| LineIndex::new(text));
+        let pos = index.line_col(text, offset, Encoding::Utf8);
+        format!("{}:{}", pos.line + 1, pos.col + 1)
+    };
+    let mut parse_errors = Vec::with_capacity(findings.errors.len());
+    let mut syntax_error_at = None;
+    for finding in findings.errors {
+        parse_errors.push(match finding {
+            Finding::Syntax { range, message } => {
+                syntax_error_at = Some(range.start());
+                Diagnostic::new(DiagnosticKind::SyntaxError, range, message)
+            }
+            Finding::Action { range, message } => Diagnostic::new(DiagnosticKind::SyntaxError, range, message),
+            Finding::Duplicate(duplicate) => {
+                let other = describe_position(duplicate.other);
+                let message = if duplicate.in_merge {
+                    format!(
+                        "attribute '{}' is also defined at {other}, by a later attrset that merges only one level deep",
+                        duplicate.path
+                    )
+                } else {
+                    format!("attribute '{}' already defined at {other}", duplicate.path)
+                };
+                Diagnostic::new(DiagnosticKind::DuplicateAttribute, duplicate.range, message)
+            }
+        });
+    }
+    if let Some(at) = syntax_error_at {
+        parse_errors.extend(syntax_error::later_errors(parse.errors(), at));
+    }
+
+    // rnix ends a `#` comment at `\n` only, Nix at `\r` too: with a lone `\r` the names come from
+    // a text where it is `\n` (same length, so the same offsets).
+    let relined = relined(text).map(|text| {
+        let root = crate::syntax::parse(&text).root();
+        let names = NameTable::build(&root);
+        (root, names)
+    });
+    let (root, names) = match &relined {
+        Some((root, names)) => (root.clone(), names),
+        None => (root, names),
+    };
+
+    // Past a syntax error rnix's tree is a guess; names there are not reported, nor anywhere when
+    // rnix tokenized a number differently from Nix.
+    let mut undefined = match findings.rnix_misreads_numbers {
+        true => Vec::new(),
+        false => undefined_variable::diagnostics(&root, names, syntax_error_at),
+    };
+    let first = if !parse_errors.is_empty() {
+        parse_errors.remove(0)
+    } else if !undefined.is_empty() {
+        let first = undefined_variable::nix_first(&root, names, &undefined);
+        undefined.remove(first)
+    } else {
+        return Vec::new();
+    };
+    let mut rest: Vec<Diagnostic> = parse_errors.into_iter().chain(undefined).collect();
+    rest.sort_by_key(|d| (d.range.start(), d.range.end()));
+    std::iter::once(first).chain(rest).collect()
+}
+
+/// `text` with each `\r` that is not part of `\r\n` turned into `\n`, if it has any.
+fn relined(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    if !bytes.contains(&b'\r') {
+        return None;
+    }
+    let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+    if !(0..bytes.len()).any(lone) {
+        return None;
+    }
+    let relined: Vec<u8> = (0..bytes.len()).map(|i| if lone(i) { b'\n' } else { bytes[i] }).collect();
+    String::from_utf8(relined).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use expect_test::{Expect, expect};
+
+    use super::*;
+
+    fn check(src: &str, expect: Expect) {
+        let parse = crate::syntax::parse(src);
+        let names = NameTable::build(&parse.root());
+        let rendered: Vec<String> = parse_time_diagnostics(src, &parse, &names)
+            .into_iter()
+            .map(|d| {
+                format!("{}@{}..{}: {}", d.kind.code(), u32::from(d.range.start()), u32::from(d.range.end()), d.message)
+            })
+            .collect();
+        expect.assert_eq(&rendered.join("\n"));
+    }
+
+    #[test]
+    fn nix_first_then_source_order() {
+        check(
+            "{ b = x; a = 1; a = 2; c = }",
+            expect![[r#"
+                duplicate-attribute@16..17: attribute 'a' already defined at 1:10
+                undefined-variable@6..7: undefined variable 'x'
+                syntax-error@27..28: unexpected '}'"#]],
+        );
+    }
+
+    #[test]
+    fn names_after_a_syntax_error_are_not_reported() {
+        check(
+            "[ x ( ] y",
+            expect![[r#"
+            syntax-error@6..7: unexpected ']'
+            undefined-variable@2..3: undefined variable 'x'"#]],
+        );
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_comments() {
+        check("# c\rx", expect!["undefined-variable@4..5: undefined variable 'x'"]);
+    }
+
+    #[test]
+    fn numbers_rnix_reads_differently_hide_names() {
+        check("[ 0. x ]", expect![""]);
+    }
 }

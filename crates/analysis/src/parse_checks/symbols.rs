@@ -3,12 +3,15 @@
 //! Nix keeps an attrset's attributes in a map ordered by symbol, not by name, and reports the
 //! first problem it meets while walking that map: the first of several undefined variables, the
 //! first of several clashing attributes when two literal sets merge, the first of several
-//! duplicated formals. Symbols are interned as the parser meets names, after the ones the
-//! evaluator interns at start-up, so the order is "names Nix knows already, in interning order,
-//! then the file's own names in the order the parser first reads them".
+//! duplicated formals. Symbols are interned as the parser reads names, after the ones the
+//! evaluator interns at start-up.
 //!
-//! (Nix 2.8 orders symbols by the address of their string; measured with `nix-instantiate`, that
-//! is the interning order for files of ordinary size. Current Nix orders them by interning index.)
+//! Nix 2.8 orders symbols by the address of their string. Measured with `nix-instantiate`, for
+//! files of ordinary size that gives three groups: the evaluator's own names and the builtins, in
+//! interning order; then the file's names, in the order the parser first reads them; then the
+//! names that only the start-up parse of `derivation.nix` interned, whose strings land above the
+//! file's. (Current Nix orders symbols by interning index, which merges the last group into the
+//! first.)
 
 use std::sync::OnceLock;
 
@@ -22,53 +25,263 @@ use crate::syntax::{SyntaxNode, static_attr};
 /// global scope and `builtins` in registration order. Measured by pairwise comparison with
 /// `nix-instantiate --parse` (the reported undefined variable tells which attribute came first).
 const PREINTERNED: &[&str] = &[
-    "meta", "name", "value", "system", "__overrides", "outputs", "outputName", "__ignoreNulls",
-    "file", "line", "column", "outPath", "drvPath", "type", "__functor", "__toString", "right",
-    "wrong", "__structuredAttrs", "builder", "args", "__contentAddressed", "__impure",
-    "outputHash", "outputHashAlgo", "outputHashMode", "recurseForDerivations", "description",
-    "self", "startSet", "operator", "key", "path", "prefix", "builtins", "true", "false", "null",
-    "__currentTime", "currentTime", "__currentSystem", "currentSystem", "__nixVersion",
-    "nixVersion", "__storeDir", "storeDir", "__langVersion", "langVersion", "__nixPath", "nixPath",
-    "scopedImport", "import", "__typeOf", "typeOf", "isNull", "__isFunction", "isFunction",
-    "__isInt", "isInt", "__isFloat", "isFloat", "__isString", "isString", "__isBool", "isBool",
-    "__isPath", "isPath", "__genericClosure", "genericClosure", "abort", "throw",
-    "__addErrorContext", "addErrorContext", "__ceil", "ceil", "__floor", "floor", "__tryEval",
-    "tryEval", "__getEnv", "getEnv", "__seq", "seq", "__deepSeq", "deepSeq", "__trace", "trace",
-    "derivationStrict", "placeholder", "__toPath", "toPath", "__storePath", "storePath",
-    "__pathExists", "pathExists", "baseNameOf", "dirOf", "__readFile", "readFile", "__findFile",
-    "findFile", "__hashFile", "hashFile", "__readDir", "readDir", "__toXML", "toXML", "__toJSON",
-    "toJSON", "__fromJSON", "fromJSON", "__toFile", "toFile", "__filterSource", "filterSource",
-    "__path", "__attrNames", "attrNames", "__attrValues", "attrValues", "__getAttr", "getAttr",
-    "__unsafeGetAttrPos", "unsafeGetAttrPos", "__hasAttr", "hasAttr", "__isAttrs", "isAttrs",
-    "removeAttrs", "__listToAttrs", "listToAttrs", "__intersectAttrs", "intersectAttrs",
-    "__catAttrs", "catAttrs", "__functionArgs", "functionArgs", "__mapAttrs", "mapAttrs",
-    "__zipAttrsWith", "zipAttrsWith", "__isList", "isList", "__elemAt", "elemAt", "__head", "head",
-    "__tail", "tail", "map", "__filter", "filter", "__elem", "elem", "__concatLists",
-    "concatLists", "__length", "length", "__foldl'", "foldl'", "__any", "any", "__all", "all",
-    "__genList", "genList", "__sort", "sort", "__partition", "partition", "__groupBy", "groupBy",
-    "__concatMap", "concatMap", "__add", "add", "__sub", "sub", "__mul", "mul", "__div", "div",
-    "__bitAnd", "bitAnd", "__bitOr", "bitOr", "__bitXor", "bitXor", "__lessThan", "lessThan",
-    "toString", "__substring", "substring", "__stringLength", "stringLength", "__hashString",
-    "hashString", "__match", "match", "__split", "split", "__concatStringsSep", "concatStringsSep",
-    "__replaceStrings", "replaceStrings", "__parseDrvName", "parseDrvName", "__compareVersions",
-    "compareVersions", "__splitVersion", "splitVersion", "__unsafeDiscardStringContext",
-    "unsafeDiscardStringContext", "__hasContext", "hasContext", "__unsafeDiscardOutputDependency",
-    "unsafeDiscardOutputDependency", "__getContext", "getContext", "__appendContext",
-    "appendContext", "fetchMercurial", "fetchTree", "__fetchurl", "fetchurl", "fetchTarball",
-    "fetchGit", "fromTOML", "derivation",
+    "meta",
+    "name",
+    "value",
+    "system",
+    "__overrides",
+    "outputs",
+    "outputName",
+    "__ignoreNulls",
+    "file",
+    "line",
+    "column",
+    "outPath",
+    "drvPath",
+    "type",
+    "__functor",
+    "__toString",
+    "right",
+    "wrong",
+    "__structuredAttrs",
+    "builder",
+    "args",
+    "__contentAddressed",
+    "__impure",
+    "outputHash",
+    "outputHashAlgo",
+    "outputHashMode",
+    "recurseForDerivations",
+    "description",
+    "self",
+    "startSet",
+    "operator",
+    "key",
+    "path",
+    "prefix",
+    "builtins",
+    "true",
+    "false",
+    "null",
+    "__currentTime",
+    "currentTime",
+    "__currentSystem",
+    "currentSystem",
+    "__nixVersion",
+    "nixVersion",
+    "__storeDir",
+    "storeDir",
+    "__langVersion",
+    "langVersion",
+    "__nixPath",
+    "nixPath",
+    "scopedImport",
+    "import",
+    "__typeOf",
+    "typeOf",
+    "isNull",
+    "__isFunction",
+    "isFunction",
+    "__isInt",
+    "isInt",
+    "__isFloat",
+    "isFloat",
+    "__isString",
+    "isString",
+    "__isBool",
+    "isBool",
+    "__isPath",
+    "isPath",
+    "__genericClosure",
+    "genericClosure",
+    "abort",
+    "throw",
+    "__addErrorContext",
+    "addErrorContext",
+    "__ceil",
+    "ceil",
+    "__floor",
+    "floor",
+    "__tryEval",
+    "tryEval",
+    "__getEnv",
+    "getEnv",
+    "__seq",
+    "seq",
+    "__deepSeq",
+    "deepSeq",
+    "__trace",
+    "trace",
+    "derivationStrict",
+    "placeholder",
+    "__toPath",
+    "toPath",
+    "__storePath",
+    "storePath",
+    "__pathExists",
+    "pathExists",
+    "baseNameOf",
+    "dirOf",
+    "__readFile",
+    "readFile",
+    "__findFile",
+    "findFile",
+    "__hashFile",
+    "hashFile",
+    "__readDir",
+    "readDir",
+    "__toXML",
+    "toXML",
+    "__toJSON",
+    "toJSON",
+    "__fromJSON",
+    "fromJSON",
+    "__toFile",
+    "toFile",
+    "__filterSource",
+    "filterSource",
+    "__path",
+    "__attrNames",
+    "attrNames",
+    "__attrValues",
+    "attrValues",
+    "__getAttr",
+    "getAttr",
+    "__unsafeGetAttrPos",
+    "unsafeGetAttrPos",
+    "__hasAttr",
+    "hasAttr",
+    "__isAttrs",
+    "isAttrs",
+    "removeAttrs",
+    "__listToAttrs",
+    "listToAttrs",
+    "__intersectAttrs",
+    "intersectAttrs",
+    "__catAttrs",
+    "catAttrs",
+    "__functionArgs",
+    "functionArgs",
+    "__mapAttrs",
+    "mapAttrs",
+    "__zipAttrsWith",
+    "zipAttrsWith",
+    "__isList",
+    "isList",
+    "__elemAt",
+    "elemAt",
+    "__head",
+    "head",
+    "__tail",
+    "tail",
+    "map",
+    "__filter",
+    "filter",
+    "__elem",
+    "elem",
+    "__concatLists",
+    "concatLists",
+    "__length",
+    "length",
+    "__foldl'",
+    "foldl'",
+    "__any",
+    "any",
+    "__all",
+    "all",
+    "__genList",
+    "genList",
+    "__sort",
+    "sort",
+    "__partition",
+    "partition",
+    "__groupBy",
+    "groupBy",
+    "__concatMap",
+    "concatMap",
+    "__add",
+    "add",
+    "__sub",
+    "sub",
+    "__mul",
+    "mul",
+    "__div",
+    "div",
+    "__bitAnd",
+    "bitAnd",
+    "__bitOr",
+    "bitOr",
+    "__bitXor",
+    "bitXor",
+    "__lessThan",
+    "lessThan",
+    "toString",
+    "__substring",
+    "substring",
+    "__stringLength",
+    "stringLength",
+    "__hashString",
+    "hashString",
+    "__match",
+    "match",
+    "__split",
+    "split",
+    "__concatStringsSep",
+    "concatStringsSep",
+    "__replaceStrings",
+    "replaceStrings",
+    "__parseDrvName",
+    "parseDrvName",
+    "__compareVersions",
+    "compareVersions",
+    "__splitVersion",
+    "splitVersion",
+    "__unsafeDiscardStringContext",
+    "unsafeDiscardStringContext",
+    "__hasContext",
+    "hasContext",
+    "__unsafeDiscardOutputDependency",
+    "unsafeDiscardOutputDependency",
+    "__getContext",
+    "getContext",
+    "__appendContext",
+    "appendContext",
+    "fetchMercurial",
+    "fetchTree",
+    "__fetchurl",
+    "fetchurl",
+    "fetchTarball",
+    "fetchGit",
+    "fromTOML",
+    "derivation",
 ];
 
-fn preinterned_rank(name: &str) -> Option<u32> {
-    static RANKS: OnceLock<FxHashMap<&'static str, u32>> = OnceLock::new();
-    let ranks = RANKS.get_or_init(|| PREINTERNED.iter().enumerate().map(|(i, n)| (*n, i as u32)).collect());
+/// Names that only Nix 2.8's start-up parse of its `derivation.nix` interns, in reading order.
+const INTERNED_BY_DERIVATION_NIX: &[&str] =
+    &["strict", "drvAttrs", "commonAttrs", "outputsList", "x", "outputToAttrListElement"];
+
+fn preinterned(name: &str) -> Option<(Group, u32)> {
+    static RANKS: OnceLock<FxHashMap<&'static str, (Group, u32)>> = OnceLock::new();
+    let ranks = RANKS.get_or_init(|| {
+        let early = PREINTERNED.iter().enumerate().map(|(i, n)| (*n, (Group::Evaluator, i as u32)));
+        let late = INTERNED_BY_DERIVATION_NIX.iter().enumerate().map(|(i, n)| (*n, (Group::DerivationNix, i as u32)));
+        early.chain(late).collect()
+    });
     ranks.get(name).copied()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Group {
+    Evaluator,
+    File,
+    DerivationNix,
 }
 
 /// A name's place in Nix's attribute order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct SymbolKey {
-    preinterned: u32,
-    first_read: u32,
+    group: Group,
+    rank: u32,
 }
 
 /// When the parser first reads each name of one file.
@@ -112,12 +325,9 @@ impl SymbolOrder {
     }
 
     pub(crate) fn key(&self, name: &str) -> SymbolKey {
-        match preinterned_rank(name) {
-            Some(rank) => SymbolKey { preinterned: rank, first_read: 0 },
-            None => SymbolKey {
-                preinterned: u32::MAX,
-                first_read: self.first_read.get(name).copied().unwrap_or(u32::MAX),
-            },
+        match preinterned(name) {
+            Some((group, rank)) => SymbolKey { group, rank },
+            None => SymbolKey { group: Group::File, rank: self.first_read.get(name).copied().unwrap_or(u32::MAX) },
         }
     }
 }
@@ -139,6 +349,11 @@ mod tests {
         assert_eq!(order("{ b = x; a = y; name = z; }", &["a", "b", "name"]), ["name", "b", "a"]);
         // `c` is read as a variable before `b` is read as an attribute.
         assert_eq!(order("{ x = c; b = 1; c = 2; }", &["b", "c"]), ["c", "b"]);
+    }
+
+    #[test]
+    fn names_of_derivation_nix_come_last() {
+        assert_eq!(order("{ x ? v, c ? w }: 1", &["x", "c", "name"]), ["name", "c", "x"]);
     }
 
     #[test]

@@ -4,19 +4,17 @@
 //! quoted where Nix needs it), so that `canopy aspects | grep` finds an aspect by the same text a
 //! Nix file uses.
 
-use std::borrow::Cow;
 use std::io::{self, Write};
 
-use super::{Aspect, AspectRef, Host, Listing};
+use super::{Aspect, Host, Listing};
 use crate::output::count;
 
 pub fn write(out: &mut dyn Write, listing: &Listing) -> io::Result<()> {
     let roster = &listing.roster;
     for group in roster.aspects.chunk_by(|a, b| (&a.collection, &a.class) == (&b.collection, &b.class)) {
-        let keys: Vec<String> = group.iter().map(|a| aspect_key(&a.collection, &a.class, &a.name)).collect();
-        let width = keys.iter().map(|k| k.chars().count()).max().unwrap_or(0);
-        for (aspect, key) in group.iter().zip(&keys) {
-            writeln!(out, "{key:width$}  {}", aspect_details(aspect))?;
+        let width = group.iter().map(|a| a.path.chars().count()).max().unwrap_or(0);
+        for aspect in group {
+            writeln!(out, "{:width$}  {}", aspect.path, aspect_details(aspect))?;
         }
         writeln!(out)?;
     }
@@ -67,22 +65,11 @@ fn host_details(host: &Host) -> String {
     line.push_str(", ");
     line.push_str(&count(host.aspects.len(), "aspect", "aspects"));
     if !host.aspects.is_empty() {
-        let keys: Vec<String> = host.aspects.iter().map(aspect_ref_key).collect();
+        let keys: Vec<&str> = host.aspects.iter().map(|a| a.path.as_str()).collect();
         line.push_str(": ");
         line.push_str(&keys.join(", "));
     }
     line
-}
-
-fn aspect_ref_key(key: &AspectRef) -> String {
-    aspect_key(&key.collection, &key.class, &key.name)
-}
-
-fn aspect_key(collection: &str, class: &Option<String>, name: &str) -> String {
-    match class {
-        Some(class) => format!("{collection}.{}.{}", attr_name(class), attr_name(name)),
-        None => format!("{collection}.{}", attr_name(name)),
-    }
 }
 
 /// Hosts have no single attribute path (`den.hosts` puts a system where `configurations` puts
@@ -94,23 +81,9 @@ fn host_key(host: &Host) -> String {
     }
 }
 
-/// `name` as a Nix attribute name: bare when it is an identifier, quoted otherwise.
-fn attr_name(name: &str) -> Cow<'_, str> {
-    const KEYWORDS: &[&str] = &["assert", "else", "if", "in", "inherit", "let", "or", "rec", "then", "with"];
-    let mut chars = name.chars();
-    let identifier = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '\'' | '-'))
-        && !KEYWORDS.contains(&name);
-    if identifier {
-        return Cow::Borrowed(name);
-    }
-    let escaped = name.replace('\\', "\\\\").replace('"', "\\\"").replace("${", "\\${");
-    Cow::Owned(format!("\"{escaped}\""))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{attr_name, write};
+    use super::write;
     use crate::aspects::testing;
 
     #[test]
@@ -125,21 +98,12 @@ den.aspects.igloo  2 definitions, 0 references, classes: homeManager, nixos, inc
 flake.modules.nixos.base           1 definition, 1 reference, included by 1, hosts: gouda
 flake.modules.nixos.\"hosts/gouda\"  1 definition, 0 references
 
+flake.nixosModules.server  1 definition, 0 references
+
 gouda (configurations, nixos)  1 definition, 1 aspect: flake.modules.nixos.base
 
-3 aspects, 1 host in 2 files
+4 aspects, 1 host in 2 files
 "
         );
-    }
-
-    #[test]
-    fn quotes_names_nix_would_not_accept_bare() {
-        assert_eq!(attr_name("kde-base"), "kde-base");
-        assert_eq!(attr_name("x'"), "x'");
-        assert_eq!(attr_name("hosts/x13"), "\"hosts/x13\"");
-        assert_eq!(attr_name("1password"), "\"1password\"");
-        assert_eq!(attr_name("let"), "\"let\"");
-        assert_eq!(attr_name("a\"${b}"), "\"a\\\"\\${b}\"");
-        assert_eq!(attr_name(""), "\"\"");
     }
 }

@@ -26,6 +26,10 @@ pub struct Roster {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Aspect {
+    /// As Nix source (`flake.modules.nixos."hosts/gouda"`, `flake.nixosModules.base`): for
+    /// people, not in the JSON contract.
+    #[serde(skip)]
+    pub path: String,
     pub collection: String,
     /// `None` for aspect-first collections (`den.aspects`, `flake.aspects`, unify).
     pub class: Option<String>,
@@ -41,6 +45,9 @@ pub struct Aspect {
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct AspectRef {
+    /// As in `Aspect::path`.
+    #[serde(skip)]
+    pub path: String,
     pub collection: String,
     pub class: Option<String>,
     pub name: String,
@@ -96,6 +103,7 @@ fn roster(sources: &impl Sources, aspects: Vec<AspectInfo>, hosts: Vec<HostInfo>
     let mut aspects: Vec<Aspect> = aspects
         .into_iter()
         .map(|info| Aspect {
+            path: info.key.to_string(),
             collection: info.key.collection.to_string(),
             class: info.key.class.as_ref().map(|c| c.to_string()),
             name: info.key.name.to_string(),
@@ -129,6 +137,7 @@ fn roster(sources: &impl Sources, aspects: Vec<AspectInfo>, hosts: Vec<HostInfo>
 
 fn aspect_ref(key: &AspectKey) -> AspectRef {
     AspectRef {
+        path: key.to_string(),
         collection: key.collection.to_string(),
         class: key.class.as_ref().map(|c| c.to_string()),
         name: key.name.to_string(),
@@ -147,7 +156,8 @@ pub(crate) mod testing {
     use crate::location::testing::Files;
 
     fn key(collection: &str, class: Option<&str>, name: &str) -> AspectKey {
-        AspectKey { collection: collection.into(), class: class.map(Into::into), name: name.into() }
+        let class_in_path = collection == "flake.modules";
+        AspectKey { collection: collection.into(), class: class.map(Into::into), name: name.into(), class_in_path }
     }
 
     /// A small repository's roster, as the analysis could report it.
@@ -155,7 +165,7 @@ pub(crate) mod testing {
         let mut files = Files::default();
         let base = files.add(
             "modules/base.nix",
-            "{\n  flake.modules.nixos.base = { };\n  flake.modules.nixos.\"hosts/gouda\".imports = [ ];\n}\n",
+            "{\n  flake.modules.nixos.base = { };\n  flake.modules.nixos.\"hosts/gouda\".imports = [ ];\n  flake.nixosModules.server = { };\n}\n",
         );
         let gouda = files.add(
             "modules/hosts/gouda.nix",
@@ -189,6 +199,15 @@ pub(crate) mod testing {
                 includes: vec![],
                 included_by: vec![key("den.aspects", None, "igloo")],
                 hosts: vec![gouda_key.clone()],
+            },
+            AspectInfo {
+                key: AspectKey { class_in_path: false, ..key("flake.nixosModules", Some("nixos"), "server") },
+                classes: vec!["nixos".into()],
+                definitions: vec![files.site(base, "server", 0)],
+                references: vec![],
+                includes: vec![],
+                included_by: vec![],
+                hosts: vec![],
             },
         ];
         let hosts = vec![HostInfo {

@@ -77,7 +77,11 @@ fn collect(workspace: &Workspace, progress: &Progress) -> (Vec<Entry>, usize) {
         progress.advance();
     }
     sort(&mut entries);
-    (entries, workspace.aspects().len())
+    tracing::debug!(diagnostics = entries.len(), "diagnostics collected");
+    // Only the count: the full roster computes every aspect's hosts, which is much more work.
+    let aspects = workspace.aspect_keys().len();
+    tracing::debug!(aspects, "aspects counted");
+    (entries, aspects)
 }
 
 fn positioned(sources: &impl Sources, file: FileId, diagnostics: Vec<Diagnostic>) -> impl Iterator<Item = Entry> {

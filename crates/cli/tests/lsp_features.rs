@@ -1,0 +1,227 @@
+//! `canopy lsp` navigation: definition, references, highlights, hover, outline and workspace
+//! symbols, over the fixtures, with odd paths and non-ASCII lines in both position encodings.
+
+mod lsp_support;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use lsp_support::{ClientOptions, Lsp, file_uri, fixture, position, position_of, uri_path};
+use serde_json::{Value, json};
+
+fn at(path: &Path, position: Value) -> Value {
+    json!({ "textDocument": { "uri": file_uri(path) }, "position": position })
+}
+
+fn range(start: Value, end: Value) -> Value {
+    json!({ "start": start, "end": end })
+}
+
+/// The range of the `nth` `needle` in `text`.
+fn range_of(text: &str, needle: &str, nth: usize) -> Value {
+    range(position_of(text, needle, nth, 0, false), position_of(text, needle, nth, needle.len(), false))
+}
+
+struct FlakeModules {
+    lsp: Lsp,
+    root: PathBuf,
+}
+
+impl FlakeModules {
+    fn start() -> FlakeModules {
+        let root = fixture("flake-modules");
+        FlakeModules { lsp: Lsp::start(ClientOptions::folder(&root)), root }
+    }
+
+    fn file(&self, path: &str) -> (PathBuf, String) {
+        let path = self.root.join(path);
+        let text = fs::read_to_string(&path).expect("read fixture file");
+        (path, text)
+    }
+}
+
+#[test]
+fn definition_answers_location_links_across_files() {
+    let mut f = FlakeModules::start();
+    let (gouda, gouda_text) = f.file("modules/hosts/gouda.nix");
+    let (ssh, ssh_text) = f.file("modules/base/ssh.nix");
+
+    let links = f.lsp.result("textDocument/definition", at(&gouda, position_of(&gouda_text, "ssh", 0, 1, false)));
+    let links = links.as_array().expect("a list of links");
+    assert_eq!(links.len(), 1, "{links:?}");
+    let link = &links[0];
+    assert_eq!(link["originSelectionRange"], range_of(&gouda_text, "ssh", 0));
+    assert_eq!(uri_path(link["targetUri"].as_str().expect("uri")), ssh);
+    let name = ssh_text.find("nixos.ssh").expect("definition") + "nixos.".len();
+    assert_eq!(
+        link["targetSelectionRange"],
+        range(position(&ssh_text, name, false), position(&ssh_text, name + 3, false))
+    );
+    // The whole binding, from `flake` to its closing brace.
+    let binding = ssh_text.find("flake.modules.nixos.ssh").expect("binding");
+    assert_eq!(link["targetRange"]["start"], position(&ssh_text, binding, false));
+    assert_eq!(link["targetRange"]["end"]["line"], 4, "{link}");
+
+    // An aspect defined in two files lands in both.
+    let links = f.lsp.result("textDocument/definition", at(&gouda, position_of(&gouda_text, "desktop", 0, 0, false)));
+    let mut targets: Vec<PathBuf> =
+        links.as_array().expect("links").iter().map(|l| uri_path(l["targetUri"].as_str().expect("uri"))).collect();
+    targets.sort();
+    assert_eq!(targets, [f.root.join("modules/desktop/desktop.nix"), f.root.join("modules/desktop/fonts.nix")]);
+
+    // Nothing to go to on a keyword.
+    let nothing = f.lsp.result("textDocument/definition", at(&gouda, position_of(&gouda_text, "imports", 0, 2, false)));
+    assert_eq!(nothing, Value::Null);
+    assert!(f.lsp.shutdown().success());
+}
+
+#[test]
+fn references_list_every_use_and_optionally_the_definitions() {
+    let mut f = FlakeModules::start();
+    let (nix, nix_text) = f.file("modules/base/nix.nix");
+    let (desktop, desktop_text) = f.file("modules/desktop/desktop.nix");
+    let on_base = position_of(&nix_text, "nixos.base", 0, "nixos.".len(), false);
+
+    let mut params = at(&nix, on_base);
+    params["context"] = json!({ "includeDeclaration": false });
+    let refs = f.lsp.result("textDocument/references", params.clone());
+    let refs = refs.as_array().expect("locations");
+    assert_eq!(refs.len(), 1, "{refs:?}");
+    assert_eq!(uri_path(refs[0]["uri"].as_str().expect("uri")), desktop);
+    assert_eq!(refs[0]["range"], range_of(&desktop_text, "base", 0));
+
+    params["context"] = json!({ "includeDeclaration": true });
+    let refs = f.lsp.result("textDocument/references", params);
+    let files: Vec<PathBuf> =
+        refs.as_array().expect("locations").iter().map(|l| uri_path(l["uri"].as_str().expect("uri"))).collect();
+    assert_eq!(files, [nix, desktop], "in path order");
+    assert!(f.lsp.shutdown().success());
+}
+
+#[test]
+fn highlights_mark_definitions_and_uses_in_the_file() {
+    let mut f = FlakeModules::start();
+    let (gouda, text) = f.file("modules/hosts/gouda.nix");
+    let highlights =
+        f.lsp.result("textDocument/documentHighlight", at(&gouda, position_of(&text, "\"hosts/gouda\"", 0, 3, false)));
+    let highlights = highlights.as_array().expect("highlights");
+    assert_eq!(highlights.len(), 2, "{highlights:?}");
+    assert_eq!(highlights[0]["kind"], 3, "the definition is a write");
+    assert_eq!(highlights[1]["kind"], 2, "the reference is a read");
+    assert_eq!(highlights[0]["range"]["start"], position_of(&text, "\"hosts/gouda\"", 0, 0, false));
+    assert_eq!(highlights[1]["range"]["start"], position_of(&text, "\"hosts/gouda\"", 1, 0, false));
+    assert!(f.lsp.shutdown().success());
+}
+
+#[test]
+fn hover_shows_classes_with_file_counts() {
+    let mut f = FlakeModules::start();
+    let (gouda, text) = f.file("modules/hosts/gouda.nix");
+    let hover = f.lsp.result("textDocument/hover", at(&gouda, position_of(&text, "desktop", 0, 3, false)));
+    assert_eq!(hover["contents"]["kind"], "markdown");
+    let markdown = hover["contents"]["value"].as_str().expect("markdown");
+    assert!(markdown.contains("`desktop`"), "{markdown}");
+    assert!(markdown.contains("`nixos` · 2 files"), "{markdown}");
+    assert!(markdown.contains("`homeManager` · 1 file"), "{markdown}");
+    assert_eq!(hover["range"], range_of(&text, "desktop", 0));
+
+    // On a class key: the class and its number of aspects.
+    let (ssh, ssh_text) = f.file("modules/base/ssh.nix");
+    let hover = f.lsp.result("textDocument/hover", at(&ssh, position_of(&ssh_text, "nixos", 0, 1, false)));
+    let markdown = hover["contents"]["value"].as_str().expect("markdown");
+    assert!(markdown.contains("class") && markdown.contains("aspects"), "{markdown}");
+    assert!(f.lsp.shutdown().success());
+}
+
+#[test]
+fn document_symbols_nest_aspects_under_collection_and_class() {
+    let mut f = FlakeModules::start();
+    let (ssh, _) = f.file("modules/base/ssh.nix");
+    let symbols = f.lsp.result("textDocument/documentSymbol", json!({ "textDocument": { "uri": file_uri(&ssh) } }));
+    let outline = render(&symbols);
+    assert_eq!(outline, ["flake.modules", "  nixos", "    ssh", "  homeManager", "    ssh"], "{symbols}");
+    assert!(f.lsp.shutdown().success());
+}
+
+fn render(symbols: &Value) -> Vec<String> {
+    fn walk(symbols: &Value, depth: usize, out: &mut Vec<String>) {
+        for s in symbols.as_array().into_iter().flatten() {
+            out.push(format!("{}{}", "  ".repeat(depth), s["name"].as_str().unwrap_or("?")));
+            walk(&s["children"], depth + 1, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(symbols, 0, &mut out);
+    out
+}
+
+#[test]
+fn workspace_symbols_find_aspects_and_hosts() {
+    let mut f = FlakeModules::start();
+    let symbols = f.lsp.result("workspace/symbol", json!({ "query": "gouda" }));
+    let found: Vec<(String, String)> = symbols
+        .as_array()
+        .expect("symbols")
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap_or("?").to_owned(), s["containerName"].as_str().unwrap_or("?").to_owned()))
+        .collect();
+    assert!(found.contains(&("hosts/gouda".to_owned(), "flake.modules.nixos".to_owned())), "{found:?}");
+    assert!(found.iter().any(|(name, kind)| name == "gouda" && kind.contains("nixosConfigurations")), "{found:?}");
+    let none = f.lsp.result("workspace/symbol", json!({ "query": "zzzz" }));
+    assert_eq!(none, json!([]));
+    assert!(f.lsp.shutdown().success());
+}
+
+/// The fixture with spaces, brackets and non-ASCII in its paths (sent percent-encoded), and a line
+/// with wide characters before the cursor: columns count in the negotiated unit.
+fn navigation_with_odd_paths_and_wide_characters(utf8: bool) {
+    let root = fixture("paths with spaces [and brackets]");
+    let mut options = ClientOptions::folder(&root);
+    options.utf8 = utf8;
+    let mut lsp = Lsp::start(options);
+    let seance = root.join("modules/my desktop/[gui] séance.nix");
+    let screen = root.join("modules/héllo wörld/(screen) 1.nix");
+    let text = fs::read_to_string(&seance).expect("read séance").replace("imports = [", "imports = /* 🌲 ✓ */ [");
+    lsp.open_text(&file_uri(&seance), &text);
+
+    let on_name = position_of(&text, "\"écran\"", 0, "\"é".len(), utf8);
+    let links = lsp.result("textDocument/definition", at(&seance, on_name));
+    let link = &links[0];
+    assert_eq!(uri_path(link["targetUri"].as_str().expect("uri")), screen, "{links}");
+    let screen_text = fs::read_to_string(&screen).expect("read screen");
+    let target = screen_text.find("\"écran\"").expect("definition");
+    let selection = &link["targetSelectionRange"];
+    assert_eq!(selection["start"]["line"], 1);
+    let start = selection["start"]["character"].as_u64().expect("column");
+    let expected = position(&screen_text, target, utf8)["character"].as_u64().expect("column");
+    assert!(start == expected || start == expected + 1, "{selection} vs name at {expected}");
+    // The origin sits after the tree and the check mark: 4 UTF-8 bytes but 2 UTF-16 units, 3 and 1.
+    let origin = &link["originSelectionRange"];
+    let name = text.find("\"écran\"").expect("reference");
+    let name_start = position(&text, name, utf8)["character"].as_u64().expect("column");
+    let name_end = position(&text, name + "\"écran\"".len(), utf8)["character"].as_u64().expect("column");
+    let (o_start, o_end) =
+        (origin["start"]["character"].as_u64().expect("column"), origin["end"]["character"].as_u64().expect("column"));
+    assert!(o_start == name_start || o_start == name_start + 1, "{origin} vs {name_start}..{name_end}");
+    assert!(o_end == name_end || o_end == name_end - 1, "{origin} vs {name_start}..{name_end}");
+
+    // From the definition of `bureau ✓` to the host file whose name has brackets.
+    let hosts = root.join("modules/hosts [x].nix");
+    let mut params = at(&seance, position_of(&text, "\"bureau ✓\"", 0, 3, utf8));
+    params["context"] = json!({ "includeDeclaration": false });
+    let refs = lsp.result("textDocument/references", params);
+    let files: Vec<PathBuf> =
+        refs.as_array().expect("locations").iter().map(|l| uri_path(l["uri"].as_str().expect("uri"))).collect();
+    assert_eq!(files, [hosts], "{refs}");
+    assert!(lsp.shutdown().success());
+}
+
+#[test]
+fn odd_paths_and_wide_characters_in_utf16() {
+    navigation_with_odd_paths_and_wide_characters(false);
+}
+
+#[test]
+fn odd_paths_and_wide_characters_in_utf8() {
+    navigation_with_odd_paths_and_wide_characters(true);
+}

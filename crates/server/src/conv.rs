@@ -1,0 +1,189 @@
+//! Conversions between the analysis's plain data (byte offsets, workspace paths, its own enums)
+//! and LSP's (line/column positions in the negotiated encoding, URIs, protocol enums).
+
+use canopy_analysis::diagnostics::{Diagnostic, DiagnosticKind, Severity};
+use canopy_analysis::ide;
+use canopy_analysis::text::{Encoding, LineCol, TextRange, TextSize};
+use canopy_analysis::workspace::{FileId, Workspace};
+use tower_lsp::lsp_types::{self as lsp, Position, PositionEncodingKind, Range, Url};
+
+use crate::space::{Analysis, Space};
+
+pub fn encoding_kind(enc: Encoding) -> PositionEncodingKind {
+    match enc {
+        Encoding::Utf8 => PositionEncodingKind::UTF8,
+        Encoding::Utf16 => PositionEncodingKind::UTF16,
+    }
+}
+
+/// A consistent view of one space for answering a request: texts, line indexes and document
+/// versions all from the same moment.
+pub struct Snap<'a> {
+    pub space: &'a Space,
+    pub ws: &'a Workspace,
+    analysis: &'a Analysis,
+    pub enc: Encoding,
+}
+
+impl<'a> Snap<'a> {
+    pub fn new(space: &'a Space, analysis: &'a Analysis, enc: Encoding) -> Snap<'a> {
+        Snap { space, ws: &analysis.ws, analysis, enc }
+    }
+
+    /// The offset of an LSP position; positions past the end of a line or of the file clamp.
+    pub fn offset(&self, file: FileId, pos: Position) -> TextSize {
+        offset(self.ws, file, pos, self.enc)
+    }
+
+    pub fn range(&self, file: FileId, range: TextRange) -> Range {
+        range_of(self.ws, file, range, self.enc)
+    }
+
+    pub fn uri(&self, file: FileId) -> Option<Url> {
+        self.space.uri(self.ws.path(file))
+    }
+
+    pub fn location(&self, file: FileId, range: TextRange) -> Option<lsp::Location> {
+        Some(lsp::Location { uri: self.uri(file)?, range: self.range(file, range) })
+    }
+
+    /// The version of the open document whose text the analysis holds for `file`.
+    pub fn version(&self, file: FileId) -> Option<i32> {
+        self.analysis.versions.get(self.ws.path(file)).copied()
+    }
+}
+
+pub fn offset(ws: &Workspace, file: FileId, pos: Position, enc: Encoding) -> TextSize {
+    ws.line_index(file).offset(ws.text(file), LineCol { line: pos.line, col: pos.character }, enc)
+}
+
+pub fn position(ws: &Workspace, file: FileId, offset: TextSize, enc: Encoding) -> Position {
+    let lc = ws.line_index(file).line_col(ws.text(file), offset, enc);
+    Position::new(lc.line, lc.col)
+}
+
+pub fn range_of(ws: &Workspace, file: FileId, range: TextRange, enc: Encoding) -> Range {
+    Range::new(position(ws, file, range.start(), enc), position(ws, file, range.end(), enc))
+}
+
+pub fn severity(severity: Severity) -> lsp::DiagnosticSeverity {
+    match severity {
+        Severity::Error => lsp::DiagnosticSeverity::ERROR,
+        Severity::Warning => lsp::DiagnosticSeverity::WARNING,
+        Severity::Information => lsp::DiagnosticSeverity::INFORMATION,
+        Severity::Hint => lsp::DiagnosticSeverity::HINT,
+    }
+}
+
+pub fn diagnostic(ws: &Workspace, file: FileId, d: &Diagnostic, enc: Encoding) -> lsp::Diagnostic {
+    // Editors fade code tagged unnecessary: right for an aspect that has no effect.
+    let tags = (d.kind == DiagnosticKind::UnusedAspect).then(|| vec![lsp::DiagnosticTag::UNNECESSARY]);
+    lsp::Diagnostic {
+        range: range_of(ws, file, d.range, enc),
+        severity: Some(severity(d.severity)),
+        code: Some(lsp::NumberOrString::String(d.kind.code().to_owned())),
+        source: Some("canopy".to_owned()),
+        message: d.message.clone(),
+        tags,
+        ..lsp::Diagnostic::default()
+    }
+}
+
+pub fn symbol_kind(kind: ide::SymbolKind) -> lsp::SymbolKind {
+    match kind {
+        ide::SymbolKind::Collection => lsp::SymbolKind::NAMESPACE,
+        ide::SymbolKind::Class => lsp::SymbolKind::CLASS,
+        ide::SymbolKind::Aspect => lsp::SymbolKind::MODULE,
+        ide::SymbolKind::Host => lsp::SymbolKind::OBJECT,
+        ide::SymbolKind::Option => lsp::SymbolKind::PROPERTY,
+    }
+}
+
+pub fn completion_kind(kind: ide::CompletionKind) -> lsp::CompletionItemKind {
+    match kind {
+        ide::CompletionKind::Aspect => lsp::CompletionItemKind::MODULE,
+        ide::CompletionKind::Class => lsp::CompletionItemKind::CLASS,
+        ide::CompletionKind::Local => lsp::CompletionItemKind::VARIABLE,
+    }
+}
+
+pub fn highlight_kind(kind: ide::HighlightKind) -> lsp::DocumentHighlightKind {
+    match kind {
+        ide::HighlightKind::Write => lsp::DocumentHighlightKind::WRITE,
+        ide::HighlightKind::Read => lsp::DocumentHighlightKind::READ,
+    }
+}
+
+pub fn document_symbol(snap: &Snap<'_>, file: FileId, symbol: ide::DocumentSymbol) -> lsp::DocumentSymbol {
+    let range = snap.range(file, symbol.range);
+    let mut selection_range = snap.range(file, symbol.selection_range);
+    // The protocol requires the selection inside the range; clients drop symbols that break it.
+    if !contains(range, selection_range) {
+        selection_range = range;
+    }
+    #[allow(deprecated)] // `deprecated` is a required field of the struct, superseded by `tags`.
+    lsp::DocumentSymbol {
+        name: symbol.name,
+        detail: symbol.detail,
+        kind: symbol_kind(symbol.kind),
+        tags: None,
+        deprecated: None,
+        range,
+        selection_range,
+        children: Some(symbol.children.into_iter().map(|c| document_symbol(snap, file, c)).collect()),
+    }
+}
+
+/// The outline flattened, for clients without hierarchical symbol support.
+pub fn flat_symbols(
+    uri: &Url,
+    symbols: Vec<lsp::DocumentSymbol>,
+    container: Option<&str>,
+    out: &mut Vec<lsp::SymbolInformation>,
+) {
+    for symbol in symbols {
+        #[allow(deprecated)]
+        out.push(lsp::SymbolInformation {
+            name: symbol.name.clone(),
+            kind: symbol.kind,
+            tags: None,
+            deprecated: None,
+            location: lsp::Location { uri: uri.clone(), range: symbol.range },
+            container_name: container.map(str::to_owned),
+        });
+        flat_symbols(uri, symbol.children.unwrap_or_default(), Some(&symbol.name), out);
+    }
+}
+
+fn contains(outer: Range, inner: Range) -> bool {
+    let key = |p: Position| (p.line, p.character);
+    key(outer.start) <= key(inner.start) && key(inner.end) <= key(outer.end)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use canopy_analysis::workspace::Change;
+
+    use super::*;
+
+    #[test]
+    fn positions_round_trip_in_both_encodings() {
+        let mut ws = Workspace::new();
+        let text = "{\n  x = \"🌲ä\"; y = 1;\n}\n";
+        ws.apply(Change { set: vec![("a.nix".to_owned(), Arc::from(text))], remove: Vec::new() });
+        let file = ws.file_id("a.nix").expect("the file");
+        let y = TextSize::from(text.find('y').expect("y") as u32);
+        let utf16 = position(&ws, file, y, Encoding::Utf16);
+        let utf8 = position(&ws, file, y, Encoding::Utf8);
+        assert_eq!(utf16, Position::new(1, 13));
+        assert_eq!(utf8, Position::new(1, 16));
+        assert_eq!(offset(&ws, file, utf16, Encoding::Utf16), y);
+        assert_eq!(offset(&ws, file, utf8, Encoding::Utf8), y);
+        // Past the end of the line and of the file: clamped, never a panic.
+        let end = offset(&ws, file, Position::new(1, 999), Encoding::Utf16);
+        assert_eq!(end, TextSize::from(text.find("\n}").expect("end") as u32));
+        assert_eq!(offset(&ws, file, Position::new(99, 0), Encoding::Utf16), TextSize::of(text));
+    }
+}

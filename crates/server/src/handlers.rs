@@ -1,0 +1,292 @@
+//! Requests: each converts its parameters, asks the analysis (`canopy_analysis::ide`) and converts
+//! the answer back. Nothing here knows Nix.
+//!
+//! Queries run on the blocking pool, under the space's read lock, after every change submitted
+//! before them has been applied. A document the server does not hold (never opened, outside every
+//! folder, or gone) gets an empty answer, never an error.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use canopy_analysis::ide::{self, FilePosition};
+use canopy_analysis::workspace::FileId;
+use tower_lsp::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp::lsp_types::{
+    CompletionItem, CompletionParams, CompletionResponse, CompletionTextEdit, DocumentChanges, DocumentHighlight,
+    DocumentHighlightParams, DocumentSymbolParams, DocumentSymbolResponse, GotoDefinitionParams,
+    GotoDefinitionResponse, Hover, HoverContents, HoverParams, Location, LocationLink, MarkupContent, MarkupKind,
+    MessageType, OneOf, OptionalVersionedTextDocumentIdentifier, Position, PrepareRenameResponse, ReferenceParams,
+    RenameParams, SymbolInformation, TextDocumentEdit, TextDocumentPositionParams, TextEdit, Url, WorkspaceEdit,
+    WorkspaceSymbolParams,
+};
+
+use crate::conv::{self, Snap};
+use crate::state::State;
+use crate::vfs::DocKey;
+
+/// Most symbols a workspace/symbol answer lists.
+const WORKSPACE_SYMBOL_LIMIT: usize = 256;
+
+/// LSP's `RequestFailed`: the request was understood, but cannot be carried out.
+const REQUEST_FAILED: i64 = -32803;
+
+fn request_failed(message: String) -> Error {
+    Error { code: ErrorCode::ServerError(REQUEST_FAILED), message: message.into(), data: None }
+}
+
+fn internal_error(what: &str) -> Error {
+    Error {
+        code: ErrorCode::InternalError,
+        message: format!("canopy failed while answering {what} (a bug; the log has details)").into(),
+        data: None,
+    }
+}
+
+/// Runs `f` on the file behind `uri`, on the blocking pool. `Ok(None)` when the server does not
+/// hold that file.
+async fn with_file<T: Send + 'static>(
+    state: &Arc<State>,
+    what: &'static str,
+    uri: &Url,
+    f: impl FnOnce(&Snap<'_>, FileId) -> T + Send + 'static,
+) -> Result<Option<T>> {
+    state.synced().await;
+    let Some((space, path)) = state.space_for(&DocKey::from_uri(uri)) else {
+        tracing::debug!("{what}: {uri} is not part of any workspace");
+        return Ok(None);
+    };
+    let enc = state.caps().encoding;
+    let task = tokio::task::spawn_blocking(move || {
+        let analysis = space.read();
+        let file = analysis.ws.file_id(&path)?;
+        let snap = Snap::new(&space, &analysis, enc);
+        Some(f(&snap, file))
+    });
+    task.await.map_err(|_| internal_error(what))
+}
+
+/// Like `with_file`, at a position.
+async fn at_position<T: Send + 'static>(
+    state: &Arc<State>,
+    what: &'static str,
+    at: TextDocumentPositionParams,
+    f: impl FnOnce(&Snap<'_>, FilePosition) -> T + Send + 'static,
+) -> Result<Option<T>> {
+    let position: Position = at.position;
+    with_file(state, what, &at.text_document.uri, move |snap, file| {
+        let offset = snap.offset(file, position);
+        f(snap, FilePosition { file, offset })
+    })
+    .await
+}
+
+pub async fn definition(state: &Arc<State>, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
+    let links = state.caps().definition_links;
+    let answer = at_position(state, "definition", params.text_document_position_params, move |snap, pos| {
+        let nav = ide::goto_definition(snap.ws, pos)?;
+        let origin = snap.range(pos.file, nav.origin);
+        let response = if links {
+            let links = nav
+                .targets
+                .iter()
+                .filter_map(|t| {
+                    Some(LocationLink {
+                        origin_selection_range: Some(origin),
+                        target_uri: snap.uri(t.file)?,
+                        target_range: snap.range(t.file, t.full_range),
+                        target_selection_range: snap.range(t.file, t.focus_range),
+                    })
+                })
+                .collect();
+            GotoDefinitionResponse::Link(links)
+        } else {
+            let locations = nav.targets.iter().filter_map(|t| snap.location(t.file, t.focus_range)).collect();
+            GotoDefinitionResponse::Array(locations)
+        };
+        Some(response)
+    })
+    .await?;
+    Ok(answer.flatten())
+}
+
+pub async fn references(state: &Arc<State>, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+    let include_declaration = params.context.include_declaration;
+    let answer = at_position(state, "references", params.text_document_position, move |snap, pos| {
+        let sites = ide::references(snap.ws, pos, include_declaration)?;
+        Some(sites.into_iter().filter_map(|site| snap.location(site.file, site.range)).collect())
+    })
+    .await?;
+    Ok(answer.flatten())
+}
+
+pub async fn document_highlight(
+    state: &Arc<State>,
+    params: DocumentHighlightParams,
+) -> Result<Option<Vec<DocumentHighlight>>> {
+    at_position(state, "documentHighlight", params.text_document_position_params, |snap, pos| {
+        ide::document_highlight(snap.ws, pos)
+            .into_iter()
+            .map(|h| DocumentHighlight {
+                range: snap.range(pos.file, h.range),
+                kind: Some(conv::highlight_kind(h.kind)),
+            })
+            .collect()
+    })
+    .await
+}
+
+pub async fn hover(state: &Arc<State>, params: HoverParams) -> Result<Option<Hover>> {
+    let answer = at_position(state, "hover", params.text_document_position_params, |snap, pos| {
+        let hover = ide::hover(snap.ws, pos)?;
+        Some(Hover {
+            contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: hover.markdown }),
+            range: Some(snap.range(pos.file, hover.range)),
+        })
+    })
+    .await?;
+    Ok(answer.flatten())
+}
+
+pub async fn completion(state: &Arc<State>, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+    at_position(state, "completion", params.text_document_position, |snap, pos| {
+        let list = ide::complete(snap.ws, pos);
+        let items = list
+            .items
+            .into_iter()
+            .map(|item| {
+                // Clients filter on the text the edit replaces, which starts with a quote for a
+                // quoted name: filter on what is inserted then.
+                let filter_text = (item.insert != item.label).then(|| item.insert.clone());
+                CompletionItem {
+                    kind: Some(conv::completion_kind(item.kind)),
+                    detail: item.detail,
+                    filter_text,
+                    text_edit: Some(CompletionTextEdit::Edit(TextEdit {
+                        range: snap.range(pos.file, item.replace),
+                        new_text: item.insert,
+                    })),
+                    label: item.label,
+                    ..CompletionItem::default()
+                }
+            })
+            .collect();
+        CompletionResponse::List(tower_lsp::lsp_types::CompletionList { is_incomplete: list.incomplete, items })
+    })
+    .await
+}
+
+pub async fn prepare_rename(
+    state: &Arc<State>,
+    params: TextDocumentPositionParams,
+) -> Result<Option<PrepareRenameResponse>> {
+    let answer = at_position(state, "prepareRename", params, |snap, pos| {
+        ide::prepare_rename(snap.ws, pos).map(|(range, placeholder)| PrepareRenameResponse::RangeWithPlaceholder {
+            range: snap.range(pos.file, range),
+            placeholder,
+        })
+    })
+    .await?;
+    match answer {
+        None => Ok(None),
+        Some(Ok(response)) => Ok(Some(response)),
+        Some(Err(message)) => Err(request_failed(message)),
+    }
+}
+
+pub async fn rename(state: &Arc<State>, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+    let document_changes = state.caps().document_changes;
+    let new_name = params.new_name;
+    let answer = at_position(state, "rename", params.text_document_position, move |snap, pos| {
+        let rename = ide::rename(snap.ws, pos, &new_name)?;
+        let mut files = Vec::new();
+        for file_edit in rename.edits {
+            let Some(uri) = snap.uri(file_edit.file) else { continue };
+            let edits: Vec<TextEdit> = file_edit
+                .edits
+                .into_iter()
+                .map(|e| TextEdit { range: snap.range(file_edit.file, e.range), new_text: e.new_text })
+                .collect();
+            files.push((uri, snap.version(file_edit.file), edits));
+        }
+        Ok::<_, String>((files, rename.notes))
+    })
+    .await?;
+    let (files, notes) = match answer {
+        None => return Ok(None),
+        Some(Err(message)) => return Err(request_failed(message)),
+        Some(Ok(answer)) => answer,
+    };
+    if !notes.is_empty() {
+        state.outbox.show(MessageType::INFO, format!("canopy: rename\n{}", notes.join("\n")));
+    }
+    let edit = if document_changes {
+        let edits = files
+            .into_iter()
+            .map(|(uri, version, edits)| TextDocumentEdit {
+                text_document: OptionalVersionedTextDocumentIdentifier { uri, version },
+                edits: edits.into_iter().map(OneOf::Left).collect(),
+            })
+            .collect();
+        WorkspaceEdit { document_changes: Some(DocumentChanges::Edits(edits)), ..WorkspaceEdit::default() }
+    } else {
+        let changes: HashMap<Url, Vec<TextEdit>> = files.into_iter().map(|(uri, _, edits)| (uri, edits)).collect();
+        WorkspaceEdit { changes: Some(changes), ..WorkspaceEdit::default() }
+    };
+    Ok(Some(edit))
+}
+
+pub async fn document_symbol(
+    state: &Arc<State>,
+    params: DocumentSymbolParams,
+) -> Result<Option<DocumentSymbolResponse>> {
+    let hierarchical = state.caps().hierarchical_symbols;
+    let uri = params.text_document.uri;
+    with_file(state, "documentSymbol", &uri.clone(), move |snap, file| {
+        let symbols: Vec<_> =
+            ide::document_symbols(snap.ws, file).into_iter().map(|s| conv::document_symbol(snap, file, s)).collect();
+        if hierarchical {
+            DocumentSymbolResponse::Nested(symbols)
+        } else {
+            let mut flat = Vec::new();
+            conv::flat_symbols(&uri, symbols, None, &mut flat);
+            DocumentSymbolResponse::Flat(flat)
+        }
+    })
+    .await
+}
+
+pub async fn workspace_symbol(
+    state: &Arc<State>,
+    params: WorkspaceSymbolParams,
+) -> Result<Option<Vec<SymbolInformation>>> {
+    state.synced().await;
+    let spaces = state.spaces();
+    let enc = state.caps().encoding;
+    let query = params.query;
+    let task = tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        for space in spaces {
+            let analysis = space.read();
+            let snap = Snap::new(&space, &analysis, enc);
+            let left = WORKSPACE_SYMBOL_LIMIT - out.len();
+            for symbol in ide::workspace_symbols(snap.ws, &query, left) {
+                let Some(location) = snap.location(symbol.file, symbol.range) else { continue };
+                #[allow(deprecated)] // `deprecated` is required by the struct, superseded by `tags`.
+                out.push(SymbolInformation {
+                    name: symbol.name,
+                    kind: conv::symbol_kind(symbol.kind),
+                    tags: None,
+                    deprecated: None,
+                    location,
+                    container_name: Some(symbol.container),
+                });
+            }
+            if out.len() >= WORKSPACE_SYMBOL_LIMIT {
+                break;
+            }
+        }
+        out
+    });
+    let symbols = task.await.map_err(|_| internal_error("workspace/symbol"))?;
+    Ok(Some(symbols))
+}

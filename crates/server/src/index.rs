@@ -1,0 +1,110 @@
+//! Indexing a folder in the background: find its files, read them, and hand them to the main loop
+//! in chunks. The main loop applies one chunk at a time and serves edits and requests between
+//! chunks, so nothing waits for the whole folder.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::discover::{self, Disk};
+use crate::main_loop::Task;
+use crate::outbox::Step;
+use crate::space::Space;
+use crate::state::State;
+
+/// One batch of files read from disk.
+pub struct Chunk {
+    pub space: Arc<Space>,
+    /// The indexing run this chunk belongs to; a newer run of the same space supersedes it.
+    pub job: u64,
+    pub files: Vec<(String, Arc<str>)>,
+    /// Files found so far, this chunk included, and in all.
+    pub done: usize,
+    pub total: usize,
+    pub last: bool,
+    /// The `$/progress` token, when the client shows progress.
+    pub token: Option<String>,
+}
+
+/// A fresh run number.
+pub fn next_job() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Indexes `space` (a folder) on a thread of its own. `exclude` lists folders below it that are
+/// workspaces of their own.
+pub fn start(state: Arc<State>, space: Arc<Space>, exclude: Vec<PathBuf>, job: u64) {
+    let token = state.caps().work_done_progress.then(|| format!("canopy/index/{job}"));
+    // Whatever happens, the run ends with a last chunk: until then the main loop holds the
+    // space's diagnostics back, and the editor shows the progress.
+    let spawned = std::thread::Builder::new().name("canopy-index".to_owned()).spawn({
+        let state = state.clone();
+        let space = space.clone();
+        let token = token.clone();
+        move || {
+            let run = catch_unwind(AssertUnwindSafe(|| run(&state, space.clone(), &exclude, job, token.clone())));
+            if run.is_err() {
+                tracing::error!("indexing {} failed (a bug; the log has details)", space.name());
+                close(&state, space, job, token);
+            }
+        }
+    });
+    if let Err(err) = spawned {
+        tracing::error!("cannot start indexing {}: {err}", space.name());
+        close(&state, space, job, token);
+    }
+}
+
+fn close(state: &State, space: Arc<Space>, job: u64, token: Option<String>) {
+    let chunk = Chunk { space, job, files: Vec::new(), done: 0, total: 0, last: true, token };
+    state.send(Task::Index(chunk));
+}
+
+fn run(state: &State, space: Arc<Space>, exclude: &[PathBuf], job: u64, token: Option<String>) {
+    let Some(root) = space.root().map(PathBuf::from) else { return };
+    let (paths, skipped) = discover::walk(&root, exclude);
+    for (path, reason) in &skipped {
+        tracing::info!("skipped {path} in {}: {reason}", root.display());
+    }
+    let total = paths.len();
+    tracing::info!("indexing {} files in {}", total, root.display());
+    if let Some(token) = &token {
+        let title = format!("canopy: indexing {}", space.name());
+        state.outbox.progress(token, Step::Begin { title, message: format!("0 of {total} files"), percentage: 0 });
+    }
+
+    // About twenty chunks: each apply is quick enough not to hold up edits, and few enough that
+    // the per-chunk cost of the graph's global rebuilds stays small.
+    let size = (total / 20).clamp(32, 1000);
+    let mut done = 0;
+    let mut batches = paths.chunks(size).peekable();
+    if batches.peek().is_none() {
+        let chunk = Chunk { space, job, files: Vec::new(), done: 0, total, last: true, token };
+        state.send(Task::Index(chunk));
+        return;
+    }
+    while let Some(batch) = batches.next() {
+        // A removed folder needs no more reading; the last chunk still closes the progress.
+        let removed = space.is_removed();
+        let mut files = Vec::with_capacity(batch.len());
+        if !removed {
+            for path in batch {
+                match discover::read(&discover::absolute_path(&root, path)) {
+                    Disk::Text(text) => files.push((path.clone(), text)),
+                    // Deleted since the walk: its watcher event removes it, if it was ever there.
+                    Disk::Absent => {}
+                    Disk::Unreadable(reason) => tracing::info!("skipped {path} in {}: {reason}", root.display()),
+                }
+            }
+        }
+        done += batch.len();
+        let last = removed || batches.peek().is_none();
+        let chunk = Chunk { space: space.clone(), job, files, done, total, last, token: token.clone() };
+        state.send(Task::Index(chunk));
+        if last {
+            break;
+        }
+    }
+}

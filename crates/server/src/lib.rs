@@ -1,0 +1,116 @@
+//! canopy's language server: `canopy lsp`, LSP over stdin/stdout.
+//!
+//! The server owns documents, folders and the event loop; it converts positions and types and
+//! calls `canopy_analysis`, which owns everything about Nix and the dendritic pattern. No module
+//! here reads a syntax tree or knows what an aspect is.
+//!
+//! Map of the crate:
+//!
+//! - `server`: the protocol's entry points (tower-lsp's `LanguageServer`): lifecycle, document
+//!   sync, workspace notifications; requests go to `handlers`.
+//! - `handlers`: one function per request, each a thin conversion around one `ide` query.
+//! - `state`: what handlers, the main loop and the indexers share: documents, folders, settings,
+//!   the queue to the main loop.
+//! - `main_loop`: the one thread that writes to the analysis: applies coalesced changes, feeds
+//!   the initial index in chunks, publishes diagnostics.
+//! - `index` / `discover`: finding and reading a folder's files in the background.
+//! - `space`: one analysis workspace per folder (and one per document outside every folder).
+//! - `vfs`: open documents and incremental edits.
+//! - `conv`: positions, ranges, URIs and enums between the analysis and LSP.
+//! - `caps`, `config`: what the client can do; the user's settings (shape in `config`).
+//! - `outbox`: messages the server sends on its own, in order; `logging`: stderr and the client's
+//!   log; `transport`: frames and checks what arrives on stdin before tower-lsp reads it.
+//!
+//! Invariants: the protocol handlers never run analysis on the async runtime's threads (queries
+//! go to the blocking pool, writes to the main loop); edits apply in arrival order; a request
+//! sees every change submitted before it; diagnostics leave from one thread, in order.
+
+mod caps;
+mod config;
+mod conv;
+mod discover;
+mod handlers;
+mod index;
+mod logging;
+mod main_loop;
+mod outbox;
+mod server;
+mod space;
+mod state;
+mod transport;
+mod vfs;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use canopy_analysis::syntax;
+use tokio::sync::{Notify, watch};
+use tower_lsp::LspService;
+
+pub use config::Config;
+
+use crate::outbox::Outbox;
+use crate::server::Server;
+use crate::state::State;
+
+/// How many requests and notifications tower-lsp keeps in flight at once. Queries run on the
+/// blocking pool, so a slow one must not hold up the rest.
+const CONCURRENCY: usize = 32;
+
+/// Serves LSP on stdin/stdout until the client sends `exit` or closes stdin.
+///
+/// The exit status follows the protocol: 0 when `shutdown` came before the end, 1 otherwise.
+pub fn run_stdio() -> ExitCode {
+    let (outbox, outbox_rx) = Outbox::channel();
+    logging::init(outbox.clone());
+    // Analysis recurses deeply on deeply nested files; blocking-pool threads run queries, so they
+    // get the analysis's stack (reserved address space, touched only when needed).
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("canopy-worker")
+        .thread_stack_size(syntax::WORKER_STACK)
+        .max_blocking_threads(16)
+        .build();
+    let runtime = match runtime {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            tracing::error!("cannot start the server's runtime: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let code = runtime.block_on(serve(outbox, outbox_rx));
+    // Reading stdin and indexing may still block some threads: do not wait for them.
+    runtime.shutdown_background();
+    code
+}
+
+async fn serve(outbox: Outbox, outbox_rx: tokio::sync::mpsc::UnboundedReceiver<outbox::Outgoing>) -> ExitCode {
+    let (queue_tx, queue_rx) = std::sync::mpsc::channel();
+    let (applied_tx, applied_rx) = watch::channel(0);
+    let mut shared: Option<Arc<State>> = None;
+    let service = LspService::build(|client| {
+        let state = Arc::new(State::new(client.clone(), outbox, queue_tx, applied_rx));
+        tokio::spawn(outbox::run(client, outbox_rx));
+        if let Err(err) = main_loop::spawn(state.clone(), queue_rx, applied_tx) {
+            // Requests still get answers (empty ones): `State::synced` sees the loop gone.
+            tracing::error!("cannot start the analysis thread: {err}");
+        }
+        shared = Some(state.clone());
+        Server::new(state)
+    });
+    let (service, socket) = service
+        .custom_method(transport::PARSE_ERROR_METHOD, Server::parse_error)
+        .custom_method(transport::INVALID_REQUEST_METHOD, Server::invalid_request)
+        .finish();
+    let exit = Arc::new(Notify::new());
+    let stdin = transport::guard(tokio::io::stdin(), exit.clone());
+    let server = tower_lsp::Server::new(stdin, tokio::io::stdout(), socket).concurrency_level(CONCURRENCY);
+    tokio::select! {
+        () = server.serve(service) => tracing::info!("stdin closed, stopping"),
+        () = exit.notified() => tracing::info!("exit received, stopping"),
+    }
+    match shared {
+        Some(state) if state.shutdown_requested() => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
+    }
+}

@@ -1,0 +1,558 @@
+//! The main loop: the one thread that writes to the analysis.
+//!
+//! It takes messages from one queue in order. Each turn it drains the queue, applies every
+//! pending document change at once (a burst of keystrokes becomes one `Workspace::apply` per
+//! space, the last text of each file winning), then at most one chunk of a background index, so
+//! edits never wait behind a whole folder. Diagnostics are published after a short quiet period,
+//! only for files whose set changed, and from this one thread, so that a newer set is never
+//! overtaken by an older one.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use canopy_analysis::syntax;
+use canopy_analysis::workspace::{Change, FileId};
+use tokio::sync::watch;
+use tower_lsp::lsp_types::{self as lsp, Url};
+
+use crate::conv;
+use crate::discover::{self, Disk};
+use crate::index::{self, Chunk};
+use crate::outbox::{Outgoing, Step};
+use crate::space::{Space, SpaceId};
+use crate::state::State;
+use crate::vfs::DocKey;
+
+/// Quiet time before diagnostics are published: long enough to merge a burst of keystrokes, short
+/// enough to feel immediate.
+const DEBOUNCE: Duration = Duration::from_millis(40);
+
+pub struct Message {
+    /// Set for changes that later requests must see; the main loop reports the last one applied.
+    pub seq: Option<u64>,
+    pub task: Task,
+}
+
+pub enum Task {
+    /// A document or file changed.
+    Op(Op),
+    /// Workspace folders came or went (also sent once at `initialized` for the first ones).
+    Folders { added: Vec<Arc<Space>>, removed: Vec<Arc<Space>> },
+    /// Files read by an indexer.
+    Index(Chunk),
+    /// The settings changed: every file's published set is recomputed.
+    Republish,
+}
+
+pub enum Op {
+    /// An open document's current text (`didOpen`, `didChange`).
+    Text { key: DocKey, uri: Url, text: Arc<str>, version: i32 },
+    /// A document was closed: the file on disk takes over.
+    Closed { key: DocKey },
+    /// The client saw a file change on disk.
+    Disk { path: PathBuf, deleted: bool },
+}
+
+/// Starts the main loop on a thread with the analysis's big stack. It runs until every sender
+/// of the queue is gone.
+pub fn spawn(state: Arc<State>, rx: mpsc::Receiver<Message>, applied: watch::Sender<u64>) -> std::io::Result<()> {
+    std::thread::Builder::new().name("canopy-main-loop".to_owned()).stack_size(syntax::WORKER_STACK).spawn(
+        move || {
+            let main_loop = MainLoop {
+                state,
+                rx,
+                applied,
+                seq: 0,
+                books: HashMap::new(),
+                ops: Vec::new(),
+                chunks: VecDeque::new(),
+                publish_at: None,
+            };
+            main_loop.run();
+        },
+    )?;
+    Ok(())
+}
+
+/// What the main loop keeps about one space.
+struct Book {
+    space: Arc<Space>,
+    /// The indexing run in progress. Diagnostics wait for it: half a graph would report aspects
+    /// defined in files not read yet as undefined.
+    indexing: Option<Indexing>,
+    /// Non-empty diagnostic sets last published, by workspace path.
+    published: HashMap<String, Vec<lsp::Diagnostic>>,
+    /// The path each file id had when last published (ids are reused after removals).
+    paths: HashMap<FileId, String>,
+    /// Diagnostics may have changed since the last publication.
+    dirty: bool,
+    /// Recompute every file's set, not only the changed ones.
+    full: bool,
+}
+
+struct Indexing {
+    job: u64,
+    /// Paths changed by the editor or on disk during the run: the indexer's copy is older.
+    touched: HashSet<String>,
+}
+
+impl Book {
+    fn new(space: Arc<Space>) -> Book {
+        Book { space, indexing: None, published: HashMap::new(), paths: HashMap::new(), dirty: false, full: false }
+    }
+}
+
+/// Per space, the last word on each file.
+type Batch = BTreeMap<SpaceId, (Arc<Space>, BTreeMap<String, Entry>)>;
+
+fn put(batch: &mut Batch, space: &Arc<Space>, path: String, entry: Entry) {
+    batch.entry(space.id).or_insert_with(|| (space.clone(), BTreeMap::new())).1.insert(path, entry);
+}
+
+/// The last word on one file within a batch.
+enum Entry {
+    Set { text: Arc<str>, version: Option<i32> },
+    Remove,
+}
+
+struct MainLoop {
+    state: Arc<State>,
+    rx: mpsc::Receiver<Message>,
+    applied: watch::Sender<u64>,
+    /// The last sequence number taken from the queue.
+    seq: u64,
+    books: HashMap<SpaceId, Book>,
+    /// Document changes not applied yet, in arrival order.
+    ops: Vec<Op>,
+    /// Index chunks not applied yet.
+    chunks: VecDeque<Chunk>,
+    publish_at: Option<Instant>,
+}
+
+impl MainLoop {
+    fn run(mut self) {
+        loop {
+            let first = if !self.chunks.is_empty() {
+                match self.rx.try_recv() {
+                    Ok(message) => Some(message),
+                    Err(mpsc::TryRecvError::Empty) => None,
+                    Err(mpsc::TryRecvError::Disconnected) => return,
+                }
+            } else if let Some(at) = self.publish_at {
+                match self.rx.recv_timeout(at.saturating_duration_since(Instant::now())) {
+                    Ok(message) => Some(message),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            } else {
+                match self.rx.recv() {
+                    Ok(message) => Some(message),
+                    Err(_) => return,
+                }
+            };
+            if let Some(message) = first {
+                self.accept(message);
+                while let Ok(message) = self.rx.try_recv() {
+                    self.accept(message);
+                }
+            }
+            self.flush_ops();
+            // Requests waiting for these changes may go ahead.
+            self.applied.send_replace(self.seq);
+            if let Some(chunk) = self.chunks.pop_front() {
+                self.apply_chunk(chunk);
+            }
+            if self.publish_at.is_some_and(|at| at <= Instant::now()) {
+                self.publish_at = None;
+                self.publish_all();
+            }
+        }
+    }
+
+    fn accept(&mut self, message: Message) {
+        if let Some(seq) = message.seq {
+            self.seq = self.seq.max(seq);
+        }
+        match message.task {
+            Task::Op(op) => self.ops.push(op),
+            Task::Index(chunk) => self.chunks.push_back(chunk),
+            Task::Folders { added, removed } => {
+                // Changes queued before the folders changed were routed by the old folders.
+                self.flush_ops();
+                self.change_folders(added, removed);
+            }
+            Task::Republish => {
+                self.flush_ops();
+                for book in self.books.values_mut() {
+                    book.dirty = true;
+                    book.full = true;
+                }
+                self.schedule_publish();
+            }
+        }
+    }
+
+    fn book(&mut self, space: &Arc<Space>) -> &mut Book {
+        self.books.entry(space.id).or_insert_with(|| Book::new(space.clone()))
+    }
+
+    fn schedule_publish(&mut self) {
+        if self.publish_at.is_none() {
+            self.publish_at = Some(Instant::now() + DEBOUNCE);
+        }
+    }
+
+    // ---- document and file changes -------------------------------------------------------------
+
+    /// Applies every pending op, one `apply` per space.
+    fn flush_ops(&mut self) {
+        if self.ops.is_empty() {
+            return;
+        }
+        let mut batch: Batch = BTreeMap::new();
+        for op in std::mem::take(&mut self.ops) {
+            match op {
+                Op::Text { key, uri, text, version } => {
+                    let (space, path) = match self.state.folder_for(&key) {
+                        Some(found) => {
+                            // A folder now holds what was analysed alone.
+                            if let Some(loose) = self.state.remove_loose(&key) {
+                                self.drop_space(&loose);
+                            }
+                            found
+                        }
+                        None => self.loose_space(key, uri),
+                    };
+                    put(&mut batch, &space, path, Entry::Set { text, version: Some(version) });
+                }
+                Op::Closed { key } => {
+                    if let Some(loose) = self.state.remove_loose(&key) {
+                        batch.remove(&loose.id);
+                        self.drop_space(&loose);
+                    } else if let Some((space, path)) = self.state.folder_for(&key) {
+                        let entry = read_entry(&space, &path);
+                        put(&mut batch, &space, path, entry);
+                    }
+                }
+                Op::Disk { path, deleted } => {
+                    let key = DocKey::File(path.clone());
+                    if self.state.is_open(&key) {
+                        continue; // Open documents override the disk.
+                    }
+                    if deleted {
+                        // The path may be a folder: everything below it goes too.
+                        let Some((space, rel)) = self.state.folder_containing(&path) else { continue };
+                        let below = format!("{rel}/");
+                        let gone: Vec<String> = {
+                            let analysis = space.read();
+                            let ws = &analysis.ws;
+                            ws.files()
+                                .into_iter()
+                                .map(|f| ws.path(f))
+                                .filter(|p| *p == rel || p.starts_with(&below))
+                                .map(str::to_owned)
+                                .collect()
+                        };
+                        for p in gone {
+                            let open = space
+                                .root()
+                                .is_some_and(|r| self.state.is_open(&DocKey::File(discover::absolute_path(r, &p))));
+                            if !open {
+                                put(&mut batch, &space, p, Entry::Remove);
+                            }
+                        }
+                    } else if let Some((space, rel)) = self.state.folder_for(&key) {
+                        let entry = read_entry(&space, &rel);
+                        put(&mut batch, &space, rel, entry);
+                    }
+                }
+            }
+        }
+        for (_, (space, entries)) in batch {
+            if space.is_removed() {
+                continue;
+            }
+            if let Some(indexing) = &mut self.book(&space).indexing {
+                indexing.touched.extend(entries.keys().cloned());
+            }
+            let mut change = Change::default();
+            let mut versions = Vec::with_capacity(entries.len());
+            for (path, entry) in entries {
+                match entry {
+                    Entry::Set { text, version } => {
+                        versions.push((path.clone(), version));
+                        change.set.push((path, text));
+                    }
+                    Entry::Remove => {
+                        versions.push((path.clone(), None));
+                        change.remove.push(path);
+                    }
+                }
+            }
+            self.apply(&space, change, versions);
+        }
+    }
+
+    /// The space of a document outside every folder, made on first sight.
+    fn loose_space(&mut self, key: DocKey, uri: Url) -> (Arc<Space>, String) {
+        let space = match self.state.loose(&key) {
+            Some(space) => space,
+            None => {
+                let space = Arc::new(Space::loose(uri, key.clone()));
+                self.state.insert_loose(key.clone(), space.clone());
+                // Alone, it has nothing to wait for.
+                self.book(&space);
+                space
+            }
+        };
+        let path = space.path_of(&key).unwrap_or_else(|| "untitled.nix".to_owned());
+        (space, path)
+    }
+
+    /// Applies a change to a space. `versions` records which open-document version each path now
+    /// holds (`None` for texts from disk).
+    fn apply(&mut self, space: &Arc<Space>, change: Change, versions: Vec<(String, Option<i32>)>) {
+        if change.set.is_empty() && change.remove.is_empty() {
+            return;
+        }
+        {
+            let mut analysis = space.write();
+            let paths: Vec<String> =
+                change.set.iter().map(|(p, _)| p.clone()).chain(change.remove.iter().cloned()).take(5).collect();
+            // A bug in the analysis must not take the server down with it: the panic is logged by
+            // the panic hook and the space keeps serving what it has.
+            if catch_unwind(AssertUnwindSafe(|| analysis.ws.apply(change))).is_err() {
+                tracing::error!("the analysis failed while updating {} (first files: {paths:?})", space.name());
+            }
+            for (path, version) in versions {
+                match version {
+                    Some(version) => analysis.versions.insert(path, version),
+                    None => analysis.versions.remove(&path),
+                };
+            }
+        }
+        self.book(space).dirty = true;
+        self.schedule_publish();
+    }
+
+    // ---- folders -------------------------------------------------------------------------------
+
+    fn change_folders(&mut self, added: Vec<Arc<Space>>, removed: Vec<Arc<Space>>) {
+        let folders = self.state.folders();
+        for space in &removed {
+            space.mark_removed();
+            self.drop_space(space);
+            // An enclosing folder takes the files back.
+            for parent in folders.iter().filter(|f| encloses(f, space)) {
+                self.start_index(parent.clone());
+            }
+        }
+        for space in &added {
+            // The files below a new folder leave the folder that held them.
+            for parent in folders.iter().filter(|f| encloses(f, space)) {
+                let Some(prefix) = space.root().zip(parent.root()).and_then(|(r, p)| discover::relative_path(p, r))
+                else {
+                    continue;
+                };
+                let below = format!("{prefix}/");
+                let gone: Vec<String> = {
+                    let analysis = parent.read();
+                    let ws = &analysis.ws;
+                    ws.files()
+                        .into_iter()
+                        .map(|f| ws.path(f))
+                        .filter(|p| p.starts_with(&below))
+                        .map(str::to_owned)
+                        .collect()
+                };
+                let versions = gone.iter().map(|p| (p.clone(), None)).collect();
+                self.apply(parent, Change { set: Vec::new(), remove: gone }, versions);
+            }
+            self.start_index(space.clone());
+        }
+        // Open documents may have changed hands: send each to where it now belongs.
+        let docs: Vec<Op> = self
+            .state
+            .docs
+            .iter()
+            .map(|doc| Op::Text {
+                key: doc.key().clone(),
+                uri: doc.uri.clone(),
+                text: Arc::from(doc.text.as_str()),
+                version: doc.version,
+            })
+            .collect();
+        self.ops.extend(docs);
+        self.flush_ops();
+    }
+
+    fn start_index(&mut self, space: Arc<Space>) {
+        let Some(root) = space.root() else { return };
+        let exclude: Vec<PathBuf> = self
+            .state
+            .folders()
+            .iter()
+            .filter(|f| encloses(&space, f))
+            .filter_map(|f| f.root().map(PathBuf::from))
+            .collect();
+        tracing::debug!("indexing {} (excluding {exclude:?})", root.display());
+        let job = index::next_job();
+        self.book(&space).indexing = Some(Indexing { job, touched: HashSet::new() });
+        index::start(self.state.clone(), space, exclude, job);
+    }
+
+    fn apply_chunk(&mut self, chunk: Chunk) {
+        let current = self.books.get(&chunk.space.id).and_then(|b| b.indexing.as_ref()).map(|i| i.job);
+        if current != Some(chunk.job) || chunk.space.is_removed() {
+            // Superseded or removed: only close its progress.
+            if chunk.last
+                && let Some(token) = &chunk.token
+            {
+                self.state.outbox.progress(token, Step::End { message: "stopped".to_owned() });
+            }
+            return;
+        }
+        let space = chunk.space.clone();
+        let root = space.root().map(PathBuf::from);
+        let touched = self.books.get(&space.id).and_then(|b| b.indexing.as_ref()).map(|i| &i.touched);
+        let files: Vec<(String, Arc<str>)> = chunk
+            .files
+            .into_iter()
+            .filter(|(path, _)| !touched.is_some_and(|t| t.contains(path)))
+            .filter(|(path, _)| {
+                !root.as_ref().is_some_and(|r| self.state.is_open(&DocKey::File(discover::absolute_path(r, path))))
+            })
+            .collect();
+        self.apply(&space, Change { set: files, remove: Vec::new() }, Vec::new());
+        if let Some(token) = &chunk.token {
+            let percentage = (chunk.done * 100).checked_div(chunk.total).unwrap_or(100) as u32;
+            let message = format!("{} of {} files", chunk.done, chunk.total);
+            self.state.outbox.progress(token, Step::Report { message, percentage });
+        }
+        if chunk.last {
+            tracing::info!("indexed {} files in {}", chunk.total, space.name());
+            if let Some(token) = &chunk.token {
+                self.state.outbox.progress(token, Step::End { message: format!("{} files", chunk.total) });
+            }
+            let book = self.book(&space);
+            book.indexing = None;
+            book.dirty = true;
+            book.full = true;
+            // The first complete picture goes out at once.
+            self.publish_at = Some(Instant::now());
+        }
+    }
+
+    /// Forgets a space, clearing every diagnostic it published.
+    fn drop_space(&mut self, space: &Arc<Space>) {
+        let Some(book) = self.books.remove(&space.id) else { return };
+        for path in book.published.keys() {
+            if let Some(uri) = space.uri(path) {
+                self.state.outbox.send(Outgoing::Diagnostics { uri, diagnostics: Vec::new(), version: None });
+            }
+        }
+    }
+
+    // ---- diagnostics ---------------------------------------------------------------------------
+
+    fn publish_all(&mut self) {
+        let ids: Vec<SpaceId> =
+            self.books.iter().filter(|(_, b)| b.dirty && b.indexing.is_none()).map(|(id, _)| *id).collect();
+        for id in ids {
+            if let Some(book) = self.books.get_mut(&id) {
+                publish(&self.state, book);
+            }
+        }
+    }
+}
+
+/// Publishes the sets of one space that differ from what the client has.
+fn publish(state: &State, book: &mut Book) {
+    let config = state.config();
+    let enc = state.caps().encoding;
+    let space = book.space.clone();
+    let mut outgoing: Vec<(String, Vec<lsp::Diagnostic>, Option<i32>)> = Vec::new();
+    {
+        let mut analysis = space.write();
+        let changed = analysis.ws.take_changed();
+        // Every path whose set may differ, and the set it should now have. Paths first lose the
+        // set of ids they no longer hold, then gain what their current id says: a file removed and
+        // re-created under a new id ends with the new set, whatever the ids' order.
+        let mut wanted: BTreeMap<String, Vec<lsp::Diagnostic>> = BTreeMap::new();
+        let ids: Vec<FileId> = if book.full {
+            wanted.extend(book.published.keys().map(|p| (p.clone(), Vec::new())));
+            book.paths.clear();
+            analysis.ws.files()
+        } else {
+            for id in &changed {
+                if let Some(old) = book.paths.remove(id) {
+                    wanted.insert(old, Vec::new());
+                }
+            }
+            changed.into_iter().filter(|&id| analysis.ws.contains(id)).collect()
+        };
+        let ws = &analysis.ws;
+        for id in ids {
+            let path = ws.path(id).to_owned();
+            let diagnostics = catch_unwind(AssertUnwindSafe(|| {
+                ws.diagnostics(id)
+                    .iter()
+                    .filter(|d| config.reports(d.kind))
+                    .map(|d| conv::diagnostic(ws, id, d, enc))
+                    .collect::<Vec<_>>()
+            }))
+            .unwrap_or_else(|_| {
+                tracing::error!("the analysis failed while checking {path}");
+                Vec::new()
+            });
+            book.paths.insert(id, path.clone());
+            wanted.insert(path, diagnostics);
+        }
+        for (path, diagnostics) in wanted {
+            let before = book.published.get(&path).map_or(&[][..], Vec::as_slice);
+            if before == diagnostics.as_slice() {
+                continue;
+            }
+            let version = analysis.versions.get(&path).copied();
+            if diagnostics.is_empty() {
+                book.published.remove(&path);
+            } else {
+                book.published.insert(path.clone(), diagnostics.clone());
+            }
+            outgoing.push((path, diagnostics, version));
+        }
+    }
+    book.dirty = false;
+    book.full = false;
+    for (path, diagnostics, version) in outgoing {
+        match space.uri(&path) {
+            Some(uri) => state.outbox.send(Outgoing::Diagnostics { uri, diagnostics, version }),
+            None => tracing::warn!("no URI for {path} in {}", space.name()),
+        }
+    }
+}
+
+/// Whether folder `outer` strictly encloses folder `inner`.
+fn encloses(outer: &Space, inner: &Space) -> bool {
+    match (outer.root(), inner.root()) {
+        (Some(o), Some(i)) => o != i && i.starts_with(o),
+        _ => false,
+    }
+}
+
+/// The disk's word on a workspace path of a folder.
+fn read_entry(space: &Space, path: &str) -> Entry {
+    let Some(root) = space.root() else { return Entry::Remove };
+    match discover::read(&discover::absolute_path(root, path)) {
+        Disk::Text(text) => Entry::Set { text, version: None },
+        Disk::Absent => Entry::Remove,
+        Disk::Unreadable(reason) => {
+            tracing::info!("skipped {path} in {}: {reason}", space.name());
+            Entry::Remove
+        }
+    }
+}

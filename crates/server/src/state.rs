@@ -1,0 +1,203 @@
+//! State shared by the protocol handlers, the main loop and the indexers.
+//!
+//! Handlers own the documents (edited in place, in arrival order) and the list of folders; the
+//! main loop owns writing to the analysis. They meet through one ordered queue: every change a
+//! handler makes is submitted with a sequence number, and a request first waits until the main
+//! loop has applied everything submitted before it, so that it reads the text the editor has.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
+
+use dashmap::DashMap;
+use tokio::sync::watch;
+use tower_lsp::Client;
+
+use crate::caps::ClientCaps;
+use crate::config::Config;
+use crate::discover;
+use crate::main_loop::{Message, Task};
+use crate::outbox::Outbox;
+use crate::space::Space;
+use crate::vfs::{DocKey, Document};
+
+pub struct State {
+    pub client: Client,
+    pub outbox: Outbox,
+    caps: OnceLock<ClientCaps>,
+    config: RwLock<Arc<Config>>,
+    pub docs: DashMap<DocKey, Document>,
+    /// One space per workspace folder.
+    folders: RwLock<Vec<Arc<Space>>>,
+    /// Open documents outside every folder, each analysed alone. Written by the main loop.
+    loose: DashMap<DocKey, Arc<Space>>,
+    /// The queue to the main loop, and the sequence number of the last submitted message. One
+    /// lock for both, so that sequence numbers enter the queue in order.
+    queue: Mutex<(u64, mpsc::Sender<Message>)>,
+    /// The sequence number the main loop has applied up to.
+    applied: watch::Receiver<u64>,
+    shutdown: std::sync::atomic::AtomicBool,
+}
+
+impl State {
+    pub fn new(client: Client, outbox: Outbox, queue: mpsc::Sender<Message>, applied: watch::Receiver<u64>) -> State {
+        State {
+            client,
+            outbox,
+            caps: OnceLock::new(),
+            config: RwLock::new(Arc::new(Config::default())),
+            docs: DashMap::new(),
+            folders: RwLock::new(Vec::new()),
+            loose: DashMap::new(),
+            queue: Mutex::new((0, queue)),
+            applied,
+            shutdown: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    // ---- the client and the settings -----------------------------------------------------------
+
+    /// What the client can do; the protocol's defaults until `initialize` says otherwise.
+    pub fn caps(&self) -> ClientCaps {
+        self.caps.get().copied().unwrap_or_default()
+    }
+
+    pub fn set_caps(&self, caps: ClientCaps) {
+        // `initialize` comes once; tower-lsp refuses a second one before it reaches us.
+        let _ = self.caps.set(caps);
+    }
+
+    pub fn config(&self) -> Arc<Config> {
+        self.config.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Replaces the settings; returns whether they changed.
+    pub fn set_config(&self, config: Config) -> bool {
+        let mut current = self.config.write().unwrap_or_else(PoisonError::into_inner);
+        if **current == config {
+            return false;
+        }
+        *current = Arc::new(config);
+        true
+    }
+
+    pub fn request_shutdown(&self) {
+        self.shutdown.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn shutdown_requested(&self) -> bool {
+        self.shutdown.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    // ---- the queue -----------------------------------------------------------------------------
+
+    /// Queues a change that later requests must see applied.
+    pub fn submit(&self, task: Task) {
+        let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        queue.0 += 1;
+        let message = Message { seq: Some(queue.0), task };
+        if queue.1.send(message).is_err() {
+            tracing::error!("the analysis thread is gone; the change is lost");
+        }
+    }
+
+    /// Queues work that requests need not wait for (the initial index).
+    pub fn send(&self, task: Task) {
+        let queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        if queue.1.send(Message { seq: None, task }).is_err() {
+            tracing::debug!("the analysis thread is gone");
+        }
+    }
+
+    /// Waits until the main loop has applied every change submitted so far.
+    pub async fn synced(&self) {
+        let target = self.queue.lock().unwrap_or_else(PoisonError::into_inner).0;
+        let mut applied = self.applied.clone();
+        // An error means the main loop is gone: answer from what there is rather than hang.
+        let _ = applied.wait_for(|&seq| seq >= target).await;
+    }
+
+    // ---- spaces --------------------------------------------------------------------------------
+
+    pub fn folders(&self) -> Vec<Arc<Space>> {
+        self.folders.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Every space: folders, then documents analysed alone.
+    pub fn spaces(&self) -> Vec<Arc<Space>> {
+        let mut spaces = self.folders();
+        spaces.extend(self.loose.iter().map(|entry| entry.value().clone()));
+        spaces
+    }
+
+    /// Adds folders not yet present and removes folders, returning the spaces added and removed.
+    pub fn change_folders(&self, add: &[PathBuf], remove: &[PathBuf]) -> (Vec<Arc<Space>>, Vec<Arc<Space>>) {
+        let mut folders = self.folders.write().unwrap_or_else(PoisonError::into_inner);
+        let mut removed = Vec::new();
+        folders.retain(|space| {
+            let gone = space.root().is_some_and(|root| remove.iter().any(|r| r == root));
+            if gone {
+                removed.push(space.clone());
+            }
+            !gone
+        });
+        let mut added = Vec::new();
+        for root in add {
+            if folders.iter().any(|space| space.root() == Some(root.as_path())) {
+                continue;
+            }
+            let space = Arc::new(Space::folder(root.clone()));
+            folders.push(space.clone());
+            added.push(space);
+        }
+        (added, removed)
+    }
+
+    /// The folder holding a document, and its workspace path there: the deepest folder, when
+    /// folders nest.
+    pub fn folder_for(&self, key: &DocKey) -> Option<(Arc<Space>, String)> {
+        let folders = self.folders.read().unwrap_or_else(PoisonError::into_inner);
+        deepest(&folders, |space| space.path_of(key))
+    }
+
+    /// The deepest folder below which `path` lies (a file or a folder, `.nix` or not), and the
+    /// path relative to it.
+    pub fn folder_containing(&self, path: &Path) -> Option<(Arc<Space>, String)> {
+        let folders = self.folders.read().unwrap_or_else(PoisonError::into_inner);
+        deepest(&folders, |space| space.root().and_then(|root| discover::relative_path(root, path)))
+    }
+
+    /// The space that answers for a document, and its workspace path there.
+    pub fn space_for(&self, key: &DocKey) -> Option<(Arc<Space>, String)> {
+        if let Some(found) = self.folder_for(key) {
+            return Some(found);
+        }
+        let space = self.loose.get(key)?.value().clone();
+        let path = space.path_of(key)?;
+        Some((space, path))
+    }
+
+    pub fn loose(&self, key: &DocKey) -> Option<Arc<Space>> {
+        self.loose.get(key).map(|entry| entry.value().clone())
+    }
+
+    pub fn insert_loose(&self, key: DocKey, space: Arc<Space>) {
+        self.loose.insert(key, space);
+    }
+
+    pub fn remove_loose(&self, key: &DocKey) -> Option<Arc<Space>> {
+        self.loose.remove(key).map(|(_, space)| space)
+    }
+
+    pub fn is_open(&self, key: &DocKey) -> bool {
+        self.docs.contains_key(key)
+    }
+}
+
+/// The space with the longest root among those for which `relative` gives a path.
+fn deepest(folders: &[Arc<Space>], relative: impl Fn(&Space) -> Option<String>) -> Option<(Arc<Space>, String)> {
+    folders
+        .iter()
+        .filter_map(|space| Some((space.clone(), relative(space)?)))
+        .max_by_key(|(space, _)| space.root().map_or(0, |root| root.components().count()))
+}
