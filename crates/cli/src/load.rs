@@ -1,4 +1,4 @@
-//! Finding and reading the workspace's `.nix` files: the only file system access canopy does.
+//! Finding and reading the workspace's `.nix` files: the command line's only file system access.
 //!
 //! Which files exist for canopy:
 //!
@@ -309,19 +309,22 @@ mod tests {
 
         let dir = tempfile::tempdir().expect("temp dir");
         write(dir.path(), "modules/secret.nix", b"{ }");
+        write(dir.path(), "modules/locked/x.nix", b"{ }");
         let secret = dir.path().join("modules/secret.nix");
+        let locked = dir.path().join("modules/locked");
         fs::set_permissions(&secret, fs::Permissions::from_mode(0o000)).expect("chmod");
-        if fs::read(&secret).is_ok() {
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).expect("chmod");
+        let readable = fs::read(&secret).is_ok();
+        let loaded = load(dir.path(), &Progress::new());
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).expect("chmod");
+        if readable {
             // Running as root: permissions do not stop reads, so there is nothing to observe.
             eprintln!("note: unreadable_files_are_skipped_with_a_reason is vacuous as root");
             return;
         }
-        let loaded = load(dir.path(), &Progress::new());
         assert!(loaded.files.is_empty());
-        assert_eq!(
-            loaded.skipped,
-            [Skipped { path: "modules/secret.nix".to_owned(), reason: "Permission denied".to_owned() }]
-        );
+        let denied = |path: &str| Skipped { path: path.to_owned(), reason: "Permission denied".to_owned() };
+        assert_eq!(loaded.skipped, [denied("modules/locked"), denied("modules/secret.nix")]);
     }
 
     #[test]

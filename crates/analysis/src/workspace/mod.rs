@@ -180,6 +180,30 @@ pub struct Workspace {
     pub(crate) index: Index,
     /// Files whose diagnostics may have changed since `take_changed` was last called.
     changed: FxHashSet<FileId>,
+    /// Set between `begin_bulk` and `end_bulk`.
+    bulk: Option<Bulk>,
+}
+
+/// Cross-file work put off while a workspace is loaded in many batches.
+#[derive(Default)]
+struct Bulk {
+    /// A batch changed the collections or the roots: everything is read again at the end.
+    stale: bool,
+    dirty: FxHashSet<FileId>,
+}
+
+/// A change whose new texts are already summarised. Preparing needs no workspace, so a caller can
+/// do it in parallel and outside any lock, then apply quickly.
+pub struct PreparedChange {
+    set: Vec<(String, Arc<str>, FileSummary)>,
+    remove: Vec<String>,
+}
+
+/// Summarises a change's new texts on every core.
+pub fn prepare(change: Change) -> PreparedChange {
+    let summaries = summarize_all(&change.set);
+    let set = change.set.into_iter().zip(summaries).map(|((path, text), summary)| (path, text, summary)).collect();
+    PreparedChange { set, remove: change.remove }
 }
 
 impl Workspace {
@@ -189,7 +213,27 @@ impl Workspace {
 
     /// Applies a batch of changes. New texts are summarised in parallel.
     pub fn apply(&mut self, change: Change) {
-        let summaries = summarize_all(&change.set);
+        self.apply_prepared(prepare(change));
+    }
+
+    /// Starts loading in batches: until `end_bulk`, each batch updates the graph (queries answer
+    /// from what is known so far) but cross-file diagnostics and global re-reads wait, so loading
+    /// n files costs work proportional to n, not to n times the number of batches.
+    pub fn begin_bulk(&mut self) {
+        self.bulk.get_or_insert_with(Bulk::default);
+    }
+
+    /// Ends a bulk load: one global re-read if a batch needed it, then the pending checks.
+    pub fn end_bulk(&mut self) {
+        let Some(bulk) = self.bulk.take() else { return };
+        if bulk.stale {
+            self.rebuild();
+        } else {
+            self.recheck(bulk.dirty);
+        }
+    }
+
+    pub fn apply_prepared(&mut self, change: PreparedChange) {
         let mut global = false;
         let mut touched: Vec<FileId> = Vec::new();
         let mut flips = Flips::default();
@@ -209,7 +253,7 @@ impl Workspace {
                 self.changed.insert(id);
             }
         }
-        for ((path, text), summary) in change.set.into_iter().zip(summaries) {
+        for (path, text, summary) in change.set {
             let id = match self.by_path.get(&path) {
                 Some(&id) => id,
                 None => {
@@ -250,8 +294,13 @@ impl Workspace {
         }
 
         if global {
-            self.rebuild();
-            return;
+            match self.bulk.as_mut() {
+                Some(bulk) => bulk.stale = true,
+                None => {
+                    self.rebuild();
+                    return;
+                }
+            }
         }
         for &id in &touched {
             let explicit = self.imported_by_path(id);
@@ -272,7 +321,10 @@ impl Workspace {
         }
         let mut dirty: FxHashSet<FileId> = touched.into_iter().collect();
         dirty.extend(self.index.dependents(&flips, &self.files));
-        self.recheck(dirty);
+        match self.bulk.as_mut() {
+            Some(bulk) => bulk.dirty.extend(dirty),
+            None => self.recheck(dirty),
+        }
     }
 
     /// Re-reads every summary against fresh collections and roots.
@@ -424,6 +476,11 @@ impl Workspace {
         ids
     }
 
+    /// The path of a file, `None` once it is removed.
+    pub fn try_path(&self, file: FileId) -> Option<&str> {
+        self.files.get(file.0 as usize)?.as_ref().map(|d| d.path.as_str())
+    }
+
     pub fn path(&self, file: FileId) -> &str {
         &self.data(file).path
     }
@@ -460,6 +517,12 @@ impl Workspace {
         all.sort_by_key(|d| (d.range.start(), d.range.end(), d.kind));
         all.dedup();
         all
+    }
+
+    /// The diagnostics Nix itself would report parsing the file (syntax, undefined names,
+    /// duplicate attributes), whatever the file's role: for files canopy sees alone.
+    pub fn parse_diagnostics(&self, file: FileId) -> Vec<Diagnostic> {
+        self.data(file).summary.diagnostics.clone()
     }
 
     /// Files whose diagnostics may have changed since the last call (removed files included).

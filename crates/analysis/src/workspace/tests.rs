@@ -300,5 +300,27 @@ mod incremental {
                 prop_assert_eq!(snapshot(&ws), snapshot(&from_scratch(&files)));
             }
         }
+
+        #[test]
+        fn a_bulk_load_equals_a_fresh_build(ops in prop::collection::vec(op(), 1..14)) {
+            let mut ws = Workspace::new();
+            let mut files: BTreeMap<&str, String> = BTreeMap::new();
+            ws.begin_bulk();
+            for op in ops {
+                let change = match op {
+                    Op::Set(i, text) => {
+                        files.insert(PATHS[i], text.clone());
+                        Change { set: vec![(PATHS[i].to_string(), Arc::from(text))], remove: Vec::new() }
+                    }
+                    Op::Remove(i) => {
+                        files.remove(PATHS[i]);
+                        Change { set: Vec::new(), remove: vec![PATHS[i].to_string()] }
+                    }
+                };
+                ws.apply_prepared(crate::workspace::prepare(change));
+            }
+            ws.end_bulk();
+            prop_assert_eq!(snapshot(&ws), snapshot(&from_scratch(&files)));
+        }
     }
 }
