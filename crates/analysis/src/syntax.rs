@@ -44,10 +44,38 @@ pub fn with_stack<R>(f: impl FnOnce() -> R) -> R {
 }
 
 pub fn parse(text: &str) -> Parse {
+    // Nix ends lines at `\r` too; rnix ends comments only at `\n`. Same length, same offsets.
+    let normalized;
+    let text = if has_lone_cr(text) {
+        normalized = lone_cr_to_lf(text);
+        normalized.as_str()
+    } else {
+        text
+    };
     with_stack(|| {
         let parse = rnix::Root::parse(text);
         Parse { green: parse.syntax().green().to_owned(), errors: parse.errors().to_vec() }
     })
+}
+
+fn has_lone_cr(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr_cr(bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
+}
+
+fn memchr_cr(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes.iter().enumerate().filter(|(_, b)| **b == b'\r').map(|(i, _)| i)
+}
+
+fn lone_cr_to_lf(text: &str) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    for i in 0..bytes.len() {
+        if bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+            bytes[i] = b'\n';
+        }
+    }
+    // Only ASCII bytes changed, so the text is still UTF-8.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// Deepest recursion the analysis walkers follow. Nix's own parser gives up long before

@@ -15,7 +15,7 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use canopy_analysis::syntax;
-use canopy_analysis::workspace::{Change, FileId};
+use canopy_analysis::workspace::{self, Change, FileId};
 use tokio::sync::watch;
 use tower_lsp::lsp_types::{self as lsp, Url};
 
@@ -320,12 +320,18 @@ impl MainLoop {
             return;
         }
         {
-            let mut analysis = space.write();
             let paths: Vec<String> =
                 change.set.iter().map(|(p, _)| p.clone()).chain(change.remove.iter().cloned()).take(5).collect();
-            // A bug in the analysis must not take the server down with it: the panic is logged by
-            // the panic hook and the space keeps serving what it has.
-            if catch_unwind(AssertUnwindSafe(|| analysis.ws.apply(change))).is_err() {
+            // Parsing is the costly part and needs no workspace: it runs before the write lock is
+            // taken, so requests keep being answered meanwhile. A bug in the analysis must not take
+            // the server down with it: the panic is logged by the panic hook and the space keeps
+            // serving what it has.
+            let Ok(prepared) = catch_unwind(AssertUnwindSafe(|| workspace::prepare(change))) else {
+                tracing::error!("the analysis failed while reading {} (first files: {paths:?})", space.name());
+                return;
+            };
+            let mut analysis = space.write();
+            if catch_unwind(AssertUnwindSafe(|| analysis.ws.apply_prepared(prepared))).is_err() {
                 tracing::error!("the analysis failed while updating {} (first files: {paths:?})", space.name());
             }
             for (path, version) in versions {
@@ -401,6 +407,8 @@ impl MainLoop {
             .collect();
         tracing::debug!("indexing {} (excluding {exclude:?})", root.display());
         let job = index::next_job();
+        // The folder arrives in chunks: cross-file checks wait for the last one.
+        space.write().ws.begin_bulk();
         self.book(&space).indexing = Some(Indexing { job, touched: HashSet::new() });
         index::start(self.state.clone(), space, exclude, job);
     }
@@ -437,6 +445,9 @@ impl MainLoop {
             tracing::info!("indexed {} files in {}", chunk.total, space.name());
             if let Some(token) = &chunk.token {
                 self.state.outbox.progress(token, Step::End { message: format!("{} files", chunk.total) });
+            }
+            if catch_unwind(AssertUnwindSafe(|| space.write().ws.end_bulk())).is_err() {
+                tracing::error!("the analysis failed while checking {}", space.name());
             }
             let book = self.book(&space);
             book.indexing = None;
@@ -499,7 +510,10 @@ fn publish(state: &State, book: &mut Book) {
         for id in ids {
             let path = ws.path(id).to_owned();
             let diagnostics = catch_unwind(AssertUnwindSafe(|| {
-                ws.diagnostics(id)
+                // A document seen alone has no repository around it: only what Nix itself would
+                // report while parsing applies.
+                let found = if space.root().is_some() { ws.diagnostics(id) } else { ws.parse_diagnostics(id) };
+                found
                     .iter()
                     .filter(|d| config.reports(d.kind))
                     .map(|d| conv::diagnostic(ws, id, d, enc))

@@ -25,8 +25,9 @@ use super::lexer::{Lexer, Tok, Token};
 /// What the grammar found: the errors in the order Nix raises them.
 pub(crate) struct Findings {
     pub(crate) errors: Vec<Finding>,
-    /// rnix reads some number differently from Nix (`0.x`, `1.5e`), so its tree is wrong there.
-    pub(crate) rnix_misreads_numbers: bool,
+    /// The first number rnix reads differently from Nix (`0.x`, `1.5e`): its tree is wrong from
+    /// there on.
+    pub(crate) rnix_misreads_from: Option<TextSize>,
 }
 
 #[derive(Debug, Clone)]
@@ -62,7 +63,7 @@ pub(crate) fn check(text: &str, order: &mut dyn FnMut(&str, &str) -> std::cmp::O
         order,
     };
     let _ = parser.start();
-    Findings { errors: parser.findings, rnix_misreads_numbers: parser.lexer.rnix_misreads_numbers() }
+    Findings { errors: parser.findings, rnix_misreads_from: parser.lexer.rnix_misreads_from() }
 }
 
 /// The recognizer stopped at a syntax error, already recorded.

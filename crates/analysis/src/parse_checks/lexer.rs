@@ -170,7 +170,7 @@ pub(crate) struct Lexer<'a> {
     no_uri_before: std::cell::Cell<usize>,
     /// No block comment starting here or later is closed.
     unterminated_comment_from: std::cell::Cell<usize>,
-    rnix_misreads_numbers: bool,
+    rnix_misreads_from: Option<TextSize>,
 }
 
 /// Character classes of the lexer's regular expressions, one bit each, looked up per byte.
@@ -181,31 +181,35 @@ const SCHEME: u8 = 8;
 const SPACE: u8 = 16;
 
 const CLASSES: [u8; 256] = {
+    const fn one_of(b: u8, set: &[u8]) -> bool {
+        let mut i = 0;
+        while i < set.len() {
+            if set[i] == b {
+                return true;
+            }
+            i += 1;
+        }
+        false
+    }
     let mut table = [0u8; 256];
     let mut c = 0;
     while c < 256 {
         let b = c as u8;
         let alnum = b.is_ascii_alphanumeric();
         let mut class = 0;
-        if alnum || matches!(b, b'_' | b'\'' | b'-') {
+        if alnum || one_of(b, b"_'-") {
             class |= ID;
         }
-        if alnum || matches!(b, b'.' | b'_' | b'-' | b'+') {
+        if alnum || one_of(b, b"._-+") {
             class |= PATH;
         }
-        if alnum
-            || matches!(
-                b,
-                b'%' | b'/' | b'?' | b':' | b'@' | b'&' | b'=' | b'+' | b'$' | b',' | b'-' | b'_' | b'.' | b'!' | b'~'
-                    | b'*' | b'\''
-            )
-        {
+        if alnum || one_of(b, b"%/?:@&=+$,-_.!~*'") {
             class |= URI;
         }
-        if alnum || matches!(b, b'+' | b'-' | b'.') {
+        if alnum || one_of(b, b"+-.") {
             class |= SCHEME;
         }
-        if matches!(b, b' ' | b'\t' | b'\r' | b'\n') {
+        if one_of(b, b" \t\r\n") {
             class |= SPACE;
         }
         table[c] = class;
@@ -299,13 +303,13 @@ impl<'a> Lexer<'a> {
             no_path_before: std::cell::Cell::new(0),
             no_uri_before: std::cell::Cell::new(0),
             unterminated_comment_from: std::cell::Cell::new(usize::MAX),
-            rnix_misreads_numbers: false,
+            rnix_misreads_from: None,
         }
     }
 
-    /// Whether a number was read that rnix's tokenizer splits differently.
-    pub(crate) fn rnix_misreads_numbers(&self) -> bool {
-        self.rnix_misreads_numbers
+    /// Where the first number is that rnix's tokenizer splits differently, if any was read.
+    pub(crate) fn rnix_misreads_from(&self) -> Option<TextSize> {
+        self.rnix_misreads_from
     }
 
     fn state(&self) -> State {
@@ -423,7 +427,7 @@ impl<'a> Lexer<'a> {
         if (kind == Tok::Float && matches!(next, Some(b'e' | b'E')))
             || (kind == Tok::Int && len == 1 && first == b'0' && next == Some(b'.'))
         {
-            self.rnix_misreads_numbers = true;
+            self.rnix_misreads_from.get_or_insert(range.start());
         }
         let invalid = match kind {
             Tok::Int if self.slice(range).parse::<i64>().is_err() => Some(LexErrorKind::InvalidInteger),
@@ -459,9 +463,7 @@ impl<'a> Lexer<'a> {
                 };
             }
             // The dot of `a.b.c`: inside a run of path characters known to have no `/` after it.
-            b'.' if p < self.no_path_before.get()
-                && !matches!(self.at(p + 1), Some(b'.' | b'0'..=b'9')) =>
-            {
+            b'.' if p < self.no_path_before.get() && !matches!(self.at(p + 1), Some(b'.' | b'0'..=b'9')) => {
                 return (Rule::Any, 1);
             }
             b'a'..=b'z' | b'A'..=b'Z' | b'_' => {

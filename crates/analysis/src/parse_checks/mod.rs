@@ -80,16 +80,17 @@ pub fn parse_time_diagnostics(text: &str, parse: &Parse, names: &NameTable) -> V
         None => (root, names),
     };
 
-    // Past a syntax error rnix's tree is a guess; names there are not reported, nor anywhere when
-    // rnix tokenized a number differently from Nix.
-    let mut undefined = match findings.rnix_misreads_numbers {
-        true => Vec::new(),
-        false => undefined_variable::diagnostics(&root, names, syntax_error_at),
+    // Past a syntax error, or a number rnix tokenizes differently from Nix, rnix's tree is a
+    // guess: names there are not reported.
+    let trusted_until = match (syntax_error_at, findings.rnix_misreads_from) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     };
+    let mut undefined = undefined_variable::diagnostics(&root, names, trusted_until);
     let first = if !parse_errors.is_empty() {
         parse_errors.remove(0)
     } else if !undefined.is_empty() {
-        let first = undefined_variable::nix_first(&root, names, &undefined);
+        let first = undefined_variable::nix_first(&root, names, trusted_until);
         undefined.remove(first)
     } else {
         return Vec::new();
@@ -158,7 +159,7 @@ mod tests {
     }
 
     #[test]
-    fn numbers_rnix_reads_differently_hide_names() {
-        check("[ 0. x ]", expect![""]);
+    fn numbers_rnix_reads_differently_hide_the_names_after_them() {
+        check("[ y 0. x ]", expect!["undefined-variable@2..3: undefined variable 'y'"]);
     }
 }

@@ -14,24 +14,28 @@ use rustc_hash::FxHashSet;
 use smol_str::SmolStr;
 
 use crate::diagnostics::{Diagnostic, DiagnosticKind};
-use crate::names::{NameTable, Resolution};
+use crate::names::{NameTable, NameUse, Resolution};
 use crate::syntax::{self, SyntaxNode, first_child, static_attr, unparen};
 use crate::text::{TextRange, TextSize};
 
 use super::symbols::{SymbolKey, SymbolOrder};
 
-/// Every undefined name that starts before `before`, in source order.
+/// Every undefined name that ends before `before`, in source order.
 pub(crate) fn diagnostics(root: &SyntaxNode, names: &NameTable, before: Option<TextSize>) -> Vec<Diagnostic> {
-    names
-        .uses
-        .iter()
-        .filter(|u| u.resolution == Resolution::Undefined)
-        .filter(|u| before.is_none_or(|limit| u.range.end() <= limit))
+    undefined_uses(names, before)
         .map(|u| {
             let range = legacy_or_range(root, u.range).unwrap_or(u.range);
             Diagnostic::new(DiagnosticKind::UndefinedVariable, range, format!("undefined variable '{}'", u.name))
         })
         .collect()
+}
+
+fn undefined_uses(names: &NameTable, before: Option<TextSize>) -> impl Iterator<Item = &NameUse> {
+    names
+        .uses
+        .iter()
+        .filter(|u| u.resolution == Resolution::Undefined)
+        .filter(move |u| before.is_none_or(|limit| u.range.end() <= limit))
 }
 
 /// `f or` applies `f` to a variable named `or`, which Nix places at `f`.
@@ -46,24 +50,16 @@ fn legacy_or_range(root: &SyntaxNode, range: TextRange) -> Option<TextRange> {
     Some(TextRange::new(syntax::trimmed_range(&function).start(), range.end()))
 }
 
-/// The index in `undefined` (source order, from `diagnostics`) of the one Nix reports first.
-pub(crate) fn nix_first(root: &SyntaxNode, names: &NameTable, undefined: &[Diagnostic]) -> usize {
-    if undefined.len() < 2 {
+/// The index in `diagnostics(root, names, before)` of the one Nix reports first.
+pub(crate) fn nix_first(root: &SyntaxNode, names: &NameTable, before: Option<TextSize>) -> usize {
+    let targets: Vec<TextSize> = undefined_uses(names, before).map(|u| u.range.start()).collect();
+    if targets.len() < 2 {
         return 0;
     }
-    let targets: FxHashSet<TextSize> =
-        names.uses.iter().filter(|u| u.resolution == Resolution::Undefined).map(|u| u.range.start()).collect();
+    let lookup: FxHashSet<TextSize> = targets.iter().copied().collect();
     let symbols = SymbolOrder::from_tree(root);
-    let mut walker = Walker { targets: &targets, symbols: &symbols, depth: 0 };
-    let Some(found) = walker.visit(root) else { return 0 };
-    // `undefined` holds the same uses in the same order, some with a widened range.
-    names
-        .uses
-        .iter()
-        .filter(|u| u.resolution == Resolution::Undefined)
-        .position(|u| u.range.start() == found)
-        .filter(|&i| i < undefined.len())
-        .unwrap_or(0)
+    let mut walker = Walker { targets: &lookup, symbols: &symbols, depth: 0 };
+    walker.visit(root).and_then(|found| targets.iter().position(|&t| t == found)).unwrap_or(0)
 }
 
 /// The attributes of one set as Nix stores them: static ones by symbol, then dynamic ones.

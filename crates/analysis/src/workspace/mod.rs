@@ -182,14 +182,46 @@ pub struct Workspace {
     changed: FxHashSet<FileId>,
     /// Set between `begin_bulk` and `end_bulk`.
     bulk: Option<Bulk>,
+    structure: Structure,
 }
 
-/// Cross-file work put off while a workspace is loaded in many batches.
+/// Cross-file checks put off while a workspace is loaded in many batches.
 #[derive(Default)]
 struct Bulk {
-    /// A batch changed the collections or the roots: everything is read again at the end.
-    stale: bool,
     dirty: FxHashSet<FileId>,
+}
+
+/// What every file is read against, derived from all files: the declared collections, the
+/// import-tree roots, nested flakes, files imported by path. Counted per contribution, so a file
+/// change updates it in time proportional to that file, and a change that does not alter the
+/// outcome (a file re-saved with the same declarations) costs nothing more.
+#[derive(Default)]
+struct Structure {
+    declarations: FxHashMap<Declaration, u32>,
+    /// Files holding import-tree calls.
+    call_files: std::collections::BTreeSet<FileId>,
+    /// Files below `modules/`, the fallback root.
+    under_modules: usize,
+    /// Files whose top-level module imports files by path.
+    importing: std::collections::BTreeSet<FileId>,
+    /// Files import-tree skips that a loaded module imports by path, directly or through others.
+    loaded_by_import: FxHashSet<FileId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Declaration {
+    Collection(Vec<SmolStr>, crate::summary::DeclaredShape, Option<SmolStr>),
+    Namespace(SmolStr),
+}
+
+fn file_declarations(summary: &FileSummary) -> impl Iterator<Item = Declaration> + '_ {
+    let options = summary.options.iter().map(|o| Declaration::Collection(o.path.clone(), o.shape, o.class.clone()));
+    options.chain(summary.namespaces.iter().map(|n| Declaration::Namespace(n.name.clone())))
+}
+
+/// Files a module imports by path: `./x.nix`, or `./dir` meaning `./dir/default.nix`.
+fn import_targets(data: &FileData) -> impl Iterator<Item = String> + '_ {
+    data.summary.imports.iter().filter_map(|literal| relative_path(&data.path, literal))
 }
 
 /// A change whose new texts are already summarised. Preparing needs no workspace, so a caller can
@@ -217,41 +249,34 @@ impl Workspace {
     }
 
     /// Starts loading in batches: until `end_bulk`, each batch updates the graph (queries answer
-    /// from what is known so far) but cross-file diagnostics and global re-reads wait, so loading
-    /// n files costs work proportional to n, not to n times the number of batches.
+    /// from what is known so far) but cross-file diagnostics wait, so loading n files in batches
+    /// checks each file once.
     pub fn begin_bulk(&mut self) {
         self.bulk.get_or_insert_with(Bulk::default);
     }
 
-    /// Ends a bulk load: one global re-read if a batch needed it, then the pending checks.
+    /// Ends a bulk load with the checks it put off.
     pub fn end_bulk(&mut self) {
-        let Some(bulk) = self.bulk.take() else { return };
-        if bulk.stale {
-            self.rebuild();
-        } else {
+        if let Some(bulk) = self.bulk.take() {
             self.recheck(bulk.dirty);
         }
     }
 
     pub fn apply_prepared(&mut self, change: PreparedChange) {
-        let mut global = false;
         let mut touched: Vec<FileId> = Vec::new();
         let mut flips = Flips::default();
+        let mut nested_changed = false;
 
         for path in &change.remove {
-            if let Some(id) = self.by_path.remove(path.as_str()) {
-                global |= path.ends_with("/flake.nix");
-                let data = self.files[id.0 as usize].take();
-                if let Some(data) = data {
-                    global |= declares_anything(&data.summary);
-                    if data.role.in_graph() {
-                        self.index.remove(id, &data, &mut flips);
-                    }
-                    self.forget_checks(id, &data);
-                }
-                self.free.push(id);
-                self.changed.insert(id);
+            let Some(id) = self.by_path.remove(path.as_str()) else { continue };
+            nested_changed |= path.ends_with("/flake.nix");
+            if let Some(data) = self.files[id.0 as usize].take() {
+                self.leave_graph(id, &data, &mut flips);
+                self.leave_structure(id, &data);
+                self.forget_checks(id, &data);
             }
+            self.free.push(id);
+            self.changed.insert(id);
         }
         for (path, text, summary) in change.set {
             let id = match self.by_path.get(&path) {
@@ -261,26 +286,21 @@ impl Workspace {
                     if id.0 as usize == self.files.len() {
                         self.files.push(None);
                     }
+                    nested_changed |= path.ends_with("/flake.nix");
                     self.by_path.insert(path.clone(), id);
-                    global |= path.starts_with("modules/") && self.roots.roots().is_empty();
-                    global |= path.ends_with("/flake.nix");
                     id
                 }
             };
             let old = self.files[id.0 as usize].take();
             if let Some(old) = &old {
-                global |= declarations(&old.summary) != declarations(&summary);
-                if old.role.in_graph() {
-                    self.index.remove(id, old, &mut flips);
-                }
-            } else {
-                global |= declares_anything(&summary);
+                self.leave_graph(id, old, &mut flips);
+                self.leave_structure(id, old);
             }
             let (checked, undefined_in) = match old {
                 Some(old) => (old.checked, old.undefined_in),
                 None => (Vec::new(), Vec::new()),
             };
-            self.files[id.0 as usize] = Some(FileData {
+            let data = FileData {
                 line_index: LineIndex::new(&text),
                 path,
                 text,
@@ -289,45 +309,182 @@ impl Workspace {
                 resolved: Resolved::default(),
                 checked,
                 undefined_in,
-            });
+            };
+            self.enter_structure(id, &data);
+            self.files[id.0 as usize] = Some(data);
             touched.push(id);
         }
 
-        if global {
-            match self.bulk.as_mut() {
-                Some(bulk) => bulk.stale = true,
-                None => {
-                    self.rebuild();
-                    return;
-                }
-            }
+        // Shared inputs that changed their outcome: every file is read again (rare: a collection
+        // declared, an import-tree call edited, a nested flake added).
+        if nested_changed || self.collections_outdated() || self.roots_outdated() {
+            self.rebuild();
+            return;
         }
-        for &id in &touched {
-            let explicit = self.imported_by_path(id);
-            let Some(data) = self.files[id.0 as usize].as_mut() else { continue };
-            data.role = role_of(&self.roots, &self.nested_flakes, &data.path);
-            if explicit && matches!(data.role, FileRole::Ignored | FileRole::Outside) {
-                data.role = FileRole::TopLevel;
+        // Files imported by path load with their importers, transitively; a change to who imports
+        // what is followed by reading the (few) importing files again.
+        let loaded = self.loaded_by_import();
+        let mut regained: Vec<FileId> =
+            loaded.symmetric_difference(&self.structure.loaded_by_import).copied().collect();
+        self.structure.loaded_by_import = loaded;
+        regained.retain(|id| !touched.contains(id) && self.contains(*id));
+        let mut dirty: FxHashSet<FileId> = FxHashSet::default();
+        for id in touched.into_iter().chain(regained) {
+            if let Some(data) = self.files[id.0 as usize].take() {
+                self.leave_graph(id, &data, &mut flips);
+                self.files[id.0 as usize] = Some(data);
             }
-            data.resolved = if data.role.in_graph() {
-                resolve::resolve(&data.summary, &self.collections)
-            } else {
-                Resolved::default()
-            };
-            if data.role.in_graph() {
-                let data = self.files[id.0 as usize].as_ref().expect("just set");
-                self.index.add(id, data, &mut flips);
-            }
+            self.enter_graph(id, &mut flips);
+            dirty.insert(id);
         }
-        let mut dirty: FxHashSet<FileId> = touched.into_iter().collect();
         dirty.extend(self.index.dependents(&flips, &self.files));
+        self.checks_for(dirty);
+    }
+
+    /// Runs the checks of `dirty` now, or at the end of a bulk load.
+    fn checks_for(&mut self, dirty: FxHashSet<FileId>) {
         match self.bulk.as_mut() {
             Some(bulk) => bulk.dirty.extend(dirty),
             None => self.recheck(dirty),
         }
     }
 
-    /// Re-reads every summary against fresh collections and roots.
+    fn in_nested_flake(&self, path: &str) -> bool {
+        self.nested_flakes.iter().any(|n| path.starts_with(n.as_str()))
+    }
+
+    fn enter_structure(&mut self, id: FileId, data: &FileData) {
+        if self.in_nested_flake(&data.path) {
+            return;
+        }
+        for declaration in file_declarations(&data.summary) {
+            *self.structure.declarations.entry(declaration).or_default() += 1;
+        }
+        if !data.summary.import_tree.is_empty() {
+            self.structure.call_files.insert(id);
+        }
+        if !data.summary.imports.is_empty() {
+            self.structure.importing.insert(id);
+        }
+        self.structure.under_modules += usize::from(data.path.starts_with("modules/"));
+    }
+
+    fn leave_structure(&mut self, id: FileId, data: &FileData) {
+        if self.in_nested_flake(&data.path) {
+            return;
+        }
+        for declaration in file_declarations(&data.summary) {
+            if let Some(n) = self.structure.declarations.get_mut(&declaration) {
+                *n -= 1;
+                if *n == 0 {
+                    self.structure.declarations.remove(&declaration);
+                }
+            }
+        }
+        self.structure.call_files.remove(&id);
+        self.structure.importing.remove(&id);
+        self.structure.under_modules =
+            self.structure.under_modules.saturating_sub(usize::from(data.path.starts_with("modules/")));
+    }
+
+    /// Gives a file its role and, when loaded, its place in the graph.
+    fn enter_graph(&mut self, id: FileId, flips: &mut Flips) {
+        let role = self.role_for(id);
+        let collections = &self.collections;
+        let Some(data) = self.files[id.0 as usize].as_mut() else { return };
+        data.role = role;
+        data.resolved =
+            if role.in_graph() { resolve::resolve(&data.summary, collections) } else { Resolved::default() };
+        if role.in_graph() {
+            let data = self.files[id.0 as usize].as_ref().expect("set above");
+            self.index.add(id, data, flips);
+        }
+    }
+
+    fn leave_graph(&mut self, id: FileId, data: &FileData, flips: &mut Flips) {
+        if data.role.in_graph() {
+            self.index.remove(id, data, flips);
+        }
+    }
+
+    /// A file's role: import-tree's verdict, unless a loaded module imports it by path.
+    fn role_for(&self, id: FileId) -> FileRole {
+        let role = role_of(&self.roots, &self.nested_flakes, &self.data(id).path);
+        if self.structure.loaded_by_import.contains(&id) { FileRole::TopLevel } else { role }
+    }
+
+    /// The files import-tree skips that loaded modules import by path, followed transitively.
+    fn loaded_by_import(&self) -> FxHashSet<FileId> {
+        let mut loaded = FxHashSet::default();
+        let mut queue: Vec<FileId> = self
+            .structure
+            .importing
+            .iter()
+            .copied()
+            .filter(|id| {
+                matches!(
+                    role_of(&self.roots, &self.nested_flakes, &self.data(*id).path),
+                    FileRole::TopLevel | FileRole::Flake
+                )
+            })
+            .collect();
+        while let Some(id) = queue.pop() {
+            for target in import_targets(self.data(id)) {
+                let Some(target) = self.file_id(&target).or_else(|| self.file_id(&format!("{target}/default.nix")))
+                else {
+                    continue;
+                };
+                let base = role_of(&self.roots, &self.nested_flakes, &self.data(target).path);
+                let nested = self.in_nested_flake(&self.data(target).path);
+                if matches!(base, FileRole::Ignored | FileRole::Outside) && !nested && loaded.insert(target) {
+                    queue.push(target);
+                }
+            }
+        }
+        loaded
+    }
+
+    fn fresh_collections(&self) -> CollectionSet {
+        let mut options = Vec::new();
+        let mut namespaces = Vec::new();
+        for declaration in self.structure.declarations.keys() {
+            match declaration {
+                Declaration::Collection(path, shape, class) => options.push(crate::summary::OptionDecl {
+                    path: path.clone(),
+                    range: TextRange::default(),
+                    shape: *shape,
+                    class: class.clone(),
+                }),
+                Declaration::Namespace(name) => {
+                    namespaces.push(crate::summary::NamespaceDecl { name: name.clone(), range: TextRange::default() })
+                }
+            }
+        }
+        // Rows in a stable order, whatever the hash map's.
+        options.sort_by(|a, b| (&a.path, a.class.as_deref()).cmp(&(&b.path, b.class.as_deref())));
+        CollectionSet::new(&options, &namespaces)
+    }
+
+    fn fresh_roots(&self) -> ImportTreeRoots {
+        let calls: Vec<(&str, &crate::import_tree::ImportTreeCall)> = self
+            .structure
+            .call_files
+            .iter()
+            .filter_map(|id| self.files[id.0 as usize].as_ref())
+            .flat_map(|d| d.summary.import_tree.iter().map(move |c| (d.path.as_str(), c)))
+            .collect();
+        ImportTreeRoots::new(calls, self.structure.under_modules > 0)
+    }
+
+    fn collections_outdated(&self) -> bool {
+        self.fresh_collections() != self.collections
+    }
+
+    fn roots_outdated(&self) -> bool {
+        self.fresh_roots() != self.roots
+    }
+
+    /// Reads every file again against fresh shared inputs.
     fn rebuild(&mut self) {
         let mut nested: Vec<String> = self
             .files
@@ -338,69 +495,25 @@ impl Workspace {
             .collect();
         nested.sort();
         self.nested_flakes = nested;
-        let own = |d: &&FileData| !self.nested_flakes.iter().any(|n| d.path.starts_with(n.as_str()));
-        let mut options = Vec::new();
-        let mut namespaces = Vec::new();
-        let mut has_modules = false;
-        for data in self.files.iter().flatten().filter(own) {
-            options.extend(data.summary.options.iter().cloned());
-            namespaces.extend(data.summary.namespaces.iter().cloned());
-            has_modules |= data.path.starts_with("modules/");
+        self.structure = Structure::default();
+        let ids: Vec<FileId> = self.file_ids().collect();
+        for &id in &ids {
+            let Some(data) = self.files[id.0 as usize].take() else { continue };
+            self.enter_structure(id, &data);
+            self.files[id.0 as usize] = Some(data);
         }
-        self.collections = CollectionSet::new(&options, &namespaces);
-        let calls: Vec<(&str, &crate::import_tree::ImportTreeCall)> = self
-            .files
-            .iter()
-            .flatten()
-            .filter(own)
-            .flat_map(|d| d.summary.import_tree.iter().map(move |c| (d.path.as_str(), c)))
-            .collect();
-        self.roots = ImportTreeRoots::new(calls, has_modules);
-        self.assign_roles();
+        self.collections = self.fresh_collections();
+        self.roots = self.fresh_roots();
+        self.structure.loaded_by_import = self.loaded_by_import();
         self.index = Index::default();
-        let mut flips = Flips::default();
-        for (i, slot) in self.files.iter_mut().enumerate() {
-            let Some(data) = slot.as_mut() else { continue };
-            data.resolved = if data.role.in_graph() {
-                resolve::resolve(&data.summary, &self.collections)
-            } else {
-                Resolved::default()
-            };
-            data.undefined_in.clear();
-            if data.role.in_graph() {
-                self.index.add(FileId(i as u32), data, &mut flips);
-            }
-        }
-        let all: FxHashSet<FileId> = self.file_ids().collect();
-        self.recheck(all);
-    }
-
-    /// Roles by import-tree, then every file a loaded module imports by path is loaded too.
-    fn assign_roles(&mut self) {
         for data in self.files.iter_mut().flatten() {
-            data.role = role_of(&self.roots, &self.nested_flakes, &data.path);
+            data.undefined_in.clear();
         }
-        let mut queue: Vec<FileId> = self.file_ids().filter(|id| self.data(*id).role.in_graph()).collect();
-        while let Some(id) = queue.pop() {
-            let data = self.data(id);
-            if data.role == FileRole::Ignored {
-                continue;
-            }
-            let targets: Vec<FileId> = data
-                .summary
-                .imports
-                .iter()
-                .filter_map(|literal| relative_path(&data.path, literal))
-                .filter_map(|path| self.file_id(&path).or_else(|| self.file_id(&format!("{path}/default.nix"))))
-                .collect();
-            for target in targets {
-                let Some(imported) = self.files[target.0 as usize].as_mut() else { continue };
-                if matches!(imported.role, FileRole::Ignored | FileRole::Outside) {
-                    imported.role = FileRole::TopLevel;
-                    queue.push(target);
-                }
-            }
+        let mut flips = Flips::default();
+        for &id in &ids {
+            self.enter_graph(id, &mut flips);
         }
+        self.checks_for(ids.into_iter().collect());
     }
 
     fn recheck(&mut self, dirty: FxHashSet<FileId>) {
@@ -424,25 +537,6 @@ impl Workspace {
             data.checked = diagnostics;
         }
         self.changed.extend(dirty);
-    }
-
-    /// Does a loaded module import `id` by path?
-    fn imported_by_path(&self, id: FileId) -> bool {
-        let Some(path) = self.files[id.0 as usize].as_ref().map(|d| d.path.as_str()) else { return false };
-        self.all_files().any(|(other, data)| {
-            other != id
-                && matches!(data.role, FileRole::TopLevel | FileRole::Flake)
-                && data
-                    .summary
-                    .imports
-                    .iter()
-                    .filter_map(|l| relative_path(&data.path, l))
-                    .any(|target| target == path || path.strip_suffix("/default.nix") == Some(target.as_str()))
-        })
-    }
-
-    fn all_files(&self) -> impl Iterator<Item = (FileId, &FileData)> {
-        self.files.iter().enumerate().filter_map(|(i, d)| d.as_ref().map(|d| (FileId(i as u32), d)))
     }
 
     fn forget_checks(&mut self, id: FileId, data: &FileData) {
@@ -783,22 +877,6 @@ fn role_of(roots: &ImportTreeRoots, nested_flakes: &[String], path: &str) -> Fil
         FileKind::Ignored => FileRole::Ignored,
         FileKind::Outside => FileRole::Outside,
     }
-}
-
-/// What a file declares that changes how every other file reads.
-type Declarations<'a> =
-    (&'a [crate::summary::OptionDecl], Vec<&'a str>, &'a [crate::import_tree::ImportTreeCall], &'a [String]);
-
-fn declarations(summary: &FileSummary) -> Declarations<'_> {
-    let namespaces = summary.namespaces.iter().map(|n| n.name.as_str()).collect();
-    (&summary.options, namespaces, &summary.import_tree, &summary.imports)
-}
-
-fn declares_anything(summary: &FileSummary) -> bool {
-    !summary.options.is_empty()
-        || !summary.namespaces.is_empty()
-        || !summary.import_tree.is_empty()
-        || !summary.imports.is_empty()
 }
 
 /// The workspace path a relative path literal in the file at `from` names (`..` resolved).
