@@ -804,17 +804,52 @@ impl Workspace {
         hosts
     }
 
-    /// The roster: every aspect, sorted by key.
+    /// The roster: every aspect, sorted by key. The graph's edges are gathered in one pass and
+    /// each host walks them once, so the roster costs the size of the graph, not aspects times
+    /// graph.
     pub fn aspects(&self) -> Vec<AspectInfo> {
+        use std::collections::BTreeSet;
+        let mut includes: FxHashMap<AspectKey, BTreeSet<AspectKey>> = FxHashMap::default();
+        let mut included_by: FxHashMap<AspectKey, BTreeSet<AspectKey>> = FxHashMap::default();
+        let mut host_aspects: FxHashMap<HostKey, BTreeSet<AspectKey>> = FxHashMap::default();
+        for data in self.files.iter().flatten() {
+            for (owner, target) in data.resolved.edges() {
+                match owner {
+                    Owner::Aspect(key) => {
+                        includes.entry(key.clone()).or_default().insert(target.clone());
+                        included_by.entry(target.clone()).or_default().insert(key.clone());
+                    }
+                    Owner::Host(host) => {
+                        host_aspects.entry(host.clone()).or_default().insert(target.clone());
+                    }
+                }
+            }
+            for (host, aspect) in &data.resolved.host_aspects {
+                host_aspects.entry(host.clone()).or_default().insert(aspect.clone());
+            }
+        }
+        let mut hosts: FxHashMap<AspectKey, BTreeSet<HostKey>> = FxHashMap::default();
+        for (host, direct) in &host_aspects {
+            let mut queue: Vec<&AspectKey> = direct.iter().collect();
+            let mut seen: FxHashSet<&AspectKey> = FxHashSet::default();
+            while let Some(aspect) = queue.pop() {
+                if !seen.insert(aspect) {
+                    continue;
+                }
+                hosts.entry(aspect.clone()).or_default().insert(host.clone());
+                queue.extend(includes.get(aspect).into_iter().flatten());
+            }
+        }
+        let list = |set: Option<&BTreeSet<AspectKey>>| set.map(|s| s.iter().cloned().collect()).unwrap_or_default();
         self.aspect_keys()
             .into_iter()
             .map(|key| AspectInfo {
                 classes: self.classes(&key).into_iter().map(|(c, _)| c).collect(),
                 definitions: self.definitions(&key),
                 references: self.references(&key),
-                includes: self.includes(&key),
-                included_by: self.included_by(&key),
-                hosts: self.hosts_of(&key),
+                includes: list(includes.get(&key)),
+                included_by: list(included_by.get(&key)),
+                hosts: hosts.get(&key).map(|h| h.iter().cloned().collect()).unwrap_or_default(),
                 key,
             })
             .collect()
