@@ -37,7 +37,10 @@ pub fn summarize_parse(path: &str, text: &str, parse: &Parse) -> FileSummary {
         let mut extractor = Extractor::new(path, &names, &mut summary);
         extractor.file(&root);
         extractor.finish();
-        summary.import_tree = crate::import_tree::find_calls(&root, &names);
+        // Nearly every file names no import-tree at all: no need to walk it looking for calls.
+        if text.contains("import-tree") {
+            summary.import_tree = crate::import_tree::find_calls(&root, &names);
+        }
         summary
     })
 }
@@ -130,6 +133,8 @@ struct Extractor<'a> {
     /// Lambdas whose arguments are the top-level module's own.
     module_lambdas: Vec<TextRange>,
     depth: u32,
+    /// Depth of each config node, by id.
+    depths: Vec<u16>,
 }
 
 impl<'a> Extractor<'a> {
@@ -137,7 +142,16 @@ impl<'a> Extractor<'a> {
         let mut parts = path.rsplit('/');
         let file_name = parts.next().filter(|n| !n.is_empty());
         let dir_name = parts.next();
-        Extractor { file_name, dir_name, names, out, roots: FxHashMap::default(), module_lambdas: Vec::new(), depth: 0 }
+        Extractor {
+            file_name,
+            dir_name,
+            names,
+            out,
+            roots: FxHashMap::default(),
+            module_lambdas: Vec::new(),
+            depth: 0,
+            depths: Vec::new(),
+        }
     }
 
     fn finish(&mut self) {
@@ -352,20 +366,24 @@ impl<'a> Extractor<'a> {
     // ---- the config walk -----------------------------------------------------------------------
 
     fn node_depth(&self, node: Option<NodeId>) -> usize {
-        node.map_or(0, |n| self.out.ancestors(n).count())
+        node.map_or(0, |n| usize::from(self.depths[n.0 as usize]))
     }
 
     fn add_node(&mut self, parent: Option<NodeId>, name: Name, binding: TextRange) -> NodeId {
         let id = NodeId(self.out.nodes.len() as u32);
+        let depth = self.node_depth(parent) as u16 + 1;
         self.out.nodes.push(ConfigNode { parent, name, binding, opaque: None, module_class: None });
-        let path: Vec<SmolStr> = self.out.node_path(id).into_iter().map(|n| n.text.clone()).collect();
-        self.out.nodes[id.0 as usize].module_class = contexts::nested_class(&path).map(SmolStr::new_static);
-        if path.first().is_some_and(|p| p == "_module")
-            && path.get(1).is_some_and(|p| p == "args")
-            && path.len() == 3
+        self.depths.push(depth);
+        // The rules look at the last few names only; no need to build the whole path.
+        let mut tail: Vec<&str> = self.out.ancestors(id).take(4).map(|n| self.out.node(n).name.text.as_str()).collect();
+        tail.reverse();
+        let class = contexts::nested_class(&tail).map(SmolStr::new_static);
+        let provided = (depth == 3 && tail[..] == ["_module", "args", tail[2]]).then(|| SmolStr::new(tail[2]));
+        self.out.nodes[id.0 as usize].module_class = class;
+        if let Some(name) = provided
             && let Some(module) = self.out.module.as_mut()
         {
-            module.provides_args.push(path[2].clone());
+            module.provides_args.push(name);
         }
         id
     }
