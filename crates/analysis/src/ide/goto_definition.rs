@@ -3,8 +3,10 @@
 //! literal to its file.
 
 use super::{FilePosition, Navigation, NavigationTarget, Symbol, symbol_at};
+use crate::resolve::Resolved;
+use crate::summary::NodeId;
 use crate::text::{TextRange, TextSize};
-use crate::workspace::{AspectKey, HostKey, Workspace};
+use crate::workspace::{AspectKey, HostKey, Site, Workspace};
 
 pub fn goto_definition(ws: &Workspace, pos: FilePosition) -> Option<Navigation> {
     let symbol = symbol_at(ws, pos)?;
@@ -32,35 +34,28 @@ pub fn goto_definition(ws: &Workspace, pos: FilePosition) -> Option<Navigation> 
 
 /// Every definition site of an aspect, the whole binding as the full range.
 pub(crate) fn aspect_targets(ws: &Workspace, key: &AspectKey) -> Vec<NavigationTarget> {
-    ws.defining_keys(key)
-        .iter()
-        .flat_map(|k| ws.definitions(k))
-        .map(|site| {
-            let data = ws.data(site.file);
-            let full_range = data
-                .resolved
-                .definitions
-                .iter()
-                .find(|d| d.name.range == site.range)
-                .map_or(site.range, |d| data.summary.node(d.node).binding);
-            NavigationTarget { file: site.file, full_range, focus_range: site.range }
-        })
-        .collect()
+    let sites = ws.defining_keys(key).iter().flat_map(|k| ws.definitions(k)).collect::<Vec<_>>();
+    with_bindings(ws, sites, |resolved, range| {
+        resolved.definitions.iter().find(|d| d.name.range == range).map(|d| d.node)
+    })
 }
 
 fn host_targets(ws: &Workspace, key: &HostKey) -> Vec<NavigationTarget> {
-    ws.hosts()
+    let sites = ws.hosts().into_iter().filter(|h| &h.key == key).flat_map(|h| h.definitions).collect();
+    with_bindings(ws, sites, |resolved, range| resolved.hosts.iter().find(|h| h.name.range == range).map(|h| h.node))
+}
+
+/// Targets for name sites, each widened to the binding of the config node `node_of` finds for it.
+fn with_bindings(
+    ws: &Workspace,
+    sites: Vec<Site>,
+    node_of: impl Fn(&Resolved, TextRange) -> Option<NodeId>,
+) -> Vec<NavigationTarget> {
+    sites
         .into_iter()
-        .filter(|h| &h.key == key)
-        .flat_map(|h| h.definitions)
         .map(|site| {
             let data = ws.data(site.file);
-            let full_range = data
-                .resolved
-                .hosts
-                .iter()
-                .find(|h| h.name.range == site.range)
-                .map_or(site.range, |h| data.summary.node(h.node).binding);
+            let full_range = node_of(&data.resolved, site.range).map_or(site.range, |n| data.summary.node(n).binding);
             NavigationTarget { file: site.file, full_range, focus_range: site.range }
         })
         .collect()

@@ -1018,38 +1018,58 @@ pub(crate) struct Index {
     pub(crate) undefined: FxHashMap<Scope, FxHashSet<FileId>>,
 }
 
-fn insert<K: std::hash::Hash + Eq + Clone>(map: &mut FxHashMap<K, Vec<FileId>>, key: &K, file: FileId) -> bool {
-    let files = map.entry(key.clone()).or_default();
-    files.push(file);
-    files.len() == 1
+/// Whether a contribution is being added to the index or taken out of it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Delta {
+    Add,
+    Remove,
 }
 
-fn erase<K: std::hash::Hash + Eq>(map: &mut FxHashMap<K, Vec<FileId>>, key: &K, file: FileId) -> bool {
-    let Some(files) = map.get_mut(key) else { return false };
-    if let Some(i) = files.iter().position(|f| *f == file) {
-        files.swap_remove(i);
+/// Adds or removes one occurrence of `file` under `key`; `true` when the key appeared or vanished.
+fn files_of<K: std::hash::Hash + Eq + Clone>(
+    map: &mut FxHashMap<K, Vec<FileId>>,
+    key: &K,
+    file: FileId,
+    delta: Delta,
+) -> bool {
+    match delta {
+        Delta::Add => {
+            let files = map.entry(key.clone()).or_default();
+            files.push(file);
+            files.len() == 1
+        }
+        Delta::Remove => {
+            let Some(files) = map.get_mut(key) else { return false };
+            if let Some(i) = files.iter().position(|f| *f == file) {
+                files.swap_remove(i);
+            }
+            let gone = files.is_empty();
+            if gone {
+                map.remove(key);
+            }
+            gone
+        }
     }
-    if files.is_empty() {
-        map.remove(key);
-        return true;
-    }
-    false
 }
 
-fn count_up<K: std::hash::Hash + Eq + Clone>(map: &mut FxHashMap<K, u32>, key: &K) -> bool {
-    let n = map.entry(key.clone()).or_default();
-    *n += 1;
-    *n == 1
-}
-
-fn count_down<K: std::hash::Hash + Eq>(map: &mut FxHashMap<K, u32>, key: &K) -> bool {
-    let Some(n) = map.get_mut(key) else { return false };
-    *n -= 1;
-    if *n == 0 {
-        map.remove(key);
-        return true;
+/// Counts one occurrence of `key` up or down; `true` when the key appeared or vanished.
+fn count<K: std::hash::Hash + Eq + Clone>(map: &mut FxHashMap<K, u32>, key: &K, delta: Delta) -> bool {
+    match delta {
+        Delta::Add => {
+            let n = map.entry(key.clone()).or_default();
+            *n += 1;
+            *n == 1
+        }
+        Delta::Remove => {
+            let Some(n) = map.get_mut(key) else { return false };
+            *n = n.saturating_sub(1);
+            let gone = *n == 0;
+            if gone {
+                map.remove(key);
+            }
+            gone
+        }
     }
-    false
 }
 
 /// A file's contribution, as the index sees it.
@@ -1137,162 +1157,102 @@ fn contribution(data: &FileData) -> Contribution {
 
 impl Index {
     fn add(&mut self, file: FileId, data: &FileData, flips: &mut Flips) {
-        let c = contribution(data);
-        for key in &c.defs {
-            if insert(&mut self.defs, key, file) {
-                flips.defined.insert(key.clone());
-                self.add_name(key);
-            }
-        }
-        for key in &c.refs {
-            if insert(&mut self.refs, key, file) {
-                flips.referenced.insert(key.clone());
-                self.add_name(key);
-            }
-        }
-        for key in &c.host_aspects {
-            if insert(&mut self.host_aspects, key, file) {
-                flips.referenced.insert(key.clone());
-            }
-        }
-        for scope in &c.scopes {
-            insert(&mut self.scope_defs, scope, file);
-        }
-        for scope in &c.opaque {
-            if count_up(&mut self.opaque, scope) {
-                flips.opaque.insert(scope.clone());
-            }
-        }
-        for scope in &c.consumed {
-            if count_up(&mut self.consumed, scope) {
-                flips.consumed.insert(scope.clone());
-            }
-        }
-        for (class, defining) in &c.classes {
-            insert(&mut self.class_files, class, file);
-            let counter = if *defining { &mut self.class_defined } else { &mut self.class_referenced };
-            count_up(counter, class);
-            flips.classes.insert(class.clone());
-        }
-        for arg in &c.provided {
-            if count_up(&mut self.provided_args, arg) {
-                flips.args.insert(arg.clone());
-            }
-        }
-        for arg in &c.asked {
-            insert(&mut self.askers, arg, file);
-        }
-        for host in &c.hosts {
-            insert(&mut self.hosts, host, file);
-        }
-        for root in &c.declared {
-            if count_up(&mut self.declared, root) {
-                flips.declared.insert(root.clone());
-            }
-        }
-        for key in &c.keys {
-            insert(&mut self.keyed, key, file);
-        }
-        for mirror in &c.mirrors {
-            let entries = self.mirrors.entry(mirror.target.clone()).or_default();
-            entries.push((mirror.source.clone(), file));
-            flips.mirrors.insert(mirror.target.clone());
-        }
-        for scope in &c.ref_scopes {
-            insert(&mut self.scope_refs, scope, file);
-        }
+        self.update(file, &contribution(data), flips, Delta::Add);
     }
 
     fn remove(&mut self, file: FileId, data: &FileData, flips: &mut Flips) {
-        let c = contribution(data);
+        self.update(file, &contribution(data), flips, Delta::Remove);
+    }
+
+    /// Adds or subtracts a file's contribution, noting every fact that flips.
+    fn update(&mut self, file: FileId, c: &Contribution, flips: &mut Flips, delta: Delta) {
         for key in &c.defs {
-            if erase(&mut self.defs, key, file) {
+            if files_of(&mut self.defs, key, file, delta) {
                 flips.defined.insert(key.clone());
-                self.drop_name(key);
+                self.sync_names(key);
             }
         }
         for key in &c.refs {
-            if erase(&mut self.refs, key, file) {
+            if files_of(&mut self.refs, key, file, delta) {
                 flips.referenced.insert(key.clone());
-                self.drop_name(key);
+                self.sync_names(key);
             }
         }
         for key in &c.host_aspects {
-            if erase(&mut self.host_aspects, key, file) {
+            if files_of(&mut self.host_aspects, key, file, delta) {
                 flips.referenced.insert(key.clone());
             }
         }
         for scope in &c.scopes {
-            erase(&mut self.scope_defs, scope, file);
+            files_of(&mut self.scope_defs, scope, file, delta);
         }
         for scope in &c.opaque {
-            if count_down(&mut self.opaque, scope) {
+            if count(&mut self.opaque, scope, delta) {
                 flips.opaque.insert(scope.clone());
             }
         }
         for scope in &c.consumed {
-            if count_down(&mut self.consumed, scope) {
+            if count(&mut self.consumed, scope, delta) {
                 flips.consumed.insert(scope.clone());
             }
         }
         for (class, defining) in &c.classes {
-            erase(&mut self.class_files, class, file);
+            files_of(&mut self.class_files, class, file, delta);
             let counter = if *defining { &mut self.class_defined } else { &mut self.class_referenced };
-            count_down(counter, class);
+            count(counter, class, delta);
             flips.classes.insert(class.clone());
         }
         for arg in &c.provided {
-            if count_down(&mut self.provided_args, arg) {
+            if count(&mut self.provided_args, arg, delta) {
                 flips.args.insert(arg.clone());
             }
         }
         for arg in &c.asked {
-            erase(&mut self.askers, arg, file);
+            files_of(&mut self.askers, arg, file, delta);
         }
         for host in &c.hosts {
-            erase(&mut self.hosts, host, file);
+            files_of(&mut self.hosts, host, file, delta);
         }
         for root in &c.declared {
-            if count_down(&mut self.declared, root) {
+            if count(&mut self.declared, root, delta) {
                 flips.declared.insert(root.clone());
             }
         }
         for key in &c.keys {
-            erase(&mut self.keyed, key, file);
+            files_of(&mut self.keyed, key, file, delta);
         }
         for mirror in &c.mirrors {
-            if let Some(entries) = self.mirrors.get_mut(&mirror.target) {
-                if let Some(i) = entries.iter().position(|(s, f)| *s == mirror.source && *f == file) {
-                    entries.swap_remove(i);
+            let entries = self.mirrors.entry(mirror.target.clone()).or_default();
+            match delta {
+                Delta::Add => entries.push((mirror.source.clone(), file)),
+                Delta::Remove => {
+                    if let Some(i) = entries.iter().position(|(s, f)| *s == mirror.source && *f == file) {
+                        entries.swap_remove(i);
+                    }
                 }
-                if entries.is_empty() {
-                    self.mirrors.remove(&mirror.target);
-                }
+            }
+            if entries.is_empty() {
+                self.mirrors.remove(&mirror.target);
             }
             flips.mirrors.insert(mirror.target.clone());
         }
         for scope in &c.ref_scopes {
-            erase(&mut self.scope_refs, scope, file);
+            files_of(&mut self.scope_refs, scope, file, delta);
         }
     }
 
-    fn add_name(&mut self, key: &AspectKey) {
-        let classes = self.names.entry((key.collection.clone(), key.name.clone())).or_default();
-        if !classes.contains(&key.class) {
-            classes.push(key.class.clone());
-        }
-    }
-
-    fn drop_name(&mut self, key: &AspectKey) {
-        if self.defs.contains_key(key) || self.refs.contains_key(key) {
-            return;
-        }
+    /// Keeps `names` in step with the keys that exist (defined or referenced).
+    fn sync_names(&mut self, key: &AspectKey) {
+        let exists = self.defs.contains_key(key) || self.refs.contains_key(key);
         let name = (key.collection.clone(), key.name.clone());
-        if let Some(classes) = self.names.get_mut(&name) {
-            classes.retain(|c| c != &key.class);
-            if classes.is_empty() {
-                self.names.remove(&name);
-            }
+        let classes = self.names.entry(name.clone()).or_default();
+        match (exists, classes.contains(&key.class)) {
+            (true, false) => classes.push(key.class.clone()),
+            (false, true) => classes.retain(|c| c != &key.class),
+            _ => {}
+        }
+        if classes.is_empty() {
+            self.names.remove(&name);
         }
     }
 
