@@ -9,9 +9,10 @@
 use std::time::Instant;
 
 use canopy_analysis::workspace::{Change, Workspace};
+use canopy_vfs::Skipped;
 
 use crate::error::CliError;
-use crate::load::{self, Root, Skipped};
+use crate::load::{self, Root};
 use crate::progress::Progress;
 
 /// Only reserved address space: the pages are touched only by deep recursion.
@@ -50,7 +51,7 @@ pub fn analyse<T: Send>(
                 Analysed { result, files, skipped: loaded.skipped }
             })
             .map_err(|err| {
-                let reason = load::io_reason(&err);
+                let reason = canopy_vfs::io_reason(&err);
                 CliError::Analysis(format!("cannot start the analysis thread: {reason}"))
             })?;
         // The panic message is already on stderr (the default hook printed it).

@@ -2,8 +2,9 @@
 
 use std::io::{self, BufWriter, Write};
 
+use canopy_vfs::Skipped;
+
 use crate::error::CliError;
-use crate::load::Skipped;
 
 /// Runs `write` on a buffered, locked stdout. A reader that goes away early (`canopy check |
 /// head`) is not an error: the command still ends with the status its result calls for.

@@ -29,12 +29,8 @@ fn all() -> Vec<PathBuf> {
 
 /// Runs `canopy <args> .` inside `dir`, so that paths print relative to the fixture.
 fn canopy(dir: &Path, args: &[&str]) -> (String, i32) {
-    let output = Command::new(env!("CARGO_BIN_EXE_canopy"))
-        .args(args)
-        .arg(".")
-        .current_dir(dir)
-        .output()
-        .expect("run canopy");
+    let output =
+        Command::new(env!("CARGO_BIN_EXE_canopy")).args(args).arg(".").current_dir(dir).output().expect("run canopy");
     let stdout = String::from_utf8(output.stdout).expect("UTF-8 output");
     (stdout, output.status.code().unwrap_or(-1))
 }
@@ -74,7 +70,8 @@ fn every_fixture_gives_exactly_its_expected_results() {
         expect_file(&dir.join("canopy-aspects.json"), &pretty(roster), &mut failures);
 
         // The exit code follows the diagnostics: 1 exactly when one is an error.
-        let errors = json["diagnostics"].as_array().map_or(0, |d| d.iter().filter(|d| d["severity"] == "error").count());
+        let errors =
+            json["diagnostics"].as_array().map_or(0, |d| d.iter().filter(|d| d["severity"] == "error").count());
         assert_eq!(code, i32::from(errors > 0), "{}: exit code", dir.display());
         assert_eq!(code, json_code, "{}: human and JSON runs agree", dir.display());
     }

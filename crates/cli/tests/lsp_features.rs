@@ -1,5 +1,6 @@
 //! `canopy lsp` navigation: definition, references, highlights, hover, outline and workspace
-//! symbols, over the fixtures, with odd paths and non-ASCII lines in both position encodings.
+//! symbols, for aspects, classes, hosts, local names and paths, over the fixtures, with odd paths
+//! and non-ASCII lines in both position encodings.
 
 mod lsp_support;
 
@@ -22,15 +23,21 @@ fn range_of(text: &str, needle: &str, nth: usize) -> Value {
     range(position_of(text, needle, nth, 0, false), position_of(text, needle, nth, needle.len(), false))
 }
 
-struct FlakeModules {
+/// The range of `len` bytes at `within` bytes into the `nth` `needle` of `text`.
+fn name_range(text: &str, needle: &str, nth: usize, within: usize, len: usize) -> Value {
+    range(position_of(text, needle, nth, within, false), position_of(text, needle, nth, within + len, false))
+}
+
+/// A server on one fixture, indexed.
+struct Session {
     lsp: Lsp,
     root: PathBuf,
 }
 
-impl FlakeModules {
-    fn start() -> FlakeModules {
-        let root = fixture("flake-modules");
-        FlakeModules { lsp: Lsp::start(ClientOptions::folder(&root)), root }
+impl Session {
+    fn start(fixture_name: &str) -> Session {
+        let root = fixture(fixture_name);
+        Session { lsp: Lsp::start(ClientOptions::folder(&root)), root }
     }
 
     fn file(&self, path: &str) -> (PathBuf, String) {
@@ -42,7 +49,7 @@ impl FlakeModules {
 
 #[test]
 fn definition_answers_location_links_across_files() {
-    let mut f = FlakeModules::start();
+    let mut f = Session::start("flake-modules");
     let (gouda, gouda_text) = f.file("modules/hosts/gouda.nix");
     let (ssh, ssh_text) = f.file("modules/base/ssh.nix");
 
@@ -75,9 +82,48 @@ fn definition_answers_location_links_across_files() {
     assert!(f.lsp.shutdown().success());
 }
 
+/// Asks for the definition of the `nth_use` `name` of `text` and checks it lands on the
+/// `nth_binding` `name` of the same file, the origin on the name used.
+fn assert_lands_on_binding(f: &mut Session, path: &Path, text: &str, name: &str, nth_use: usize, nth_binding: usize) {
+    let links = f.lsp.result("textDocument/definition", at(path, position_of(text, name, nth_use, 1, false)));
+    let links = links.as_array().unwrap_or_else(|| panic!("links for `{name}`: {links}"));
+    assert_eq!(links.len(), 1, "`{name}`: {links:?}");
+    assert_eq!(uri_path(links[0]["targetUri"].as_str().expect("uri")), path);
+    assert_eq!(links[0]["originSelectionRange"], range_of(text, name, nth_use), "`{name}`");
+    assert_eq!(links[0]["targetSelectionRange"], range_of(text, name, nth_binding), "`{name}`");
+}
+
+#[test]
+fn definition_from_a_local_name_lands_on_its_binding() {
+    let mut f = Session::start("mixed");
+    let (users, text) = f.file("modules/features/users.nix");
+    // `genAttrs people` → `people = [ ... ];` in the `let`.
+    assert_lands_on_binding(&mut f, &users, &text, "people", 1, 0);
+    // `mk-user.nix name` → the lambda's argument in `(name: ...)`.
+    assert_lands_on_binding(&mut f, &users, &text, "name", 1, 0);
+    let (home, text) = f.file("modules/features/home.nix");
+    // `homeManager.shell` → `inherit (config.flake.modules) homeManager;`.
+    assert_lands_on_binding(&mut f, &home, &text, "homeManager", 1, 0);
+    assert!(f.lsp.shutdown().success());
+}
+
+#[test]
+fn definition_from_a_path_literal_opens_the_file() {
+    let mut f = Session::start("mixed");
+    let (users, text) = f.file("modules/features/users.nix");
+    let literal = "./../_lib/mk-user.nix";
+    let links = f.lsp.result("textDocument/definition", at(&users, position_of(&text, literal, 0, 8, false)));
+    let links = links.as_array().expect("a list of links");
+    assert_eq!(links.len(), 1, "{links:?}");
+    assert_eq!(links[0]["originSelectionRange"], range_of(&text, literal, 0));
+    assert_eq!(uri_path(links[0]["targetUri"].as_str().expect("uri")), f.root.join("modules/_lib/mk-user.nix"));
+    assert_eq!(links[0]["targetSelectionRange"]["start"], json!({ "line": 0, "character": 0 }));
+    assert!(f.lsp.shutdown().success());
+}
+
 #[test]
 fn references_list_every_use_and_optionally_the_definitions() {
-    let mut f = FlakeModules::start();
+    let mut f = Session::start("flake-modules");
     let (nix, nix_text) = f.file("modules/base/nix.nix");
     let (desktop, desktop_text) = f.file("modules/desktop/desktop.nix");
     let on_base = position_of(&nix_text, "nixos.base", 0, "nixos.".len(), false);
@@ -98,9 +144,38 @@ fn references_list_every_use_and_optionally_the_definitions() {
     assert!(f.lsp.shutdown().success());
 }
 
+/// users.nix binds `user = "alice";` and reads it three times, each as `${user}`.
+fn user_binding_and_uses(text: &str) -> (Value, Vec<Value>) {
+    let binding = name_range(text, "user =", 0, 0, "user".len());
+    let uses = (0..3).map(|nth| name_range(text, "${user}", nth, 2, "user".len())).collect();
+    (binding, uses)
+}
+
+#[test]
+fn references_of_a_local_name_are_its_uses_in_the_file() {
+    let mut f = Session::start("flake-modules");
+    let (users, text) = f.file("modules/base/users.nix");
+    let (binding, uses) = user_binding_and_uses(&text);
+    let mut params = at(&users, position_of(&text, "${user}", 1, 3, false));
+    let ranges = |refs: Value| -> Vec<Value> {
+        let refs = refs.as_array().cloned().unwrap_or_else(|| panic!("locations: {refs}"));
+        assert!(refs.iter().all(|l| uri_path(l["uri"].as_str().expect("uri")) == users), "{refs:?}");
+        refs.iter().map(|l| l["range"].clone()).collect()
+    };
+
+    params["context"] = json!({ "includeDeclaration": false });
+    assert_eq!(ranges(f.lsp.result("textDocument/references", params.clone())), uses);
+
+    params["context"] = json!({ "includeDeclaration": true });
+    let mut all = vec![binding];
+    all.extend(uses);
+    assert_eq!(ranges(f.lsp.result("textDocument/references", params)), all);
+    assert!(f.lsp.shutdown().success());
+}
+
 #[test]
 fn highlights_mark_definitions_and_uses_in_the_file() {
-    let mut f = FlakeModules::start();
+    let mut f = Session::start("flake-modules");
     let (gouda, text) = f.file("modules/hosts/gouda.nix");
     let highlights =
         f.lsp.result("textDocument/documentHighlight", at(&gouda, position_of(&text, "\"hosts/gouda\"", 0, 3, false)));
@@ -114,8 +189,27 @@ fn highlights_mark_definitions_and_uses_in_the_file() {
 }
 
 #[test]
+fn highlights_of_a_local_name_mark_its_binding_and_uses() {
+    let mut f = Session::start("flake-modules");
+    let (users, text) = f.file("modules/base/users.nix");
+    let (binding, uses) = user_binding_and_uses(&text);
+    let highlights =
+        f.lsp.result("textDocument/documentHighlight", at(&users, position_of(&text, "user =", 0, 1, false)));
+    let found: Vec<(Value, Value)> = highlights
+        .as_array()
+        .unwrap_or_else(|| panic!("highlights: {highlights}"))
+        .iter()
+        .map(|h| (h["range"].clone(), h["kind"].clone()))
+        .collect();
+    let mut expected = vec![(binding, json!(3))];
+    expected.extend(uses.into_iter().map(|range| (range, json!(2))));
+    assert_eq!(found, expected, "the binding is a write, the uses are reads");
+    assert!(f.lsp.shutdown().success());
+}
+
+#[test]
 fn hover_shows_classes_with_file_counts() {
-    let mut f = FlakeModules::start();
+    let mut f = Session::start("flake-modules");
     let (gouda, text) = f.file("modules/hosts/gouda.nix");
     let hover = f.lsp.result("textDocument/hover", at(&gouda, position_of(&text, "desktop", 0, 3, false)));
     assert_eq!(hover["contents"]["kind"], "markdown");
@@ -124,22 +218,72 @@ fn hover_shows_classes_with_file_counts() {
     assert!(markdown.contains("`nixos` · 2 files"), "{markdown}");
     assert!(markdown.contains("`homeManager` · 1 file"), "{markdown}");
     assert_eq!(hover["range"], range_of(&text, "desktop", 0));
+    assert!(f.lsp.shutdown().success());
+}
 
-    // On a class key: the class and its number of aspects.
-    let (ssh, ssh_text) = f.file("modules/base/ssh.nix");
-    let hover = f.lsp.result("textDocument/hover", at(&ssh, position_of(&ssh_text, "nixos", 0, 1, false)));
-    let markdown = hover["contents"]["value"].as_str().expect("markdown");
-    assert!(markdown.contains("class") && markdown.contains("aspects"), "{markdown}");
+#[test]
+fn hover_on_a_class_key_counts_its_aspects() {
+    let mut f = Session::start("flake-modules");
+    let (ssh, text) = f.file("modules/base/ssh.nix");
+    // flake.modules.nixos holds alice, base, desktop, hosts/gouda and ssh; homeManager three.
+    for (class, aspects) in [("nixos", "5 aspects"), ("homeManager", "3 aspects")] {
+        let hover = f.lsp.result("textDocument/hover", at(&ssh, position_of(&text, class, 0, 1, false)));
+        let markdown = hover["contents"]["value"].as_str().unwrap_or_else(|| panic!("hover on {class}: {hover}"));
+        assert!(markdown.contains("class") && markdown.contains(&format!("`{class}`")), "{markdown}");
+        assert!(markdown.contains(aspects), "{class}: {markdown}");
+        assert_eq!(hover["range"], range_of(&text, class, 0));
+    }
+    assert!(f.lsp.shutdown().success());
+}
+
+#[test]
+fn hover_on_a_local_name_says_where_it_is_bound() {
+    let mut f = Session::start("flake-modules");
+    let (users, text) = f.file("modules/base/users.nix");
+    let hover = f.lsp.result("textDocument/hover", at(&users, position_of(&text, "${user}", 2, 3, false)));
+    let markdown = hover["contents"]["value"].as_str().unwrap_or_else(|| panic!("hover: {hover}"));
+    assert!(markdown.contains("`user`") && markdown.contains("line 3"), "{markdown}");
+    assert_eq!(hover["range"], name_range(&text, "${user}", 2, 2, "user".len()));
     assert!(f.lsp.shutdown().success());
 }
 
 #[test]
 fn document_symbols_nest_aspects_under_collection_and_class() {
-    let mut f = FlakeModules::start();
+    let mut f = Session::start("flake-modules");
     let (ssh, _) = f.file("modules/base/ssh.nix");
     let symbols = f.lsp.result("textDocument/documentSymbol", json!({ "textDocument": { "uri": file_uri(&ssh) } }));
     let outline = render(&symbols);
     assert_eq!(outline, ["flake.modules", "  nixos", "    ssh", "  homeManager", "    ssh"], "{symbols}");
+    assert!(f.lsp.shutdown().success());
+}
+
+#[test]
+fn document_symbols_list_hosts() {
+    let mut f = Session::start("flake-modules");
+    let (gouda, _) = f.file("modules/hosts/gouda.nix");
+    let symbols = f.lsp.result("textDocument/documentSymbol", json!({ "textDocument": { "uri": file_uri(&gouda) } }));
+    let outline = render(&symbols);
+    assert_eq!(
+        outline,
+        ["flake.modules", "  nixos", "    hosts/gouda", "flake.nixosConfigurations", "  gouda"],
+        "{symbols}"
+    );
+    let host = &symbols[1]["children"][0];
+    assert_eq!(host["kind"], 19, "an object: {host}");
+    assert_eq!(host["detail"], "host · nixos");
+    assert!(f.lsp.shutdown().success());
+}
+
+#[test]
+fn document_symbols_list_declared_options() {
+    let mut f = Session::start("custom-options");
+    let (modules, _) = f.file("modules/options/modules.nix");
+    let symbols = f.lsp.result("textDocument/documentSymbol", json!({ "textDocument": { "uri": file_uri(&modules) } }));
+    // The two options that declare aspect collections (`configurations.nixos` holds hosts).
+    let outline = render(&symbols);
+    assert_eq!(outline, ["options", "  nixos.modules", "  homeManager.modules"], "{symbols}");
+    let options = symbols[0]["children"].as_array().expect("the declared options");
+    assert!(options.iter().all(|o| o["kind"] == 7 && o["detail"] == "declares a collection"), "{symbols}");
     assert!(f.lsp.shutdown().success());
 }
 
@@ -157,7 +301,7 @@ fn render(symbols: &Value) -> Vec<String> {
 
 #[test]
 fn workspace_symbols_find_aspects_and_hosts() {
-    let mut f = FlakeModules::start();
+    let mut f = Session::start("flake-modules");
     let symbols = f.lsp.result("workspace/symbol", json!({ "query": "gouda" }));
     let found: Vec<(String, String)> = symbols
         .as_array()

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::discover::{self, Disk};
+use crate::discover;
 use crate::main_loop::Task;
 use crate::outbox::Step;
 use crate::space::Space;
@@ -64,10 +64,7 @@ fn close(state: &State, space: Arc<Space>, job: u64, token: Option<String>) {
 
 fn run(state: &State, space: Arc<Space>, exclude: &[PathBuf], job: u64, token: Option<String>) {
     let Some(root) = space.root().map(PathBuf::from) else { return };
-    let (paths, skipped) = discover::walk(&root, exclude);
-    for (path, reason) in &skipped {
-        tracing::info!("skipped {path} in {}: {reason}", root.display());
-    }
+    let paths = discover::walk(&root, exclude);
     let total = paths.len();
     tracing::info!("indexing {} files in {}", total, root.display());
     if let Some(token) = &token {
@@ -91,11 +88,10 @@ fn run(state: &State, space: Arc<Space>, exclude: &[PathBuf], job: u64, token: O
         let mut files = Vec::with_capacity(batch.len());
         if !removed {
             for path in batch {
-                match discover::read(&discover::absolute_path(&root, path)) {
-                    Disk::Text(text) => files.push((path.clone(), text)),
-                    // Deleted since the walk: its watcher event removes it, if it was ever there.
-                    Disk::Absent => {}
-                    Disk::Unreadable(reason) => tracing::info!("skipped {path} in {}: {reason}", root.display()),
+                // `None` for a file deleted since the walk: its watcher event removes it, if it was
+                // ever there.
+                if let Some(text) = discover::read(&root, path) {
+                    files.push((path.clone(), text));
                 }
             }
         }

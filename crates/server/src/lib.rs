@@ -13,7 +13,8 @@
 //!   the queue to the main loop.
 //! - `main_loop`: the one thread that writes to the analysis: applies coalesced changes, feeds
 //!   the initial index in chunks, publishes diagnostics.
-//! - `index` / `discover`: finding and reading a folder's files in the background.
+//! - `index` / `discover`: finding and reading a folder's files in the background, by
+//!   `canopy_vfs`'s rules (shared with `canopy check`).
 //! - `space`: one analysis workspace per folder (and one per document outside every folder).
 //! - `vfs`: open documents and incremental edits.
 //! - `conv`: positions, ranges, URIs and enums between the analysis and LSP.

@@ -20,7 +20,7 @@ use tokio::sync::watch;
 use tower_lsp::lsp_types::{self as lsp, Url};
 
 use crate::conv;
-use crate::discover::{self, Disk};
+use crate::discover;
 use crate::index::{self, Chunk};
 use crate::outbox::{Outgoing, Step};
 use crate::space::{Space, SpaceId};
@@ -260,7 +260,7 @@ impl MainLoop {
                         for p in gone {
                             let open = space
                                 .root()
-                                .is_some_and(|r| self.state.is_open(&DocKey::File(discover::absolute_path(r, &p))));
+                                .is_some_and(|r| self.state.is_open(&DocKey::File(canopy_vfs::absolute_path(r, &p))));
                             if !open {
                                 put(&mut batch, &space, p, Entry::Remove);
                             }
@@ -360,7 +360,7 @@ impl MainLoop {
         for space in &added {
             // The files below a new folder leave the folder that held them.
             for parent in folders.iter().filter(|f| encloses(f, space)) {
-                let Some(prefix) = space.root().zip(parent.root()).and_then(|(r, p)| discover::relative_path(p, r))
+                let Some(prefix) = space.root().zip(parent.root()).and_then(|(r, p)| canopy_vfs::relative_path(p, r))
                 else {
                     continue;
                 };
@@ -432,7 +432,7 @@ impl MainLoop {
             .into_iter()
             .filter(|(path, _)| !touched.is_some_and(|t| t.contains(path)))
             .filter(|(path, _)| {
-                !root.as_ref().is_some_and(|r| self.state.is_open(&DocKey::File(discover::absolute_path(r, path))))
+                !root.as_ref().is_some_and(|r| self.state.is_open(&DocKey::File(canopy_vfs::absolute_path(r, path))))
             })
             .collect();
         self.apply(&space, Change { set: files, remove: Vec::new() }, Vec::new());
@@ -561,12 +561,8 @@ fn encloses(outer: &Space, inner: &Space) -> bool {
 /// The disk's word on a workspace path of a folder.
 fn read_entry(space: &Space, path: &str) -> Entry {
     let Some(root) = space.root() else { return Entry::Remove };
-    match discover::read(&discover::absolute_path(root, path)) {
-        Disk::Text(text) => Entry::Set { text, version: None },
-        Disk::Absent => Entry::Remove,
-        Disk::Unreadable(reason) => {
-            tracing::info!("skipped {path} in {}: {reason}", space.name());
-            Entry::Remove
-        }
+    match discover::read(root, path) {
+        Some(text) => Entry::Set { text, version: None },
+        None => Entry::Remove,
     }
 }

@@ -12,7 +12,6 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use canopy_analysis::workspace::Workspace;
 use tower_lsp::lsp_types::Url;
 
-use crate::discover;
 use crate::vfs::DocKey;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -84,7 +83,7 @@ impl Space {
     /// The URI of a workspace path.
     pub fn uri(&self, path: &str) -> Option<Url> {
         match &self.origin {
-            Origin::Folder { root } => Url::from_file_path(discover::absolute_path(root, path)).ok(),
+            Origin::Folder { root } => Url::from_file_path(canopy_vfs::absolute_path(root, path)).ok(),
             Origin::Loose { uri, .. } => Some(uri.clone()),
         }
     }
@@ -93,7 +92,7 @@ impl Space {
     pub fn path_of(&self, key: &DocKey) -> Option<String> {
         match (&self.origin, key) {
             (Origin::Folder { root }, DocKey::File(path)) => {
-                discover::relative_path(root, path).filter(|p| discover::is_workspace_path(p))
+                canopy_vfs::relative_path(root, path).filter(|p| canopy_vfs::is_workspace_path(p))
             }
             (Origin::Loose { key: own, path, .. }, key) => (own == key).then(|| path.clone()),
             (Origin::Folder { .. }, DocKey::Other(_)) => None,

@@ -15,7 +15,6 @@ use tower_lsp::Client;
 
 use crate::caps::ClientCaps;
 use crate::config::Config;
-use crate::discover;
 use crate::main_loop::{Message, Task};
 use crate::outbox::Outbox;
 use crate::space::Space;
@@ -164,7 +163,7 @@ impl State {
     /// path relative to it.
     pub fn folder_containing(&self, path: &Path) -> Option<(Arc<Space>, String)> {
         let folders = self.folders.read().unwrap_or_else(PoisonError::into_inner);
-        deepest(&folders, |space| space.root().and_then(|root| discover::relative_path(root, path)))
+        deepest(&folders, |space| space.root().and_then(|root| canopy_vfs::relative_path(root, path)))
     }
 
     /// The space that answers for a document, and its workspace path there.

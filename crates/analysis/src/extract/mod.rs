@@ -34,7 +34,7 @@ pub fn summarize_parse(path: &str, text: &str, parse: &Parse) -> FileSummary {
             diagnostics: parse_checks::parse_time_diagnostics(text, parse, &names),
             ..FileSummary::default()
         };
-        let mut extractor = Extractor::new(path, &names, &mut summary);
+        let mut extractor = Extractor::new(path, &names, root.clone(), &mut summary);
         extractor.file(&root);
         extractor.finish();
         // Nearly every file names no import-tree at all: no need to walk it looking for calls.
@@ -128,6 +128,8 @@ struct Extractor<'a> {
     file_name: Option<&'a str>,
     dir_name: Option<&'a str>,
     names: &'a NameTable,
+    /// The tree's root, where node pointers are resolved.
+    root: SyntaxNode,
     out: &'a mut FileSummary,
     roots: FxHashMap<BindingId, RootBinding>,
     /// Lambdas whose arguments are the top-level module's own.
@@ -138,7 +140,7 @@ struct Extractor<'a> {
 }
 
 impl<'a> Extractor<'a> {
-    fn new(path: &'a str, names: &'a NameTable, out: &'a mut FileSummary) -> Extractor<'a> {
+    fn new(path: &'a str, names: &'a NameTable, root: SyntaxNode, out: &'a mut FileSummary) -> Extractor<'a> {
         let mut parts = path.rsplit('/');
         let file_name = parts.next().filter(|n| !n.is_empty());
         let dir_name = parts.next();
@@ -146,6 +148,7 @@ impl<'a> Extractor<'a> {
             file_name,
             dir_name,
             names,
+            root,
             out,
             roots: FxHashMap::default(),
             module_lambdas: Vec::new(),
@@ -529,7 +532,7 @@ impl<'a> Extractor<'a> {
         let Some(binding) = self.local_binding(value) else { return false };
         match &binding.value {
             BindingValue::Expr(ptr) if matches!(binding.kind, BindingKind::Let | BindingKind::Rec) => {
-                let Some(target) = ptr.try_to_node(&value.ancestors().last().unwrap_or(value.clone())) else {
+                let Some(target) = ptr.try_to_node(&self.root) else {
                     return false;
                 };
                 // Literal structure is folded. Any other value is still read in place, so that
@@ -544,7 +547,7 @@ impl<'a> Extractor<'a> {
                 false
             }
             BindingValue::Nested(ptr) => {
-                let root = value.ancestors().last().unwrap_or(value.clone());
+                let root = self.root.clone();
                 let Some(scope) = ptr.try_to_node(&root) else { return false };
                 let name = binding.name.clone();
                 for entry in scope.children().filter(|e| e.kind() == NODE_ATTRPATH_VALUE) {
@@ -687,7 +690,7 @@ impl<'a> Extractor<'a> {
             return false;
         };
         let binding = self.names.binding(id);
-        let root = attr.ancestors().last().unwrap_or(attr.clone());
+        let root = self.root.clone();
         match &binding.value {
             BindingValue::Nested(ptr) => {
                 let Some(scope) = ptr.try_to_node(&root) else { return false };
@@ -770,7 +773,7 @@ impl<'a> Extractor<'a> {
         if let Some(binding) = self.local_binding(&function)
             && let BindingValue::Expr(ptr) = &binding.value
         {
-            let root = value.ancestors().last().unwrap_or(value.clone());
+            let root = self.root.clone();
             scopes.extend(ptr.try_to_node(&root));
         }
         let mut wrappers = None;
@@ -1095,7 +1098,7 @@ impl<'a> Extractor<'a> {
             NODE_IDENT => {
                 let name = name_of(static_attr(&node)?);
                 let resolution = self.names.resolution_at(node.text_range().start())?;
-                self.eval_resolution(resolution, name, &node, fuel)
+                self.eval_resolution(resolution, name, fuel)
             }
             NODE_SELECT => {
                 let mut exprs = syntax::expr_children(&node);
@@ -1118,14 +1121,14 @@ impl<'a> Extractor<'a> {
         }
     }
 
-    fn eval_resolution(&self, resolution: Resolution, name: Name, node: &SyntaxNode, fuel: u32) -> Option<PathValue> {
+    fn eval_resolution(&self, resolution: Resolution, name: Name, fuel: u32) -> Option<PathValue> {
         match resolution {
             Resolution::Local(id) => {
                 if let Some(root) = self.root_meaning(id) {
                     return Some(root_value(root, name));
                 }
                 let binding = self.names.binding(id);
-                let tree = node.ancestors().last()?;
+                let tree = self.root.clone();
                 match &binding.value {
                     BindingValue::Expr(ptr) => {
                         let target = ptr.try_to_node(&tree)?;
@@ -1143,13 +1146,13 @@ impl<'a> Extractor<'a> {
                         if outer == resolution {
                             return None;
                         }
-                        self.eval_resolution(outer, name, node, fuel.checked_sub(1)?)
+                        self.eval_resolution(outer, name, fuel.checked_sub(1)?)
                     }
                     _ => None,
                 }
             }
             Resolution::With(innermost) => {
-                let tree = node.ancestors().last()?;
+                let tree = self.root.clone();
                 let depth = self.names.with_depth(innermost);
                 let mut current = Some(innermost);
                 while let Some(id) = current {
@@ -1254,7 +1257,7 @@ impl<'a> Extractor<'a> {
             NODE_IDENT => {
                 let binding = self.local_binding(&node)?;
                 let BindingValue::Expr(ptr) = &binding.value else { return None };
-                let target = ptr.try_to_node(&node.ancestors().last()?)?;
+                let target = ptr.try_to_node(&self.root)?;
                 self.fold_string(&target, fuel)
             }
             NODE_BIN_OP if syntax::bin_op(&node) == Some(TOKEN_ADD) => {
@@ -1304,7 +1307,7 @@ impl<'a> Extractor<'a> {
         if list.kind() == NODE_IDENT {
             let binding = self.local_binding(&list)?;
             let BindingValue::Expr(ptr) = &binding.value else { return None };
-            list = unparen(ptr.try_to_node(&list.ancestors().last()?)?);
+            list = unparen(ptr.try_to_node(&self.root)?);
         }
         if list.kind() != NODE_LIST {
             return None;
@@ -1326,7 +1329,7 @@ impl<'a> Extractor<'a> {
         if set.kind() == NODE_IDENT {
             let binding = self.local_binding(&set)?;
             let BindingValue::Expr(ptr) = &binding.value else { return None };
-            set = unparen(ptr.try_to_node(&set.ancestors().last()?)?);
+            set = unparen(ptr.try_to_node(&self.root)?);
         }
         (set.kind() == NODE_ATTR_SET).then_some(set)
     }

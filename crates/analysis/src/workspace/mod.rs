@@ -682,6 +682,35 @@ impl Workspace {
         out
     }
 
+    /// The defined aspects of a collection and class (`None`: aspect-first collections).
+    pub fn defined_in(&self, collection: &str, class: Option<&str>) -> Vec<AspectKey> {
+        let mut keys: Vec<AspectKey> = self
+            .index
+            .defs
+            .keys()
+            .filter(|k| k.collection == collection && k.class.as_deref() == class)
+            .cloned()
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    /// The same name in every class of its collection that defines it (`ssh` in `nixos` and in
+    /// `homeManager`), with the files contributing to each class.
+    pub fn classes_of_name(&self, key: &AspectKey) -> Vec<(SmolStr, Vec<FileId>)> {
+        let mut out: Vec<(SmolStr, Vec<FileId>)> = self
+            .index
+            .names
+            .get(&(key.collection.clone(), key.name.clone()))
+            .into_iter()
+            .flatten()
+            .flat_map(|class| self.classes(&AspectKey { class: class.clone(), ..key.clone() }))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     pub fn is_defined(&self, key: &AspectKey) -> bool {
         self.index.defs.contains_key(key)
     }

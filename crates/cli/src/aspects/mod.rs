@@ -7,12 +7,13 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use canopy_analysis::workspace::{AspectInfo, AspectKey, HostInfo, HostKey};
+use canopy_vfs::Skipped;
 use serde::Serialize;
 
 use crate::AspectsFormat;
 use crate::analyse::analyse;
 use crate::error::CliError;
-use crate::load::{Root, Skipped};
+use crate::load::Root;
 use crate::location::{Location, Sources};
 use crate::output;
 use crate::progress::{Progress, Reporter};

@@ -6,7 +6,6 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::Report;
-use crate::load::Skipped;
 use crate::location::Range;
 
 #[derive(Serialize)]
@@ -17,7 +16,15 @@ struct Output<'a> {
     diagnostics: Vec<Diagnostic<'a>>,
     /// Not in the original contract: files canopy found but could not read. Tools that only know
     /// the contract's keys can ignore it.
-    skipped: &'a [Skipped],
+    skipped: Vec<Skipped<'a>>,
+}
+
+/// A file canopy found but could not analyse. The shape is part of the JSON contract, so it is
+/// spelled here rather than derived from `canopy_vfs::Skipped`.
+#[derive(Serialize)]
+struct Skipped<'a> {
+    path: &'a str,
+    reason: &'a str,
 }
 
 #[derive(Serialize)]
@@ -45,7 +52,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
                 message: &d.message,
             })
             .collect(),
-        skipped: &report.skipped,
+        skipped: report.skipped.iter().map(|s| Skipped { path: &s.path, reason: &s.reason }).collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &output)?;
     writeln!(out)

@@ -9,11 +9,12 @@ use std::process::ExitCode;
 
 use canopy_analysis::diagnostics::{Diagnostic, Severity};
 use canopy_analysis::workspace::{FileId, Workspace};
+use canopy_vfs::Skipped;
 
 use crate::CheckFormat;
 use crate::analyse::analyse;
 use crate::error::CliError;
-use crate::load::{Root, Skipped};
+use crate::load::Root;
 use crate::location::{Range, Sources};
 use crate::output;
 use crate::progress::{Progress, Reporter};
@@ -105,8 +106,8 @@ pub(crate) mod testing {
     use canopy_analysis::diagnostics::{Diagnostic, DiagnosticKind, Severity};
 
     use super::{Entry, Report, positioned, sort};
-    use crate::load::Skipped;
     use crate::location::testing::Files;
+    use canopy_vfs::Skipped;
 
     /// A report as the analysis could produce it, over two small files.
     pub fn report() -> Report {

@@ -19,7 +19,7 @@ use crate::names::NameTable;
 use crate::summary::{FileSummary, Name, NodeId, RefRoot};
 use crate::syntax::{self, render_attr_name};
 use crate::text::{TextRange, TextSize};
-use crate::workspace::Workspace;
+use crate::workspace::{AspectKey, Workspace};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CompletionKind {
@@ -83,7 +83,8 @@ pub fn complete(ws: &Workspace, pos: FilePosition) -> CompletionList {
 
     let mut items = Vec::new();
     if let Some((path, is_definition)) = rooted_path_at(&summary, &at_cursor, ws.collections()) {
-        items.extend(path_completions(ws, &path, is_definition, replace));
+        let typed = TypedFile::read(ws, pos.file, &summary, prefix);
+        items.extend(path_completions(ws, &path, is_definition, &typed, replace));
     }
     let in_rooted = !items.is_empty();
     // After a dot only attribute names fit; in a `with` list both aspects and locals do.
@@ -156,7 +157,13 @@ fn rooted_path_at(
     Some((path, true))
 }
 
-fn path_completions(ws: &Workspace, path: &[SmolStr], is_definition: bool, replace: TextRange) -> Vec<CompletionItem> {
+fn path_completions(
+    ws: &Workspace,
+    path: &[SmolStr],
+    is_definition: bool,
+    typed: &TypedFile,
+    replace: TextRange,
+) -> Vec<CompletionItem> {
     let Some(m) = ws.collections().match_path(path) else { return Vec::new() };
     let last = path.len() - 1;
     if m.matched != path.len() {
@@ -164,7 +171,7 @@ fn path_completions(ws: &Workspace, path: &[SmolStr], is_definition: bool, repla
     }
     let aspect_first = ws.collections().aspect_first(m.row);
     if m.aspect.as_ref().is_some_and(|(_, i)| *i == last) && m.kind != RowKind::Host {
-        return aspect_items(ws, &m, aspect_first, replace);
+        return aspect_items(ws, &m, aspect_first, typed, replace);
     }
     let class_position =
         m.class_index == Some(last) || (aspect_first && m.aspect.as_ref().is_some_and(|(_, i)| *i + 1 == last));
@@ -174,20 +181,26 @@ fn path_completions(ws: &Workspace, path: &[SmolStr], is_definition: bool, repla
     Vec::new()
 }
 
-fn aspect_items(ws: &Workspace, m: &PathMatch, aspect_first: bool, replace: TextRange) -> Vec<CompletionItem> {
+/// The aspects of the scope at the cursor: those the workspace defines, and those the file as
+/// typed defines (the workspace may hold an older, broken reading of it).
+fn aspect_items(
+    ws: &Workspace,
+    m: &PathMatch,
+    aspect_first: bool,
+    typed: &TypedFile,
+    replace: TextRange,
+) -> Vec<CompletionItem> {
     let class = if aspect_first { None } else { m.class.clone() };
-    ws.aspect_keys()
-        .into_iter()
-        .filter(|k| k.collection == m.collection && k.class == class && ws.is_defined(k))
+    let mut keys = ws.defined_in(&m.collection, class.as_deref());
+    keys.extend(
+        typed.defines.iter().map(|(k, _)| k).filter(|k| k.collection == m.collection && k.class == class).cloned(),
+    );
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
         .map(|key| {
-            // Every class the name contributes to in its collection, with its files.
-            let mut classes: Vec<(SmolStr, usize)> = Vec::new();
-            for other in ws.aspect_keys().iter().filter(|k| k.collection == key.collection && k.name == key.name) {
-                classes.extend(ws.classes(other).into_iter().map(|(c, files)| (c, files.len())));
-            }
-            classes.sort();
-            classes.dedup();
-            let detail = classes
+            let detail = typed
+                .classes_of_name(ws, &key)
                 .iter()
                 .map(|(c, n)| format!("{c} · {n} file{}", if *n == 1 { "" } else { "s" }))
                 .collect::<Vec<_>>()
@@ -250,6 +263,46 @@ fn local_completions(patched: &str, offset: TextSize, replace: TextRange) -> Vec
             })
             .collect()
     })
+}
+
+/// The current file as typed, read against the workspace's collections: the workspace may hold
+/// an older, broken reading of it (rnix's recovery drops what follows a trailing dot).
+struct TypedFile {
+    file: crate::workspace::FileId,
+    /// The aspects it defines, and the classes each contributes to here.
+    defines: Vec<(AspectKey, Vec<SmolStr>)>,
+}
+
+impl TypedFile {
+    fn read(ws: &Workspace, file: crate::workspace::FileId, summary: &FileSummary, prefix: &str) -> TypedFile {
+        let resolved = crate::resolve::resolve(summary, ws.collections());
+        let mut defines: Vec<(AspectKey, Vec<SmolStr>)> = Vec::new();
+        for d in resolved.definitions.iter().filter(|d| d.key.name != PLACEHOLDER) {
+            // The name being typed is not a candidate for itself.
+            if !prefix.is_empty() && d.key.name == prefix {
+                continue;
+            }
+            let mut classes: Vec<SmolStr> = d.key.class.iter().cloned().collect();
+            classes.extend(resolved.contributions.iter().filter(|c| c.key == d.key).map(|c| c.class.clone()));
+            defines.push((d.key.clone(), classes));
+        }
+        TypedFile { file, defines }
+    }
+
+    /// Every class `key`'s name contributes to, with its number of files, this file as typed.
+    fn classes_of_name(&self, ws: &Workspace, key: &AspectKey) -> Vec<(SmolStr, usize)> {
+        let mut files: std::collections::BTreeMap<SmolStr, FxHashSet<crate::workspace::FileId>> = Default::default();
+        for (class, in_files) in ws.classes_of_name(key) {
+            files.entry(class).or_default().extend(in_files.into_iter().filter(|f| *f != self.file));
+        }
+        let same_name = self.defines.iter().filter(|(k, _)| k.collection == key.collection && k.name == key.name);
+        for (_, classes) in same_name {
+            for class in classes {
+                files.entry(class.clone()).or_default().insert(self.file);
+            }
+        }
+        files.into_iter().filter(|(_, f)| !f.is_empty()).map(|(c, f)| (c, f.len())).collect()
+    }
 }
 
 /// Keeps the items that match what is typed, aspects and classes first, and caps the list.

@@ -1,0 +1,278 @@
+//! Which files belong to a workspace folder, and reading them from disk: the one place that
+//! holds these rules, so that `canopy check` and the language server always see the same files.
+//!
+//! **Must not know:** Nix (a workspace file is a name ending in `.nix`, nothing more), LSP, the
+//! analysis, terminals or progress. Callers get workspace-relative paths, texts, and the files
+//! that were passed over with a reason; what to do with those (print, log, count) is theirs.
+//!
+//! The rules:
+//!
+//! - every regular file whose name ends in `.nix`, at any depth below the root, including hidden
+//!   folders (`modules/.hidden/x.nix`: import-tree imports those) and `_`-prefixed ones (the
+//!   analysis reports those that define aspects as ignored by import-tree, so it must see them);
+//! - `.gitignore` and `.ignore` files are not consulted. What a flake sees is the set of files
+//!   tracked by git, which `.gitignore` approximates badly in both directions (a tracked file may
+//!   match it, an untracked one may not), and results should not depend on git state. The big
+//!   ignored folders met in practice are pruned by name instead (`PRUNED_FOLDERS`);
+//! - no symbolic link is followed, to a folder or to a file: a `result` link into `/nix/store`
+//!   must never be walked, and reading through links could leave the repository. A link whose
+//!   name ends in `.nix` is reported as skipped, because import-tree would import it;
+//! - a file whose path is not UTF-8, that cannot be read, or whose text is not UTF-8 is reported
+//!   as skipped with a reason: the analysis takes `String` paths and `str` texts, and one such
+//!   file must never hide the others;
+//! - paths are relative to the root, with `/` separators on every platform.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use ignore::{DirEntry, WalkBuilder};
+
+/// Folders never entered, at any depth: version control data, JavaScript dependencies and
+/// direnv's cache (which holds whole copies of flake inputs).
+const PRUNED_FOLDERS: &[&str] = &[".git", ".hg", ".jj", ".svn", "node_modules", ".direnv"];
+
+/// How the name of every workspace file ends.
+const NIX_SUFFIX: &str = ".nix";
+
+/// A file that belongs to the workspace but cannot be analysed, or a folder that could not be
+/// listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// Relative to the root, with `/` separators (lossy if the name is not UTF-8).
+    pub path: String,
+    pub reason: String,
+}
+
+/// Whether a workspace-relative path (with `/` separators) names a file the walk would find,
+/// as far as the path can tell: a `.nix` name outside every pruned folder. Whether it is a
+/// regular file is for [`read`] to find out.
+pub fn is_workspace_path(path: &str) -> bool {
+    path.ends_with(NIX_SUFFIX) && !path.split('/').any(|part| PRUNED_FOLDERS.contains(&part))
+}
+
+fn is_nix_file_name(name: &OsStr) -> bool {
+    // By bytes: a name that is not UTF-8 is still a workspace file, reported as skipped.
+    name.as_encoded_bytes().ends_with(NIX_SUFFIX.as_bytes())
+}
+
+fn is_pruned_folder(name: &OsStr) -> bool {
+    PRUNED_FOLDERS.iter().any(|pruned| name == OsStr::new(pruned))
+}
+
+// ---- paths ---------------------------------------------------------------------------------
+
+/// `path` relative to `root`, with `/` separators, if it lies strictly below `root` and every
+/// component is UTF-8.
+pub fn relative_path(root: &Path, path: &Path) -> Option<String> {
+    relative(root, path)?.ok()
+}
+
+/// The absolute path of a workspace-relative one.
+pub fn absolute_path(root: &Path, path: &str) -> PathBuf {
+    let mut out = root.to_path_buf();
+    out.extend(path.split('/').filter(|part| !part.is_empty()));
+    out
+}
+
+/// `path` below `root` with `/` separators: `None` when it is `root` itself or does not lie below
+/// it, `Err` with a lossy rendering when some component is not UTF-8 (still worth showing in a
+/// report).
+fn relative(root: &Path, path: &Path) -> Option<Result<String, String>> {
+    let below = path.strip_prefix(root).ok()?;
+    let mut out = String::new();
+    let mut lossless = true;
+    for component in below.components() {
+        match component {
+            Component::Normal(name) => {
+                if !out.is_empty() {
+                    out.push('/');
+                }
+                match name.to_str() {
+                    Some(name) => out.push_str(name),
+                    None => {
+                        lossless = false;
+                        out.push_str(&name.to_string_lossy());
+                    }
+                }
+            }
+            Component::CurDir => {}
+            // `root/../x` is not below `root`, whatever `strip_prefix` says about its spelling.
+            Component::ParentDir | Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    if out.is_empty() {
+        return None;
+    }
+    Some(if lossless { Ok(out) } else { Err(out) })
+}
+
+// ---- the walk ------------------------------------------------------------------------------
+
+/// One thing the walk found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// A workspace file, as a path relative to the root; [`read`] it with [`absolute_path`].
+    File(String),
+    Skipped(Skipped),
+}
+
+/// The workspace files below a root, in path order; see [`walk`].
+pub struct Walk {
+    root: PathBuf,
+    entries: ignore::Walk,
+}
+
+/// Walks `root` lazily, so that callers can report progress as files turn up. `exclude` holds
+/// folders below `root` that are not part of it (the language server's nested workspace folders,
+/// which index their own files); they are compared as given, so spell them as `root` is spelled.
+///
+/// Never fails as a whole: a folder that cannot be listed is one [`Found::Skipped`], and the walk
+/// goes on.
+pub fn walk(root: &Path, exclude: &[PathBuf]) -> Walk {
+    let exclude = exclude.to_vec();
+    let mut builder = WalkBuilder::new(root);
+    builder
+        // No hidden-file, `.gitignore` or `.ignore` filtering: see the crate's rules.
+        .standard_filters(false)
+        .follow_links(false)
+        // Path order, so that results and reports do not depend on the file system's order.
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry(move |entry| {
+            // The root is walked whatever its name; only folders below it are pruned.
+            if entry.depth() == 0 || !entry.file_type().is_some_and(|t| t.is_dir()) {
+                return true;
+            }
+            !is_pruned_folder(entry.file_name()) && !exclude.iter().any(|folder| folder == entry.path())
+        });
+    Walk { root: root.to_path_buf(), entries: builder.build() }
+}
+
+impl Iterator for Walk {
+    type Item = Found;
+
+    fn next(&mut self) -> Option<Found> {
+        loop {
+            let found = match self.entries.next()? {
+                Ok(entry) => classify(&self.root, &entry),
+                Err(err) => Some(Found::Skipped(walk_error(&self.root, &err))),
+            };
+            if found.is_some() {
+                return found;
+            }
+        }
+    }
+}
+
+/// What an entry of the walk means for the workspace; `None` for everything that is not a
+/// `.nix` file or a link named like one.
+fn classify(root: &Path, entry: &DirEntry) -> Option<Found> {
+    let file_type = entry.file_type()?;
+    if !(file_type.is_file() || file_type.is_symlink()) || !is_nix_file_name(entry.file_name()) {
+        return None;
+    }
+    // `None`: the root itself, which is never one of its own files.
+    let path = match relative(root, entry.path())? {
+        Ok(path) => path,
+        Err(lossy) => return Some(skipped(lossy, "the path is not valid UTF-8")),
+    };
+    if file_type.is_symlink() {
+        return Some(skipped(path, "symbolic link (canopy does not follow links)"));
+    }
+    Some(Found::File(path))
+}
+
+fn skipped(path: String, reason: &str) -> Found {
+    Found::Skipped(Skipped { path, reason: reason.to_owned() })
+}
+
+fn walk_error(root: &Path, err: &ignore::Error) -> Skipped {
+    let path = match error_path(err) {
+        Some(path) => match relative(root, path) {
+            Some(Ok(path) | Err(path)) => path,
+            None if path == root => ".".to_owned(),
+            None => path.to_string_lossy().into_owned(),
+        },
+        None => "?".to_owned(),
+    };
+    let reason = match err.io_error() {
+        Some(io) => io_reason(os_error(io).unwrap_or(io)),
+        None => err.to_string(),
+    };
+    Skipped { path, reason }
+}
+
+fn error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::Loop { child, .. } => Some(child),
+        _ => None,
+    }
+}
+
+/// The operating system's error under the walker's wrappers, whose text repeats the path (which
+/// the report shows already).
+fn os_error(err: &io::Error) -> Option<&io::Error> {
+    let mut current: &(dyn std::error::Error + 'static) = err;
+    loop {
+        if let Some(io) = current.downcast_ref::<io::Error>()
+            && io.raw_os_error().is_some()
+        {
+            return Some(io);
+        }
+        current = match current.downcast_ref::<io::Error>().and_then(|io| io.get_ref()) {
+            Some(inner) => inner,
+            None => current.source()?,
+        };
+    }
+}
+
+// ---- reading -------------------------------------------------------------------------------
+
+/// What reading a file from disk found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disk {
+    Text(Arc<str>),
+    /// Gone, a symbolic link, or not a regular file: not part of the workspace.
+    Absent,
+    /// There, but canopy cannot analyse it; the reason is for people.
+    Unreadable(String),
+}
+
+/// Reads a file without following a final symbolic link: the walk never lists links, and a file
+/// replaced by one since must not be read through it either.
+pub fn read(path: &Path) -> Disk {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_file() => {}
+        Ok(_) => return Disk::Absent,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Disk::Absent,
+        Err(err) => return Disk::Unreadable(io_reason(&err)),
+    }
+    match fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Disk::Text(Arc::from(text)),
+            Err(err) => Disk::Unreadable(format!(
+                "not valid UTF-8 (first bad byte at offset {})",
+                err.utf8_error().valid_up_to()
+            )),
+        },
+        // Removed between the two calls.
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Disk::Absent,
+        Err(err) => Disk::Unreadable(io_reason(&err)),
+    }
+}
+
+/// The OS's description without Rust's "(os error N)" suffix, which means nothing to users.
+pub fn io_reason(err: &io::Error) -> String {
+    let text = err.to_string();
+    match text.find(" (os error") {
+        Some(end) => text[..end].to_owned(),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests;
