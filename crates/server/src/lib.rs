@@ -106,9 +106,11 @@ async fn serve(outbox: Outbox, outbox_rx: tokio::sync::mpsc::UnboundedReceiver<o
     let exit = Arc::new(Notify::new());
     let stdin = transport::guard(tokio::io::stdin(), exit.clone());
     let server = tower_lsp::Server::new(stdin, tokio::io::stdout(), socket).concurrency_level(CONCURRENCY);
+    // The connection is gone by now: these go to stderr only (at debug level), since a message
+    // for the client's log would fail to send and tower-lsp would report that as an error.
     tokio::select! {
-        () = server.serve(service) => tracing::info!("stdin closed, stopping"),
-        () = exit.notified() => tracing::info!("exit received, stopping"),
+        () = server.serve(service) => tracing::debug!("stdin closed, stopping"),
+        () = exit.notified() => tracing::debug!("exit received, stopping"),
     }
     match shared {
         Some(state) if state.shutdown_requested() => ExitCode::SUCCESS,
