@@ -5,6 +5,8 @@
 //! for the same file, and progress must begin before it reports.
 
 use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -35,19 +37,31 @@ pub enum Step {
 }
 
 /// The sending half; cheap to clone, never blocks, and silently drops messages once the
-/// connection is gone.
+/// connection is gone or closing.
 #[derive(Debug, Clone)]
-pub struct Outbox(mpsc::UnboundedSender<Outgoing>);
+pub struct Outbox {
+    tx: mpsc::UnboundedSender<Outgoing>,
+    closed: Arc<AtomicBool>,
+}
 
 impl Outbox {
     pub fn channel() -> (Outbox, mpsc::UnboundedReceiver<Outgoing>) {
         let (tx, rx) = mpsc::unbounded_channel();
-        (Outbox(tx), rx)
+        (Outbox { tx, closed: Arc::new(AtomicBool::new(false)) }, rx)
+    }
+
+    /// After `shutdown` the client closes the connection at any moment: a message sent then would
+    /// fail, and tower-lsp reports every failed send as an error. Nothing more is sent.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Relaxed);
     }
 
     pub fn send(&self, message: Outgoing) {
+        if self.closed.load(Ordering::Relaxed) {
+            return;
+        }
         // Fails only when the connection task is gone: nobody is left to tell.
-        let _ = self.0.send(message);
+        let _ = self.tx.send(message);
     }
 
     pub fn progress(&self, token: &str, step: Step) {

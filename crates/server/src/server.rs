@@ -146,6 +146,7 @@ impl LanguageServer for Server {
 
     async fn shutdown(&self) -> Result<()> {
         self.state.request_shutdown();
+        self.state.outbox.close();
         Ok(())
     }
 

@@ -2,6 +2,8 @@
 
 use std::fmt::Write;
 
+use smol_str::SmolStr;
+
 use super::{FilePosition, Symbol, symbol_at};
 use crate::text::{Encoding, TextRange};
 use crate::workspace::{AspectKey, Workspace};
@@ -56,44 +58,37 @@ pub fn hover(ws: &Workspace, pos: FilePosition) -> Option<Hover> {
 }
 
 fn aspect(ws: &Workspace, key: &AspectKey) -> String {
-    let mut out = format!("**aspect** `{}` · `{}`", key.name, key.collection);
-    // Every class the name contributes to in its collection, with its number of files.
-    let mut classes: Vec<(String, usize)> = Vec::new();
-    if key.class.is_some() {
-        for other in ws.aspect_keys().iter().filter(|k| k.collection == key.collection && k.name == key.name) {
-            for (class, files) in ws.classes(other) {
-                classes.push((class.to_string(), files.len()));
-            }
+    // Paragraphs apart: markdown joins lines that only a single line break separates.
+    let mut sections = vec![format!("**aspect** `{}` · `{}`", key.name, key.collection)];
+    // Every class it contributes to in its collection, with its number of files.
+    let classes: Vec<(SmolStr, Vec<crate::workspace::FileId>)> =
+        if key.class.is_some() { ws.classes_of_name(key) } else { ws.classes(key) };
+    if classes.is_empty() {
+        if ws.is_defined(key) {
+            let files = ws.definitions(key).iter().map(|s| s.file).collect::<std::collections::BTreeSet<_>>().len();
+            sections.push(plural(files, "file"));
+        } else {
+            sections.push("not defined anywhere in the workspace".to_string());
         }
     } else {
-        classes.extend(ws.classes(key).into_iter().map(|(c, files)| (c.to_string(), files.len())));
+        let lines: Vec<String> =
+            classes.iter().map(|(class, files)| format!("- `{class}` · {}", plural(files.len(), "file"))).collect();
+        sections.push(lines.join("\n"));
     }
-    classes.sort();
-    classes.dedup();
-    out.push_str("\n\n");
-    if classes.is_empty() && !ws.is_defined(key) {
-        out.push_str("not defined anywhere in the workspace");
-    } else if classes.is_empty() {
-        let files = ws.definitions(key).iter().map(|s| s.file).collect::<std::collections::BTreeSet<_>>().len();
-        let _ = write!(out, "{}", plural(files, "file"));
-    }
-    for (class, files) in &classes {
-        let _ = writeln!(out, "- `{class}` · {}", plural(*files, "file"));
-    }
-    let list = |keys: Vec<String>| keys.join(", ");
+    let names = |keys: Vec<String>| keys.join(", ");
     let includes: Vec<String> = ws.includes(key).iter().map(|k| format!("`{}`", k.name)).collect();
     if !includes.is_empty() {
-        let _ = write!(out, "\nincludes {}", list(includes));
+        sections.push(format!("includes {}", names(includes)));
     }
     let included_by: Vec<String> = ws.included_by(key).iter().map(|k| format!("`{}`", k.name)).collect();
     if !included_by.is_empty() {
-        let _ = write!(out, "\nincluded by {}", list(included_by));
+        sections.push(format!("included by {}", names(included_by)));
     }
     let hosts: Vec<String> = ws.hosts_of(key).iter().map(|h| format!("`{}`", h.name)).collect();
     if !hosts.is_empty() {
-        let _ = write!(out, "\nhosts {}", list(hosts));
+        sections.push(format!("hosts {}", names(hosts)));
     }
-    out.trim_end().to_string()
+    sections.join("\n\n")
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -106,6 +106,7 @@ fn hover_lists_classes_with_file_counts() {
         - `nixos` · 2 files
 
         included by `base`
+
         hosts `gouda`"#]]
     .assert_eq(&hover(&ws, pos).map(|h| h.markdown).unwrap_or_default());
     let (ws, pos) = at(&WORKSPACE.replace("modules.nixos.base.imports", "modules.nix$0os.base.imports"));

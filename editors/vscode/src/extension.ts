@@ -1,0 +1,197 @@
+// The VS Code client for `canopy lsp`. It only starts the server, passes the settings and offers
+// two commands: every feature (diagnostics, navigation, hover, completion, rename, progress) is
+// the server's, rendered by vscode-languageclient.
+
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  CloseAction,
+  DidChangeConfigurationNotification,
+  ErrorAction,
+  LanguageClient,
+  type LanguageClientOptions,
+  type ServerOptions,
+  State,
+} from 'vscode-languageclient/node';
+import { StatusBarProgress } from './progress';
+
+const PATH_SETTING = 'canopy.server.path';
+
+let client: LanguageClient | undefined;
+let output: vscode.OutputChannel;
+let progress: vscode.StatusBarItem;
+// Starts and stops run one after another: a settings change and the restart command may
+// overlap, and two servers for one workspace would publish diagnostics twice.
+let queue: Promise<void> = Promise.resolve();
+
+export function activate(context: vscode.ExtensionContext): void {
+  // One channel for the extension's life, so a restart keeps the earlier server's log.
+  output = vscode.window.createOutputChannel('canopy');
+  progress = vscode.window.createStatusBarItem('canopy.progress', vscode.StatusBarAlignment.Left);
+  progress.name = 'canopy progress';
+  progress.command = 'canopy.showOutput';
+  context.subscriptions.push(
+    output,
+    progress,
+    vscode.commands.registerCommand('canopy.restartServer', () => enqueue(restart)),
+    vscode.commands.registerCommand('canopy.showOutput', () => output.show()),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('canopy.server')) {
+        void enqueue(restart);
+      } else if (
+        event.affectsConfiguration('canopy.diagnostics') &&
+        client !== undefined &&
+        client.state !== State.Stopped
+      ) {
+        // The server takes the whole object each time (`canopy.trace.server` is the client's
+        // own). A stopped client has nothing to tell: its next start sends the current values.
+        void client.sendNotification(DidChangeConfigurationNotification.type, { settings: serverSettings() });
+      }
+    }),
+  );
+  void enqueue(start);
+}
+
+export function deactivate(): Promise<void> {
+  return enqueue(stop);
+}
+
+function enqueue(task: () => Promise<void>): Promise<void> {
+  queue = queue.then(task, task);
+  return queue;
+}
+
+async function restart(): Promise<void> {
+  await stop();
+  await start();
+}
+
+async function stop(): Promise<void> {
+  const old = client;
+  client = undefined;
+  // A client whose server never started cannot be stopped, and there is nothing to stop.
+  await old?.dispose().catch(() => undefined);
+}
+
+async function start(): Promise<void> {
+  const config = vscode.workspace.getConfiguration('canopy');
+  const configured = config.get<string>('server.path', 'canopy');
+  const command = await findExecutable(configured);
+  if (command === undefined) {
+    void showStartError(`canopy: the language server \`${configured}\` was not found.`);
+    return;
+  }
+  const serverOptions: ServerOptions = { command, args: config.get<string[]>('server.args', ['lsp']) };
+  // A server that fails before answering `initialize` (not canopy, an old canopy without `lsp`,
+  // wrong arguments) fails again if restarted, and vscode-languageclient would restart it four
+  // times, each with its own messages. Until it has run, every failure ends in one message.
+  let ran = false;
+  let reported = false;
+  const failed = () => {
+    if (!reported) {
+      reported = true;
+      void showStartError(
+        `canopy: the language server \`${command}\` failed to start (its output is in "canopy: Show Server Output").`,
+      );
+    }
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: 'file', language: 'nix' },
+      { scheme: 'untitled', language: 'nix' },
+    ],
+    // Read at every start, so a restart sends the current values.
+    initializationOptions: serverSettings,
+    outputChannel: output,
+    initializationFailedHandler: () => {
+      failed();
+      return false;
+    },
+    errorHandler: {
+      error: (error, message, count) =>
+        ran ? defaults.error(error, message, count) : { action: ErrorAction.Continue, handled: true },
+      closed: () => {
+        if (ran) {
+          return defaults.closed();
+        }
+        failed();
+        return { action: CloseAction.DoNotRestart, handled: true };
+      },
+    },
+  };
+  // The id `canopy` makes the client follow `canopy.trace.server` by itself.
+  const current = new LanguageClient('canopy', 'canopy', serverOptions, clientOptions);
+  const defaults = current.createDefaultErrorHandler();
+  current.onDidChangeState(({ newState }) => {
+    ran ||= newState === State.Running;
+  });
+  current.registerFeature(new StatusBarProgress(current, progress));
+  client = current;
+  // Rejects when the process cannot be spawned at all (not executable after all, wrong
+  // architecture, ...); the client logged the details to the output channel.
+  await current.start().catch(failed);
+}
+
+/** The settings the server reads (docs/server.md, "Settings"). */
+function serverSettings(): object {
+  const config = vscode.workspace.getConfiguration('canopy.diagnostics');
+  return {
+    diagnostics: {
+      disabled: config.get<string[]>('disabled', []),
+      unusedAspect: config.get<boolean>('unusedAspect', false),
+    },
+  };
+}
+
+async function showStartError(message: string): Promise<void> {
+  const open = 'Open Setting';
+  const choice = await vscode.window.showErrorMessage(
+    `${message} Install canopy (\`cargo install --locked --path crates/cli\` in its repository) ` +
+      `or set \`${PATH_SETTING}\` to the canopy executable, then run "canopy: Restart Server".`,
+    open,
+  );
+  if (choice === open) {
+    // The setting is machine-overridable: in a remote window (SSH, WSL, containers, code-server)
+    // it lives in the remote's settings, and the User tab does not even list it.
+    const command = vscode.env.remoteName ? 'workbench.action.openRemoteSettings' : 'workbench.action.openSettings';
+    await vscode.commands.executeCommand(command, { query: PATH_SETTING });
+  }
+}
+
+/**
+ * The executable `setting` names, checked before starting because a failed spawn only surfaces as
+ * a generic "couldn't create connection". A bare name is looked up on the PATH, as a shell would;
+ * a relative path is taken from the first workspace folder (`./target/debug/canopy`).
+ */
+async function findExecutable(setting: string): Promise<string | undefined> {
+  const name = setting.trim().replace(/^~(?=$|[\\/])/, os.homedir());
+  if (name === '') {
+    return undefined;
+  }
+  if (name.includes('/') || name.includes(path.sep)) {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
+    return (await isExecutable(path.resolve(folder, name))) ? path.resolve(folder, name) : undefined;
+  }
+  // Windows finds `canopy.exe` for `canopy`; elsewhere the name is used as is.
+  const suffixes = process.platform === 'win32' ? ['', ...(process.env.PATHEXT ?? '.EXE').split(';')] : [''];
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    for (const suffix of suffixes) {
+      const candidate = path.join(dir, name + suffix);
+      if (await isExecutable(candidate)) {
+        return candidate;
+      }
+    }
+  }
+  return undefined;
+}
+
+async function isExecutable(file: string): Promise<boolean> {
+  try {
+    await fs.access(file, fsConstants.X_OK);
+    return (await fs.stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}

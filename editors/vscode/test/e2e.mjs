@@ -1,0 +1,445 @@
+// The extension in a real VS Code: code-server 4.100.3 (VS Code 1.100) with the packaged .vsix,
+// driven through headless Chromium by Playwright, on a copy of fixtures/broken served by the
+// repository's own canopy binary. Every failed expectation exits 1 with a message; a missing tool
+// is a failure too, never a skip.
+//
+//   npm ci && npm run test:e2e        (needs cargo, Debian's chromium, and either root or the
+//                                      packages libkrb5-dev pkg-config ripgrep already installed)
+//
+// Screenshots: target/vscode-e2e.png (definition, hover, problems, output) and
+// target/vscode-e2e-missing-server.png (the messages when the server is missing or broken); on
+// failure target/vscode-e2e-failure.png, and the temporary folder is kept with code-server's logs.
+
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  accessSync,
+  constants,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const extensionDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const repo = resolve(extensionDir, '../..');
+const target = join(repo, 'target');
+const server = join(target, 'debug', 'canopy');
+const codeServerDir = join(target, 'code-server');
+const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const failureShot = join(target, 'vscode-e2e-failure.png');
+// Generous for a loaded CI machine, but bounded: a hung step fails instead of stalling CI.
+const WAIT = 60_000;
+
+const started = Date.now();
+const log = (message) => console.log(`e2e [${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
+
+class Failure extends Error {}
+const fail = (message) => {
+  throw new Failure(message);
+};
+const expect = (condition, message) => condition || fail(message);
+
+/** Runs a command to completion with its output shown; fails on a missing command or an error. */
+function run(command, args, cwd) {
+  log(`$ ${command} ${args.join(' ')}`);
+  const result = spawnSync(command, args, { cwd, stdio: 'inherit' });
+  if (result.error) fail(`cannot run \`${command}\`: ${result.error.message}`);
+  if (result.status !== 0)
+    fail(`\`${command} ${args.join(' ')}\` exited with status ${result.status ?? result.signal}`);
+}
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolvePort(port));
+    });
+    probe.on('error', reject);
+  });
+}
+
+/** The counts `canopy check` reports for the fixture, from its committed expected output. */
+function expectedCounts(fixture) {
+  const lines = readFileSync(join(fixture, 'canopy-check.txt'), 'utf8').split('\n');
+  const count = (pattern) => lines.filter((line) => pattern.test(line)).length;
+  return {
+    errors: count(/: error\[/),
+    warnings: count(/: warning\[/),
+    toplevelPkgs: count(/: warning\[toplevel-pkgs\]/),
+  };
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'canopy-vscode-e2e-'));
+const workspace = join(tmp, 'broken');
+const userData = join(tmp, 'data');
+let codeServer;
+let browser;
+let page;
+
+// The user's settings (editor side) and the remote settings (the machine code-server runs on, as
+// with Remote-SSH): `canopy.server.path` and `canopy.server.args` are `machine-overridable`, a
+// path on the machine that runs the server, so VS Code reads them from the remote settings only.
+const settingsFiles = {
+  user: join(userData, 'User', 'settings.json'),
+  remote: join(userData, 'Machine', 'settings.json'),
+};
+const editorSettings = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'security.workspace.trust.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  // editSettings types JSON into an editor: nothing may be added to it.
+  'editor.autoClosingBrackets': 'never',
+  'editor.autoClosingQuotes': 'never',
+  'editor.autoSurround': 'never',
+};
+
+function writeSettings(kind, settings) {
+  mkdirSync(dirname(settingsFiles[kind]), { recursive: true });
+  writeFileSync(settingsFiles[kind], JSON.stringify(settings, null, 2));
+}
+
+/**
+ * Replaces the user or remote settings the way a user does, in the editor: the workbench in the
+ * browser does not notice a settings.json written behind its back.
+ */
+async function editSettings(kind, settings) {
+  if (kind === 'user') await runCommand('Preferences: Open User Settings (JSON)');
+  else await runCommand('Preferences: Open Remote Settings (JSON)', { prefix: true });
+  await waitForActiveTab('settings.json', `open the ${kind} settings`);
+  // The editor area's editor, not the output panel's (also a Monaco editor).
+  await page.locator('.part.editor .editor-group-container.active .monaco-editor textarea').focus();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.insertText(JSON.stringify(settings));
+  await page.keyboard.press('Control+S');
+  const deadline = Date.now() + WAIT;
+  while (readFileSync(settingsFiles[kind], 'utf8') !== JSON.stringify(settings)) {
+    if (Date.now() > deadline) fail(`editing the ${kind} settings in the editor did not change ${settingsFiles[kind]}`);
+    await page.waitForTimeout(100);
+  }
+  await runCommand('View: Close Editor');
+}
+
+/**
+ * Runs a command from the palette (F1): the entry whose label is `label`, or starts with it when
+ * `prefix` (labels that end with the remote's name).
+ */
+async function runCommand(label, { prefix = false } = {}) {
+  // The previous palette may still be closing; F1 pressed meanwhile would be lost.
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${label}`);
+  const pattern = new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${prefix ? '' : '$'}`);
+  const row = page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: pattern }) });
+  await row
+    .first()
+    .waitFor()
+    .catch(() => fail(`the command palette has no command "${label}"`));
+  await row.first().click();
+}
+
+/** Waits until the active editor tab's title names `name`. */
+async function waitForActiveTab(name, what) {
+  await page
+    .waitForFunction(
+      (name) => document.querySelector('.tabs-container .tab.active')?.getAttribute('aria-label')?.includes(name),
+      name,
+      { timeout: WAIT },
+    )
+    .catch(async () => {
+      const title = await page
+        .locator('.tabs-container .tab.active')
+        .getAttribute('aria-label')
+        .catch(() => null);
+      fail(`${what}: expected the editor tab "${name}", the active tab is ${title === null ? 'none' : `"${title}"`}`);
+    });
+}
+
+/** Shows the hover at the cursor, on the aspect `audio`: its name and its one class. */
+async function checkHover(where) {
+  await runCommand('Show or Focus Hover');
+  const hover = page.locator('.monaco-hover-content', { hasText: 'aspect' }).first();
+  await hover.waitFor().catch(() => fail(`no hover appeared on ${where}`));
+  const text = (await hover.innerText()).replace(/\s+/g, ' ');
+  log(`hover on ${where}: ${text}`);
+  expect(/aspect audio/.test(text), `the hover on ${where} does not name the aspect \`audio\`: "${text}"`);
+  expect(/nixos · 1 file/.test(text), `the hover on ${where} does not show the class \`nixos · 1 file\`: "${text}"`);
+}
+
+/** Waits until the status bar's problem counts equal `want`. */
+async function waitForProblems(want, what) {
+  const read = () =>
+    page.evaluate(() => {
+      const label = document.getElementById('status.problems')?.getAttribute('aria-label') ?? '';
+      // "Errors: 7, Warnings: 4", or "No Problems"; absent before the workbench is up.
+      const number = (kind) => Number(new RegExp(`${kind}s?: (\\d+)`).exec(label)?.[1] ?? (label ? 0 : NaN));
+      return { errors: number('Error'), warnings: number('Warning'), label };
+    });
+  const deadline = Date.now() + WAIT;
+  let got = await read();
+  while (got.errors !== want.errors || got.warnings !== want.warnings) {
+    if (Date.now() > deadline) {
+      fail(
+        `${what}: expected ${want.errors} errors and ${want.warnings} warnings in the status bar, it says "${got.label}"`,
+      );
+    }
+    await page.waitForTimeout(250);
+    got = await read();
+  }
+  return got.label;
+}
+
+async function main() {
+  rmSync(failureShot, { force: true });
+  try {
+    accessSync(chromiumPath, constants.X_OK);
+  } catch {
+    fail(`no Chromium at ${chromiumPath}: apt-get install -y chromium (or set CHROMIUM to its path)`);
+  }
+  const fixture = join(repo, 'fixtures', 'broken');
+  const counts = expectedCounts(fixture);
+  expect(
+    counts.errors > 0 && counts.toplevelPkgs > 0,
+    `unexpected ${fixture}/canopy-check.txt: no errors or no toplevel-pkgs warning`,
+  );
+
+  run('cargo', ['build', '-p', 'canopy'], repo);
+  expect(existsSync(server), `cargo build did not produce ${server}`);
+  run('bash', [join(extensionDir, 'test', 'install-code-server.sh'), codeServerDir], extensionDir);
+  const codeServerBin = join(codeServerDir, 'node_modules', '.bin', 'code-server');
+  run('npm', ['run', 'package'], extensionDir);
+  const { name, version } = JSON.parse(readFileSync(join(extensionDir, 'package.json'), 'utf8'));
+  const vsix = join(extensionDir, `${name}-${version}.vsix`);
+
+  cpSync(fixture, workspace, { recursive: true });
+  // Padding, so that indexing lasts long enough to show: a dozen files take milliseconds, and a
+  // status bar item shown and hidden within one tick never reaches the screen. Aspects nothing
+  // uses only raise `unused-aspect` hints, which are off by default and not in the counts.
+  mkdirSync(join(workspace, 'modules', 'padding'));
+  for (let i = 0; i < 3000; i++) {
+    writeFileSync(
+      join(workspace, 'modules', 'padding', `aspect-${i}.nix`),
+      `{ flake.modules.nixos.padding-${i} = { }; }\n`,
+    );
+  }
+  // `toplevel-pkgs` off from the start: the first count proves the settings reach the server at
+  // initialisation; turning it back on later proves a change reaches it too.
+  writeSettings('user', { ...editorSettings, 'canopy.diagnostics.disabled': ['toplevel-pkgs'] });
+  writeSettings('remote', { 'canopy.server.path': server });
+  const common = [
+    '--config',
+    join(tmp, 'config.yaml'),
+    '--user-data-dir',
+    userData,
+    '--extensions-dir',
+    join(tmp, 'extensions'),
+  ];
+  run(codeServerBin, [...common, '--install-extension', vsix], extensionDir);
+
+  const port = await freePort();
+  const logFile = join(tmp, 'code-server.log');
+  log(`starting code-server on port ${port} (log: ${logFile})`);
+  // Its own process group, so that the whole tree (extension host, canopy) can be stopped.
+  codeServer = spawn(
+    codeServerBin,
+    [
+      ...common,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      workspace,
+    ],
+    { detached: true, stdio: ['ignore', openSync(logFile, 'w'), openSync(logFile, 'a')] },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + WAIT;
+  for (;;) {
+    if (codeServer.exitCode !== null)
+      fail(`code-server exited with status ${codeServer.exitCode}:\n${readFileSync(logFile, 'utf8')}`);
+    if (
+      await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
+    if (Date.now() > deadline)
+      fail(`code-server did not answer on ${url} within ${WAIT / 1000}s:\n${readFileSync(logFile, 'utf8')}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.setDefaultTimeout(WAIT);
+  // The progress item lives for about a second: record every text it shows rather than hoping
+  // to catch it in a screenshot.
+  await page.addInitScript(() => {
+    window.canopyProgress = [];
+    new MutationObserver(() => {
+      for (const item of document.querySelectorAll('[id$="canopy.progress"]')) {
+        const text = item.textContent?.trim();
+        if (text && window.canopyProgress.at(-1) !== text) window.canopyProgress.push(text);
+      }
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
+  log(`opening ${workspace}`);
+  await page.goto(`${url}/?folder=${encodeURIComponent(workspace)}`);
+  await page.locator('.monaco-workbench .part.statusbar').waitFor();
+
+  // Diagnostics: the workspace has a flake.nix, so the extension starts without a file open and
+  // the server publishes every file's diagnostics.
+  const initial = { errors: counts.errors, warnings: counts.warnings - counts.toplevelPkgs };
+  log(`problems: ${await waitForProblems(initial, 'diagnostics with `toplevel-pkgs` disabled')}`);
+  const progress = await page.evaluate(() => window.canopyProgress);
+  expect(
+    progress.some((text) => /canopy: indexing broken/.test(text)),
+    `indexing progress never showed in the status bar (seen: ${JSON.stringify(progress)})`,
+  );
+  log(`progress shown: "${progress[0]}" ... "${progress.at(-1)}"`);
+
+  // Open the host and put the cursor on `audio` (line 12), an aspect defined in another file.
+  await page.keyboard.press('Control+P');
+  await page.locator('.quick-input-widget input').fill('gruyere.nix');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'gruyere.nix' }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await waitForActiveTab('gruyere.nix', 'quick open');
+  await page.locator('.monaco-editor .view-lines').first().waitFor();
+  await page.keyboard.press('Control+G');
+  await page.locator('.quick-input-widget input').fill(':12:8');
+  await page.keyboard.press('Enter');
+  await page.locator('#status\\.editor\\.selection', { hasText: 'Ln 12, Col 8' }).waitFor();
+
+  // Hover: the aspect and its classes.
+  await checkHover('`audio` in gruyere.nix');
+  await page.keyboard.press('Escape');
+
+  // Go to definition: `audio` is defined in modules/features/shadowed-config.nix, line 2.
+  await runCommand('Go to Definition');
+  await waitForActiveTab('shadowed-config.nix', 'go to definition on `audio`');
+  // The cursor lands on the name in `flake.modules.nixos.audio =`.
+  const selection = page.locator('#status\\.editor\\.selection');
+  await selection
+    .filter({ hasText: 'Ln 2, Col 23' })
+    .waitFor()
+    .catch(async () =>
+      fail(`go to definition put the cursor at "${await selection.innerText()}", not on \`audio\` (Ln 2, Col 23)`),
+    );
+  log('definition: shadowed-config.nix, Ln 2, Col 23');
+
+  // A settings change reaches the running server: `toplevel-pkgs` comes back.
+  await editSettings('user', editorSettings);
+  log(`problems: ${await waitForProblems(counts, 'diagnostics after enabling `toplevel-pkgs`')}`);
+
+  // The commands.
+  await runCommand('canopy: Show Server Output');
+  await page
+    .waitForFunction(
+      () =>
+        [...document.querySelectorAll('.part.panel select')].some((s) => s.selectedOptions[0]?.text === 'canopy') &&
+        document.activeElement?.closest('.part.panel') !== null,
+      null,
+      { timeout: WAIT },
+    )
+    .catch(() => fail('"canopy: Show Server Output" did not show and focus the output channel `canopy`'));
+  log('output: the panel shows the channel `canopy`');
+  const indexedBefore = (await page.evaluate(() => window.canopyProgress)).length;
+  await runCommand('canopy: Restart Server');
+  await page
+    .waitForFunction((n) => window.canopyProgress.length > n, indexedBefore, { timeout: WAIT })
+    .catch(() => fail('"canopy: Restart Server" did not start a server that indexes the workspace'));
+  await waitForProblems(counts, 'diagnostics after restarting the server');
+  log('restart: the new server indexed the workspace and published the same problems');
+  // The new server answers too: hover on the definition itself (the cursor is on `audio`).
+  await page.locator('.part.editor .editor-group-container.active .monaco-editor textarea').focus();
+  await checkHover('the definition of `audio`, after the restart');
+  await page.screenshot({ path: join(target, 'vscode-e2e.png'), animations: 'disabled' });
+  await page.keyboard.press('Escape');
+
+  // A server that is not there: a message naming the setting, with a button that opens it.
+  const missing = join(tmp, 'no-such-dir', 'canopy');
+  await editSettings('remote', { 'canopy.server.path': missing });
+  const toast = page.locator('.notification-toast', { hasText: 'canopy.server.path' });
+  await toast.waitFor().catch(() => fail(`no message naming \`canopy.server.path\` after setting it to ${missing}`));
+  log(`message: ${(await toast.locator('.notification-list-item-message').innerText()).trim()}`);
+  await toast.getByRole('button', { name: 'Open Setting' }).click();
+  await page
+    .locator('.settings-editor .setting-item-contents', { hasText: 'Server: Path' })
+    .first()
+    .waitFor()
+    .catch(() => fail('"Open Setting" did not open the settings editor on `canopy.server.path`'));
+  log('missing server: message names canopy.server.path, "Open Setting" opens it');
+
+  // A program that exists but is no language server (an old canopy, a wrong path) exits at once:
+  // one message that points at the setting, no restarts. vscode-languageclient adds a message of
+  // its own, which can push this one out of the toasts: look in the notification centre.
+  await editSettings('remote', { 'canopy.server.path': '/bin/false' });
+  await runCommand('Notifications: Show Notifications');
+  const failed = page
+    .locator('.notifications-center .notification-list-item', { hasText: 'failed to start' })
+    .filter({ hasText: 'canopy.server.path' });
+  await failed
+    .first()
+    .waitFor()
+    .catch(() => fail('no message naming `canopy.server.path` when the server exits at start (/bin/false)'));
+  log(`message: ${(await failed.first().locator('.notification-list-item-message').innerText()).trim()}`);
+  const restarts = await page.locator('.notifications-center .notification-list-item', { hasText: 'crashed' }).count();
+  expect(restarts === 0, 'the client kept restarting a server that exits at start ("crashed ... times")');
+  await page.screenshot({ path: join(target, 'vscode-e2e-missing-server.png'), animations: 'disabled' });
+}
+
+let status = 0;
+try {
+  await main();
+  log(`PASS (screenshots: ${join(target, 'vscode-e2e.png')}, ${join(target, 'vscode-e2e-missing-server.png')})`);
+} catch (error) {
+  status = 1;
+  console.error(`e2e FAIL: ${error instanceof Failure ? error.message : (error?.stack ?? error)}`);
+  if (page) {
+    await page.screenshot({ path: failureShot }).then(
+      () => console.error(`screenshot: ${failureShot}`),
+      () => undefined,
+    );
+  }
+} finally {
+  await browser?.close().catch(() => undefined);
+  if (codeServer?.pid !== undefined && codeServer.exitCode === null) {
+    try {
+      process.kill(-codeServer.pid, 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
+  }
+  if (status === 0) rmSync(tmp, { recursive: true, force: true });
+  else console.error(`kept for inspection: ${tmp}`);
+}
+process.exit(status);
