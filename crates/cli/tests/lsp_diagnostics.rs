@@ -263,3 +263,21 @@ fn nested_folders_hold_each_file_once() {
     lsp.wait_for_diagnostics(&gruyere, "the inner folder's diagnostics to be cleared", <[Value]>::is_empty);
     assert!(lsp.shutdown().success());
 }
+
+#[test]
+fn opening_a_file_sends_its_diagnostics_again() {
+    // Some clients (eglot, flymake) drop what they hold for closed files, and expect the set
+    // again when the file opens, even though nothing in it changed.
+    let folder = fixture("broken");
+    let mut lsp = Lsp::start(ClientOptions::folder(&folder));
+    let unknown = folder.join("modules/features/unknown-class.nix");
+    lsp.wait_for_diagnostics(&unknown, "unknown-class.nix's diagnostics", |d| !d.is_empty());
+    let before = lsp.received("textDocument/publishDiagnostics").len();
+    lsp.open(&unknown);
+    let again = lsp.wait_for("the set sent again on didOpen", |m| {
+        m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == file_uri(&unknown)
+    });
+    assert_eq!(codes(again["params"]["diagnostics"].as_array().expect("diagnostics")), ["unknown-class"]);
+    assert!(lsp.received("textDocument/publishDiagnostics").len() > before);
+    assert!(lsp.shutdown().success());
+}

@@ -319,6 +319,7 @@ impl MainLoop {
         if change.set.is_empty() && change.remove.is_empty() {
             return;
         }
+        let mut reopened = Vec::new();
         {
             let paths: Vec<String> =
                 change.set.iter().map(|(p, _)| p.clone()).chain(change.remove.iter().cloned()).take(5).collect();
@@ -335,13 +336,25 @@ impl MainLoop {
                 tracing::error!("the analysis failed while updating {} (first files: {paths:?})", space.name());
             }
             for (path, version) in versions {
-                match version {
-                    Some(version) => analysis.versions.insert(path, version),
-                    None => analysis.versions.remove(&path),
+                let opened = match version {
+                    Some(version) => analysis.versions.insert(path.clone(), version).is_none(),
+                    None => {
+                        analysis.versions.remove(&path);
+                        false
+                    }
                 };
+                if opened {
+                    reopened.push(path);
+                }
             }
         }
-        self.book(space).dirty = true;
+        // Clients may drop the diagnostics of files that are not open (eglot and flymake do), and
+        // expect them again when the file opens: forget what was sent, so the next publish sends it.
+        let book = self.book(space);
+        for path in reopened {
+            book.published.remove(&path);
+        }
+        book.dirty = true;
         self.schedule_publish();
     }
 
