@@ -44,7 +44,7 @@ fn internal_error(what: &str) -> Error {
 
 /// Runs `f` on the file behind `uri`, on the blocking pool. `Ok(None)` when the server does not
 /// hold that file.
-async fn with_file<T: Send + 'static>(
+pub(crate) async fn with_file<T: Send + 'static>(
     state: &Arc<State>,
     what: &'static str,
     uri: &Url,

@@ -21,6 +21,7 @@
 //! - `caps`, `config`: what the client can do; the user's settings (shape in `config`).
 //! - `outbox`: messages the server sends on its own, in order; `logging`: stderr and the client's
 //!   log; `transport`: frames and checks what arrives on stdin before tower-lsp reads it.
+//! - `inspect`: `canopy/inspectFile`, a debugging request showing what the server holds for a file.
 //!
 //! Invariants: the protocol handlers never run analysis on the async runtime's threads (queries
 //! go to the blocking pool, writes to the main loop); edits apply in arrival order; a request
@@ -32,6 +33,7 @@ mod conv;
 mod discover;
 mod handlers;
 mod index;
+mod inspect;
 mod logging;
 mod main_loop;
 mod outbox;
@@ -102,6 +104,8 @@ async fn serve(outbox: Outbox, outbox_rx: tokio::sync::mpsc::UnboundedReceiver<o
     let (service, socket) = service
         .custom_method(transport::PARSE_ERROR_METHOD, Server::parse_error)
         .custom_method(transport::INVALID_REQUEST_METHOD, Server::invalid_request)
+        .custom_method(transport::METHOD_NOT_FOUND_METHOD, Server::method_not_found)
+        .custom_method(inspect::METHOD, Server::inspect_file)
         .finish();
     let exit = Arc::new(Notify::new());
     let stdin = transport::guard(tokio::io::stdin(), exit.clone());

@@ -15,10 +15,12 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use canopy_analysis::syntax;
-use canopy_analysis::workspace::{self, Change, FileId};
+use canopy_analysis::text::Encoding;
+use canopy_analysis::workspace::{self, Change, FileId, Workspace};
 use tokio::sync::watch;
 use tower_lsp::lsp_types::{self as lsp, Url};
 
+use crate::config::Config;
 use crate::conv;
 use crate::discover;
 use crate::index::{self, Chunk};
@@ -455,9 +457,10 @@ impl MainLoop {
             self.state.outbox.progress(token, Step::Report { message, percentage });
         }
         if chunk.last {
-            tracing::info!("indexed {} files in {}", chunk.total, space.name());
+            let summary = index::summary(chunk.read, chunk.skipped);
+            tracing::info!("indexed {summary} in {}", space.name());
             if let Some(token) = &chunk.token {
-                self.state.outbox.progress(token, Step::End { message: format!("{} files", chunk.total) });
+                self.state.outbox.progress(token, Step::End { message: summary });
             }
             if catch_unwind(AssertUnwindSafe(|| space.write().ws.end_bulk())).is_err() {
                 tracing::error!("the analysis failed while checking {}", space.name());
@@ -522,20 +525,11 @@ fn publish(state: &State, book: &mut Book) {
         let ws = &analysis.ws;
         for id in ids {
             let path = ws.path(id).to_owned();
-            let diagnostics = catch_unwind(AssertUnwindSafe(|| {
-                // A document seen alone has no repository around it: only what Nix itself would
-                // report while parsing applies.
-                let found = if space.root().is_some() { ws.diagnostics(id) } else { ws.parse_diagnostics(id) };
-                found
-                    .iter()
-                    .filter(|d| config.reports(d.kind))
-                    .map(|d| conv::diagnostic(ws, id, d, enc))
-                    .collect::<Vec<_>>()
-            }))
-            .unwrap_or_else(|_| {
-                tracing::error!("the analysis failed while checking {path}");
-                Vec::new()
-            });
+            let diagnostics = catch_unwind(AssertUnwindSafe(|| diagnostics(&space, ws, id, &config, enc)))
+                .unwrap_or_else(|_| {
+                    tracing::error!("the analysis failed while checking {path}");
+                    Vec::new()
+                });
             book.paths.insert(id, path.clone());
             wanted.insert(path, diagnostics);
         }
@@ -561,6 +555,20 @@ fn publish(state: &State, book: &mut Book) {
             None => tracing::warn!("no URI for {path} in {}", space.name()),
         }
     }
+}
+
+/// The diagnostics published for `file` under `config`.
+pub fn diagnostics(
+    space: &Space,
+    ws: &Workspace,
+    file: FileId,
+    config: &Config,
+    enc: Encoding,
+) -> Vec<lsp::Diagnostic> {
+    // A document seen alone has no repository around it: only what Nix itself would report while
+    // parsing applies.
+    let found = if space.root().is_some() { ws.diagnostics(file) } else { ws.parse_diagnostics(file) };
+    found.iter().filter(|d| config.reports(d.kind)).map(|d| conv::diagnostic(ws, file, d, enc)).collect()
 }
 
 /// Whether folder `outer` strictly encloses folder `inner`.

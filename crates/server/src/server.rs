@@ -17,6 +17,7 @@ use tower_lsp::lsp_types::*;
 use crate::caps::{self, ClientCaps};
 use crate::config::Config;
 use crate::handlers;
+use crate::inspect::{self, InspectParams, Inspection};
 use crate::main_loop::{Op, Task};
 use crate::state::State;
 use crate::vfs::{DocKey, Document};
@@ -38,6 +39,17 @@ impl Server {
     /// The answer to JSON that was not a JSON-RPC message (see `transport`).
     pub async fn invalid_request(&self) -> Result<()> {
         Err(tower_lsp::jsonrpc::Error::invalid_request())
+    }
+
+    /// The answer to a request for a `$/` method (see `transport`): tower-lsp drops the error it
+    /// makes for unknown `$/` methods, right for notifications, but a request must be answered.
+    pub async fn method_not_found(&self) -> Result<()> {
+        Err(tower_lsp::jsonrpc::Error::method_not_found())
+    }
+
+    /// `canopy/inspectFile`, a debugging request (see `inspect`).
+    pub async fn inspect_file(&self, params: InspectParams) -> Result<Option<Inspection>> {
+        inspect::inspect_file(&self.state, params).await
     }
 }
 

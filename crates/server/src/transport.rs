@@ -9,6 +9,11 @@
 //! - JSON that is not a JSON-RPC message becomes `$/canopy/invalidRequest` (with the message's
 //!   id when it has one), answered with an invalid-request error;
 //! - `"params": null` is dropped (null means no parameters);
+//! - a request for a `$/` method becomes `$/canopy/methodNotFound`: tower-lsp swallows its own
+//!   method-not-found answer for every `$/` method, which leaves such a request unanswered;
+//! - a notification canopy handles, with parameters of the wrong shape, is logged (tower-lsp drops
+//!   it silently), and so is a notification LSP does not define; `$/` ones are ignored silently;
+//! - garbage between messages is skipped up to the next `Content-Length` header;
 //! - `exit` is reported on `exit`, because tower-lsp, having seen it, keeps reading stdin until
 //!   the client closes it, and some clients wait for the process to end first.
 //!
@@ -24,6 +29,7 @@ use tower_lsp::jsonrpc::{Request, Response};
 
 pub const PARSE_ERROR_METHOD: &str = "$/canopy/parseError";
 pub const INVALID_REQUEST_METHOD: &str = "$/canopy/invalidRequest";
+pub const METHOD_NOT_FOUND_METHOD: &str = "$/canopy/methodNotFound";
 
 /// Bodies larger than this are skipped unread and answered with a parse error.
 const MAX_BODY: usize = 512 * 1024 * 1024;
@@ -74,8 +80,11 @@ async fn read_frame(input: &mut (impl tokio::io::AsyncBufRead + Unpin)) -> std::
             }
             continue;
         }
-        if let Some((name, value)) = text.split_once(':')
-            && name.trim().eq_ignore_ascii_case("content-length")
+        // The header may follow garbage on the same line (the rest of a body shorter than its
+        // `Content-Length` said): start reading at the header's name, wherever it is.
+        let lower = text.to_ascii_lowercase();
+        if let Some(at) = lower.rfind("content-length")
+            && let Some(value) = text[at + "content-length".len()..].trim_start().strip_prefix(':')
         {
             length = Some(value.trim().parse().ok());
         }
@@ -112,7 +121,13 @@ fn clean(body: Vec<u8>) -> (Vec<u8>, bool) {
         let id = message.get("id").filter(|id| id.is_number() || id.is_string()).cloned().unwrap_or(Value::Null);
         return (substitute(INVALID_REQUEST_METHOD, id), false);
     }
-    let is_exit = message.get("method").and_then(Value::as_str) == Some("exit");
+    let method = message.get("method").and_then(Value::as_str).unwrap_or_default();
+    let is_exit = method == "exit";
+    match message.get("id") {
+        Some(id) if method.starts_with("$/") => return (substitute(METHOD_NOT_FOUND_METHOD, id.clone()), false),
+        None if !method.is_empty() => check_notification(method, message.get("params")),
+        _ => {}
+    }
     if let Some(object) = message.as_object_mut()
         && object.get("params").is_some_and(Value::is_null)
     {
@@ -121,6 +136,56 @@ fn clean(body: Vec<u8>) -> (Vec<u8>, bool) {
     }
     (body, is_exit)
 }
+
+/// Logs what tower-lsp would drop without a word: a notification canopy handles whose parameters
+/// do not fit, or one LSP does not define.
+fn check_notification(method: &str, params: Option<&Value>) {
+    use tower_lsp::lsp_types::notification::*;
+
+    fn fits<N: Notification>(params: Option<&Value>) -> Option<String> {
+        let params = params.cloned().unwrap_or(Value::Null);
+        serde_json::from_value::<N::Params>(params).err().map(|err| err.to_string())
+    }
+    let error = match method {
+        DidOpenTextDocument::METHOD => fits::<DidOpenTextDocument>(params),
+        DidChangeTextDocument::METHOD => fits::<DidChangeTextDocument>(params),
+        DidCloseTextDocument::METHOD => fits::<DidCloseTextDocument>(params),
+        DidChangeWatchedFiles::METHOD => fits::<DidChangeWatchedFiles>(params),
+        DidChangeWorkspaceFolders::METHOD => fits::<DidChangeWorkspaceFolders>(params),
+        DidChangeConfiguration::METHOD => fits::<DidChangeConfiguration>(params),
+        Cancel::METHOD => fits::<Cancel>(params),
+        _ if method.starts_with("$/") || LSP_NOTIFICATIONS.contains(&method) => None,
+        _ => {
+            tracing::info!("ignoring the notification {method}: canopy does not know it");
+            None
+        }
+    };
+    if let Some(error) = error {
+        tracing::warn!("ignoring {method}: its parameters are malformed ({error})");
+    }
+}
+
+/// Notifications a client may send under LSP 3.17 (`$/` ones aside).
+const LSP_NOTIFICATIONS: &[&str] = &[
+    "initialized",
+    "exit",
+    "textDocument/didOpen",
+    "textDocument/didChange",
+    "textDocument/willSave",
+    "textDocument/didSave",
+    "textDocument/didClose",
+    "notebookDocument/didOpen",
+    "notebookDocument/didChange",
+    "notebookDocument/didSave",
+    "notebookDocument/didClose",
+    "workspace/didChangeConfiguration",
+    "workspace/didChangeWorkspaceFolders",
+    "workspace/didChangeWatchedFiles",
+    "workspace/didCreateFiles",
+    "workspace/didRenameFiles",
+    "workspace/didDeleteFiles",
+    "window/workDoneProgress/cancel",
+];
 
 fn substitute(method: &str, id: Value) -> Vec<u8> {
     json!({ "jsonrpc": "2.0", "id": id, "method": method }).to_string().into_bytes()
@@ -151,6 +216,23 @@ mod tests {
         assert!(cleaned(r#"{"jsonrpc": "2.0", "method": "exit"}"#).1);
         let response = r#"{"jsonrpc": "2.0", "id": 1, "result": null}"#;
         assert_eq!(cleaned(response).0, serde_json::from_str::<Value>(response).expect("JSON"));
+    }
+
+    #[test]
+    fn requests_for_dollar_methods_are_answered() {
+        let (message, _) = cleaned(r#"{"jsonrpc": "2.0", "id": 3, "method": "$/canopy/parseError"}"#);
+        assert_eq!(message, json!({ "jsonrpc": "2.0", "id": 3, "method": METHOD_NOT_FOUND_METHOD }));
+        let notification = r#"{"jsonrpc": "2.0", "method": "$/somethingNew", "params": {}}"#;
+        assert_eq!(cleaned(notification).0, serde_json::from_str::<Value>(notification).expect("JSON"));
+    }
+
+    #[tokio::test]
+    async fn frames_after_garbage_are_found() {
+        let input = b"Content-Length: 2\r\n\r\n{}}garbage Content-Length: 3\r\n\r\n[1]";
+        let mut reader = BufReader::new(&input[..]);
+        assert_eq!(read_frame(&mut reader).await.expect("read"), Some(b"{}".to_vec()));
+        assert_eq!(read_frame(&mut reader).await.expect("read"), Some(b"[1]".to_vec()));
+        assert_eq!(read_frame(&mut reader).await.expect("read"), None);
     }
 
     #[tokio::test]

@@ -253,17 +253,45 @@ impl Lsp {
 
     /// Sends a request and returns the whole response (`result` or `error`).
     pub fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.send_request(method, params);
+        self.response(id, method)
+    }
+
+    /// Sends a request without waiting for its answer; returns its id.
+    pub fn send_request(&mut self, method: &str, params: Value) -> i64 {
         self.next_id += 1;
         let id = self.next_id;
         self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        id
+    }
+
+    /// Waits for the response to request `id` (sent for `what`).
+    pub fn response(&mut self, id: i64, what: &str) -> Value {
+        if let Some(i) = self.pending.iter().position(|m| m.get("method").is_none() && m["id"] == id) {
+            return self.pending.remove(i);
+        }
         let deadline = Instant::now() + TIMEOUT;
         loop {
-            let message = self.next_message(deadline, &format!("the answer to {method}"));
+            let message = self.next_message(deadline, &format!("the answer to {what}"));
             if message.get("method").is_none() && message["id"] == id {
                 return message;
             }
             self.pending.push(message);
         }
+    }
+
+    /// How many messages have arrived so far; with `log_since`, what arrived after a point.
+    pub fn log_len(&self) -> usize {
+        self.log.len()
+    }
+
+    pub fn log_since(&self, start: usize) -> Vec<Value> {
+        self.log[start.min(self.log.len())..].to_vec()
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The `result` of a request that must succeed.
