@@ -457,10 +457,9 @@ impl MainLoop {
             self.state.outbox.progress(token, Step::Report { message, percentage });
         }
         if chunk.last {
-            let summary = index::summary(chunk.read, chunk.skipped);
-            tracing::info!("indexed {summary} in {}", space.name());
+            tracing::info!("indexed {} files in {}", chunk.total, space.name());
             if let Some(token) = &chunk.token {
-                self.state.outbox.progress(token, Step::End { message: summary });
+                self.state.outbox.progress(token, Step::End { message: format!("{} files", chunk.total) });
             }
             if catch_unwind(AssertUnwindSafe(|| space.write().ws.end_bulk())).is_err() {
                 tracing::error!("the analysis failed while checking {}", space.name());
