@@ -289,6 +289,12 @@ impl Lsp {
         self.log[start.min(self.log.len())..].to_vec()
     }
 
+    /// Drops the messages kept so far but responses not yet taken: long runs keep memory flat.
+    pub fn forget(&mut self) {
+        self.log.clear();
+        self.pending.retain(|m| m.get("method").is_none());
+    }
+
     /// The server's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
