@@ -53,6 +53,7 @@ pub fn prepare_rename(ws: &Workspace, pos: FilePosition) -> Result<(TextRange, S
                     origin_source(&name)
                 ));
             }
+            unwritten_name(ws, &family(ws, &key))?;
             Ok((range, key.name.to_string()))
         }
         Some(Symbol::Local { name, range, binding }) => {
@@ -113,6 +114,7 @@ fn rename_aspect(ws: &Workspace, key: &AspectKey, new_name: &str) -> Result<Rena
         return Ok(Rename { edits: Vec::new(), notes: Vec::new() });
     }
     let keys = family(ws, key);
+    unwritten_name(ws, &keys)?;
     for k in &keys {
         let target = AspectKey { name: new_name.into(), ..k.clone() };
         if ws.is_defined(&target) {
@@ -164,6 +166,27 @@ fn rename_aspect(ws: &Workspace, key: &AspectKey, new_name: &str) -> Result<Rena
     notes.sort();
     notes.dedup();
     Ok(Rename { edits: edits.finish()?, notes })
+}
+
+/// Refuses a rename that could not edit every definition and static reference: one left with the
+/// old name (taken from a file's name, say) would leave the others undefined.
+fn unwritten_name(ws: &Workspace, keys: &[AspectKey]) -> Result<(), String> {
+    for k in keys {
+        for site in ws.definitions(k).into_iter().chain(ws.references(k)) {
+            let Some(name) = name_at(ws, site.file, site.range) else { continue };
+            if matches!(name.origin, NameOrigin::FileName | NameOrigin::Implicit) {
+                let text = ws.text(site.file);
+                let line = ws.line_index(site.file).line_col(text, site.range.start(), Encoding::Utf8).line + 1;
+                return Err(format!(
+                    "`{}` at {}:{line} comes from {}, which a rename cannot change; rename it there first",
+                    k.name,
+                    ws.path(site.file),
+                    origin_source(&name)
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Replaces one written name.

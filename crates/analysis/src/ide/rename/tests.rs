@@ -163,6 +163,24 @@ let x = 1; in { a = x$0; b = let x = 2; in x; }
 }
 
 #[test]
+fn renaming_from_a_reference_refuses_when_the_definition_takes_its_name_from_the_file() {
+    let files = r#"#- /modules/shell.nix
+{ lib, ... }: { flake.modules.nixos.${lib.removeSuffix ".nix" (baseNameOf __curPos.file)} = { }; }
+#- /modules/host.nix
+{ config, ... }: { flake.modules.nixos.host.imports = [ config.flake.modules.nixos.shell$0 ]; }
+"#;
+    check(
+        files,
+        "fish",
+        expect![
+            "error: `shell` at modules/shell.nix:1 comes from the file's name, which a rename cannot change; rename it there first"
+        ],
+    );
+    let (ws, pos) = fixture(&format!("{FLAKE}{files}"));
+    assert!(prepare_rename(&ws, pos).is_err());
+}
+
+#[test]
 fn prepare_refuses_names_from_file_names() {
     let (ws, pos) = fixture(&format!(
         "{FLAKE}{}",

@@ -1,0 +1,265 @@
+//! The edits canopy proposes, at the protocol level: for every aspect definition of every fixture,
+//! after edits to open documents, a rename's `WorkspaceEdit` names each document once, carries
+//! the version of every open document (and `null` for the others), holds no overlapping edits and
+//! no range outside its document, and, applied the way an editor applies it, leaves no new
+//! `undefined-aspect` diagnostic and the aspect defined under its new name.
+
+mod lsp_support;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use lsp_support::{ClientOptions, Lsp, file_uri, fixture, uri_path};
+use serde_json::{Value, json};
+
+/// The `.nix` files of a folder, recursively.
+fn nix_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = fs::read_dir(dir).expect("read folder").map(|e| e.expect("entry").path()).collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            nix_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "nix") {
+            out.push(path);
+        }
+    }
+}
+
+/// Start offsets of the lines of `text`, split at `\n`, `\r\n` and `\r`.
+fn line_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+            i += 1;
+        }
+        if bytes[i] == b'\n' || bytes[i] == b'\r' {
+            starts.push(i + 1);
+        }
+        i += 1;
+    }
+    starts
+}
+
+/// The byte offset of an LSP position (UTF-16 columns); `None` when the position is not inside the
+/// text (a line past the last, a column past the line's end or inside a character).
+fn offset(text: &str, position: &Value) -> Option<usize> {
+    let line = position["line"].as_u64()? as usize;
+    let character = position["character"].as_u64()? as usize;
+    let starts = line_starts(text);
+    let start = *starts.get(line)?;
+    let end = starts.get(line + 1).map_or(text.len(), |&s| s);
+    let content = text[start..end].trim_end_matches('\n').trim_end_matches('\r');
+    let mut units = 0;
+    for (i, c) in content.char_indices() {
+        if units == character {
+            return Some(start + i);
+        }
+        units += c.len_utf16();
+    }
+    (units == character).then_some(start + content.len())
+}
+
+/// One document's edits as byte ranges, checked: inside the text, none overlapping.
+fn byte_edits(text: &str, edits: &[Value], what: &str) -> Vec<(usize, usize, String)> {
+    let mut out: Vec<(usize, usize, String)> = edits
+        .iter()
+        .map(|e| {
+            let start = offset(text, &e["range"]["start"]);
+            let end = offset(text, &e["range"]["end"]);
+            let (Some(start), Some(end)) = (start, end) else { panic!("{what}: a range outside the text: {e}") };
+            assert!(start <= end, "{what}: a reversed range: {e}");
+            (start, end, e["newText"].as_str().expect("newText").to_owned())
+        })
+        .collect();
+    out.sort_by_key(|(start, end, _)| (*start, *end));
+    for pair in out.windows(2) {
+        assert!(pair[0].1 <= pair[1].0 && pair[0] != pair[1], "{what}: overlapping edits {pair:?}");
+    }
+    out
+}
+
+fn apply(text: &str, edits: &[(usize, usize, String)]) -> String {
+    let mut out = text.to_owned();
+    for (start, end, new_text) in edits.iter().rev() {
+        out.replace_range(*start..*end, new_text);
+    }
+    out
+}
+
+/// What the client holds open: text and version, by path.
+struct Open {
+    docs: HashMap<PathBuf, (String, i32)>,
+}
+
+impl Open {
+    fn text(&self, path: &Path) -> String {
+        match self.docs.get(path) {
+            Some((text, _)) => text.clone(),
+            None => fs::read_to_string(path).expect("read fixture file"),
+        }
+    }
+}
+
+/// `undefined-aspect` diagnostics per file as the server has them now, and every aspect defined.
+fn survey(lsp: &mut Lsp, files: &[PathBuf]) -> (BTreeMap<PathBuf, usize>, Vec<String>) {
+    let mut undefined = BTreeMap::new();
+    let mut defined = Vec::new();
+    for path in files {
+        let inspected = lsp.result("canopy/inspectFile", json!({ "textDocument": { "uri": file_uri(path) } }));
+        let list = |key: &str| inspected[key].as_array().cloned().unwrap_or_default();
+        undefined.insert(path.clone(), list("diagnostics").iter().filter(|d| d["code"] == "undefined-aspect").count());
+        defined.extend(list("definitions").iter().filter_map(|d| d["name"].as_str().map(str::to_owned)));
+    }
+    (undefined, defined)
+}
+
+/// Opens `path` and edits it twice, so that its text and version differ from the disk's: a line at
+/// the top, and an astral character at the start of its middle line.
+fn open_and_edit(lsp: &mut Lsp, open: &mut Open, path: &Path) {
+    let uri = file_uri(path);
+    let mut text = lsp.open(path);
+    let top = json!({ "line": 0, "character": 0 });
+    lsp.change(&uri, 2, top.clone(), top, "# edited\n");
+    text.insert_str(0, "# edited\n");
+    let middle = line_starts(&text).len() / 2;
+    let at = json!({ "line": middle, "character": 0 });
+    lsp.change(&uri, 3, at.clone(), at, "🦀");
+    text.insert_str(line_starts(&text)[middle], "🦀");
+    // The crab may sit inside a string or a comment or break the syntax: that is the point, as
+    // long as it is what the server holds.
+    open.docs.insert(path.to_path_buf(), (text, 3));
+}
+
+fn check_fixture(name: &str) -> (usize, usize) {
+    let root = fixture(name);
+    let mut files = Vec::new();
+    nix_files(&root, &mut files);
+    let mut lsp = Lsp::start(ClientOptions::folder(&root));
+    // Every place an aspect's name is written: renames start from definitions and references.
+    let mut sites: Vec<(PathBuf, String, &str)> = Vec::new();
+    for path in &files {
+        let inspected = lsp.result("canopy/inspectFile", json!({ "textDocument": { "uri": file_uri(path) } }));
+        for kind in ["definitions", "references"] {
+            for d in inspected[kind].as_array().into_iter().flatten() {
+                sites.push((path.clone(), d["name"].as_str().expect("name").to_owned(), kind));
+            }
+        }
+    }
+    sites.dedup();
+    let (mut renamed, mut refused) = (0, 0);
+    for (n, (path, name, kind)) in sites.iter().enumerate() {
+        let mut open = Open { docs: HashMap::new() };
+        // The definition's file and another file of the fixture are open and edited.
+        open_and_edit(&mut lsp, &mut open, path);
+        let other = &files[n % files.len()];
+        if other != path {
+            open_and_edit(&mut lsp, &mut open, other);
+        }
+        let (before, defined_before) = survey(&mut lsp, &files);
+        // Where the name is now: the server says, in the edited text.
+        let inspected = lsp.result("canopy/inspectFile", json!({ "textDocument": { "uri": file_uri(path) } }));
+        let now = inspected[*kind].as_array().into_iter().flatten().find(|d| d["name"] == name.as_str());
+        let Some(now) = now else {
+            // The crab broke the syntax around it: nothing to rename there.
+            close_all(&mut lsp, &open);
+            continue;
+        };
+        let position = now["range"]["start"].clone();
+        let new_name = format!("renamed{n}");
+        let at = json!({ "textDocument": { "uri": file_uri(path) }, "position": position });
+        let prepared = lsp.request("textDocument/prepareRename", at.clone());
+        let mut params = at;
+        params["newName"] = json!(new_name);
+        let response = lsp.request("textDocument/rename", params);
+        let Some(edit) = response.get("result").filter(|r| !r.is_null()) else {
+            assert_eq!(response["error"]["code"], -32803, "{name}: refused with RequestFailed: {response}");
+            assert_eq!(prepared["error"]["code"], -32803, "{name}: prepareRename refuses too: {prepared}");
+            refused += 1;
+            close_all(&mut lsp, &open);
+            continue;
+        };
+        assert!(prepared["result"]["range"].is_object(), "{name}: a rename needs a prepared range: {prepared}");
+        let changes = edit["documentChanges"].as_array().unwrap_or_else(|| panic!("{name}: documentChanges: {edit}"));
+        let mut seen = Vec::new();
+        for change in changes {
+            let uri = change["textDocument"]["uri"].as_str().expect("uri");
+            let target = uri_path(uri);
+            assert!(!seen.contains(&target), "{name}: {} twice in {edit}", target.display());
+            seen.push(target.clone());
+            let what = format!("renaming {name} in {}", target.display());
+            let version = &change["textDocument"]["version"];
+            match open.docs.get(&target) {
+                Some((_, current)) => assert_eq!(version, &json!(current), "{what}: the open document's version"),
+                None => assert!(version.is_null(), "{what}: a closed document has no version: {change}"),
+            }
+            let edits = change["edits"].as_array().expect("edits");
+            assert!(!edits.is_empty(), "{what}: an empty document edit");
+            let text = open.text(&target);
+            let bytes = byte_edits(&text, edits, &what);
+            let new_text = apply(&text, &bytes);
+            match open.docs.get_mut(&target) {
+                // An open document gets the edits as they came, the way an editor applies them.
+                // Every range refers to the text before the edit: the last one goes first.
+                Some((text, version)) => {
+                    *version += 1;
+                    let mut last_first: Vec<&Value> = edits.iter().collect();
+                    let start =
+                        |e: &Value| (e["range"]["start"]["line"].as_u64(), e["range"]["start"]["character"].as_u64());
+                    last_first.sort_by_key(|e| std::cmp::Reverse(start(e)));
+                    let changes: Vec<Value> =
+                        last_first.iter().map(|e| json!({ "range": e["range"], "text": e["newText"] })).collect();
+                    let params =
+                        json!({ "textDocument": { "uri": uri, "version": *version }, "contentChanges": changes });
+                    lsp.notify("textDocument/didChange", params);
+                    *text = new_text;
+                }
+                // A closed one is opened with the edits applied (VS Code opens it in the background).
+                None => {
+                    lsp.open_text(&file_uri(&target), &new_text);
+                    open.docs.insert(target, (new_text, 1));
+                }
+            }
+        }
+        // The server holds what the client computed, and the aspect is defined under its new name.
+        for (doc, (text, version)) in &open.docs {
+            let inspected = lsp.result("canopy/inspectFile", json!({ "textDocument": { "uri": file_uri(doc) } }));
+            assert_eq!(inspected["text"], text.as_str(), "renaming {name}: {}", doc.display());
+            assert_eq!(inspected["version"], *version);
+        }
+        let (after, defined) = survey(&mut lsp, &files);
+        // An aspect defined before is defined under its new name (one only referenced, say
+        // defined at evaluation time, stays undefined, and no diagnostic says otherwise).
+        if defined_before.contains(name) {
+            assert!(defined.iter().any(|n| n.contains(&new_name)), "{name} → {new_name}: not defined after {edit}");
+        }
+        for (file, count) in &after {
+            assert!(count <= &before[file], "renaming {name}: new undefined-aspect in {}: {edit}", file.display());
+        }
+        renamed += 1;
+        close_all(&mut lsp, &open);
+    }
+    assert!(lsp.shutdown().success());
+    (renamed, refused)
+}
+
+fn close_all(lsp: &mut Lsp, open: &Open) {
+    for path in open.docs.keys() {
+        lsp.notify("textDocument/didClose", json!({ "textDocument": { "uri": file_uri(path) } }));
+    }
+}
+
+#[test]
+fn every_rename_in_every_fixture_is_a_clean_versioned_edit_that_breaks_nothing() {
+    let mut total = 0;
+    for name in ["flake-modules", "den", "flake-aspects", "unify", "custom-options", "flake-outputs", "mixed", "broken"]
+    {
+        let (renamed, refused) = check_fixture(name);
+        eprintln!("{name}: {renamed} renames applied, {refused} refused");
+        assert!(renamed > 0, "{name}: at least one aspect renamed");
+        total += renamed;
+    }
+    eprintln!("{total} renames checked");
+}
