@@ -366,6 +366,68 @@ fn positions_past_the_end_answer_as_at_the_end_for_every_request() {
         }
     }
     assert!(answered >= 5, "most requests have an answer at the end of `ssh`");
+    // Inside a surrogate pair (UTF-16 column 1 of `🦀`): an answer, never an error.
+    lsp.open_text(&uri, "{ flake.modules.nixos.\"🦀\" = { }; }\n🦀\n");
+    for (method, _) in POSITION_REQUESTS {
+        for at in [json!({ "line": 0, "character": 24 }), json!({ "line": 1, "character": 1 })] {
+            let answer = lsp.request(method, position_params(method, &uri, at.clone()));
+            let refused = method.ends_with("ename") && answer["error"]["code"] == -32803;
+            assert!(answer.get("result").is_some() || refused, "{method} at {at}: {answer}");
+        }
+    }
+    assert_serving(&mut lsp, &root);
+    assert!(lsp.shutdown().success());
+}
+
+#[test]
+fn odd_new_names_are_refused_or_renamed_cleanly() {
+    let (mut lsp, root) = start();
+    let path = root.join("modules/base/nix.nix");
+    let uri = file_uri(&path);
+    let text = lsp.open(&path);
+    let inspected = lsp.result("canopy/inspectFile", json!({ "textDocument": { "uri": uri } }));
+    let at = inspected["definitions"][0]["range"]["start"].clone();
+    assert!(at.is_object(), "nix.nix defines an aspect: {inspected}");
+    let long = "a".repeat(10_000);
+    let mut applied = Vec::new();
+    for new_name in ["", " ", "a b", "with", "\"", "🦀", "a\nb", "${x}", "a.b", "\\", long.as_str()] {
+        let params = position_params("textDocument/rename", &uri, at.clone());
+        let params = json!({ "textDocument": params["textDocument"], "position": at, "newName": new_name });
+        let answer = lsp.request("textDocument/rename", params);
+        if let Some(error) = answer.get("error") {
+            assert_eq!(error["code"], -32803, "{new_name:?}: {answer}");
+            continue;
+        }
+        // A rename proposes and changes nothing itself.
+        let inspected = lsp.result("canopy/inspectFile", json!({ "textDocument": { "uri": uri } }));
+        assert_eq!(inspected["text"], text.as_str(), "{new_name:?}");
+        // Applied, the edit leaves the file valid Nix that still defines the aspect.
+        let changes = answer["result"]["documentChanges"].as_array().cloned().unwrap_or_default();
+        let here = changes.iter().find(|c| c["textDocument"]["uri"] == uri.as_str()).expect("an edit of nix.nix");
+        let mut edits: Vec<Value> = here["edits"].as_array().cloned().unwrap_or_default();
+        edits.sort_by_key(|e| {
+            std::cmp::Reverse((e["range"]["start"]["line"].as_u64(), e["range"]["start"]["character"].as_u64()))
+        });
+        let content: Vec<Value> = edits.iter().map(|e| json!({ "range": e["range"], "text": e["newText"] })).collect();
+        lsp.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": content }),
+        );
+        let renamed = lsp.result("canopy/inspectFile", json!({ "textDocument": { "uri": uri } }));
+        let codes: Vec<&str> =
+            renamed["diagnostics"].as_array().into_iter().flatten().filter_map(|d| d["code"].as_str()).collect();
+        assert!(!codes.contains(&"syntax-error"), "{new_name:?}: {renamed}");
+        assert_eq!(
+            renamed["definitions"].as_array().map(Vec::len),
+            inspected["definitions"].as_array().map(Vec::len),
+            "{new_name:?}: {renamed}"
+        );
+        lsp.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));
+        lsp.open_text(&uri, &text);
+        applied.push(new_name.chars().take(8).collect::<String>());
+    }
+    eprintln!("renamed to {applied:?}; the other names were refused");
+    assert!(applied.len() >= 3, "quoted names are renamed: {applied:?}");
     assert_serving(&mut lsp, &root);
     assert!(lsp.shutdown().success());
 }

@@ -127,7 +127,7 @@ fn open_and_edit(lsp: &mut Lsp, open: &mut Open, path: &Path) {
     let middle = line_starts(&text).len() / 2;
     let at = json!({ "line": middle, "character": 0 });
     lsp.change(&uri, 3, at.clone(), at, "🦀");
-    text.insert_str(line_starts(&text)[middle], "🦀");
+    text.insert(line_starts(&text)[middle], '🦀');
     // The crab may sit inside a string or a comment or break the syntax: that is the point, as
     // long as it is what the server holds.
     open.docs.insert(path.to_path_buf(), (text, 3));
