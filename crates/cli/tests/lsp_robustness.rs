@@ -320,6 +320,15 @@ fn requests_before_initialize_are_refused_and_initialize_counts_once() {
     assert_eq!(lsp.wait_exit().code(), Some(0));
 }
 
+#[test]
+fn exit_before_initialize_ends_the_process_with_status_1() {
+    let mut lsp = Lsp::spawn(ClientOptions::folder(&fixture("flake-modules")));
+    lsp.notify("textDocument/didOpen", json!({ "textDocument": 1 }));
+    lsp.notify("exit", Value::Null);
+    assert_eq!(lsp.wait_exit().code(), Some(1));
+    assert!(!lsp.stderr().contains("panicked"), "{}", lsp.stderr());
+}
+
 /// The line and column just past the last character of `text`, in UTF-16.
 fn end_of(text: &str) -> Value {
     lsp_support::position(text, text.len(), false)
