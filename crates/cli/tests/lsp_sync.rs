@@ -5,8 +5,9 @@
 //! Two servers run on the same folder. Server A opens a file and receives the script as
 //! incremental changes (several per notification at times, ranges across lines, astral
 //! characters, CRLF and lone CR, edits at line ends, past line ends and at the end of the file);
-//! server B opens the final text at once. `canopy/inspectFile` on each must answer the same, and
-//! the text must be what this file's own model of LSP's rules computes. The scripts come from a
+//! server B opens the final text at once. `canopy/inspectFile` on each must answer the same, the
+//! text must be what this file's own model of LSP's rules computes, and (after every fourth
+//! script) the diagnostics A publishes must settle on the set it reports. The scripts come from a
 //! fixed seed (`CANOPY_SYNC_SEED` picks another), so a failure replays; it prints the script.
 
 mod lsp_support;
@@ -232,6 +233,8 @@ struct Tally {
     /// comparison covers both.
     with_diagnostics: usize,
     with_graph: usize,
+    /// Scripts after which the published diagnostics were compared too.
+    published_checked: usize,
 }
 
 /// Runs the scripts in one encoding.
@@ -295,6 +298,13 @@ fn check_scripts(utf8: bool) -> Tally {
         let nonempty = |key: &str| after_edits[key].as_array().is_some_and(|a| !a.is_empty());
         tally.with_diagnostics += usize::from(nonempty("diagnostics"));
         tally.with_graph += usize::from(nonempty("definitions") || nonempty("references"));
+        // What the editor is shown: the diagnostics published settle on the same set (checked
+        // now and then, as it waits out the server's quiet period).
+        if script % 4 == 0 {
+            let expected = after_edits["diagnostics"].as_array().cloned().unwrap_or_default();
+            edited.wait_for_diagnostics(path, "the published diagnostics", |d| d == expected.as_slice());
+            tally.published_checked += 1;
+        }
         for lsp in [&mut edited, &mut fresh] {
             lsp.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));
         }
