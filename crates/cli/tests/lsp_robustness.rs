@@ -442,6 +442,25 @@ fn odd_new_names_are_refused_or_renamed_cleanly() {
 }
 
 #[test]
+fn a_document_closed_and_opened_again_at_once_gets_its_current_diagnostics() {
+    let (mut lsp, root) = start();
+    let path = root.join("modules/base/nix.nix");
+    let uri = file_uri(&path);
+    let text = lsp.open(&path);
+    lsp.change(&uri, 2, json!({ "line": 0, "character": 0 }), json!({ "line": 0, "character": 0 }), "}");
+    lsp.wait_for_diagnostics(&path, "a syntax error", |d| lsp_support::codes(d).contains(&"syntax-error".to_owned()));
+    // Closed and opened again before the server's quiet period ends: the client still shows the
+    // syntax error, which must go, although the set the server last computed is empty too.
+    lsp.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));
+    // A request waits until the close is applied, so that the opening comes in a later turn.
+    let closed = lsp.result("canopy/inspectFile", json!({ "textDocument": { "uri": uri } }));
+    assert_eq!(closed["version"], Value::Null, "{closed}");
+    lsp.open_text(&uri, &text);
+    lsp.wait_for_diagnostics(&path, "the syntax error to go", <[Value]>::is_empty);
+    assert!(lsp.shutdown().success());
+}
+
+#[test]
 fn did_change_ranges_past_the_end_clamp() {
     let (mut lsp, root) = start();
     let uri = file_uri(&root.join("modules/hosts/new.nix"));

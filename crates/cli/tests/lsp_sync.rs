@@ -302,7 +302,8 @@ fn check_scripts(utf8: bool) -> Tally {
         // now and then, as it waits out the server's quiet period).
         if script % 4 == 0 {
             let expected = after_edits["diagnostics"].as_array().cloned().unwrap_or_default();
-            edited.wait_for_diagnostics(path, "the published diagnostics", |d| d == expected.as_slice());
+            let what = format!("the published diagnostics of {} to be {expected:?}\n{}", path.display(), replay());
+            edited.wait_for_diagnostics(path, &what, |d| d == expected.as_slice());
             tally.published_checked += 1;
         }
         for lsp in [&mut edited, &mut fresh] {
