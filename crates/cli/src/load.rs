@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use canopy_vfs::{Disk, Found, Skipped, io_reason};
+use canopy_vfs::{Found, Skipped, io_reason};
 
 use crate::error::CliError;
 use crate::progress::Progress;
@@ -87,16 +87,9 @@ pub fn load(root: &Path, progress: &Progress) -> Loaded {
 
     progress.reading(found.len());
     for path in found {
-        match canopy_vfs::read(&canopy_vfs::absolute_path(root, &path)) {
-            Disk::Text(text) => loaded.files.push((path, text)),
-            // The walk saw a regular file here, so it was removed or replaced (by a link or a
-            // folder) since: reported like any other file canopy could not analyse, not dropped
-            // without a word.
-            Disk::Absent => {
-                let reason = "no longer a regular file (changed while canopy was reading)".to_owned();
-                loaded.skipped.push(Skipped { path, reason });
-            }
-            Disk::Unreadable(reason) => loaded.skipped.push(Skipped { path, reason }),
+        match canopy_vfs::read_listed(root, &path) {
+            Ok(text) => loaded.files.push((path, text)),
+            Err(skipped) => loaded.skipped.push(skipped),
         }
         progress.advance();
     }

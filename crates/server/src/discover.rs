@@ -1,23 +1,41 @@
 //! A folder's files as the server reads them: `canopy_vfs` decides which files exist and reads
-//! them, the same rules as `canopy check`. What it passes over goes to the log, one line a file:
-//! an editor has no place to show it, and one unreadable file must not stop the others.
+//! them, the same rules as `canopy check`. What it passes over goes to the log, one line a file,
+//! and indexing counts it for its closing summary: an editor has no other place to show it, and
+//! one unreadable file must not stop the others.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use canopy_vfs::{Disk, Found};
 
-/// The workspace files below `root`, as relative paths in path order. `exclude` holds folders
-/// below `root` that are workspaces of their own.
-pub fn walk(root: &Path, exclude: &[PathBuf]) -> Vec<String> {
+/// The workspace files below `root`, as relative paths in path order, and how many entries the
+/// walk passed over (each logged). `exclude` holds folders below `root` that are workspaces of
+/// their own.
+pub fn walk(root: &Path, exclude: &[PathBuf]) -> (Vec<String>, usize) {
     let mut files = Vec::new();
+    let mut skipped = 0;
     for found in canopy_vfs::walk(root, exclude) {
         match found {
             Found::File(path) => files.push(path),
-            Found::Skipped(skipped) => log_skipped(root, &skipped.path, &skipped.reason),
+            Found::Skipped(entry) => {
+                skipped += 1;
+                log_skipped(root, &entry.path, &entry.reason);
+            }
         }
     }
-    files
+    (files, skipped)
+}
+
+/// The text of a file [`walk`] listed, or `None`, logged, when it cannot be read or is gone
+/// since: a file deleted while the folder is indexed is passed over with a word, like any other.
+pub fn read_listed(root: &Path, path: &str) -> Option<Arc<str>> {
+    match canopy_vfs::read_listed(root, path) {
+        Ok(text) => Some(text),
+        Err(skipped) => {
+            log_skipped(root, &skipped.path, &skipped.reason);
+            None
+        }
+    }
 }
 
 /// The text of a workspace file, or `None` when it is not part of the workspace: gone, a link,

@@ -22,6 +22,10 @@ pub struct Chunk {
     /// Files found so far, this chunk included, and in all.
     pub done: usize,
     pub total: usize,
+    /// Files read so far, and entries passed over so far (by the walk or the reads; each is in
+    /// the log).
+    pub read: usize,
+    pub skipped: usize,
     pub last: bool,
     /// The `$/progress` token, when the client shows progress.
     pub token: Option<String>,
@@ -58,13 +62,23 @@ pub fn start(state: Arc<State>, space: Arc<Space>, exclude: Vec<PathBuf>, job: u
 }
 
 fn close(state: &State, space: Arc<Space>, job: u64, token: Option<String>) {
-    let chunk = Chunk { space, job, files: Vec::new(), done: 0, total: 0, last: true, token };
+    let chunk = Chunk { space, job, files: Vec::new(), done: 0, total: 0, read: 0, skipped: 0, last: true, token };
     state.send(Task::Index(chunk));
+}
+
+/// What a finished run found, for the log and the end of the progress: `12 files`, or
+/// `11 files, 2 skipped (see the log)`.
+pub fn summary(read: usize, skipped: usize) -> String {
+    let files = if read == 1 { "1 file".to_owned() } else { format!("{read} files") };
+    match skipped {
+        0 => files,
+        skipped => format!("{files}, {skipped} skipped (see the log)"),
+    }
 }
 
 fn run(state: &State, space: Arc<Space>, exclude: &[PathBuf], job: u64, token: Option<String>) {
     let Some(root) = space.root().map(PathBuf::from) else { return };
-    let paths = discover::walk(&root, exclude);
+    let (paths, mut skipped) = discover::walk(&root, exclude);
     let total = paths.len();
     tracing::info!("indexing {} files in {}", total, root.display());
     if let Some(token) = &token {
@@ -76,9 +90,10 @@ fn run(state: &State, space: Arc<Space>, exclude: &[PathBuf], job: u64, token: O
     // the per-chunk cost of the graph's global rebuilds stays small.
     let size = (total / 20).clamp(32, 1000);
     let mut done = 0;
+    let mut read = 0;
     let mut batches = paths.chunks(size).peekable();
     if batches.peek().is_none() {
-        let chunk = Chunk { space, job, files: Vec::new(), done: 0, total, last: true, token };
+        let chunk = Chunk { space, job, files: Vec::new(), done: 0, total, read: 0, skipped, last: true, token };
         state.send(Task::Index(chunk));
         return;
     }
@@ -88,16 +103,18 @@ fn run(state: &State, space: Arc<Space>, exclude: &[PathBuf], job: u64, token: O
         let mut files = Vec::with_capacity(batch.len());
         if !removed {
             for path in batch {
-                // `None` for a file deleted since the walk: its watcher event removes it, if it was
-                // ever there.
-                if let Some(text) = discover::read(&root, path) {
-                    files.push((path.clone(), text));
+                // `None` for a file deleted since the walk (its watcher event removes it, if it was
+                // ever there) or unreadable: logged, and counted for the summary.
+                match discover::read_listed(&root, path) {
+                    Some(text) => files.push((path.clone(), text)),
+                    None => skipped += 1,
                 }
             }
         }
         done += batch.len();
+        read += files.len();
         let last = removed || batches.peek().is_none();
-        let chunk = Chunk { space: space.clone(), job, files, done, total, last, token: token.clone() };
+        let chunk = Chunk { space: space.clone(), job, files, done, total, read, skipped, last, token: token.clone() };
         state.send(Task::Index(chunk));
         if last {
             break;

@@ -16,7 +16,10 @@
 //!   ignored folders met in practice are pruned by name instead (`PRUNED_FOLDERS`);
 //! - no symbolic link is followed, to a folder or to a file: a `result` link into `/nix/store`
 //!   must never be walked, and reading through links could leave the repository. A link whose
-//!   name ends in `.nix` is reported as skipped, because import-tree would import it;
+//!   name ends in `.nix` is reported as skipped, because import-tree would import it. So are
+//!   FIFOs, sockets and devices named like that, which are never opened;
+//! - a file the walk listed but that is gone (or replaced) when read is reported as skipped
+//!   ([`VANISHED`]): every caller can say everything it passed over;
 //! - a file whose path is not UTF-8, that cannot be read, or whose text is not UTF-8 is reported
 //!   as skipped with a reason: the analysis takes `String` paths and `str` texts, and one such
 //!   file must never hide the others;
@@ -24,7 +27,7 @@
 
 use std::ffi::OsStr;
 use std::fs;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
@@ -170,7 +173,8 @@ impl Iterator for Walk {
 /// `.nix` file or a link named like one.
 fn classify(root: &Path, entry: &DirEntry) -> Option<Found> {
     let file_type = entry.file_type()?;
-    if !(file_type.is_file() || file_type.is_symlink()) || !is_nix_file_name(entry.file_name()) {
+    // Folders are walked, whatever their name (`modules/folder.nix/x.nix`).
+    if file_type.is_dir() || !is_nix_file_name(entry.file_name()) {
         return None;
     }
     // `None`: the root itself, which is never one of its own files.
@@ -180,6 +184,11 @@ fn classify(root: &Path, entry: &DirEntry) -> Option<Found> {
     };
     if file_type.is_symlink() {
         return Some(skipped(path, "symbolic link (canopy does not follow links)"));
+    }
+    if !file_type.is_file() {
+        // A FIFO, socket or device named like a module: import-tree would try to import it, so
+        // it is worth a word, but reading it could block or never end.
+        return Some(skipped(path, "not a regular file (a FIFO, socket or device)"));
     }
     Some(Found::File(path))
 }
@@ -242,26 +251,71 @@ pub enum Disk {
     Unreadable(String),
 }
 
+/// Why a file the walk listed was not read after all: it was removed, or replaced by a link, a
+/// folder or a special file, between the walk and the read.
+pub const VANISHED: &str = "gone or no longer a regular file (changed while canopy was reading)";
+
 /// Reads a file without following a final symbolic link: the walk never lists links, and a file
 /// replaced by one since must not be read through it either.
 pub fn read(path: &Path) -> Disk {
-    match fs::symlink_metadata(path) {
+    let file = match open(path) {
+        Ok(file) => file,
+        // What the file is now decides: a link (refused by `O_NOFOLLOW`), a socket (which cannot
+        // be opened) or nothing at all is not part of the workspace; a regular file that cannot
+        // be opened is unreadable.
+        Err(err) => {
+            return match fs::symlink_metadata(path) {
+                Ok(meta) if meta.is_file() => Disk::Unreadable(io_reason(&err)),
+                Ok(_) => Disk::Absent,
+                Err(meta_err) if meta_err.kind() == io::ErrorKind::NotFound => Disk::Absent,
+                Err(_) => Disk::Unreadable(io_reason(&err)),
+            };
+        }
+    };
+    // Asked of the open file, not of the path: whatever the path names by now, this is what
+    // would be read.
+    match file.metadata() {
         Ok(meta) if meta.is_file() => {}
         Ok(_) => return Disk::Absent,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Disk::Absent,
         Err(err) => return Disk::Unreadable(io_reason(&err)),
     }
-    match fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => Disk::Text(Arc::from(text)),
-            Err(err) => Disk::Unreadable(format!(
-                "not valid UTF-8 (first bad byte at offset {})",
-                err.utf8_error().valid_up_to()
-            )),
-        },
-        // Removed between the two calls.
-        Err(err) if err.kind() == io::ErrorKind::NotFound => Disk::Absent,
-        Err(err) => Disk::Unreadable(io_reason(&err)),
+    let mut bytes = Vec::new();
+    if let Err(err) = (&file).read_to_end(&mut bytes) {
+        return Disk::Unreadable(io_reason(&err));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Disk::Text(Arc::from(text)),
+        Err(err) => {
+            Disk::Unreadable(format!("not valid UTF-8 (first bad byte at offset {})", err.utf8_error().valid_up_to()))
+        }
+    }
+}
+
+/// Opens `path` for reading without following a final link and without blocking: a FIFO put
+/// where a `.nix` file was would otherwise stall the reader until some process writes to it.
+#[cfg(unix)]
+fn open(path: &Path) -> io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+
+    fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path)
+}
+
+#[cfg(not(unix))]
+fn open(path: &Path) -> io::Result<fs::File> {
+    if fs::symlink_metadata(path)?.file_type().is_symlink() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "symbolic link"));
+    }
+    fs::File::open(path)
+}
+
+/// Reads a file that [`walk`] listed, as a workspace-relative path: the text, or why it was
+/// passed over. A file gone since the walk is passed over with [`VANISHED`], never dropped
+/// without a word, so that callers can say everything they skipped.
+pub fn read_listed(root: &Path, path: &str) -> Result<Arc<str>, Skipped> {
+    match read(&absolute_path(root, path)) {
+        Disk::Text(text) => Ok(text),
+        Disk::Absent => Err(Skipped { path: path.to_owned(), reason: VANISHED.to_owned() }),
+        Disk::Unreadable(reason) => Err(Skipped { path: path.to_owned(), reason }),
     }
 }
 

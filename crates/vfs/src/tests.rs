@@ -33,10 +33,9 @@ fn load(root: &Path, exclude: &[PathBuf]) -> (Vec<String>, Vec<Skipped>) {
     }
     let mut files = Vec::new();
     for path in paths {
-        match read(&absolute_path(root, &path)) {
-            Disk::Text(_) => files.push(path),
-            Disk::Absent => panic!("{path} vanished"),
-            Disk::Unreadable(reason) => skipped.push(Skipped { path, reason }),
+        match read_listed(root, &path) {
+            Ok(_) => files.push(path),
+            Err(entry) => skipped.push(entry),
         }
     }
     (files, skipped)
@@ -104,28 +103,164 @@ fn invalid_utf8_is_skipped_with_a_reason() {
     assert_eq!(skipped, [self::skipped("modules/bad.nix", "not valid UTF-8 (first bad byte at offset 7)")]);
 }
 
-#[cfg(unix)]
+/// Runs `f` on a thread that file permissions apply to. As root they do not (`CAP_DAC_OVERRIDE`
+/// and `CAP_DAC_READ_SEARCH` bypass them), and tests run as root in CI: those two capabilities are
+/// dropped from the thread's effective set (capabilities are per thread on Linux), so that a
+/// `chmod 000` file fails to read there as it would for any user.
+#[cfg(target_os = "linux")]
+fn with_permissions_enforced<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                drop_permission_override();
+                f()
+            })
+            .join()
+            .expect("test thread")
+    })
+}
+
+#[cfg(target_os = "linux")]
+fn drop_permission_override() {
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: i32,
+    }
+    #[repr(C)]
+    #[derive(Clone, Copy, Default)]
+    struct Data {
+        effective: u32,
+        permitted: u32,
+        inheritable: u32,
+    }
+    const VERSION_3: u32 = 0x2008_0522;
+    const DAC_OVERRIDE: u32 = 1;
+    const DAC_READ_SEARCH: u32 = 2;
+    let mut header = Header { version: VERSION_3, pid: 0 };
+    let mut data = [Data::default(); 2];
+    // SAFETY: capget and capset read and write exactly one header and two data records.
+    let got = unsafe { libc::syscall(libc::SYS_capget, &mut header as *mut Header, data.as_mut_ptr()) };
+    assert_eq!(got, 0, "capget: {}", io::Error::last_os_error());
+    data[0].effective &= !((1 << DAC_OVERRIDE) | (1 << DAC_READ_SEARCH));
+    // SAFETY: as above; only the calling thread's capabilities change.
+    let set = unsafe { libc::syscall(libc::SYS_capset, &mut header as *mut Header, data.as_ptr()) };
+    assert_eq!(set, 0, "capset: {}", io::Error::last_os_error());
+}
+
+#[cfg(target_os = "linux")]
 #[test]
 fn unreadable_files_are_skipped_with_a_reason() {
     use std::os::unix::fs::PermissionsExt;
 
-    let dir = folder(&["modules/secret.nix", "modules/locked/x.nix"]);
+    let dir = folder(&["modules/secret.nix", "modules/locked/x.nix", "modules/open.nix"]);
     let secret = dir.path().join("modules/secret.nix");
     let locked = dir.path().join("modules/locked");
     fs::set_permissions(&secret, fs::Permissions::from_mode(0o000)).expect("chmod");
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).expect("chmod");
-    let readable = fs::read(&secret).is_ok();
-    let (files, skipped) = load(dir.path(), &[]);
+    let (readable, (files, skipped)) = with_permissions_enforced(|| (fs::read(&secret).is_ok(), load(dir.path(), &[])));
     // Restored before asserting, or the temporary folder could not be removed.
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).expect("chmod");
-    if readable {
-        // Running as root: permissions do not stop reads, so there is nothing to observe.
-        eprintln!("note: unreadable_files_are_skipped_with_a_reason is vacuous as root");
-        return;
-    }
-    assert_eq!(files, Vec::<String>::new());
+    assert!(!readable, "a chmod 000 file stayed readable: the test cannot observe anything");
+    assert_eq!(files, ["modules/open.nix"]);
     let denied = |path: &str| self::skipped(path, "Permission denied");
     assert_eq!(skipped, [denied("modules/locked"), denied("modules/secret.nix")]);
+}
+
+#[cfg(unix)]
+#[test]
+fn symbolic_link_loops_are_listed_once_and_never_entered() {
+    use std::os::unix::fs::symlink;
+
+    let dir = folder(&["flake.nix", "modules/a.nix", "modules/deep/b.nix"]);
+    let root = dir.path();
+    // A folder linked to its parent and to the root, two links pointing at each other (as files
+    // and as folders), and a link to itself: each would make a walk that follows links endless.
+    symlink("..", root.join("modules/deep/up")).expect("symlink");
+    symlink(root, root.join("modules/root")).expect("symlink");
+    symlink("y.nix", root.join("modules/x.nix")).expect("symlink");
+    symlink("x.nix", root.join("modules/y.nix")).expect("symlink");
+    symlink("d2", root.join("modules/d1")).expect("symlink");
+    symlink("d1", root.join("modules/d2")).expect("symlink");
+    symlink("self.nix", root.join("modules/self.nix")).expect("symlink");
+    let (files, skipped) = load(root, &[]);
+    assert_eq!(files, ["flake.nix", "modules/a.nix", "modules/deep/b.nix"]);
+    let paths: Vec<&str> = skipped.iter().map(|s| s.path.as_str()).collect();
+    assert_eq!(paths, ["modules/self.nix", "modules/x.nix", "modules/y.nix"]);
+    assert!(skipped.iter().all(|s| s.reason.contains("symbolic link")), "{skipped:?}");
+    for link in ["modules/x.nix", "modules/self.nix"] {
+        assert_eq!(read(&root.join(link)), Disk::Absent, "{link}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_and_dangling_links_named_like_modules_are_skipped_without_blocking() {
+    use std::os::unix::ffi::OsStrExt;
+
+    let dir = folder(&["modules/a.nix"]);
+    let root = dir.path();
+    let fifo = root.join("modules/fifo.nix");
+    let c_path = std::ffi::CString::new(fifo.as_os_str().as_bytes()).expect("C path");
+    // SAFETY: a NUL-terminated path that outlives the call.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0, "mkfifo: {}", io::Error::last_os_error());
+    std::os::unix::fs::symlink(root.join("modules/missing.nix"), root.join("modules/dangling.nix")).expect("symlink");
+    // A reader that opened the FIFO would wait for a writer forever; none ever comes.
+    let (files, skipped) = load(root, &[]);
+    assert_eq!(files, ["modules/a.nix"]);
+    assert_eq!(
+        skipped,
+        [
+            self::skipped("modules/dangling.nix", "symbolic link (canopy does not follow links)"),
+            self::skipped("modules/fifo.nix", "not a regular file (a FIFO, socket or device)"),
+        ]
+    );
+    assert_eq!(read(&fifo), Disk::Absent);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_listed_file_removed_or_replaced_before_it_is_read_is_skipped_with_a_word() {
+    use std::os::unix::ffi::OsStrExt;
+
+    let secret = folder(&["secret.nix"]);
+    let dir = folder(&["modules/a.nix", "modules/gone.nix", "modules/link.nix", "modules/fifo.nix", "modules/z.nix"]);
+    let root = dir.path();
+    let listed: Vec<Found> = walk(root, &[]).collect();
+    assert!(listed.iter().all(|f| matches!(f, Found::File(_))), "{listed:?}");
+    // Between the walk and the reads: one file removed, one replaced by a link leaving the
+    // workspace, one by a FIFO (which a plain read would wait on forever).
+    fs::remove_file(root.join("modules/gone.nix")).expect("remove");
+    fs::remove_file(root.join("modules/link.nix")).expect("remove");
+    std::os::unix::fs::symlink(secret.path().join("secret.nix"), root.join("modules/link.nix")).expect("symlink");
+    fs::remove_file(root.join("modules/fifo.nix")).expect("remove");
+    let c_path = std::ffi::CString::new(root.join("modules/fifo.nix").as_os_str().as_bytes()).expect("C path");
+    // SAFETY: a NUL-terminated path that outlives the call.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0, "mkfifo: {}", io::Error::last_os_error());
+    let mut files = Vec::new();
+    let mut skipped = Vec::new();
+    for found in listed {
+        let Found::File(path) = found else { continue };
+        match read_listed(root, &path) {
+            Ok(_) => files.push(path),
+            Err(entry) => skipped.push(entry),
+        }
+    }
+    assert_eq!(files, ["modules/a.nix", "modules/z.nix"]);
+    let vanished = |path: &str| self::skipped(path, VANISHED);
+    assert_eq!(skipped, [vanished("modules/fifo.nix"), vanished("modules/gone.nix"), vanished("modules/link.nix")]);
+}
+
+#[test]
+fn a_folder_removed_while_the_walk_runs_is_skipped_with_a_word() {
+    let dir = folder(&["a/x.nix", "b/y.nix", "c/z.nix"]);
+    let root = dir.path();
+    let mut walk = walk(root, &[]);
+    // The walk is lazy and in path order: `b` is listed only after `a/x.nix` is returned.
+    assert_eq!(walk.next(), Some(Found::File("a/x.nix".to_owned())));
+    fs::remove_dir_all(root.join("b")).expect("remove folder");
+    let rest: Vec<Found> = walk.collect();
+    assert_eq!(rest, [Found::Skipped(skipped("b", "No such file or directory")), Found::File("c/z.nix".to_owned())]);
 }
 
 #[test]
