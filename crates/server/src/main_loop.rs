@@ -90,6 +90,9 @@ struct Book {
     published: HashMap<String, Vec<lsp::Diagnostic>>,
     /// The path each file id had when last published (ids are reused after removals).
     paths: HashMap<FileId, String>,
+    /// Paths whose set goes out at the next publication even if it did not change: documents
+    /// opened since, whose client may have dropped the set or may still show an older one.
+    resend: HashSet<String>,
     /// Diagnostics may have changed since the last publication.
     dirty: bool,
     /// Recompute every file's set, not only the changed ones.
@@ -104,7 +107,15 @@ struct Indexing {
 
 impl Book {
     fn new(space: Arc<Space>) -> Book {
-        Book { space, indexing: None, published: HashMap::new(), paths: HashMap::new(), dirty: false, full: false }
+        Book {
+            space,
+            indexing: None,
+            published: HashMap::new(),
+            paths: HashMap::new(),
+            resend: HashSet::new(),
+            dirty: false,
+            full: false,
+        }
     }
 }
 
@@ -351,11 +362,12 @@ impl MainLoop {
             }
         }
         // Clients may drop the diagnostics of files that are not open (eglot and flymake do), and
-        // expect them again when the file opens: forget what was sent, so the next publish sends it.
+        // expect them again when the file opens; others keep showing what they had, which may be a
+        // set the server replaced before it could publish the new one (a document closed and opened
+        // again within the quiet period). Either way the current set goes out, even if unchanged,
+        // even if empty.
         let book = self.book(space);
-        for path in reopened {
-            book.published.remove(&path);
-        }
+        book.resend.extend(reopened);
         book.dirty = true;
         self.schedule_publish();
     }
@@ -523,19 +535,26 @@ fn publish(state: &State, book: &mut Book) {
             changed.into_iter().filter(|&id| analysis.ws.contains(id)).collect()
         };
         let ws = &analysis.ws;
+        let check = |id: FileId, path: &str| {
+            catch_unwind(AssertUnwindSafe(|| diagnostics(&space, ws, id, &config, enc))).unwrap_or_else(|_| {
+                tracing::error!("the analysis failed while checking {path}");
+                Vec::new()
+            })
+        };
         for id in ids {
             let path = ws.path(id).to_owned();
-            let diagnostics = catch_unwind(AssertUnwindSafe(|| diagnostics(&space, ws, id, &config, enc)))
-                .unwrap_or_else(|_| {
-                    tracing::error!("the analysis failed while checking {path}");
-                    Vec::new()
-                });
             book.paths.insert(id, path.clone());
-            wanted.insert(path, diagnostics);
+            wanted.insert(path.clone(), check(id, &path));
+        }
+        let resend = std::mem::take(&mut book.resend);
+        for path in &resend {
+            let Some(id) = ws.file_id(path).filter(|_| !wanted.contains_key(path)) else { continue };
+            book.paths.insert(id, path.clone());
+            wanted.insert(path.clone(), check(id, path));
         }
         for (path, diagnostics) in wanted {
             let before = book.published.get(&path).map_or(&[][..], Vec::as_slice);
-            if before == diagnostics.as_slice() {
+            if before == diagnostics.as_slice() && !resend.contains(&path) {
                 continue;
             }
             let version = analysis.versions.get(&path).copied();
