@@ -142,9 +142,9 @@ fn clean(body: Vec<u8>) -> (Vec<u8>, bool) {
 fn check_notification(method: &str, params: Option<&Value>) {
     use tower_lsp::lsp_types::notification::*;
 
+    // Read from the borrowed value: no copy of a document's text beyond the one the check makes.
     fn fits<N: Notification>(params: Option<&Value>) -> Option<String> {
-        let params = params.cloned().unwrap_or(Value::Null);
-        serde_json::from_value::<N::Params>(params).err().map(|err| err.to_string())
+        N::Params::deserialize(params.unwrap_or(&Value::Null)).err().map(|err| err.to_string())
     }
     let error = match method {
         DidOpenTextDocument::METHOD => fits::<DidOpenTextDocument>(params),
