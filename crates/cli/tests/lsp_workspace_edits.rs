@@ -43,9 +43,10 @@ fn line_starts(text: &str) -> Vec<usize> {
     starts
 }
 
-/// The byte offset of an LSP position (UTF-16 columns); `None` when the position is not inside the
-/// text (a line past the last, a column past the line's end or inside a character).
-fn offset(text: &str, position: &Value) -> Option<usize> {
+/// The byte offset of an LSP position (columns in UTF-8 bytes or UTF-16 units); `None` when the
+/// position is not inside the text (a line past the last, a column past the line's end or inside a
+/// character).
+fn offset(text: &str, position: &Value, utf8: bool) -> Option<usize> {
     let line = position["line"].as_u64()? as usize;
     let character = position["character"].as_u64()? as usize;
     let starts = line_starts(text);
@@ -57,18 +58,18 @@ fn offset(text: &str, position: &Value) -> Option<usize> {
         if units == character {
             return Some(start + i);
         }
-        units += c.len_utf16();
+        units += if utf8 { c.len_utf8() } else { c.len_utf16() };
     }
     (units == character).then_some(start + content.len())
 }
 
 /// One document's edits as byte ranges, checked: inside the text, none overlapping.
-fn byte_edits(text: &str, edits: &[Value], what: &str) -> Vec<(usize, usize, String)> {
+fn byte_edits(text: &str, edits: &[Value], utf8: bool, what: &str) -> Vec<(usize, usize, String)> {
     let mut out: Vec<(usize, usize, String)> = edits
         .iter()
         .map(|e| {
-            let start = offset(text, &e["range"]["start"]);
-            let end = offset(text, &e["range"]["end"]);
+            let start = offset(text, &e["range"]["start"], utf8);
+            let end = offset(text, &e["range"]["end"], utf8);
             let (Some(start), Some(end)) = (start, end) else { panic!("{what}: a range outside the text: {e}") };
             assert!(start <= end, "{what}: a reversed range: {e}");
             (start, end, e["newText"].as_str().expect("newText").to_owned())
@@ -133,11 +134,13 @@ fn open_and_edit(lsp: &mut Lsp, open: &mut Open, path: &Path) {
     open.docs.insert(path.to_path_buf(), (text, 3));
 }
 
-fn check_fixture(name: &str) -> (usize, usize) {
+fn check_fixture(name: &str, utf8: bool) -> (usize, usize) {
     let root = fixture(name);
     let mut files = Vec::new();
     nix_files(&root, &mut files);
-    let mut lsp = Lsp::start(ClientOptions::folder(&root));
+    let mut options = ClientOptions::folder(&root);
+    options.utf8 = utf8;
+    let mut lsp = Lsp::start(options);
     // Every place an aspect's name is written: renames start from definitions and references.
     let mut sites: Vec<(PathBuf, String, &str)> = Vec::new();
     for path in &files {
@@ -198,7 +201,7 @@ fn check_fixture(name: &str) -> (usize, usize) {
             let edits = change["edits"].as_array().expect("edits");
             assert!(!edits.is_empty(), "{what}: an empty document edit");
             let text = open.text(&target);
-            let bytes = byte_edits(&text, edits, &what);
+            let bytes = byte_edits(&text, edits, utf8, &what);
             let new_text = apply(&text, &bytes);
             match open.docs.get_mut(&target) {
                 // An open document gets the edits as they came, the way an editor applies them.
@@ -251,15 +254,24 @@ fn close_all(lsp: &mut Lsp, open: &Open) {
     }
 }
 
-#[test]
-fn every_rename_in_every_fixture_is_a_clean_versioned_edit_that_breaks_nothing() {
+fn check_every_fixture(utf8: bool) {
     let mut total = 0;
     for name in ["flake-modules", "den", "flake-aspects", "unify", "custom-options", "flake-outputs", "mixed", "broken"]
     {
-        let (renamed, refused) = check_fixture(name);
+        let (renamed, refused) = check_fixture(name, utf8);
         eprintln!("{name}: {renamed} renames applied, {refused} refused");
         assert!(renamed > 0, "{name}: at least one aspect renamed");
         total += renamed;
     }
     eprintln!("{total} renames checked");
+}
+
+#[test]
+fn every_rename_in_every_fixture_is_a_clean_versioned_edit_that_breaks_nothing() {
+    check_every_fixture(false);
+}
+
+#[test]
+fn every_rename_is_clean_in_utf8_positions_too() {
+    check_every_fixture(true);
 }
