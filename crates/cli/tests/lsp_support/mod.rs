@@ -143,8 +143,14 @@ pub struct Lsp {
 impl Lsp {
     /// Starts `canopy lsp` without initializing it.
     pub fn spawn(options: ClientOptions) -> Lsp {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_canopy"))
-            .arg("lsp")
+        let mut command = Command::new(env!("CARGO_BIN_EXE_canopy"));
+        command.arg("lsp");
+        Lsp::spawn_command(command, options)
+    }
+
+    /// Starts a command that runs `canopy lsp` (under a tracer, say) without initializing it.
+    pub fn spawn_command(mut command: Command, options: ClientOptions) -> Lsp {
+        let mut child = command
             .env("CANOPY_LOG", "debug")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
