@@ -22,8 +22,11 @@ use crate::text::TextRange;
 /// Summarises one file. `path` is the file's workspace-relative path (it names aspects built from
 /// the file name).
 pub fn summarize(path: &str, text: &str) -> FileSummary {
-    let parse = syntax::parse(text);
-    summarize_parse(path, text, &parse)
+    // Dropping a deep tree recurses as deep as building it did: on the big stack too.
+    syntax::with_stack(|| {
+        let parse = syntax::parse(text);
+        summarize_parse(path, text, &parse)
+    })
 }
 
 pub fn summarize_parse(path: &str, text: &str, parse: &Parse) -> FileSummary {

@@ -110,6 +110,10 @@ fn syntax_symbol(ws: &Workspace, pos: FilePosition) -> Option<Symbol> {
 /// The token a cursor at `offset` designates: the one it is in, or the name it just ended.
 pub(crate) fn token_at(root: &SyntaxNode, offset: TextSize) -> Option<SyntaxToken> {
     let pick = |t: &SyntaxToken| matches!(t.kind(), TOKEN_IDENT | TOKEN_PATH_REL | TOKEN_STRING_CONTENT);
+    // A cursor past the end (a stale position from a client) designates nothing; rowan panics.
+    if !root.text_range().contains_inclusive(offset) {
+        return None;
+    }
     match root.token_at_offset(offset) {
         rowan::TokenAtOffset::None => None,
         rowan::TokenAtOffset::Single(t) => Some(t),

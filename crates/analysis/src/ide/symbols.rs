@@ -52,7 +52,9 @@ pub fn document_symbols(ws: &Workspace, file: FileId) -> Vec<DocumentSymbol> {
     };
     let mut entries: Vec<(usize, Option<SmolStr>, DocumentSymbol)> = Vec::new();
     for d in &data.resolved.definitions {
-        let binding = data.summary.node(d.node).binding;
+        // Aspect-first collections write the name above the class binding that defines it
+        // (`aspects.x = { nixos = ...; }`); LSP wants the name inside the symbol's range.
+        let binding = data.summary.node(d.node).binding.cover(d.name.range);
         let i = group(d.key.collection.to_string(), SymbolKind::Collection, binding);
         let aspect = DocumentSymbol {
             name: d.key.name.to_string(),
@@ -65,7 +67,7 @@ pub fn document_symbols(ws: &Workspace, file: FileId) -> Vec<DocumentSymbol> {
         entries.push((i, d.key.class.clone(), aspect));
     }
     for h in &data.resolved.hosts {
-        let binding = data.summary.node(h.node).binding;
+        let binding = data.summary.node(h.node).binding.cover(h.name.range);
         let i = group(h.key.kind.to_string(), SymbolKind::Collection, binding);
         let host = DocumentSymbol {
             name: h.key.name.to_string(),

@@ -17,10 +17,10 @@ mod undefined_variable;
 
 use std::cell::OnceCell;
 
-use crate::diagnostics::{Diagnostic, DiagnosticKind};
+use crate::diagnostics::{Diagnostic, DiagnosticKind, Severity};
 use crate::names::NameTable;
-use crate::syntax::Parse;
-use crate::text::{Encoding, LineIndex, TextSize};
+use crate::syntax::{Parse, Refusal};
+use crate::text::{Encoding, LineIndex, TextRange, TextSize};
 
 use self::grammar::Finding;
 use self::symbols::SymbolOrder;
@@ -67,6 +67,33 @@ pub fn parse_time_diagnostics(text: &str, parse: &Parse, names: &NameTable) -> V
     if let Some(at) = syntax_error_at {
         parse_errors.extend(syntax_error::later_errors(parse.errors(), at));
     }
+    // A file the parser was not given: say so, unless Nix's own first error comes earlier.
+    if let Some(refusal) = parse.refused() {
+        let refused = refusal_diagnostic(refusal);
+        if syntax_error_at.is_none_or(|at| at > refused.range.start()) {
+            parse_errors.insert(0, refused);
+        }
+    }
+    // rnix stops 512 levels down and reads the rest as one error, and canopy's walks stop at
+    // `MAX_DEPTH`: where Nix reads on, what lies deeper goes unanalysed, which is worth a word
+    // rather than silence.
+    if syntax_error_at.is_none() && parse.refused().is_none() {
+        let end = root.text_range().end();
+        let rnix_gave_up = parse.errors().iter().any(|e| matches!(e, rnix::ParseError::RecursionLimitExceeded));
+        let deep_at = if rnix_gave_up {
+            let error =
+                root.descendants().find(|n| n.kind() == rnix::SyntaxKind::NODE_ERROR && n.text_range().end() == end);
+            Some(error.map_or(end, |n| n.text_range().start()))
+        } else {
+            names.too_deep
+        };
+        if let Some(at) = deep_at {
+            let message = "nested too deeply for canopy (more than 512 levels of parentheses or attribute sets, or \
+                           3000 of anything): canopy does not analyse what lies deeper (Nix itself may accept it)";
+            let warning = Diagnostic::new(DiagnosticKind::SyntaxError, TextRange::empty(at), message);
+            parse_errors.insert(0, warning.with_severity(Severity::Warning));
+        }
+    }
 
     // rnix ends a `#` comment at `\n` only, Nix at `\r` too: with a lone `\r` the names come from
     // a text where it is `\n` (same length, so the same offsets).
@@ -98,6 +125,29 @@ pub fn parse_time_diagnostics(text: &str, parse: &Parse, names: &NameTable) -> V
     let mut rest: Vec<Diagnostic> = parse_errors.into_iter().chain(undefined).collect();
     rest.sort_by_key(|d| (d.range.start(), d.range.end()));
     std::iter::once(first).chain(rest).collect()
+}
+
+fn refusal_diagnostic(refusal: &Refusal) -> Diagnostic {
+    match refusal {
+        Refusal::TooDeep { at } => Diagnostic::new(
+            DiagnosticKind::SyntaxError,
+            *at,
+            format!(
+                "nested more than {} levels deep: Nix's parser runs out of stack here (\"memory exhausted\"), \
+                 and canopy does not analyse this file",
+                crate::syntax::MAX_NESTING
+            ),
+        ),
+        Refusal::TooLong { at, what } => Diagnostic::new(
+            DiagnosticKind::SyntaxError,
+            *at,
+            format!(
+                "{what}: too long for canopy's parser, so canopy does not analyse this file (Nix itself may \
+                 accept it)"
+            ),
+        )
+        .with_severity(Severity::Warning),
+    }
 }
 
 /// `text` with each `\r` that is not part of `\r\n` turned into `\n`, if it has any.

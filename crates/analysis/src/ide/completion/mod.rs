@@ -58,7 +58,12 @@ pub fn complete(ws: &Workspace, pos: FilePosition) -> CompletionList {
         return CompletionList::default();
     }
     let text = ws.text(pos.file);
-    let offset = TextSize::from(u32::from(pos.offset).min(text.len() as u32));
+    // A cursor inside a character (a client's off-by-some) completes at that character's start.
+    let mut at = (u32::from(pos.offset) as usize).min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let offset = TextSize::from(at as u32);
     let Some(typed) = typed_at(text, offset) else { return CompletionList::default() };
     let patched = match &typed {
         Typed::Nothing => {
