@@ -198,3 +198,15 @@ pub fn check_edits(ws: &Workspace, rename: &ide::Rename) {
         }
     }
 }
+
+/// Runs `f` on a thread with the stack canopy's callers give the analysis (the command line and
+/// the server both do), passing its panic on: deep input is part of what is fuzzed.
+pub fn on_analysis_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new()
+            .stack_size(canopy_analysis::syntax::WORKER_STACK)
+            .spawn_scoped(scope, f)
+            .expect("spawn an analysis thread");
+        thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
