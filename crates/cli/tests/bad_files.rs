@@ -1,0 +1,161 @@
+//! `canopy check` on repositories holding files no one meant to write: text that is not UTF-8,
+//! binary garbage named `.nix`, nesting Nix itself cannot parse, every line-break style. The run
+//! always finishes, says what it passed over and why, and analyses every other file.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+const FLAKE: &str = r#"{
+  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules);
+}
+"#;
+
+const BASE: &str = "{ flake.modules.nixos.base = { services.openssh.enable = true; }; }\n";
+
+const HOST: &str = "{ config, inputs, ... }:\n{\n  flake.nixosConfigurations.gouda = inputs.nixpkgs.lib.nixosSystem {\n    modules = [ config.flake.modules.nixos.base ];\n  };\n}\n";
+
+/// A correct repository (one aspect, one host using it) plus `extra` files.
+fn repo(extra: &[(&str, &[u8])]) -> TempDir {
+    let dir = tempfile::Builder::new().prefix("canopy-bad-files-").tempdir().expect("temp dir");
+    let files: [(&str, &[u8]); 3] = [
+        ("flake.nix", FLAKE.as_bytes()),
+        ("modules/base.nix", BASE.as_bytes()),
+        ("modules/gouda.nix", HOST.as_bytes()),
+    ];
+    for (path, bytes) in files.iter().chain(extra) {
+        let path = dir.path().join(path);
+        fs::create_dir_all(path.parent().expect("a parent")).expect("create folder");
+        fs::write(path, bytes).expect("write file");
+    }
+    dir
+}
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    took: Duration,
+}
+
+fn check(root: &Path, format: &str) -> Run {
+    let started = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_canopy"))
+        .env_remove("CANOPY_LOG")
+        .args(["check", "--format", format])
+        .arg(root)
+        .current_dir(root)
+        .output()
+        .expect("run canopy");
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+        took: started.elapsed(),
+    }
+}
+
+fn json(run: &Run) -> Value {
+    serde_json::from_str(&run.stdout).unwrap_or_else(|err| panic!("stdout is one JSON value ({err}):\n{}", run.stdout))
+}
+
+/// Deterministic garbage (xorshift) with NULs and bytes that are not UTF-8.
+fn garbage(len: usize) -> Vec<u8> {
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    (0..len)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 24) as u8
+        })
+        .collect()
+}
+
+/// Text that is not UTF-8 cannot be handed to the analysis, which takes `str`: canopy skips the
+/// file, names it with the reason (and where the first bad byte is), and analyses the rest as if
+/// it were not there. Decoding it lossily instead would shift every byte offset after the bad
+/// byte, so positions reported in it would be wrong.
+#[test]
+fn text_that_is_not_utf8_is_skipped_with_a_reason_and_the_rest_analysed() {
+    let binary = garbage(64 * 1024);
+    assert!(binary.contains(&0) && String::from_utf8(binary.clone()).is_err());
+    let dir = repo(&[("modules/latin1.nix", b"{ # caf\xe9\n}\n"), ("modules/binary.nix", &binary)]);
+
+    let run = check(dir.path(), "json");
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let report = json(&run);
+    assert_eq!(report["files"], 3, "the three readable files are analysed");
+    assert_eq!(report["diagnostics"].as_array().map(Vec::len), Some(0), "{}", run.stdout);
+    let skipped = report["skipped"].as_array().expect("skipped is a list");
+    let paths: Vec<&str> = skipped.iter().filter_map(|s| s["path"].as_str()).collect();
+    assert_eq!(paths, ["modules/binary.nix", "modules/latin1.nix"]);
+    let latin1 = skipped[1]["reason"].as_str().expect("a reason");
+    assert!(latin1.contains("not valid UTF-8") && latin1.contains("offset 7"), "{latin1}");
+
+    let run = check(dir.path(), "human");
+    assert_eq!(run.code, Some(0));
+    assert!(run.stderr.contains("skipped modules/latin1.nix: not valid UTF-8"), "{}", run.stderr);
+    assert!(run.stdout.contains("(2 skipped)"), "{}", run.stdout);
+}
+
+/// A binary file that happens to be UTF-8 (NULs and control characters are) is Nix that does not
+/// parse: a syntax error, with the other files' results intact.
+#[test]
+fn binary_text_that_is_utf8_gets_a_syntax_error() {
+    let bytes: Vec<u8> = garbage(64 * 1024).into_iter().map(|b| b & 0x7f).collect();
+    let dir = repo(&[("modules/blob.nix", &bytes)]);
+    let run = check(dir.path(), "json");
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let report = json(&run);
+    assert_eq!(report["files"], 4);
+    let diagnostics = report["diagnostics"].as_array().expect("a list");
+    assert!(!diagnostics.is_empty());
+    assert!(diagnostics.iter().all(|d| d["path"] == "modules/blob.nix"), "{diagnostics:?}");
+    assert!(diagnostics.iter().any(|d| d["code"] == "syntax-error" && d["severity"] == "error"));
+}
+
+#[test]
+fn nesting_nix_cannot_parse_is_an_error_in_bounded_time() {
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let chain = format!("{{ x = a{}; }}", ".a".repeat(100_000));
+    let dir = repo(&[("modules/deep.nix", deep.as_bytes()), ("modules/chain.nix", chain.as_bytes())]);
+    let run = check(dir.path(), "json");
+    assert!(run.took < Duration::from_secs(60), "took {:?}", run.took);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let report = json(&run);
+    let diagnostics = report["diagnostics"].as_array().expect("a list");
+    let of = |path: &str| diagnostics.iter().filter(move |d| d["path"] == path).collect::<Vec<_>>();
+    let deep = of("modules/deep.nix");
+    assert_eq!(deep.len(), 1, "{deep:?}");
+    assert_eq!((&deep[0]["code"], &deep[0]["severity"]), (&Value::from("syntax-error"), &Value::from("error")));
+    assert!(deep[0]["message"].as_str().is_some_and(|m| m.contains("memory exhausted")), "{deep:?}");
+    // Nix may take the long chain; canopy cannot read it in reasonable time and says so.
+    let chain = of("modules/chain.nix");
+    assert_eq!(chain.len(), 1, "{chain:?}");
+    assert_eq!(chain[0]["severity"], "warning");
+    assert!(chain[0]["message"].as_str().is_some_and(|m| m.contains("does not analyse this file")));
+}
+
+/// Lines and columns (1-based, UTF-16) are the same whatever ends the lines, and in a file that
+/// does not end with one.
+#[test]
+fn every_line_break_style_reports_the_same_positions() {
+    let files: [(&str, &[u8]); 4] = [
+        ("modules/lf.nix", b"{\n  # note\n  x = y;\n}\n"),
+        ("modules/crlf.nix", b"{\r\n  # note\r\n  x = y;\r\n}\r\n"),
+        ("modules/cr.nix", b"{\r  # note\r  x = y;\r}\r"),
+        ("modules/no-newline.nix", b"{\n  # note\n  x = y;\n}"),
+    ];
+    let dir = repo(&files);
+    let run = check(dir.path(), "human");
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    for (path, _) in files {
+        let line = format!("{path}:3:7: error[undefined-variable]: undefined variable 'y'");
+        assert!(run.stdout.lines().any(|l| l == line), "{line} missing from:\n{}", run.stdout);
+    }
+}
