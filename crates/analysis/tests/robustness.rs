@@ -272,7 +272,7 @@ fn fixtures_answer_every_query_at_every_offset() {
             ws.apply(canopy_analysis::workspace::Change { set, remove: Vec::new() });
             let longest = files.iter().map(|(_, t)| t.len() as u32).max().unwrap_or(0);
             // Every offset of the longest file covers every offset of the others (folded).
-            let offsets: Vec<u32> = (0..longest).step_by(5).collect();
+            let offsets: Vec<u32> = (0..longest).step_by(7).collect();
             bodies::check_workspace(&ws, &offsets);
             assert!(!ws.aspects().is_empty() || repo.name == "broken", "{}: no aspects found", repo.name);
         });
