@@ -151,6 +151,10 @@ fn the_guard_leaves_what_nix_takes_to_the_parser() {
             "brackets in strings and comments",
             format!("{{ a = \"{0}\"; b = ''{0}''; /* {0} */ c = x; }} # {0}", "[({ $ {".repeat(20_000)),
         ),
+        (
+            "escaped interpolations",
+            format!("{{ a = \"{}\"; b = ''{}''; c = x; }}", "\\${".repeat(20_000), "''${".repeat(20_000)),
+        ),
         ("a long string", format!("{{ a = \"{}\"; c = x; }}", "A".repeat(1_000_000))),
         ("a long comment line", format!("# {}\nx", "a.a".repeat(DEPTH))),
     ];
