@@ -117,16 +117,20 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
 
 /// The candidates close enough to `name` to suggest, closest first.
 pub(crate) fn near_names<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
-    let limit = match name.chars().count() {
+    let length = name.chars().count();
+    let limit = match length {
         0..=3 => 1,
         4..=7 => 2,
         _ => 3,
     };
+    let lower = name.to_lowercase();
     let mut found: Vec<(usize, &str)> = candidates
         .into_iter()
         .filter(|c| *c != name)
+        // The distance is at least the difference in length: skip the quadratic work.
+        .filter(|c| c.chars().count().abs_diff(length) <= limit)
         .filter_map(|c| {
-            let d = edit_distance(&name.to_lowercase(), &c.to_lowercase());
+            let d = edit_distance(&lower, &c.to_lowercase());
             (d <= limit).then_some((d, c))
         })
         .collect();

@@ -179,7 +179,7 @@ fn find_mirrors(summary: &FileSummary, roles: &[Role], out: &mut Resolved) {
         let reference = &summary.refs[r.index];
         let Some(node) = reference.owner else { continue };
         let Role::Inside(m) = &roles[node.0 as usize] else { continue };
-        let assigned = summary.node(node).opaque.is_some_and(|o| o.range == reference.range);
+        let assigned = summary.opaque_of(node).is_some_and(|o| o.range == reference.range);
         if !assigned || reference.dynamic_tail || m.aspect.is_some() || m.matched != summary.node_path(node).len() {
             continue;
         }
@@ -213,7 +213,7 @@ fn classify_node(summary: &FileSummary, id: NodeId, collections: &CollectionSet,
     let depth = path.len();
     let last = path[depth - 1];
     let opaque_scope = |out: &mut Resolved| {
-        if summary.node(id).opaque.is_some() {
+        if summary.opaque_of(id).is_some() {
             out.opaque.push(SmolStr::new(texts.join(".")));
         }
     };
@@ -403,7 +403,7 @@ fn import_context(summary: &FileSummary, roles: &[Role], anchor: &Anchor) -> Opt
         Anchor::Node(node) => *node,
     };
     let first = summary.node(node);
-    let starts_module = first.module_class.is_some()
+    let starts_module = summary.module_class_of(node).is_some()
         || contexts::is_module_list_key(&first.name.text)
         || contexts::is_module_value_key(&first.name.text)
         || matches!(roles[node.0 as usize], Role::Aspect { .. } | Role::AspectClass { .. } | Role::Host { .. });
@@ -411,7 +411,7 @@ fn import_context(summary: &FileSummary, roles: &[Role], anchor: &Anchor) -> Opt
         return None;
     }
     for id in summary.ancestors(node) {
-        if let Some(class) = &summary.node(id).module_class {
+        if let Some(class) = summary.module_class_of(id) {
             return Some(ImportContext::Class(class.clone()));
         }
         match &roles[id.0 as usize] {

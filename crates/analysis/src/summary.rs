@@ -49,11 +49,6 @@ pub struct ConfigNode {
     pub name: Name,
     /// The binding this name belongs to (attrpath and value), for outlines and hovers.
     pub binding: TextRange,
-    /// Set when some attributes below this node cannot be known statically.
-    pub opaque: Option<Opaque>,
-    /// Set when the value below starts a nested evaluation of a known class
-    /// (`home-manager.users.<name>` holds home-manager modules).
-    pub module_class: Option<SmolStr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -185,6 +180,12 @@ pub struct FileSummary {
     /// `None` when the file is not shaped like a module (not an attrset or a function returning one).
     pub module: Option<ModuleInfo>,
     pub nodes: Vec<ConfigNode>,
+    /// Nodes some of whose attributes cannot be known statically, by node. Few nodes have one,
+    /// so they live beside the nodes rather than in each (summaries are most of canopy's memory).
+    pub opaque: Vec<(NodeId, Opaque)>,
+    /// Nodes whose value starts a nested evaluation of a known class (`home-manager.users.<name>`
+    /// holds home-manager modules), by node.
+    pub module_classes: Vec<(NodeId, SmolStr)>,
     pub refs: Vec<Reference>,
     pub options: Vec<OptionDecl>,
     /// The first name of every option this file declares, whatever its type.
@@ -200,6 +201,16 @@ pub struct FileSummary {
 impl FileSummary {
     pub fn node(&self, id: NodeId) -> &ConfigNode {
         &self.nodes[id.0 as usize]
+    }
+
+    pub fn opaque_of(&self, id: NodeId) -> Option<&Opaque> {
+        let i = self.opaque.binary_search_by_key(&id, |(n, _)| *n).ok()?;
+        Some(&self.opaque[i].1)
+    }
+
+    pub fn module_class_of(&self, id: NodeId) -> Option<&SmolStr> {
+        let i = self.module_classes.binary_search_by_key(&id, |(n, _)| *n).ok()?;
+        Some(&self.module_classes[i].1)
     }
 
     /// The names from the tree's root down to `id`.

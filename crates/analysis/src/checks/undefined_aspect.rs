@@ -17,13 +17,8 @@ pub(super) fn check(cx: &mut Cx) {
         let scope = Scope { collection: key.collection.clone(), class: key.class.clone() };
         let container = super::container(key);
         let mut message = format!("aspect `{}` is not defined in `{container}`", key.name);
-        let defined: Vec<AspectKey> = cx
-            .ws
-            .aspect_keys()
-            .into_iter()
-            .filter(|k| k.collection == key.collection && k.class == key.class && cx.ws.is_defined(k))
-            .collect();
-        let near = near_names(&key.name, defined.iter().map(|k| k.name.as_str()));
+        let defined = cx.ws.defined_in_unordered(&key.collection, key.class.as_deref());
+        let near = near_names(&key.name, defined.map(|k| k.name.as_str()));
         if let Some(best) = near.first() {
             message.push_str(&format!("; did you mean `{best}`?"));
         }

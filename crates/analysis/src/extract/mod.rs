@@ -31,18 +31,25 @@ pub fn summarize(path: &str, text: &str) -> FileSummary {
 
 pub fn summarize_parse(path: &str, text: &str, parse: &Parse) -> FileSummary {
     syntax::with_stack(|| {
+        let names = NameTable::build(&parse.root());
+        let mut summary = summarize_structure(path, text, parse, &names);
+        summary.diagnostics = parse_checks::parse_time_diagnostics(text, parse, &names);
+        summary
+    })
+}
+
+/// The summary without its parse-time diagnostics, from a parse and name table the caller keeps
+/// (completion reads a patched text this way, and needs no diagnostics of it).
+pub fn summarize_structure(path: &str, text: &str, parse: &Parse, names: &NameTable) -> FileSummary {
+    syntax::with_stack(|| {
         let root = parse.root();
-        let names = NameTable::build(&root);
-        let mut summary = FileSummary {
-            diagnostics: parse_checks::parse_time_diagnostics(text, parse, &names),
-            ..FileSummary::default()
-        };
-        let mut extractor = Extractor::new(path, &names, root.clone(), &mut summary);
+        let mut summary = FileSummary::default();
+        let mut extractor = Extractor::new(path, names, root.clone(), &mut summary);
         extractor.file(&root);
         extractor.finish();
         // Nearly every file names no import-tree at all: no need to walk it looking for calls.
         if text.contains("import-tree") {
-            summary.import_tree = crate::import_tree::find_calls(&root, &names);
+            summary.import_tree = crate::import_tree::find_calls(&root, names);
         }
         summary
     })
@@ -140,6 +147,8 @@ struct Extractor<'a> {
     depth: u32,
     /// Depth of each config node, by id.
     depths: Vec<u16>,
+    /// Nodes already in `out.opaque`, by node.
+    opaque_marked: Vec<bool>,
 }
 
 impl<'a> Extractor<'a> {
@@ -157,6 +166,7 @@ impl<'a> Extractor<'a> {
             module_lambdas: Vec::new(),
             depth: 0,
             depths: Vec::new(),
+            opaque_marked: Vec::new(),
         }
     }
 
@@ -169,6 +179,11 @@ impl<'a> Extractor<'a> {
         let refs = &mut self.out.refs;
         refs.sort_by_key(|r| (r.range.start(), r.range.end(), r.anchor.is_none(), r.owner.is_none()));
         refs.dedup_by(|later, earlier| later.range == earlier.range && later.path == earlier.path);
+        // Summaries live as long as the workspace, one per file: growth slack would be a third of
+        // the memory they take.
+        self.out.opaque.sort_by_key(|(n, _)| *n);
+        self.out.nodes.shrink_to_fit();
+        self.out.refs.shrink_to_fit();
     }
 
     // ---- the file and its top-level module -----------------------------------------------------
@@ -378,14 +393,18 @@ impl<'a> Extractor<'a> {
     fn add_node(&mut self, parent: Option<NodeId>, name: Name, binding: TextRange) -> NodeId {
         let id = NodeId(self.out.nodes.len() as u32);
         let depth = self.node_depth(parent) as u16 + 1;
-        self.out.nodes.push(ConfigNode { parent, name, binding, opaque: None, module_class: None });
+        self.out.nodes.push(ConfigNode { parent, name, binding });
         self.depths.push(depth);
+        self.opaque_marked.push(false);
         // The rules look at the last few names only; no need to build the whole path.
         let mut tail: Vec<&str> = self.out.ancestors(id).take(4).map(|n| self.out.node(n).name.text.as_str()).collect();
         tail.reverse();
         let class = contexts::nested_class(&tail).map(SmolStr::new_static);
         let provided = (depth == 3 && tail[..] == ["_module", "args", tail[2]]).then(|| SmolStr::new(tail[2]));
-        self.out.nodes[id.0 as usize].module_class = class;
+        if let Some(class) = class {
+            // Nodes are numbered in creation order, so the table stays sorted.
+            self.out.module_classes.push((id, class));
+        }
         if let Some(name) = provided
             && let Some(module) = self.out.module.as_mut()
         {
@@ -395,9 +414,11 @@ impl<'a> Extractor<'a> {
     }
 
     fn mark_opaque(&mut self, node: Option<NodeId>, range: TextRange, reason: OpaqueReason) {
-        if let Some(node) = node {
-            let slot = &mut self.out.nodes[node.0 as usize].opaque;
-            slot.get_or_insert(Opaque { range, reason });
+        // The first reason found for a node stands; `finish` sorts the table by node.
+        if let Some(node) = node
+            && !std::mem::replace(&mut self.opaque_marked[node.0 as usize], true)
+        {
+            self.out.opaque.push((node, Opaque { range, reason }));
         }
     }
 
@@ -406,7 +427,7 @@ impl<'a> Extractor<'a> {
         let Some(id) = node else { return self.top_ctx() };
         let mut ctx = Ctx { owner: Some(id), module: Anchor::Node(id), position: false, keys: Vec::new() };
         let key = &self.out.node(id).name.text;
-        if self.out.node(id).module_class.is_some()
+        if self.out.module_class_of(id).is_some()
             || contexts::is_module_list_key(key)
             || contexts::is_module_value_key(key)
         {

@@ -20,10 +20,10 @@ fn render(path: &str, src: &str) -> String {
         if !matches!(node.name.origin, NameOrigin::Ident) {
             line.push_str(&format!(" {:?}", node.name.origin));
         }
-        if let Some(opaque) = &node.opaque {
+        if let Some(opaque) = summary.opaque_of(id) {
             line.push_str(&format!(" opaque={:?}", opaque.reason));
         }
-        if let Some(class) = &node.module_class {
+        if let Some(class) = summary.module_class_of(id) {
             line.push_str(&format!(" module_class={class}"));
         }
         out.push(line);

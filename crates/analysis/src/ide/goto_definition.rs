@@ -41,7 +41,7 @@ pub(crate) fn aspect_targets(ws: &Workspace, key: &AspectKey) -> Vec<NavigationT
 }
 
 fn host_targets(ws: &Workspace, key: &HostKey) -> Vec<NavigationTarget> {
-    let sites = ws.hosts().into_iter().filter(|h| &h.key == key).flat_map(|h| h.definitions).collect();
+    let sites = ws.host_definitions(key);
     with_bindings(ws, sites, |resolved, range| resolved.hosts.iter().find(|h| h.name.range == range).map(|h| h.node))
 }
 

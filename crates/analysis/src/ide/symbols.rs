@@ -3,7 +3,7 @@
 use smol_str::SmolStr;
 
 use crate::text::TextRange;
-use crate::workspace::{FileId, Workspace};
+use crate::workspace::{AspectKey, FileId, HostKey, Workspace};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SymbolKind {
@@ -132,51 +132,58 @@ pub struct WorkspaceSymbol {
 /// Every aspect and host whose name matches `query` (letters in order, case-insensitive), best
 /// matches first, at most `limit`.
 pub fn workspace_symbols(ws: &Workspace, query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
-    let mut found: Vec<(u32, WorkspaceSymbol)> = Vec::new();
-    for key in ws.aspect_keys() {
-        let Some(score) = fuzzy_score(query, &key.name) else { continue };
-        let container = match (&key.class, key.class_in_path) {
-            (Some(class), true) => format!("{}.{class}", key.collection),
-            _ => key.collection.to_string(),
-        };
-        for site in ws.definitions(&key) {
-            let symbol = WorkspaceSymbol {
-                name: key.name.to_string(),
+    enum Found<'a> {
+        Aspect(&'a AspectKey),
+        Host(&'a HostKey),
+    }
+    let query: Vec<char> = query.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect();
+    let aspects = ws.defined_keys().map(|k| (&k.name, Found::Aspect(k)));
+    let hosts = ws.host_keys().map(|k| (&k.name, Found::Host(k)));
+    let mut candidates: Vec<(u32, &SmolStr, Found)> =
+        aspects.chain(hosts).filter_map(|(name, found)| Some((fuzzy_score(&query, name)?, name, found))).collect();
+    candidates.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+
+    // Sites are gathered only for the best names; equally good ones are ordered by path.
+    let mut out: Vec<WorkspaceSymbol> = Vec::new();
+    for group in candidates.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        if out.len() >= limit {
+            break;
+        }
+        let mut symbols: Vec<WorkspaceSymbol> = Vec::new();
+        for (_, name, found) in group {
+            let (container, kind, sites) = match found {
+                Found::Aspect(key) => {
+                    let container = match (&key.class, key.class_in_path) {
+                        (Some(class), true) => format!("{}.{class}", key.collection),
+                        _ => key.collection.to_string(),
+                    };
+                    (container, SymbolKind::Aspect, ws.definitions(key))
+                }
+                Found::Host(key) => (key.kind.to_string(), SymbolKind::Host, ws.host_definitions(key)),
+            };
+            symbols.extend(sites.into_iter().map(|site| WorkspaceSymbol {
+                name: name.to_string(),
                 container: container.clone(),
-                kind: SymbolKind::Aspect,
+                kind,
                 file: site.file,
                 range: site.range,
-            };
-            found.push((score, symbol));
+            }));
         }
+        symbols.sort_by(|x, y| ws.path(x.file).cmp(ws.path(y.file)));
+        out.extend(symbols);
     }
-    for host in ws.hosts() {
-        let Some(score) = fuzzy_score(query, &host.key.name) else { continue };
-        for site in host.definitions {
-            let symbol = WorkspaceSymbol {
-                name: host.key.name.to_string(),
-                container: host.key.kind.to_string(),
-                kind: SymbolKind::Host,
-                file: site.file,
-                range: site.range,
-            };
-            found.push((score, symbol));
-        }
-    }
-    found.sort_by(|(a, x), (b, y)| {
-        a.cmp(b).then_with(|| x.name.cmp(&y.name)).then_with(|| ws.path(x.file).cmp(ws.path(y.file)))
-    });
-    found.into_iter().take(limit).map(|(_, s)| s).collect()
+    out.truncate(limit);
+    out
 }
 
-/// Lower is better; `None` when `query`'s letters do not all appear in order in `name`.
-fn fuzzy_score(query: &str, name: &str) -> Option<u32> {
-    let name_lower = name.to_lowercase();
+/// Lower is better; `None` when `query`'s letters (lowercased) do not all appear in order in
+/// `name`.
+fn fuzzy_score(query: &[char], name: &str) -> Option<u32> {
+    let mut lower = name.chars().flat_map(char::to_lowercase).enumerate();
     let mut score = 0u32;
     let mut last = None;
-    let mut chars = name_lower.char_indices();
-    for q in query.to_lowercase().chars().filter(|c| !c.is_whitespace()) {
-        let (i, _) = chars.by_ref().find(|(_, c)| *c == q)?;
+    for q in query {
+        let (i, _) = lower.by_ref().find(|(_, c)| c == q)?;
         // Gaps between matched letters cost; a match at the very start is best.
         score += match last {
             None => i as u32,
@@ -184,7 +191,8 @@ fn fuzzy_score(query: &str, name: &str) -> Option<u32> {
         };
         last = Some(i);
     }
-    if name_lower.starts_with(&query.to_lowercase()) {
+    let prefix = last.is_none_or(|l| l + 1 == query.len());
+    if prefix {
         return Some(score);
     }
     Some(score + 100 + name.len() as u32)
@@ -192,7 +200,9 @@ fn fuzzy_score(query: &str, name: &str) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
-    use super::fuzzy_score;
+    fn fuzzy_score(query: &str, name: &str) -> Option<u32> {
+        super::fuzzy_score(&query.chars().flat_map(char::to_lowercase).collect::<Vec<_>>(), name)
+    }
 
     #[test]
     fn fuzzy_prefers_prefixes_and_tight_matches() {
@@ -200,5 +210,7 @@ mod tests {
         assert!(fuzzy_score("dsk", "desktop").is_some());
         assert!(fuzzy_score("xyz", "desktop").is_none());
         assert_eq!(fuzzy_score("", "anything"), Some(0));
+        assert_eq!(fuzzy_score("DESK", "desktop"), Some(0));
+        assert!(fuzzy_score("dsk", "desktop") > fuzzy_score("des", "desktop"));
     }
 }

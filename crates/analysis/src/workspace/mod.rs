@@ -47,7 +47,8 @@ impl AspectKey {
 
 impl PartialEq for AspectKey {
     fn eq(&self, other: &Self) -> bool {
-        self.identity() == other.identity()
+        // Names differ most often, collections least: compare in that order.
+        self.name == other.name && self.class == other.class && self.collection == other.collection
     }
 }
 
@@ -684,15 +685,24 @@ impl Workspace {
 
     /// The defined aspects of a collection and class (`None`: aspect-first collections).
     pub fn defined_in(&self, collection: &str, class: Option<&str>) -> Vec<AspectKey> {
-        let mut keys: Vec<AspectKey> = self
-            .index
-            .defs
-            .keys()
-            .filter(|k| k.collection == collection && k.class.as_deref() == class)
-            .cloned()
-            .collect();
+        let mut keys: Vec<AspectKey> = self.defined_in_unordered(collection, class).cloned().collect();
         keys.sort();
         keys
+    }
+
+    /// The defined aspects of a collection and class, in no particular order.
+    pub(crate) fn defined_in_unordered(
+        &self,
+        collection: &str,
+        class: Option<&str>,
+    ) -> impl Iterator<Item = &AspectKey> + '_ {
+        let scope = Scope { collection: SmolStr::new(collection), class: class.map(SmolStr::new) };
+        self.index.scope_aspects.get(&scope).into_iter().flatten()
+    }
+
+    /// Every defined aspect, in no particular order.
+    pub fn defined_keys(&self) -> impl Iterator<Item = &AspectKey> + '_ {
+        self.index.defs.keys()
     }
 
     /// The same name in every class of its collection that defines it (`ssh` in `nixos` and in
@@ -785,21 +795,38 @@ impl Workspace {
 
     /// Aspects and hosts that import or include `key`.
     pub fn importers(&self, key: &AspectKey) -> Vec<Owner> {
-        let mut out: Vec<Owner> = unique(self.index.refs.get(key))
-            .flat_map(|f| {
-                self.data(f).resolved.edges().filter(|(_, t)| *t == key).map(|(o, _)| o.clone()).collect::<Vec<_>>()
+        let mut out: Vec<Owner> = Vec::new();
+        self.each_importer(key, |importer| {
+            out.push(match importer {
+                Importer::Aspect(k) => Owner::Aspect(k.clone()),
+                Importer::Host(h) => Owner::Host(h.clone()),
             })
-            .collect();
-        for file in unique(self.index.host_aspects.get(key)) {
-            for (host, aspect) in &self.data(file).resolved.host_aspects {
-                if aspect == key {
-                    out.push(Owner::Host(host.clone()));
-                }
-            }
-        }
+        });
         out.sort_by_key(owner_order);
         out.dedup();
         out
+    }
+
+    /// Calls `f` with every aspect or host that imports or includes `key`, unordered and maybe
+    /// more than once: for walks that visit many aspects and sort once at the end.
+    fn each_importer<'a>(&'a self, key: &AspectKey, mut f: impl FnMut(Importer<'a>)) {
+        for file in unique(self.index.refs.get(key)) {
+            for (owner, target) in self.data(file).resolved.edges() {
+                if target == key {
+                    f(match owner {
+                        Owner::Aspect(k) => Importer::Aspect(k),
+                        Owner::Host(h) => Importer::Host(h),
+                    });
+                }
+            }
+        }
+        for file in unique(self.index.host_aspects.get(key)) {
+            for (host, aspect) in &self.data(file).resolved.host_aspects {
+                if aspect == key {
+                    f(Importer::Host(host));
+                }
+            }
+        }
     }
 
     pub fn included_by(&self, key: &AspectKey) -> Vec<AspectKey> {
@@ -814,22 +841,22 @@ impl Workspace {
 
     /// Hosts that get `key`, directly or through other aspects.
     pub fn hosts_of(&self, key: &AspectKey) -> Vec<HostKey> {
-        let mut seen: FxHashSet<AspectKey> = FxHashSet::default();
-        let mut hosts: Vec<HostKey> = Vec::new();
-        let mut queue = vec![key.clone()];
+        let mut seen: FxHashSet<&AspectKey> = FxHashSet::default();
+        let mut hosts: FxHashSet<&HostKey> = FxHashSet::default();
+        let mut queue: Vec<&AspectKey> = vec![key];
         while let Some(current) = queue.pop() {
-            if !seen.insert(current.clone()) {
+            if !seen.insert(current) {
                 continue;
             }
-            for owner in self.importers(&current) {
-                match owner {
-                    Owner::Aspect(k) => queue.push(k),
-                    Owner::Host(h) => hosts.push(h),
+            self.each_importer(current, |importer| match importer {
+                Importer::Aspect(k) => queue.push(k),
+                Importer::Host(h) => {
+                    hosts.insert(h);
                 }
-            }
+            });
         }
+        let mut hosts: Vec<HostKey> = hosts.into_iter().cloned().collect();
         hosts.sort();
-        hosts.dedup();
         hosts
     }
 
@@ -890,28 +917,45 @@ impl Workspace {
         keys.sort();
         keys.into_iter()
             .map(|key| {
-                let mut definitions = Vec::new();
                 let mut aspects = Vec::new();
+                let owner = Owner::Host(key.clone());
                 for file in unique(self.index.hosts.get(key)) {
                     let resolved = &self.data(file).resolved;
-                    definitions.extend(
-                        resolved.hosts.iter().filter(|h| &h.key == key).map(|h| Site { file, range: h.name.range }),
-                    );
-                    let owner = Owner::Host(key.clone());
                     aspects.extend(resolved.edges().filter(|(o, _)| **o == owner).map(|(_, t)| t.clone()));
                     aspects.extend(resolved.host_aspects.iter().filter(|(h, _)| h == key).map(|(_, a)| a.clone()));
                 }
-                self.sort_sites(&mut definitions);
                 aspects.sort();
                 aspects.dedup();
-                HostInfo { key: key.clone(), definitions, aspects }
+                HostInfo { key: key.clone(), definitions: self.host_definitions(key), aspects }
             })
             .collect()
+    }
+
+    /// Every host, in no particular order.
+    pub fn host_keys(&self) -> impl Iterator<Item = &HostKey> + '_ {
+        self.index.hosts.keys()
+    }
+
+    /// Where a host is declared, in path order.
+    pub fn host_definitions(&self, key: &HostKey) -> Vec<Site> {
+        let mut sites = Vec::new();
+        for file in unique(self.index.hosts.get(key)) {
+            let hosts = &self.data(file).resolved.hosts;
+            sites.extend(hosts.iter().filter(|h| &h.key == key).map(|h| Site { file, range: h.name.range }));
+        }
+        self.sort_sites(&mut sites);
+        sites
     }
 
     fn sort_sites(&self, sites: &mut [Site]) {
         sites.sort_by(|a, b| (self.path(a.file), a.range.start()).cmp(&(self.path(b.file), b.range.start())));
     }
+}
+
+/// An importer borrowed from the graph (see `Workspace::each_importer`).
+enum Importer<'a> {
+    Aspect(&'a AspectKey),
+    Host(&'a HostKey),
 }
 
 fn owner_order(owner: &Owner) -> (u8, String) {
@@ -921,12 +965,10 @@ fn owner_order(owner: &Owner) -> (u8, String) {
     }
 }
 
-/// Distinct files of a multiset, in id order.
-fn unique(files: Option<&Vec<FileId>>) -> impl Iterator<Item = FileId> {
-    let mut files: Vec<FileId> = files.cloned().unwrap_or_default();
-    files.sort();
-    files.dedup();
-    files.into_iter()
+/// Distinct files of a sorted multiset (see `files_of`), in id order.
+fn unique(files: Option<&Vec<FileId>>) -> impl Iterator<Item = FileId> + '_ {
+    let files = files.map(Vec::as_slice).unwrap_or_default();
+    files.iter().enumerate().filter(|(i, f)| *i == 0 || files[i - 1] != **f).map(|(_, f)| *f)
 }
 
 fn role_of(roots: &ImportTreeRoots, nested_flakes: &[String], path: &str) -> FileRole {
@@ -1023,6 +1065,9 @@ pub(crate) struct Index {
     pub(crate) refs: FxHashMap<AspectKey, Vec<FileId>>,
     /// Aspects den hosts get by name.
     pub(crate) host_aspects: FxHashMap<AspectKey, Vec<FileId>>,
+    /// Defined aspects by scope (class `None` for aspect-first collections): completion and
+    /// near-name suggestions read one scope, not every key.
+    pub(crate) scope_aspects: FxHashMap<Scope, FxHashSet<AspectKey>>,
     /// For each (collection, name), the classes that have it (defined or referenced).
     pub(crate) names: FxHashMap<(SmolStr, SmolStr), Vec<Option<SmolStr>>>,
     /// Files defining aspects in each scope, and each collection (class `None`).
@@ -1055,6 +1100,7 @@ enum Delta {
 }
 
 /// Adds or removes one occurrence of `file` under `key`; `true` when the key appeared or vanished.
+/// Each list stays sorted, so readers walk its distinct files without sorting (see `unique`).
 fn files_of<K: std::hash::Hash + Eq + Clone>(
     map: &mut FxHashMap<K, Vec<FileId>>,
     key: &K,
@@ -1064,13 +1110,15 @@ fn files_of<K: std::hash::Hash + Eq + Clone>(
     match delta {
         Delta::Add => {
             let files = map.entry(key.clone()).or_default();
-            files.push(file);
+            // Files are mostly added in id order, so this is nearly always a push.
+            let at = files.partition_point(|f| *f <= file);
+            files.insert(at, file);
             files.len() == 1
         }
         Delta::Remove => {
             let Some(files) = map.get_mut(key) else { return false };
-            if let Some(i) = files.iter().position(|f| *f == file) {
-                files.swap_remove(i);
+            if let Ok(i) = files.binary_search(&file) {
+                files.remove(i);
             }
             let gone = files.is_empty();
             if gone {
@@ -1199,6 +1247,7 @@ impl Index {
             if files_of(&mut self.defs, key, file, delta) {
                 flips.defined.insert(key.clone());
                 self.sync_names(key);
+                self.sync_scope(key, delta);
             }
         }
         for key in &c.refs {
@@ -1267,6 +1316,24 @@ impl Index {
         }
         for scope in &c.ref_scopes {
             files_of(&mut self.scope_refs, scope, file, delta);
+        }
+    }
+
+    /// Keeps `scope_aspects` in step with `defs`, for a key that just appeared or vanished.
+    fn sync_scope(&mut self, key: &AspectKey, delta: Delta) {
+        let scope = Scope { collection: key.collection.clone(), class: key.class.clone() };
+        match delta {
+            Delta::Add => {
+                self.scope_aspects.entry(scope).or_default().insert(key.clone());
+            }
+            Delta::Remove => {
+                if let Some(keys) = self.scope_aspects.get_mut(&scope) {
+                    keys.remove(key);
+                    if keys.is_empty() {
+                        self.scope_aspects.remove(&scope);
+                    }
+                }
+            }
         }
     }
 

@@ -64,13 +64,17 @@ pub fn complete(ws: &Workspace, pos: FilePosition) -> CompletionList {
         at -= 1;
     }
     let offset = TextSize::from(at as u32);
-    let Some(typed) = typed_at(text, offset) else { return CompletionList::default() };
-    let patched = match &typed {
+    let parse = syntax::parse(text);
+    let Some(typed) = typed_at(&parse, text, offset) else { return CompletionList::default() };
+    // Where a name is partly typed the text reads as it is: one parse serves every step.
+    let (patched, parse) = match &typed {
         Typed::Nothing => {
             let at = usize::from(offset);
-            format!("{}{PLACEHOLDER}{}", &text[..at], &text[at..])
+            let patched = format!("{}{PLACEHOLDER}{}", &text[..at], &text[at..]);
+            let parse = syntax::parse(&patched);
+            (std::borrow::Cow::Owned(patched), parse)
         }
-        _ => text.to_string(),
+        Typed::Name { .. } => (std::borrow::Cow::Borrowed(text), parse),
     };
     let replace = match &typed {
         Typed::Nothing => TextRange::empty(offset),
@@ -80,24 +84,27 @@ pub fn complete(ws: &Workspace, pos: FilePosition) -> CompletionList {
         Typed::Nothing => "",
         Typed::Name { prefix, .. } => prefix.as_str(),
     };
-    let summary = extract::summarize(ws.path(pos.file), &patched);
-    let at_cursor = |range: TextRange| match &typed {
-        Typed::Nothing => range.start() == offset,
-        Typed::Name { range: typed, .. } => range == *typed,
-    };
+    syntax::with_stack(|| {
+        let names = NameTable::build(&parse.root());
+        let summary = extract::summarize_structure(ws.path(pos.file), &patched, &parse, &names);
+        let at_cursor = |range: TextRange| match &typed {
+            Typed::Nothing => range.start() == offset,
+            Typed::Name { range: typed, .. } => range == *typed,
+        };
 
-    let mut items = Vec::new();
-    if let Some((path, is_definition)) = rooted_path_at(&summary, &at_cursor, ws.collections()) {
-        let typed = TypedFile::read(ws, pos.file, &summary, prefix);
-        items.extend(path_completions(ws, &path, is_definition, &typed, replace));
-    }
-    let in_rooted = !items.is_empty();
-    // After a dot only attribute names fit; in a `with` list both aspects and locals do.
-    let after_dot = text[..usize::from(offset)].trim_end().ends_with('.');
-    if !in_rooted || (matches!(typed, Typed::Nothing) && !after_dot) {
-        items.extend(local_completions(&patched, offset, replace));
-    }
-    finish(items, prefix, in_rooted)
+        let mut items = Vec::new();
+        if let Some((path, is_definition)) = rooted_path_at(&summary, &at_cursor, ws.collections()) {
+            let typed = TypedFile::read(ws, pos.file, &summary, prefix);
+            items.extend(path_completions(ws, &path, is_definition, &typed, prefix, replace));
+        }
+        let in_rooted = !items.is_empty();
+        // After a dot only attribute names fit; in a `with` list both aspects and locals do.
+        let after_dot = text[..usize::from(offset)].trim_end().ends_with('.');
+        if !in_rooted || (matches!(typed, Typed::Nothing) && !after_dot) {
+            items.extend(local_completions(&names, offset, replace));
+        }
+        finish(items, prefix, in_rooted)
+    })
 }
 
 /// What the user has typed of the name at the cursor.
@@ -108,8 +115,7 @@ enum Typed {
     Name { range: TextRange, prefix: String },
 }
 
-fn typed_at(text: &str, offset: TextSize) -> Option<Typed> {
-    let parse = syntax::parse(text);
+fn typed_at(parse: &syntax::Parse, text: &str, offset: TextSize) -> Option<Typed> {
     syntax::with_stack(|| {
         let root = parse.root();
         let Some(token) = token_at(&root, offset) else { return Some(Typed::Nothing) };
@@ -167,6 +173,7 @@ fn path_completions(
     path: &[SmolStr],
     is_definition: bool,
     typed: &TypedFile,
+    prefix: &str,
     replace: TextRange,
 ) -> Vec<CompletionItem> {
     let Some(m) = ws.collections().match_path(path) else { return Vec::new() };
@@ -176,7 +183,7 @@ fn path_completions(
     }
     let aspect_first = ws.collections().aspect_first(m.row);
     if m.aspect.as_ref().is_some_and(|(_, i)| *i == last) && m.kind != RowKind::Host {
-        return aspect_items(ws, &m, aspect_first, typed, replace);
+        return aspect_items(ws, &m, aspect_first, typed, prefix, replace);
     }
     let class_position =
         m.class_index == Some(last) || (aspect_first && m.aspect.as_ref().is_some_and(|(_, i)| *i + 1 == last));
@@ -193,19 +200,23 @@ fn aspect_items(
     m: &PathMatch,
     aspect_first: bool,
     typed: &TypedFile,
+    prefix: &str,
     replace: TextRange,
 ) -> Vec<CompletionItem> {
     let class = if aspect_first { None } else { m.class.clone() };
-    let mut keys = ws.defined_in(&m.collection, class.as_deref());
-    keys.extend(
-        typed.defines.iter().map(|(k, _)| k).filter(|k| k.collection == m.collection && k.class == class).cloned(),
-    );
+    let prefix = prefix.to_lowercase();
+    let mut keys: Vec<&AspectKey> = ws.defined_in_unordered(&m.collection, class.as_deref()).collect();
+    keys.extend(typed.defines.iter().map(|(k, _)| k).filter(|k| k.collection == m.collection && k.class == class));
+    keys.retain(|k| subsequence(&prefix, &k.name.to_lowercase()));
     keys.sort();
     keys.dedup();
+    // Aspects come first in the list, by name, so only these can survive `finish`'s cap: the
+    // details, which count files, are worth computing for them alone.
+    keys.truncate(LIMIT + 1);
     keys.into_iter()
         .map(|key| {
             let detail = typed
-                .classes_of_name(ws, &key)
+                .classes_of_name(ws, key)
                 .iter()
                 .map(|(c, n)| format!("{c} · {n} file{}", if *n == 1 { "" } else { "s" }))
                 .collect::<Vec<_>>()
@@ -244,30 +255,26 @@ fn class_items(ws: &Workspace, m: &PathMatch, replace: TextRange) -> Vec<Complet
 }
 
 /// Names bound around the cursor, innermost first.
-fn local_completions(patched: &str, offset: TextSize, replace: TextRange) -> Vec<CompletionItem> {
-    let parse = syntax::parse(patched);
-    syntax::with_stack(|| {
-        let names = NameTable::build(&parse.root());
-        let mut visible: Vec<(TextRange, SmolStr)> = names
-            .bindings
-            .iter()
-            .filter(|b| b.scope.text_range().contains(offset) && b.name != PLACEHOLDER)
-            .map(|b| (b.scope.text_range(), b.name.clone()))
-            .collect();
-        visible.sort_by_key(|(scope, _)| std::cmp::Reverse(scope.start()));
-        let mut seen = FxHashSet::default();
-        visible
-            .into_iter()
-            .filter(|(_, name)| seen.insert(name.clone()))
-            .map(|(_, name)| CompletionItem {
-                label: name.to_string(),
-                insert: name.to_string(),
-                replace,
-                kind: CompletionKind::Local,
-                detail: None,
-            })
-            .collect()
-    })
+fn local_completions(names: &NameTable, offset: TextSize, replace: TextRange) -> Vec<CompletionItem> {
+    let mut visible: Vec<(TextRange, SmolStr)> = names
+        .bindings
+        .iter()
+        .filter(|b| b.scope.text_range().contains(offset) && b.name != PLACEHOLDER)
+        .map(|b| (b.scope.text_range(), b.name.clone()))
+        .collect();
+    visible.sort_by_key(|(scope, _)| std::cmp::Reverse(scope.start()));
+    let mut seen = FxHashSet::default();
+    visible
+        .into_iter()
+        .filter(|(_, name)| seen.insert(name.clone()))
+        .map(|(_, name)| CompletionItem {
+            label: name.to_string(),
+            insert: name.to_string(),
+            replace,
+            kind: CompletionKind::Local,
+            detail: None,
+        })
+        .collect()
 }
 
 /// The current file as typed, read against the workspace's collections: the workspace may hold
