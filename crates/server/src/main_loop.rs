@@ -366,10 +366,17 @@ impl MainLoop {
         // set the server replaced before it could publish the new one (a document closed and opened
         // again within the quiet period). Either way the current set goes out, even if unchanged,
         // even if empty.
+        // Opening a file starts no burst of edits to coalesce, and the user is waiting to see
+        // its problems: publish at once.
+        let opened = !reopened.is_empty();
         let book = self.book(space);
         book.resend.extend(reopened);
         book.dirty = true;
-        self.schedule_publish();
+        if opened {
+            self.publish_at = Some(Instant::now());
+        } else {
+            self.schedule_publish();
+        }
     }
 
     // ---- folders -------------------------------------------------------------------------------
