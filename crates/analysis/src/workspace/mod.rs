@@ -1049,6 +1049,7 @@ fn summarize_all(files: &[(String, Arc<str>)]) -> Vec<FileSummary> {
 pub(crate) struct Flips {
     defined: FxHashSet<AspectKey>,
     referenced: FxHashSet<AspectKey>,
+    host_referenced: FxHashSet<AspectKey>,
     opaque: FxHashSet<SmolStr>,
     consumed: FxHashSet<Scope>,
     classes: FxHashSet<SmolStr>,
@@ -1097,6 +1098,15 @@ pub(crate) struct Index {
 enum Delta {
     Add,
     Remove,
+}
+
+/// Notes that a yes-or-no fact flipped. A change subtracts a file's old contribution before it
+/// adds the new one, so a fact the file keeps flips twice: it cancels out, and the files that read
+/// it are not re-checked for an edit that changed nothing they read.
+fn toggle<K: std::hash::Hash + Eq + Clone>(flips: &mut FxHashSet<K>, key: &K) {
+    if !flips.remove(key) {
+        flips.insert(key.clone());
+    }
 }
 
 /// Adds or removes one occurrence of `file` under `key`; `true` when the key appeared or vanished.
@@ -1245,20 +1255,20 @@ impl Index {
     fn update(&mut self, file: FileId, c: &Contribution, flips: &mut Flips, delta: Delta) {
         for key in &c.defs {
             if files_of(&mut self.defs, key, file, delta) {
-                flips.defined.insert(key.clone());
+                toggle(&mut flips.defined, key);
                 self.sync_names(key);
                 self.sync_scope(key, delta);
             }
         }
         for key in &c.refs {
             if files_of(&mut self.refs, key, file, delta) {
-                flips.referenced.insert(key.clone());
+                toggle(&mut flips.referenced, key);
                 self.sync_names(key);
             }
         }
         for key in &c.host_aspects {
             if files_of(&mut self.host_aspects, key, file, delta) {
-                flips.referenced.insert(key.clone());
+                toggle(&mut flips.host_referenced, key);
             }
         }
         for scope in &c.scopes {
@@ -1266,12 +1276,12 @@ impl Index {
         }
         for scope in &c.opaque {
             if count(&mut self.opaque, scope, delta) {
-                flips.opaque.insert(scope.clone());
+                toggle(&mut flips.opaque, scope);
             }
         }
         for scope in &c.consumed {
             if count(&mut self.consumed, scope, delta) {
-                flips.consumed.insert(scope.clone());
+                toggle(&mut flips.consumed, scope);
             }
         }
         for (class, defining) in &c.classes {
@@ -1282,7 +1292,7 @@ impl Index {
         }
         for arg in &c.provided {
             if count(&mut self.provided_args, arg, delta) {
-                flips.args.insert(arg.clone());
+                toggle(&mut flips.args, arg);
             }
         }
         for arg in &c.asked {
@@ -1293,7 +1303,7 @@ impl Index {
         }
         for root in &c.declared {
             if count(&mut self.declared, root, delta) {
-                flips.declared.insert(root.clone());
+                toggle(&mut flips.declared, root);
             }
         }
         for key in &c.keys {
@@ -1367,7 +1377,7 @@ impl Index {
                 }
             }
         }
-        for key in &flips.referenced {
+        for key in flips.referenced.iter().chain(&flips.host_referenced) {
             add(&mut out, self.defs.get(key));
         }
         for scope in &flips.consumed {
