@@ -83,7 +83,9 @@ pub fn parse(text: &str) -> Parse {
     // rnix's parse time grows with the square of some nestings (lists, `!`, `-`) and of long
     // runs like `a.a.a...`: 100,000 levels would stall the server for minutes. One linear scan
     // finds them first.
-    if let Some(refusal) = hazard(text) {
+    // Every limit takes more bytes than this to reach: most files need no scan.
+    let could_stall = text.len() > MAX_NESTING.min(MAX_RUN).min(MAX_ARGUMENTS);
+    if could_stall && let Some(refusal) = hazard(text) {
         return Parse { green: refused_tree(text), errors: Vec::new(), refused: Some(refusal) };
     }
     with_stack(|| {
