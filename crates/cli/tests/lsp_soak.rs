@@ -18,30 +18,13 @@ use std::fs;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use lsp_support::{ClientOptions, Lsp, file_uri, fixture, uri_path};
+use lsp_support::{ClientOptions, Lsp, Rng, file_uri, fixture, uri_path};
 use serde_json::{Value, json};
 
 const OPERATIONS: usize = 20_000;
 /// Where the baseline for memory is taken.
 const WARM_UP: usize = 1_000;
 const WINDOW: usize = 64;
-
-/// splitmix64, as in `lsp_sync.rs`: a fixed seed makes every run the same.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 /// Lines inserted and later deleted again: a comment with an astral character, a line that breaks
 /// the syntax, a definition, a CRLF line.

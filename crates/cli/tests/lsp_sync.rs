@@ -16,33 +16,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use lsp_support::{ClientOptions, Lsp, file_uri, fixture};
+use lsp_support::{ClientOptions, Lsp, Rng, file_uri, fixture, line_starts};
 use serde_json::{Value, json};
 
 /// Scripts per encoding, and most notifications per script.
 const SCRIPTS: usize = 400;
 const MAX_NOTIFICATIONS: usize = 30;
-
-/// splitmix64: small, good enough, and the same on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn percent(&mut self, p: usize) -> bool {
-        self.below(100) < p
-    }
-}
 
 /// Pieces inserted text is made of: names of the fixture's aspects, Nix punctuation, line breaks
 /// of every kind and characters of one to four UTF-8 bytes and one or two UTF-16 units.
@@ -75,23 +54,6 @@ const PIECES: &[&str] = &[
 ];
 
 // ---- an independent model of LSP positions ------------------------------------------------------
-
-/// Start offsets of the lines of `text`, split at `\n`, `\r\n` and `\r` as LSP says.
-fn line_starts(text: &str) -> Vec<usize> {
-    let bytes = text.as_bytes();
-    let mut starts = vec![0];
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
-            i += 1;
-        }
-        if bytes[i] == b'\n' || bytes[i] == b'\r' {
-            starts.push(i + 1);
-        }
-        i += 1;
-    }
-    starts
-}
 
 /// The end of line `line`'s content (before its line break).
 fn line_end(text: &str, starts: &[usize], line: usize) -> usize {

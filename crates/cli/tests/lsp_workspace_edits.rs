@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use lsp_support::{ClientOptions, Lsp, file_uri, fixture, uri_path};
+use lsp_support::{ClientOptions, Lsp, file_uri, fixture, line_starts, uri_path};
 use serde_json::{Value, json};
 
 /// The `.nix` files of a folder, recursively.
@@ -24,23 +24,6 @@ fn nix_files(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(path);
         }
     }
-}
-
-/// Start offsets of the lines of `text`, split at `\n`, `\r\n` and `\r`.
-fn line_starts(text: &str) -> Vec<usize> {
-    let bytes = text.as_bytes();
-    let mut starts = vec![0];
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
-            i += 1;
-        }
-        if bytes[i] == b'\n' || bytes[i] == b'\r' {
-            starts.push(i + 1);
-        }
-        i += 1;
-    }
-    starts
 }
 
 /// The byte offset of an LSP position (columns in UTF-8 bytes or UTF-16 units); `None` when the

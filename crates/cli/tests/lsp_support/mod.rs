@@ -502,3 +502,42 @@ fn read_messages(mut reader: impl BufRead, tx: mpsc::Sender<Value>) {
 pub fn codes(diagnostics: &[Value]) -> Vec<String> {
     diagnostics.iter().filter_map(|d| d["code"].as_str().map(str::to_owned)).collect()
 }
+
+/// splitmix64: small, good enough, and the same on every machine, so a seed replays a run.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    pub fn percent(&mut self, p: usize) -> bool {
+        self.below(100) < p
+    }
+}
+
+/// Start offsets of the lines of `text`, split at `\n`, `\r\n` and `\r` as LSP says: a model of
+/// positions independent of the server's.
+pub fn line_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+            i += 1;
+        }
+        if bytes[i] == b'\n' || bytes[i] == b'\r' {
+            starts.push(i + 1);
+        }
+        i += 1;
+    }
+    starts
+}
