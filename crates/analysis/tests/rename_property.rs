@@ -5,8 +5,6 @@
 //!
 //! `PROPTEST_CASES=N` runs N renames instead of the bounded default.
 
-#[path = "../fuzz/src/lib.rs"]
-mod bodies;
 mod support;
 
 use std::collections::BTreeMap;
@@ -19,7 +17,7 @@ use canopy_analysis::text::TextSize;
 use canopy_analysis::workspace::{AspectKey, Change, Workspace};
 use proptest::prelude::*;
 
-use support::{Repository, on_analysis_stack, repositories};
+use support::{Repository, bodies, on_analysis_stack, repositories};
 
 static REPOSITORIES: LazyLock<Vec<Repository>> = LazyLock::new(repositories);
 

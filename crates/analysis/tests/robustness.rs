@@ -5,15 +5,13 @@
 //! The bodies are the fuzz targets' (`fuzz/src/lib.rs`); `PROPTEST_CASES=N` runs N cases of each
 //! property instead of the bounded default.
 
-#[path = "../fuzz/src/lib.rs"]
-mod bodies;
 mod support;
 
 use std::sync::LazyLock;
 
 use proptest::prelude::*;
 
-use support::{Repository, on_analysis_stack, repositories};
+use support::{Repository, bodies, on_analysis_stack, repositories};
 
 static REPOSITORIES: LazyLock<Vec<Repository>> = LazyLock::new(repositories);
 

@@ -4,10 +4,13 @@
 //! carry, and which files are read. The exact diagnostics of each kind are the analysis's tests'
 //! business; tests here only use the plainest ones (a syntax error, an aspect defined and used).
 
+mod lsp_support;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use lsp_support::FLAKE;
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -83,13 +86,6 @@ impl Run {
             .unwrap_or_else(|err| panic!("stdout is one JSON value ({err}):\n{}", self.stdout))
     }
 }
-
-const FLAKE: &str = r#"{
-  inputs.flake-parts.url = "github:hercules-ci/flake-parts";
-  inputs.import-tree.url = "github:vic/import-tree";
-  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules);
-}
-"#;
 
 const MODULES: &str = "{ inputs, ... }: { imports = [ inputs.flake-parts.flakeModules.modules ]; }\n";
 

@@ -19,15 +19,8 @@ use std::sync::mpsc;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use lsp_support::{ClientOptions, Lsp};
+use lsp_support::{ClientOptions, FLAKE, Lsp};
 use serde_json::{Value, json};
-
-const FLAKE: &str = r#"{
-  inputs.flake-parts.url = "github:hercules-ci/flake-parts";
-  inputs.import-tree.url = "github:vic/import-tree";
-  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules);
-}
-"#;
 
 /// The reason `canopy-vfs` gives for a listed file gone before it was read.
 const VANISHED: &str = "gone or no longer a regular file (changed while canopy was reading)";

@@ -13,10 +13,9 @@
 mod lsp_support;
 
 use std::fs;
-use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use lsp_support::{ClientOptions, Lsp, Rng, file_uri, fixture, line_starts};
+use lsp_support::{ClientOptions, Lsp, Rng, file_uri, fixture, line_starts, nix_files};
 use serde_json::{Value, json};
 
 /// Scripts per encoding, and most notifications per script.
@@ -167,19 +166,6 @@ fn random_edit(rng: &mut Rng, text: &str, utf8: bool) -> Edit {
 
 fn with_crlf(text: &str) -> String {
     text.replace("\r\n", "\n").replace('\n', "\r\n")
-}
-
-/// The `.nix` files of a folder, recursively.
-fn nix_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = fs::read_dir(dir).expect("read folder").map(|e| e.expect("entry").path()).collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            nix_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "nix") {
-            out.push(path);
-        }
-    }
 }
 
 fn seed() -> u64 {

@@ -10,21 +10,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use lsp_support::{ClientOptions, Lsp, file_uri, fixture, line_starts, uri_path};
+use lsp_support::{ClientOptions, Lsp, file_uri, fixture, line_starts, nix_files, uri_path};
 use serde_json::{Value, json};
-
-/// The `.nix` files of a folder, recursively.
-fn nix_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = fs::read_dir(dir).expect("read folder").map(|e| e.expect("entry").path()).collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            nix_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "nix") {
-            out.push(path);
-        }
-    }
-}
 
 /// The byte offset of an LSP position (columns in UTF-8 bytes or UTF-16 units); `None` when the
 /// position is not inside the text (a line past the last, a column past the line's end or inside a

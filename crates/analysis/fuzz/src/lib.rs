@@ -1,7 +1,7 @@
 //! The bodies of the fuzz targets, with the invariants they check.
 //!
 //! This file is the fuzz crate's library and is also compiled into the analysis crate's property
-//! tests (`tests/robustness.rs` includes it by path), so the code the fuzzer runs on a nightly
+//! tests (`tests/support/mod.rs` includes it by path), so the code the fuzzer runs on a nightly
 //! toolchain is built and exercised by every stable `cargo test`.
 
 #![allow(dead_code)]

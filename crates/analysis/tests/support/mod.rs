@@ -4,6 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
+/// The fuzz targets' bodies, built and run by the stable property tests too.
+#[path = "../../fuzz/src/lib.rs"]
+pub mod bodies;
+
+pub use bodies::on_analysis_stack;
+
 /// One fixture repository: its name and its `.nix` files (workspace-relative path, text), in
 /// path order, as `canopy check` would load them.
 pub struct Repository {
@@ -44,16 +50,4 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
             out.push((relative, std::fs::read_to_string(&path).expect("a fixture file is UTF-8")));
         }
     }
-}
-
-/// Runs `f` on a thread with the stack canopy's callers give the analysis (the command line and
-/// the server both do), passing its panic on.
-pub fn on_analysis_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
-    std::thread::scope(|scope| {
-        let thread = std::thread::Builder::new()
-            .stack_size(canopy_analysis::syntax::WORKER_STACK)
-            .spawn_scoped(scope, f)
-            .expect("spawn an analysis thread");
-        thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
 }

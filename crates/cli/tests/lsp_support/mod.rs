@@ -541,3 +541,24 @@ pub fn line_starts(text: &str) -> Vec<usize> {
     }
     starts
 }
+
+/// The `.nix` files of a folder, recursively, in path order.
+pub fn nix_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = fs::read_dir(dir).expect("read folder").map(|e| e.expect("entry").path()).collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            nix_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "nix") {
+            out.push(path);
+        }
+    }
+}
+
+/// A `flake.nix` whose import-tree root is `modules/`.
+pub const FLAKE: &str = r#"{
+  inputs.flake-parts.url = "github:hercules-ci/flake-parts";
+  inputs.import-tree.url = "github:vic/import-tree";
+  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules);
+}
+"#;
