@@ -114,6 +114,10 @@ fn builtin_rows() -> Vec<Row> {
     ]
 }
 
+/// How deep into a configuration the built-in rows read (`CollectionSet::depth_read`): summaries
+/// keep their nodes this deep unless a workspace declares deeper collections.
+pub const BUILTIN_DEPTH_READ: u16 = 6;
+
 /// The collections of one workspace: the built-in rows plus what its files declare.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CollectionSet {
@@ -194,6 +198,13 @@ impl CollectionSet {
     /// `true` when `name` starts some collection or host path.
     pub fn is_root(&self, name: &str) -> bool {
         self.by_first.contains_key(name)
+    }
+
+    /// The depth of the deepest config node a row can give a meaning to: the end of its pattern,
+    /// or two below it for den's `<host>.users.<user>`.
+    pub fn depth_read(&self) -> u16 {
+        let longest = self.rows.iter().map(|r| r.pattern.len()).max().unwrap_or(0);
+        u16::try_from(longest + 2).unwrap_or(u16::MAX)
     }
 
     /// Reads a configuration path against every row; the row that matches most of it wins.
@@ -349,6 +360,11 @@ pub struct PathMatch {
 mod tests {
     use super::*;
     use crate::text::TextRange;
+
+    #[test]
+    fn summaries_keep_what_the_builtin_rows_read() {
+        assert_eq!(CollectionSet::default().depth_read(), BUILTIN_DEPTH_READ);
+    }
 
     fn set() -> CollectionSet {
         let option = OptionDecl {

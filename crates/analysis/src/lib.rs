@@ -13,6 +13,7 @@ pub mod extract;
 pub mod ide;
 pub mod import_tree;
 pub mod names;
+mod parallel;
 pub mod parse_checks;
 pub mod resolve;
 pub mod summary;

@@ -196,6 +196,8 @@ pub struct FileSummary {
     pub import_tree: Vec<ImportTreeCall>,
     /// Diagnostics this file alone decides: syntax, names, duplicates, shadowed `config`.
     pub diagnostics: Vec<Diagnostic>,
+    /// Set when nodes deeper than this were dropped (see `prune`).
+    pub pruned_below: Option<u16>,
 }
 
 impl FileSummary {
@@ -224,5 +226,78 @@ impl FileSummary {
     /// `id` and its ancestors, innermost first.
     pub fn ancestors(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
         std::iter::successors(Some(id), |n| self.node(*n).parent)
+    }
+
+    /// Drops the config nodes deeper than `depth` that no reference hangs from.
+    ///
+    /// Most nodes of a dendritic module lie inside lower-level module bodies
+    /// (`flake.modules.nixos.ssh.services.openssh.settings...`), where no collection path can
+    /// reach: a node matters to the graph only down to the deepest place a collection row can
+    /// match (`CollectionSet::depth_read`), or on the way to a reference that needs its owner or
+    /// the module it is imported into. An opaque value or a nested class deeper than that tells
+    /// nothing unless such a reference sits below it. Keeping the rest would make them most of
+    /// canopy's memory.
+    pub fn prune(&mut self, depth: u16) {
+        let mut depths: Vec<u16> = Vec::with_capacity(self.nodes.len());
+        for node in &self.nodes {
+            // Parents are numbered before their children.
+            depths.push(node.parent.map_or(0, |p| depths[p.0 as usize]) + 1);
+        }
+        if depths.iter().all(|&d| d <= depth) {
+            return;
+        }
+        let mut keep: Vec<bool> = depths.iter().map(|&d| d <= depth).collect();
+        let attached: Vec<NodeId> = self
+            .refs
+            .iter()
+            .flat_map(|r| {
+                let anchor = match r.anchor {
+                    Some(Anchor::Node(n)) => Some(n),
+                    _ => None,
+                };
+                r.owner.into_iter().chain(anchor)
+            })
+            .collect();
+        for node in attached {
+            let mut at = Some(node);
+            while let Some(id) = at.filter(|id| !keep[id.0 as usize]) {
+                keep[id.0 as usize] = true;
+                at = self.nodes[id.0 as usize].parent;
+            }
+        }
+        let mut renumbered: Vec<u32> = vec![u32::MAX; self.nodes.len()];
+        let mut next = 0;
+        for (old, kept) in keep.iter().enumerate() {
+            if *kept {
+                renumbered[old] = next;
+                next += 1;
+            }
+        }
+        let new_id = |id: NodeId| NodeId(renumbered[id.0 as usize]);
+        let mut old = 0;
+        self.nodes.retain_mut(|node| {
+            let kept = keep[old];
+            old += 1;
+            node.parent = node.parent.map(new_id);
+            kept
+        });
+        self.nodes.shrink_to_fit();
+        for r in &mut self.refs {
+            r.owner = r.owner.map(new_id);
+            if let Some(Anchor::Node(n)) = &mut r.anchor {
+                *n = new_id(*n);
+            }
+        }
+        self.opaque.retain_mut(|(n, _)| {
+            *n = new_id(*n);
+            n.0 != u32::MAX
+        });
+        self.module_classes.retain_mut(|(n, _)| {
+            *n = new_id(*n);
+            n.0 != u32::MAX
+        });
+        self.opaque.shrink_to_fit();
+        self.module_classes.shrink_to_fit();
+        self.pruned_below = Some(depth);
     }
 }

@@ -70,6 +70,8 @@ pub struct Loaded {
     pub skipped: Vec<Skipped>,
 }
 
+const READ_CHUNK: usize = 2048;
+
 /// Finds and reads every workspace file below `root`, by `canopy_vfs`'s rules. Never fails as a
 /// whole: whatever cannot be read is recorded in `skipped` with the reason.
 pub fn load(root: &Path, progress: &Progress) -> Loaded {
@@ -86,12 +88,15 @@ pub fn load(root: &Path, progress: &Progress) -> Loaded {
     }
 
     progress.reading(found.len());
-    for path in found {
-        match canopy_vfs::read_listed(root, &path) {
-            Ok(text) => loaded.files.push((path, text)),
-            Err(skipped) => loaded.skipped.push(skipped),
+    // Read in chunks, so the progress line moves while a big workspace is read.
+    for chunk in found.chunks(READ_CHUNK) {
+        for (path, read) in chunk.iter().zip(canopy_vfs::read_all(root, chunk)) {
+            match read {
+                Ok(text) => loaded.files.push((path.clone(), text)),
+                Err(skipped) => loaded.skipped.push(skipped),
+            }
+            progress.advance();
         }
-        progress.advance();
     }
     loaded.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     loaded

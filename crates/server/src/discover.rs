@@ -26,16 +26,20 @@ pub fn walk(root: &Path, exclude: &[PathBuf]) -> (Vec<String>, usize) {
     (files, skipped)
 }
 
-/// The text of a file [`walk`] listed, or `None`, logged, when it cannot be read or is gone
-/// since: a file deleted while the folder is indexed is passed over with a word, like any other.
-pub fn read_listed(root: &Path, path: &str) -> Option<Arc<str>> {
-    match canopy_vfs::read_listed(root, path) {
-        Ok(text) => Some(text),
-        Err(skipped) => {
-            log_skipped(root, &skipped.path, &skipped.reason);
-            None
-        }
-    }
+/// The texts of files [`walk`] listed, read on every core, each `None`, logged, when it cannot be
+/// read or is gone since: a file deleted while the folder is indexed is passed over with a word,
+/// like any other.
+pub fn read_all(root: &Path, paths: &[String]) -> Vec<Option<Arc<str>>> {
+    canopy_vfs::read_all(root, paths)
+        .into_iter()
+        .map(|read| match read {
+            Ok(text) => Some(text),
+            Err(skipped) => {
+                log_skipped(root, &skipped.path, &skipped.reason);
+                None
+            }
+        })
+        .collect()
 }
 
 /// The text of a workspace file, or `None` when it is not part of the workspace: gone, a link,

@@ -102,10 +102,10 @@ fn run(state: &State, space: Arc<Space>, exclude: &[PathBuf], job: u64, token: O
         let removed = space.is_removed();
         let mut files = Vec::with_capacity(batch.len());
         if !removed {
-            for path in batch {
-                // `None` for a file deleted since the walk (its watcher event removes it, if it was
-                // ever there) or unreadable: logged, and counted for the summary.
-                match discover::read_listed(&root, path) {
+            // `None` for a file deleted since the walk (its watcher event removes it, if it was
+            // ever there) or unreadable: logged, and counted for the summary.
+            for (path, text) in batch.iter().zip(discover::read_all(&root, batch)) {
+                match text {
                     Some(text) => files.push((path.clone(), text)),
                     None => skipped += 1,
                 }

@@ -325,3 +325,29 @@ fn io_reasons_drop_the_os_error_number() {
     let err = io::Error::from_raw_os_error(2);
     assert_eq!(io_reason(&err), "No such file or directory");
 }
+
+#[test]
+fn reading_many_files_at_once_keeps_their_order_and_says_what_is_gone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut paths = Vec::new();
+    for i in 0..200 {
+        let path = format!("modules/m{i:03}.nix");
+        write(dir.path(), &path, format!("{{ n = {i}; }}").as_bytes());
+        paths.push(path);
+    }
+    // Gone between the walk and the read, and listed in the middle.
+    paths.insert(100, "modules/gone.nix".to_owned());
+    let read = read_all(dir.path(), &paths);
+    assert_eq!(read.len(), paths.len());
+    for (i, result) in read.iter().enumerate() {
+        match (i, result) {
+            (100, Err(skipped)) => assert_eq!(*skipped, self::skipped("modules/gone.nix", VANISHED)),
+            (100, Ok(text)) => panic!("a file that is not there was read: {text}"),
+            (i, Ok(text)) => {
+                let n = if i < 100 { i } else { i - 1 };
+                assert_eq!(&**text, format!("{{ n = {n}; }}"), "file {i} out of order");
+            }
+            (i, Err(skipped)) => panic!("file {i} was skipped: {skipped:?}"),
+        }
+    }
+}

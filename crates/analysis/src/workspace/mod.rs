@@ -17,6 +17,7 @@ use crate::collections::CollectionSet;
 use crate::diagnostics::Diagnostic;
 use crate::extract;
 use crate::import_tree::{FileKind, ImportTreeRoots};
+use crate::parallel;
 use crate::resolve::{self, Owner, Resolved, Scope, Target};
 use crate::summary::FileSummary;
 use crate::text::{LineIndex, TextRange};
@@ -228,14 +229,19 @@ fn import_targets(data: &FileData) -> impl Iterator<Item = String> + '_ {
 /// A change whose new texts are already summarised. Preparing needs no workspace, so a caller can
 /// do it in parallel and outside any lock, then apply quickly.
 pub struct PreparedChange {
-    set: Vec<(String, Arc<str>, FileSummary)>,
+    set: Vec<(String, Arc<str>, FileSummary, LineIndex)>,
     remove: Vec<String>,
 }
 
 /// Summarises a change's new texts on every core.
 pub fn prepare(change: Change) -> PreparedChange {
     let summaries = summarize_all(&change.set);
-    let set = change.set.into_iter().zip(summaries).map(|((path, text), summary)| (path, text, summary)).collect();
+    let set = change
+        .set
+        .into_iter()
+        .zip(summaries)
+        .map(|((path, text), (summary, line_index))| (path, text, summary, line_index))
+        .collect();
     PreparedChange { set, remove: change.remove }
 }
 
@@ -279,7 +285,7 @@ impl Workspace {
             self.free.push(id);
             self.changed.insert(id);
         }
-        for (path, text, summary) in change.set {
+        for (path, text, summary, line_index) in change.set {
             let id = match self.by_path.get(&path) {
                 Some(&id) => id,
                 None => {
@@ -302,7 +308,7 @@ impl Workspace {
                 None => (Vec::new(), Vec::new()),
             };
             let data = FileData {
-                line_index: LineIndex::new(&text),
+                line_index,
                 path,
                 text,
                 summary,
@@ -330,14 +336,15 @@ impl Workspace {
         self.structure.loaded_by_import = loaded;
         regained.retain(|id| !touched.contains(id) && self.contains(*id));
         let mut dirty: FxHashSet<FileId> = FxHashSet::default();
-        for id in touched.into_iter().chain(regained) {
+        let entering: Vec<FileId> = touched.into_iter().chain(regained).collect();
+        for &id in &entering {
             if let Some(data) = self.files[id.0 as usize].take() {
                 self.leave_graph(id, &data, &mut flips);
                 self.files[id.0 as usize] = Some(data);
             }
-            self.enter_graph(id, &mut flips);
-            dirty.insert(id);
         }
+        self.enter_graph(&entering, &mut flips);
+        dirty.extend(entering);
         dirty.extend(self.index.dependents(&flips, &self.files));
         self.checks_for(dirty);
     }
@@ -388,17 +395,48 @@ impl Workspace {
             self.structure.under_modules.saturating_sub(usize::from(data.path.starts_with("modules/")));
     }
 
-    /// Gives a file its role and, when loaded, its place in the graph.
-    fn enter_graph(&mut self, id: FileId, flips: &mut Flips) {
-        let role = self.role_for(id);
-        let collections = &self.collections;
-        let Some(data) = self.files[id.0 as usize].as_mut() else { return };
-        data.role = role;
-        data.resolved =
-            if role.in_graph() { resolve::resolve(&data.summary, collections) } else { Resolved::default() };
-        if role.in_graph() {
-            let data = self.files[id.0 as usize].as_ref().expect("set above");
-            self.index.add(id, data, flips);
+    /// Gives files their roles and, when loaded, their places in the graph. Reading summaries
+    /// against the collection table is the costly part, and independent per file: it runs on
+    /// every core.
+    fn enter_graph(&mut self, ids: &[FileId], flips: &mut Flips) {
+        self.deepen(ids);
+        let placed: Vec<(FileId, FileRole)> = ids.iter().map(|&id| (id, self.role_for(id))).collect();
+        let (files, collections) = (&self.files, &self.collections);
+        let resolved = parallel::map(&placed, |(id, role)| match &files[id.0 as usize] {
+            Some(data) if role.in_graph() => resolve::resolve(&data.summary, collections),
+            _ => Resolved::default(),
+        });
+        for ((id, role), resolved) in placed.into_iter().zip(resolved) {
+            let Some(data) = self.files[id.0 as usize].as_mut() else { continue };
+            data.role = role;
+            data.resolved = resolved;
+            if role.in_graph() {
+                let data = self.files[id.0 as usize].as_ref().expect("set above");
+                self.index.add(id, data, flips);
+            }
+        }
+    }
+
+    /// Summarises again, keeping more nodes, the files whose summaries were pruned above the
+    /// depth the collection table reads (a workspace that declares a collection deeper than the
+    /// built-in ones; see `FileSummary::prune`).
+    fn deepen(&mut self, ids: &[FileId]) {
+        let depth = self.collections.depth_read();
+        let shallow: Vec<FileId> = ids
+            .iter()
+            .copied()
+            .filter(|id| {
+                self.files[id.0 as usize].as_ref().is_some_and(|d| d.summary.pruned_below.is_some_and(|p| p < depth))
+            })
+            .collect();
+        let files = &self.files;
+        let fresh = parallel::map(&shallow, |id| {
+            files[id.0 as usize].as_ref().map(|data| extract::summarize_keeping(&data.path, &data.text, depth))
+        });
+        for (id, summary) in shallow.into_iter().zip(fresh) {
+            if let (Some(data), Some(summary)) = (self.files[id.0 as usize].as_mut(), summary) {
+                data.summary = summary;
+            }
         }
     }
 
@@ -511,20 +549,16 @@ impl Workspace {
             data.undefined_in.clear();
         }
         let mut flips = Flips::default();
-        for &id in &ids {
-            self.enter_graph(id, &mut flips);
-        }
+        self.enter_graph(&ids, &mut flips);
         self.checks_for(ids.into_iter().collect());
     }
 
     fn recheck(&mut self, dirty: FxHashSet<FileId>) {
-        let mut results = Vec::with_capacity(dirty.len());
-        for &id in &dirty {
-            if self.files.get(id.0 as usize).is_some_and(Option::is_some) {
-                results.push((id, checks::check(self, id)));
-            }
-        }
-        for (id, (diagnostics, undefined_in)) in results {
+        let live: Vec<FileId> =
+            dirty.iter().copied().filter(|id| self.files.get(id.0 as usize).is_some_and(Option::is_some)).collect();
+        // Checks only read the workspace: every file's at once.
+        let results = parallel::map(&live, |&id| checks::check(self, id));
+        for (id, (diagnostics, undefined_in)) in live.into_iter().zip(results) {
             let Some(data) = self.files[id.0 as usize].as_mut() else { continue };
             for scope in &data.undefined_in {
                 if let Some(files) = self.index.undefined.get_mut(scope) {
@@ -1001,45 +1035,9 @@ pub fn relative_path(from: &str, literal: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-/// Summarises texts on every core. Each worker gets a stack large enough for any file.
-fn summarize_all(files: &[(String, Arc<str>)]) -> Vec<FileSummary> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len().max(1));
-    if workers <= 1 || files.len() < 8 {
-        return files.iter().map(|(path, text)| extract::summarize(path, text)).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut results: Vec<Option<FileSummary>> = vec![None; files.len()];
-    let chunks: Vec<Vec<(usize, FileSummary)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                std::thread::Builder::new().stack_size(crate::syntax::WORKER_STACK).spawn_scoped(scope, || {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some((path, text)) = files.get(i) else { break };
-                        done.push((i, extract::summarize(path, text)));
-                    }
-                    done
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| match h {
-                Ok(handle) => handle.join().unwrap_or_default(),
-                Err(_) => Vec::new(),
-            })
-            .collect()
-    });
-    for (i, summary) in chunks.into_iter().flatten() {
-        results[i] = Some(summary);
-    }
-    // A worker that could not start leaves gaps: fill them here.
-    results
-        .into_iter()
-        .zip(files)
-        .map(|(summary, (path, text))| summary.unwrap_or_else(|| extract::summarize(path, text)))
-        .collect()
+/// Summarises texts, and indexes their lines, on every core.
+fn summarize_all(files: &[(String, Arc<str>)]) -> Vec<(FileSummary, LineIndex)> {
+    parallel::map(files, |(path, text)| (extract::summarize(path, text), LineIndex::new(text)))
 }
 
 // ---- the index ---------------------------------------------------------------------------------

@@ -134,6 +134,45 @@ fn roster_across_files() {
     );
 }
 
+/// Summaries keep config nodes only as deep as the built-in rows read; a collection declared
+/// deeper makes the workspace summarise its files again, whichever file comes first.
+#[test]
+fn a_collection_declared_deeper_than_the_builtin_rows_is_read_whole() {
+    let declaration = (
+        "modules/options.nix",
+        "{ lib, ... }: { options.a.b.c.d.e.f = lib.mkOption { type = lib.types.lazyAttrsOf lib.types.deferredModule; }; }\n",
+    );
+    let definition = ("modules/deep.nix", "{ a.b.c.d.e.f.gouda = { services.x.enable = true; }; }\n");
+    let user = ("modules/user.nix", "{ config, ... }: { a.b.c.d.e.f.brie.imports = [ config.a.b.c.d.e.f.gouda ]; }\n");
+    let set = |files: &[(&str, &str)]| Change {
+        set: files.iter().map(|(p, t)| (p.to_string(), Arc::from(*t))).collect(),
+        remove: Vec::new(),
+    };
+    let flake = parse_fixture(FLAKE);
+    let expected = expect![[r#"
+        a.b.c.d.e.f.brie classes=[] defs=[modules/user.nix@31] refs=[] includes=["a.b.c.d.e.f.gouda"]
+        a.b.c.d.e.f.gouda classes=[] defs=[modules/deep.nix@14] refs=[modules/user.nix@67] included_by=["a.b.c.d.e.f.brie"]"#]];
+    for order in [[declaration, definition, user], [definition, user, declaration], [user, declaration, definition]] {
+        let mut at_once = Workspace::new();
+        at_once.apply(Change { set: flake.clone(), remove: Vec::new() });
+        at_once.apply(set(&order));
+        let mut one_by_one = Workspace::new();
+        one_by_one.apply(Change { set: flake.clone(), remove: Vec::new() });
+        for file in order {
+            one_by_one.apply(set(&[file]));
+        }
+        for ws in [at_once, one_by_one] {
+            let diagnostics = render_diagnostics(&ws);
+            assert!(
+                diagnostics.starts_with("modules/user.nix:1:32 hint[unused-aspect] \"brie\""),
+                "{order:?}: {diagnostics}"
+            );
+            assert_eq!(diagnostics.lines().count(), 1, "{order:?}: {diagnostics}");
+            expected.assert_eq(&render_roster(&ws));
+        }
+    }
+}
+
 #[test]
 fn undefined_aspect_suggests() {
     check_diagnostics(
@@ -225,6 +264,17 @@ mod incremental {
             Just("imports = [ ./_c.nix ./d ];".to_string()),
             Just("options.services = lib.mkOption { };".to_string()),
             Just("boot.loader.grub.enable = true;".to_string()),
+            // Deeper than summaries keep nodes unless the workspace declares it.
+            Just(
+                "options.a.b.c.d.e.f = lib.mkOption { type = lib.types.lazyAttrsOf lib.types.deferredModule; };"
+                    .to_string()
+            ),
+            (name(), name()).prop_map(|(n, m)| format!(
+                "a.b.c.d.e.f.{n} = {{ x.y.z = {{ imports = [ config.a.b.c.d.e.f.{m} ]; }}; }};"
+            )),
+            name().prop_map(|n| format!(
+                "flake.modules.nixos.{n}.a.b.c = {{ home-manager.users.u.imports = [ config.flake.modules.homeManager.{n} ]; }};"
+            )),
         ]
     }
 

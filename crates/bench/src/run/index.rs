@@ -7,23 +7,23 @@ use std::time::Duration;
 
 use canopy_analysis::workspace::{Change, Workspace};
 use canopy_bench::manifest::Keystroke;
-use canopy_vfs::{Disk, Found};
+use canopy_vfs::Found;
 
 use super::measure::time;
 
 pub type Files = Vec<(String, Arc<str>)>;
 
-/// Reads a workspace the way `canopy check` does: `canopy_vfs`'s walk, then each file.
+/// Reads a workspace the way `canopy check` does: `canopy_vfs`'s walk, then its reads on every
+/// core.
 pub fn load(root: &Path) -> Files {
-    let mut files = Vec::new();
-    for found in canopy_vfs::walk(root, &[]) {
-        if let Found::File(path) = found
-            && let Disk::Text(text) = canopy_vfs::read(&canopy_vfs::absolute_path(root, &path))
-        {
-            files.push((path, text));
-        }
-    }
-    files
+    let paths: Vec<String> = canopy_vfs::walk(root, &[])
+        .filter_map(|found| match found {
+            Found::File(path) => Some(path),
+            Found::Skipped(_) => None,
+        })
+        .collect();
+    let texts = canopy_vfs::read_all(root, &paths);
+    paths.into_iter().zip(texts).filter_map(|(path, text)| Some((path, text.ok()?))).collect()
 }
 
 /// The baseline: every text parsed by rnix, one after the other on one thread, each tree dropped
