@@ -114,10 +114,6 @@ fn builtin_rows() -> Vec<Row> {
     ]
 }
 
-/// How deep into a configuration the built-in rows read (`CollectionSet::depth_read`): summaries
-/// keep their nodes this deep unless a workspace declares deeper collections.
-pub const BUILTIN_DEPTH_READ: u16 = 6;
-
 /// The collections of one workspace: the built-in rows plus what its files declare.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CollectionSet {
@@ -200,11 +196,18 @@ impl CollectionSet {
         self.by_first.contains_key(name)
     }
 
-    /// The depth of the deepest config node a row can give a meaning to: the end of its pattern,
-    /// or two below it for den's `<host>.users.<user>`.
-    pub fn depth_read(&self) -> u16 {
-        let longest = self.rows.iter().map(|r| r.pattern.len()).max().unwrap_or(0);
-        u16::try_from(longest + 2).unwrap_or(u16::MAX)
+    /// The depth of the deepest config node below the top-level name `root` that a row can give
+    /// a meaning to: the end of the longest pattern starting with `root`, or two below it for
+    /// den's `<host>.users.<user>`. Below any other name, only the name itself (depth 1).
+    pub fn depth_read(&self, root: &str) -> u16 {
+        let Some(rows) = self.by_first.get(root) else { return 1 };
+        let depth = |row: &Row| {
+            let den_users =
+                row.kind == RowKind::Host && matches!(row.pattern.first(), Some(Segment::Literal(l)) if l == "den");
+            row.pattern.len() + if den_users { 2 } else { 0 }
+        };
+        let deepest = rows.iter().map(|&i| depth(&self.rows[i])).max().unwrap_or(1);
+        u16::try_from(deepest).unwrap_or(u16::MAX)
     }
 
     /// Reads a configuration path against every row; the row that matches most of it wins.
@@ -362,8 +365,16 @@ mod tests {
     use crate::text::TextRange;
 
     #[test]
-    fn summaries_keep_what_the_builtin_rows_read() {
-        assert_eq!(CollectionSet::default().depth_read(), BUILTIN_DEPTH_READ);
+    fn each_root_is_read_as_deep_as_its_longest_row() {
+        let builtin = CollectionSet::default();
+        let depths: Vec<(&str, u16)> = ["flake", "den", "configurations", "unify", "services", "my"]
+            .iter()
+            .map(|r| (*r, builtin.depth_read(r)))
+            .collect();
+        assert_eq!(depths, [("flake", 4), ("den", 6), ("configurations", 3), ("unify", 4), ("services", 1), ("my", 1)]);
+        // `nixos.modules.<aspect>` and the namespace's `vix.<aspect>.<class>`.
+        assert_eq!(set().depth_read("nixos"), 3);
+        assert_eq!(set().depth_read("vix"), 3);
     }
 
     fn set() -> CollectionSet {

@@ -7,6 +7,7 @@
 //! collections, den namespaces, import-tree calls). The workspace matches paths against the
 //! collection table later, so a file never needs re-reading when another file changes.
 
+use rustc_hash::FxHashMap;
 use smol_str::SmolStr;
 
 use crate::diagnostics::Diagnostic;
@@ -196,8 +197,8 @@ pub struct FileSummary {
     pub import_tree: Vec<ImportTreeCall>,
     /// Diagnostics this file alone decides: syntax, names, duplicates, shadowed `config`.
     pub diagnostics: Vec<Diagnostic>,
-    /// Set when nodes deeper than this were dropped (see `prune`).
-    pub pruned_below: Option<u16>,
+    /// Top-level names below which `prune` dropped nodes, each with the depth it kept there.
+    pub cut: Vec<(SmolStr, u16)>,
 }
 
 impl FileSummary {
@@ -228,25 +229,35 @@ impl FileSummary {
         std::iter::successors(Some(id), |n| self.node(*n).parent)
     }
 
-    /// Drops the config nodes deeper than `depth` that no reference hangs from.
+    /// Drops the config nodes that no collection reads and no reference hangs from: below each
+    /// top-level name, those deeper than `depth_of(name)`.
     ///
     /// Most nodes of a dendritic module lie inside lower-level module bodies
-    /// (`flake.modules.nixos.ssh.services.openssh.settings...`), where no collection path can
-    /// reach: a node matters to the graph only down to the deepest place a collection row can
-    /// match (`CollectionSet::depth_read`), or on the way to a reference that needs its owner or
-    /// the module it is imported into. An opaque value or a nested class deeper than that tells
-    /// nothing unless such a reference sits below it. Keeping the rest would make them most of
-    /// canopy's memory.
-    pub fn prune(&mut self, depth: u16) {
-        let mut depths: Vec<u16> = Vec::with_capacity(self.nodes.len());
-        for node in &self.nodes {
-            // Parents are numbered before their children.
-            depths.push(node.parent.map_or(0, |p| depths[p.0 as usize]) + 1);
+    /// (`flake.modules.nixos.ssh.services.openssh.settings...`) or under names no collection
+    /// starts with (`perSystem`, `systems`), where no collection path can reach: a node matters to
+    /// the graph only down to the deepest place a collection row can match
+    /// (`CollectionSet::depth_read`), or on the way to a reference that needs its owner or the
+    /// module it is imported into. An opaque value or a nested class elsewhere tells nothing.
+    /// Keeping the rest would make them most of canopy's memory.
+    pub fn prune(&mut self, depth_of: impl Fn(&str) -> u16) {
+        // Parents are numbered before their children: one pass finds every node's depth and top.
+        let mut place: Vec<(u16, u32)> = Vec::with_capacity(self.nodes.len());
+        for (i, node) in self.nodes.iter().enumerate() {
+            place.push(match node.parent {
+                Some(p) => (place[p.0 as usize].0 + 1, place[p.0 as usize].1),
+                None => (1, i as u32),
+            });
         }
-        if depths.iter().all(|&d| d <= depth) {
+        let mut kept_depth: FxHashMap<u32, u16> = FxHashMap::default();
+        let mut keep: Vec<bool> = place
+            .iter()
+            .map(|&(depth, top)| {
+                depth <= *kept_depth.entry(top).or_insert_with(|| depth_of(&self.nodes[top as usize].name.text))
+            })
+            .collect();
+        if keep.iter().all(|k| *k) {
             return;
         }
-        let mut keep: Vec<bool> = depths.iter().map(|&d| d <= depth).collect();
         let attached: Vec<NodeId> = self
             .refs
             .iter()
@@ -265,6 +276,18 @@ impl FileSummary {
                 at = self.nodes[id.0 as usize].parent;
             }
         }
+        if keep.iter().all(|k| *k) {
+            return;
+        }
+        // A summary pruned before keeps what it cut then: the shallower depth of each name stands.
+        let mut cut_tops: Vec<u32> =
+            place.iter().zip(&keep).filter(|(_, kept)| !**kept).map(|(&(_, top), _)| top).collect();
+        cut_tops.sort_unstable();
+        cut_tops.dedup();
+        self.cut.extend(cut_tops.iter().map(|top| (self.nodes[*top as usize].name.text.clone(), kept_depth[top])));
+        self.cut.sort();
+        self.cut.dedup_by(|later, earlier| later.0 == earlier.0);
+        self.cut.shrink_to_fit();
         let mut renumbered: Vec<u32> = vec![u32::MAX; self.nodes.len()];
         let mut next = 0;
         for (old, kept) in keep.iter().enumerate() {
@@ -298,6 +321,5 @@ impl FileSummary {
         });
         self.opaque.shrink_to_fit();
         self.module_classes.shrink_to_fit();
-        self.pruned_below = Some(depth);
     }
 }

@@ -29,8 +29,9 @@ fn readable(summary: &FileSummary, resolved: &Resolved) -> String {
 
 /// Resolves `text` at `path` kept whole and pruned as the workspace would, and compares.
 fn same_either_way(path: &str, text: &str, collections: &CollectionSet) -> Result<(), String> {
-    let whole = extract::summarize_keeping(path, text, u16::MAX);
-    let pruned = extract::summarize_keeping(path, text, collections.depth_read());
+    let whole = extract::summarize(path, text);
+    let mut pruned = whole.clone();
+    pruned.prune(|root| collections.depth_read(root));
     let (a, b) = (resolve::resolve(&whole, collections), resolve::resolve(&pruned, collections));
     let (a, b) = (readable(&whole, &a), readable(&pruned, &b));
     if a != b {
@@ -56,7 +57,9 @@ fn pruning_changes_no_fixture_resolution() {
                 if let Err(e) = same_either_way(path, text, ws.collections()) {
                     panic!("{}: {e}", repo.name);
                 }
-                pruned_some |= extract::summarize(path, text).pruned_below.is_some();
+                let mut summary = extract::summarize(path, text);
+                summary.prune(|root| ws.collections().depth_read(root));
+                pruned_some |= !summary.cut.is_empty();
             }
         }
         assert!(pruned_some, "no fixture file is deep enough to be pruned: the test shows nothing");

@@ -21,25 +21,21 @@ use crate::text::TextRange;
 
 /// Summarises one file. `path` is the file's workspace-relative path (it names aspects built from
 /// the file name).
+/// Everything the file contributes, its config tree whole: the workspace prunes it
+/// (`FileSummary::prune`) once it knows which collections the workspace has.
 pub fn summarize(path: &str, text: &str) -> FileSummary {
-    summarize_keeping(path, text, crate::collections::BUILTIN_DEPTH_READ)
-}
-
-/// The summary, with config nodes kept down to `depth` (see `FileSummary::prune`).
-pub fn summarize_keeping(path: &str, text: &str, depth: u16) -> FileSummary {
     // Dropping a deep tree recurses as deep as building it did: on the big stack too.
     syntax::with_stack(|| {
         let parse = syntax::parse(text);
-        summarize_parse(path, text, &parse, depth)
+        summarize_parse(path, text, &parse)
     })
 }
 
-pub fn summarize_parse(path: &str, text: &str, parse: &Parse, depth: u16) -> FileSummary {
+pub fn summarize_parse(path: &str, text: &str, parse: &Parse) -> FileSummary {
     syntax::with_stack(|| {
         let names = NameTable::build(&parse.root());
         let mut summary = summarize_structure(path, text, parse, &names);
         summary.diagnostics = parse_checks::parse_time_diagnostics(text, parse, &names);
-        summary.prune(depth);
         summary
     })
 }

@@ -7,7 +7,7 @@
 //! changing the workspace's declared collections or its import-tree roots re-reads every summary
 //! (never re-parses).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use smol_str::SmolStr;
@@ -400,14 +400,24 @@ impl Workspace {
     /// every core.
     fn enter_graph(&mut self, ids: &[FileId], flips: &mut Flips) {
         self.deepen(ids);
-        let placed: Vec<(FileId, FileRole)> = ids.iter().map(|&id| (id, self.role_for(id))).collect();
-        let (files, collections) = (&self.files, &self.collections);
-        let resolved = parallel::map(&placed, |(id, role)| match &files[id.0 as usize] {
-            Some(data) if role.in_graph() => resolve::resolve(&data.summary, collections),
-            _ => Resolved::default(),
+        // Pruning needs each summary mutably: it is lent to the one worker that reads it.
+        let placed: Vec<((FileId, FileRole), Mutex<FileSummary>)> = ids
+            .iter()
+            .map(|&id| {
+                let role = self.role_for(id);
+                let summary = self.files[id.0 as usize].as_mut().map(|d| std::mem::take(&mut d.summary));
+                ((id, role), Mutex::new(summary.unwrap_or_default()))
+            })
+            .collect();
+        let collections = &self.collections;
+        let resolved = parallel::map(&placed, |((_, role), summary)| {
+            let mut summary = summary.lock().unwrap_or_else(PoisonError::into_inner);
+            summary.prune(|root| collections.depth_read(root));
+            if role.in_graph() { resolve::resolve(&summary, collections) } else { Resolved::default() }
         });
-        for ((id, role), resolved) in placed.into_iter().zip(resolved) {
+        for (((id, role), summary), resolved) in placed.into_iter().zip(resolved) {
             let Some(data) = self.files[id.0 as usize].as_mut() else { continue };
+            data.summary = summary.into_inner().unwrap_or_else(PoisonError::into_inner);
             data.role = role;
             data.resolved = resolved;
             if role.in_graph() {
@@ -417,21 +427,24 @@ impl Workspace {
         }
     }
 
-    /// Summarises again, keeping more nodes, the files whose summaries were pruned above the
-    /// depth the collection table reads (a workspace that declares a collection deeper than the
-    /// built-in ones; see `FileSummary::prune`).
+    /// Summarises again the files whose summaries were pruned above the depth the collection
+    /// table now reads: a collection declared since, of its own or deeper than the built-in ones
+    /// (see `FileSummary::prune`). Rare: it happens when a declaration is written or loaded after
+    /// the files that use it.
     fn deepen(&mut self, ids: &[FileId]) {
-        let depth = self.collections.depth_read();
+        let collections = &self.collections;
         let shallow: Vec<FileId> = ids
             .iter()
             .copied()
             .filter(|id| {
-                self.files[id.0 as usize].as_ref().is_some_and(|d| d.summary.pruned_below.is_some_and(|p| p < depth))
+                self.files[id.0 as usize]
+                    .as_ref()
+                    .is_some_and(|d| d.summary.cut.iter().any(|(root, kept)| collections.depth_read(root) > *kept))
             })
             .collect();
         let files = &self.files;
         let fresh = parallel::map(&shallow, |id| {
-            files[id.0 as usize].as_ref().map(|data| extract::summarize_keeping(&data.path, &data.text, depth))
+            files[id.0 as usize].as_ref().map(|data| extract::summarize(&data.path, &data.text))
         });
         for (id, summary) in shallow.into_iter().zip(fresh) {
             if let (Some(data), Some(summary)) = (self.files[id.0 as usize].as_mut(), summary) {

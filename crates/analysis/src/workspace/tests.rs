@@ -374,3 +374,23 @@ mod incremental {
         }
     }
 }
+
+/// A summary pruned again (when a collection goes away) still knows what the first pruning cut:
+/// the namespace declared after both finds the aspect defined below its name.
+#[test]
+fn a_summary_pruned_twice_remembers_both_cuts() {
+    let mut ws = Workspace::new();
+    let one = |p: &str, t: &str| Change { set: vec![(p.to_string(), Arc::from(t))], remove: Vec::new() };
+    let option = "{ lib, ... }: { options.my.modules = lib.mkOption { type = lib.types.lazyAttrsOf lib.types.deferredModule; }; }\n";
+    ws.apply(one("modules/options.nix", option));
+    ws.apply(one(
+        "modules/a.nix",
+        "{ config, ... }: {\n  vix.ssh.nixos = { };\n  my.modules.base.x = 1;\n  flake.modules.nixos.x.imports = [ config.vix.ssh ];\n}\n",
+    ));
+    // `my` is no collection any more: what lay below `my.modules` is pruned now.
+    ws.apply(Change { set: Vec::new(), remove: vec!["modules/options.nix".to_string()] });
+    ws.apply(one("modules/b.nix", "{ inputs, ... }: {\n  imports = [ (inputs.den.namespace \"vix\" true) ];\n}\n"));
+    expect![[r#"
+        modules/a.nix:4:23 hint[unused-aspect] "x": aspect `x` (flake.modules.nixos) is defined, but nothing imports, includes or references it, so it has no effect"#]]
+    .assert_eq(&render_diagnostics(&ws));
+}
