@@ -1049,9 +1049,23 @@ pub fn relative_path(from: &str, literal: &str) -> Option<String> {
 }
 
 /// Summarises texts, and indexes their lines, on every core.
+///
+/// Each summary is pruned at once, before the workspace knows its collections, so that a big
+/// batch never holds every file's whole config tree: as deep as the built-in rows read, and
+/// `PROVISIONAL_DEPTH` below any other name, which covers the usual declared collections
+/// (`nixos.modules.<aspect>`, `<namespace>.<aspect>.<class>`). Entering the graph prunes to what
+/// the workspace's table reads; a collection declared deeper summarises its files again.
 fn summarize_all(files: &[(String, Arc<str>)]) -> Vec<(FileSummary, LineIndex)> {
-    parallel::map(files, |(path, text)| (extract::summarize(path, text), LineIndex::new(text)))
+    static BUILTIN: std::sync::LazyLock<CollectionSet> = std::sync::LazyLock::new(CollectionSet::default);
+    parallel::map(files, |(path, text)| {
+        let mut summary = extract::summarize(path, text);
+        summary.prune(|root| BUILTIN.depth_read(root).max(PROVISIONAL_DEPTH));
+        (summary, LineIndex::new(text))
+    })
 }
+
+/// See `summarize_all`.
+const PROVISIONAL_DEPTH: u16 = 4;
 
 // ---- the index ---------------------------------------------------------------------------------
 
