@@ -26,10 +26,32 @@ use crate::text::TextRange;
 pub fn summarize(path: &str, text: &str) -> FileSummary {
     // Dropping a deep tree recurses as deep as building it did: on the big stack too.
     syntax::with_stack(|| {
-        let parse = syntax::parse(text);
-        summarize_parse(path, text, &parse)
+        if text.len() < CONCURRENT_GRAMMAR_FROM {
+            let parse = syntax::parse(text);
+            return summarize_parse(path, text, &parse);
+        }
+        // Nix's grammar reads the text alone: on another core while rnix parses and the summary
+        // is built, which is most of the wait when a big file is opened or edited.
+        std::thread::scope(|scope| {
+            let grammar = std::thread::Builder::new()
+                .stack_size(syntax::WORKER_STACK)
+                .spawn_scoped(scope, || parse_checks::nix_grammar(text, &|| syntax::parse(text).root()));
+            let parse = syntax::parse(text);
+            let names = NameTable::build(&parse.root());
+            let mut summary = summarize_structure(path, text, &parse, &names);
+            let grammar = match grammar.ok().map(|worker| worker.join()) {
+                Some(Ok(grammar)) => grammar,
+                _ => parse_checks::nix_grammar(text, &|| parse.root()),
+            };
+            summary.diagnostics = parse_checks::parse_time_diagnostics_with(text, &parse, &names, grammar);
+            summary
+        })
     })
 }
+
+/// From this size on, a text's Nix grammar runs on a thread of its own (see `summarize`): below
+/// it, starting the thread costs more than it saves.
+const CONCURRENT_GRAMMAR_FROM: usize = 16 * 1024;
 
 pub fn summarize_parse(path: &str, text: &str, parse: &Parse) -> FileSummary {
     syntax::with_stack(|| {

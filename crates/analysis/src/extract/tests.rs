@@ -424,3 +424,31 @@ fn with_nesting_makes_references_uncertain() {
             ref Config flake.modules.nixos.b.c With "b.c or null" uncertain owner=flake.modules.nixos.y.imports anchor=node:flake.modules.nixos.y.imports"#]],
     );
 }
+
+/// A big text's Nix grammar runs on its own thread while rnix parses: the summary is the same as
+/// with everything on one thread, including the errors whose report needs Nix's symbol order.
+#[test]
+fn a_big_file_summarises_the_same_with_its_grammar_on_another_thread() {
+    // `a` is met before `b`: Nix reports the repeated `a` first, though `b` repeats first.
+    let mut src = String::from("{ config, ... }: {\n  a = 0;\n");
+    for i in 0..800 {
+        src.push_str(&format!("  flake.modules.nixos.aspect{i}.services.s{i}.enable = true;\n"));
+    }
+    // Repeated formals (Nix reports the first in its symbol order), a duplicate, an undefined name.
+    src.push_str("  x = { b, a, b, a }: a;\n  y = 1;\n  y = 2;\n  z = nowhere;\n}\n");
+    assert!(src.len() >= super::CONCURRENT_GRAMMAR_FROM, "the text must take the concurrent path");
+    let concurrent = summarize("modules/big.nix", &src);
+    let parse = crate::syntax::parse(&src);
+    let sequential = super::summarize_parse("modules/big.nix", &src, &parse);
+    assert_eq!(concurrent, sequential);
+    let messages: Vec<&str> = concurrent.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "duplicate formal function argument 'a'",
+            "duplicate formal function argument 'b'",
+            "attribute 'y' already defined at 804:3",
+            "undefined variable 'nowhere'"
+        ]
+    );
+}

@@ -22,18 +22,41 @@ use crate::names::NameTable;
 use crate::syntax::{Parse, Refusal};
 use crate::text::{Encoding, LineIndex, TextRange, TextSize};
 
-use self::grammar::Finding;
+use self::grammar::{Finding, Findings};
 use self::symbols::SymbolOrder;
+
+/// What Nix's own grammar finds in a text: the first syntax error, errors of grammar actions,
+/// attributes defined twice.
+pub struct NixGrammar(Findings);
+
+/// Runs Nix's grammar over `text`. It reads the text alone, so it can run while rnix parses the
+/// same text (`extract::summarize` does so for big files). `tree` gives rnix's tree of `text`,
+/// asked for only when the grammar needs Nix's symbol order (to tell which of two repeated
+/// names Nix reports), that is only in a text with such an error.
+pub fn nix_grammar(text: &str, tree: &dyn Fn() -> rnix::SyntaxNode) -> NixGrammar {
+    let symbols: OnceCell<SymbolOrder> = OnceCell::new();
+    let mut order = |a: &str, b: &str| {
+        let symbols = symbols.get_or_init(|| SymbolOrder::from_tree(&tree()));
+        symbols.key(a).cmp(&symbols.key(b))
+    };
+    NixGrammar(grammar::check(text, &mut order))
+}
 
 /// Every parse-time diagnostic of one file, the one Nix would report first at the front.
 pub fn parse_time_diagnostics(text: &str, parse: &Parse, names: &NameTable) -> Vec<Diagnostic> {
+    let grammar = nix_grammar(text, &|| parse.root());
+    parse_time_diagnostics_with(text, parse, names, grammar)
+}
+
+/// `parse_time_diagnostics`, with Nix's grammar already run over `text`.
+pub fn parse_time_diagnostics_with(
+    text: &str,
+    parse: &Parse,
+    names: &NameTable,
+    grammar: NixGrammar,
+) -> Vec<Diagnostic> {
     let root = parse.root();
-    let symbols: OnceCell<SymbolOrder> = OnceCell::new();
-    let mut order = |a: &str, b: &str| {
-        let symbols = symbols.get_or_init(|| SymbolOrder::from_tree(&root));
-        symbols.key(a).cmp(&symbols.key(b))
-    };
-    let findings = grammar::check(text, &mut order);
+    let NixGrammar(findings) = grammar;
 
     let lines: OnceCell<LineIndex> = OnceCell::new();
     let describe_position = |offset: TextSize| {
