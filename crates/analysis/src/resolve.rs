@@ -102,7 +102,9 @@ pub struct ResolvedRef {
     pub alias: bool,
     /// Set when the reference imports or includes the module.
     pub context: Option<ImportContext>,
-    pub owner: Option<Owner>,
+    /// Who makes the import, as an index into `Resolved::owners` (a file's references share a
+    /// few owners: one copy of each).
+    pub owner: Option<u32>,
 }
 
 /// A `config.flake...` read where `config` is a lower-level module's own.
@@ -127,13 +129,27 @@ pub struct Resolved {
     /// Den hosts and users, which den turns into aspects of the same name.
     pub host_aspects: Vec<(HostKey, AspectKey)>,
     pub mirrors: Vec<Mirror>,
+    /// The owners `refs` name.
+    pub owners: Vec<Owner>,
 }
 
 impl Resolved {
+    fn owner_id(&mut self, owner: Owner) -> u32 {
+        // References come in source order, so an owner's references mostly follow each other.
+        let at = match self.owners.iter().rposition(|o| *o == owner) {
+            Some(at) => at,
+            None => {
+                self.owners.push(owner);
+                self.owners.len() - 1
+            }
+        };
+        at as u32
+    }
+
     /// Aspects this file's imports reach from `owner`.
     pub fn edges(&self) -> impl Iterator<Item = (&Owner, &AspectKey)> {
-        self.refs.iter().filter(|r| r.context.is_some()).filter_map(|r| match (&r.owner, &r.target) {
-            (Some(owner), Target::Aspect { key, .. }) => Some((owner, key)),
+        self.refs.iter().filter(|r| r.context.is_some()).filter_map(|r| match (r.owner, &r.target) {
+            (Some(owner), Target::Aspect { key, .. }) => Some((&self.owners[owner as usize], key)),
             _ => None,
         })
     }
@@ -168,6 +184,13 @@ pub fn resolve(summary: &FileSummary, collections: &CollectionSet) -> Resolved {
         resolve_ref(summary, collections, &roles, index, reference, &mut out);
     }
     find_mirrors(summary, &roles, &mut out);
+    // Kept for as long as the file is, one per file: growth slack would be memory for nothing.
+    out.definitions.shrink_to_fit();
+    out.contributions.shrink_to_fit();
+    out.hosts.shrink_to_fit();
+    out.refs.shrink_to_fit();
+    out.classes.shrink_to_fit();
+    out.owners.shrink_to_fit();
     out
 }
 
@@ -353,7 +376,7 @@ fn resolve_ref(
         },
     };
     let context = reference.anchor.as_ref().and_then(|a| import_context(summary, roles, a));
-    let owner = reference.owner.and_then(|n| owner_of(summary, roles, n));
+    let owner = reference.owner.and_then(|n| owner_of(summary, roles, n)).map(|owner| out.owner_id(owner));
     out.refs.push(ResolvedRef { target, index, certain: reference.certain, alias: reference.alias, context, owner });
 }
 

@@ -208,6 +208,9 @@ impl<'a> Extractor<'a> {
         self.out.opaque.sort_by_key(|(n, _)| *n);
         self.out.nodes.shrink_to_fit();
         self.out.refs.shrink_to_fit();
+        for reference in &mut self.out.refs {
+            reference.path.shrink_to_fit();
+        }
     }
 
     // ---- the file and its top-level module -----------------------------------------------------

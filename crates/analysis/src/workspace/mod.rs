@@ -7,7 +7,7 @@
 //! changing the workspace's declared collections or its import-tree roots re-reads every summary
 //! (never re-parses).
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use smol_str::SmolStr;
@@ -158,7 +158,8 @@ impl FileRole {
 pub(crate) struct FileData {
     pub(crate) path: String,
     pub(crate) text: Arc<str>,
-    pub(crate) line_index: LineIndex,
+    /// Built on first use: most files never have a position converted.
+    line_index: OnceLock<LineIndex>,
     pub(crate) summary: FileSummary,
     pub(crate) role: FileRole,
     pub(crate) resolved: Resolved,
@@ -229,19 +230,14 @@ fn import_targets(data: &FileData) -> impl Iterator<Item = String> + '_ {
 /// A change whose new texts are already summarised. Preparing needs no workspace, so a caller can
 /// do it in parallel and outside any lock, then apply quickly.
 pub struct PreparedChange {
-    set: Vec<(String, Arc<str>, FileSummary, LineIndex)>,
+    set: Vec<(String, Arc<str>, FileSummary)>,
     remove: Vec<String>,
 }
 
 /// Summarises a change's new texts on every core.
 pub fn prepare(change: Change) -> PreparedChange {
     let summaries = summarize_all(&change.set);
-    let set = change
-        .set
-        .into_iter()
-        .zip(summaries)
-        .map(|((path, text), (summary, line_index))| (path, text, summary, line_index))
-        .collect();
+    let set = change.set.into_iter().zip(summaries).map(|((path, text), summary)| (path, text, summary)).collect();
     PreparedChange { set, remove: change.remove }
 }
 
@@ -285,7 +281,7 @@ impl Workspace {
             self.free.push(id);
             self.changed.insert(id);
         }
-        for (path, text, summary, line_index) in change.set {
+        for (path, text, summary) in change.set {
             let id = match self.by_path.get(&path) {
                 Some(&id) => id,
                 None => {
@@ -308,7 +304,7 @@ impl Workspace {
                 None => (Vec::new(), Vec::new()),
             };
             let data = FileData {
-                line_index,
+                line_index: OnceLock::new(),
                 path,
                 text,
                 summary,
@@ -632,7 +628,8 @@ impl Workspace {
     }
 
     pub fn line_index(&self, file: FileId) -> &LineIndex {
-        &self.data(file).line_index
+        let data = self.data(file);
+        data.line_index.get_or_init(|| LineIndex::new(&data.text))
     }
 
     pub fn summary(&self, file: FileId) -> &FileSummary {
@@ -1048,19 +1045,19 @@ pub fn relative_path(from: &str, literal: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-/// Summarises texts, and indexes their lines, on every core.
+/// Summarises texts on every core.
 ///
 /// Each summary is pruned at once, before the workspace knows its collections, so that a big
 /// batch never holds every file's whole config tree: as deep as the built-in rows read, and
 /// `PROVISIONAL_DEPTH` below any other name, which covers the usual declared collections
 /// (`nixos.modules.<aspect>`, `<namespace>.<aspect>.<class>`). Entering the graph prunes to what
 /// the workspace's table reads; a collection declared deeper summarises its files again.
-fn summarize_all(files: &[(String, Arc<str>)]) -> Vec<(FileSummary, LineIndex)> {
+fn summarize_all(files: &[(String, Arc<str>)]) -> Vec<FileSummary> {
     static BUILTIN: std::sync::LazyLock<CollectionSet> = std::sync::LazyLock::new(CollectionSet::default);
     parallel::map(files, |(path, text)| {
         let mut summary = extract::summarize(path, text);
         summary.prune(|root| BUILTIN.depth_read(root).max(PROVISIONAL_DEPTH));
-        (summary, LineIndex::new(text))
+        summary
     })
 }
 
