@@ -4,8 +4,9 @@
 //! index is subtracted and the new one added. The index notices which facts flipped (an aspect
 //! became defined, a class stopped being consumed, ...) and marks exactly the files whose
 //! cross-file diagnostics read those facts; only they are re-checked. Two rare edits are global:
-//! changing the workspace's declared collections or its import-tree roots re-reads every summary
-//! (never re-parses).
+//! changing the workspace's declared collections or its import-tree roots re-reads every summary.
+//! It re-parses only the files whose summaries were pruned shallower than a newly declared
+//! collection reads (`deepen`).
 
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
