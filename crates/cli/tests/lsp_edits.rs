@@ -249,6 +249,26 @@ fn long_completion_lists_are_capped_and_incomplete() {
     assert!(lsp.shutdown().success());
 }
 
+/// `WORKSPACE_SYMBOL_LIMIT` in crates/server/src/handlers.rs.
+const WORKSPACE_SYMBOL_CAP: usize = 128;
+
+#[test]
+fn long_workspace_symbol_lists_are_capped_best_first() {
+    let dir = copy_fixture("flake-modules");
+    let many: String = (0..200).map(|i| format!("  flake.modules.nixos.many-{i:03} = {{ }};\n")).collect();
+    let exact = "  flake.modules.homeManager.many = { };\n";
+    fs::write(dir.path().join("modules/many.nix"), format!("{{\n{many}{exact}}}\n")).expect("write many.nix");
+    let mut lsp = Lsp::start(ClientOptions::folder(dir.path()));
+    let symbols = lsp.result("workspace/symbol", json!({ "query": "many" }));
+    let names: Vec<&str> =
+        symbols.as_array().expect("symbols").iter().map(|s| s["name"].as_str().unwrap_or("?")).collect();
+    // 201 aspects match: the exact name first, then the best of the rest, up to the cap.
+    assert_eq!(names.len(), WORKSPACE_SYMBOL_CAP, "{names:?}");
+    assert_eq!(names[0], "many", "{names:?}");
+    assert!(names[1..].iter().all(|n| n.starts_with("many-")), "{names:?}");
+    assert!(lsp.shutdown().success());
+}
+
 /// One text edit: where it starts and ends on its line, and the new text.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Edit {

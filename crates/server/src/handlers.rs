@@ -24,8 +24,10 @@ use crate::conv::{self, Snap};
 use crate::state::State;
 use crate::vfs::DocKey;
 
-/// Most symbols a workspace/symbol answer lists.
-const WORKSPACE_SYMBOL_LIMIT: usize = 256;
+/// Most symbols a workspace/symbol answer lists, best matches first. A symbol picker shows a few
+/// dozen, and the client asks again as the query grows; rust-analyzer stops at the same number.
+/// Every symbol more is converted, serialised and sent on each keystroke in the picker.
+const WORKSPACE_SYMBOL_LIMIT: usize = 128;
 
 /// LSP's `RequestFailed`: the request was understood, but cannot be carried out.
 const REQUEST_FAILED: i64 = -32803;
