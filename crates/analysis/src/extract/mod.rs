@@ -20,9 +20,8 @@ use crate::syntax::{self, NameForm, Parse, SyntaxNode, first_child, nth_expr, st
 use crate::text::TextRange;
 
 /// Summarises one file. `path` is the file's workspace-relative path (it names aspects built from
-/// the file name).
-/// Everything the file contributes, its config tree whole: the workspace prunes it
-/// (`FileSummary::prune`) once it knows which collections the workspace has.
+/// the file name). The config tree is kept whole: the workspace prunes it (`FileSummary::prune`)
+/// once it knows which collections the workspace has.
 pub fn summarize(path: &str, text: &str) -> FileSummary {
     // Dropping a deep tree recurses as deep as building it did: on the big stack too.
     syntax::with_stack(|| {
@@ -37,14 +36,8 @@ pub fn summarize(path: &str, text: &str) -> FileSummary {
                 .stack_size(syntax::WORKER_STACK)
                 .spawn_scoped(scope, || parse_checks::nix_grammar(text, &|| syntax::parse(text).root()));
             let parse = syntax::parse(text);
-            let names = NameTable::build(&parse.root());
-            let mut summary = summarize_structure(path, text, &parse, &names);
-            let grammar = match grammar.ok().map(|worker| worker.join()) {
-                Some(Ok(grammar)) => grammar,
-                _ => parse_checks::nix_grammar(text, &|| parse.root()),
-            };
-            summary.diagnostics = parse_checks::parse_time_diagnostics_with(text, &parse, &names, grammar);
-            summary
+            // A worker that could not start or did not finish leaves the grammar to this thread.
+            summarize_then_check(path, text, &parse, || grammar.ok()?.join().ok())
         })
     })
 }
@@ -54,10 +47,22 @@ pub fn summarize(path: &str, text: &str) -> FileSummary {
 const CONCURRENT_GRAMMAR_FROM: usize = 16 * 1024;
 
 pub fn summarize_parse(path: &str, text: &str, parse: &Parse) -> FileSummary {
+    summarize_then_check(path, text, parse, || None)
+}
+
+/// The summary, then its parse-time diagnostics, from Nix's grammar as `grammar` gives it once
+/// the summary is built, or run here when it gives none.
+fn summarize_then_check(
+    path: &str,
+    text: &str,
+    parse: &Parse,
+    grammar: impl FnOnce() -> Option<parse_checks::NixGrammar>,
+) -> FileSummary {
     syntax::with_stack(|| {
         let names = NameTable::build(&parse.root());
         let mut summary = summarize_structure(path, text, parse, &names);
-        summary.diagnostics = parse_checks::parse_time_diagnostics(text, parse, &names);
+        let grammar = grammar().unwrap_or_else(|| parse_checks::nix_grammar(text, &|| parse.root()));
+        summary.diagnostics = parse_checks::parse_time_diagnostics_with(text, parse, &names, grammar);
         summary
     })
 }
