@@ -322,36 +322,18 @@ pub fn read_listed(root: &Path, path: &str) -> Result<Arc<str>, Skipped> {
 /// [`read_listed`] for many files, on every core, in order: a cold start reads thousands of small
 /// files, and each read waits on the kernel while the other cores could be reading too.
 pub fn read_all(root: &Path, paths: &[String]) -> Vec<Result<Arc<str>, Skipped>> {
+    let read = |part: &[String]| -> Vec<_> { part.iter().map(|path| read_listed(root, path)).collect() };
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(paths.len() / 16);
     if workers <= 1 {
-        return paths.iter().map(|path| read_listed(root, path)).collect();
+        return read(paths);
     }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut read: Vec<(usize, Result<Arc<str>, Skipped>)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(path) = paths.get(i) else { break };
-                        done.push((i, read_listed(root, path)));
-                    }
-                    done
-                })
-            })
-            .collect();
-        // A read never panics; if a worker did anyway, its files are read again below.
-        workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect()
-    });
-    read.sort_unstable_by_key(|(i, _)| *i);
-    let mut read = read.into_iter().peekable();
-    (0..paths.len())
-        .map(|i| match read.next_if(|(j, _)| *j == i) {
-            Some((_, result)) => result,
-            None => read_listed(root, &paths[i]),
-        })
-        .collect()
+    // One run of paths per worker, joined in order.
+    std::thread::scope(|scope| {
+        let parts: Vec<_> =
+            paths.chunks(paths.len().div_ceil(workers)).map(|part| (part, scope.spawn(move || read(part)))).collect();
+        // A read never panics; if a worker did anyway, its files are read again here.
+        parts.into_iter().flat_map(|(part, worker)| worker.join().unwrap_or_else(|_| read(part))).collect()
+    })
 }
 
 /// The OS's description without Rust's "(os error N)" suffix, which means nothing to users.
