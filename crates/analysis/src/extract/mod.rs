@@ -24,10 +24,15 @@ use crate::text::TextRange;
 /// once it knows which collections the workspace has.
 pub fn summarize(path: &str, text: &str) -> FileSummary {
     // Dropping a deep tree recurses as deep as building it did: on the big stack too.
+    syntax::with_stack(|| summarize_keeping_tree(path, text).0)
+}
+
+/// `summarize`, and the tree it read, for a caller that will be asked about the file next.
+pub fn summarize_keeping_tree(path: &str, text: &str) -> (FileSummary, Parse) {
     syntax::with_stack(|| {
         if text.len() < CONCURRENT_GRAMMAR_FROM {
             let parse = syntax::parse(text);
-            return summarize_parse(path, text, &parse);
+            return (summarize_parse(path, text, &parse), parse);
         }
         // Nix's grammar reads the text alone: on another core while rnix parses and the summary
         // is built, which is most of the wait when a big file is opened or edited.
@@ -37,7 +42,8 @@ pub fn summarize(path: &str, text: &str) -> FileSummary {
                 .spawn_scoped(scope, || parse_checks::nix_grammar(text, &|| syntax::parse(text).root()));
             let parse = syntax::parse(text);
             // A worker that could not start or did not finish leaves the grammar to this thread.
-            summarize_then_check(path, text, &parse, || grammar.ok()?.join().ok())
+            let summary = summarize_then_check(path, text, &parse, || grammar.ok()?.join().ok());
+            (summary, parse)
         })
     })
 }

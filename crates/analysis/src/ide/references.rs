@@ -74,7 +74,7 @@ pub fn document_highlight(ws: &Workspace, pos: FilePosition) -> Vec<Highlight> {
 
 /// Uses of the local binding whose name sits at `binding`.
 fn local_uses(ws: &Workspace, pos: FilePosition, binding: TextRange) -> Vec<TextRange> {
-    let parse = syntax::parse(ws.text(pos.file));
+    let parse = ws.tree(pos.file);
     syntax::with_stack(|| {
         let names = NameTable::build(&parse.root());
         let Some(id) = names.binding_at(binding) else { return Vec::new() };

@@ -88,7 +88,7 @@ fn graph_symbol(ws: &Workspace, pos: FilePosition) -> Option<Symbol> {
 
 /// Local names and path literals: these need the file's tree.
 fn syntax_symbol(ws: &Workspace, pos: FilePosition) -> Option<Symbol> {
-    let parse = syntax::parse(ws.text(pos.file));
+    let parse = ws.tree(pos.file);
     syntax::with_stack(|| {
         let root = parse.root();
         let token = token_at(&root, pos.offset)?;

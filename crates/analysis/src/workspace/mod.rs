@@ -21,7 +21,12 @@ use crate::import_tree::{FileKind, ImportTreeRoots};
 use crate::parallel;
 use crate::resolve::{self, Owner, Resolved, Scope, Target};
 use crate::summary::FileSummary;
+use crate::syntax::Parse;
 use crate::text::{LineIndex, TextRange};
+
+use self::trees::Trees;
+
+mod trees;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(pub u32);
@@ -187,6 +192,7 @@ pub struct Workspace {
     /// Set between `begin_bulk` and `end_bulk`.
     bulk: Option<Bulk>,
     structure: Structure,
+    trees: Trees,
 }
 
 /// Cross-file checks put off while a workspace is loaded in many batches.
@@ -231,14 +237,19 @@ fn import_targets(data: &FileData) -> impl Iterator<Item = String> + '_ {
 /// A change whose new texts are already summarised. Preparing needs no workspace, so a caller can
 /// do it in parallel and outside any lock, then apply quickly.
 pub struct PreparedChange {
-    set: Vec<(String, Arc<str>, FileSummary)>,
+    set: Vec<(String, Arc<str>, FileSummary, Option<Parse>)>,
     remove: Vec<String>,
 }
 
 /// Summarises a change's new texts on every core.
 pub fn prepare(change: Change) -> PreparedChange {
     let summaries = summarize_all(&change.set);
-    let set = change.set.into_iter().zip(summaries).map(|((path, text), summary)| (path, text, summary)).collect();
+    let set = change
+        .set
+        .into_iter()
+        .zip(summaries)
+        .map(|((path, text), (summary, tree))| (path, text, summary, tree))
+        .collect();
     PreparedChange { set, remove: change.remove }
 }
 
@@ -274,6 +285,7 @@ impl Workspace {
         for path in &change.remove {
             let Some(id) = self.by_path.remove(path.as_str()) else { continue };
             nested_changed |= path.ends_with("/flake.nix");
+            self.trees.forget(id);
             if let Some(data) = self.files[id.0 as usize].take() {
                 self.leave_graph(id, &data, &mut flips);
                 self.leave_structure(id, &data);
@@ -282,7 +294,7 @@ impl Workspace {
             self.free.push(id);
             self.changed.insert(id);
         }
-        for (path, text, summary) in change.set {
+        for (path, text, summary, tree) in change.set {
             let id = match self.by_path.get(&path) {
                 Some(&id) => id,
                 None => {
@@ -304,6 +316,10 @@ impl Workspace {
                 Some(old) => (old.checked, old.undefined_in),
                 None => (Vec::new(), Vec::new()),
             };
+            match tree {
+                Some(tree) => self.trees.keep(id, text.clone(), Arc::new(tree)),
+                None => self.trees.forget(id),
+            }
             let data = FileData {
                 line_index: OnceLock::new(),
                 path,
@@ -633,6 +649,12 @@ impl Workspace {
         data.line_index.get_or_init(|| LineIndex::new(&data.text))
     }
 
+    /// The syntax tree of a file's current text (kept for the few files last edited or asked
+    /// about, parsed again otherwise).
+    pub fn tree(&self, file: FileId) -> Arc<Parse> {
+        self.trees.get(file, &self.data(file).text)
+    }
+
     pub fn summary(&self, file: FileId) -> &FileSummary {
         &self.data(file).summary
     }
@@ -852,18 +874,14 @@ impl Workspace {
         out
     }
 
-    /// Calls `f` with every aspect or host that imports or includes `key`, unordered and maybe
-    /// more than once: for walks that visit many aspects and sort once at the end.
+    /// Calls `f` with every aspect or host that imports or includes `key`, unordered: for walks
+    /// that visit many aspects and sort once at the end.
     fn each_importer<'a>(&'a self, key: &AspectKey, mut f: impl FnMut(Importer<'a>)) {
-        for file in unique(self.index.refs.get(key)) {
-            for (owner, target) in self.data(file).resolved.edges() {
-                if target == key {
-                    f(match owner {
-                        Owner::Aspect(k) => Importer::Aspect(k),
-                        Owner::Host(h) => Importer::Host(h),
-                    });
-                }
-            }
+        for (owner, _) in self.index.importers.get(key).into_iter().flatten() {
+            f(match owner {
+                Owner::Aspect(k) => Importer::Aspect(k),
+                Owner::Host(h) => Importer::Host(h),
+            });
         }
         for file in unique(self.index.host_aspects.get(key)) {
             for (host, aspect) in &self.data(file).resolved.host_aspects {
@@ -1053,14 +1071,26 @@ pub fn relative_path(from: &str, literal: &str) -> Option<String> {
 /// `PROVISIONAL_DEPTH` below any other name, which covers the usual declared collections
 /// (`nixos.modules.<aspect>`, `<namespace>.<aspect>.<class>`). Entering the graph prunes to what
 /// the workspace's table reads; a collection declared deeper summarises its files again.
-fn summarize_all(files: &[(String, Arc<str>)]) -> Vec<FileSummary> {
+///
+/// A batch of a few files is an edit or an opened document, about which questions come next:
+/// their trees are kept (`Trees`).
+fn summarize_all(files: &[(String, Arc<str>)]) -> Vec<(FileSummary, Option<Parse>)> {
     static BUILTIN: std::sync::LazyLock<CollectionSet> = std::sync::LazyLock::new(CollectionSet::default);
+    let keep_trees = files.len() <= KEEP_TREES_OF;
     parallel::map(files, |(path, text)| {
-        let mut summary = extract::summarize(path, text);
+        let (mut summary, tree) = if keep_trees {
+            let (summary, tree) = extract::summarize_keeping_tree(path, text);
+            (summary, Some(tree))
+        } else {
+            (extract::summarize(path, text), None)
+        };
         summary.prune(|root| BUILTIN.depth_read(root).max(PROVISIONAL_DEPTH));
-        summary
+        (summary, tree)
     })
 }
+
+/// See `summarize_all`.
+const KEEP_TREES_OF: usize = 2;
 
 /// See `summarize_all`.
 const PROVISIONAL_DEPTH: u16 = 4;
@@ -1114,6 +1144,9 @@ pub(crate) struct Index {
     pub(crate) scope_refs: FxHashMap<Scope, Vec<FileId>>,
     /// Files with undefined references in each scope; kept by `recheck`.
     pub(crate) undefined: FxHashMap<Scope, FxHashSet<FileId>>,
+    /// Who imports or includes each aspect, with how often the files say so: hover's
+    /// "hosts" walks the whole graph upwards, which reading files' edges made cost milliseconds.
+    pub(crate) importers: FxHashMap<AspectKey, Vec<(Owner, u32)>>,
 }
 
 /// Whether a contribution is being added to the index or taken out of it.
@@ -1199,6 +1232,8 @@ struct Contribution {
     keys: Vec<SmolStr>,
     mirrors: Vec<crate::resolve::Mirror>,
     ref_scopes: Vec<Scope>,
+    /// Import edges, as often as the file writes them.
+    edges: Vec<(Owner, AspectKey)>,
 }
 
 fn contribution(data: &FileData) -> Contribution {
@@ -1262,6 +1297,37 @@ fn contribution(data: &FileData) -> Contribution {
         },
         mirrors: r.mirrors.clone(),
         ref_scopes,
+        edges: r.edges().map(|(o, k)| (o.clone(), k.clone())).collect(),
+    }
+}
+
+/// Counts one more or one less time that `owner` imports `target`.
+fn count_importer(
+    importers: &mut FxHashMap<AspectKey, Vec<(Owner, u32)>>,
+    owner: &Owner,
+    target: &AspectKey,
+    delta: Delta,
+) {
+    match delta {
+        Delta::Add => {
+            let owners = importers.entry(target.clone()).or_default();
+            match owners.iter_mut().find(|(o, _)| o == owner) {
+                Some((_, n)) => *n += 1,
+                None => owners.push((owner.clone(), 1)),
+            }
+        }
+        Delta::Remove => {
+            let Some(owners) = importers.get_mut(target) else { return };
+            if let Some(i) = owners.iter().position(|(o, _)| o == owner) {
+                owners[i].1 -= 1;
+                if owners[i].1 == 0 {
+                    owners.swap_remove(i);
+                }
+            }
+            if owners.is_empty() {
+                importers.remove(target);
+            }
+        }
     }
 }
 
@@ -1349,6 +1415,9 @@ impl Index {
         }
         for scope in &c.ref_scopes {
             files_of(&mut self.scope_refs, scope, file, delta);
+        }
+        for (owner, target) in &c.edges {
+            count_importer(&mut self.importers, owner, target, delta);
         }
     }
 

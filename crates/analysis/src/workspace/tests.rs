@@ -319,7 +319,19 @@ mod incremental {
     }
 
     fn snapshot(ws: &Workspace) -> String {
-        format!("{}\n---\n{}", render_diagnostics(ws), render_roster(ws))
+        format!("{}\n---\n{}\n---\n{}", render_diagnostics(ws), render_roster(ws), render_importers(ws))
+    }
+
+    /// Hover's graph queries, which read the index's importer counts: they must agree with the
+    /// roster, which gathers the same edges from the files in one pass.
+    fn render_importers(ws: &Workspace) -> String {
+        let mut out = Vec::new();
+        for a in ws.aspects() {
+            assert_eq!(ws.included_by(&a.key), a.included_by, "included_by of {}", a.key);
+            assert_eq!(ws.hosts_of(&a.key), a.hosts, "hosts of {}", a.key);
+            out.push(format!("{} importers={:?}", a.key, ws.importers(&a.key)));
+        }
+        out.join("\n")
     }
 
     fn from_scratch(files: &BTreeMap<&str, String>) -> Workspace {
@@ -348,6 +360,10 @@ mod incremental {
                     }
                 }
                 prop_assert_eq!(snapshot(&ws), snapshot(&from_scratch(&files)));
+                // A kept tree is of the file's current text, whichever file held the id before.
+                for file in ws.files() {
+                    prop_assert_eq!(ws.tree(file).root().to_string(), ws.text(file));
+                }
             }
         }
 
@@ -373,6 +389,36 @@ mod incremental {
             prop_assert_eq!(snapshot(&ws), snapshot(&from_scratch(&files)));
         }
     }
+}
+
+/// The tree of an edited or opened file is kept for the questions that follow; a big batch keeps
+/// none, and a tree never outlives its text.
+#[test]
+fn an_edited_file_keeps_its_tree_until_its_text_changes() {
+    let mut ws = Workspace::new();
+    let one = |p: &str, t: &str| Change { set: vec![(p.to_string(), Arc::from(t))], remove: Vec::new() };
+    ws.apply(one("modules/a.nix", "{ flake.modules.nixos.a = { }; }\n"));
+    let a = ws.file_id("modules/a.nix").expect("loaded");
+    assert!(ws.trees.holds(a, &ws.data(a).text), "the edit's own tree is kept");
+    let tree = ws.tree(a);
+    assert!(Arc::ptr_eq(&tree, &ws.tree(a)));
+
+    ws.apply(one("modules/a.nix", "{ flake.modules.nixos.b = { }; }\n"));
+    assert_eq!(ws.tree(a).root().to_string(), "{ flake.modules.nixos.b = { }; }\n");
+
+    let many: Vec<(String, Arc<str>)> = (0..5)
+        .map(|i| (format!("modules/m{i}.nix"), Arc::from(format!("{{ flake.modules.nixos.m{i} = {{ }}; }}\n"))))
+        .collect();
+    ws.apply(Change { set: many, remove: Vec::new() });
+    let m0 = ws.file_id("modules/m0.nix").expect("loaded");
+    assert!(!ws.trees.holds(m0, &ws.data(m0).text), "a load keeps no trees");
+
+    // The id of a removed file goes to the next new one, which must not inherit the old tree.
+    ws.apply(Change { set: Vec::new(), remove: vec!["modules/a.nix".to_string()] });
+    ws.apply(Change { set: vec![("modules/z.nix".to_string(), Arc::from("{ }\n"))], remove: Vec::new() });
+    let z = ws.file_id("modules/z.nix").expect("loaded");
+    assert_eq!(z, a, "the id is reused");
+    assert_eq!(ws.tree(z).root().to_string(), "{ }\n");
 }
 
 /// A summary pruned again (when a collection goes away) still knows what the first pruning cut:

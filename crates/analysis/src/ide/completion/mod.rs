@@ -64,14 +64,14 @@ pub fn complete(ws: &Workspace, pos: FilePosition) -> CompletionList {
         at -= 1;
     }
     let offset = TextSize::from(at as u32);
-    let parse = syntax::parse(text);
+    let parse = ws.tree(pos.file);
     let Some(typed) = typed_at(&parse, text, offset) else { return CompletionList::default() };
-    // Where a name is partly typed the text reads as it is: one parse serves every step.
+    // Where a name is partly typed the text reads as it is: the file's own tree serves every step.
     let (patched, parse) = match &typed {
         Typed::Nothing => {
             let at = usize::from(offset);
             let patched = format!("{}{PLACEHOLDER}{}", &text[..at], &text[at..]);
-            let parse = syntax::parse(&patched);
+            let parse = std::sync::Arc::new(syntax::parse(&patched));
             (std::borrow::Cow::Owned(patched), parse)
         }
         Typed::Name { .. } => (std::borrow::Cow::Borrowed(text), parse),

@@ -143,7 +143,7 @@ fn rename_aspect(ws: &Workspace, key: &AspectKey, new_name: &str) -> Result<Rena
             let needs_tree =
                 matches!(reference.form, RefForm::Inherit | RefForm::With) && name.origin != NameOrigin::Quoted;
             if needs_tree && (reference.form == RefForm::Inherit || !is_plain_identifier(new_name)) {
-                let (root, names) = parsed.entry(site.file).or_insert_with(|| parse(ws.text(site.file)));
+                let (root, names) = parsed.entry(site.file).or_insert_with(|| parse(ws, site.file));
                 match reference.form {
                     RefForm::Inherit => {
                         inherit_edit(ws.text(site.file), root, name.range, new_name, site.file, &mut edits)
@@ -294,8 +294,8 @@ fn dynamic_notes(ws: &Workspace, key: &AspectKey) -> Vec<String> {
     notes
 }
 
-fn parse(text: &str) -> (SyntaxNode, NameTable) {
-    let parse = syntax::parse(text);
+fn parse(ws: &Workspace, file: FileId) -> (SyntaxNode, NameTable) {
+    let parse = ws.tree(file);
     syntax::with_stack(|| {
         let root = parse.root();
         let names = NameTable::build(&root);
@@ -305,7 +305,7 @@ fn parse(text: &str) -> (SyntaxNode, NameTable) {
 
 /// The local binding at `binding`, if it can be renamed.
 fn local_binding(ws: &Workspace, file: FileId, binding: TextRange) -> Result<(), String> {
-    let (_, names) = parse(ws.text(file));
+    let (_, names) = parse(ws, file);
     let id = names.binding_at(binding).ok_or("nothing to rename here")?;
     match names.binding(id).value {
         // `inherit x;` binds and reads the same token: renaming one renames the other.
@@ -319,7 +319,7 @@ fn rename_local(ws: &Workspace, file: FileId, binding: TextRange, new_name: &str
         return Err(format!("`{new_name}` is not a valid Nix identifier"));
     }
     local_binding(ws, file, binding)?;
-    let (_, names) = parse(ws.text(file));
+    let (_, names) = parse(ws, file);
     let id = names.binding_at(binding).ok_or("nothing to rename here")?;
     let b = names.binding(id);
     if names.bindings.iter().any(|other| other.scope == b.scope && other.name == new_name) {
