@@ -179,7 +179,17 @@ pub fn workspace_symbols(ws: &Workspace, query: &str, limit: usize) -> Vec<Works
 /// Lower is better; `None` when `query`'s letters (lowercased) do not all appear in order in
 /// `name`.
 fn fuzzy_score(query: &[char], name: &str) -> Option<u32> {
-    let mut lower = name.chars().flat_map(char::to_lowercase).enumerate();
+    // Every name is scored on every query: ASCII names, nearly all of them, skip Unicode's case
+    // tables.
+    if name.is_ascii() {
+        score_positions(query, name.bytes().map(|b| char::from(b.to_ascii_lowercase())), name.len())
+    } else {
+        score_positions(query, name.chars().flat_map(char::to_lowercase), name.len())
+    }
+}
+
+fn score_positions(query: &[char], lower: impl Iterator<Item = char>, len: usize) -> Option<u32> {
+    let mut lower = lower.enumerate();
     let mut score = 0u32;
     let mut last = None;
     for q in query {
@@ -195,7 +205,7 @@ fn fuzzy_score(query: &[char], name: &str) -> Option<u32> {
     if prefix {
         return Some(score);
     }
-    Some(score + 100 + name.len() as u32)
+    Some(score + 100 + len as u32)
 }
 
 #[cfg(test)]
@@ -212,5 +222,20 @@ mod tests {
         assert_eq!(fuzzy_score("", "anything"), Some(0));
         assert_eq!(fuzzy_score("DESK", "desktop"), Some(0));
         assert!(fuzzy_score("dsk", "desktop") > fuzzy_score("des", "desktop"));
+    }
+
+    #[test]
+    fn ascii_names_score_as_the_unicode_path_would() {
+        let unicode = |query: &str, name: &str| {
+            let query: Vec<char> = query.chars().flat_map(char::to_lowercase).collect();
+            super::score_positions(&query, name.chars().flat_map(char::to_lowercase), name.len())
+        };
+        for name in ["desktop", "My-Desktop", "SSH", "a", ""] {
+            for query in ["", "d", "DESK", "dsk", "mdt", "ssh", "x"] {
+                assert_eq!(fuzzy_score(query, name), unicode(query, name), "{query:?} in {name:?}");
+            }
+        }
+        assert_eq!(fuzzy_score("écr", "Écran"), Some(0));
+        assert!(fuzzy_score("ran", "Écran").is_some());
     }
 }
