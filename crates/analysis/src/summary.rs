@@ -162,6 +162,9 @@ pub struct NamespaceDecl {
 pub struct ModuleArg {
     pub name: SmolStr,
     pub range: TextRange,
+    /// Read somewhere in the file. The module system passes arguments lazily: one never read is
+    /// never looked up, and its absence is no error.
+    pub used: bool,
 }
 
 /// The top-level module's outline, for the checks that judge the file as a whole.

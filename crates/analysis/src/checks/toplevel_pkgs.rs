@@ -1,7 +1,7 @@
 //! `toplevel-pkgs`: a top-level module asks for an argument that exists only inside `perSystem`.
 
 use super::Cx;
-use crate::diagnostics::{Diagnostic, DiagnosticKind};
+use crate::diagnostics::{Diagnostic, DiagnosticKind, Severity};
 
 const PER_SYSTEM_ONLY: &[&str] = &["pkgs", "system", "self'", "inputs'"];
 
@@ -11,13 +11,25 @@ pub(super) fn check(cx: &mut Cx) {
         if !PER_SYSTEM_ONLY.contains(&arg.name.as_str()) || cx.ws.index.provided_args.contains_key(&arg.name) {
             continue;
         }
-        let message = format!(
-            "`{0}` is not an argument of top-level (flake-parts) modules: it exists only inside `perSystem`, \
-             so evaluation fails with \"attribute '{0}' missing\"; take it in `perSystem = {{ {0}, ... }}: ...` \
-             or in the lower-level module that needs it",
-            arg.name
-        );
-        cx.out.push(Diagnostic::new(DiagnosticKind::ToplevelPkgs, arg.range, message));
+        // The module system looks an argument up only when it is read: one asked for and never
+        // read breaks nothing yet, but is a trap for the next edit.
+        let diagnostic = if arg.used {
+            let message = format!(
+                "`{0}` is not an argument of top-level (flake-parts) modules: it exists only inside `perSystem`, \
+                 so evaluation fails with \"attribute '{0}' missing\"; take it in `perSystem = {{ {0}, ... }}: ...` \
+                 or in the lower-level module that needs it",
+                arg.name
+            );
+            Diagnostic::new(DiagnosticKind::ToplevelPkgs, arg.range, message)
+        } else {
+            let message = format!(
+                "`{0}` is not an argument of top-level (flake-parts) modules: it exists only inside `perSystem`; \
+                 unused here, so harmless, but reading it would fail with \"attribute '{0}' missing\": remove it",
+                arg.name
+            );
+            Diagnostic::new(DiagnosticKind::ToplevelPkgs, arg.range, message).with_severity(Severity::Hint)
+        };
+        cx.out.push(diagnostic);
     }
 }
 
@@ -60,7 +72,8 @@ mod tests {
             r#"
 #- /modules/tools.nix
 { system, self', inputs', lib, ... }: {
-  flake.modules.nixos.tools = { };
+  flake.modules.nixos.tools.environment.systemPackages = [ self'.packages.a inputs'.b.packages.c ];
+  flake.hostPlatform = system;
 }
 "#,
             expect![[r#"
@@ -76,7 +89,7 @@ mod tests {
             r#"
 #- /modules/tools.nix
 { pkgs ? null, ... }: {
-  flake.modules.nixos.tools = { };
+  flake.modules.nixos.tools.environment.systemPackages = [ pkgs.git ];
 }
 "#,
             expect![[
@@ -97,11 +110,27 @@ mod tests {
 }
 #- /modules/tools.nix
 { pkgs, ... }: {
-  flake.modules.nixos.tools = { };
+  flake.modules.nixos.tools.environment.systemPackages = [ pkgs.git ];
 }
 "#,
             expect![[
                 r#"modules/tools.nix:1:3 warning[toplevel-pkgs] "pkgs": `pkgs` is not an argument of top-level (flake-parts) modules: it exists only inside `perSystem`, so evaluation fails with "attribute 'pkgs' missing"; take it in `perSystem = { pkgs, ... }: ...` or in the lower-level module that needs it"#
+            ]],
+        );
+    }
+
+    /// The module system looks arguments up lazily: one never read fails nothing, yet.
+    #[test]
+    fn an_argument_never_read_is_a_hint() {
+        check(
+            r#"
+#- /modules/tools.nix
+{ pkgs, lib, ... }: {
+  flake.modules.nixos.tools = { lib, ... }: { environment.etc.x.text = lib.version; };
+}
+"#,
+            expect![[
+                r#"modules/tools.nix:1:3 hint[toplevel-pkgs] "pkgs": `pkgs` is not an argument of top-level (flake-parts) modules: it exists only inside `perSystem`; unused here, so harmless, but reading it would fail with "attribute 'pkgs' missing": remove it"#
             ]],
         );
     }

@@ -264,7 +264,10 @@ impl<'a> Extractor<'a> {
                         if let Some(ident) = first_child(&entry, NODE_IDENT)
                             && let Some(name) = syntax::ident_text(&ident)
                         {
-                            module.args.push(ModuleArg { name, range: ident.text_range() });
+                            let range = ident.text_range();
+                            let used =
+                                self.names.binding_at(range).is_some_and(|id| self.names.uses_of(id).next().is_some());
+                            module.args.push(ModuleArg { name, range, used });
                         }
                     }
                 }
