@@ -156,6 +156,7 @@ fn rename_aspect(ws: &Workspace, key: &AspectKey, new_name: &str) -> Result<Rena
         }
     }
     notes.extend(dynamic_notes(ws, key));
+    notes.extend(constant_notes(ws, &keys, new_name, &mut parsed));
     for (host, _) in
         ws.hosts().iter().flat_map(|h| h.aspects.iter().map(move |a| (h, a))).filter(|(_, a)| keys.contains(a))
     {
@@ -301,6 +302,56 @@ fn parse(ws: &Workspace, file: FileId) -> (SyntaxNode, NameTable) {
         let names = NameTable::build(&root);
         (root, names)
     })
+}
+
+/// A name folded from a `let` string is renamed by rewriting that string, which every other
+/// reader of the `let` name sees too (`description = "${user}'s desktop"`): each such reader is
+/// named, for the user to review.
+fn constant_notes(
+    ws: &Workspace,
+    keys: &[AspectKey],
+    new_name: &str,
+    parsed: &mut FxHashMap<FileId, (SyntaxNode, NameTable)>,
+) -> Vec<String> {
+    // For each rewritten string: the sites whose name it spells.
+    let mut constants: FxHashMap<(FileId, TextRange), Vec<TextRange>> = FxHashMap::default();
+    for k in keys {
+        for site in ws.definitions(k).into_iter().chain(ws.references(k)) {
+            if let Some(name) = name_at(ws, site.file, site.range)
+                && let NameOrigin::Constant { literal } = name.origin
+            {
+                constants.entry((site.file, literal)).or_default().push(name.range);
+            }
+        }
+    }
+    let mut notes = Vec::new();
+    for ((file, literal), sites) in constants {
+        let (_, names) = parsed.entry(file).or_insert_with(|| parse(ws, file));
+        // The innermost binding whose value holds the string.
+        let holder = names
+            .bindings
+            .iter()
+            .enumerate()
+            .filter_map(|(i, b)| match &b.value {
+                BindingValue::Expr(value) if value.text_range().contains_range(literal) => {
+                    Some((i, value.text_range()))
+                }
+                _ => None,
+            })
+            .min_by_key(|(_, value)| value.len());
+        let Some((id, _)) = holder else { continue };
+        let id = crate::names::BindingId(id as u32);
+        let text = ws.text(file);
+        for other in names.uses_of(id).filter(|u| !sites.iter().any(|s| s.contains_range(u.range))) {
+            let line = ws.line_index(file).line_col(text, other.range.start(), Encoding::Utf8).line + 1;
+            notes.push(format!(
+                "{}:{line}: `{}` holds the aspect's name and is read here too, which now reads `{new_name}`",
+                ws.path(file),
+                names.binding(id).name
+            ));
+        }
+    }
+    notes
 }
 
 /// The local binding at `binding`, if it can be renamed.

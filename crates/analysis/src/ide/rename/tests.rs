@@ -97,6 +97,41 @@ let user = "eve"; in
     );
 }
 
+/// The rewritten string is read elsewhere too: the rename goes ahead and says where.
+#[test]
+fn a_folded_constant_read_elsewhere_is_noted() {
+    check(
+        r#"#- /modules/users.nix
+let
+  user = "eve";
+  other = "bob";
+in
+{
+  flake.modules.nixos.${user} = { users.users.${user}.description = "${user}'s machine"; };
+  flake.modules.homeManager.${user} = { };
+  flake.modules.nixos.${other} = { users.users.${other} = { }; };
+}
+#- /modules/pc.nix
+{ config, ... }: { flake.modules.nixos.pc.imports = [ config.flake.modules.nixos.eve$0 ]; }
+"#,
+        "mallory",
+        expect![[r##"
+            #- /modules/users.nix
+            let
+              user = "mallory";
+              other = "bob";
+            in
+            {
+              flake.modules.nixos.${user} = { users.users.${user}.description = "${user}'s machine"; };
+              flake.modules.homeManager.${user} = { };
+              flake.modules.nixos.${other} = { users.users.${other} = { }; };
+            }
+            #- /modules/pc.nix
+            { config, ... }: { flake.modules.nixos.pc.imports = [ config.flake.modules.nixos.mallory ]; }
+            note: modules/users.nix:6: `user` holds the aspect's name and is read here too, which now reads `mallory`"##]],
+    );
+}
+
 #[test]
 fn merging_into_an_existing_aspect_is_refused() {
     check(
