@@ -774,6 +774,29 @@ impl Workspace {
 
     /// The same name in every class of its collection that defines it (`ssh` in `nixos` and in
     /// `homeManager`), with the files contributing to each class.
+    /// `classes_of_name`, merged by class, the files unordered: for counting them, which
+    /// completion does for every item it offers.
+    pub(crate) fn class_files_of_name(&self, key: &AspectKey) -> Vec<(SmolStr, Vec<FileId>)> {
+        let mut out: Vec<(SmolStr, Vec<FileId>)> = Vec::new();
+        let mut add = |class: &SmolStr, file: FileId| match out.iter_mut().find(|(c, _)| c == class) {
+            Some((_, files)) if !files.contains(&file) => files.push(file),
+            Some(_) => {}
+            None => out.push((class.clone(), vec![file])),
+        };
+        for class in self.index.names.get(&(key.collection.clone(), key.name.clone())).into_iter().flatten() {
+            let key = AspectKey { class: class.clone(), ..key.clone() };
+            for file in unique(self.index.defs.get(&key)) {
+                if let Some(class) = &key.class {
+                    add(class, file);
+                }
+                for c in self.data(file).resolved.contributions.iter().filter(|c| c.key == key) {
+                    add(&c.class, file);
+                }
+            }
+        }
+        out
+    }
+
     pub fn classes_of_name(&self, key: &AspectKey) -> Vec<(SmolStr, Vec<FileId>)> {
         let mut out: Vec<(SmolStr, Vec<FileId>)> = self
             .index

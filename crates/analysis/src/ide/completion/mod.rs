@@ -7,6 +7,9 @@
 //! name at the cursor, and the placeholder's place in the summary (a reference or a config node)
 //! says what is being completed.
 
+use std::borrow::Cow;
+use std::cell::OnceCell;
+
 use rnix::SyntaxKind::*;
 use rustc_hash::FxHashSet;
 use smol_str::SmolStr;
@@ -16,6 +19,7 @@ use super::symbol_at::token_at;
 use crate::collections::{CollectionSet, KNOWN_CLASSES, PathMatch, RowKind};
 use crate::extract;
 use crate::names::NameTable;
+use crate::resolve::Resolved;
 use crate::summary::{FileSummary, Name, NodeId, RefRoot};
 use crate::syntax::{self, render_attr_name};
 use crate::text::{TextRange, TextSize};
@@ -54,6 +58,20 @@ const LIMIT: usize = 200;
 const PLACEHOLDER: &str = "__canopy_completion__";
 
 pub fn complete(ws: &Workspace, pos: FilePosition) -> CompletionList {
+    complete_with(ws, pos, Outline::KeptWhenCurrent)
+}
+
+/// Where completion reads the file's summary from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Outline {
+    /// The workspace's own, when it is of the text completion reads.
+    KeptWhenCurrent,
+    /// Always summarised afresh (what the kept one must equal; for tests).
+    #[cfg_attr(not(test), allow(dead_code))]
+    Fresh,
+}
+
+fn complete_with(ws: &Workspace, pos: FilePosition, outline: Outline) -> CompletionList {
     if !ws.contains(pos.file) {
         return CompletionList::default();
     }
@@ -72,9 +90,9 @@ pub fn complete(ws: &Workspace, pos: FilePosition) -> CompletionList {
             let at = usize::from(offset);
             let patched = format!("{}{PLACEHOLDER}{}", &text[..at], &text[at..]);
             let parse = std::sync::Arc::new(syntax::parse(&patched));
-            (std::borrow::Cow::Owned(patched), parse)
+            (Cow::Owned(patched), parse)
         }
-        Typed::Name { .. } => (std::borrow::Cow::Borrowed(text), parse),
+        Typed::Name { .. } => (Cow::Borrowed(text), parse),
     };
     let replace = match &typed {
         Typed::Nothing => TextRange::empty(offset),
@@ -85,8 +103,19 @@ pub fn complete(ws: &Workspace, pos: FilePosition) -> CompletionList {
         Typed::Name { prefix, .. } => prefix.as_str(),
     };
     syntax::with_stack(|| {
-        let names = NameTable::build(&parse.root());
-        let summary = extract::summarize_structure(ws.path(pos.file), &patched, &parse, &names);
+        let names: OnceCell<NameTable> = OnceCell::new();
+        let names = || names.get_or_init(|| NameTable::build(&parse.root()));
+        // A partly typed name leaves the text as the workspace read it: in a module of the graph
+        // its summary and resolution serve, and completing an aspect's name walks no tree. After
+        // a dot the text is patched, and files outside the graph are not resolved there: those
+        // are read afresh.
+        let kept =
+            outline == Outline::KeptWhenCurrent && matches!(typed, Typed::Name { .. }) && ws.role(pos.file).in_graph();
+        let summary: Cow<FileSummary> = if kept {
+            Cow::Borrowed(ws.summary(pos.file))
+        } else {
+            Cow::Owned(extract::summarize_structure(ws.path(pos.file), &patched, &parse, names()))
+        };
         let at_cursor = |range: TextRange| match &typed {
             Typed::Nothing => range.start() == offset,
             Typed::Name { range: typed, .. } => range == *typed,
@@ -94,14 +123,19 @@ pub fn complete(ws: &Workspace, pos: FilePosition) -> CompletionList {
 
         let mut items = Vec::new();
         if let Some((path, is_definition)) = rooted_path_at(&summary, &at_cursor, ws.collections()) {
-            let typed = TypedFile::read(ws, pos.file, &summary, prefix);
+            let resolved: Cow<Resolved> = if kept {
+                Cow::Borrowed(&ws.data(pos.file).resolved)
+            } else {
+                Cow::Owned(crate::resolve::resolve(&summary, ws.collections()))
+            };
+            let typed = TypedFile::read(pos.file, &resolved, prefix);
             items.extend(path_completions(ws, &path, is_definition, &typed, prefix, replace));
         }
         let in_rooted = !items.is_empty();
         // After a dot only attribute names fit; in a `with` list both aspects and locals do.
         let after_dot = text[..usize::from(offset)].trim_end().ends_with('.');
         if !in_rooted || (matches!(typed, Typed::Nothing) && !after_dot) {
-            items.extend(local_completions(&names, offset, replace));
+            items.extend(local_completions(names(), offset, replace));
         }
         finish(items, prefix, in_rooted)
     })
@@ -286,8 +320,7 @@ struct TypedFile {
 }
 
 impl TypedFile {
-    fn read(ws: &Workspace, file: crate::workspace::FileId, summary: &FileSummary, prefix: &str) -> TypedFile {
-        let resolved = crate::resolve::resolve(summary, ws.collections());
+    fn read(file: crate::workspace::FileId, resolved: &Resolved, prefix: &str) -> TypedFile {
         let mut defines: Vec<(AspectKey, Vec<SmolStr>)> = Vec::new();
         for d in resolved.definitions.iter().filter(|d| d.key.name != PLACEHOLDER) {
             // The name being typed is not a candidate for itself.
@@ -303,17 +336,22 @@ impl TypedFile {
 
     /// Every class `key`'s name contributes to, with its number of files, this file as typed.
     fn classes_of_name(&self, ws: &Workspace, key: &AspectKey) -> Vec<(SmolStr, usize)> {
-        let mut files: std::collections::BTreeMap<SmolStr, FxHashSet<crate::workspace::FileId>> = Default::default();
-        for (class, in_files) in ws.classes_of_name(key) {
-            files.entry(class).or_default().extend(in_files.into_iter().filter(|f| *f != self.file));
+        let mut files = ws.class_files_of_name(key);
+        for (_, in_files) in &mut files {
+            in_files.retain(|f| *f != self.file);
         }
         let same_name = self.defines.iter().filter(|(k, _)| k.collection == key.collection && k.name == key.name);
-        for (_, classes) in same_name {
-            for class in classes {
-                files.entry(class.clone()).or_default().insert(self.file);
+        for class in same_name.flat_map(|(_, classes)| classes) {
+            match files.iter_mut().find(|(c, _)| c == class) {
+                Some((_, in_files)) if !in_files.contains(&self.file) => in_files.push(self.file),
+                Some(_) => {}
+                None => files.push((class.clone(), vec![self.file])),
             }
         }
-        files.into_iter().filter(|(_, f)| !f.is_empty()).map(|(c, f)| (c, f.len())).collect()
+        let mut counts: Vec<(SmolStr, usize)> =
+            files.into_iter().filter(|(_, f)| !f.is_empty()).map(|(c, f)| (c, f.len())).collect();
+        counts.sort();
+        counts
     }
 }
 

@@ -1,7 +1,8 @@
 use expect_test::{Expect, expect};
 
 use super::complete;
-use crate::ide::{FLAKE, fixture};
+use crate::ide::{FLAKE, FilePosition, fixture};
+use crate::text::TextSize;
 
 fn check(fixture_text: &str, expect: Expect) {
     let (ws, pos) = fixture(&format!("{FLAKE}{fixture_text}"));
@@ -137,4 +138,55 @@ let helper = 1; in {
 "#,
         expect![[r#"Local helper -> helper @"hel" "#]],
     );
+}
+
+/// Completing a partly typed name reads the workspace's own summary of the file; it must answer
+/// as a fresh reading of the text would, at every name of every fixture repository.
+#[test]
+fn the_kept_outline_answers_as_a_fresh_reading_would() {
+    use crate::workspace::{Change, Workspace};
+    use rnix::SyntaxKind::{TOKEN_IDENT, TOKEN_STRING_CONTENT};
+    use std::path::Path;
+
+    fn nix_files(root: &Path, dir: &Path, out: &mut Vec<(String, std::sync::Arc<str>)>) {
+        for entry in std::fs::read_dir(dir).expect("a readable fixture folder") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                nix_files(root, &path, out);
+            } else if path.extension().is_some_and(|e| e == "nix") {
+                let rel = path.strip_prefix(root).expect("below the root").to_string_lossy().replace('\\', "/");
+                out.push((rel, std::fs::read_to_string(&path).expect("a UTF-8 fixture").into()));
+            }
+        }
+    }
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+    let mut compared = 0;
+    for repo in std::fs::read_dir(&fixtures).expect("fixtures/ is readable") {
+        let root = repo.expect("an entry").path();
+        if !root.is_dir() {
+            continue;
+        }
+        let mut set = Vec::new();
+        nix_files(&root, &root, &mut set);
+        crate::syntax::with_stack(|| {
+            let mut ws = Workspace::new();
+            ws.apply(Change { set, remove: Vec::new() });
+            for file in ws.files() {
+                let tree = ws.tree(file);
+                let names = tree.root().descendants_with_tokens().filter_map(|e| e.into_token()).filter(|t| {
+                    matches!(t.kind(), TOKEN_IDENT | TOKEN_STRING_CONTENT) && t.text_range().len() > 1.into()
+                });
+                // Inside each name, as while typing it, and at its end.
+                let offsets = names.flat_map(|t| [t.text_range().start() + TextSize::from(1), t.text_range().end()]);
+                for offset in offsets {
+                    let pos = FilePosition { file, offset };
+                    let kept = super::complete_with(&ws, pos, super::Outline::KeptWhenCurrent);
+                    let fresh = super::complete_with(&ws, pos, super::Outline::Fresh);
+                    assert_eq!(kept, fresh, "at {offset:?} in {}", ws.path(file));
+                    compared += 1;
+                }
+            }
+        });
+    }
+    assert!(compared > 2000, "only {compared} positions compared");
 }
