@@ -105,12 +105,10 @@ fn complete_with(ws: &Workspace, pos: FilePosition, outline: Outline) -> Complet
     syntax::with_stack(|| {
         let names: OnceCell<NameTable> = OnceCell::new();
         let names = || names.get_or_init(|| NameTable::build(&parse.root()));
-        // A partly typed name leaves the text as the workspace read it: in a module of the graph
-        // its summary and resolution serve, and completing an aspect's name walks no tree. After
-        // a dot the text is patched, and files outside the graph are not resolved there: those
-        // are read afresh.
-        let kept =
-            outline == Outline::KeptWhenCurrent && matches!(typed, Typed::Name { .. }) && ws.role(pos.file).in_graph();
+        // A partly typed name leaves the text as the workspace read it: its summary serves, and
+        // in a module of the graph its resolution too, so completing an aspect's name walks no
+        // tree. After a dot the text is patched: it is read afresh.
+        let kept = outline == Outline::KeptWhenCurrent && matches!(typed, Typed::Name { .. });
         let summary: Cow<FileSummary> = if kept {
             Cow::Borrowed(ws.summary(pos.file))
         } else {
@@ -123,7 +121,8 @@ fn complete_with(ws: &Workspace, pos: FilePosition, outline: Outline) -> Complet
 
         let mut items = Vec::new();
         if let Some((path, is_definition)) = rooted_path_at(&summary, &at_cursor, ws.collections()) {
-            let resolved: Cow<Resolved> = if kept {
+            // The workspace resolves only the files of its graph.
+            let resolved: Cow<Resolved> = if kept && ws.role(pos.file).in_graph() {
                 Cow::Borrowed(&ws.data(pos.file).resolved)
             } else {
                 Cow::Owned(crate::resolve::resolve(&summary, ws.collections()))
