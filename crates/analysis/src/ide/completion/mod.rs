@@ -5,7 +5,8 @@
 //! It has to work while the user types, where the tree is broken: after a trailing dot rnix's
 //! error recovery loses the surrounding list. So the file is summarised again with a placeholder
 //! name at the cursor, and the placeholder's place in the summary (a reference or a config node)
-//! says what is being completed.
+//! says what is being completed. Where a name is partly typed the text is the one the workspace
+//! holds, and so are the tree and summary completion reads.
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
