@@ -772,31 +772,24 @@ impl Workspace {
         self.index.defs.keys()
     }
 
-    /// The same name in every class of its collection that defines it (`ssh` in `nixos` and in
-    /// `homeManager`), with the files contributing to each class.
     /// `classes_of_name`, merged by class, the files unordered: for counting them, which
     /// completion does for every item it offers.
     pub(crate) fn class_files_of_name(&self, key: &AspectKey) -> Vec<(SmolStr, Vec<FileId>)> {
         let mut out: Vec<(SmolStr, Vec<FileId>)> = Vec::new();
-        let mut add = |class: &SmolStr, file: FileId| match out.iter_mut().find(|(c, _)| c == class) {
-            Some((_, files)) if !files.contains(&file) => files.push(file),
-            Some(_) => {}
-            None => out.push((class.clone(), vec![file])),
-        };
         for class in self.index.names.get(&(key.collection.clone(), key.name.clone())).into_iter().flatten() {
-            let key = AspectKey { class: class.clone(), ..key.clone() };
-            for file in unique(self.index.defs.get(&key)) {
-                if let Some(class) = &key.class {
-                    add(class, file);
+            self.each_class_file(&AspectKey { class: class.clone(), ..key.clone() }, |class, file| {
+                match out.iter_mut().find(|(c, _)| c == class) {
+                    Some((_, files)) if !files.contains(&file) => files.push(file),
+                    Some(_) => {}
+                    None => out.push((class.clone(), vec![file])),
                 }
-                for c in self.data(file).resolved.contributions.iter().filter(|c| c.key == key) {
-                    add(&c.class, file);
-                }
-            }
+            });
         }
         out
     }
 
+    /// The same name in every class of its collection that defines it (`ssh` in `nixos` and in
+    /// `homeManager`), with the files contributing to each class.
     pub fn classes_of_name(&self, key: &AspectKey) -> Vec<(SmolStr, Vec<FileId>)> {
         let mut out: Vec<(SmolStr, Vec<FileId>)> = self
             .index
@@ -849,15 +842,9 @@ impl Workspace {
     /// The classes an aspect contributes to, with the files that contribute to each.
     pub fn classes(&self, key: &AspectKey) -> Vec<(SmolStr, Vec<FileId>)> {
         let mut classes: FxHashMap<SmolStr, FxHashSet<FileId>> = FxHashMap::default();
-        for file in unique(self.index.defs.get(key)) {
-            let resolved = &self.data(file).resolved;
-            if let Some(class) = &key.class {
-                classes.entry(class.clone()).or_default().insert(file);
-            }
-            for c in resolved.contributions.iter().filter(|c| &c.key == key) {
-                classes.entry(c.class.clone()).or_default().insert(file);
-            }
-        }
+        self.each_class_file(key, |class, file| {
+            classes.entry(class.clone()).or_default().insert(file);
+        });
         let mut out: Vec<(SmolStr, Vec<FileId>)> = classes
             .into_iter()
             .map(|(class, files)| {
@@ -868,6 +855,19 @@ impl Workspace {
             .collect();
         out.sort();
         out
+    }
+
+    /// Calls `f` with each class `key` contributes to and a file that makes it do so: its own
+    /// class in every file defining it, and the classes those files contribute it to.
+    fn each_class_file(&self, key: &AspectKey, mut f: impl FnMut(&SmolStr, FileId)) {
+        for file in unique(self.index.defs.get(key)) {
+            if let Some(class) = &key.class {
+                f(class, file);
+            }
+            for c in self.data(file).resolved.contributions.iter().filter(|c| &c.key == key) {
+                f(&c.class, file);
+            }
+        }
     }
 
     /// Aspects `key` imports or includes.
