@@ -5,7 +5,7 @@ use std::fmt::Write;
 use smol_str::SmolStr;
 
 use super::{FilePosition, Symbol, symbol_at};
-use crate::text::{Encoding, TextRange};
+use crate::text::TextRange;
 use crate::workspace::{AspectKey, Workspace};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,8 +48,7 @@ pub fn hover(ws: &Workspace, pos: FilePosition) -> Option<Hover> {
             out
         }
         Symbol::Local { name, binding, .. } => {
-            let text = ws.text(pos.file);
-            let line = ws.line_index(pos.file).line_col(text, binding.start(), Encoding::Utf8).line + 1;
+            let line = ws.line_number(pos.file, binding.start());
             format!("**local** `{name}`, bound at line {line}")
         }
         Symbol::Path { target, .. } => format!("**file** `{}`", ws.path(target)),

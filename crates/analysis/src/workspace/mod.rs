@@ -22,7 +22,7 @@ use crate::parallel;
 use crate::resolve::{self, Owner, Resolved, Scope, Target};
 use crate::summary::FileSummary;
 use crate::syntax::Parse;
-use crate::text::{LineIndex, TextRange};
+use crate::text::{Encoding, LineIndex, TextRange, TextSize};
 
 use self::trees::Trees;
 
@@ -647,6 +647,11 @@ impl Workspace {
     pub fn line_index(&self, file: FileId) -> &LineIndex {
         let data = self.data(file);
         data.line_index.get_or_init(|| LineIndex::new(&data.text))
+    }
+
+    /// The 1-based line of `offset` in `file`, for messages that name a place (`path:line`).
+    pub fn line_number(&self, file: FileId, offset: TextSize) -> u32 {
+        self.line_index(file).line_col(self.text(file), offset, Encoding::Utf8).line + 1
     }
 
     /// The syntax tree of a file's current text (kept for the few files last edited or asked

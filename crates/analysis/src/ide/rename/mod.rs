@@ -16,8 +16,8 @@ use crate::names::{BindingKind, BindingValue, NameTable, Resolution};
 use crate::resolve::Target;
 use crate::summary::{Name, NameOrigin, RefForm};
 use crate::syntax::{self, SyntaxNode, first_child, is_plain_identifier, nth_expr, render_attr_name, trimmed_range};
-use crate::text::{Encoding, TextRange};
-use crate::workspace::{AspectKey, FileId, Workspace};
+use crate::text::TextRange;
+use crate::workspace::{AspectKey, FileId, Site, Workspace};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TextEdit {
@@ -172,22 +172,26 @@ fn rename_aspect(ws: &Workspace, key: &AspectKey, new_name: &str) -> Result<Rena
 /// Refuses a rename that could not edit every definition and static reference: one left with the
 /// old name (taken from a file's name, say) would leave the others undefined.
 fn unwritten_name(ws: &Workspace, keys: &[AspectKey]) -> Result<(), String> {
-    for k in keys {
-        for site in ws.definitions(k).into_iter().chain(ws.references(k)) {
-            let Some(name) = name_at(ws, site.file, site.range) else { continue };
-            if matches!(name.origin, NameOrigin::FileName | NameOrigin::Implicit) {
-                let text = ws.text(site.file);
-                let line = ws.line_index(site.file).line_col(text, site.range.start(), Encoding::Utf8).line + 1;
-                return Err(format!(
-                    "`{}` at {}:{line} comes from {}, which a rename cannot change; rename it there first",
-                    k.name,
-                    ws.path(site.file),
-                    origin_source(&name)
-                ));
-            }
+    for (k, site, name) in written_names(ws, keys) {
+        if matches!(name.origin, NameOrigin::FileName | NameOrigin::Implicit) {
+            return Err(format!(
+                "`{}` at {}:{} comes from {}, which a rename cannot change; rename it there first",
+                k.name,
+                ws.path(site.file),
+                ws.line_number(site.file, site.range.start()),
+                origin_source(&name)
+            ));
         }
     }
     Ok(())
+}
+
+/// Every definition and static reference of `keys`, with its name as the summary read it.
+fn written_names<'a>(ws: &'a Workspace, keys: &'a [AspectKey]) -> impl Iterator<Item = (&'a AspectKey, Site, Name)> {
+    keys.iter().flat_map(move |k| {
+        let sites = ws.definitions(k).into_iter().chain(ws.references(k));
+        sites.filter_map(move |site| Some((k, site, name_at(ws, site.file, site.range)?)))
+    })
 }
 
 /// Replaces one written name.
@@ -198,8 +202,7 @@ fn name_edit(ws: &Workspace, file: FileId, name: &Name, new_name: &str, edits: &
             edits.push(file, literal, string_literal(new_name));
         }
         NameOrigin::FileName | NameOrigin::Implicit => {
-            let text = ws.text(file);
-            let line = ws.line_index(file).line_col(text, name.range.start(), Encoding::Utf8).line + 1;
+            let line = ws.line_number(file, name.range.start());
             notes.push(format!(
                 "{}:{line}: `{}` comes from {} and was not renamed",
                 ws.path(file),
@@ -283,7 +286,7 @@ fn dynamic_notes(ws: &Workspace, key: &AspectKey) -> Vec<String> {
                 continue;
             }
             let text = ws.text(file);
-            let line = ws.line_index(file).line_col(text, reference.range.start(), Encoding::Utf8).line + 1;
+            let line = ws.line_number(file, reference.range.start());
             notes.push(format!(
                 "{}:{line}: `{}` may name `{}` at evaluation time and was not renamed",
                 ws.path(file),
@@ -315,13 +318,9 @@ fn constant_notes(
 ) -> Vec<String> {
     // For each rewritten string: the sites whose name it spells.
     let mut constants: FxHashMap<(FileId, TextRange), Vec<TextRange>> = FxHashMap::default();
-    for k in keys {
-        for site in ws.definitions(k).into_iter().chain(ws.references(k)) {
-            if let Some(name) = name_at(ws, site.file, site.range)
-                && let NameOrigin::Constant { literal } = name.origin
-            {
-                constants.entry((site.file, literal)).or_default().push(name.range);
-            }
+    for (_, site, name) in written_names(ws, keys) {
+        if let NameOrigin::Constant { literal } = name.origin {
+            constants.entry((site.file, literal)).or_default().push(name.range);
         }
     }
     let mut notes = Vec::new();
@@ -341,12 +340,11 @@ fn constant_notes(
             .min_by_key(|(_, value)| value.len());
         let Some((id, _)) = holder else { continue };
         let id = crate::names::BindingId(id as u32);
-        let text = ws.text(file);
         for other in names.uses_of(id).filter(|u| !sites.iter().any(|s| s.contains_range(u.range))) {
-            let line = ws.line_index(file).line_col(text, other.range.start(), Encoding::Utf8).line + 1;
             notes.push(format!(
-                "{}:{line}: `{}` holds the aspect's name and is read here too, which now reads `{new_name}`",
+                "{}:{}: `{}` holds the aspect's name and is read here too, which now reads `{new_name}`",
                 ws.path(file),
+                ws.line_number(file, other.range.start()),
                 names.binding(id).name
             ));
         }
