@@ -1174,7 +1174,8 @@ pub(crate) struct Index {
     pub(crate) undefined: FxHashMap<Scope, FxHashSet<FileId>>,
     /// Who imports or includes each aspect, with how often the files say so: hover's
     /// "hosts" walks the whole graph upwards, which reading files' edges made cost milliseconds.
-    pub(crate) importers: FxHashMap<AspectKey, Vec<(Owner, u32)>>,
+    /// A map per aspect, as a `base` aspect may have thousands of importers.
+    pub(crate) importers: FxHashMap<AspectKey, FxHashMap<Owner, u32>>,
 }
 
 /// Whether a contribution is being added to the index or taken out of it.
@@ -1331,7 +1332,7 @@ fn contribution(data: &FileData) -> Contribution {
 
 /// Counts one more or one less time that `owner` imports `target`.
 fn count_importer(
-    importers: &mut FxHashMap<AspectKey, Vec<(Owner, u32)>>,
+    importers: &mut FxHashMap<AspectKey, FxHashMap<Owner, u32>>,
     owner: &Owner,
     target: &AspectKey,
     delta: Delta,
@@ -1339,19 +1340,11 @@ fn count_importer(
     match delta {
         Delta::Add => {
             let owners = importers.entry(target.clone()).or_default();
-            match owners.iter_mut().find(|(o, _)| o == owner) {
-                Some((_, n)) => *n += 1,
-                None => owners.push((owner.clone(), 1)),
-            }
+            count(owners, owner, delta);
         }
         Delta::Remove => {
             let Some(owners) = importers.get_mut(target) else { return };
-            if let Some(i) = owners.iter().position(|(o, _)| o == owner) {
-                owners[i].1 -= 1;
-                if owners[i].1 == 0 {
-                    owners.swap_remove(i);
-                }
-            }
+            count(owners, owner, delta);
             if owners.is_empty() {
                 importers.remove(target);
             }
