@@ -74,6 +74,9 @@ fn requests_before_initialize_are_refused() {
     let mut lsp = Lsp::spawn(ClientOptions::folder(&fixture("flake-modules")));
     let early = lsp.request("workspace/symbol", json!({ "query": "ssh" }));
     assert_eq!(early["error"]["code"], -32002, "{early}");
+    // A method no server knows is refused the same way: nothing is served before `initialize`.
+    let unknown = lsp.request("canopy/noSuchMethod", json!({}));
+    assert_eq!(unknown["error"]["code"], -32002, "{unknown}");
     lsp.initialize();
     let symbols = lsp.result("workspace/symbol", json!({ "query": "ssh" }));
     assert!(symbols.is_array());

@@ -11,6 +11,9 @@
 //! - `"params": null` is dropped (null means no parameters);
 //! - a request for a `$/` method becomes `$/canopy/methodNotFound`: tower-lsp swallows its own
 //!   method-not-found answer for every `$/` method, which leaves such a request unanswered;
+//! - before `initialize`, a request for any other method becomes `$/canopy/methodNotFound` too,
+//!   which tower-lsp refuses with "server not initialized" as LSP asks; left alone, a method
+//!   tower-lsp does not route would get "method not found" instead;
 //! - a notification canopy handles, with parameters of the wrong shape, is logged (tower-lsp drops
 //!   it silently), and so is a notification LSP does not define; `$/` ones are ignored silently;
 //! - garbage between messages is skipped up to the next `Content-Length` header;
@@ -50,8 +53,9 @@ async fn pump(
     mut output: DuplexStream,
     exit: &Notify,
 ) -> std::io::Result<()> {
+    let mut initialize_seen = false;
     while let Some(body) = read_frame(&mut input).await? {
-        let (body, is_exit) = clean(body);
+        let (body, is_exit) = clean(body, &mut initialize_seen);
         let header = format!("Content-Length: {}\r\n\r\n", body.len());
         output.write_all(header.as_bytes()).await?;
         output.write_all(&body).await?;
@@ -109,8 +113,9 @@ async fn read_frame(input: &mut (impl tokio::io::AsyncBufRead + Unpin)) -> std::
     }
 }
 
-/// The body tower-lsp gets instead of `body`, and whether it is `exit`.
-fn clean(body: Vec<u8>) -> (Vec<u8>, bool) {
+/// The body tower-lsp gets instead of `body`, and whether it is `exit`. `initialize_seen` says
+/// whether an `initialize` request has gone through yet, and is set when this one is.
+fn clean(body: Vec<u8>, initialize_seen: &mut bool) -> (Vec<u8>, bool) {
     let Ok(mut message) = serde_json::from_slice::<Value>(&body) else {
         tracing::error!("a message is not valid JSON: {}", String::from_utf8_lossy(&body[..body.len().min(200)]));
         return (substitute(PARSE_ERROR_METHOD, Value::Null), false);
@@ -123,8 +128,12 @@ fn clean(body: Vec<u8>) -> (Vec<u8>, bool) {
     }
     let method = message.get("method").and_then(Value::as_str).unwrap_or_default();
     let is_exit = method == "exit";
+    let is_request = message.get("id").is_some() && !method.is_empty();
+    *initialize_seen |= is_request && method == "initialize";
     match message.get("id") {
-        Some(id) if method.starts_with("$/") => return (substitute(METHOD_NOT_FOUND_METHOD, id.clone()), false),
+        Some(id) if is_request && (method.starts_with("$/") || !*initialize_seen) => {
+            return (substitute(METHOD_NOT_FOUND_METHOD, id.clone()), false);
+        }
         None if !method.is_empty() => check_notification(method, message.get("params")),
         _ => {}
     }
@@ -196,8 +205,28 @@ mod tests {
     use super::*;
 
     fn cleaned(body: &str) -> (Value, bool) {
-        let (body, exit) = clean(body.as_bytes().to_vec());
+        cleaned_after(body, &mut true)
+    }
+
+    fn cleaned_after(body: &str, initialize_seen: &mut bool) -> (Value, bool) {
+        let (body, exit) = clean(body.as_bytes().to_vec(), initialize_seen);
         (serde_json::from_slice(&body).expect("JSON"), exit)
+    }
+
+    #[test]
+    fn requests_before_initialize_are_all_refused_alike() {
+        let seen = &mut false;
+        let early = cleaned_after(r#"{"jsonrpc": "2.0", "id": 1, "method": "canopy/noSuchMethod"}"#, seen).0;
+        assert_eq!(early, json!({ "jsonrpc": "2.0", "id": 1, "method": METHOD_NOT_FOUND_METHOD }));
+        let shutdown = cleaned_after(r#"{"jsonrpc": "2.0", "id": 2, "method": "shutdown"}"#, seen).0;
+        assert_eq!(shutdown["method"], METHOD_NOT_FOUND_METHOD);
+        // Notifications pass: tower-lsp drops them itself until `initialize`.
+        let note = r#"{"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": 1}}"#;
+        assert_eq!(cleaned_after(note, seen).0["method"], "$/cancelRequest");
+        let init = r#"{"jsonrpc": "2.0", "id": 3, "method": "initialize", "params": {"capabilities": {}}}"#;
+        assert_eq!(cleaned_after(init, seen).0["method"], "initialize");
+        let later = cleaned_after(r#"{"jsonrpc": "2.0", "id": 4, "method": "canopy/noSuchMethod"}"#, seen).0;
+        assert_eq!(later["method"], "canopy/noSuchMethod", "after initialize, tower-lsp answers it");
     }
 
     #[test]
