@@ -13,6 +13,7 @@ use canopy_vfs::Skipped;
 
 use crate::error::CliError;
 use crate::load::{self, Root};
+use crate::output;
 use crate::progress::Progress;
 
 /// Only reserved address space: the pages are touched only by deep recursion.
@@ -25,6 +26,21 @@ pub struct Analysed<T> {
     /// Files handed to the workspace.
     pub files: usize,
     pub skipped: Vec<Skipped>,
+    /// Files analysed although not UTF-8: (path, what was replaced).
+    pub repaired: Vec<(String, String)>,
+}
+
+impl<T> Analysed<T> {
+    /// Says on stderr what loading passed over or read with repairs, with paths that open from
+    /// the current folder.
+    pub fn note_loading(&self, display_prefix: &str) {
+        for file in &self.skipped {
+            output::note(&format!("skipped {display_prefix}{}: {}", file.path, file.reason));
+        }
+        for (path, repaired) in &self.repaired {
+            output::note(&format!("read {display_prefix}{path} anyway: {repaired}"));
+        }
+    }
 }
 
 /// Loads the workspace at `root` and runs `query` on it.
@@ -48,7 +64,7 @@ pub fn analyse<T: Send>(
                 tracing::debug!(elapsed = ?started.elapsed(), "workspace built");
                 let result = query(&workspace, progress);
                 tracing::debug!(elapsed = ?started.elapsed(), "queried");
-                Analysed { result, files, skipped: loaded.skipped }
+                Analysed { result, files, skipped: loaded.skipped, repaired: loaded.repaired }
             })
             .map_err(|err| {
                 let reason = canopy_vfs::io_reason(&err);

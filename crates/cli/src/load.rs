@@ -68,6 +68,8 @@ pub struct Loaded {
     pub files: Vec<(String, Arc<str>)>,
     /// In path order, whether the walk or the read passed them over.
     pub skipped: Vec<Skipped>,
+    /// Files read although not UTF-8 (path, what was replaced), in path order.
+    pub repaired: Vec<(String, String)>,
 }
 
 const READ_CHUNK: usize = 2048;
@@ -92,7 +94,12 @@ pub fn load(root: &Path, progress: &Progress) -> Loaded {
     for chunk in found.chunks(READ_CHUNK) {
         for (path, read) in chunk.iter().zip(canopy_vfs::read_all(root, chunk)) {
             match read {
-                Ok(text) => loaded.files.push((path.clone(), text)),
+                Ok(text) => {
+                    if let Some(repaired) = text.repaired {
+                        loaded.repaired.push((path.clone(), repaired));
+                    }
+                    loaded.files.push((path.clone(), text.text));
+                }
                 Err(skipped) => loaded.skipped.push(skipped),
             }
             progress.advance();
@@ -112,7 +119,7 @@ mod tests {
     // Which files exist is `canopy_vfs`'s to test; here, only what `load` adds to it.
     #[cfg(unix)]
     #[test]
-    fn load_reads_texts_and_merges_everything_skipped_in_path_order() {
+    fn load_reads_texts_notes_repairs_and_lists_what_it_passed_over() {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path();
         fs::create_dir_all(root.join("modules")).expect("create folder");
@@ -120,10 +127,17 @@ mod tests {
         fs::write(root.join("modules/b.nix"), b"{ b = \"\xff\"; }").expect("write file");
         std::os::unix::fs::symlink(root.join("modules/a.nix"), root.join("modules/a-link.nix")).expect("symlink");
         let loaded = load(root, &Progress::new());
-        assert_eq!(loaded.files, [("modules/a.nix".to_owned(), Arc::from("{ a = 1; }"))]);
+        let files: Vec<(&str, &str)> = loaded.files.iter().map(|(p, t)| (p.as_str(), &**t)).collect();
+        assert_eq!(files, [("modules/a.nix", "{ a = 1; }"), ("modules/b.nix", "{ b = \"\u{1a}\"; }")]);
+        assert_eq!(
+            loaded.repaired,
+            [(
+                "modules/b.nix".to_owned(),
+                "not valid UTF-8: read with 1 byte as U+001A, the first on line 1".to_owned()
+            )]
+        );
         let paths: Vec<&str> = loaded.skipped.iter().map(|s| s.path.as_str()).collect();
-        // The link is passed over by the walk, `b.nix` by the read; the report reads in path order.
-        assert_eq!(paths, ["modules/a-link.nix", "modules/b.nix"]);
+        assert_eq!(paths, ["modules/a-link.nix"]);
     }
 
     #[test]

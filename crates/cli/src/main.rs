@@ -30,7 +30,8 @@ and `github` output open from the current folder; paths in `json` are relative t
 
 Files: every `*.nix` file below PATH, hidden folders included; .gitignore is not consulted;
 symbolic links are never followed; .git, node_modules and .direnv are never entered. A file that
-cannot be read as UTF-8 is reported on stderr and skipped.";
+cannot be read is reported on stderr and skipped; one that is not UTF-8 is read with each invalid
+byte as U+001A, and reported on stderr.";
 
 const ASPECTS_AFTER_HELP: &str = "\
 Exit status: 0, or 2 for bad arguments, an unreadable PATH, or when canopy could not finish.

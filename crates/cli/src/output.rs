@@ -2,8 +2,6 @@
 
 use std::io::{self, BufWriter, Write};
 
-use canopy_vfs::Skipped;
-
 use crate::error::CliError;
 
 /// Runs `write` on a buffered, locked stdout. A reader that goes away early (`canopy check |
@@ -22,13 +20,6 @@ pub fn to_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result
 /// not worth stopping (or panicking, as `eprintln!` would) over.
 pub fn note(message: &str) {
     let _ = writeln!(io::stderr().lock(), "canopy: {message}");
-}
-
-/// Reports each skipped file on stderr, as a path that opens from the current folder.
-pub fn note_skipped(skipped: &[Skipped], display_prefix: &str) {
-    for file in skipped {
-        note(&format!("skipped {display_prefix}{}: {}", file.path, file.reason));
-    }
 }
 
 /// `3 errors`, `1 error`.

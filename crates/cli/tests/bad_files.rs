@@ -76,31 +76,41 @@ fn garbage(len: usize) -> Vec<u8> {
         .collect()
 }
 
-/// Text that is not UTF-8 cannot be handed to the analysis, which takes `str`: canopy skips the
-/// file, names it with the reason (and where the first bad byte is), and analyses the rest as if
-/// it were not there. Decoding it lossily instead would shift every byte offset after the bad
-/// byte, so positions reported in it would be wrong.
+/// Nix reads bytes, so text that is not UTF-8 is still a module (a Latin-1 comment, a string in
+/// some legacy encoding). canopy reads each invalid byte as U+001A, one byte for one: what the
+/// file defines counts, positions after the byte stay exact, and outside strings and comments
+/// the byte is the syntax error Nix reports there. A line on stderr says which files.
 #[test]
-fn text_that_is_not_utf8_is_skipped_with_a_reason_and_the_rest_analysed() {
+fn text_that_is_not_utf8_is_read_as_nix_reads_it_with_a_word() {
     let binary = garbage(64 * 1024);
     assert!(binary.contains(&0) && String::from_utf8(binary.clone()).is_err());
-    let dir = repo(&[("modules/latin1.nix", b"{ # caf\xe9\n}\n"), ("modules/binary.nix", &binary)]);
+    let latin1: &[u8] = b"{ config, ... }: { # caf\xe9
+  flake.modules.nixos.base.imports = [ /* cr\xe8me */ config.flake.modules.nixos.crepe ];
+  flake.modules.nixos.crepe = { environment.etc.x.text = \"cr\xeape\"; };
+  x = \"\xe9\" 1 \xff;
+}
+";
+    let dir = repo(&[("modules/latin1.nix", latin1), ("modules/binary.nix", &binary)]);
 
     let run = check(dir.path(), "json");
-    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
     let report = json(&run);
-    assert_eq!(report["files"], 3, "the three readable files are analysed");
-    assert_eq!(report["diagnostics"].as_array().map(Vec::len), Some(0), "{}", run.stdout);
-    let skipped = report["skipped"].as_array().expect("skipped is a list");
-    let paths: Vec<&str> = skipped.iter().filter_map(|s| s["path"].as_str()).collect();
-    assert_eq!(paths, ["modules/binary.nix", "modules/latin1.nix"]);
-    let latin1 = skipped[1]["reason"].as_str().expect("a reason");
-    assert!(latin1.contains("not valid UTF-8") && latin1.contains("offset 7"), "{latin1}");
-
-    let run = check(dir.path(), "human");
-    assert_eq!(run.code, Some(0));
-    assert!(run.stderr.contains("skipped modules/latin1.nix: not valid UTF-8"), "{}", run.stderr);
-    assert!(run.stdout.contains("(2 skipped)"), "{}", run.stdout);
+    assert_eq!(report["files"], 5, "every file is analysed");
+    assert_eq!(report["skipped"], serde_json::json!([]));
+    let diagnostics = report["diagnostics"].as_array().expect("a list");
+    let in_file = |path: &str| -> Vec<String> {
+        let at =
+            |d: &Value| format!("{}:{} {}", d["range"]["start"]["line"], d["range"]["start"]["character"], d["code"]);
+        diagnostics.iter().filter(|d| d["path"] == path).map(at).collect()
+    };
+    // `crepe` is defined and its use found (nothing undefined, nothing unused); the byte outside
+    // any string is the syntax error Nix reports, at the column Nix gives (13, 1-based).
+    assert_eq!(in_file("modules/latin1.nix"), [r#"3:12 "syntax-error""#], "{}", run.stdout);
+    assert!(in_file("modules/binary.nix").iter().all(|d| d.ends_with(r#""syntax-error""#)), "{}", run.stdout);
+    assert!(!in_file("modules/binary.nix").is_empty());
+    assert!(run.stderr.contains("read modules/binary.nix anyway: not valid UTF-8: read with "), "{}", run.stderr);
+    let note = "read modules/latin1.nix anyway: not valid UTF-8: read with 5 bytes as U+001A, the first on line 1\n";
+    assert!(run.stderr.contains(note), "{}", run.stderr);
 }
 
 /// A binary file that happens to be UTF-8 (NULs and control characters are) is Nix that does not

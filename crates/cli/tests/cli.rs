@@ -279,22 +279,25 @@ fn paths_with_spaces_brackets_commas_and_non_ascii() {
 }
 
 #[test]
-fn a_file_that_is_not_utf8_is_skipped_and_reported() {
+fn a_file_that_is_not_utf8_is_read_and_reported() {
     let repo = clean_repo();
-    repo.bytes("modules/latin1.nix", b"{ x = \"caf\xe9\"; }\n");
+    repo.bytes("modules/latin1.nix", b"{\n  # caf\xe9\n  flake.modules.nixos.base = { };\n}\n");
     let run = repo.canopy(&["check", "--format", "json"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let value = run.json();
-    assert_eq!(value["files"], 4);
-    assert_eq!(value["skipped"][0]["path"], "modules/latin1.nix");
+    assert_eq!(value["files"], 5);
+    assert_eq!(value["skipped"], serde_json::json!([]));
     assert_eq!(
         run.stderr,
-        format!("canopy: skipped {}/modules/latin1.nix: not valid UTF-8 (first bad byte at offset 10)\n", repo.shown())
+        format!(
+            "canopy: read {}/modules/latin1.nix anyway: not valid UTF-8: read with 1 byte as U+001A, the first on line 2\n",
+            repo.shown()
+        )
     );
 
     let human = repo.canopy(&["check"]);
     assert_eq!(human.code, Some(0));
-    assert_eq!(human.stdout, "0 errors, 0 warnings, 0 hints in 4 files (1 skipped)\n");
+    assert_eq!(human.stdout, "0 errors, 0 warnings, 0 hints in 5 files\n");
 }
 
 #[cfg(unix)]

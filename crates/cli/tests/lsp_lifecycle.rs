@@ -169,7 +169,7 @@ fn lsp_help_says_how_an_editor_starts_it() {
 /// not files that are not UTF-8; hidden folders yes.
 #[cfg(unix)]
 #[test]
-fn indexing_skips_links_pruned_folders_and_unreadable_files() {
+fn indexing_skips_links_and_pruned_folders_and_reads_text_that_is_not_utf8() {
     let dir = lsp_support::copy_fixture("flake-modules");
     let root = dir.path();
     let store = tempfile::tempdir().expect("temp dir");
@@ -183,11 +183,12 @@ fn indexing_skips_links_pruned_folders_and_unreadable_files() {
     std::fs::write(root.join("modules/bad.nix"), b"{ flake.modules.nixos.bad = \"\xff\"; }").expect("write");
 
     let mut lsp = Lsp::start(ClientOptions::folder(root));
-    for (name, found) in [("linked", false), ("pruned", false), ("bad", false), ("hidden", true)] {
+    for (name, found) in [("linked", false), ("pruned", false), ("bad", true), ("hidden", true)] {
         let symbols = lsp.result("workspace/symbol", json!({ "query": name }));
         let names: Vec<&str> = symbols.as_array().expect("symbols").iter().filter_map(|s| s["name"].as_str()).collect();
         assert_eq!(names.contains(&name), found, "{name}: {symbols}");
     }
-    lsp.wait_for_stderr("skipped modules/bad.nix");
+    lsp.wait_for_stderr("read modules/bad.nix in ");
+    assert!(lsp.stderr().contains("anyway: not valid UTF-8: read with 1 byte as U+001A, the first on line 1"));
     assert!(lsp.shutdown().success());
 }

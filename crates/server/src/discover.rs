@@ -32,8 +32,9 @@ pub fn walk(root: &Path, exclude: &[PathBuf]) -> (Vec<String>, usize) {
 pub fn read_all(root: &Path, paths: &[String]) -> Vec<Option<Arc<str>>> {
     canopy_vfs::read_all(root, paths)
         .into_iter()
-        .map(|read| match read {
-            Ok(text) => Some(text),
+        .zip(paths)
+        .map(|(read, path)| match read {
+            Ok(text) => Some(text_of(root, path, text)),
             Err(skipped) => {
                 log_skipped(root, &skipped.path, &skipped.reason);
                 None
@@ -46,13 +47,20 @@ pub fn read_all(root: &Path, paths: &[String]) -> Vec<Option<Arc<str>>> {
 /// or not analysable (logged).
 pub fn read(root: &Path, path: &str) -> Option<Arc<str>> {
     match canopy_vfs::read(&canopy_vfs::absolute_path(root, path)) {
-        Disk::Text(text) => Some(text),
+        Disk::Text(text) => Some(text_of(root, path, text)),
         Disk::Absent => None,
         Disk::Unreadable(reason) => {
             log_skipped(root, path, &reason);
             None
         }
     }
+}
+
+fn text_of(root: &Path, path: &str, text: canopy_vfs::Text) -> Arc<str> {
+    if let Some(repaired) = text.repaired {
+        tracing::warn!("read {path} in {} anyway: {repaired}", root.display());
+    }
+    text.text
 }
 
 fn log_skipped(root: &Path, path: &str, reason: &str) {

@@ -20,9 +20,14 @@
 //!   FIFOs, sockets and devices named like that, which are never opened;
 //! - a file the walk listed but that is gone (or replaced) when read is reported as skipped
 //!   ([`VANISHED`]): every caller can say everything it passed over;
-//! - a file whose path is not UTF-8, that cannot be read, or whose text is not UTF-8 is reported
-//!   as skipped with a reason: the analysis takes `String` paths and `str` texts, and one such
-//!   file must never hide the others;
+//! - a file whose path is not UTF-8 or that cannot be read is reported as skipped with a reason:
+//!   the analysis takes `String` paths, and one such file must never hide the others;
+//! - a file whose text is not UTF-8 is read all the same, each invalid byte standing as U+001A,
+//!   and the caller is told ([`Text::repaired`]). Nix reads bytes, so a Latin-1 comment is a
+//!   valid module whose aspects other files use; skipping it would make those look undefined.
+//!   One byte for one keeps every offset pointing into the file on disk, and as no Nix token holds
+//!   U+001A, the byte is still the syntax error Nix reports when it stands outside a string or a
+//!   comment;
 //! - paths are relative to the root, with `/` separators on every platform.
 
 use std::ffi::OsStr;
@@ -241,10 +246,18 @@ fn os_error(err: &io::Error) -> Option<&io::Error> {
 
 // ---- reading -------------------------------------------------------------------------------
 
+/// A file's text, as the analysis reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    pub text: Arc<str>,
+    /// Set when the file is not UTF-8: which bytes stand as U+001A, for people.
+    pub repaired: Option<String>,
+}
+
 /// What reading a file from disk found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Disk {
-    Text(Arc<str>),
+    Text(Text),
     /// Gone, a symbolic link, or not a regular file: not part of the workspace.
     Absent,
     /// There, but canopy cannot analyse it; the reason is for people.
@@ -283,12 +296,32 @@ pub fn read(path: &Path) -> Disk {
     if let Err(err) = (&file).read_to_end(&mut bytes) {
         return Disk::Unreadable(io_reason(&err));
     }
-    match String::from_utf8(bytes) {
-        Ok(text) => Disk::Text(Arc::from(text)),
-        Err(err) => {
-            Disk::Unreadable(format!("not valid UTF-8 (first bad byte at offset {})", err.utf8_error().valid_up_to()))
-        }
+    Disk::Text(decode(bytes))
+}
+
+/// The bytes as text, each byte that is not part of UTF-8 replaced by U+001A (see the module's
+/// comment for why one byte for one).
+pub fn decode(bytes: Vec<u8>) -> Text {
+    let mut bytes = match String::from_utf8(bytes) {
+        Ok(text) => return Text { text: Arc::from(text), repaired: None },
+        Err(err) => err.into_bytes(),
+    };
+    let (mut at, mut count, mut first) = (0, 0, None);
+    while let Err(err) = std::str::from_utf8(&bytes[at..]) {
+        let bad = at + err.valid_up_to();
+        let len = err.error_len().unwrap_or(bytes.len() - bad);
+        bytes[bad..bad + len].fill(0x1A);
+        first.get_or_insert(bad);
+        count += len;
+        at = bad + len;
     }
+    let first = first.unwrap_or_default();
+    let line = 1 + bytes[..first].iter().filter(|b| **b == b'\n').count();
+    let plural = if count == 1 { "" } else { "s" };
+    let repaired = format!("not valid UTF-8: read with {count} byte{plural} as U+001A, the first on line {line}");
+    // Every invalid byte is replaced now; the lossy conversion only guards against a slip here.
+    let text = String::from_utf8(bytes).unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned());
+    Text { text: Arc::from(text), repaired: Some(repaired) }
 }
 
 /// Opens `path` for reading without following a final link and without blocking: a FIFO put
@@ -311,7 +344,7 @@ fn open(path: &Path) -> io::Result<fs::File> {
 /// Reads a file that [`walk`] listed, as a workspace-relative path: the text, or why it was
 /// passed over. A file gone since the walk is passed over with [`VANISHED`], never dropped
 /// without a word, so that callers can say everything they skipped.
-pub fn read_listed(root: &Path, path: &str) -> Result<Arc<str>, Skipped> {
+pub fn read_listed(root: &Path, path: &str) -> Result<Text, Skipped> {
     match read(&absolute_path(root, path)) {
         Disk::Text(text) => Ok(text),
         Disk::Absent => Err(Skipped { path: path.to_owned(), reason: VANISHED.to_owned() }),
@@ -321,7 +354,7 @@ pub fn read_listed(root: &Path, path: &str) -> Result<Arc<str>, Skipped> {
 
 /// [`read_listed`] for many files, on every core, in order: a cold start reads thousands of small
 /// files, and each read waits on the kernel while the other cores could be reading too.
-pub fn read_all(root: &Path, paths: &[String]) -> Vec<Result<Arc<str>, Skipped>> {
+pub fn read_all(root: &Path, paths: &[String]) -> Vec<Result<Text, Skipped>> {
     let read = |part: &[String]| -> Vec<_> { part.iter().map(|path| read_listed(root, path)).collect() };
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(paths.len() / 16);
     if workers <= 1 {

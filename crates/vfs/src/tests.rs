@@ -94,13 +94,26 @@ fn symbolic_links_are_never_followed() {
 }
 
 #[test]
-fn invalid_utf8_is_skipped_with_a_reason() {
+fn invalid_utf8_is_read_byte_for_byte_with_a_word() {
     let dir = tempfile::tempdir().expect("temp dir");
-    write(dir.path(), "modules/bad.nix", b"{ x = \"\xff\"; }");
+    write(dir.path(), "modules/latin1.nix", b"# caf\xe9\n{ x = \"\xff\xfe\"; y = \"\xc3\"; }");
     write(dir.path(), "modules/good.nix", "{ x = \"ç\"; }".as_bytes());
+    let Ok(bad) = read_listed(dir.path(), "modules/latin1.nix") else { panic!("not read") };
+    // Same length, so offsets still point into the file on disk.
+    assert_eq!(&*bad.text, "# caf\u{1a}\n{ x = \"\u{1a}\u{1a}\"; y = \"\u{1a}\"; }");
+    assert_eq!(bad.repaired.as_deref(), Some("not valid UTF-8: read with 4 bytes as U+001A, the first on line 1"));
+    let Ok(good) = read_listed(dir.path(), "modules/good.nix") else { panic!("not read") };
+    assert_eq!(good, Text { text: Arc::from("{ x = \"ç\"; }"), repaired: None });
     let (files, skipped) = load(dir.path(), &[]);
-    assert_eq!(files, ["modules/good.nix"]);
-    assert_eq!(skipped, [self::skipped("modules/bad.nix", "not valid UTF-8 (first bad byte at offset 7)")]);
+    assert_eq!(files, ["modules/good.nix", "modules/latin1.nix"]);
+    assert_eq!(skipped, []);
+}
+
+#[test]
+fn a_text_cut_in_the_middle_of_a_character_is_repaired_to_its_end() {
+    let text = decode(b"{ }\n\n# \xe2\x82".to_vec());
+    assert_eq!(&*text.text, "{ }\n\n# \u{1a}\u{1a}");
+    assert_eq!(text.repaired.as_deref(), Some("not valid UTF-8: read with 2 bytes as U+001A, the first on line 3"));
 }
 
 /// Runs `f` on a thread that file permissions apply to. As root they do not (`CAP_DAC_OVERRIDE`
@@ -293,7 +306,7 @@ fn links_folders_and_missing_files_read_as_absent() {
     let root = dir.path();
     fs::create_dir(root.join("folder.nix")).expect("create folder");
     std::os::unix::fs::symlink(root.join("a.nix"), root.join("link.nix")).expect("symlink");
-    assert_eq!(read(&root.join("a.nix")), Disk::Text(Arc::from("{}")));
+    assert_eq!(read(&root.join("a.nix")), Disk::Text(Text { text: Arc::from("{}"), repaired: None }));
     assert_eq!(read(&root.join("folder.nix")), Disk::Absent);
     assert_eq!(read(&root.join("link.nix")), Disk::Absent);
     assert_eq!(read(&root.join("missing.nix")), Disk::Absent);
@@ -342,10 +355,10 @@ fn reading_many_files_at_once_keeps_their_order_and_says_what_is_gone() {
     for (i, result) in read.iter().enumerate() {
         match (i, result) {
             (100, Err(skipped)) => assert_eq!(*skipped, self::skipped("modules/gone.nix", VANISHED)),
-            (100, Ok(text)) => panic!("a file that is not there was read: {text}"),
+            (100, Ok(text)) => panic!("a file that is not there was read: {}", text.text),
             (i, Ok(text)) => {
                 let n = if i < 100 { i } else { i - 1 };
-                assert_eq!(&**text, format!("{{ n = {n}; }}"), "file {i} out of order");
+                assert_eq!(&*text.text, format!("{{ n = {n}; }}"), "file {i} out of order");
             }
             (i, Err(skipped)) => panic!("file {i} was skipped: {skipped:?}"),
         }

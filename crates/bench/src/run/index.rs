@@ -23,7 +23,7 @@ pub fn load(root: &Path) -> Files {
         })
         .collect();
     let texts = canopy_vfs::read_all(root, &paths);
-    paths.into_iter().zip(texts).filter_map(|(path, text)| Some((path, text.ok()?))).collect()
+    paths.into_iter().zip(texts).filter_map(|(path, text)| Some((path, text.ok()?.text))).collect()
 }
 
 /// The baseline: every text parsed by rnix, one after the other on one thread, each tree dropped

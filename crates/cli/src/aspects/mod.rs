@@ -78,7 +78,7 @@ pub fn run(path: &Path, format: AspectsFormat) -> Result<ExitCode, CliError> {
     let analysed = analyse(&root, &progress, |workspace, _| roster(workspace, workspace.aspects(), workspace.hosts()));
     drop(reporter);
     let analysed = analysed?;
-    output::note_skipped(&analysed.skipped, &root.display_prefix);
+    analysed.note_loading(&root.display_prefix);
     let listing = Listing { roster: analysed.result, files: analysed.files, skipped: analysed.skipped };
     output::to_stdout(|out| match format {
         AspectsFormat::Human => human::write(out, &listing),

@@ -56,7 +56,7 @@ pub fn run(path: &Path, format: CheckFormat) -> Result<ExitCode, CliError> {
     let analysed = analyse(&root, &progress, collect);
     drop(reporter);
     let analysed = analysed?;
-    output::note_skipped(&analysed.skipped, &root.display_prefix);
+    analysed.note_loading(&root.display_prefix);
 
     let (diagnostics, aspects) = analysed.result;
     let report = Report { root: root.path, files: analysed.files, aspects, diagnostics, skipped: analysed.skipped };
