@@ -111,3 +111,21 @@ fn goto_definition(bencher: Bencher) {
         black_box(ide::goto_definition(&ws, positions[turn % positions.len()]));
     });
 }
+
+/// Indexing `n` aspects that all import one `base`: linear in `n` (time per importer flat across
+/// the arguments), not quadratic as when each new importer was searched for in a list.
+#[divan::bench(args = [2_000, 8_000], sample_count = 5)]
+fn index_fan_in(bencher: Bencher, n: usize) {
+    let mut set: Vec<(String, Arc<str>)> =
+        vec![("modules/base.nix".to_owned(), Arc::from("{ flake.modules.nixos.base = { }; }"))];
+    set.extend((0..n).map(|i| {
+        let text =
+            format!("{{ config, ... }}: {{ flake.modules.nixos.a{i}.imports = [ config.flake.modules.nixos.base ]; }}");
+        (format!("modules/a{i}.nix"), Arc::from(text))
+    }));
+    bencher.bench_local(|| {
+        let mut ws = Workspace::new();
+        ws.apply(Change { set: set.clone(), remove: Vec::new() });
+        black_box(ws)
+    });
+}
