@@ -7,7 +7,7 @@
 
 use rnix::SyntaxKind::*;
 use rowan::ast::SyntaxNodePtr;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use smol_str::SmolStr;
 
 use crate::syntax::{self, SyntaxNode, first_child, nth_expr, static_attr};
@@ -99,7 +99,8 @@ pub struct NameTable {
 
 impl NameTable {
     pub fn build(root: &SyntaxNode) -> NameTable {
-        let mut builder = Builder { table: NameTable::default(), scopes: Vec::new(), depth: 0 };
+        let merges = Merges { possible: has_rec_set(root), ..Merges::default() };
+        let mut builder = Builder { table: NameTable::default(), scopes: Vec::new(), depth: 0, merges };
         builder.expr(root);
         let mut table = builder.table;
         table.uses.sort_by_key(|u| u.range.start());
@@ -285,6 +286,7 @@ struct Builder {
     table: NameTable,
     scopes: Vec<Scope>,
     depth: u32,
+    merges: Merges,
 }
 
 impl Builder {
@@ -349,7 +351,7 @@ impl Builder {
             NODE_LET_IN => self.let_in(node),
             NODE_LEGACY_LET => self.recursive_set(node),
             NODE_ATTR_SET => {
-                if syntax::first_token(node, TOKEN_REC).is_some() {
+                if syntax::first_token(node, TOKEN_REC).is_some() && !self.merges.merged.contains(&NodePtr::new(node)) {
                     self.recursive_set(node)
                 } else {
                     self.plain_set(node)
@@ -499,6 +501,7 @@ impl Builder {
     }
 
     fn let_in(&mut self, node: &SyntaxNode) {
+        self.plan_merges(node);
         let names = self.collect_bindings(node, BindingKind::Let);
         // Plain `inherit x;` reads `x` outside the let.
         self.plain_inherit_uses(node);
@@ -511,63 +514,307 @@ impl Builder {
     }
 
     fn recursive_set(&mut self, node: &SyntaxNode) {
-        let names = self.collect_bindings(node, BindingKind::Rec);
+        self.plan_merges(node);
+        let mut names = self.collect_bindings(node, BindingKind::Rec);
+        // Entries written beside this set that Nix moves into it (see `Merges`).
+        let ptr = NodePtr::new(node);
+        let landed = self.merges.into.remove(&ptr).unwrap_or_default();
+        for binding in self.merges.names.remove(&ptr).unwrap_or_default() {
+            self.bind(&mut names, binding);
+        }
         self.plain_inherit_uses(node);
+        for entry in &landed {
+            self.plain_inherit_use(entry);
+        }
         self.scopes.push(Scope::Static(names));
         self.entry_values(node);
+        for entry in &landed {
+            self.entry_value(entry);
+        }
         self.scopes.pop();
     }
 
     /// A non-recursive attrset: values and inherits read the enclosing scope.
     fn plain_set(&mut self, node: &SyntaxNode) {
+        self.plan_merges(node);
         self.plain_inherit_uses(node);
         self.entry_values(node);
     }
 
     fn plain_inherit_uses(&mut self, node: &SyntaxNode) {
         for inherit in node.children().filter(|c| c.kind() == NODE_INHERIT) {
-            if first_child(&inherit, NODE_INHERIT_FROM).is_some() {
-                continue;
-            }
-            for attr in inherit.children() {
-                match static_attr(&attr) {
-                    Some(name) => self.record_use(name.text, name.range),
-                    None => self.expr(&attr),
-                }
+            if !self.is_moved(&inherit) {
+                self.plain_inherit_use(&inherit);
             }
         }
+    }
+
+    /// The names a plain `inherit x y;` reads (nothing for other entries).
+    fn plain_inherit_use(&mut self, entry: &SyntaxNode) {
+        if entry.kind() != NODE_INHERIT || first_child(entry, NODE_INHERIT_FROM).is_some() {
+            return;
+        }
+        for attr in entry.children() {
+            match static_attr(&attr) {
+                Some(name) => self.record_use(name.text, name.range),
+                None => self.expr(&attr),
+            }
+        }
+    }
+
+    /// Whether Nix moves `entry` into a `rec` set elsewhere, which reads it in its own scope.
+    fn is_moved(&self, entry: &SyntaxNode) -> bool {
+        !self.merges.moved.is_empty() && self.merges.moved.contains(&NodePtr::new(entry))
     }
 
     /// Values, dynamic keys and `inherit (e)` sources of a set's entries, in the current scope.
     fn entry_values(&mut self, node: &SyntaxNode) {
         for entry in node.children() {
-            match entry.kind() {
-                NODE_ATTRPATH_VALUE => {
-                    for child in entry.children() {
-                        if child.kind() == NODE_ATTRPATH {
-                            self.attrpath_dynamics(&child);
-                        } else {
-                            self.expr(&child);
-                        }
-                    }
-                }
-                NODE_INHERIT => {
-                    if let Some(from) = first_child(&entry, NODE_INHERIT_FROM) {
-                        for e in from.children() {
-                            self.expr(&e);
-                        }
-                        for attr in entry.children().filter(|c| c.kind() != NODE_INHERIT_FROM) {
-                            if static_attr(&attr).is_none() {
-                                self.expr(&attr);
-                            }
-                        }
-                    }
-                }
-                NODE_ERROR => self.expr(&entry),
-                _ => {}
+            if !self.is_moved(&entry) {
+                self.entry_value(&entry);
             }
         }
     }
+
+    /// The value, dynamic keys or `inherit (e)` source of one entry, in the current scope.
+    fn entry_value(&mut self, entry: &SyntaxNode) {
+        match entry.kind() {
+            NODE_ATTRPATH_VALUE => {
+                for child in entry.children() {
+                    if child.kind() == NODE_ATTRPATH {
+                        self.attrpath_dynamics(&child);
+                    } else {
+                        self.expr(&child);
+                    }
+                }
+            }
+            NODE_INHERIT => {
+                if let Some(from) = first_child(entry, NODE_INHERIT_FROM) {
+                    for e in from.children() {
+                        self.expr(&e);
+                    }
+                    for attr in entry.children().filter(|c| c.kind() != NODE_INHERIT_FROM) {
+                        if static_attr(&attr).is_none() {
+                            self.expr(&attr);
+                        }
+                    }
+                }
+            }
+            NODE_ERROR => self.expr(entry),
+            _ => {}
+        }
+    }
+
+    /// Records, before `set`'s values are read, which of its entries Nix moves into a `rec` set
+    /// (see `Merges`). Only entries that share a first name can merge, so most sets stop at
+    /// the first look.
+    fn plan_merges(&mut self, set: &SyntaxNode) {
+        if !self.merges.possible || self.merges.merged.contains(&NodePtr::new(set)) {
+            return;
+        }
+        let mut seen = FxHashSet::default();
+        let repeats = set.children().any(|entry| match entry.kind() {
+            NODE_ATTRPATH_VALUE => attr_names(&entry).next().flatten().is_some_and(|name| !seen.insert(name.text)),
+            NODE_INHERIT => entry.children().filter_map(|a| static_attr(&a)).any(|name| !seen.insert(name.text)),
+            _ => false,
+        });
+        if !repeats {
+            return;
+        }
+        let mut plan = Plan { sets: vec![PlanSet::default()], merges: &mut self.merges };
+        for entry in set.children() {
+            plan.insert(0, &entry, 0, None, false);
+        }
+    }
+}
+
+/// What Nix's parser does with entries of one binding set that share a path: it builds one
+/// attrset of them (`{ a = rec { b = 1; }; a.c = b; }` is `{ a = rec { b = 1; c = b; }; }`), so
+/// a value written beside a `rec` set reads that set's names, and a `rec` set merged into an
+/// earlier one keeps nothing of its `rec` (`{ a.c = 1; a = rec { b = 1; d = b; }; }` does not
+/// bind `b` for `d`). Filled in as each binding set is entered, before its values are read.
+#[derive(Default)]
+struct Merges {
+    /// Whether the file has a `rec` set at all: without one, merging changes no scope.
+    possible: bool,
+    /// Entries Nix reads inside a `rec` set other than the one they are written in, by that set
+    /// (the innermost `rec` set on the entry's path).
+    into: FxHashMap<NodePtr, Vec<SyntaxNode>>,
+    /// The names those entries add to that set.
+    names: FxHashMap<NodePtr, Vec<Binding>>,
+    /// The entries in `into`, which are not read where they are written.
+    moved: FxHashSet<NodePtr>,
+    /// Literals merged into an earlier set: plain sets to Nix even when written `rec`, whose
+    /// entries the enclosing set's plan placed already.
+    merged: FxHashSet<NodePtr>,
+}
+
+/// An attrset as Nix's parser builds it while it adds one binding set's entries.
+#[derive(Default)]
+struct PlanSet {
+    /// The literal that opened it (`a = { ... }`), `None` for one a dotted path opened.
+    literal: Option<SyntaxNode>,
+    rec: bool,
+    slots: FxHashMap<SmolStr, Slot>,
+    /// Whether the literal's own entries are in `slots` yet (added when a path first enters it).
+    expanded: bool,
+}
+
+enum Slot {
+    Set(usize),
+    /// A value that is not a literal attrset: nothing merges into it.
+    Value,
+}
+
+struct Plan<'m> {
+    sets: Vec<PlanSet>,
+    merges: &'m mut Merges,
+}
+
+impl Plan<'_> {
+    /// Adds `entry`'s attrpath from its `skip`th name on to set `at`, as Nix's `addAttr` does.
+    /// `rec_set` is the innermost `rec` literal on the way; `own` entries are the literal's own,
+    /// read where they are written anyway, and only shape the sets.
+    fn insert(&mut self, mut at: usize, entry: &SyntaxNode, skip: usize, mut rec_set: Option<NodePtr>, own: bool) {
+        match entry.kind() {
+            NODE_ATTRPATH_VALUE => {}
+            NODE_INHERIT => {
+                for attr in entry.children() {
+                    let Some(name) = static_attr(&attr) else { continue };
+                    if !self.sets[at].slots.contains_key(&name.text) {
+                        let value = match first_child(entry, NODE_INHERIT_FROM).and_then(|f| nth_expr(&f, 0)) {
+                            Some(from) => BindingValue::InheritFrom { from: NodePtr::new(&from) },
+                            None => BindingValue::Inherit { use_range: name.range },
+                        };
+                        self.add_name(at, &name, Some(value), own);
+                        self.sets[at].slots.insert(name.text, Slot::Value);
+                    }
+                }
+                self.land(entry, rec_set, own);
+                return;
+            }
+            _ => return,
+        }
+        let names: Vec<Option<syntax::StaticName>> = attr_names(entry).collect();
+        for (i, name) in names.iter().enumerate().skip(skip) {
+            // A dynamic name (`${x}`) ends what can be followed.
+            let Some(name) = name else { break };
+            let last = i + 1 == names.len();
+            let value = if last { nth_expr(entry, 0).map(syntax::unparen) } else { None };
+            let literal = value.clone().filter(|v| v.kind() == NODE_ATTR_SET);
+            match self.sets[at].slots.get(&name.text) {
+                None => {
+                    let binding_value = match &value {
+                        Some(v) => Some(BindingValue::Expr(NodePtr::new(v))),
+                        None if last => Some(BindingValue::Argument),
+                        None => None,
+                    };
+                    self.add_name(at, name, binding_value, own);
+                    let slot = if last && literal.is_none() {
+                        Slot::Value
+                    } else {
+                        let rec = literal.as_ref().is_some_and(|l| syntax::first_token(l, TOKEN_REC).is_some());
+                        let expanded = literal.is_none();
+                        self.sets.push(PlanSet {
+                            literal: literal.clone(),
+                            rec,
+                            slots: FxHashMap::default(),
+                            expanded,
+                        });
+                        Slot::Set(self.sets.len() - 1)
+                    };
+                    self.sets[at].slots.insert(name.text.clone(), slot);
+                    if last {
+                        break;
+                    }
+                }
+                Some(Slot::Set(child)) => {
+                    let child = *child;
+                    if last {
+                        // A later literal merges one level deep into the set that is there, which
+                        // keeps its own `rec` or lack of it.
+                        let Some(literal) = literal else { break };
+                        self.merges.merged.insert(NodePtr::new(&literal));
+                        self.expand(child, rec_set);
+                        let rec_set = self.rec_of(child).or(rec_set);
+                        for inner in literal.children() {
+                            self.insert(child, &inner, 0, rec_set, own);
+                        }
+                        return;
+                    }
+                    self.expand(child, rec_set);
+                    rec_set = self.rec_of(child).or(rec_set);
+                    at = child;
+                }
+                // Defined twice: an error Nix reports; the value is read where it is written.
+                Some(Slot::Value) => return,
+            }
+        }
+        self.land(entry, rec_set, own);
+    }
+
+    /// Adds the literal's own entries to set `at`, once.
+    fn expand(&mut self, at: usize, rec_set: Option<NodePtr>) {
+        if self.sets[at].expanded {
+            return;
+        }
+        self.sets[at].expanded = true;
+        let Some(literal) = self.sets[at].literal.clone() else { return };
+        let rec_set = self.rec_of(at).or(rec_set);
+        for entry in literal.children() {
+            self.insert(at, &entry, 0, rec_set, true);
+        }
+    }
+
+    fn rec_of(&self, at: usize) -> Option<NodePtr> {
+        let set = &self.sets[at];
+        set.literal.as_ref().filter(|_| set.rec).map(NodePtr::new)
+    }
+
+    /// A name an entry from elsewhere adds to a `rec` literal binds in its scope; `value` is
+    /// `None` for a name that opens a set (`c` in `a.c.d = 1`).
+    fn add_name(&mut self, at: usize, name: &syntax::StaticName, value: Option<BindingValue>, own: bool) {
+        let Some(scope) = self.rec_of(at).filter(|_| !own) else { return };
+        let value = value.unwrap_or(BindingValue::Nested(scope));
+        let binding = Binding { name: name.text.clone(), range: name.range, kind: BindingKind::Rec, value, scope };
+        self.merges.names.entry(scope).or_default().push(binding);
+    }
+
+    /// Records that `entry` is read in `rec_set`'s scope, if that is not where it is written.
+    fn land(&mut self, entry: &SyntaxNode, rec_set: Option<NodePtr>, own: bool) {
+        let Some(rec_set) = rec_set else { return };
+        if !own && self.merges.moved.insert(NodePtr::new(entry)) {
+            self.merges.into.entry(rec_set).or_default().push(entry.clone());
+        }
+    }
+}
+
+/// Whether the tree holds a `rec` set (or a legacy `let`, which is one). Read from the green
+/// tree, which costs no allocation: most files have none, and then no set needs `plan_merges`.
+fn has_rec_set(root: &SyntaxNode) -> bool {
+    let green = root.green();
+    let mut stack: Vec<&rowan::GreenNodeData> = vec![&green];
+    while let Some(node) = stack.pop() {
+        if node.kind() == rowan::SyntaxKind(NODE_LEGACY_LET as u16) {
+            return true;
+        }
+        for child in node.children() {
+            match child {
+                rowan::NodeOrToken::Node(n) => stack.push(n),
+                rowan::NodeOrToken::Token(t) => {
+                    if t.kind() == rowan::SyntaxKind(TOKEN_REC as u16) {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+    false
+}
+
+/// The names of an entry's attrpath, `None` for a dynamic one.
+fn attr_names(entry: &SyntaxNode) -> impl Iterator<Item = Option<syntax::StaticName>> {
+    first_child(entry, NODE_ATTRPATH).into_iter().flat_map(|path| path.children().map(|attr| static_attr(&attr)))
 }
 
 #[cfg(test)]
@@ -642,6 +889,51 @@ mod tests {
             expect![[r#"
                 a@22 -> Rec@9
                 d@41 -> UNDEFINED"#]],
+        );
+    }
+
+    // Each expectation here is what `nix-instantiate --parse` says of the same text: it prints the
+    // merged sets, and rejects the undefined names.
+    #[test]
+    fn a_path_into_an_earlier_rec_set_reads_that_set() {
+        check(
+            "{ a = rec { b = 1; }; a.c = b; x = { y = rec { z = 1; }; }; x.y.w.v = z; }",
+            expect![[r#"
+                b@28 -> Rec@12
+                z@70 -> Rec@47"#]],
+        );
+        // In a `let` too, and the names the path adds are bound in the set.
+        check(
+            "let a = rec { b = c; }; a.c = 1; in a",
+            expect![[r#"
+                c@18 -> Rec@26
+                a@36 -> Let@4"#]],
+        );
+    }
+
+    #[test]
+    fn a_later_literal_merges_into_the_earlier_set_and_keeps_no_rec() {
+        check(
+            "{ a = rec { b = 1; }; a = rec { c = b; }; }",
+            expect![[r#"
+                b@36 -> Rec@12"#]],
+        );
+        // The `rec` set comes second: it is merged into the set `a.c` opened, which is plain.
+        check(
+            "{ a.c = 1; a = rec { b = 1; d = b; }; }",
+            expect![[r#"
+                b@32 -> UNDEFINED"#]],
+        );
+    }
+
+    #[test]
+    fn paths_through_plain_sets_and_repeated_names_read_the_enclosing_scope() {
+        check(
+            "{ a = { b = rec { x = 1; }; }; a.b.y = x; a.z = x; c = 1; c.d = x; }",
+            expect![[r#"
+                x@39 -> Rec@18
+                x@48 -> UNDEFINED
+                x@64 -> UNDEFINED"#]],
         );
     }
 
