@@ -188,6 +188,18 @@ fn nesting_past_what_the_parser_follows_is_a_warning_not_silence() {
 }
 
 /// Peak resident memory of this process, from Linux's `/proc` (nextest runs each test alone).
+/// The extractor reads a `let` or `rec` binding named as a configuration value as that value's
+/// configuration. A binding met inside its own value must not make that reading endless (it
+/// branched at every turn, so it ran for hours).
+#[test]
+fn a_binding_folded_into_itself_is_read_in_bounded_time() {
+    // Nix rejects this file (`b` is defined twice), and so does canopy, at the same place.
+    let diagnostics = analyse("{ flake = rec { b.c = { a = b; }; b = b; }; }\n");
+    let error = first_error(&diagnostics);
+    let found = (error.kind, error.message.as_str());
+    assert_eq!(found, (DiagnosticKind::DuplicateAttribute, "attribute 'b' already defined at 1:17"));
+}
+
 fn peak_rss_mb() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;

@@ -184,6 +184,9 @@ struct Extractor<'a> {
     depths: Vec<u16>,
     /// Nodes already in `out.opaque`, by node.
     opaque_marked: Vec<bool>,
+    /// Bindings being folded into configuration, innermost last: one met again inside its own
+    /// value (`rec { b.c = { a = b; }; b = b; }`) is not followed, or the fold would not end.
+    folding: Vec<BindingId>,
 }
 
 impl<'a> Extractor<'a> {
@@ -202,6 +205,7 @@ impl<'a> Extractor<'a> {
             depth: 0,
             depths: Vec::new(),
             opaque_marked: Vec::new(),
+            folding: Vec::new(),
         }
     }
 
@@ -592,9 +596,26 @@ impl<'a> Extractor<'a> {
         }
     }
 
+    /// Runs `fold` for binding `id`, unless it is being folded already; `false` when it does not
+    /// run.
+    fn fold_binding(&mut self, id: BindingId, fold: impl FnOnce(&mut Self) -> bool) -> bool {
+        if self.folding.contains(&id) {
+            return false;
+        }
+        self.folding.push(id);
+        let folded = fold(self);
+        self.folding.pop();
+        folded
+    }
+
     /// A config value that names a `let` binding: read the binding's value as configuration.
     fn fold_config_alias(&mut self, value: &SyntaxNode, node: Option<NodeId>) -> bool {
-        let Some(binding) = self.local_binding(value) else { return false };
+        let Some(id) = self.local_binding_id(value) else { return false };
+        self.fold_binding(id, |this| this.fold_config_binding(id, node))
+    }
+
+    fn fold_config_binding(&mut self, id: BindingId, node: Option<NodeId>) -> bool {
+        let binding = self.names.binding(id);
         match &binding.value {
             BindingValue::Expr(ptr) if matches!(binding.kind, BindingKind::Let | BindingKind::Rec) => {
                 let Some(target) = ptr.try_to_node(&self.root) else {
@@ -632,11 +653,15 @@ impl<'a> Extractor<'a> {
 
     /// The let/rec binding an identifier resolves to.
     fn local_binding(&self, ident: &SyntaxNode) -> Option<&'a Binding> {
+        self.local_binding_id(ident).map(|id| self.names.binding(id))
+    }
+
+    fn local_binding_id(&self, ident: &SyntaxNode) -> Option<BindingId> {
         if ident.kind() != NODE_IDENT {
             return None;
         }
         match self.names.resolution_at(ident.text_range().start())? {
-            Resolution::Local(id) => Some(self.names.binding(id)),
+            Resolution::Local(id) => Some(id),
             _ => None,
         }
     }
@@ -754,6 +779,10 @@ impl<'a> Extractor<'a> {
         let Some(Resolution::Local(id)) = self.names.resolution_at(attr.text_range().start()) else {
             return false;
         };
+        self.fold_binding(id, |this| this.fold_inherited_binding(id, child))
+    }
+
+    fn fold_inherited_binding(&mut self, id: BindingId, child: NodeId) -> bool {
         let binding = self.names.binding(id);
         let root = self.root.clone();
         match &binding.value {
