@@ -319,7 +319,68 @@ pub fn generated() -> Vec<Input> {
     for (i, broken) in broken_variants(BROKEN_BASE).into_iter().enumerate() {
         inputs.push(Input::new(format!("broken: #{i}"), broken));
     }
+    let mut scoping = Scoping { state: 0x2545_f491_4f6c_dd1d };
+    for i in 0..SCOPING_PROGRAMS {
+        inputs.push(Input::new(format!("scoping: #{i}"), scoping.expr(0)));
+    }
     inputs
+}
+
+/// How many random programs of nested sets, `rec` sets, `let`s, dotted paths, lambdas and `with`s
+/// over four names: where Nix's parser merges paths into sets, which set's scope each value
+/// reads, and which names are defined twice. (`inherit` is left out: Nix 2.8 places its names
+/// differently from current Nix, see `known`.)
+const SCOPING_PROGRAMS: usize = 300;
+
+/// A seeded generator (xorshift) of such programs: the same corpus on every run.
+struct Scoping {
+    state: u64,
+}
+
+impl Scoping {
+    fn below(&mut self, n: u64) -> u64 {
+        self.state ^= self.state << 13;
+        self.state ^= self.state >> 7;
+        self.state ^= self.state << 17;
+        self.state % n
+    }
+
+    fn name(&mut self) -> &'static str {
+        ["a", "b", "c", "x"][self.below(4) as usize]
+    }
+
+    fn path(&mut self) -> String {
+        let len = [1, 1, 1, 2, 2, 3][self.below(6) as usize];
+        let names: Vec<String> = (0..len)
+            .map(|_| {
+                let name = self.name();
+                if self.below(10) == 0 { format!("\"{name}\"") } else { name.to_owned() }
+            })
+            .collect();
+        names.join(".")
+    }
+
+    fn bindings(&mut self, depth: u32) -> String {
+        let count = 1 + self.below(4);
+        (0..count).map(|_| format!("{} = {};", self.path(), self.expr(depth + 1))).collect::<Vec<_>>().join(" ")
+    }
+
+    fn expr(&mut self, depth: u32) -> String {
+        if depth > 3 {
+            return ["a", "b", "c", "x", "1"][self.below(5) as usize].to_owned();
+        }
+        match self.below(50) {
+            0..=12 => ["a", "b", "c", "x", "1"][self.below(5) as usize].to_owned(),
+            13..=22 => format!("{{ {} }}", self.bindings(depth)),
+            23..=29 => format!("rec {{ {} }}", self.bindings(depth)),
+            30..=35 => format!("let {} in {}", self.bindings(depth), self.expr(depth + 1)),
+            36..=38 => format!("({})", self.expr(depth + 1)),
+            39..=41 => format!("{}: {}", self.name(), self.expr(depth + 1)),
+            42..=43 => format!("{{ {}, ... }}: {}", self.name(), self.expr(depth + 1)),
+            44..=45 => format!("with {}; {}", self.expr(depth + 1), self.expr(depth + 1)),
+            _ => format!("[ {} {} ]", self.expr(depth + 1), self.expr(depth + 1)),
+        }
+    }
 }
 
 /// Byte offsets where a token ends, by rnix's tokenizer (the cut points; which parser's tokens
