@@ -370,25 +370,21 @@ impl Builder {
                 }
                 self.scopes.pop();
             }
-            NODE_SELECT | NODE_HAS_ATTR => {
-                for child in node.children() {
-                    if child.kind() == NODE_ATTRPATH {
-                        self.attrpath_dynamics(&child);
-                    } else {
-                        self.expr(&child);
-                    }
-                }
-            }
-            _ => {
-                for child in node.children() {
-                    match child.kind() {
-                        NODE_ATTRPATH => self.attrpath_dynamics(&child),
-                        _ => self.expr(&child),
-                    }
-                }
-            }
+            // Selects, `?`, bindings and everything else: the children, attrpaths by their
+            // dynamic parts.
+            _ => self.children(node),
         }
         self.depth -= 1;
+    }
+
+    fn children(&mut self, node: &SyntaxNode) {
+        for child in node.children() {
+            if child.kind() == NODE_ATTRPATH {
+                self.attrpath_dynamics(&child);
+            } else {
+                self.expr(&child);
+            }
+        }
     }
 
     /// Dynamic parts of an attrpath are expressions; static names are not reads.
@@ -579,15 +575,7 @@ impl Builder {
     /// The value, dynamic keys or `inherit (e)` source of one entry, in the current scope.
     fn entry_value(&mut self, entry: &SyntaxNode) {
         match entry.kind() {
-            NODE_ATTRPATH_VALUE => {
-                for child in entry.children() {
-                    if child.kind() == NODE_ATTRPATH {
-                        self.attrpath_dynamics(&child);
-                    } else {
-                        self.expr(&child);
-                    }
-                }
-            }
+            NODE_ATTRPATH_VALUE => self.children(entry),
             NODE_INHERIT => {
                 if let Some(from) = first_child(entry, NODE_INHERIT_FROM) {
                     for e in from.children() {
