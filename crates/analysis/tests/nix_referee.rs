@@ -7,6 +7,7 @@
 //! canopy must give current Nix's verdict there, and nothing else is skipped.
 
 mod referee;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -249,15 +249,9 @@ fn a_20_mb_generated_file_is_analysed_in_bounded_time_and_memory() {
 }
 
 /// A deterministic stream of bytes (xorshift), for garbage.
-fn garbage(len: usize, mut seed: u64) -> Vec<u8> {
-    (0..len)
-        .map(|_| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed >> 24) as u8
-        })
-        .collect()
+fn garbage(len: usize, seed: u64) -> Vec<u8> {
+    let mut random = support::Xorshift(seed);
+    (0..len).map(|_| (random.next() >> 24) as u8).collect()
 }
 
 #[test]

@@ -7,6 +7,7 @@
 //! inherits a name twice, uses a pipe operator or a builtin newer than 2.8.
 
 use super::Input;
+use crate::support::Xorshift;
 
 /// Tricky cases, one construct each.
 pub fn named() -> Vec<Input> {
@@ -319,7 +320,7 @@ pub fn generated() -> Vec<Input> {
     for (i, broken) in broken_variants(BROKEN_BASE).into_iter().enumerate() {
         inputs.push(Input::new(format!("broken: #{i}"), broken));
     }
-    let mut scoping = Scoping { state: 0x2545_f491_4f6c_dd1d };
+    let mut scoping = Scoping { random: Xorshift(0x2545_f491_4f6c_dd1d) };
     for i in 0..SCOPING_PROGRAMS {
         inputs.push(Input::new(format!("scoping: #{i}"), scoping.expr(0)));
     }
@@ -332,17 +333,14 @@ pub fn generated() -> Vec<Input> {
 /// differently from current Nix, see `known`.)
 const SCOPING_PROGRAMS: usize = 300;
 
-/// A seeded generator (xorshift) of such programs: the same corpus on every run.
+/// A seeded generator of such programs: the same corpus on every run.
 struct Scoping {
-    state: u64,
+    random: Xorshift,
 }
 
 impl Scoping {
     fn below(&mut self, n: u64) -> u64 {
-        self.state ^= self.state << 13;
-        self.state ^= self.state >> 7;
-        self.state ^= self.state << 17;
-        self.state % n
+        self.random.next() % n
     }
 
     fn name(&mut self) -> &'static str {

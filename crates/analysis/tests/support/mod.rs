@@ -1,4 +1,5 @@
-//! What the robustness tests share: the fixture repositories, and running on a caller's stack.
+//! What the analysis tests share: the fixture repositories, running on a caller's stack, and a seeded
+//! random stream.
 
 #![allow(dead_code)]
 
@@ -8,6 +9,8 @@ use std::path::{Path, PathBuf};
 #[path = "../../fuzz/src/lib.rs"]
 pub mod bodies;
 
+// Each test binary includes this module and uses part of it.
+#[allow(unused_imports)]
 pub use bodies::on_analysis_stack;
 
 /// One fixture repository: its name and its `.nix` files (workspace-relative path, text), in
@@ -49,5 +52,18 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
             let relative = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
             out.push((relative, std::fs::read_to_string(&path).expect("a fixture file is UTF-8")));
         }
+    }
+}
+
+/// A seeded stream of numbers (xorshift): the same garbage and the same random programs on
+/// every run.
+pub struct Xorshift(pub u64);
+
+impl Xorshift {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
     }
 }
