@@ -1,5 +1,5 @@
-//! What the analysis tests share: the fixture repositories, running on a caller's stack, and a seeded
-//! random stream.
+//! What the analysis tests share: the fixture repositories, running on a caller's stack, and a
+//! seeded random stream.
 
 #![allow(dead_code)]
 
