@@ -478,14 +478,10 @@ impl Builder {
                     self.bind(&mut names, binding);
                 }
                 NODE_INHERIT => {
-                    let from =
-                        first_child(&entry, NODE_INHERIT_FROM).and_then(|f| nth_expr(&f, 0)).map(|e| NodePtr::new(&e));
+                    let from = inherit_source(&entry);
                     for attr in entry.children().filter(|c| c.kind() != NODE_INHERIT_FROM) {
                         let Some(name) = static_attr(&attr) else { continue };
-                        let value = match &from {
-                            Some(from) => BindingValue::InheritFrom { from: *from },
-                            None => BindingValue::Inherit { use_range: name.range },
-                        };
+                        let value = inherited(from, &name);
                         let binding = Binding { name: name.text, range: name.range, kind, value, scope: ptr };
                         self.bind(&mut names, binding);
                     }
@@ -667,14 +663,11 @@ impl Plan<'_> {
         match entry.kind() {
             NODE_ATTRPATH_VALUE => {}
             NODE_INHERIT => {
+                let from = inherit_source(entry);
                 for attr in entry.children() {
                     let Some(name) = static_attr(&attr) else { continue };
                     if !self.sets[at].slots.contains_key(&name.text) {
-                        let value = match first_child(entry, NODE_INHERIT_FROM).and_then(|f| nth_expr(&f, 0)) {
-                            Some(from) => BindingValue::InheritFrom { from: NodePtr::new(&from) },
-                            None => BindingValue::Inherit { use_range: name.range },
-                        };
-                        self.add_name(at, &name, Some(value), own);
+                        self.add_name(at, &name, Some(inherited(from, &name)), own);
                         self.sets[at].slots.insert(name.text, Slot::Value);
                     }
                 }
@@ -798,6 +791,19 @@ fn has_rec_set(root: &SyntaxNode) -> bool {
         }
     }
     false
+}
+
+/// The `(e)` of an `inherit (e) ...;` entry.
+fn inherit_source(entry: &SyntaxNode) -> Option<NodePtr> {
+    first_child(entry, NODE_INHERIT_FROM).and_then(|f| nth_expr(&f, 0)).map(|e| NodePtr::new(&e))
+}
+
+/// What an inherited name is bound to, given its entry's source.
+fn inherited(from: Option<NodePtr>, name: &syntax::StaticName) -> BindingValue {
+    match from {
+        Some(from) => BindingValue::InheritFrom { from },
+        None => BindingValue::Inherit { use_range: name.range },
+    }
 }
 
 /// The names of an entry's attrpath, `None` for a dynamic one.

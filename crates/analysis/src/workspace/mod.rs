@@ -783,11 +783,7 @@ impl Workspace {
         let mut out: Vec<(SmolStr, Vec<FileId>)> = Vec::new();
         for class in self.index.names.get(&(key.collection.clone(), key.name.clone())).into_iter().flatten() {
             self.each_class_file(&AspectKey { class: class.clone(), ..key.clone() }, |class, file| {
-                match out.iter_mut().find(|(c, _)| c == class) {
-                    Some((_, files)) if !files.contains(&file) => files.push(file),
-                    Some(_) => {}
-                    None => out.push((class.clone(), vec![file])),
-                }
+                add_class_file(&mut out, class, file);
             });
         }
         out
@@ -1053,6 +1049,15 @@ fn owner_order(owner: &Owner) -> (u8, String) {
     match owner {
         Owner::Host(h) => (0, format!("{h:?}")),
         Owner::Aspect(a) => (1, a.to_string()),
+    }
+}
+
+/// Adds `file` to `class`'s files in a list of classes and their files, once.
+pub(crate) fn add_class_file(classes: &mut Vec<(SmolStr, Vec<FileId>)>, class: &SmolStr, file: FileId) {
+    match classes.iter_mut().find(|(c, _)| c == class) {
+        Some((_, files)) if !files.contains(&file) => files.push(file),
+        Some(_) => {}
+        None => classes.push((class.clone(), vec![file])),
     }
 }
 

@@ -342,11 +342,7 @@ impl TypedFile {
         }
         let same_name = self.defines.iter().filter(|(k, _)| k.collection == key.collection && k.name == key.name);
         for class in same_name.flat_map(|(_, classes)| classes) {
-            match files.iter_mut().find(|(c, _)| c == class) {
-                Some((_, in_files)) if !in_files.contains(&self.file) => in_files.push(self.file),
-                Some(_) => {}
-                None => files.push((class.clone(), vec![self.file])),
-            }
+            crate::workspace::add_class_file(&mut files, class, self.file);
         }
         let mut counts: Vec<(SmolStr, usize)> =
             files.into_iter().filter(|(_, f)| !f.is_empty()).map(|(c, f)| (c, f.len())).collect();
