@@ -1,23 +1,39 @@
 //! canopy's analysis: everything canopy knows about Nix and the dendritic pattern.
 //!
 //! Pure and synchronous. The caller hands it file paths and texts and asks questions; answers are
-//! plain data (byte offsets, names, ranges). A batch of files is spread over scoped threads
-//! (`parallel`), which end before the call returns. It knows nothing of LSP, async runtimes or the file
-//! system: reading files, watching them and speaking protocols belong to the callers
-//! (`canopy-server`, the `canopy` binary).
+//! plain data (byte offsets, names, ranges). A batch of files is spread over scoped threads,
+//! which end before the call returns. It knows nothing of LSP, async runtimes or the file system:
+//! reading files, watching them and speaking protocols belong to the callers (`canopy-server`,
+//! the `canopy` binary).
+//!
+//! This file only re-exports: the door (`Analysis`, in `host.rs`), the plain data it answers
+//! with, and positions. Everything behind it is private to the crate; `docs/architecture.md` is
+//! the map of the inside.
 
+#![deny(unreachable_pub)]
+
+mod base;
 mod checks;
-pub mod collections;
-mod contexts;
-pub mod diagnostics;
-pub mod extract;
-pub mod ide;
-pub mod import_tree;
-pub mod names;
-mod parallel;
-pub mod parse_checks;
-pub mod resolve;
-pub mod summary;
-pub mod syntax;
-pub mod text;
-pub mod workspace;
+mod dendritic;
+mod graph;
+mod host;
+mod ide;
+mod nix_exact;
+mod summary;
+mod syntax;
+
+// The shared test bodies (`tests/support`, the fuzz targets) name the crate as callers do.
+#[cfg(test)]
+extern crate self as canopy_analysis;
+#[cfg(test)]
+mod tests;
+
+pub use crate::base::diagnostics::{Diagnostic, DiagnosticKind, Severity};
+pub use crate::base::text::{Encoding, LineCol, LineIndex, TextRange, TextSize};
+pub use crate::base::{AspectKey, Change, FileId, FileRole, HostKey, Site};
+pub use crate::graph::{AspectInfo, HostInfo};
+pub use crate::host::{ANALYSIS_STACK, Analysis, PreparedChange, Summary, run_on_analysis_stack};
+pub use crate::ide::{
+    CompletionItem, CompletionKind, CompletionList, DocumentSymbol, FileEdit, FilePosition, Highlight, HighlightKind,
+    Hover, Navigation, NavigationTarget, Rename, Symbol, SymbolKind, TextEdit, WorkspaceSymbol,
+};

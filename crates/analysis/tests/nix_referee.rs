@@ -14,10 +14,7 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use canopy_analysis::names::NameTable;
-use canopy_analysis::parse_checks::parse_time_diagnostics;
-use canopy_analysis::syntax;
-use canopy_analysis::text::{Encoding, LineIndex};
+use canopy_analysis::{Analysis, Encoding, LineIndex};
 
 use referee::{Input, Verdict, corpus, known};
 
@@ -87,9 +84,7 @@ fn canopy_agrees_with_nix() {
 
 /// canopy's verdict: its first parse-time diagnostic.
 fn canopy_verdict(text: &str) -> Verdict {
-    let parse = syntax::parse(text);
-    let names = NameTable::build(&parse.root());
-    let diagnostics = parse_time_diagnostics(text, &parse, &names);
+    let diagnostics = Analysis::nix_diagnostics(text);
     let Some(first) = diagnostics.first() else { return Verdict::Ok };
     let pos = LineIndex::new(text).line_col(text, first.range.start(), Encoding::Utf8);
     Verdict::error(first.kind.code(), pos.line + 1, pos.col + 1)

@@ -265,9 +265,9 @@ fn fixtures_answer_every_query_at_every_offset() {
     for repo in REPOSITORIES.iter() {
         let files = repo.files.clone();
         on_analysis_stack(|| {
-            let mut ws = canopy_analysis::workspace::Workspace::new();
+            let mut ws = canopy_analysis::Analysis::new();
             let set = files.iter().map(|(p, t)| (p.clone(), std::sync::Arc::from(t.as_str()))).collect();
-            ws.apply(canopy_analysis::workspace::Change { set, remove: Vec::new() });
+            ws.apply(canopy_analysis::Change { set, remove: Vec::new() });
             let longest = files.iter().map(|(_, t)| t.len() as u32).max().unwrap_or(0);
             // Every offset of the longest file covers every offset of the others (folded).
             let offsets: Vec<u32> = (0..longest).step_by(7).collect();

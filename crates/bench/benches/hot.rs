@@ -3,9 +3,7 @@
 
 use std::sync::{Arc, LazyLock};
 
-use canopy_analysis::ide::{self, FilePosition};
-use canopy_analysis::text::TextSize;
-use canopy_analysis::workspace::{Change, Workspace};
+use canopy_analysis::{ANALYSIS_STACK, Analysis, Change, FilePosition, TextSize};
 use canopy_bench::generator::{self, Generated};
 use divan::{Bencher, black_box};
 
@@ -13,7 +11,7 @@ fn main() {
     // The analysis expects the big stack canopy gives its threads; on divan's default main thread
     // every call would map a fresh stack segment first.
     std::thread::Builder::new()
-        .stack_size(canopy_analysis::syntax::WORKER_STACK)
+        .stack_size(ANALYSIS_STACK)
         .spawn(divan::main)
         .expect("start the benchmark thread")
         .join()
@@ -42,9 +40,9 @@ fn large_module() -> (&'static str, &'static str) {
     (path, text)
 }
 
-fn built() -> Workspace {
+fn built() -> Analysis {
     let set = WORKSPACE.files.iter().map(|(p, t)| (p.clone(), Arc::from(t.as_str()))).collect();
-    let mut ws = Workspace::new();
+    let mut ws = Analysis::new();
     ws.apply(Change { set, remove: Vec::new() });
     ws.take_changed();
     ws
@@ -58,7 +56,7 @@ fn parse_typical_file() {
 #[divan::bench]
 fn summarize_typical_file() {
     let (path, text) = typical();
-    black_box(canopy_analysis::extract::summarize(path, black_box(text)));
+    black_box(Analysis::summarize(path, black_box(text)));
 }
 
 #[divan::bench]
@@ -69,7 +67,7 @@ fn parse_2000_line_module() {
 #[divan::bench]
 fn summarize_2000_line_module() {
     let (path, text) = large_module();
-    black_box(canopy_analysis::extract::summarize(path, black_box(text)));
+    black_box(Analysis::summarize(path, black_box(text)));
 }
 
 /// One keystroke's graph update: `apply` of the edited 2,000-line module, alternating between
@@ -108,7 +106,7 @@ fn goto_definition(bencher: Bencher) {
     let mut turn = 0;
     bencher.bench_local(|| {
         turn += 1;
-        black_box(ide::goto_definition(&ws, positions[turn % positions.len()]));
+        black_box(ws.goto_definition(positions[turn % positions.len()]));
     });
 }
 
@@ -124,7 +122,7 @@ fn index_fan_in(bencher: Bencher, n: usize) {
         (format!("modules/a{i}.nix"), Arc::from(text))
     }));
     bencher.bench_local(|| {
-        let mut ws = Workspace::new();
+        let mut ws = Analysis::new();
         ws.apply(Change { set: set.clone(), remove: Vec::new() });
         black_box(ws)
     });

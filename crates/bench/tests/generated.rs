@@ -3,25 +3,18 @@
 
 use std::sync::Arc;
 
-use canopy_analysis::workspace::{Change, Workspace};
+use canopy_analysis::{Analysis, Change};
 use canopy_bench::generator::{self, Generated};
 use canopy_bench::manifest::Manifest;
 
 /// Runs `f` with the stack the analysis gets in canopy's own threads.
 fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    std::thread::scope(|s| {
-        std::thread::Builder::new()
-            .stack_size(canopy_analysis::syntax::WORKER_STACK)
-            .spawn_scoped(s, f)
-            .expect("thread")
-            .join()
-            .expect("no panic")
-    })
+    canopy_analysis::run_on_analysis_stack("bench-test", f).expect("thread").expect("no panic")
 }
 
-fn workspace(generated: &Generated) -> Workspace {
+fn workspace(generated: &Generated) -> Analysis {
     let set = generated.files.iter().map(|(p, t)| (p.clone(), Arc::from(t.as_str()))).collect();
-    let mut ws = Workspace::new();
+    let mut ws = Analysis::new();
     ws.apply(Change { set, remove: Vec::new() });
     ws
 }
@@ -94,7 +87,7 @@ fn the_large_file_parses_without_diagnostics() {
         let text = generator::large::generate(1);
         assert!((1_600_000..1_800_000).contains(&text.len()), "{} bytes", text.len());
         assert!(rnix::Root::parse(&text).errors().is_empty());
-        let summary = canopy_analysis::extract::summarize("pkgs/top-level/all-packages.nix", &text);
-        assert_eq!(summary.diagnostics, Vec::new());
+        let summary = Analysis::summarize("pkgs/top-level/all-packages.nix", &text);
+        assert_eq!(summary.diagnostics(), &[]);
     });
 }

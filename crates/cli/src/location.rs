@@ -4,8 +4,8 @@
 //! in UTF-16 code units. The human and GitHub formats add 1 to both when printing. Converting here,
 //! once, keeps every format in agreement.
 
-use canopy_analysis::text::{Encoding, LineIndex, TextRange};
-use canopy_analysis::workspace::{FileId, Site, Workspace};
+use canopy_analysis::{Analysis, FileId, Site};
+use canopy_analysis::{Encoding, LineIndex, TextRange};
 use serde::Serialize;
 
 /// 0-based line and UTF-16 column, as LSP's `Position`.
@@ -55,17 +55,17 @@ pub trait Sources {
     }
 }
 
-impl Sources for Workspace {
+impl Sources for Analysis {
     fn path(&self, file: FileId) -> &str {
-        Workspace::path(self, file)
+        Analysis::path(self, file)
     }
 
     fn text(&self, file: FileId) -> &str {
-        Workspace::text(self, file)
+        Analysis::text(self, file)
     }
 
     fn line_index(&self, file: FileId) -> &LineIndex {
-        Workspace::line_index(self, file)
+        Analysis::line_index(self, file)
     }
 }
 
@@ -73,8 +73,8 @@ impl Sources for Workspace {
 pub mod testing {
     //! Files without a workspace, for testing the formats with constructed analysis results.
 
-    use canopy_analysis::text::{LineIndex, TextRange, TextSize};
-    use canopy_analysis::workspace::{FileId, Site};
+    use canopy_analysis::{FileId, Site};
+    use canopy_analysis::{LineIndex, TextRange, TextSize};
 
     use super::Sources;
 

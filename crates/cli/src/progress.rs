@@ -2,7 +2,7 @@
 //!
 //! The work updates a few atomic counters (`Progress`); a separate thread (`Reporter`) draws them.
 //! That way the line keeps moving during the one long call that reports nothing by itself
-//! (`Workspace::apply`), and the work never waits on the terminal. The line appears only when
+//! (`Analysis::apply`), and the work never waits on the terminal. The line appears only when
 //! stderr is a terminal and the run has already taken a second, so quick runs, pipes and CI logs
 //! never see it; it is overwritten with `\r` and erased before anything else is printed.
 

@@ -1,6 +1,6 @@
 //! What the client can do, read once at `initialize`, and what canopy offers in return.
 
-use canopy_analysis::text::Encoding;
+use canopy_analysis::Encoding;
 use tower_lsp::lsp_types::{
     ClientCapabilities, CompletionOptions, HoverProviderCapability, OneOf, PositionEncodingKind, RenameOptions,
     ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,

@@ -25,7 +25,7 @@
 
 use std::collections::BTreeSet;
 
-use canopy_analysis::diagnostics::DiagnosticKind;
+use canopy_analysis::DiagnosticKind;
 use serde_json::Value;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

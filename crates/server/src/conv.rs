@@ -1,13 +1,13 @@
 //! Conversions between the analysis's plain data (byte offsets, workspace paths, its own enums)
 //! and LSP's (line/column positions in the negotiated encoding, URIs, protocol enums).
 
-use canopy_analysis::diagnostics::{Diagnostic, DiagnosticKind, Severity};
-use canopy_analysis::ide;
-use canopy_analysis::text::{Encoding, LineCol, TextRange, TextSize};
-use canopy_analysis::workspace::{FileId, Workspace};
+use canopy_analysis::{
+    Analysis, CompletionKind, Diagnostic, DiagnosticKind, DocumentSymbol, Encoding, FileId, HighlightKind, LineCol,
+    Severity, SymbolKind, TextRange, TextSize,
+};
 use tower_lsp::lsp_types::{self as lsp, Position, PositionEncodingKind, Range, Url};
 
-use crate::space::{Analysis, Space};
+use crate::space::{Contents, Space};
 
 pub fn encoding_kind(enc: Encoding) -> PositionEncodingKind {
     match enc {
@@ -20,27 +20,27 @@ pub fn encoding_kind(enc: Encoding) -> PositionEncodingKind {
 /// versions all from the same moment.
 pub struct Snap<'a> {
     pub space: &'a Space,
-    pub ws: &'a Workspace,
-    analysis: &'a Analysis,
+    pub analysis: &'a Analysis,
+    held: &'a Contents,
     pub enc: Encoding,
 }
 
 impl<'a> Snap<'a> {
-    pub fn new(space: &'a Space, analysis: &'a Analysis, enc: Encoding) -> Snap<'a> {
-        Snap { space, ws: &analysis.ws, analysis, enc }
+    pub fn new(space: &'a Space, held: &'a Contents, enc: Encoding) -> Snap<'a> {
+        Snap { space, analysis: &held.analysis, held, enc }
     }
 
     /// The offset of an LSP position; positions past the end of a line or of the file clamp.
     pub fn offset(&self, file: FileId, pos: Position) -> TextSize {
-        offset(self.ws, file, pos, self.enc)
+        offset(self.analysis, file, pos, self.enc)
     }
 
     pub fn range(&self, file: FileId, range: TextRange) -> Range {
-        range_of(self.ws, file, range, self.enc)
+        range_of(self.analysis, file, range, self.enc)
     }
 
     pub fn uri(&self, file: FileId) -> Option<Url> {
-        self.space.uri(self.ws.path(file))
+        self.space.uri(self.analysis.path(file))
     }
 
     pub fn location(&self, file: FileId, range: TextRange) -> Option<lsp::Location> {
@@ -49,21 +49,21 @@ impl<'a> Snap<'a> {
 
     /// The version of the open document whose text the analysis holds for `file`.
     pub fn version(&self, file: FileId) -> Option<i32> {
-        self.analysis.versions.get(self.ws.path(file)).copied()
+        self.held.versions.get(self.analysis.path(file)).copied()
     }
 }
 
-pub fn offset(ws: &Workspace, file: FileId, pos: Position, enc: Encoding) -> TextSize {
-    ws.line_index(file).offset(ws.text(file), LineCol { line: pos.line, col: pos.character }, enc)
+pub fn offset(analysis: &Analysis, file: FileId, pos: Position, enc: Encoding) -> TextSize {
+    analysis.line_index(file).offset(analysis.text(file), LineCol { line: pos.line, col: pos.character }, enc)
 }
 
-pub fn position(ws: &Workspace, file: FileId, offset: TextSize, enc: Encoding) -> Position {
-    let lc = ws.line_index(file).line_col(ws.text(file), offset, enc);
+pub fn position(analysis: &Analysis, file: FileId, offset: TextSize, enc: Encoding) -> Position {
+    let lc = analysis.line_index(file).line_col(analysis.text(file), offset, enc);
     Position::new(lc.line, lc.col)
 }
 
-pub fn range_of(ws: &Workspace, file: FileId, range: TextRange, enc: Encoding) -> Range {
-    Range::new(position(ws, file, range.start(), enc), position(ws, file, range.end(), enc))
+pub fn range_of(analysis: &Analysis, file: FileId, range: TextRange, enc: Encoding) -> Range {
+    Range::new(position(analysis, file, range.start(), enc), position(analysis, file, range.end(), enc))
 }
 
 pub fn severity(severity: Severity) -> lsp::DiagnosticSeverity {
@@ -75,11 +75,11 @@ pub fn severity(severity: Severity) -> lsp::DiagnosticSeverity {
     }
 }
 
-pub fn diagnostic(ws: &Workspace, file: FileId, d: &Diagnostic, enc: Encoding) -> lsp::Diagnostic {
+pub fn diagnostic(analysis: &Analysis, file: FileId, d: &Diagnostic, enc: Encoding) -> lsp::Diagnostic {
     // Editors fade code tagged unnecessary: right for an aspect that has no effect.
     let tags = (d.kind == DiagnosticKind::UnusedAspect).then(|| vec![lsp::DiagnosticTag::UNNECESSARY]);
     lsp::Diagnostic {
-        range: range_of(ws, file, d.range, enc),
+        range: range_of(analysis, file, d.range, enc),
         severity: Some(severity(d.severity)),
         code: Some(lsp::NumberOrString::String(d.kind.code().to_owned())),
         source: Some("canopy".to_owned()),
@@ -89,32 +89,32 @@ pub fn diagnostic(ws: &Workspace, file: FileId, d: &Diagnostic, enc: Encoding) -
     }
 }
 
-pub fn symbol_kind(kind: ide::SymbolKind) -> lsp::SymbolKind {
+pub fn symbol_kind(kind: SymbolKind) -> lsp::SymbolKind {
     match kind {
-        ide::SymbolKind::Collection => lsp::SymbolKind::NAMESPACE,
-        ide::SymbolKind::Class => lsp::SymbolKind::CLASS,
-        ide::SymbolKind::Aspect => lsp::SymbolKind::MODULE,
-        ide::SymbolKind::Host => lsp::SymbolKind::OBJECT,
-        ide::SymbolKind::Option => lsp::SymbolKind::PROPERTY,
+        SymbolKind::Collection => lsp::SymbolKind::NAMESPACE,
+        SymbolKind::Class => lsp::SymbolKind::CLASS,
+        SymbolKind::Aspect => lsp::SymbolKind::MODULE,
+        SymbolKind::Host => lsp::SymbolKind::OBJECT,
+        SymbolKind::Option => lsp::SymbolKind::PROPERTY,
     }
 }
 
-pub fn completion_kind(kind: ide::CompletionKind) -> lsp::CompletionItemKind {
+pub fn completion_kind(kind: CompletionKind) -> lsp::CompletionItemKind {
     match kind {
-        ide::CompletionKind::Aspect => lsp::CompletionItemKind::MODULE,
-        ide::CompletionKind::Class => lsp::CompletionItemKind::CLASS,
-        ide::CompletionKind::Local => lsp::CompletionItemKind::VARIABLE,
+        CompletionKind::Aspect => lsp::CompletionItemKind::MODULE,
+        CompletionKind::Class => lsp::CompletionItemKind::CLASS,
+        CompletionKind::Local => lsp::CompletionItemKind::VARIABLE,
     }
 }
 
-pub fn highlight_kind(kind: ide::HighlightKind) -> lsp::DocumentHighlightKind {
+pub fn highlight_kind(kind: HighlightKind) -> lsp::DocumentHighlightKind {
     match kind {
-        ide::HighlightKind::Write => lsp::DocumentHighlightKind::WRITE,
-        ide::HighlightKind::Read => lsp::DocumentHighlightKind::READ,
+        HighlightKind::Write => lsp::DocumentHighlightKind::WRITE,
+        HighlightKind::Read => lsp::DocumentHighlightKind::READ,
     }
 }
 
-pub fn document_symbol(snap: &Snap<'_>, file: FileId, symbol: ide::DocumentSymbol) -> lsp::DocumentSymbol {
+pub fn document_symbol(snap: &Snap<'_>, file: FileId, symbol: DocumentSymbol) -> lsp::DocumentSymbol {
     let range = snap.range(file, symbol.range);
     let mut selection_range = snap.range(file, symbol.selection_range);
     // The protocol requires the selection inside the range; clients drop symbols that break it.
@@ -164,26 +164,26 @@ fn contains(outer: Range, inner: Range) -> bool {
 mod tests {
     use std::sync::Arc;
 
-    use canopy_analysis::workspace::Change;
+    use canopy_analysis::Change;
 
     use super::*;
 
     #[test]
     fn positions_round_trip_in_both_encodings() {
-        let mut ws = Workspace::new();
+        let mut analysis = Analysis::new();
         let text = "{\n  x = \"🌲ä\"; y = 1;\n}\n";
-        ws.apply(Change { set: vec![("a.nix".to_owned(), Arc::from(text))], remove: Vec::new() });
-        let file = ws.file_id("a.nix").expect("the file");
+        analysis.apply(Change { set: vec![("a.nix".to_owned(), Arc::from(text))], remove: Vec::new() });
+        let file = analysis.file_id("a.nix").expect("the file");
         let y = TextSize::from(text.find('y').expect("y") as u32);
-        let utf16 = position(&ws, file, y, Encoding::Utf16);
-        let utf8 = position(&ws, file, y, Encoding::Utf8);
+        let utf16 = position(&analysis, file, y, Encoding::Utf16);
+        let utf8 = position(&analysis, file, y, Encoding::Utf8);
         assert_eq!(utf16, Position::new(1, 13));
         assert_eq!(utf8, Position::new(1, 16));
-        assert_eq!(offset(&ws, file, utf16, Encoding::Utf16), y);
-        assert_eq!(offset(&ws, file, utf8, Encoding::Utf8), y);
+        assert_eq!(offset(&analysis, file, utf16, Encoding::Utf16), y);
+        assert_eq!(offset(&analysis, file, utf8, Encoding::Utf8), y);
         // Past the end of the line and of the file: clamped, never a panic.
-        let end = offset(&ws, file, Position::new(1, 999), Encoding::Utf16);
+        let end = offset(&analysis, file, Position::new(1, 999), Encoding::Utf16);
         assert_eq!(end, TextSize::from(text.find("\n}").expect("end") as u32));
-        assert_eq!(offset(&ws, file, Position::new(99, 0), Encoding::Utf16), TextSize::of(text));
+        assert_eq!(offset(&analysis, file, Position::new(99, 0), Encoding::Utf16), TextSize::of(text));
     }
 }

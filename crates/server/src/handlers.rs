@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use canopy_analysis::ide::{self, FilePosition};
-use canopy_analysis::workspace::FileId;
+use canopy_analysis::FileId;
+use canopy_analysis::FilePosition;
 use tower_lsp::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp::lsp_types::{
     CompletionItem, CompletionParams, CompletionResponse, CompletionTextEdit, DocumentChanges, DocumentHighlight,
@@ -59,9 +59,9 @@ pub(crate) async fn with_file<T: Send + 'static>(
     };
     let enc = state.caps().encoding;
     let task = tokio::task::spawn_blocking(move || {
-        let analysis = space.read();
-        let file = analysis.ws.file_id(&path)?;
-        let snap = Snap::new(&space, &analysis, enc);
+        let held = space.read();
+        let file = held.analysis.file_id(&path)?;
+        let snap = Snap::new(&space, &held, enc);
         Some(f(&snap, file))
     });
     task.await.map_err(|_| internal_error(what))
@@ -85,7 +85,7 @@ async fn at_position<T: Send + 'static>(
 pub async fn definition(state: &Arc<State>, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
     let links = state.caps().definition_links;
     let answer = at_position(state, "definition", params.text_document_position_params, move |snap, pos| {
-        let nav = ide::goto_definition(snap.ws, pos)?;
+        let nav = snap.analysis.goto_definition(pos)?;
         let origin = snap.range(pos.file, nav.origin);
         let response = if links {
             let links = nav
@@ -114,7 +114,7 @@ pub async fn definition(state: &Arc<State>, params: GotoDefinitionParams) -> Res
 pub async fn references(state: &Arc<State>, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
     let include_declaration = params.context.include_declaration;
     let answer = at_position(state, "references", params.text_document_position, move |snap, pos| {
-        let sites = ide::references(snap.ws, pos, include_declaration)?;
+        let sites = snap.analysis.references(pos, include_declaration)?;
         Some(sites.into_iter().filter_map(|site| snap.location(site.file, site.range)).collect())
     })
     .await?;
@@ -126,7 +126,8 @@ pub async fn document_highlight(
     params: DocumentHighlightParams,
 ) -> Result<Option<Vec<DocumentHighlight>>> {
     at_position(state, "documentHighlight", params.text_document_position_params, |snap, pos| {
-        ide::document_highlight(snap.ws, pos)
+        snap.analysis
+            .document_highlight(pos)
             .into_iter()
             .map(|h| DocumentHighlight {
                 range: snap.range(pos.file, h.range),
@@ -139,7 +140,7 @@ pub async fn document_highlight(
 
 pub async fn hover(state: &Arc<State>, params: HoverParams) -> Result<Option<Hover>> {
     let answer = at_position(state, "hover", params.text_document_position_params, |snap, pos| {
-        let hover = ide::hover(snap.ws, pos)?;
+        let hover = snap.analysis.hover(pos)?;
         Some(Hover {
             contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: hover.markdown }),
             range: Some(snap.range(pos.file, hover.range)),
@@ -151,7 +152,7 @@ pub async fn hover(state: &Arc<State>, params: HoverParams) -> Result<Option<Hov
 
 pub async fn completion(state: &Arc<State>, params: CompletionParams) -> Result<Option<CompletionResponse>> {
     at_position(state, "completion", params.text_document_position, |snap, pos| {
-        let list = ide::complete(snap.ws, pos);
+        let list = snap.analysis.completions(pos);
         let items = list
             .items
             .into_iter()
@@ -182,7 +183,7 @@ pub async fn prepare_rename(
     params: TextDocumentPositionParams,
 ) -> Result<Option<PrepareRenameResponse>> {
     let answer = at_position(state, "prepareRename", params, |snap, pos| {
-        ide::prepare_rename(snap.ws, pos).map(|(range, placeholder)| PrepareRenameResponse::RangeWithPlaceholder {
+        snap.analysis.prepare_rename(pos).map(|(range, placeholder)| PrepareRenameResponse::RangeWithPlaceholder {
             range: snap.range(pos.file, range),
             placeholder,
         })
@@ -199,7 +200,7 @@ pub async fn rename(state: &Arc<State>, params: RenameParams) -> Result<Option<W
     let document_changes = state.caps().document_changes;
     let new_name = params.new_name;
     let answer = at_position(state, "rename", params.text_document_position, move |snap, pos| {
-        let rename = ide::rename(snap.ws, pos, &new_name)?;
+        let rename = snap.analysis.rename(pos, &new_name)?;
         let mut files = Vec::new();
         for file_edit in rename.edits {
             let Some(uri) = snap.uri(file_edit.file) else { continue };
@@ -245,7 +246,7 @@ pub async fn document_symbol(
     let uri = params.text_document.uri;
     with_file(state, "documentSymbol", &uri.clone(), move |snap, file| {
         let symbols: Vec<_> =
-            ide::document_symbols(snap.ws, file).into_iter().map(|s| conv::document_symbol(snap, file, s)).collect();
+            snap.analysis.document_symbols(file).into_iter().map(|s| conv::document_symbol(snap, file, s)).collect();
         if hierarchical {
             DocumentSymbolResponse::Nested(symbols)
         } else {
@@ -268,10 +269,10 @@ pub async fn workspace_symbol(
     let task = tokio::task::spawn_blocking(move || {
         let mut out = Vec::new();
         for space in spaces {
-            let analysis = space.read();
-            let snap = Snap::new(&space, &analysis, enc);
+            let held = space.read();
+            let snap = Snap::new(&space, &held, enc);
             let left = WORKSPACE_SYMBOL_LIMIT - out.len();
-            for symbol in ide::workspace_symbols(snap.ws, &query, left) {
+            for symbol in snap.analysis.workspace_symbols(&query, left) {
                 let Some(location) = snap.location(symbol.file, symbol.range) else { continue };
                 #[allow(deprecated)] // `deprecated` is required by the struct, superseded by `tags`.
                 out.push(SymbolInformation {

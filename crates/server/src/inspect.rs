@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use canopy_analysis::workspace::FileId;
+use canopy_analysis::FileId;
 use serde::{Deserialize, Serialize};
 use tower_lsp::jsonrpc::Result;
 use tower_lsp::lsp_types::{Diagnostic, Range, TextDocumentIdentifier};
@@ -64,12 +64,12 @@ pub async fn inspect_file(state: &Arc<State>, params: InspectParams) -> Result<O
 }
 
 fn inspect(snap: &Snap<'_>, file: FileId, config: &crate::config::Config) -> Inspection {
-    let ws = snap.ws;
+    let analysis = snap.analysis;
     let mut definitions = Vec::new();
     let mut references = Vec::new();
-    for aspect in ws.aspects() {
+    for aspect in analysis.aspects() {
         let name = aspect.key.to_string();
-        let here = |sites: &[canopy_analysis::workspace::Site], out: &mut Vec<Named>| {
+        let here = |sites: &[canopy_analysis::Site], out: &mut Vec<Named>| {
             for site in sites.iter().filter(|s| s.file == file) {
                 out.push(Named { name: name.clone(), range: snap.range(file, site.range) });
             }
@@ -78,7 +78,7 @@ fn inspect(snap: &Snap<'_>, file: FileId, config: &crate::config::Config) -> Ins
         here(&aspect.references, &mut references);
     }
     let mut hosts = Vec::new();
-    for host in ws.hosts() {
+    for host in analysis.hosts() {
         let class = host.key.class.as_deref().map(|c| format!("{c}.")).unwrap_or_default();
         let name = format!("{}.{class}{}", host.key.kind, host.key.name);
         for site in host.definitions.iter().filter(|s| s.file == file) {
@@ -89,12 +89,12 @@ fn inspect(snap: &Snap<'_>, file: FileId, config: &crate::config::Config) -> Ins
         list.sort_by(|a, b| (key(&a.range), &a.name).cmp(&(key(&b.range), &b.name)));
     }
     Inspection {
-        path: ws.path(file).to_owned(),
+        path: analysis.path(file).to_owned(),
         in_folder: snap.space.root().is_some(),
         version: snap.version(file),
-        text: ws.text(file).to_owned(),
-        role: format!("{:?}", ws.role(file)),
-        diagnostics: main_loop::diagnostics(snap.space, ws, file, config, snap.enc),
+        text: analysis.text(file).to_owned(),
+        role: format!("{:?}", analysis.role(file)),
+        diagnostics: main_loop::diagnostics(snap.space, analysis, file, config, snap.enc),
         definitions,
         references,
         hosts,

@@ -46,7 +46,6 @@ mod vfs;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use canopy_analysis::syntax;
 use tokio::sync::{Notify, watch};
 use tower_lsp::LspService;
 
@@ -80,7 +79,7 @@ pub fn run_stdio() -> ExitCode {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("canopy-worker")
-        .thread_stack_size(syntax::WORKER_STACK)
+        .thread_stack_size(canopy_analysis::ANALYSIS_STACK)
         .worker_threads(WORKER_THREADS)
         .max_blocking_threads(BLOCKING_THREADS)
         .build();

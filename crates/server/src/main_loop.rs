@@ -14,9 +14,8 @@ use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use canopy_analysis::syntax;
-use canopy_analysis::text::Encoding;
-use canopy_analysis::workspace::{self, Change, FileId, Workspace};
+use canopy_analysis::Encoding;
+use canopy_analysis::{Analysis, Change, FileId};
 use tokio::sync::watch;
 use tower_lsp::lsp_types::{self as lsp, Url};
 
@@ -62,7 +61,7 @@ pub enum Op {
 /// Starts the main loop on a thread with the analysis's big stack. It runs until every sender
 /// of the queue is gone.
 pub fn spawn(state: Arc<State>, rx: mpsc::Receiver<Message>, applied: watch::Sender<u64>) -> std::io::Result<()> {
-    std::thread::Builder::new().name("canopy-main-loop".to_owned()).stack_size(syntax::WORKER_STACK).spawn(
+    std::thread::Builder::new().name("canopy-main-loop".to_owned()).stack_size(canopy_analysis::ANALYSIS_STACK).spawn(
         move || {
             let main_loop = MainLoop {
                 state,
@@ -261,11 +260,12 @@ impl MainLoop {
                         let Some((space, rel)) = self.state.folder_containing(&path) else { continue };
                         let below = format!("{rel}/");
                         let gone: Vec<String> = {
-                            let analysis = space.read();
-                            let ws = &analysis.ws;
-                            ws.files()
+                            let held = space.read();
+                            let analysis = &held.analysis;
+                            analysis
+                                .files()
                                 .into_iter()
-                                .map(|f| ws.path(f))
+                                .map(|f| analysis.path(f))
                                 .filter(|p| *p == rel || p.starts_with(&below))
                                 .map(str::to_owned)
                                 .collect()
@@ -340,19 +340,19 @@ impl MainLoop {
             // taken, so requests keep being answered meanwhile. A bug in the analysis must not take
             // the server down with it: the panic is logged by the panic hook and the space keeps
             // serving what it has.
-            let Ok(prepared) = catch_unwind(AssertUnwindSafe(|| workspace::prepare(change))) else {
+            let Ok(prepared) = catch_unwind(AssertUnwindSafe(|| Analysis::prepare(change))) else {
                 tracing::error!("the analysis failed while reading {} (first files: {paths:?})", space.name());
                 return;
             };
-            let mut analysis = space.write();
-            if catch_unwind(AssertUnwindSafe(|| analysis.ws.apply_prepared(prepared))).is_err() {
+            let mut held = space.write();
+            if catch_unwind(AssertUnwindSafe(|| held.analysis.apply_prepared(prepared))).is_err() {
                 tracing::error!("the analysis failed while updating {} (first files: {paths:?})", space.name());
             }
             for (path, version) in versions {
                 let opened = match version {
-                    Some(version) => analysis.versions.insert(path.clone(), version).is_none(),
+                    Some(version) => held.versions.insert(path.clone(), version).is_none(),
                     None => {
-                        analysis.versions.remove(&path);
+                        held.versions.remove(&path);
                         false
                     }
                 };
@@ -400,11 +400,12 @@ impl MainLoop {
                 };
                 let below = format!("{prefix}/");
                 let gone: Vec<String> = {
-                    let analysis = parent.read();
-                    let ws = &analysis.ws;
-                    ws.files()
+                    let held = parent.read();
+                    let analysis = &held.analysis;
+                    analysis
+                        .files()
                         .into_iter()
-                        .map(|f| ws.path(f))
+                        .map(|f| analysis.path(f))
                         .filter(|p| p.starts_with(&below))
                         .map(str::to_owned)
                         .collect()
@@ -442,7 +443,7 @@ impl MainLoop {
         tracing::debug!("indexing {} (excluding {exclude:?})", root.display());
         let job = index::next_job();
         // The folder arrives in chunks: cross-file checks wait for the last one.
-        space.write().ws.begin_bulk();
+        space.write().analysis.begin_bulk();
         self.book(&space).indexing = Some(Indexing { job, touched: HashSet::new() });
         index::start(self.state.clone(), space, exclude, job);
     }
@@ -481,7 +482,7 @@ impl MainLoop {
             if let Some(token) = &chunk.token {
                 self.state.outbox.progress(token, Step::End { message: summary });
             }
-            if catch_unwind(AssertUnwindSafe(|| space.write().ws.end_bulk())).is_err() {
+            if catch_unwind(AssertUnwindSafe(|| space.write().analysis.end_bulk())).is_err() {
                 tracing::error!("the analysis failed while checking {}", space.name());
             }
             let book = self.book(&space);
@@ -523,8 +524,8 @@ fn publish(state: &State, book: &mut Book) {
     let space = book.space.clone();
     let mut outgoing: Vec<(String, Vec<lsp::Diagnostic>, Option<i32>)> = Vec::new();
     {
-        let mut analysis = space.write();
-        let changed = analysis.ws.take_changed();
+        let mut held = space.write();
+        let changed = held.analysis.take_changed();
         // Every path whose set may differ, and the set it should now have. Paths first lose the
         // set of ids they no longer hold, then gain what their current id says: a file removed and
         // re-created under a new id ends with the new set, whatever the ids' order.
@@ -532,30 +533,30 @@ fn publish(state: &State, book: &mut Book) {
         let ids: Vec<FileId> = if book.full {
             wanted.extend(book.published.keys().map(|p| (p.clone(), Vec::new())));
             book.paths.clear();
-            analysis.ws.files()
+            held.analysis.files()
         } else {
             for id in &changed {
                 if let Some(old) = book.paths.remove(id) {
                     wanted.insert(old, Vec::new());
                 }
             }
-            changed.into_iter().filter(|&id| analysis.ws.contains(id)).collect()
+            changed.into_iter().filter(|&id| held.analysis.contains(id)).collect()
         };
-        let ws = &analysis.ws;
+        let analysis = &held.analysis;
         let check = |id: FileId, path: &str| {
-            catch_unwind(AssertUnwindSafe(|| diagnostics(&space, ws, id, &config, enc))).unwrap_or_else(|_| {
+            catch_unwind(AssertUnwindSafe(|| diagnostics(&space, analysis, id, &config, enc))).unwrap_or_else(|_| {
                 tracing::error!("the analysis failed while checking {path}");
                 Vec::new()
             })
         };
         for id in ids {
-            let path = ws.path(id).to_owned();
+            let path = analysis.path(id).to_owned();
             book.paths.insert(id, path.clone());
             wanted.insert(path.clone(), check(id, &path));
         }
         let resend = std::mem::take(&mut book.resend);
         for path in &resend {
-            let Some(id) = ws.file_id(path).filter(|_| !wanted.contains_key(path)) else { continue };
+            let Some(id) = analysis.file_id(path).filter(|_| !wanted.contains_key(path)) else { continue };
             book.paths.insert(id, path.clone());
             wanted.insert(path.clone(), check(id, path));
         }
@@ -564,7 +565,7 @@ fn publish(state: &State, book: &mut Book) {
             if before == diagnostics.as_slice() && !resend.contains(&path) {
                 continue;
             }
-            let version = analysis.versions.get(&path).copied();
+            let version = held.versions.get(&path).copied();
             if diagnostics.is_empty() {
                 book.published.remove(&path);
             } else {
@@ -586,15 +587,15 @@ fn publish(state: &State, book: &mut Book) {
 /// The diagnostics published for `file` under `config`.
 pub fn diagnostics(
     space: &Space,
-    ws: &Workspace,
+    analysis: &Analysis,
     file: FileId,
     config: &Config,
     enc: Encoding,
 ) -> Vec<lsp::Diagnostic> {
     // A document seen alone has no repository around it: only what Nix itself would report while
     // parsing applies.
-    let found = if space.root().is_some() { ws.diagnostics(file) } else { ws.parse_diagnostics(file) };
-    found.iter().filter(|d| config.reports(d.kind)).map(|d| conv::diagnostic(ws, file, d, enc)).collect()
+    let found = if space.root().is_some() { analysis.diagnostics(file) } else { analysis.parse_diagnostics(file) };
+    found.iter().filter(|d| config.reports(d.kind)).map(|d| conv::diagnostic(analysis, file, d, enc)).collect()
 }
 
 /// Whether folder `outer` strictly encloses folder `inner`.

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use canopy_analysis::workspace::Workspace;
+use canopy_analysis::Analysis;
 use tower_lsp::lsp_types::Url;
 
 use crate::vfs::DocKey;
@@ -34,8 +34,8 @@ pub enum Origin {
 
 /// What the analysis knows, and the document versions it was told: read and written together so
 /// that a snapshot's versions match its texts.
-pub struct Analysis {
-    pub ws: Workspace,
+pub struct Contents {
+    pub analysis: Analysis,
     /// Workspace path → version of the open document whose text the workspace holds.
     pub versions: HashMap<String, i32>,
 }
@@ -43,7 +43,7 @@ pub struct Analysis {
 pub struct Space {
     pub id: SpaceId,
     pub origin: Origin,
-    analysis: RwLock<Analysis>,
+    contents: RwLock<Contents>,
     /// Set once the space is dropped from the server, so that its indexer stops early.
     removed: AtomicBool,
 }
@@ -59,8 +59,8 @@ impl Space {
     }
 
     fn new(origin: Origin) -> Space {
-        let analysis = Analysis { ws: Workspace::new(), versions: HashMap::new() };
-        Space { id: SpaceId::next(), origin, analysis: RwLock::new(analysis), removed: AtomicBool::new(false) }
+        let contents = Contents { analysis: Analysis::new(), versions: HashMap::new() };
+        Space { id: SpaceId::next(), origin, contents: RwLock::new(contents), removed: AtomicBool::new(false) }
     }
 
     pub fn root(&self) -> Option<&Path> {
@@ -101,13 +101,13 @@ impl Space {
 
     /// The analysis, for reading. A panic elsewhere never makes it unreadable: writers catch
     /// panics inside the lock, and readers cannot poison it.
-    pub fn read(&self) -> RwLockReadGuard<'_, Analysis> {
-        self.analysis.read().unwrap_or_else(PoisonError::into_inner)
+    pub fn read(&self) -> RwLockReadGuard<'_, Contents> {
+        self.contents.read().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The analysis, for writing. Only the main loop writes.
-    pub fn write(&self) -> RwLockWriteGuard<'_, Analysis> {
-        self.analysis.write().unwrap_or_else(PoisonError::into_inner)
+    pub fn write(&self) -> RwLockWriteGuard<'_, Contents> {
+        self.contents.write().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub fn mark_removed(&self) {

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use canopy_analysis::text::{Encoding, LineCol, LineIndex};
+use canopy_analysis::{Encoding, LineCol, LineIndex};
 use tower_lsp::lsp_types::{TextDocumentContentChangeEvent, Url};
 
 /// A document's identity. File URIs are compared by path, not by spelling: clients differ in what

@@ -9,10 +9,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use canopy_analysis::extract;
-use canopy_analysis::ide::{self, FilePosition};
-use canopy_analysis::text::{TextRange, TextSize};
-use canopy_analysis::workspace::{Change, FileId, Workspace};
+use canopy_analysis::{Analysis, Change, DocumentSymbol, FileId, FilePosition, Rename, TextRange, TextSize};
 
 /// A stall, not a benchmark: what takes milliseconds must not take this long even on a loaded
 /// machine in a debug build.
@@ -34,21 +31,13 @@ pub fn check_range(text: &str, range: TextRange, what: &str) {
 /// Summarises `text` as one module and checks every range the summary holds.
 pub fn summarize_one(text: &str) {
     let started = Instant::now();
-    let summary = extract::summarize("modules/fuzzed.nix", text);
+    let summary = Analysis::summarize("modules/fuzzed.nix", text);
     assert!(started.elapsed() < TIME_LIMIT, "summarising {} bytes took {:?}", text.len(), started.elapsed());
-    for d in &summary.diagnostics {
-        check_range(text, d.range, "diagnostic");
+    for d in summary.diagnostics() {
         assert!(!d.message.is_empty(), "a diagnostic without a message");
     }
-    for r in &summary.refs {
-        check_range(text, r.range, "reference");
-        for name in &r.path {
-            check_range(text, name.range, "reference name");
-        }
-    }
-    for node in &summary.nodes {
-        check_range(text, node.name.range, "config node name");
-        check_range(text, node.binding, "config node binding");
+    for (what, range) in summary.ranges() {
+        check_range(text, range, what);
     }
 }
 
@@ -74,7 +63,7 @@ pub const FLAKE: &str =
 /// (one file removed, another replaced by the first's text) and asks again.
 pub fn workspace_queries(files: Vec<(String, String)>, offsets: &[u32]) {
     let started = Instant::now();
-    let mut ws = Workspace::new();
+    let mut ws = Analysis::new();
     let set: Vec<(String, Arc<str>)> = files.iter().map(|(p, t)| (p.clone(), Arc::from(t.as_str()))).collect();
     ws.apply(Change { set, remove: Vec::new() });
     check_workspace(&ws, offsets);
@@ -89,7 +78,7 @@ pub fn workspace_queries(files: Vec<(String, String)>, offsets: &[u32]) {
 }
 
 /// Every query at every offset (and past the end of each file), checking every range returned.
-pub fn check_workspace(ws: &Workspace, offsets: &[u32]) {
+pub fn check_workspace(ws: &Analysis, offsets: &[u32]) {
     let text_of = |file: FileId| {
         assert!(ws.contains(file), "an answer names a file that is not in the workspace");
         ws.text(file)
@@ -105,7 +94,7 @@ pub fn check_workspace(ws: &Workspace, offsets: &[u32]) {
         }
     }
     for query in ["", "s", "zz-no-such-name", "é"] {
-        for symbol in ide::workspace_symbols(ws, query, 50) {
+        for symbol in ws.workspace_symbols(query, 50) {
             check_range(text_of(symbol.file), symbol.range, "workspace symbol");
         }
     }
@@ -115,7 +104,7 @@ pub fn check_workspace(ws: &Workspace, offsets: &[u32]) {
         for d in ws.diagnostics(file).iter().chain(&ws.parse_diagnostics(file)) {
             check_range(text, d.range, "diagnostic");
         }
-        check_document_symbols(text, &ide::document_symbols(ws, file));
+        check_document_symbols(text, &ws.document_symbols(file));
         let cursors = offsets.iter().map(|o| o % (len + 4)).chain([0, len, len + 1, len + 1000]);
         for offset in cursors {
             let pos = FilePosition { file, offset: TextSize::from(offset) };
@@ -124,7 +113,7 @@ pub fn check_workspace(ws: &Workspace, offsets: &[u32]) {
     }
 }
 
-fn check_document_symbols(text: &str, symbols: &[ide::DocumentSymbol]) {
+fn check_document_symbols(text: &str, symbols: &[DocumentSymbol]) {
     for symbol in symbols {
         check_range(text, symbol.range, "document symbol");
         check_range(text, symbol.selection_range, "document symbol selection");
@@ -139,16 +128,16 @@ fn check_document_symbols(text: &str, symbols: &[ide::DocumentSymbol]) {
     }
 }
 
-fn check_position(ws: &Workspace, pos: FilePosition) {
+fn check_position(ws: &Analysis, pos: FilePosition) {
     let text = ws.text(pos.file);
     let text_of = |file: FileId| {
         assert!(ws.contains(file), "an answer names a file that is not in the workspace");
         ws.text(file)
     };
-    if let Some(symbol) = ide::symbol_at(ws, pos) {
+    if let Some(symbol) = ws.symbol_at(pos) {
         check_range(text, symbol.range(), "symbol_at");
     }
-    if let Some(nav) = ide::goto_definition(ws, pos) {
+    if let Some(nav) = ws.goto_definition(pos) {
         check_range(text, nav.origin, "definition origin");
         for target in &nav.targets {
             check_range(text_of(target.file), target.full_range, "definition target");
@@ -156,32 +145,32 @@ fn check_position(ws: &Workspace, pos: FilePosition) {
         }
     }
     for include in [true, false] {
-        for site in ide::references(ws, pos, include).unwrap_or_default() {
+        for site in ws.references(pos, include).unwrap_or_default() {
             check_range(text_of(site.file), site.range, "reference");
         }
     }
-    for highlight in ide::document_highlight(ws, pos) {
+    for highlight in ws.document_highlight(pos) {
         check_range(text, highlight.range, "highlight");
     }
-    if let Some(hover) = ide::hover(ws, pos) {
+    if let Some(hover) = ws.hover(pos) {
         check_range(text, hover.range, "hover");
         assert!(!hover.markdown.is_empty(), "an empty hover");
     }
-    for item in ide::complete(ws, pos).items {
+    for item in ws.completions(pos).items {
         check_range(text, item.replace, "completion");
     }
-    if let Ok((range, _)) = ide::prepare_rename(ws, pos) {
+    if let Ok((range, _)) = ws.prepare_rename(pos) {
         check_range(text, range, "prepare_rename");
     }
     for new_name in NEW_NAMES {
-        if let Ok(rename) = ide::rename(ws, pos, new_name) {
+        if let Ok(rename) = ws.rename(pos, new_name) {
             check_edits(ws, &rename);
         }
     }
 }
 
 /// A rename's edits: in known files, inside their texts, sorted and never overlapping.
-pub fn check_edits(ws: &Workspace, rename: &ide::Rename) {
+pub fn check_edits(ws: &Analysis, rename: &Rename) {
     for file_edit in &rename.edits {
         assert!(ws.contains(file_edit.file), "a rename edits a file that is not in the workspace");
         let text = ws.text(file_edit.file);
@@ -202,11 +191,6 @@ pub fn check_edits(ws: &Workspace, rename: &ide::Rename) {
 /// Runs `f` on a thread with the stack canopy's callers give the analysis (the command line and
 /// the server both do), passing its panic on: deep input is part of what is fuzzed.
 pub fn on_analysis_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
-    std::thread::scope(|scope| {
-        let thread = std::thread::Builder::new()
-            .stack_size(canopy_analysis::syntax::WORKER_STACK)
-            .spawn_scoped(scope, f)
-            .expect("spawn an analysis thread");
-        thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
+    let joined = canopy_analysis::run_on_analysis_stack("canopy-fuzz", f).expect("spawn an analysis thread");
+    joined.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }

@@ -2,7 +2,7 @@
 //! unless some module imports the file by hand.
 
 use super::Cx;
-use crate::diagnostics::{Diagnostic, DiagnosticKind};
+use crate::base::diagnostics::{Diagnostic, DiagnosticKind};
 
 pub(super) fn check(cx: &mut Cx) {
     let definitions = &cx.data.resolved.definitions;
@@ -44,8 +44,8 @@ fn underscored(cx: &Cx) -> bool {
 mod tests {
     use expect_test::{Expect, expect};
 
+    use crate::base::diagnostics::DiagnosticKind;
     use crate::checks::test_support;
-    use crate::diagnostics::DiagnosticKind;
 
     fn check(fixture: &str, expect: Expect) {
         test_support::check(DiagnosticKind::IgnoredFile, fixture, expect);

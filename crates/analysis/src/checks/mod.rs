@@ -13,9 +13,10 @@ mod unknown_class;
 mod unused_aspect;
 mod wrong_class_import;
 
-use crate::diagnostics::Diagnostic;
-use crate::resolve::Scope;
-use crate::workspace::{AspectKey, FileData, FileId, FileRole, Workspace};
+use crate::base::Scope;
+use crate::base::diagnostics::Diagnostic;
+use crate::base::{AspectKey, FileId, FileRole};
+use crate::graph::{FileData, Workspace};
 
 /// What a check sees.
 pub(crate) struct Cx<'a> {
@@ -76,9 +77,10 @@ pub(crate) mod test_support {
 
     use expect_test::Expect;
 
-    use crate::diagnostics::DiagnosticKind;
-    use crate::text::Encoding;
-    use crate::workspace::{Change, Workspace};
+    use crate::base::Change;
+    use crate::base::diagnostics::DiagnosticKind;
+    use crate::base::text::Encoding;
+    use crate::graph::Workspace;
 
     /// A flake whose top-level modules are the files under `modules/`.
     const FLAKE: &str = "\

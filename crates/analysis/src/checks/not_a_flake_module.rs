@@ -3,8 +3,8 @@
 //! infinite-recursion error about `modulesPath`).
 
 use super::Cx;
-use crate::diagnostics::{Diagnostic, DiagnosticKind};
-use crate::text::TextRange;
+use crate::base::diagnostics::{Diagnostic, DiagnosticKind};
+use crate::base::text::TextRange;
 
 /// Top-level keys only flake-parts modules have (`imports`, `options`, `config` belong to every
 /// module system and tell nothing).
@@ -112,8 +112,8 @@ fn lower_level_sign(cx: &Cx) -> Option<Sign> {
 mod tests {
     use expect_test::{Expect, expect};
 
+    use crate::base::diagnostics::DiagnosticKind;
     use crate::checks::test_support;
-    use crate::diagnostics::DiagnosticKind;
 
     fn check(fixture: &str, expect: Expect) {
         test_support::check(DiagnosticKind::NotAFlakeModule, fixture, expect);

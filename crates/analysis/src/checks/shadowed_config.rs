@@ -2,9 +2,9 @@
 //! rebind `config`, so it reads the NixOS (or home-manager, ...) configuration instead.
 
 use super::Cx;
-use crate::diagnostics::{Diagnostic, DiagnosticKind};
+use crate::base::diagnostics::{Diagnostic, DiagnosticKind};
+use crate::base::text::TextSize;
 use crate::summary::RefRoot;
-use crate::text::TextSize;
 
 pub(super) fn check(cx: &mut Cx) {
     for read in &cx.data.resolved.shadowed {
@@ -38,8 +38,8 @@ fn in_flake_module(cx: &Cx, start: TextSize) -> bool {
 mod tests {
     use expect_test::{Expect, expect};
 
+    use crate::base::diagnostics::DiagnosticKind;
     use crate::checks::test_support;
-    use crate::diagnostics::DiagnosticKind;
 
     fn check(fixture: &str, expect: Expect) {
         test_support::check(DiagnosticKind::ShadowedConfig, fixture, expect);

@@ -1,7 +1,7 @@
 //! `toplevel-pkgs`: a top-level module asks for an argument that exists only inside `perSystem`.
 
 use super::Cx;
-use crate::diagnostics::{Diagnostic, DiagnosticKind, Severity};
+use crate::base::diagnostics::{Diagnostic, DiagnosticKind, Severity};
 
 const PER_SYSTEM_ONLY: &[&str] = &["pkgs", "system", "self'", "inputs'"];
 
@@ -37,8 +37,8 @@ pub(super) fn check(cx: &mut Cx) {
 mod tests {
     use expect_test::{Expect, expect};
 
+    use crate::base::diagnostics::DiagnosticKind;
     use crate::checks::test_support;
-    use crate::diagnostics::DiagnosticKind;
 
     fn check(fixture: &str, expect: Expect) {
         test_support::check(DiagnosticKind::ToplevelPkgs, fixture, expect);

@@ -3,9 +3,10 @@
 use rustc_hash::FxHashSet;
 
 use super::Cx;
-use crate::diagnostics::{Diagnostic, DiagnosticKind, Severity, near_names};
-use crate::resolve::{Scope, Target};
-use crate::workspace::AspectKey;
+use crate::base::AspectKey;
+use crate::base::Scope;
+use crate::base::diagnostics::{Diagnostic, DiagnosticKind, Severity, near_names};
+use crate::graph::resolve::Target;
 
 pub(super) fn check(cx: &mut Cx) {
     let mut seen = FxHashSet::default();
@@ -53,8 +54,8 @@ pub(super) fn check(cx: &mut Cx) {
 mod tests {
     use expect_test::{Expect, expect};
 
+    use crate::base::diagnostics::DiagnosticKind;
     use crate::checks::test_support;
-    use crate::diagnostics::DiagnosticKind;
 
     fn check(fixture: &str, expect: Expect) {
         test_support::check(DiagnosticKind::UndefinedAspect, fixture, expect);

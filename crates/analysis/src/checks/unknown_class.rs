@@ -3,8 +3,8 @@
 //! when the module is imported somewhere, far from the typo.
 
 use super::Cx;
-use crate::collections::{KNOWN_CLASSES, is_known_class};
-use crate::diagnostics::{Diagnostic, DiagnosticKind, near_names};
+use crate::base::diagnostics::{Diagnostic, DiagnosticKind, near_names};
+use crate::dendritic::collections::{KNOWN_CLASSES, is_known_class};
 
 /// Classes den itself forwards into hosts (its `user`, `os`, `hjem`, `maid` and `wsl` batteries):
 /// known wherever den stores aspects.
@@ -54,8 +54,8 @@ pub(super) fn check(cx: &mut Cx) {
 mod tests {
     use expect_test::{Expect, expect};
 
+    use crate::base::diagnostics::DiagnosticKind;
     use crate::checks::test_support;
-    use crate::diagnostics::DiagnosticKind;
 
     fn check(fixture: &str, expect: Expect) {
         test_support::check(DiagnosticKind::UnknownClass, fixture, expect);

@@ -1,10 +1,10 @@
 //! `unused-aspect`: an aspect that no reference, include or host reaches does nothing.
 
 use super::Cx;
-use crate::collections::RowKind;
-use crate::diagnostics::{Diagnostic, DiagnosticKind};
-use crate::resolve::Scope;
-use crate::workspace::AspectKey;
+use crate::base::AspectKey;
+use crate::base::Scope;
+use crate::base::diagnostics::{Diagnostic, DiagnosticKind};
+use crate::dendritic::collections::RowKind;
 
 pub(super) fn check(cx: &mut Cx) {
     let mut reported = rustc_hash::FxHashSet::default();
@@ -47,8 +47,8 @@ fn used(cx: &Cx, key: &AspectKey) -> bool {
 mod tests {
     use expect_test::{Expect, expect};
 
+    use crate::base::diagnostics::DiagnosticKind;
     use crate::checks::test_support;
-    use crate::diagnostics::DiagnosticKind;
 
     fn check(fixture: &str, expect: Expect) {
         test_support::check(DiagnosticKind::UnusedAspect, fixture, expect);

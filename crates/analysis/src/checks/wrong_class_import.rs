@@ -2,9 +2,9 @@
 //! flake-parts stamps `_class` on stored modules, so the module system rejects the import.
 
 use super::Cx;
-use crate::collections::is_known_class;
-use crate::diagnostics::{Diagnostic, DiagnosticKind};
-use crate::resolve::{ImportContext, Target};
+use crate::base::diagnostics::{Diagnostic, DiagnosticKind};
+use crate::dendritic::collections::is_known_class;
+use crate::graph::resolve::{ImportContext, Target};
 
 pub(super) fn check(cx: &mut Cx) {
     let summary = &cx.data.summary;
@@ -49,8 +49,8 @@ pub(super) fn check(cx: &mut Cx) {
 mod tests {
     use expect_test::{Expect, expect};
 
+    use crate::base::diagnostics::DiagnosticKind;
     use crate::checks::test_support;
-    use crate::diagnostics::DiagnosticKind;
 
     fn check(fixture: &str, expect: Expect) {
         test_support::check(DiagnosticKind::WrongClassImport, fixture, expect);

@@ -3,12 +3,13 @@
 //! literal to its file.
 
 use super::{FilePosition, Navigation, NavigationTarget, Symbol, symbol_at};
-use crate::resolve::Resolved;
+use crate::base::text::{TextRange, TextSize};
+use crate::base::{AspectKey, HostKey, Site};
+use crate::graph::Workspace;
+use crate::graph::resolve::Resolved;
 use crate::summary::NodeId;
-use crate::text::{TextRange, TextSize};
-use crate::workspace::{AspectKey, HostKey, Site, Workspace};
 
-pub fn goto_definition(ws: &Workspace, pos: FilePosition) -> Option<Navigation> {
+pub(crate) fn goto_definition(ws: &Workspace, pos: FilePosition) -> Option<Navigation> {
     let symbol = symbol_at(ws, pos)?;
     let origin = symbol.range();
     let targets = match symbol {

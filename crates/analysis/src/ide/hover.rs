@@ -5,8 +5,9 @@ use std::fmt::Write;
 use smol_str::SmolStr;
 
 use super::{FilePosition, Symbol, symbol_at};
-use crate::text::TextRange;
-use crate::workspace::{AspectKey, Workspace};
+use crate::base::AspectKey;
+use crate::base::text::TextRange;
+use crate::graph::Workspace;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hover {
@@ -14,7 +15,7 @@ pub struct Hover {
     pub markdown: String,
 }
 
-pub fn hover(ws: &Workspace, pos: FilePosition) -> Option<Hover> {
+pub(crate) fn hover(ws: &Workspace, pos: FilePosition) -> Option<Hover> {
     let symbol = symbol_at(ws, pos)?;
     let range = symbol.range();
     let markdown = match symbol {
@@ -60,7 +61,7 @@ fn aspect(ws: &Workspace, key: &AspectKey) -> String {
     // Paragraphs apart: markdown joins lines that only a single line break separates.
     let mut sections = vec![format!("**aspect** `{}` · `{}`", key.name, key.collection)];
     // Every class it contributes to in its collection, with its number of files.
-    let classes: Vec<(SmolStr, Vec<crate::workspace::FileId>)> =
+    let classes: Vec<(SmolStr, Vec<crate::base::FileId>)> =
         if key.class.is_some() { ws.classes_of_name(key) } else { ws.classes(key) };
     if classes.is_empty() {
         if ws.is_defined(key) {

@@ -10,16 +10,23 @@ mod rename;
 mod symbol_at;
 mod symbols;
 
-pub use completion::{CompletionItem, CompletionKind, CompletionList, complete};
-pub use goto_definition::goto_definition;
-pub use hover::{Hover, hover};
-pub use references::{Highlight, HighlightKind, document_highlight, references};
-pub use rename::{FileEdit, Rename, TextEdit, prepare_rename, rename};
-pub use symbol_at::{Symbol, symbol_at};
-pub use symbols::{DocumentSymbol, SymbolKind, WorkspaceSymbol, document_symbols, workspace_symbols};
+pub use completion::{CompletionItem, CompletionKind, CompletionList};
+pub use hover::Hover;
+pub use references::{Highlight, HighlightKind};
+pub use rename::{FileEdit, Rename, TextEdit};
+pub use symbol_at::Symbol;
+pub use symbols::{DocumentSymbol, SymbolKind, WorkspaceSymbol};
 
-use crate::text::{TextRange, TextSize};
-use crate::workspace::FileId;
+pub(crate) use completion::complete;
+pub(crate) use goto_definition::goto_definition;
+pub(crate) use hover::hover;
+pub(crate) use references::{document_highlight, references};
+pub(crate) use rename::{prepare_rename, rename};
+pub(crate) use symbol_at::symbol_at;
+pub(crate) use symbols::{document_symbols, workspace_symbols};
+
+use crate::base::FileId;
+use crate::base::text::{TextRange, TextSize};
 
 /// A cursor in a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -45,17 +52,17 @@ pub struct Navigation {
 
 /// A workspace from a multi-file fixture (`#- /path` headers) with one `$0` cursor.
 #[cfg(test)]
-pub(crate) fn fixture(text: &str) -> (crate::workspace::Workspace, FilePosition) {
+pub(crate) fn fixture(text: &str) -> (crate::graph::Workspace, FilePosition) {
     let mut cursor = None;
-    let mut files = crate::workspace::tests::parse_fixture(text);
+    let mut files = crate::graph::tests::parse_fixture(text);
     for (path, content) in &mut files {
         if let Some(i) = content.find("$0") {
             cursor = Some((path.clone(), i));
             *content = std::sync::Arc::from(content.replacen("$0", "", 1));
         }
     }
-    let mut ws = crate::workspace::Workspace::new();
-    ws.apply(crate::workspace::Change { set: files, remove: Vec::new() });
+    let mut ws = crate::graph::Workspace::new();
+    ws.apply(crate::base::Change { set: files, remove: Vec::new() });
     let (path, offset) = cursor.expect("the fixture has a $0 cursor");
     let file = ws.file_id(&path).expect("the cursor's file is in the workspace");
     (ws, FilePosition { file, offset: TextSize::from(offset as u32) })

@@ -1,14 +1,14 @@
 //! Find references and document highlights.
 
 use super::{FilePosition, Symbol, symbol_at};
-use crate::names::{NameTable, Resolution};
-use crate::syntax;
-use crate::text::TextRange;
-use crate::workspace::{Site, Workspace};
+use crate::base::Site;
+use crate::base::text::TextRange;
+use crate::graph::Workspace;
+use crate::syntax::names::{NameTable, Resolution};
 
 /// Every static reference to the aspect (or local name) under the cursor, and its definition
 /// sites when `include_declaration` is set.
-pub fn references(ws: &Workspace, pos: FilePosition, include_declaration: bool) -> Option<Vec<Site>> {
+pub(crate) fn references(ws: &Workspace, pos: FilePosition, include_declaration: bool) -> Option<Vec<Site>> {
     let mut sites = match symbol_at(ws, pos)? {
         Symbol::Aspect { key, .. } => {
             let mut sites = ws.references(&key);
@@ -46,7 +46,7 @@ pub struct Highlight {
 }
 
 /// The places in the current file that name what is under the cursor.
-pub fn document_highlight(ws: &Workspace, pos: FilePosition) -> Vec<Highlight> {
+pub(crate) fn document_highlight(ws: &Workspace, pos: FilePosition) -> Vec<Highlight> {
     let mut out: Vec<Highlight> = match symbol_at(ws, pos) {
         Some(Symbol::Aspect { key, .. }) => {
             let here = |sites: Vec<Site>, kind| {
@@ -75,7 +75,7 @@ pub fn document_highlight(ws: &Workspace, pos: FilePosition) -> Vec<Highlight> {
 /// Uses of the local binding whose name sits at `binding`.
 fn local_uses(ws: &Workspace, pos: FilePosition, binding: TextRange) -> Vec<TextRange> {
     let parse = ws.tree(pos.file);
-    syntax::with_stack(|| {
+    crate::base::stack::with_stack(|| {
         let names = NameTable::build(&parse.root());
         let Some(id) = names.binding_at(binding) else { return Vec::new() };
         names

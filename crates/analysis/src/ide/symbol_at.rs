@@ -4,12 +4,13 @@ use rnix::SyntaxKind::*;
 use smol_str::SmolStr;
 
 use super::FilePosition;
-use crate::names::{NameTable, Resolution};
-use crate::resolve::Target;
+use crate::base::text::{TextRange, TextSize};
+use crate::base::{AspectKey, FileId, HostKey};
+use crate::graph::Workspace;
+use crate::graph::resolve::Target;
 use crate::summary::NameOrigin;
-use crate::syntax::{self, SyntaxNode, SyntaxToken};
-use crate::text::{TextRange, TextSize};
-use crate::workspace::{AspectKey, FileId, HostKey, Workspace};
+use crate::syntax::names::{NameTable, Resolution};
+use crate::syntax::{SyntaxNode, SyntaxToken};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Symbol {
@@ -37,7 +38,7 @@ impl Symbol {
     }
 }
 
-pub fn symbol_at(ws: &Workspace, pos: FilePosition) -> Option<Symbol> {
+pub(crate) fn symbol_at(ws: &Workspace, pos: FilePosition) -> Option<Symbol> {
     if !ws.contains(pos.file) {
         return None;
     }
@@ -89,7 +90,7 @@ fn graph_symbol(ws: &Workspace, pos: FilePosition) -> Option<Symbol> {
 /// Local names and path literals: these need the file's tree.
 fn syntax_symbol(ws: &Workspace, pos: FilePosition) -> Option<Symbol> {
     let parse = ws.tree(pos.file);
-    syntax::with_stack(|| {
+    crate::base::stack::with_stack(|| {
         let root = parse.root();
         let token = token_at(&root, pos.offset)?;
         match token.kind() {
@@ -98,7 +99,7 @@ fn syntax_symbol(ws: &Workspace, pos: FilePosition) -> Option<Symbol> {
                 local_at(&names, token.text_range())
             }
             TOKEN_PATH_REL => {
-                let target = crate::workspace::relative_path(ws.path(pos.file), token.text())?;
+                let target = crate::graph::relative_path(ws.path(pos.file), token.text())?;
                 let file = ws.file_id(&target).or_else(|| ws.file_id(&format!("{target}/default.nix")))?;
                 Some(Symbol::Path { target: file, range: token.text_range() })
             }
@@ -141,7 +142,7 @@ mod tests {
 
     #[test]
     fn path_literals_resolve_against_the_file_folder() {
-        use crate::workspace::relative_path as path_target;
+        use crate::graph::relative_path as path_target;
         assert_eq!(path_target("modules/a/b.nix", "./c.nix").as_deref(), Some("modules/a/c.nix"));
         assert_eq!(path_target("modules/a/b.nix", "../_lib/x.nix").as_deref(), Some("modules/_lib/x.nix"));
         assert_eq!(path_target("flake.nix", "./modules").as_deref(), Some("modules"));

@@ -2,8 +2,9 @@
 
 use smol_str::SmolStr;
 
-use crate::text::TextRange;
-use crate::workspace::{AspectKey, FileId, HostKey, Workspace};
+use crate::base::text::TextRange;
+use crate::base::{AspectKey, FileId, HostKey};
+use crate::graph::Workspace;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SymbolKind {
@@ -25,7 +26,7 @@ pub struct DocumentSymbol {
 }
 
 /// Aspects the file defines, grouped by collection and class; hosts; declared options.
-pub fn document_symbols(ws: &Workspace, file: FileId) -> Vec<DocumentSymbol> {
+pub(crate) fn document_symbols(ws: &Workspace, file: FileId) -> Vec<DocumentSymbol> {
     if !ws.contains(file) {
         return Vec::new();
     }
@@ -131,7 +132,7 @@ pub struct WorkspaceSymbol {
 
 /// Every aspect and host whose name matches `query` (letters in order, case-insensitive), best
 /// matches first, at most `limit`.
-pub fn workspace_symbols(ws: &Workspace, query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
+pub(crate) fn workspace_symbols(ws: &Workspace, query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
     enum Found<'a> {
         Aspect(&'a AspectKey),
         Host(&'a HostKey),

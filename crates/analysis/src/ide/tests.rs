@@ -3,7 +3,7 @@
 use expect_test::{Expect, expect};
 
 use super::*;
-use crate::workspace::Workspace;
+use crate::graph::Workspace;
 
 const WORKSPACE: &str = r#"#- /modules/ssh.nix
 { flake.modules.nixos.ssh = { services.openssh.enable = true; }; }
@@ -26,7 +26,7 @@ fn at(marker: &str) -> (Workspace, FilePosition) {
     fixture(&format!("{FLAKE}{}", marker))
 }
 
-fn show_site(ws: &Workspace, file: crate::workspace::FileId, range: crate::text::TextRange) -> String {
+fn show_site(ws: &Workspace, file: crate::base::FileId, range: crate::base::text::TextRange) -> String {
     format!("{}:{:?}", ws.path(file), &ws.text(file)[range])
 }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use canopy_analysis::workspace::{Change, Workspace};
+use canopy_analysis::{Analysis, Change};
 use canopy_bench::manifest::Keystroke;
 use canopy_vfs::Found;
 
@@ -47,7 +47,7 @@ pub fn parse_one(text: &str) -> Duration {
 pub fn cold_index(root: &Path) -> (Duration, usize) {
     let (elapsed, (ws, diagnostics)) = time(|| {
         let files = load(root);
-        let mut ws = Workspace::new();
+        let mut ws = Analysis::new();
         ws.apply(Change { set: files, remove: Vec::new() });
         let diagnostics: usize = ws.files().into_iter().map(|f| ws.diagnostics(f).len()).sum();
         (ws, diagnostics)
@@ -71,7 +71,7 @@ pub struct Keystrokes {
 
 /// Applies `text` as the new content of `path` and recomputes the diagnostics `take_changed`
 /// names; returns the time and how many files were re-diagnosed.
-fn keystroke(ws: &mut Workspace, path: &str, text: &Arc<str>) -> (Duration, usize) {
+fn keystroke(ws: &mut Analysis, path: &str, text: &Arc<str>) -> (Duration, usize) {
     let (elapsed, files) = time(|| {
         ws.apply(Change { set: vec![(path.to_owned(), text.clone())], remove: Vec::new() });
         let changed = ws.take_changed();
@@ -97,7 +97,7 @@ fn inserted(text: &str, at: usize, what: &str) -> Arc<str> {
 pub fn keystrokes(files: Files, ks: &Keystroke, pairs: usize) -> Keystrokes {
     let original: Arc<str> =
         files.iter().find(|(p, _)| *p == ks.path).map(|(_, t)| t.clone()).expect("the edited file");
-    let mut ws = Workspace::new();
+    let mut ws = Analysis::new();
     ws.apply(Change { set: files, remove: Vec::new() });
     ws.take_changed();
     // Typing inside the string, and at the end of the name (`ssh` becomes `sshx`).

@@ -41,19 +41,12 @@ pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// Runs `f` on a thread with the stack the server's analysis threads get (`syntax::WORKER_STACK`):
-/// on a smaller stack, every file's analysis would first map a fresh stack segment, a cost the
-/// server never pays.
+/// Runs `f` on a thread with the stack the server's analysis threads get: on a smaller stack,
+/// every file's analysis would first map a fresh stack segment, a cost the server never pays.
 pub fn on_analysis_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("bench-analysis".to_owned())
-            .stack_size(canopy_analysis::syntax::WORKER_STACK)
-            .spawn_scoped(scope, f)
-            .expect("start the measuring thread")
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
+    canopy_analysis::run_on_analysis_stack("bench-analysis", f)
+        .expect("start the measuring thread")
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 #[cfg(test)]

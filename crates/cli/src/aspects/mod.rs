@@ -6,7 +6,7 @@ mod json;
 use std::path::Path;
 use std::process::ExitCode;
 
-use canopy_analysis::workspace::{AspectInfo, AspectKey, HostInfo, HostKey};
+use canopy_analysis::{AspectInfo, AspectKey, HostInfo, HostKey};
 use canopy_vfs::Skipped;
 use serde::Serialize;
 
@@ -151,7 +151,7 @@ fn host_ref(key: &HostKey) -> HostRef {
 
 #[cfg(test)]
 pub(crate) mod testing {
-    use canopy_analysis::workspace::{AspectInfo, AspectKey, HostInfo, HostKey};
+    use canopy_analysis::{AspectInfo, AspectKey, HostInfo, HostKey};
 
     use super::{Listing, roster};
     use crate::location::testing::Files;

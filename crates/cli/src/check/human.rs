@@ -6,7 +6,7 @@
 
 use std::io::{self, Write};
 
-use canopy_analysis::diagnostics::Severity;
+use canopy_analysis::Severity;
 
 use super::Report;
 use crate::output::count;

@@ -7,8 +7,8 @@ mod json;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use canopy_analysis::diagnostics::{Diagnostic, Severity};
-use canopy_analysis::workspace::{FileId, Workspace};
+use canopy_analysis::{Analysis, FileId};
+use canopy_analysis::{Diagnostic, Severity};
 use canopy_vfs::Skipped;
 
 use crate::CheckFormat;
@@ -69,7 +69,7 @@ pub fn run(path: &Path, format: CheckFormat) -> Result<ExitCode, CliError> {
 }
 
 /// Every diagnostic, sorted, and the number of aspects.
-fn collect(workspace: &Workspace, progress: &Progress) -> (Vec<Entry>, usize) {
+fn collect(workspace: &Analysis, progress: &Progress) -> (Vec<Entry>, usize) {
     let files = workspace.files();
     progress.checking(files.len());
     let mut entries = Vec::new();
@@ -80,7 +80,7 @@ fn collect(workspace: &Workspace, progress: &Progress) -> (Vec<Entry>, usize) {
     sort(&mut entries);
     tracing::debug!(diagnostics = entries.len(), "diagnostics collected");
     // Only the count: the full roster computes every aspect's hosts, which is much more work.
-    let aspects = workspace.aspect_keys().len();
+    let aspects = workspace.aspect_count();
     tracing::debug!(aspects, "aspects counted");
     (entries, aspects)
 }
@@ -103,7 +103,7 @@ fn sort(entries: &mut [Entry]) {
 
 #[cfg(test)]
 pub(crate) mod testing {
-    use canopy_analysis::diagnostics::{Diagnostic, DiagnosticKind, Severity};
+    use canopy_analysis::{Diagnostic, DiagnosticKind, Severity};
 
     use super::{Entry, Report, positioned, sort};
     use crate::location::testing::Files;

@@ -17,14 +17,15 @@ use smol_str::SmolStr;
 
 use super::FilePosition;
 use super::symbol_at::token_at;
-use crate::collections::{CollectionSet, KNOWN_CLASSES, PathMatch, RowKind};
-use crate::extract;
-use crate::names::NameTable;
-use crate::resolve::Resolved;
+use crate::base::AspectKey;
+use crate::base::text::{TextRange, TextSize};
+use crate::dendritic::collections::{CollectionSet, KNOWN_CLASSES, PathMatch, RowKind};
+use crate::graph::Workspace;
+use crate::graph::resolve::Resolved;
+use crate::summary::extract;
 use crate::summary::{FileSummary, Name, NodeId, RefRoot};
+use crate::syntax::names::NameTable;
 use crate::syntax::{self, render_attr_name};
-use crate::text::{TextRange, TextSize};
-use crate::workspace::{AspectKey, Workspace};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CompletionKind {
@@ -58,7 +59,7 @@ const LIMIT: usize = 200;
 /// A name no one writes, put where the cursor is when nothing is typed there yet.
 const PLACEHOLDER: &str = "__canopy_completion__";
 
-pub fn complete(ws: &Workspace, pos: FilePosition) -> CompletionList {
+pub(crate) fn complete(ws: &Workspace, pos: FilePosition) -> CompletionList {
     complete_with(ws, pos, Outline::KeptWhenCurrent)
 }
 
@@ -103,7 +104,7 @@ fn complete_with(ws: &Workspace, pos: FilePosition, outline: Outline) -> Complet
         Typed::Nothing => "",
         Typed::Name { prefix, .. } => prefix.as_str(),
     };
-    syntax::with_stack(|| {
+    crate::base::stack::with_stack(|| {
         let names: OnceCell<NameTable> = OnceCell::new();
         let names = || names.get_or_init(|| NameTable::build(&parse.root()));
         // A partly typed name leaves the text as the workspace read it: its summary serves, and
@@ -126,7 +127,7 @@ fn complete_with(ws: &Workspace, pos: FilePosition, outline: Outline) -> Complet
             let resolved: Cow<Resolved> = if kept && ws.role(pos.file).in_graph() {
                 Cow::Borrowed(&ws.data(pos.file).resolved)
             } else {
-                Cow::Owned(crate::resolve::resolve(&summary, ws.collections()))
+                Cow::Owned(crate::graph::resolve::resolve(&summary, ws.collections()))
             };
             let typed = TypedFile::read(pos.file, &resolved, prefix);
             items.extend(path_completions(ws, &path, is_definition, &typed, prefix, replace));
@@ -150,7 +151,7 @@ enum Typed {
 }
 
 fn typed_at(parse: &syntax::Parse, text: &str, offset: TextSize) -> Option<Typed> {
-    syntax::with_stack(|| {
+    crate::base::stack::with_stack(|| {
         let root = parse.root();
         let Some(token) = token_at(&root, offset) else { return Some(Typed::Nothing) };
         let range = token.text_range();
@@ -314,13 +315,13 @@ fn local_completions(names: &NameTable, offset: TextSize, replace: TextRange) ->
 /// The current file as typed, read against the workspace's collections: the workspace may hold
 /// an older, broken reading of it (rnix's recovery drops what follows a trailing dot).
 struct TypedFile {
-    file: crate::workspace::FileId,
+    file: crate::base::FileId,
     /// The aspects it defines, and the classes each contributes to here.
     defines: Vec<(AspectKey, Vec<SmolStr>)>,
 }
 
 impl TypedFile {
-    fn read(file: crate::workspace::FileId, resolved: &Resolved, prefix: &str) -> TypedFile {
+    fn read(file: crate::base::FileId, resolved: &Resolved, prefix: &str) -> TypedFile {
         let mut defines: Vec<(AspectKey, Vec<SmolStr>)> = Vec::new();
         for d in resolved.definitions.iter().filter(|d| d.key.name != PLACEHOLDER) {
             // The name being typed is not a candidate for itself.
@@ -342,7 +343,7 @@ impl TypedFile {
         }
         let same_name = self.defines.iter().filter(|(k, _)| k.collection == key.collection && k.name == key.name);
         for class in same_name.flat_map(|(_, classes)| classes) {
-            crate::workspace::add_class_file(&mut files, class, self.file);
+            crate::graph::add_class_file(&mut files, class, self.file);
         }
         let mut counts: Vec<(SmolStr, usize)> =
             files.into_iter().filter(|(_, f)| !f.is_empty()).map(|(c, f)| (c, f.len())).collect();

@@ -1,8 +1,8 @@
 use expect_test::{Expect, expect};
 
 use super::complete;
+use crate::base::text::TextSize;
 use crate::ide::{FLAKE, FilePosition, fixture};
-use crate::text::TextSize;
 
 fn check(fixture_text: &str, expect: Expect) {
     let (ws, pos) = fixture(&format!("{FLAKE}{fixture_text}"));
@@ -144,7 +144,8 @@ let helper = 1; in {
 /// as a fresh reading of the text would, at every name of every fixture repository.
 #[test]
 fn the_kept_outline_answers_as_a_fresh_reading_would() {
-    use crate::workspace::{Change, Workspace};
+    use crate::base::Change;
+    use crate::graph::Workspace;
     use rnix::SyntaxKind::{TOKEN_IDENT, TOKEN_STRING_CONTENT};
     use std::path::Path;
 
@@ -168,7 +169,7 @@ fn the_kept_outline_answers_as_a_fresh_reading_would() {
         }
         let mut set = Vec::new();
         nix_files(&root, &root, &mut set);
-        crate::syntax::with_stack(|| {
+        crate::base::stack::with_stack(|| {
             let mut ws = Workspace::new();
             ws.apply(Change { set, remove: Vec::new() });
             for file in ws.files() {

@@ -12,12 +12,13 @@ use rnix::SyntaxKind::*;
 use rustc_hash::FxHashMap;
 
 use super::{FilePosition, Symbol, symbol_at};
-use crate::names::{BindingKind, BindingValue, NameTable, Resolution};
-use crate::resolve::Target;
+use crate::base::text::TextRange;
+use crate::base::{AspectKey, FileId, Site};
+use crate::graph::Workspace;
+use crate::graph::resolve::Target;
 use crate::summary::{Name, NameOrigin, RefForm};
-use crate::syntax::{self, SyntaxNode, first_child, is_plain_identifier, nth_expr, render_attr_name, trimmed_range};
-use crate::text::TextRange;
-use crate::workspace::{AspectKey, FileId, Site, Workspace};
+use crate::syntax::names::{BindingKind, BindingValue, NameTable, Resolution};
+use crate::syntax::{SyntaxNode, first_child, is_plain_identifier, nth_expr, render_attr_name, trimmed_range};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TextEdit {
@@ -41,7 +42,7 @@ pub struct Rename {
 }
 
 /// The range a rename at `pos` replaces and the current name, or why nothing can be renamed.
-pub fn prepare_rename(ws: &Workspace, pos: FilePosition) -> Result<(TextRange, String), String> {
+pub(crate) fn prepare_rename(ws: &Workspace, pos: FilePosition) -> Result<(TextRange, String), String> {
     match symbol_at(ws, pos) {
         Some(Symbol::Aspect { key, range, .. }) => {
             if let Some(name) = name_at(ws, pos.file, range)
@@ -65,7 +66,7 @@ pub fn prepare_rename(ws: &Workspace, pos: FilePosition) -> Result<(TextRange, S
     }
 }
 
-pub fn rename(ws: &Workspace, pos: FilePosition, new_name: &str) -> Result<Rename, String> {
+pub(crate) fn rename(ws: &Workspace, pos: FilePosition, new_name: &str) -> Result<Rename, String> {
     if new_name.is_empty() {
         return Err("the new name is empty".to_string());
     }
@@ -300,7 +301,7 @@ fn dynamic_notes(ws: &Workspace, key: &AspectKey) -> Vec<String> {
 
 fn parse(ws: &Workspace, file: FileId) -> (SyntaxNode, NameTable) {
     let parse = ws.tree(file);
-    syntax::with_stack(|| {
+    crate::base::stack::with_stack(|| {
         let root = parse.root();
         let names = NameTable::build(&root);
         (root, names)
@@ -339,7 +340,7 @@ fn constant_notes(
             })
             .min_by_key(|(_, value)| value.len());
         let Some((id, _)) = holder else { continue };
-        let id = crate::names::BindingId(id as u32);
+        let id = crate::syntax::names::BindingId(id as u32);
         for other in names.uses_of(id).filter(|u| !sites.iter().any(|s| s.contains_range(u.range))) {
             notes.push(format!(
                 "{}:{}: `{}` holds the aspect's name and is read here too, which now reads `{new_name}`",

@@ -1,6 +1,6 @@
 //! Diagnostic kinds: the one place that gives each kind its stable code and default severity.
 
-use crate::text::TextRange;
+use crate::base::text::TextRange;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {

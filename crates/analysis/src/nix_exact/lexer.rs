@@ -10,7 +10,7 @@
 //!
 //! The only departure from Nix 2.8 is current Nix's pipe operators `|>` and `<|`.
 
-use crate::text::{TextRange, TextSize};
+use crate::base::text::{TextRange, TextSize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tok {

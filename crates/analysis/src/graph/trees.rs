@@ -8,7 +8,7 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::FileId;
+use crate::base::FileId;
 use crate::syntax::{self, Parse};
 
 /// How many trees are kept: enough for the files a user moves between, few enough that the
@@ -97,13 +97,14 @@ fn release(entries: Vec<Entry>) {
     let big = entries.iter().any(|e| e.text.len() >= FREE_ASIDE_FROM);
     let entries = if big { free_aside(entries) } else { Some(entries) };
     // Dropping a deep tree recurses as deep as it is.
-    syntax::with_stack(|| drop(entries));
+    crate::base::stack::with_stack(|| drop(entries));
 }
 
 /// Hands `entries` to a thread of their own to free; gives them back if none could start.
 fn free_aside(entries: Vec<Entry>) -> Option<Vec<Entry>> {
     let (tx, rx) = std::sync::mpsc::channel::<Vec<Entry>>();
-    let thread = std::thread::Builder::new().name("canopy-free".to_owned()).stack_size(syntax::WORKER_STACK);
+    let thread =
+        std::thread::Builder::new().name("canopy-free".to_owned()).stack_size(crate::base::stack::ANALYSIS_STACK);
     match thread.spawn(move || drop(rx.recv())) {
         Ok(_) => tx.send(entries).err().map(|unsent| unsent.0),
         Err(_) => Some(entries),

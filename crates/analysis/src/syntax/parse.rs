@@ -3,40 +3,39 @@
 //! rnix's typed AST asserts on shapes that error recovery can produce, so everything here reads
 //! the untyped tree by kind and never panics on what a user typed.
 
-use rnix::SyntaxKind::{self, *};
+use rnix::SyntaxKind::*;
 use rowan::GreenNode;
-use smol_str::SmolStr;
 
-pub use rnix::{SyntaxNode, SyntaxToken};
+pub(crate) use rnix::{SyntaxNode, SyntaxToken};
 
-use crate::text::{TextRange, TextSize};
+use crate::base::text::TextRange;
 
 /// A parsed file: a lossless tree (always present, even for broken input) and the parser's errors.
 #[derive(Clone)]
-pub struct Parse {
+pub(crate) struct Parse {
     green: GreenNode,
     errors: Vec<rnix::ParseError>,
     refused: Option<Refusal>,
 }
 
 impl Parse {
-    pub fn root(&self) -> SyntaxNode {
+    pub(crate) fn root(&self) -> SyntaxNode {
         SyntaxNode::new_root(self.green.clone())
     }
 
-    pub fn errors(&self) -> &[rnix::ParseError] {
+    pub(crate) fn errors(&self) -> &[rnix::ParseError] {
         &self.errors
     }
 
     /// Why the file was not given to the parser at all (its tree is then one error token).
-    pub fn refused(&self) -> Option<&Refusal> {
+    pub(crate) fn refused(&self) -> Option<&Refusal> {
         self.refused.as_ref()
     }
 }
 
 /// A file canopy does not parse, where, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     /// More levels of nesting than Nix's parser holds: Nix rejects the file too.
     TooDeep { at: TextRange },
     /// An expression rnix would take minutes over, although Nix may well accept it; `what` says
@@ -46,32 +45,18 @@ pub enum Refusal {
 
 /// Nesting beyond this is past Nix's parser stack (10,000 entries; every open bracket and every
 /// pending prefix operator holds at least one), so refusing it never refuses a file Nix takes.
-pub const MAX_NESTING: usize = 10_000;
+pub(crate) const MAX_NESTING: usize = 10_000;
 
 /// Longest stretch of code without a space given to rnix. rnix's tokenizer scans a run of name
 /// characters again from every name in it (`a.a.a...`), and rowan's node cache rehashes whole
 /// subtrees, so chains of small nodes (`x*x*x...`, `f(x)(x)...`) cost the square of their length:
 /// 20,000 bytes take most of a second.
-pub const MAX_RUN: usize = 16 * 1024;
+pub(crate) const MAX_RUN: usize = 16 * 1024;
 
 /// Most arguments in one application (`f x x x ...`) given to rnix, for the same node cache.
-pub const MAX_ARGUMENTS: usize = 10_000;
-/// Stack every analysis of one file is given. rnix parses recursively and some shapes (nested
-/// lists, chains of `!`) recurse once per level without a limit, so a pathological file must not
-/// meet a small thread stack. The space is reserved, not committed, unless used.
-const STACK_RED_ZONE: usize = 32 * 1024 * 1024;
-const STACK_SIZE: usize = 256 * 1024 * 1024;
+pub(crate) const MAX_ARGUMENTS: usize = 10_000;
 
-/// Stack for threads that analyse files, so `with_stack` never needs a fresh segment on them.
-pub const WORKER_STACK: usize = STACK_SIZE + STACK_RED_ZONE;
-
-/// Runs `f` with enough stack for any file: on the caller's stack when it has room, else on a
-/// fresh segment.
-pub fn with_stack<R>(f: impl FnOnce() -> R) -> R {
-    stacker::maybe_grow(STACK_RED_ZONE, STACK_SIZE, f)
-}
-
-pub fn parse(text: &str) -> Parse {
+pub(crate) fn parse(text: &str) -> Parse {
     // Nix ends lines at `\r` too; rnix ends comments only at `\n`. Same length, same offsets.
     let normalized;
     let text = if has_lone_cr(text) {
@@ -88,7 +73,7 @@ pub fn parse(text: &str) -> Parse {
     if could_stall && let Some(refusal) = hazard(text) {
         return Parse { green: refused_tree(text), errors: Vec::new(), refused: Some(refusal) };
     }
-    with_stack(|| {
+    crate::base::stack::with_stack(|| {
         let parse = rnix::Root::parse(text);
         Parse { green: parse.syntax().green().to_owned(), errors: parse.errors().to_vec(), refused: None }
     })
@@ -322,311 +307,4 @@ fn lone_cr_to_lf(text: &str) -> String {
 
 /// Deepest recursion the analysis walkers follow. Nix's own parser gives up long before
 /// (its stack holds 10,000 entries); past this depth canopy stops looking and says so.
-pub const MAX_DEPTH: u32 = 3000;
-
-// ---- reading the tree -------------------------------------------------------------------------
-
-pub fn first_child(node: &SyntaxNode, kind: SyntaxKind) -> Option<SyntaxNode> {
-    node.children().find(|c| c.kind() == kind)
-}
-
-pub fn first_token(node: &SyntaxNode, kind: SyntaxKind) -> Option<SyntaxToken> {
-    node.children_with_tokens().filter_map(|e| e.into_token()).find(|t| t.kind() == kind)
-}
-
-/// Child nodes that are expressions (everything but attrpaths, patterns and such).
-pub fn expr_children(node: &SyntaxNode) -> impl Iterator<Item = SyntaxNode> {
-    node.children().filter(|c| is_expr(c.kind()))
-}
-
-pub fn nth_expr(node: &SyntaxNode, n: usize) -> Option<SyntaxNode> {
-    expr_children(node).nth(n)
-}
-
-pub fn is_expr(kind: SyntaxKind) -> bool {
-    matches!(
-        kind,
-        NODE_APPLY
-            | NODE_ASSERT
-            | NODE_ATTR_SET
-            | NODE_BIN_OP
-            | NODE_CUR_POS
-            | NODE_ERROR
-            | NODE_HAS_ATTR
-            | NODE_IDENT
-            | NODE_IF_ELSE
-            | NODE_LAMBDA
-            | NODE_LEGACY_LET
-            | NODE_LET_IN
-            | NODE_LIST
-            | NODE_LITERAL
-            | NODE_PAREN
-            | NODE_PATH_ABS
-            | NODE_PATH_HOME
-            | NODE_PATH_REL
-            | NODE_PATH_SEARCH
-            | NODE_ROOT
-            | NODE_SELECT
-            | NODE_STRING
-            | NODE_UNARY_OP
-            | NODE_WITH
-    )
-}
-
-/// Strips parentheses.
-pub fn unparen(mut node: SyntaxNode) -> SyntaxNode {
-    while node.kind() == NODE_PAREN {
-        match nth_expr(&node, 0) {
-            Some(inner) => node = inner,
-            None => break,
-        }
-    }
-    node
-}
-
-/// The name of a `NODE_IDENT`.
-pub fn ident_text(node: &SyntaxNode) -> Option<SmolStr> {
-    if node.kind() != NODE_IDENT {
-        return None;
-    }
-    node.first_token().map(|t| SmolStr::new(t.text()))
-}
-
-/// The binary operator token of a `NODE_BIN_OP`.
-pub fn bin_op(node: &SyntaxNode) -> Option<SyntaxKind> {
-    node.children_with_tokens()
-        .filter_map(|e| e.into_token())
-        .map(|t| t.kind())
-        .find(|k| !k.is_trivia() && *k != TOKEN_ERROR)
-}
-
-/// How an attribute name is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NameForm {
-    /// A plain identifier: `ssh`.
-    Ident,
-    /// A string without interpolation: `"hosts/gouda"`, or `${"x"}`.
-    Quoted,
-}
-
-/// A statically known attribute name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct StaticName {
-    pub text: SmolStr,
-    pub range: TextRange,
-    pub form: NameForm,
-}
-
-/// An element of an attrpath (`NODE_IDENT`, `NODE_STRING` or `NODE_DYNAMIC`) as a static name, when
-/// it is one without evaluation.
-pub fn static_attr(node: &SyntaxNode) -> Option<StaticName> {
-    match node.kind() {
-        NODE_IDENT => Some(StaticName { text: ident_text(node)?, range: node.text_range(), form: NameForm::Ident }),
-        NODE_STRING => Some(StaticName {
-            text: SmolStr::new(plain_string(node)?),
-            range: node.text_range(),
-            form: NameForm::Quoted,
-        }),
-        NODE_DYNAMIC => {
-            // `${"x"}` is as static as `"x"` to Nix's parser.
-            let inner = unparen(nth_expr(node, 0)?);
-            if inner.kind() == NODE_STRING {
-                Some(StaticName {
-                    text: SmolStr::new(plain_string(&inner)?),
-                    range: node.text_range(),
-                    form: NameForm::Quoted,
-                })
-            } else {
-                None
-            }
-        }
-        _ => None,
-    }
-}
-
-/// The content of a string literal with no interpolation, escapes decoded.
-pub fn plain_string(node: &SyntaxNode) -> Option<String> {
-    if node.kind() != NODE_STRING {
-        return None;
-    }
-    let mut tokens = node.children_with_tokens();
-    let start = tokens.next()?.into_token()?;
-    let indented = start.text() == "''";
-    let mut out = String::new();
-    for element in tokens {
-        let token = element.into_token()?;
-        match token.kind() {
-            TOKEN_STRING_CONTENT => {
-                if indented {
-                    unescape_indented(token.text(), &mut out)
-                } else {
-                    unescape_plain(token.text(), &mut out)
-                }
-            }
-            TOKEN_STRING_END => break,
-            _ => return None,
-        }
-    }
-    if indented {
-        out = strip_indentation(&out);
-    }
-    Some(out)
-}
-
-fn unescape_plain(raw: &str, out: &mut String) {
-    let mut chars = raw.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some('t') => out.push('\t'),
-            Some(other) => out.push(other),
-            None => out.push('\\'),
-        }
-    }
-}
-
-fn unescape_indented(raw: &str, out: &mut String) {
-    let mut rest = raw;
-    while let Some(i) = rest.find("''") {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 2..];
-        if let Some(r) = after.strip_prefix('$') {
-            out.push('$');
-            rest = r;
-        } else if let Some(r) = after.strip_prefix('\'') {
-            out.push_str("''");
-            rest = r;
-        } else if let Some(r) = after.strip_prefix('\\') {
-            let mut chars = r.chars();
-            match chars.next() {
-                Some('n') => out.push('\n'),
-                Some('r') => out.push('\r'),
-                Some('t') => out.push('\t'),
-                Some(c) => out.push(c),
-                None => {}
-            }
-            rest = chars.as_str();
-        } else {
-            out.push_str("''");
-            rest = after;
-        }
-    }
-    out.push_str(rest);
-}
-
-fn strip_indentation(s: &str) -> String {
-    let s = match s.find('\n') {
-        Some(i) if s[..i].chars().all(|c| c == ' ') => &s[i + 1..],
-        _ => s,
-    };
-    let indent = s
-        .split('\n')
-        .filter(|l| !l.chars().all(|c| c == ' '))
-        .map(|l| l.len() - l.trim_start_matches(' ').len())
-        .min()
-        .unwrap_or(0);
-    let lines: Vec<&str> = s.split('\n').map(|l| if l.len() >= indent { &l[indent..] } else { "" }).collect();
-    lines.join("\n")
-}
-
-/// `true` when `name` can be written bare in an attrpath (otherwise it must be quoted).
-pub fn is_plain_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    let Some(first) = chars.next() else { return false };
-    (first.is_ascii_alphabetic() || first == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '\'' | '-'))
-        && !is_keyword(name)
-}
-
-pub fn is_keyword(name: &str) -> bool {
-    matches!(name, "assert" | "else" | "if" | "in" | "inherit" | "let" | "rec" | "then" | "with")
-}
-
-/// An attribute name as it must be written in Nix source.
-pub fn render_attr_name(name: &str) -> String {
-    if is_plain_identifier(name) || name == "or" {
-        name.to_string()
-    } else {
-        let mut out = String::from("\"");
-        for c in name.chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '$' => out.push_str("\\$"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                c => out.push(c),
-            }
-        }
-        out.push('"');
-        out
-    }
-}
-
-/// The range of a node without its leading and trailing trivia.
-pub fn trimmed_range(node: &SyntaxNode) -> TextRange {
-    let start = node
-        .descendants_with_tokens()
-        .filter_map(|e| e.into_token())
-        .find(|t| !t.kind().is_trivia())
-        .map(|t| t.text_range().start());
-    let end = node
-        .last_token()
-        .and_then(|last| {
-            std::iter::successors(Some(last), |t| t.prev_token())
-                .find(|t| !t.kind().is_trivia())
-                .map(|t| t.text_range().end())
-        })
-        .filter(|&e| e >= node.text_range().start());
-    match (start, end) {
-        (Some(s), Some(e)) if s <= e => TextRange::new(s, e),
-        _ => TextRange::empty(node.text_range().start()),
-    }
-}
-
-pub fn empty_at(offset: TextSize) -> TextRange {
-    TextRange::empty(offset)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn first_attr(src: &str) -> Option<StaticName> {
-        let parse = parse(src);
-        let path = parse.root().descendants().find(|n| n.kind() == NODE_ATTRPATH)?;
-        static_attr(&path.children().next()?)
-    }
-
-    #[test]
-    fn static_names() {
-        assert_eq!(first_attr("{ ssh = 1; }").unwrap().text, "ssh");
-        let quoted = first_attr(r#"{ "hosts/gouda" = 1; }"#).unwrap();
-        assert_eq!((quoted.text.as_str(), quoted.form), ("hosts/gouda", NameForm::Quoted));
-        assert_eq!(first_attr(r#"{ ${"x"} = 1; }"#).unwrap().text, "x");
-        assert_eq!(first_attr(r#"{ "a\"b\${" = 1; }"#).unwrap().text, "a\"b${");
-        assert!(first_attr(r#"{ "${x}" = 1; }"#).is_none());
-        assert!(first_attr(r#"{ ${x} = 1; }"#).is_none());
-    }
-
-    #[test]
-    fn indented_strings() {
-        let parse = parse("''\n  a\n    b\n''");
-        let s = parse.root().descendants().find(|n| n.kind() == NODE_STRING).unwrap();
-        assert_eq!(plain_string(&s).unwrap(), "a\n  b\n");
-    }
-
-    #[test]
-    fn rendering_names() {
-        assert_eq!(render_attr_name("kde-base"), "kde-base");
-        assert_eq!(render_attr_name("hosts/x13"), "\"hosts/x13\"");
-        assert_eq!(render_attr_name("let"), "\"let\"");
-        assert_eq!(render_attr_name("9p"), "\"9p\"");
-    }
-}
+pub(crate) const MAX_DEPTH: u32 = 3000;

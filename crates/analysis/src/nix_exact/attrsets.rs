@@ -15,7 +15,7 @@ use std::borrow::Cow;
 
 use rustc_hash::FxHashMap;
 
-use crate::text::{TextRange, TextSize};
+use crate::base::text::{TextRange, TextSize};
 
 /// A static attribute name: borrowed from the text when written plainly.
 pub(crate) type Name<'a> = Cow<'a, str>;
@@ -257,18 +257,18 @@ fn show_path(path: &[PathAttr<'_>]) -> String {
 mod tests {
     use expect_test::{Expect, expect};
 
-    use crate::diagnostics::DiagnosticKind;
+    use crate::base::diagnostics::DiagnosticKind;
 
     /// The duplicate-attribute findings of `src`, as `line:col message`.
     fn check(src: &str, expect: Expect) {
         let parse = crate::syntax::parse(src);
-        let names = crate::names::NameTable::build(&parse.root());
-        let index = crate::text::LineIndex::new(src);
+        let names = crate::syntax::names::NameTable::build(&parse.root());
+        let index = crate::base::text::LineIndex::new(src);
         let rendered: Vec<String> = super::super::parse_time_diagnostics(src, &parse, &names)
             .into_iter()
             .filter(|d| d.kind == DiagnosticKind::DuplicateAttribute)
             .map(|d| {
-                let pos = index.line_col(src, d.range.start(), crate::text::Encoding::Utf8);
+                let pos = index.line_col(src, d.range.start(), crate::base::text::Encoding::Utf8);
                 format!("{}:{} {}", pos.line + 1, pos.col + 1, d.message)
             })
             .collect();

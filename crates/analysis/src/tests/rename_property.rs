@@ -5,27 +5,22 @@
 //!
 //! `PROPTEST_CASES=N` runs N renames instead of the bounded default.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
-use canopy_analysis::diagnostics::DiagnosticKind;
-use canopy_analysis::ide::{self, FilePosition, Symbol};
-use canopy_analysis::summary::NameOrigin;
-use canopy_analysis::text::TextSize;
-use canopy_analysis::workspace::{AspectKey, Change, Workspace};
 use proptest::prelude::*;
 
-use support::{Repository, bodies, on_analysis_stack, repositories};
+use super::support::{Repository, bodies, on_analysis_stack, repositories};
+use crate::summary::NameOrigin;
+use crate::{Analysis, AspectKey, Change, DiagnosticKind, FilePosition, Symbol, TextEdit, TextSize};
 
 static REPOSITORIES: LazyLock<Vec<Repository>> = LazyLock::new(repositories);
 
 /// New names that exist nowhere: plain, and needing quotes in every position.
 const FRESH: &[&str] = &["renamed", "fresh-name", "my-aspect.v2", "with space", "x\"y", "é🌲"];
 
-fn workspace(files: &[(String, String)]) -> Workspace {
-    let mut ws = Workspace::new();
+fn workspace(files: &[(String, String)]) -> Analysis {
+    let mut ws = Analysis::new();
     let set = files.iter().map(|(p, t)| (p.clone(), Arc::from(t.as_str()))).collect();
     ws.apply(Change { set, remove: Vec::new() });
     ws
@@ -33,7 +28,7 @@ fn workspace(files: &[(String, String)]) -> Workspace {
 
 /// Diagnostics of one kind, counted by file: positions and names move with the edits (renaming
 /// a misspelt reference moves its `undefined-aspect` to the new name; it must not add one).
-fn counted(ws: &Workspace, kind: DiagnosticKind) -> BTreeMap<String, usize> {
+fn counted(ws: &Analysis, kind: DiagnosticKind) -> BTreeMap<String, usize> {
     let mut out = BTreeMap::new();
     for file in ws.files() {
         let n = ws.diagnostics(file).into_iter().filter(|d| d.kind == kind).count();
@@ -42,7 +37,7 @@ fn counted(ws: &Workspace, kind: DiagnosticKind) -> BTreeMap<String, usize> {
     out
 }
 
-fn apply(text: &str, edits: &[ide::TextEdit]) -> String {
+fn apply(text: &str, edits: &[TextEdit]) -> String {
     let mut text = text.to_string();
     for edit in edits.iter().rev() {
         text.replace_range(usize::from(edit.range.start())..usize::from(edit.range.end()), &edit.new_text);
@@ -75,7 +70,7 @@ fn check_one(repo: &Repository, site: usize, within: usize, name: usize) -> Outc
     let (aspect, site) = sites[site % sites.len()];
     let offset = site.range.start() + TextSize::from((within % (usize::from(site.range.len()) + 1)) as u32);
     let pos = FilePosition { file: site.file, offset };
-    let key = match ide::symbol_at(&ws, pos) {
+    let key = match ws.symbol_at(pos) {
         Some(Symbol::Aspect { key, .. }) => key,
         _ => return Outcome::NotAnAspect,
     };
@@ -98,8 +93,8 @@ fn check_one(repo: &Repository, site: usize, within: usize, name: usize) -> Outc
     // A name built from a file's name (or implied) is not written anywhere a rename can edit.
     let unwritten = new_name != key.name.as_str()
         && family.iter().any(|k| {
-            ws.definitions(k).into_iter().chain(ws.references(k)).any(|site| {
-                let summary = ws.summary(site.file);
+            ws.graph().definitions(k).into_iter().chain(ws.graph().references(k)).any(|site| {
+                let summary = ws.graph().summary(site.file);
                 let names = summary.nodes.iter().map(|n| &n.name).chain(summary.refs.iter().flat_map(|r| &r.path));
                 names
                     .filter(|n| n.range == site.range)
@@ -107,7 +102,7 @@ fn check_one(repo: &Repository, site: usize, within: usize, name: usize) -> Outc
             })
         });
 
-    let result = ide::rename(&ws, pos, &new_name);
+    let result = ws.rename(pos, &new_name);
     let rename = match (collides, result) {
         (false, Err(_)) if unwritten => return Outcome::RefusedUnwritten,
         (true, Err(_)) => return Outcome::Refused,
@@ -143,14 +138,22 @@ fn check_one(repo: &Repository, site: usize, within: usize, name: usize) -> Outc
     for k in &family {
         let old = k.clone();
         let new = renamed(k, &new_name);
-        let defined_before = ws.is_defined(&old);
-        assert!(!after.is_defined(&old), "{}: `{old}` is still defined after renaming it to `{new_name}`", repo.name);
-        assert!(after.references(&old).is_empty(), "{}: `{old}` is still referenced after the rename", repo.name);
-        assert_eq!(after.is_defined(&new), defined_before, "{}: `{new}` after renaming `{old}`", repo.name);
+        let defined_before = ws.graph().is_defined(&old);
+        assert!(
+            !after.graph().is_defined(&old),
+            "{}: `{old}` is still defined after renaming it to `{new_name}`",
+            repo.name
+        );
+        assert!(
+            after.graph().references(&old).is_empty(),
+            "{}: `{old}` is still referenced after the rename",
+            repo.name
+        );
+        assert_eq!(after.graph().is_defined(&new), defined_before, "{}: `{new}` after renaming `{old}`", repo.name);
         // A name only referenced so far (a misspelling) gains the renamed aspect's references.
         assert_eq!(
-            after.references(&new).len(),
-            ws.references(&old).len() + ws.references(&new).len(),
+            after.graph().references(&new).len(),
+            ws.graph().references(&old).len() + ws.graph().references(&new).len(),
             "{}: references of `{old}` did not all follow to `{new}`",
             repo.name
         );

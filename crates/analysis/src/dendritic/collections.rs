@@ -11,15 +11,16 @@ use smol_str::SmolStr;
 use crate::summary::{DeclaredShape, NamespaceDecl, OptionDecl};
 
 /// Classes every dendritic repository may use without declaring them.
-pub const KNOWN_CLASSES: &[&str] = &["nixos", "homeManager", "darwin", "nixvim", "nixOnDroid", "generic", "flake"];
+pub(crate) const KNOWN_CLASSES: &[&str] =
+    &["nixos", "homeManager", "darwin", "nixvim", "nixOnDroid", "generic", "flake"];
 
-pub fn is_known_class(name: &str) -> bool {
+pub(crate) fn is_known_class(name: &str) -> bool {
     KNOWN_CLASSES.contains(&name)
 }
 
 /// The class an output attribute names: `nixosModules` is `nixos`, `homeModules` and
 /// `homeManagerModules` are `homeManager`; `suffix` is `Modules` or `Configurations`.
-pub fn class_of_output(key: &str, suffix: &str) -> Option<SmolStr> {
+pub(crate) fn class_of_output(key: &str, suffix: &str) -> Option<SmolStr> {
     let stem = key.strip_suffix(suffix).filter(|s| !s.is_empty())?;
     Some(SmolStr::new(match stem {
         "home" | "homeManager" => "homeManager",
@@ -48,7 +49,7 @@ enum Segment {
 
 /// What a row stores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RowKind {
+pub(crate) enum RowKind {
     /// `flake.modules.<class>.<aspect>`
     FlakeModules,
     /// `flake.<x>Modules.<aspect>`: consumed outside the repository.
@@ -116,7 +117,7 @@ fn builtin_rows() -> Vec<Row> {
 
 /// The collections of one workspace: the built-in rows plus what its files declare.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CollectionSet {
+pub(crate) struct CollectionSet {
     rows: Vec<Row>,
     /// Rows by their first segment, which is always a literal.
     by_first: FxHashMap<SmolStr, Vec<usize>>,
@@ -130,7 +131,7 @@ impl Default for CollectionSet {
 }
 
 impl CollectionSet {
-    pub fn new(options: &[OptionDecl], namespaces: &[NamespaceDecl]) -> CollectionSet {
+    pub(crate) fn new(options: &[OptionDecl], namespaces: &[NamespaceDecl]) -> CollectionSet {
         let mut rows = builtin_rows();
         for decl in options {
             let mut pattern: Vec<Segment> = decl.path.iter().cloned().map(Segment::Literal).collect();
@@ -175,31 +176,31 @@ impl CollectionSet {
     }
 
     /// `true` for a class some declared collection fixes (`options.nixos.modules` of class `nixos`).
-    pub fn declares_class(&self, class: &str) -> bool {
+    pub(crate) fn declares_class(&self, class: &str) -> bool {
         self.rows.iter().any(|r| r.kind == RowKind::Custom && r.class.as_deref() == Some(class))
     }
 
     /// `true` when `name` starts a collection the workspace declares (or a den namespace).
-    pub fn declares_root(&self, name: &str) -> bool {
+    pub(crate) fn declares_root(&self, name: &str) -> bool {
         self.rows.iter().any(|r| {
             matches!(r.kind, RowKind::Custom | RowKind::DenNamespace)
                 && matches!(r.pattern.first(), Some(Segment::Literal(first)) if first == name)
         })
     }
 
-    pub fn is_namespace(&self, name: &str) -> bool {
+    pub(crate) fn is_namespace(&self, name: &str) -> bool {
         self.namespaces.iter().any(|n| n == name)
     }
 
     /// `true` when `name` starts some collection or host path.
-    pub fn is_root(&self, name: &str) -> bool {
+    pub(crate) fn is_root(&self, name: &str) -> bool {
         self.by_first.contains_key(name)
     }
 
     /// The depth of the deepest config node below the top-level name `root` that a row can give
     /// a meaning to: the end of the longest pattern starting with `root`, or two below it for
     /// den's `<host>.users.<user>`. Below any other name, only the name itself (depth 1).
-    pub fn depth_read(&self, root: &str) -> u16 {
+    pub(crate) fn depth_read(&self, root: &str) -> u16 {
         let Some(rows) = self.by_first.get(root) else { return 1 };
         let depth = |row: &Row| {
             let den_users =
@@ -211,7 +212,7 @@ impl CollectionSet {
     }
 
     /// Reads a configuration path against every row; the row that matches most of it wins.
-    pub fn match_path<S: AsRef<str>>(&self, path: &[S]) -> Option<PathMatch> {
+    pub(crate) fn match_path<S: AsRef<str>>(&self, path: &[S]) -> Option<PathMatch> {
         let first = path.first()?.as_ref();
         let candidates = self.by_first.get(first)?;
         candidates.iter().filter_map(|&i| self.match_row(i, path)).max_by_key(|m| (m.matched, m.literal_len))
@@ -274,35 +275,13 @@ impl CollectionSet {
     }
 
     /// `true` for rows whose aspects keep classes inside them (`den.aspects.<aspect>.<class>`).
-    pub fn aspect_first(&self, row: RowRef) -> bool {
+    pub(crate) fn aspect_first(&self, row: RowRef) -> bool {
         self.rows[row.0].pattern.last() == Some(&Segment::AspectClass)
     }
 
     /// The class-first collection an aspect-first row also defines its aspects in.
-    pub fn transposes_to(&self, row: RowRef) -> Option<&'static str> {
+    pub(crate) fn transposes_to(&self, row: RowRef) -> Option<&'static str> {
         self.rows[row.0].transposes_to
-    }
-
-    /// Collections whose aspects are the same aspects under another layout.
-    pub fn linked(&self, a: &str, b: &str) -> bool {
-        self.rows.iter().any(|r| {
-            let Some(target) = r.transposes_to else { return false };
-            let own: Vec<&str> = r
-                .pattern
-                .iter()
-                .map_while(|s| match s {
-                    Segment::Literal(l) => Some(l.as_str()),
-                    _ => None,
-                })
-                .collect();
-            let own = own.join(".");
-            (own == a && target == b) || (own == b && target == a)
-        })
-    }
-
-    /// The depth (number of segments) at which a row names a whole class, if it has one.
-    pub fn class_depth(&self, row: RowRef) -> Option<usize> {
-        self.rows[row.0].pattern.iter().position(|s| *s == Segment::Class).map(|i| i + 1)
     }
 }
 
@@ -334,35 +313,35 @@ fn push_collection(collection: &mut String, name: &str) {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RowRef(usize);
+pub(crate) struct RowRef(usize);
 
 /// How a path reads against the table.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PathMatch {
-    pub row: RowRef,
-    pub kind: RowKind,
+pub(crate) struct PathMatch {
+    pub(crate) row: RowRef,
+    pub(crate) kind: RowKind,
     /// The collection's (or host kind's) own path: `flake.modules`, `flake.nixosModules`, `vix`.
-    pub collection: String,
-    pub class: Option<SmolStr>,
+    pub(crate) collection: String,
+    pub(crate) class: Option<SmolStr>,
     /// Where the class is named in the path (absent when the row fixes it).
-    pub class_index: Option<usize>,
+    pub(crate) class_index: Option<usize>,
     /// The aspect's name and its index in the path.
-    pub aspect: Option<(SmolStr, usize)>,
-    pub system: Option<SmolStr>,
-    pub host: Option<(SmolStr, usize)>,
+    pub(crate) aspect: Option<(SmolStr, usize)>,
+    pub(crate) system: Option<SmolStr>,
+    pub(crate) host: Option<(SmolStr, usize)>,
     /// The segment after an aspect-first aspect is a reserved key (`includes`), not a class.
-    pub reserved: bool,
+    pub(crate) reserved: bool,
     /// How many segments of the path the pattern covers.
-    pub matched: usize,
+    pub(crate) matched: usize,
     literal_len: usize,
     /// The whole pattern matched.
-    pub complete: bool,
+    pub(crate) complete: bool,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::TextRange;
+    use crate::base::text::TextRange;
 
     #[test]
     fn each_root_is_read_as_deep_as_its_longest_row() {

@@ -7,19 +7,21 @@
 //! collections, den namespaces, import-tree calls). The workspace matches paths against the
 //! collection table later, so a file never needs re-reading when another file changes.
 
+pub(crate) mod extract;
+
 use rustc_hash::FxHashMap;
 use smol_str::SmolStr;
 
-use crate::diagnostics::Diagnostic;
-use crate::import_tree::ImportTreeCall;
-use crate::text::TextRange;
+use crate::base::diagnostics::Diagnostic;
+use crate::base::text::TextRange;
+use crate::dendritic::import_tree::ImportTreeCall;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct NodeId(pub u32);
+pub(crate) struct NodeId(pub u32);
 
 /// How a name got into the source, which decides how a rename rewrites it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NameOrigin {
+pub(crate) enum NameOrigin {
     /// Written bare: `ssh`.
     Ident,
     /// Written as a string: `"hosts/gouda"`; `range` covers the quotes.
@@ -36,24 +38,24 @@ pub enum NameOrigin {
 
 /// One attribute name, as read from the source.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Name {
-    pub text: SmolStr,
+pub(crate) struct Name {
+    pub(crate) text: SmolStr,
     /// Where the name is written (for `Constant`, `Listed` and `FileName`, where it is used).
-    pub range: TextRange,
-    pub origin: NameOrigin,
+    pub(crate) range: TextRange,
+    pub(crate) origin: NameOrigin,
 }
 
 /// A node of the top-level module's configuration tree: one attribute name at one place.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigNode {
-    pub parent: Option<NodeId>,
-    pub name: Name,
+pub(crate) struct ConfigNode {
+    pub(crate) parent: Option<NodeId>,
+    pub(crate) name: Name,
     /// The binding this name belongs to (attrpath and value), for outlines and hovers.
-    pub binding: TextRange,
+    pub(crate) binding: TextRange,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OpaqueReason {
+pub(crate) enum OpaqueReason {
     /// `x.${name} = ...` with a name known only at evaluation.
     DynamicKey,
     /// The value comes from a function canopy does not fold (`mkAspect { ... }`, `mapAttrs f x`).
@@ -63,14 +65,14 @@ pub enum OpaqueReason {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Opaque {
-    pub range: TextRange,
-    pub reason: OpaqueReason,
+pub(crate) struct Opaque {
+    pub(crate) range: TextRange,
+    pub(crate) reason: OpaqueReason,
 }
 
 /// What a reference's path starts from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum RefRoot {
+pub(crate) enum RefRoot {
     /// The flake-parts configuration: `config`, and `self`/`inputs.self` (under `flake`), `den`.
     Config,
     /// A top-level module argument canopy has no fixed meaning for (a den namespace such as
@@ -85,7 +87,7 @@ pub enum RefRoot {
 
 /// How a reference is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RefForm {
+pub(crate) enum RefForm {
     /// `config.flake.modules.nixos.ssh`, `m.ssh`
     Select,
     /// A bare name under `with config.flake.modules.nixos;`
@@ -96,7 +98,7 @@ pub enum RefForm {
 
 /// Where a referenced module ends up being imported.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Anchor {
+pub(crate) enum Anchor {
     /// The top-level module's own `imports`: class `flake`.
     TopLevel,
     /// A lower-level module that is the value at this config node (or below it): its class comes
@@ -110,29 +112,29 @@ pub enum Anchor {
 
 /// A rooted path the file reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reference {
-    pub root: RefRoot,
+pub(crate) struct Reference {
+    pub(crate) root: RefRoot,
     /// Static path from the root, normalised to configuration paths (`self.nixosModules.x` is
     /// `flake.nixosModules.x`).
-    pub path: Vec<Name>,
+    pub(crate) path: Vec<Name>,
     /// The path continues with a segment known only at evaluation (`.${name}`).
-    pub dynamic_tail: bool,
+    pub(crate) dynamic_tail: bool,
     /// `false` when another `with` or an `or` default means the name may come from elsewhere.
-    pub certain: bool,
-    pub form: RefForm,
+    pub(crate) certain: bool,
+    pub(crate) form: RefForm,
     /// The whole expression.
-    pub range: TextRange,
+    pub(crate) range: TextRange,
     /// The deepest config node whose value holds the reference.
-    pub owner: Option<NodeId>,
+    pub(crate) owner: Option<NodeId>,
     /// Set when the expression is a module being imported or included.
-    pub anchor: Option<Anchor>,
+    pub(crate) anchor: Option<Anchor>,
     /// A `let` alias (`m = config.flake.modules.nixos;`) rather than a use of the value.
-    pub alias: bool,
+    pub(crate) alias: bool,
 }
 
 /// The shape of a collection an option declares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DeclaredShape {
+pub(crate) enum DeclaredShape {
     /// `attrsOf deferredModule`: `<path>.<aspect>`.
     Aspects,
     /// `attrsOf (attrsOf deferredModule)`: `<path>.<class>.<aspect>`.
@@ -141,86 +143,86 @@ pub enum DeclaredShape {
 
 /// An option declared in this file whose type holds lower-level modules: a custom collection.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct OptionDecl {
-    pub path: Vec<SmolStr>,
-    pub range: TextRange,
-    pub shape: DeclaredShape,
+pub(crate) struct OptionDecl {
+    pub(crate) path: Vec<SmolStr>,
+    pub(crate) range: TextRange,
+    pub(crate) shape: DeclaredShape,
     /// The class of the modules it holds, when the declaration says (`_class`, or a class name in
     /// the path as in `nixos.modules`).
-    pub class: Option<SmolStr>,
+    pub(crate) class: Option<SmolStr>,
 }
 
 /// `inputs.den.namespace "vix" true`: a den namespace, an argument and a top-level collection.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct NamespaceDecl {
-    pub name: SmolStr,
-    pub range: TextRange,
+pub(crate) struct NamespaceDecl {
+    pub(crate) name: SmolStr,
+    pub(crate) range: TextRange,
 }
 
 /// An argument the top-level module's pattern asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ModuleArg {
-    pub name: SmolStr,
-    pub range: TextRange,
+pub(crate) struct ModuleArg {
+    pub(crate) name: SmolStr,
+    pub(crate) range: TextRange,
     /// Read somewhere in the file. The module system passes arguments lazily: one never read is
     /// never looked up, and its absence is no error.
-    pub used: bool,
+    pub(crate) used: bool,
 }
 
 /// The top-level module's outline, for the checks that judge the file as a whole.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ModuleInfo {
+pub(crate) struct ModuleInfo {
     /// Arguments of the top-level pattern (`{ config, pkgs, ... }:`).
-    pub args: Vec<ModuleArg>,
+    pub(crate) args: Vec<ModuleArg>,
     /// The top-level configuration's own names (`config.x` counts as `x`), in source order.
-    pub keys: Vec<Name>,
+    pub(crate) keys: Vec<Name>,
     /// Names set with `_module.args.<name>` at top level.
-    pub provides_args: Vec<SmolStr>,
+    pub(crate) provides_args: Vec<SmolStr>,
 }
 
 /// Everything a file contributes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FileSummary {
+pub(crate) struct FileSummary {
     /// `None` when the file is not shaped like a module (not an attrset or a function returning one).
-    pub module: Option<ModuleInfo>,
-    pub nodes: Vec<ConfigNode>,
+    pub(crate) module: Option<ModuleInfo>,
+    pub(crate) nodes: Vec<ConfigNode>,
     /// Nodes some of whose attributes cannot be known statically, by node. Few nodes have one,
     /// so they live beside the nodes rather than in each (summaries are most of canopy's memory).
-    pub opaque: Vec<(NodeId, Opaque)>,
+    pub(crate) opaque: Vec<(NodeId, Opaque)>,
     /// Nodes whose value starts a nested evaluation of a known class (`home-manager.users.<name>`
     /// holds home-manager modules), by node.
-    pub module_classes: Vec<(NodeId, SmolStr)>,
-    pub refs: Vec<Reference>,
-    pub options: Vec<OptionDecl>,
+    pub(crate) module_classes: Vec<(NodeId, SmolStr)>,
+    pub(crate) refs: Vec<Reference>,
+    pub(crate) options: Vec<OptionDecl>,
     /// The first name of every option this file declares, whatever its type.
-    pub declared: Vec<SmolStr>,
-    pub namespaces: Vec<NamespaceDecl>,
+    pub(crate) declared: Vec<SmolStr>,
+    pub(crate) namespaces: Vec<NamespaceDecl>,
     /// Files the top-level module imports by path (`./_hosts/x.nix`), as written.
-    pub imports: Vec<String>,
-    pub import_tree: Vec<ImportTreeCall>,
+    pub(crate) imports: Vec<String>,
+    pub(crate) import_tree: Vec<ImportTreeCall>,
     /// Diagnostics this file alone decides: syntax, names, duplicates, shadowed `config`.
-    pub diagnostics: Vec<Diagnostic>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
     /// Top-level names below which `prune` dropped nodes, each with the depth it kept there.
-    pub cut: Vec<(SmolStr, u16)>,
+    pub(crate) cut: Vec<(SmolStr, u16)>,
 }
 
 impl FileSummary {
-    pub fn node(&self, id: NodeId) -> &ConfigNode {
+    pub(crate) fn node(&self, id: NodeId) -> &ConfigNode {
         &self.nodes[id.0 as usize]
     }
 
-    pub fn opaque_of(&self, id: NodeId) -> Option<&Opaque> {
+    pub(crate) fn opaque_of(&self, id: NodeId) -> Option<&Opaque> {
         let i = self.opaque.binary_search_by_key(&id, |(n, _)| *n).ok()?;
         Some(&self.opaque[i].1)
     }
 
-    pub fn module_class_of(&self, id: NodeId) -> Option<&SmolStr> {
+    pub(crate) fn module_class_of(&self, id: NodeId) -> Option<&SmolStr> {
         let i = self.module_classes.binary_search_by_key(&id, |(n, _)| *n).ok()?;
         Some(&self.module_classes[i].1)
     }
 
     /// The names from the tree's root down to `id`.
-    pub fn node_path(&self, id: NodeId) -> Vec<&Name> {
+    pub(crate) fn node_path(&self, id: NodeId) -> Vec<&Name> {
         let mut path: Vec<&Name> =
             std::iter::successors(Some(id), |n| self.node(*n).parent).map(|n| &self.node(n).name).collect();
         path.reverse();
@@ -228,7 +230,7 @@ impl FileSummary {
     }
 
     /// `id` and its ancestors, innermost first.
-    pub fn ancestors(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+    pub(crate) fn ancestors(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
         std::iter::successors(Some(id), |n| self.node(*n).parent)
     }
 
@@ -242,7 +244,7 @@ impl FileSummary {
     /// (`CollectionSet::depth_read`), or on the way to a reference that needs its owner or the
     /// module it is imported into. An opaque value or a nested class elsewhere tells nothing.
     /// Keeping the rest would make them most of canopy's memory.
-    pub fn prune(&mut self, depth_of: impl Fn(&str) -> u16) {
+    pub(crate) fn prune(&mut self, depth_of: impl Fn(&str) -> u16) {
         // Parents are numbered before their children: one pass finds every node's depth and top.
         let mut place: Vec<(u16, u32)> = Vec::with_capacity(self.nodes.len());
         for (i, node) in self.nodes.iter().enumerate() {

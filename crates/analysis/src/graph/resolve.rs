@@ -7,58 +7,60 @@
 
 use smol_str::SmolStr;
 
-use crate::collections::{CollectionSet, PathMatch, RowKind};
-use crate::contexts;
+use crate::base::Scope;
+
+use crate::base::text::TextRange;
+use crate::base::{AspectKey, HostKey};
+use crate::dendritic::collections::{CollectionSet, PathMatch, RowKind};
+use crate::dendritic::contexts;
 use crate::summary::{Anchor, FileSummary, Name, NodeId, RefRoot};
-use crate::text::TextRange;
-use crate::workspace::{AspectKey, HostKey};
 
 /// An aspect definition site.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Definition {
-    pub key: AspectKey,
-    pub name: Name,
-    pub node: NodeId,
+pub(crate) struct Definition {
+    pub(crate) key: AspectKey,
+    pub(crate) name: Name,
+    pub(crate) node: NodeId,
 }
 
 /// `flake.nixosModules = config.flake.modules.nixos;`: one scope holds exactly another's aspects.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Mirror {
-    pub target: Scope,
-    pub source: Scope,
+pub(crate) struct Mirror {
+    pub(crate) target: Scope,
+    pub(crate) source: Scope,
 }
 
 /// A class an aspect-first aspect contributes to, at one place (`den.aspects.x.nixos`); for
 /// class-first collections the class is part of the key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClassContribution {
-    pub key: AspectKey,
-    pub class: SmolStr,
-    pub range: TextRange,
+pub(crate) struct ClassContribution {
+    pub(crate) key: AspectKey,
+    pub(crate) class: SmolStr,
+    pub(crate) range: TextRange,
 }
 
 /// A class name written somewhere, for `unknown-class`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClassUse {
-    pub collection: SmolStr,
-    pub class: SmolStr,
-    pub range: TextRange,
+pub(crate) struct ClassUse {
+    pub(crate) collection: SmolStr,
+    pub(crate) class: SmolStr,
+    pub(crate) range: TextRange,
     /// In a definition (rather than a reference).
-    pub defining: bool,
+    pub(crate) defining: bool,
     /// Spelled by an output attribute (`flake.homemanagerModules`) rather than written alone.
-    pub from_output: bool,
+    pub(crate) from_output: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostSite {
-    pub key: HostKey,
-    pub name: Name,
-    pub node: NodeId,
+pub(crate) struct HostSite {
+    pub(crate) key: HostKey,
+    pub(crate) name: Name,
+    pub(crate) node: NodeId,
 }
 
 /// What a reference points at.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     /// One aspect; `class` is the class the path selects inside an aspect-first aspect.
     Aspect { key: AspectKey, name: Name, class: Option<SmolStr> },
     /// A whole class or collection, used as a value (`lib.attrValues config.flake.modules.nixvim`)
@@ -68,16 +70,9 @@ pub enum Target {
     External { class: Option<SmolStr>, name: TextRange },
 }
 
-/// A collection, or one class of it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Scope {
-    pub collection: SmolStr,
-    pub class: Option<SmolStr>,
-}
-
 /// The evaluation a referenced module is imported into.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ImportContext {
+pub(crate) enum ImportContext {
     /// A module of this class (`flake` for a top-level module's own imports).
     Class(SmolStr),
     /// An aspect-first aspect's `includes`.
@@ -88,49 +83,49 @@ pub enum ImportContext {
 
 /// Who makes an import: the aspect or host whose definition holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Owner {
+pub(crate) enum Owner {
     Aspect(AspectKey),
     Host(HostKey),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResolvedRef {
-    pub target: Target,
+pub(crate) struct ResolvedRef {
+    pub(crate) target: Target,
     /// Index into the summary's references.
-    pub index: usize,
-    pub certain: bool,
-    pub alias: bool,
+    pub(crate) index: usize,
+    pub(crate) certain: bool,
+    pub(crate) alias: bool,
     /// Set when the reference imports or includes the module.
-    pub context: Option<ImportContext>,
+    pub(crate) context: Option<ImportContext>,
     /// Who makes the import, as an index into `Resolved::owners` (a file's references share a
     /// few owners: one copy of each).
-    pub owner: Option<u32>,
+    pub(crate) owner: Option<u32>,
 }
 
 /// A `config.flake...` read where `config` is a lower-level module's own.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ShadowedRead {
-    pub range: TextRange,
-    pub root: SmolStr,
+pub(crate) struct ShadowedRead {
+    pub(crate) range: TextRange,
+    pub(crate) root: SmolStr,
 }
 
 /// A file's contribution to the graph.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Resolved {
-    pub definitions: Vec<Definition>,
-    pub contributions: Vec<ClassContribution>,
-    pub hosts: Vec<HostSite>,
-    pub refs: Vec<ResolvedRef>,
+pub(crate) struct Resolved {
+    pub(crate) definitions: Vec<Definition>,
+    pub(crate) contributions: Vec<ClassContribution>,
+    pub(crate) hosts: Vec<HostSite>,
+    pub(crate) refs: Vec<ResolvedRef>,
     /// Scopes below which this file defines things canopy cannot see: a path prefix such as
     /// `flake.modules.nixos` or `flake`.
-    pub opaque: Vec<SmolStr>,
-    pub classes: Vec<ClassUse>,
-    pub shadowed: Vec<ShadowedRead>,
+    pub(crate) opaque: Vec<SmolStr>,
+    pub(crate) classes: Vec<ClassUse>,
+    pub(crate) shadowed: Vec<ShadowedRead>,
     /// Den hosts and users, which den turns into aspects of the same name.
-    pub host_aspects: Vec<(HostKey, AspectKey)>,
-    pub mirrors: Vec<Mirror>,
+    pub(crate) host_aspects: Vec<(HostKey, AspectKey)>,
+    pub(crate) mirrors: Vec<Mirror>,
     /// The owners `refs` name.
-    pub owners: Vec<Owner>,
+    pub(crate) owners: Vec<Owner>,
 }
 
 impl Resolved {
@@ -147,7 +142,7 @@ impl Resolved {
     }
 
     /// Aspects this file's imports reach from `owner`.
-    pub fn edges(&self) -> impl Iterator<Item = (&Owner, &AspectKey)> {
+    pub(crate) fn edges(&self) -> impl Iterator<Item = (&Owner, &AspectKey)> {
         self.refs.iter().filter(|r| r.context.is_some()).filter_map(|r| match (r.owner, &r.target) {
             (Some(owner), Target::Aspect { key, .. }) => Some((&self.owners[owner as usize], key)),
             _ => None,
@@ -177,7 +172,7 @@ enum Role {
     Inside(PathMatch),
 }
 
-pub fn resolve(summary: &FileSummary, collections: &CollectionSet) -> Resolved {
+pub(crate) fn resolve(summary: &FileSummary, collections: &CollectionSet) -> Resolved {
     let mut out = Resolved::default();
     let roles = node_roles(summary, collections, &mut out);
     for (index, reference) in summary.refs.iter().enumerate() {
@@ -357,7 +352,7 @@ fn resolve_ref(
         RefRoot::Input(_) => {
             // `inputs.agenix.nixosModules.default`: external, class from the output's name.
             let (Some(output), Some(module)) = (path.first(), path.get(1)) else { return };
-            let Some(class) = crate::collections::class_of_output(&output.text, "Modules") else { return };
+            let Some(class) = crate::dendritic::collections::class_of_output(&output.text, "Modules") else { return };
             Target::External { class: Some(class), name: module.range }
         }
         RefRoot::Argument => {

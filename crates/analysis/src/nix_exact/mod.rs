@@ -8,7 +8,7 @@
 //! Nix-faithful lexer and recognizer (`lexer`, `grammar`) decide the first error and its
 //! position; rnix's tree supplies names and the errors after Nix's first.
 
-mod duplicate_attribute;
+mod attrsets;
 mod grammar;
 mod lexer;
 mod symbols;
@@ -17,23 +17,23 @@ mod undefined_variable;
 
 use std::cell::OnceCell;
 
-use crate::diagnostics::{Diagnostic, DiagnosticKind, Severity};
-use crate::names::NameTable;
+use crate::base::diagnostics::{Diagnostic, DiagnosticKind, Severity};
+use crate::base::text::{Encoding, LineIndex, TextRange, TextSize};
+use crate::syntax::names::NameTable;
 use crate::syntax::{Parse, Refusal};
-use crate::text::{Encoding, LineIndex, TextRange, TextSize};
 
 use self::grammar::{Finding, Findings};
 use self::symbols::SymbolOrder;
 
 /// What Nix's own grammar finds in a text: the first syntax error, errors of grammar actions,
 /// attributes defined twice.
-pub struct NixGrammar(Findings);
+pub(crate) struct NixGrammar(Findings);
 
 /// Runs Nix's grammar over `text`. It reads the text alone, so it can run while rnix parses the
 /// same text (`extract::summarize` does so for big files). `tree` gives rnix's tree of `text`,
 /// asked for only when the grammar needs Nix's symbol order (to tell which of two repeated
 /// names Nix reports), that is only in a text with such an error.
-pub fn nix_grammar(text: &str, tree: &dyn Fn() -> rnix::SyntaxNode) -> NixGrammar {
+pub(crate) fn nix_grammar(text: &str, tree: &dyn Fn() -> rnix::SyntaxNode) -> NixGrammar {
     let symbols: OnceCell<SymbolOrder> = OnceCell::new();
     let mut order = |a: &str, b: &str| {
         let symbols = symbols.get_or_init(|| SymbolOrder::from_tree(&tree()));
@@ -43,13 +43,14 @@ pub fn nix_grammar(text: &str, tree: &dyn Fn() -> rnix::SyntaxNode) -> NixGramma
 }
 
 /// Every parse-time diagnostic of one file, the one Nix would report first at the front.
-pub fn parse_time_diagnostics(text: &str, parse: &Parse, names: &NameTable) -> Vec<Diagnostic> {
+#[cfg(test)]
+pub(crate) fn parse_time_diagnostics(text: &str, parse: &Parse, names: &NameTable) -> Vec<Diagnostic> {
     let grammar = nix_grammar(text, &|| parse.root());
     parse_time_diagnostics_with(text, parse, names, grammar)
 }
 
 /// `parse_time_diagnostics`, with Nix's grammar already run over `text`.
-pub fn parse_time_diagnostics_with(
+pub(crate) fn parse_time_diagnostics_with(
     text: &str,
     parse: &Parse,
     names: &NameTable,

@@ -1,6 +1,6 @@
 //! Batches spread over every core: summarising texts, resolving summaries and checking files are
 //! each independent per file, so a workspace load scales with the cores it gets. Each worker runs
-//! on the analysis's stack (`syntax::WORKER_STACK`).
+//! on the analysis's stack (`crate::base::stack::ANALYSIS_STACK`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -18,7 +18,7 @@ pub(crate) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> 
     let done: Vec<Vec<(usize, R)>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
-                std::thread::Builder::new().stack_size(crate::syntax::WORKER_STACK).spawn_scoped(scope, || {
+                std::thread::Builder::new().stack_size(crate::base::stack::ANALYSIS_STACK).spawn_scoped(scope, || {
                     let mut done = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);

@@ -7,8 +7,8 @@
 
 use rnix::ParseError;
 
-use crate::diagnostics::{Diagnostic, DiagnosticKind};
-use crate::text::{TextRange, TextSize};
+use crate::base::diagnostics::{Diagnostic, DiagnosticKind};
+use crate::base::text::{TextRange, TextSize};
 
 /// rnix's errors that start after `after`, as diagnostics.
 pub(crate) fn later_errors(errors: &[ParseError], after: TextSize) -> Vec<Diagnostic> {

@@ -4,17 +4,17 @@
 //! every fixture file, and on generated modules whose bodies nest references, imports, nested
 //! classes, opaque values and deep collections at every depth.
 
-mod support;
-
 use std::sync::Arc;
 
-use canopy_analysis::collections::CollectionSet;
-use canopy_analysis::extract;
-use canopy_analysis::resolve::{self, Resolved};
-use canopy_analysis::summary::{FileSummary, NodeId};
-use canopy_analysis::workspace::{Change, Workspace};
 use proptest::prelude::*;
-use support::{on_analysis_stack, repositories};
+
+use super::support::{on_analysis_stack, repositories};
+use crate::base::Change;
+use crate::dendritic::collections::CollectionSet;
+use crate::graph::Workspace;
+use crate::graph::resolve::{self, Resolved};
+use crate::summary::extract;
+use crate::summary::{FileSummary, NodeId};
 
 /// A resolution with node ids replaced by node paths, which pruning keeps.
 fn readable(summary: &FileSummary, resolved: &Resolved) -> String {

@@ -14,15 +14,15 @@ use std::cell::Cell;
 use regex_lite::Regex;
 use rnix::SyntaxKind::*;
 
-use crate::names::{BindingValue, NameTable, Resolution};
+use crate::base::text::{TextRange, TextSize};
+use crate::syntax::names::{BindingValue, NameTable, Resolution};
 use crate::syntax::{
     SyntaxNode, bin_op, first_child, first_token, ident_text, nth_expr, plain_string, static_attr, unparen,
 };
-use crate::text::{TextRange, TextSize};
 
 /// A static filter import-tree applies to each path.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PathFilter {
+pub(crate) enum PathFilter {
     /// `filter pred`: keep the paths that satisfy `pred`.
     Keep(PathPredicate),
     /// `filterNot pred`: drop them.
@@ -30,7 +30,7 @@ pub enum PathFilter {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PathPredicate {
+pub(crate) enum PathPredicate {
     Suffix(String),
     Prefix(String),
     Infix(String),
@@ -40,25 +40,25 @@ pub enum PathPredicate {
 
 /// One call of import-tree found in a file.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ImportTreeCall {
+pub(crate) struct ImportTreeCall {
     /// Roots relative to the folder of the file holding the call, normalised (`./modules`,
     /// `../../modules`, `.`, `./my modules` from `./. + "/my modules"`). Paths given to `addPath`
     /// come first, as import-tree lists them.
-    pub roots: Vec<String>,
-    pub filters: Vec<PathFilter>,
+    pub(crate) roots: Vec<String>,
+    pub(crate) filters: Vec<PathFilter>,
     /// `initFilter pred`: replaces the default test (`.nix` suffix, no `/_`).
-    pub init_filter: Option<PathPredicate>,
+    pub(crate) init_filter: Option<PathPredicate>,
     /// Some filter could not be read (a lambda, a helper) and is missing from `filters` (or
     /// `init_filter`): which of the files under the roots the call imports is a guess.
-    pub has_dynamic_filter: bool,
+    pub(crate) has_dynamic_filter: bool,
     /// Some root could not be read (`self + "/modules"`, an absolute path) and is missing from
     /// `roots`.
-    pub has_dynamic_root: bool,
-    pub range: TextRange,
+    pub(crate) has_dynamic_root: bool,
+    pub(crate) range: TextRange,
 }
 
 /// Every import-tree call in a file, with roots and the filters that can be read statically.
-pub fn find_calls(root: &SyntaxNode, names: &NameTable) -> Vec<ImportTreeCall> {
+pub(crate) fn find_calls(root: &SyntaxNode, names: &NameTable) -> Vec<ImportTreeCall> {
     let tree_root = root.ancestors().last().unwrap_or_else(|| root.clone());
     let reader = Reader { tree_root, names, steps: Cell::new(0) };
     root.descendants().filter_map(|node| reader.call(&node)).collect()
@@ -466,7 +466,7 @@ fn normalise_relative(path: &str) -> String {
 
 /// How import-tree treats a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FileKind {
+pub(crate) enum FileKind {
     /// Imported: a top-level module.
     TopLevel,
     /// Under a root, but left out by a `/_` in its path or by a filter.
@@ -477,7 +477,7 @@ pub enum FileKind {
 
 /// The roots of a workspace, resolved from every call found in it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ImportTreeRoots {
+pub(crate) struct ImportTreeRoots {
     calls: Vec<ResolvedCall>,
 }
 
@@ -543,7 +543,7 @@ impl ImportTreeRoots {
     /// "flake.nix" or "nix/flake-parts.nix"; the call).
     /// `fallback_modules_dir`: true when the workspace has a top-level `modules/` folder; used only
     /// when no call is found anywhere.
-    pub fn new<'a>(
+    pub(crate) fn new<'a>(
         calls: impl IntoIterator<Item = (&'a str, &'a ImportTreeCall)>,
         fallback_modules_dir: bool,
     ) -> ImportTreeRoots {
@@ -583,7 +583,7 @@ impl ImportTreeRoots {
     /// Workspace-relative root folders ("modules", "hosts"), normalised (no "./", ".." resolved
     /// against the calling file's folder; a root that climbs above the workspace is dropped). The
     /// workspace itself is ".". A root may also be a single file ("modules/one.nix").
-    pub fn roots(&self) -> Vec<String> {
+    pub(crate) fn roots(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for root in self.calls.iter().flat_map(|call| &call.roots) {
             let root = if root.is_empty() { ".".to_string() } else { root.join("/") };
@@ -595,7 +595,7 @@ impl ImportTreeRoots {
     }
 
     /// How import-tree treats a workspace-relative `.nix` path.
-    pub fn classify(&self, path: &str) -> FileKind {
+    pub(crate) fn classify(&self, path: &str) -> FileKind {
         let path = components(path);
         let mut under_root = false;
         for call in &self.calls {

@@ -17,9 +17,9 @@
 
 use std::borrow::Cow;
 
-use crate::text::{TextRange, TextSize};
+use crate::base::text::{TextRange, TextSize};
 
-use super::duplicate_attribute::{AttrSets, Duplicate, Name, PathAttr, SetId};
+use super::attrsets::{AttrSets, Duplicate, Name, PathAttr, SetId};
 use super::lexer::{Lexer, Tok, Token};
 
 /// What the grammar found: the errors in the order Nix raises them.

@@ -13,10 +13,10 @@ use rnix::SyntaxKind::*;
 use rustc_hash::FxHashSet;
 use smol_str::SmolStr;
 
-use crate::diagnostics::{Diagnostic, DiagnosticKind};
-use crate::names::{NameTable, NameUse, Resolution};
+use crate::base::diagnostics::{Diagnostic, DiagnosticKind};
+use crate::base::text::{TextRange, TextSize};
+use crate::syntax::names::{NameTable, NameUse, Resolution};
 use crate::syntax::{self, SyntaxNode, first_child, static_attr, unparen};
-use crate::text::{TextRange, TextSize};
 
 use super::symbols::{SymbolKey, SymbolOrder};
 
@@ -90,7 +90,7 @@ impl Walker<'_> {
             return None;
         }
         self.depth += 1;
-        let found = syntax::with_stack(|| self.visit_inner(node));
+        let found = crate::base::stack::with_stack(|| self.visit_inner(node));
         self.depth -= 1;
         found
     }
@@ -269,12 +269,12 @@ fn literal_set(value: &SyntaxNode) -> Option<SyntaxNode> {
 mod tests {
     use expect_test::{Expect, expect};
 
-    use crate::diagnostics::DiagnosticKind;
+    use crate::base::diagnostics::DiagnosticKind;
 
     /// The undefined-variable findings, the first one Nix's.
     fn check(src: &str, expect: Expect) {
         let parse = crate::syntax::parse(src);
-        let names = crate::names::NameTable::build(&parse.root());
+        let names = crate::syntax::names::NameTable::build(&parse.root());
         let rendered: Vec<String> = super::super::parse_time_diagnostics(src, &parse, &names)
             .into_iter()
             .filter(|d| d.kind == DiagnosticKind::UndefinedVariable)

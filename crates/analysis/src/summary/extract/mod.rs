@@ -12,24 +12,24 @@ use rnix::SyntaxKind::*;
 use rustc_hash::FxHashMap;
 use smol_str::SmolStr;
 
-use crate::contexts::{self, BuilderClass};
-use crate::names::{Binding, BindingId, BindingKind, BindingValue, NameTable, Resolution};
-use crate::parse_checks;
+use crate::base::text::TextRange;
+use crate::dendritic::contexts::{self, BuilderClass};
+use crate::nix_exact;
 use crate::summary::*;
+use crate::syntax::names::{Binding, BindingId, BindingKind, BindingValue, NameTable, Resolution};
 use crate::syntax::{self, NameForm, Parse, SyntaxNode, first_child, nth_expr, static_attr, unparen};
-use crate::text::TextRange;
 
 /// Summarises one file. `path` is the file's workspace-relative path (it names aspects built from
 /// the file name). The config tree is kept whole: the workspace prunes it (`FileSummary::prune`)
 /// once it knows which collections the workspace has.
-pub fn summarize(path: &str, text: &str) -> FileSummary {
+pub(crate) fn summarize(path: &str, text: &str) -> FileSummary {
     // Dropping a deep tree recurses as deep as building it did: on the big stack too.
-    syntax::with_stack(|| summarize_keeping_tree(path, text).0)
+    crate::base::stack::with_stack(|| summarize_keeping_tree(path, text).0)
 }
 
 /// `summarize`, and the tree it read, for a caller that will be asked about the file next.
-pub fn summarize_keeping_tree(path: &str, text: &str) -> (FileSummary, Parse) {
-    syntax::with_stack(|| {
+pub(crate) fn summarize_keeping_tree(path: &str, text: &str) -> (FileSummary, Parse) {
+    crate::base::stack::with_stack(|| {
         if text.len() < CONCURRENT_GRAMMAR_FROM {
             let parse = syntax::parse(text);
             return (summarize_parse(path, text, &parse), parse);
@@ -38,8 +38,8 @@ pub fn summarize_keeping_tree(path: &str, text: &str) -> (FileSummary, Parse) {
         // is built, which is most of the wait when a big file is opened or edited.
         std::thread::scope(|scope| {
             let grammar = std::thread::Builder::new()
-                .stack_size(syntax::WORKER_STACK)
-                .spawn_scoped(scope, || parse_checks::nix_grammar(text, &|| syntax::parse(text).root()));
+                .stack_size(crate::base::stack::ANALYSIS_STACK)
+                .spawn_scoped(scope, || nix_exact::nix_grammar(text, &|| syntax::parse(text).root()));
             let parse = syntax::parse(text);
             // A worker that could not start or did not finish leaves the grammar to this thread.
             let summary = summarize_then_check(path, text, &parse, || grammar.ok()?.join().ok());
@@ -52,7 +52,7 @@ pub fn summarize_keeping_tree(path: &str, text: &str) -> (FileSummary, Parse) {
 /// it, starting the thread costs more than it saves.
 const CONCURRENT_GRAMMAR_FROM: usize = 16 * 1024;
 
-pub fn summarize_parse(path: &str, text: &str, parse: &Parse) -> FileSummary {
+pub(crate) fn summarize_parse(path: &str, text: &str, parse: &Parse) -> FileSummary {
     summarize_then_check(path, text, parse, || None)
 }
 
@@ -62,21 +62,21 @@ fn summarize_then_check(
     path: &str,
     text: &str,
     parse: &Parse,
-    grammar: impl FnOnce() -> Option<parse_checks::NixGrammar>,
+    grammar: impl FnOnce() -> Option<nix_exact::NixGrammar>,
 ) -> FileSummary {
-    syntax::with_stack(|| {
+    crate::base::stack::with_stack(|| {
         let names = NameTable::build(&parse.root());
         let mut summary = summarize_structure(path, text, parse, &names);
-        let grammar = grammar().unwrap_or_else(|| parse_checks::nix_grammar(text, &|| parse.root()));
-        summary.diagnostics = parse_checks::parse_time_diagnostics_with(text, parse, &names, grammar);
+        let grammar = grammar().unwrap_or_else(|| nix_exact::nix_grammar(text, &|| parse.root()));
+        summary.diagnostics = nix_exact::parse_time_diagnostics_with(text, parse, &names, grammar);
         summary
     })
 }
 
 /// The summary without its parse-time diagnostics, from a parse and name table the caller keeps
 /// (completion reads a patched text this way, and needs no diagnostics of it).
-pub fn summarize_structure(path: &str, text: &str, parse: &Parse, names: &NameTable) -> FileSummary {
-    syntax::with_stack(|| {
+pub(crate) fn summarize_structure(path: &str, text: &str, parse: &Parse, names: &NameTable) -> FileSummary {
+    crate::base::stack::with_stack(|| {
         let root = parse.root();
         let mut summary = FileSummary::default();
         let mut extractor = Extractor::new(path, names, root.clone(), &mut summary);
@@ -84,7 +84,7 @@ pub fn summarize_structure(path: &str, text: &str, parse: &Parse, names: &NameTa
         extractor.finish();
         // Nearly every file names no import-tree at all: no need to walk it looking for calls.
         if text.contains("import-tree") {
-            summary.import_tree = crate::import_tree::find_calls(&root, names);
+            summary.import_tree = crate::dendritic::import_tree::find_calls(&root, names);
         }
         summary
     })
@@ -1538,10 +1538,10 @@ fn attrs_of_wrappers(deferred: &SyntaxNode) -> usize {
 
 /// A class a collection's path names: `nixos` in `nixos.modules`, `homeManager` in `homeModules`.
 fn class_named_by(segment: &str) -> Option<SmolStr> {
-    if crate::collections::is_known_class(segment) {
+    if crate::dendritic::collections::is_known_class(segment) {
         return Some(SmolStr::new(segment));
     }
-    crate::collections::class_of_output(segment, "Modules")
+    crate::dendritic::collections::class_of_output(segment, "Modules")
 }
 
 #[cfg(test)]

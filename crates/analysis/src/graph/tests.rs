@@ -32,7 +32,7 @@ pub(crate) fn render_diagnostics(ws: &Workspace) -> String {
     for file in ws.files() {
         let text = ws.text(file);
         for d in ws.diagnostics(file) {
-            let pos = ws.line_index(file).line_col(text, d.range.start(), crate::text::Encoding::Utf8);
+            let pos = ws.line_index(file).line_col(text, d.range.start(), crate::base::text::Encoding::Utf8);
             out.push(format!(
                 "{}:{}:{} {}[{}] {:?}: {}",
                 ws.path(file),
@@ -205,7 +205,8 @@ mod incremental {
     use proptest::prelude::*;
 
     use super::{render_diagnostics, render_roster};
-    use crate::workspace::{Change, Workspace};
+    use crate::base::Change;
+    use crate::graph::Workspace;
 
     const PATHS: &[&str] = &[
         "flake.nix",
@@ -383,7 +384,7 @@ mod incremental {
                         Change { set: Vec::new(), remove: vec![PATHS[i].to_string()] }
                     }
                 };
-                ws.apply_prepared(crate::workspace::prepare(change));
+                ws.apply_prepared(crate::graph::prepare(change));
             }
             ws.end_bulk();
             prop_assert_eq!(snapshot(&ws), snapshot(&from_scratch(&files)));

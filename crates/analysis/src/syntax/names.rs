@@ -10,19 +10,19 @@ use rowan::ast::SyntaxNodePtr;
 use rustc_hash::{FxHashMap, FxHashSet};
 use smol_str::SmolStr;
 
+use crate::base::text::{TextRange, TextSize};
 use crate::syntax::{self, SyntaxNode, first_child, nth_expr, static_attr};
-use crate::text::{TextRange, TextSize};
 
-pub type NodePtr = SyntaxNodePtr<rnix::NixLanguage>;
+pub(crate) type NodePtr = SyntaxNodePtr<rnix::NixLanguage>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct BindingId(pub u32);
+pub(crate) struct BindingId(pub u32);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct WithId(pub u32);
+pub(crate) struct WithId(pub u32);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum BindingKind {
+pub(crate) enum BindingKind {
     /// `let x = ...;` (or `let inherit ...;`)
     Let,
     /// An attribute of a `rec { }` set or of a legacy `let { }`.
@@ -37,7 +37,7 @@ pub enum BindingKind {
 
 /// Where a binding's value comes from, so callers can follow aliases.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BindingValue {
+pub(crate) enum BindingValue {
     /// A lambda argument: a value supplied by the caller.
     Argument,
     /// `x = e;`
@@ -52,18 +52,18 @@ pub enum BindingValue {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Binding {
-    pub name: SmolStr,
+pub(crate) struct Binding {
+    pub(crate) name: SmolStr,
     /// The name at its binding site.
-    pub range: TextRange,
-    pub kind: BindingKind,
-    pub value: BindingValue,
+    pub(crate) range: TextRange,
+    pub(crate) kind: BindingKind,
+    pub(crate) value: BindingValue,
     /// The node that opens the binding's scope (lambda, let, rec attrset).
-    pub scope: NodePtr,
+    pub(crate) scope: NodePtr,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Resolution {
+pub(crate) enum Resolution {
     Local(BindingId),
     Global,
     /// Not bound lexically; looked up at run time in the innermost `with` (then the outer ones).
@@ -72,33 +72,33 @@ pub enum Resolution {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WithScope {
+pub(crate) struct WithScope {
     /// The `with` expression.
-    pub node: NodePtr,
-    pub outer: Option<WithId>,
+    pub(crate) node: NodePtr,
+    pub(crate) outer: Option<WithId>,
 }
 
 /// One identifier read in expression position (including the names of a plain `inherit`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NameUse {
-    pub name: SmolStr,
-    pub range: TextRange,
-    pub resolution: Resolution,
+pub(crate) struct NameUse {
+    pub(crate) name: SmolStr,
+    pub(crate) range: TextRange,
+    pub(crate) resolution: Resolution,
 }
 
 /// The result of resolving every name in a file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NameTable {
-    pub bindings: Vec<Binding>,
-    pub withs: Vec<WithScope>,
+pub(crate) struct NameTable {
+    pub(crate) bindings: Vec<Binding>,
+    pub(crate) withs: Vec<WithScope>,
     /// Sorted by range start.
-    pub uses: Vec<NameUse>,
+    pub(crate) uses: Vec<NameUse>,
     /// Set when the walk stopped at `syntax::MAX_DEPTH`.
-    pub too_deep: Option<TextSize>,
+    pub(crate) too_deep: Option<TextSize>,
 }
 
 impl NameTable {
-    pub fn build(root: &SyntaxNode) -> NameTable {
+    pub(crate) fn build(root: &SyntaxNode) -> NameTable {
         let merges = Merges { possible: has_rec_set(root), ..Merges::default() };
         let mut builder = Builder { table: NameTable::default(), scopes: Vec::new(), depth: 0, merges };
         builder.expr(root);
@@ -107,42 +107,42 @@ impl NameTable {
         table
     }
 
-    pub fn binding(&self, id: BindingId) -> &Binding {
+    pub(crate) fn binding(&self, id: BindingId) -> &Binding {
         &self.bindings[id.0 as usize]
     }
 
-    pub fn with_scope(&self, id: WithId) -> &WithScope {
+    pub(crate) fn with_scope(&self, id: WithId) -> &WithScope {
         &self.withs[id.0 as usize]
     }
 
     /// The use whose name starts exactly at `start`.
-    pub fn use_at(&self, start: TextSize) -> Option<&NameUse> {
+    pub(crate) fn use_at(&self, start: TextSize) -> Option<&NameUse> {
         let i = self.uses.partition_point(|u| u.range.start() < start);
         self.uses.get(i).filter(|u| u.range.start() == start)
     }
 
-    pub fn resolution_at(&self, start: TextSize) -> Option<Resolution> {
+    pub(crate) fn resolution_at(&self, start: TextSize) -> Option<Resolution> {
         self.use_at(start).map(|u| u.resolution)
     }
 
     /// How many `with` scopes enclose a name resolved to `with`.
-    pub fn with_depth(&self, id: WithId) -> usize {
+    pub(crate) fn with_depth(&self, id: WithId) -> usize {
         std::iter::successors(Some(id), |w| self.with_scope(*w).outer).count()
     }
 
     /// Every use that resolves to `id`.
-    pub fn uses_of(&self, id: BindingId) -> impl Iterator<Item = &NameUse> {
+    pub(crate) fn uses_of(&self, id: BindingId) -> impl Iterator<Item = &NameUse> {
         self.uses.iter().filter(move |u| u.resolution == Resolution::Local(id))
     }
 
     /// The binding whose name sits at `range`.
-    pub fn binding_at(&self, range: TextRange) -> Option<BindingId> {
+    pub(crate) fn binding_at(&self, range: TextRange) -> Option<BindingId> {
         self.bindings.iter().position(|b| b.range == range).map(|i| BindingId(i as u32))
     }
 }
 
 /// Names Nix binds in every file.
-pub fn is_global(name: &str) -> bool {
+pub(crate) fn is_global(name: &str) -> bool {
     match name.strip_prefix("__") {
         Some(rest) => PREFIXED_BUILTINS.binary_search(&rest).is_ok() || rest == "curPos",
         None => GLOBALS.binary_search(&name).is_ok(),

@@ -2,18 +2,13 @@
 //! binary garbage, every line-break style. Each is analysed in bounded time on the stack canopy's
 //! callers give the analysis, and where canopy cannot analyse a file it says so.
 
-mod support;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use canopy_analysis::diagnostics::{Diagnostic, DiagnosticKind, Severity};
-use canopy_analysis::ide::{self, FilePosition};
-use canopy_analysis::text::{Encoding, LineCol, TextSize};
-use canopy_analysis::workspace::{Change, Workspace};
-use canopy_analysis::{extract, syntax};
-
-use support::on_analysis_stack;
+use super::support::{self, on_analysis_stack};
+use crate::summary::extract;
+use crate::syntax;
+use crate::{Analysis, Change, Diagnostic, DiagnosticKind, Encoding, FilePosition, LineCol, Severity, TextSize};
 
 /// Catches stalls, not slowness: each case here takes well under a second on a quiet machine.
 const LIMIT: Duration = Duration::from_secs(10);
@@ -38,19 +33,19 @@ fn analyse(module: &str) -> Vec<Diagnostic> {
     let module = module.to_string();
     on_analysis_stack(move || {
         timed("analysing the workspace", LIMIT, || {
-            let mut ws = Workspace::new();
+            let mut ws = Analysis::new();
             let set =
                 vec![("flake.nix".to_string(), Arc::from(FLAKE)), ("modules/x.nix".to_string(), Arc::from(module))];
             ws.apply(Change { set, remove: Vec::new() });
             let file = ws.file_id("modules/x.nix").expect("the module is in the workspace");
             let len = ws.text(file).len() as u32;
             let pos = FilePosition { file, offset: TextSize::from(len / 2) };
-            let _ = ide::symbol_at(&ws, pos);
-            let _ = ide::hover(&ws, pos);
-            let _ = ide::complete(&ws, pos);
-            let _ = ide::goto_definition(&ws, pos);
-            let _ = ide::references(&ws, pos, true);
-            let _ = ide::document_symbols(&ws, file);
+            let _ = ws.symbol_at(pos);
+            let _ = ws.hover(pos);
+            let _ = ws.completions(pos);
+            let _ = ws.goto_definition(pos);
+            let _ = ws.references(pos, true);
+            let _ = ws.document_symbols(file);
             ws.diagnostics(file)
         })
     })
@@ -227,7 +222,7 @@ fn a_20_mb_generated_file_is_analysed_in_bounded_time_and_memory() {
     let len = text.len();
     let started = Instant::now();
     let diagnostics = on_analysis_stack(move || {
-        let mut ws = Workspace::new();
+        let mut ws = Analysis::new();
         let set =
             vec![("flake.nix".to_string(), Arc::from(FLAKE)), ("modules/generated.nix".to_string(), Arc::from(text))];
         ws.apply(Change { set, remove: Vec::new() });
@@ -274,7 +269,7 @@ fn binary_garbage_gets_a_syntax_error_not_silence() {
 }
 
 /// `path:line:col` of every diagnostic, 0-based, with the text it covers.
-fn positions(ws: &Workspace, path: &str) -> Vec<(u32, u32, String, String)> {
+fn positions(ws: &Analysis, path: &str) -> Vec<(u32, u32, String, String)> {
     let file = ws.file_id(path).expect("in the workspace");
     let text = ws.text(file);
     let index = ws.line_index(file);
@@ -310,7 +305,7 @@ fn every_line_break_style_keeps_positions_right() {
             ("modules/ssh.nix".to_string(), Arc::from(ssh)),
         ];
         let found = on_analysis_stack(move || {
-            let mut ws = Workspace::new();
+            let mut ws = Analysis::new();
             ws.apply(Change { set, remove: Vec::new() });
             positions(&ws, "modules/gouda.nix")
         });
@@ -329,7 +324,7 @@ fn a_file_without_a_final_newline_reads_to_its_last_byte() {
     let text = "{ flake.modules.nixos.ssh = { }; x = y; }";
     let set = vec![("flake.nix".to_string(), Arc::from(FLAKE)), ("modules/ssh.nix".to_string(), Arc::from(text))];
     on_analysis_stack(move || {
-        let mut ws = Workspace::new();
+        let mut ws = Analysis::new();
         ws.apply(Change { set, remove: Vec::new() });
         assert_eq!(ws.aspects().len(), 1);
         assert_eq!(positions(&ws, "modules/ssh.nix"), [(0, 37, "undefined-variable".to_string(), "y".to_string())]);
@@ -341,6 +336,6 @@ fn a_file_without_a_final_newline_reads_to_its_last_byte() {
         let error = diagnostics.iter().find(|d| d.kind == DiagnosticKind::SyntaxError).expect("a syntax error");
         assert!(usize::from(error.range.end()) <= cut.len() && usize::from(error.range.start()) >= cut.len() - 1);
         let end = FilePosition { file, offset: TextSize::of(cut) };
-        let _ = ide::complete(&ws, end);
+        let _ = ws.completions(end);
     });
 }

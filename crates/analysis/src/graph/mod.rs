@@ -13,98 +13,23 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use rustc_hash::{FxHashMap, FxHashSet};
 use smol_str::SmolStr;
 
+use crate::base::{AspectKey, Change, FileId, FileRole, HostKey, Scope, Site};
+
+use self::resolve::{Owner, Resolved, Target};
+use crate::base::diagnostics::Diagnostic;
+use crate::base::parallel;
+use crate::base::text::{Encoding, LineIndex, TextRange, TextSize};
 use crate::checks;
-use crate::collections::CollectionSet;
-use crate::diagnostics::Diagnostic;
-use crate::extract;
-use crate::import_tree::{FileKind, ImportTreeRoots};
-use crate::parallel;
-use crate::resolve::{self, Owner, Resolved, Scope, Target};
+use crate::dendritic::collections::CollectionSet;
+use crate::dendritic::import_tree::{FileKind, ImportTreeRoots};
 use crate::summary::FileSummary;
+use crate::summary::extract;
 use crate::syntax::Parse;
-use crate::text::{Encoding, LineIndex, TextRange, TextSize};
 
 use self::trees::Trees;
 
+pub(crate) mod resolve;
 mod trees;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct FileId(pub u32);
-
-/// An aspect: a name in a collection, and for class-first collections (`flake.modules`,
-/// `flake.nixosModules`, ...) a class. Aspect-first collections (`den.aspects`, `flake.aspects`,
-/// unify, den namespaces) keep their classes inside the aspect, so `class` is `None`.
-#[derive(Debug, Clone)]
-pub struct AspectKey {
-    /// The collection's path: `flake.modules`, `flake.nixosModules`, `den.aspects`, `vix`.
-    pub collection: SmolStr,
-    pub class: Option<SmolStr>,
-    pub name: SmolStr,
-    /// The class is written in the path (`flake.modules.<class>.<name>`) rather than implied by
-    /// the collection (`flake.nixosModules.<name>` is class `nixos`). Follows from the
-    /// collection, so it takes no part in comparisons.
-    pub class_in_path: bool,
-}
-
-impl AspectKey {
-    fn identity(&self) -> (&SmolStr, &Option<SmolStr>, &SmolStr) {
-        (&self.collection, &self.class, &self.name)
-    }
-}
-
-impl PartialEq for AspectKey {
-    fn eq(&self, other: &Self) -> bool {
-        // Names differ most often, collections least: compare in that order.
-        self.name == other.name && self.class == other.class && self.collection == other.collection
-    }
-}
-
-impl Eq for AspectKey {}
-
-impl std::hash::Hash for AspectKey {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.identity().hash(state)
-    }
-}
-
-impl PartialOrd for AspectKey {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for AspectKey {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.identity().cmp(&other.identity())
-    }
-}
-
-impl std::fmt::Display for AspectKey {
-    /// The aspect's path as Nix source: `flake.modules.nixos."hosts/gouda"`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.collection)?;
-        if let Some(class) = self.class.as_ref().filter(|_| self.class_in_path) {
-            write!(f, ".{}", crate::syntax::render_attr_name(class))?;
-        }
-        write!(f, ".{}", crate::syntax::render_attr_name(&self.name))
-    }
-}
-
-/// A place in a file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Site {
-    pub file: FileId,
-    pub range: TextRange,
-}
-
-/// A configuration built from aspects.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct HostKey {
-    /// Where it is declared: `configurations`, `flake.nixosConfigurations`, `den.hosts`, `unify.hosts`.
-    pub kind: SmolStr,
-    pub class: Option<SmolStr>,
-    pub name: SmolStr,
-}
 
 /// Everything the graph knows about one aspect.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,35 +57,6 @@ pub struct HostInfo {
     pub aspects: Vec<AspectKey>,
 }
 
-/// A batch of file changes, applied at once.
-#[derive(Debug, Clone, Default)]
-pub struct Change {
-    /// Files created or changed: workspace-relative path with `/` separators, and the full text.
-    pub set: Vec<(String, Arc<str>)>,
-    /// Files deleted.
-    pub remove: Vec<String>,
-}
-
-/// How the workspace treats a file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FileRole {
-    /// Imported by import-tree: a top-level module.
-    TopLevel,
-    /// Under a root, but import-tree skips it (`/_`, a filter).
-    Ignored,
-    /// The flake's own `flake.nix`.
-    Flake,
-    /// Outside every root: parsed for navigation only.
-    Outside,
-}
-
-impl FileRole {
-    /// Files whose definitions and references make the graph.
-    pub fn in_graph(self) -> bool {
-        self != FileRole::Outside
-    }
-}
-
 pub(crate) struct FileData {
     pub(crate) path: String,
     pub(crate) text: Arc<str>,
@@ -177,7 +73,7 @@ pub(crate) struct FileData {
 
 /// One repository.
 #[derive(Default)]
-pub struct Workspace {
+pub(crate) struct Workspace {
     files: Vec<Option<FileData>>,
     by_path: FxHashMap<String, FileId>,
     free: Vec<FileId>,
@@ -236,13 +132,13 @@ fn import_targets(data: &FileData) -> impl Iterator<Item = String> + '_ {
 
 /// A change whose new texts are already summarised. Preparing needs no workspace, so a caller can
 /// do it in parallel and outside any lock, then apply quickly.
-pub struct PreparedChange {
+pub(crate) struct PreparedChange {
     set: Vec<(String, Arc<str>, FileSummary, Option<Parse>)>,
     remove: Vec<String>,
 }
 
 /// Summarises a change's new texts on every core.
-pub fn prepare(change: Change) -> PreparedChange {
+pub(crate) fn prepare(change: Change) -> PreparedChange {
     let summaries = summarize_all(&change.set);
     let set = change
         .set
@@ -254,30 +150,30 @@ pub fn prepare(change: Change) -> PreparedChange {
 }
 
 impl Workspace {
-    pub fn new() -> Workspace {
+    pub(crate) fn new() -> Workspace {
         Workspace::default()
     }
 
     /// Applies a batch of changes. New texts are summarised in parallel.
-    pub fn apply(&mut self, change: Change) {
+    pub(crate) fn apply(&mut self, change: Change) {
         self.apply_prepared(prepare(change));
     }
 
     /// Starts loading in batches: until `end_bulk`, each batch updates the graph (queries answer
     /// from what is known so far) but cross-file diagnostics wait, so loading n files in batches
     /// checks each file once.
-    pub fn begin_bulk(&mut self) {
+    pub(crate) fn begin_bulk(&mut self) {
         self.bulk.get_or_insert_with(Bulk::default);
     }
 
     /// Ends a bulk load with the checks it put off.
-    pub fn end_bulk(&mut self) {
+    pub(crate) fn end_bulk(&mut self) {
         if let Some(bulk) = self.bulk.take() {
             self.recheck(bulk.dirty);
         }
     }
 
-    pub fn apply_prepared(&mut self, change: PreparedChange) {
+    pub(crate) fn apply_prepared(&mut self, change: PreparedChange) {
         let mut touched: Vec<FileId> = Vec::new();
         let mut flips = Flips::default();
         let mut nested_changed = false;
@@ -531,7 +427,7 @@ impl Workspace {
     }
 
     fn fresh_roots(&self) -> ImportTreeRoots {
-        let calls: Vec<(&str, &crate::import_tree::ImportTreeCall)> = self
+        let calls: Vec<(&str, &crate::dendritic::import_tree::ImportTreeCall)> = self
             .structure
             .call_files
             .iter()
@@ -616,65 +512,65 @@ impl Workspace {
         self.files[file.0 as usize].as_ref().expect("a live file id")
     }
 
-    pub fn collections(&self) -> &CollectionSet {
+    pub(crate) fn collections(&self) -> &CollectionSet {
         &self.collections
     }
 
-    pub fn file_id(&self, path: &str) -> Option<FileId> {
+    pub(crate) fn file_id(&self, path: &str) -> Option<FileId> {
         self.by_path.get(path).copied()
     }
 
     /// Every file, in path order.
-    pub fn files(&self) -> Vec<FileId> {
+    pub(crate) fn files(&self) -> Vec<FileId> {
         let mut ids: Vec<FileId> = self.file_ids().collect();
         ids.sort_by(|a, b| self.path(*a).cmp(self.path(*b)));
         ids
     }
 
     /// The path of a file, `None` once it is removed.
-    pub fn try_path(&self, file: FileId) -> Option<&str> {
+    pub(crate) fn try_path(&self, file: FileId) -> Option<&str> {
         self.files.get(file.0 as usize)?.as_ref().map(|d| d.path.as_str())
     }
 
-    pub fn path(&self, file: FileId) -> &str {
+    pub(crate) fn path(&self, file: FileId) -> &str {
         &self.data(file).path
     }
 
-    pub fn text(&self, file: FileId) -> &str {
+    pub(crate) fn text(&self, file: FileId) -> &str {
         &self.data(file).text
     }
 
-    pub fn line_index(&self, file: FileId) -> &LineIndex {
+    pub(crate) fn line_index(&self, file: FileId) -> &LineIndex {
         let data = self.data(file);
         data.line_index.get_or_init(|| LineIndex::new(&data.text))
     }
 
     /// The 1-based line of `offset` in `file`, for messages that name a place (`path:line`).
-    pub fn line_number(&self, file: FileId, offset: TextSize) -> u32 {
+    pub(crate) fn line_number(&self, file: FileId, offset: TextSize) -> u32 {
         self.line_index(file).line_col(self.text(file), offset, Encoding::Utf8).line + 1
     }
 
     /// The syntax tree of a file's current text (kept for the few files last edited or asked
     /// about, parsed again otherwise).
-    pub fn tree(&self, file: FileId) -> Arc<Parse> {
+    pub(crate) fn tree(&self, file: FileId) -> Arc<Parse> {
         self.trees.get(file, &self.data(file).text)
     }
 
-    pub fn summary(&self, file: FileId) -> &FileSummary {
+    pub(crate) fn summary(&self, file: FileId) -> &FileSummary {
         &self.data(file).summary
     }
 
-    pub fn role(&self, file: FileId) -> FileRole {
+    pub(crate) fn role(&self, file: FileId) -> FileRole {
         self.data(file).role
     }
 
     /// Workspace-relative import-tree roots in use.
-    pub fn roots(&self) -> Vec<String> {
+    pub(crate) fn roots(&self) -> Vec<String> {
         self.roots.roots()
     }
 
     /// Every diagnostic of a file, sorted by position.
-    pub fn diagnostics(&self, file: FileId) -> Vec<Diagnostic> {
+    pub(crate) fn diagnostics(&self, file: FileId) -> Vec<Diagnostic> {
         let data = self.data(file);
         let mut all: Vec<Diagnostic> = match data.role {
             FileRole::Outside => Vec::new(),
@@ -688,26 +584,26 @@ impl Workspace {
 
     /// The diagnostics Nix itself would report parsing the file (syntax, undefined names,
     /// duplicate attributes), whatever the file's role: for files canopy sees alone.
-    pub fn parse_diagnostics(&self, file: FileId) -> Vec<Diagnostic> {
+    pub(crate) fn parse_diagnostics(&self, file: FileId) -> Vec<Diagnostic> {
         self.data(file).summary.diagnostics.clone()
     }
 
     /// Files whose diagnostics may have changed since the last call (removed files included).
-    pub fn take_changed(&mut self) -> Vec<FileId> {
+    pub(crate) fn take_changed(&mut self) -> Vec<FileId> {
         let mut changed: Vec<FileId> = self.changed.drain().collect();
         changed.sort();
         changed
     }
 
     /// Is `file` still part of the workspace?
-    pub fn contains(&self, file: FileId) -> bool {
+    pub(crate) fn contains(&self, file: FileId) -> bool {
         self.files.get(file.0 as usize).is_some_and(Option::is_some)
     }
 
     // ---- the graph's queries -------------------------------------------------------------------
 
     /// Every aspect that is defined or referenced, sorted by key.
-    pub fn aspect_keys(&self) -> Vec<AspectKey> {
+    pub(crate) fn aspect_keys(&self) -> Vec<AspectKey> {
         let mut keys: FxHashSet<&AspectKey> = self.index.defs.keys().collect();
         keys.extend(self.index.refs.keys());
         let mut keys: Vec<AspectKey> = keys.into_iter().cloned().collect();
@@ -716,7 +612,7 @@ impl Workspace {
     }
 
     /// Some definitions in `scope` (or above it) are built at evaluation time.
-    pub fn is_opaque(&self, scope: &Scope) -> bool {
+    pub(crate) fn is_opaque(&self, scope: &Scope) -> bool {
         let mut path = scope.collection.to_string();
         if let Some(class) = &scope.class {
             path.push('.');
@@ -728,7 +624,7 @@ impl Workspace {
     /// The keys that define `key`: itself, or the aspect of the same name in a scope it mirrors
     /// (`flake.nixosModules = config.flake.modules.nixos` makes `flake.nixosModules.x` be
     /// `flake.modules.nixos.x`).
-    pub fn defining_keys(&self, key: &AspectKey) -> Vec<AspectKey> {
+    pub(crate) fn defining_keys(&self, key: &AspectKey) -> Vec<AspectKey> {
         if self.is_defined(key) {
             return vec![key.clone()];
         }
@@ -755,13 +651,6 @@ impl Workspace {
         out
     }
 
-    /// The defined aspects of a collection and class (`None`: aspect-first collections).
-    pub fn defined_in(&self, collection: &str, class: Option<&str>) -> Vec<AspectKey> {
-        let mut keys: Vec<AspectKey> = self.defined_in_unordered(collection, class).cloned().collect();
-        keys.sort();
-        keys
-    }
-
     /// The defined aspects of a collection and class, in no particular order.
     pub(crate) fn defined_in_unordered(
         &self,
@@ -773,7 +662,7 @@ impl Workspace {
     }
 
     /// Every defined aspect, in no particular order.
-    pub fn defined_keys(&self) -> impl Iterator<Item = &AspectKey> + '_ {
+    pub(crate) fn defined_keys(&self) -> impl Iterator<Item = &AspectKey> + '_ {
         self.index.defs.keys()
     }
 
@@ -791,7 +680,7 @@ impl Workspace {
 
     /// The same name in every class of its collection that defines it (`ssh` in `nixos` and in
     /// `homeManager`), with the files contributing to each class.
-    pub fn classes_of_name(&self, key: &AspectKey) -> Vec<(SmolStr, Vec<FileId>)> {
+    pub(crate) fn classes_of_name(&self, key: &AspectKey) -> Vec<(SmolStr, Vec<FileId>)> {
         let mut out: Vec<(SmolStr, Vec<FileId>)> = self
             .index
             .names
@@ -805,12 +694,12 @@ impl Workspace {
         out
     }
 
-    pub fn is_defined(&self, key: &AspectKey) -> bool {
+    pub(crate) fn is_defined(&self, key: &AspectKey) -> bool {
         self.index.defs.contains_key(key)
     }
 
     /// Definition sites of an aspect, in path order.
-    pub fn definitions(&self, key: &AspectKey) -> Vec<Site> {
+    pub(crate) fn definitions(&self, key: &AspectKey) -> Vec<Site> {
         let mut sites = Vec::new();
         for file in unique(self.index.defs.get(key)) {
             let data = self.data(file);
@@ -823,7 +712,7 @@ impl Workspace {
     }
 
     /// Static references to an aspect (one per place the name is written), in path order.
-    pub fn references(&self, key: &AspectKey) -> Vec<Site> {
+    pub(crate) fn references(&self, key: &AspectKey) -> Vec<Site> {
         let mut sites = Vec::new();
         for file in unique(self.index.refs.get(key)) {
             let data = self.data(file);
@@ -841,7 +730,7 @@ impl Workspace {
     }
 
     /// The classes an aspect contributes to, with the files that contribute to each.
-    pub fn classes(&self, key: &AspectKey) -> Vec<(SmolStr, Vec<FileId>)> {
+    pub(crate) fn classes(&self, key: &AspectKey) -> Vec<(SmolStr, Vec<FileId>)> {
         let mut classes: FxHashMap<SmolStr, FxHashSet<FileId>> = FxHashMap::default();
         self.each_class_file(key, |class, file| {
             classes.entry(class.clone()).or_default().insert(file);
@@ -872,7 +761,7 @@ impl Workspace {
     }
 
     /// Aspects `key` imports or includes.
-    pub fn includes(&self, key: &AspectKey) -> Vec<AspectKey> {
+    pub(crate) fn includes(&self, key: &AspectKey) -> Vec<AspectKey> {
         let owner = Owner::Aspect(key.clone());
         let mut out: Vec<AspectKey> = unique(self.index.defs.get(key))
             .flat_map(|f| {
@@ -885,7 +774,7 @@ impl Workspace {
     }
 
     /// Aspects and hosts that import or include `key`.
-    pub fn importers(&self, key: &AspectKey) -> Vec<Owner> {
+    pub(crate) fn importers(&self, key: &AspectKey) -> Vec<Owner> {
         let mut out: Vec<Owner> = Vec::new();
         self.each_importer(key, |importer| {
             out.push(match importer {
@@ -916,7 +805,7 @@ impl Workspace {
         }
     }
 
-    pub fn included_by(&self, key: &AspectKey) -> Vec<AspectKey> {
+    pub(crate) fn included_by(&self, key: &AspectKey) -> Vec<AspectKey> {
         self.importers(key)
             .into_iter()
             .filter_map(|o| match o {
@@ -927,7 +816,7 @@ impl Workspace {
     }
 
     /// Hosts that get `key`, directly or through other aspects.
-    pub fn hosts_of(&self, key: &AspectKey) -> Vec<HostKey> {
+    pub(crate) fn hosts_of(&self, key: &AspectKey) -> Vec<HostKey> {
         let mut seen: FxHashSet<&AspectKey> = FxHashSet::default();
         let mut hosts: FxHashSet<&HostKey> = FxHashSet::default();
         let mut queue: Vec<&AspectKey> = vec![key];
@@ -950,7 +839,7 @@ impl Workspace {
     /// The roster: every aspect, sorted by key. The graph's edges are gathered in one pass and
     /// each host walks them once, so the roster costs the size of the graph, not aspects times
     /// graph.
-    pub fn aspects(&self) -> Vec<AspectInfo> {
+    pub(crate) fn aspects(&self) -> Vec<AspectInfo> {
         use std::collections::BTreeSet;
         let mut includes: FxHashMap<AspectKey, BTreeSet<AspectKey>> = FxHashMap::default();
         let mut included_by: FxHashMap<AspectKey, BTreeSet<AspectKey>> = FxHashMap::default();
@@ -999,7 +888,7 @@ impl Workspace {
     }
 
     /// Every host, sorted by key.
-    pub fn hosts(&self) -> Vec<HostInfo> {
+    pub(crate) fn hosts(&self) -> Vec<HostInfo> {
         let mut keys: Vec<&HostKey> = self.index.hosts.keys().collect();
         keys.sort();
         keys.into_iter()
@@ -1019,12 +908,12 @@ impl Workspace {
     }
 
     /// Every host, in no particular order.
-    pub fn host_keys(&self) -> impl Iterator<Item = &HostKey> + '_ {
+    pub(crate) fn host_keys(&self) -> impl Iterator<Item = &HostKey> + '_ {
         self.index.hosts.keys()
     }
 
     /// Where a host is declared, in path order.
-    pub fn host_definitions(&self, key: &HostKey) -> Vec<Site> {
+    pub(crate) fn host_definitions(&self, key: &HostKey) -> Vec<Site> {
         let mut sites = Vec::new();
         for file in unique(self.index.hosts.get(key)) {
             let hosts = &self.data(file).resolved.hosts;
@@ -1082,7 +971,7 @@ fn role_of(roots: &ImportTreeRoots, nested_flakes: &[String], path: &str) -> Fil
 }
 
 /// The workspace path a relative path literal in the file at `from` names (`..` resolved).
-pub fn relative_path(from: &str, literal: &str) -> Option<String> {
+pub(crate) fn relative_path(from: &str, literal: &str) -> Option<String> {
     let mut parts: Vec<&str> = from.split('/').collect();
     parts.pop();
     for segment in literal.split('/') {
@@ -1264,7 +1153,7 @@ struct Contribution {
     hosts: Vec<HostKey>,
     declared: Vec<SmolStr>,
     keys: Vec<SmolStr>,
-    mirrors: Vec<crate::resolve::Mirror>,
+    mirrors: Vec<crate::graph::resolve::Mirror>,
     ref_scopes: Vec<Scope>,
     /// Import edges, as often as the file writes them.
     edges: Vec<(Owner, AspectKey)>,
@@ -1306,7 +1195,7 @@ fn contribution(data: &FileData) -> Contribution {
     let classes = r
         .classes
         .iter()
-        .filter(|c| !crate::collections::is_known_class(&c.class))
+        .filter(|c| !crate::dendritic::collections::is_known_class(&c.class))
         .map(|c| (c.class.clone(), c.defining))
         .collect();
     let module = data.summary.module.as_ref();

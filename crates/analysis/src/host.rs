@@ -1,0 +1,267 @@
+//! The door: `Analysis`, the one type through which callers (the language server, the command
+//! line, benchmarks, fuzzers) reach canopy's analysis.
+//!
+//! Callers hand it workspace-relative paths and texts (`apply`) and ask questions. Every answer
+//! is plain data: file ids, byte ranges, names. Nothing behind the door is visible to callers,
+//! so the inside can be rearranged without touching them.
+//!
+//! Every call may recurse as deep as the files are nested: run it on a thread with
+//! `ANALYSIS_STACK` bytes of stack (`run_on_analysis_stack` starts one).
+
+use crate::base::diagnostics::Diagnostic;
+use crate::base::text::{LineIndex, TextRange};
+use crate::base::{Change, FileId, FileRole, Site};
+use crate::graph::{self, AspectInfo, HostInfo, Workspace};
+use crate::ide::{
+    self, CompletionList, DocumentSymbol, FilePosition, Highlight, Hover, Navigation, Rename, Symbol, WorkspaceSymbol,
+};
+use crate::summary::FileSummary;
+
+/// One repository's analysis: its files, the aspect graph they make, and every diagnostic.
+///
+/// Updating a file re-reads that file only, and re-checks only the files whose diagnostics read
+/// something the update changed.
+#[derive(Default)]
+pub struct Analysis {
+    ws: Workspace,
+}
+
+/// A change whose new texts are already read (`Analysis::prepare`): applying it is quick, so a
+/// caller can prepare outside any lock and apply under it.
+pub struct PreparedChange(graph::PreparedChange);
+
+impl Analysis {
+    pub fn new() -> Analysis {
+        Analysis { ws: Workspace::new() }
+    }
+
+    /// Reads a change's new texts, on every core. Needs no analysis: callers do it outside their
+    /// locks.
+    pub fn prepare(change: Change) -> PreparedChange {
+        PreparedChange(graph::prepare(change))
+    }
+
+    /// Applies a batch of changes.
+    pub fn apply(&mut self, change: Change) {
+        self.ws.apply(change);
+    }
+
+    pub fn apply_prepared(&mut self, change: PreparedChange) {
+        self.ws.apply_prepared(change.0);
+    }
+
+    /// Starts loading in batches: until `end_bulk`, each batch updates the graph (queries answer
+    /// from what is known so far) but cross-file diagnostics wait, so loading n files in batches
+    /// checks each file once.
+    pub fn begin_bulk(&mut self) {
+        self.ws.begin_bulk();
+    }
+
+    /// Ends a bulk load with the checks it put off.
+    pub fn end_bulk(&mut self) {
+        self.ws.end_bulk();
+    }
+
+    /// Files whose diagnostics may have changed since the last call (removed files included).
+    pub fn take_changed(&mut self) -> Vec<FileId> {
+        self.ws.take_changed()
+    }
+
+    // ---- files ---------------------------------------------------------------------------------
+
+    /// Every file, in path order.
+    pub fn files(&self) -> Vec<FileId> {
+        self.ws.files()
+    }
+
+    pub fn file_id(&self, path: &str) -> Option<FileId> {
+        self.ws.file_id(path)
+    }
+
+    /// Is `file` still part of the analysis?
+    pub fn contains(&self, file: FileId) -> bool {
+        self.ws.contains(file)
+    }
+
+    /// The path of a live file. Panics on a removed one: callers check `contains` (or use
+    /// `try_path`) for ids they kept across changes.
+    pub fn path(&self, file: FileId) -> &str {
+        self.ws.path(file)
+    }
+
+    /// The path of a file, `None` once it is removed.
+    pub fn try_path(&self, file: FileId) -> Option<&str> {
+        self.ws.try_path(file)
+    }
+
+    pub fn text(&self, file: FileId) -> &str {
+        self.ws.text(file)
+    }
+
+    /// Lines of a file's text, for converting offsets to positions.
+    pub fn line_index(&self, file: FileId) -> &LineIndex {
+        self.ws.line_index(file)
+    }
+
+    /// How the analysis treats a file.
+    pub fn role(&self, file: FileId) -> FileRole {
+        self.ws.role(file)
+    }
+
+    /// Workspace-relative import-tree roots in use.
+    pub fn roots(&self) -> Vec<String> {
+        self.ws.roots()
+    }
+
+    // ---- diagnostics and the roster ------------------------------------------------------------
+
+    /// Every diagnostic of a file, sorted by position.
+    pub fn diagnostics(&self, file: FileId) -> Vec<Diagnostic> {
+        self.ws.diagnostics(file)
+    }
+
+    /// The diagnostics Nix itself would report parsing the file (syntax, undefined names,
+    /// duplicate attributes), whatever the file's role: for files canopy sees alone.
+    pub fn parse_diagnostics(&self, file: FileId) -> Vec<Diagnostic> {
+        self.ws.parse_diagnostics(file)
+    }
+
+    /// Every aspect that is defined or referenced, sorted by key.
+    pub fn aspects(&self) -> Vec<AspectInfo> {
+        self.ws.aspects()
+    }
+
+    /// How many aspects are defined or referenced.
+    pub fn aspect_count(&self) -> usize {
+        self.ws.aspect_keys().len()
+    }
+
+    /// Every host, sorted by key.
+    pub fn hosts(&self) -> Vec<HostInfo> {
+        self.ws.hosts()
+    }
+
+    // ---- what the editor asks ------------------------------------------------------------------
+
+    /// What is under the cursor.
+    pub fn symbol_at(&self, pos: FilePosition) -> Option<Symbol> {
+        ide::symbol_at(&self.ws, pos)
+    }
+
+    pub fn goto_definition(&self, pos: FilePosition) -> Option<Navigation> {
+        ide::goto_definition(&self.ws, pos)
+    }
+
+    pub fn references(&self, pos: FilePosition, include_declaration: bool) -> Option<Vec<Site>> {
+        ide::references(&self.ws, pos, include_declaration)
+    }
+
+    pub fn document_highlight(&self, pos: FilePosition) -> Vec<Highlight> {
+        ide::document_highlight(&self.ws, pos)
+    }
+
+    pub fn hover(&self, pos: FilePosition) -> Option<Hover> {
+        ide::hover(&self.ws, pos)
+    }
+
+    pub fn completions(&self, pos: FilePosition) -> CompletionList {
+        ide::complete(&self.ws, pos)
+    }
+
+    /// The name a rename at `pos` would replace, and its text; an explanation when there is none.
+    pub fn prepare_rename(&self, pos: FilePosition) -> Result<(TextRange, String), String> {
+        ide::prepare_rename(&self.ws, pos)
+    }
+
+    pub fn rename(&self, pos: FilePosition, new_name: &str) -> Result<Rename, String> {
+        ide::rename(&self.ws, pos, new_name)
+    }
+
+    pub fn document_symbols(&self, file: FileId) -> Vec<DocumentSymbol> {
+        ide::document_symbols(&self.ws, file)
+    }
+
+    pub fn workspace_symbols(&self, query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
+        ide::workspace_symbols(&self.ws, query, limit)
+    }
+
+    /// The graph behind the door, for the crate's own tests.
+    #[cfg(test)]
+    pub(crate) fn graph(&self) -> &Workspace {
+        &self.ws
+    }
+
+    // ---- one file alone ------------------------------------------------------------------------
+
+    /// What one file contributes, read from its text alone: the per-file step of every update,
+    /// for benchmarks and fuzzers.
+    pub fn summarize(path: &str, text: &str) -> Summary {
+        Summary(crate::summary::extract::summarize(path, text))
+    }
+
+    /// The diagnostics Nix itself reports parsing `text` (syntax errors, undefined variables,
+    /// attributes defined twice), the one Nix reports first at the front.
+    pub fn nix_diagnostics(text: &str) -> Vec<Diagnostic> {
+        Analysis::summarize("file.nix", text).0.diagnostics
+    }
+}
+
+/// What one file contributes (see `Analysis::summarize`). Opaque but for what fuzzers check.
+pub struct Summary(FileSummary);
+
+impl Summary {
+    /// The diagnostics the file decides alone.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.0.diagnostics
+    }
+
+    /// Every range the summary holds, each with what it is: they must all lie inside the text.
+    pub fn ranges(&self) -> Vec<(&'static str, TextRange)> {
+        let summary = &self.0;
+        let mut out: Vec<(&'static str, TextRange)> = Vec::new();
+        out.extend(summary.diagnostics.iter().map(|d| ("diagnostic", d.range)));
+        for reference in &summary.refs {
+            out.push(("reference", reference.range));
+            out.extend(reference.path.iter().map(|name| ("reference name", name.range)));
+        }
+        for node in &summary.nodes {
+            out.push(("config node name", node.name.range));
+            out.push(("config node binding", node.binding));
+        }
+        out
+    }
+}
+
+pub use crate::base::stack::ANALYSIS_STACK;
+
+/// Runs `f` on a thread of its own named `name`, with the analysis's stack, and waits for it.
+/// The outer `Err` says that no thread could start; the inner one carries a panic of `f`.
+pub fn run_on_analysis_stack<R: Send>(
+    name: &str,
+    f: impl FnOnce() -> R + Send,
+) -> std::io::Result<std::thread::Result<R>> {
+    std::thread::scope(|scope| {
+        let thread =
+            std::thread::Builder::new().name(name.to_owned()).stack_size(ANALYSIS_STACK).spawn_scoped(scope, f)?;
+        Ok(thread.join())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[test]
+    fn a_change_applied_is_a_change_prepared_then_applied() {
+        let change = || Change { set: vec![("a.nix".to_owned(), Arc::from("{ a = 1; a = 2; }"))], remove: Vec::new() };
+        let mut direct = Analysis::new();
+        direct.apply(change());
+        let mut prepared = Analysis::new();
+        prepared.apply_prepared(Analysis::prepare(change()));
+        let file = |a: &Analysis| a.file_id("a.nix").expect("the file");
+        assert_eq!(direct.parse_diagnostics(file(&direct)), prepared.parse_diagnostics(file(&prepared)));
+        assert_eq!(Analysis::nix_diagnostics("{ a = 1; a = 2; }"), direct.parse_diagnostics(file(&direct)));
+    }
+}

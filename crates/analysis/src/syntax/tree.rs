@@ -1,0 +1,310 @@
+//! Reading rnix's untyped tree by kind: rnix's typed AST asserts on shapes that error recovery can
+//! produce, so these helpers read the untyped tree and never panic on what a user typed.
+
+use rnix::SyntaxKind::{self, *};
+use smol_str::SmolStr;
+
+use super::{SyntaxNode, SyntaxToken};
+use crate::base::text::TextRange;
+
+pub(crate) fn first_child(node: &SyntaxNode, kind: SyntaxKind) -> Option<SyntaxNode> {
+    node.children().find(|c| c.kind() == kind)
+}
+
+pub(crate) fn first_token(node: &SyntaxNode, kind: SyntaxKind) -> Option<SyntaxToken> {
+    node.children_with_tokens().filter_map(|e| e.into_token()).find(|t| t.kind() == kind)
+}
+
+/// Child nodes that are expressions (everything but attrpaths, patterns and such).
+pub(crate) fn expr_children(node: &SyntaxNode) -> impl Iterator<Item = SyntaxNode> {
+    node.children().filter(|c| is_expr(c.kind()))
+}
+
+pub(crate) fn nth_expr(node: &SyntaxNode, n: usize) -> Option<SyntaxNode> {
+    expr_children(node).nth(n)
+}
+
+pub(crate) fn is_expr(kind: SyntaxKind) -> bool {
+    matches!(
+        kind,
+        NODE_APPLY
+            | NODE_ASSERT
+            | NODE_ATTR_SET
+            | NODE_BIN_OP
+            | NODE_CUR_POS
+            | NODE_ERROR
+            | NODE_HAS_ATTR
+            | NODE_IDENT
+            | NODE_IF_ELSE
+            | NODE_LAMBDA
+            | NODE_LEGACY_LET
+            | NODE_LET_IN
+            | NODE_LIST
+            | NODE_LITERAL
+            | NODE_PAREN
+            | NODE_PATH_ABS
+            | NODE_PATH_HOME
+            | NODE_PATH_REL
+            | NODE_PATH_SEARCH
+            | NODE_ROOT
+            | NODE_SELECT
+            | NODE_STRING
+            | NODE_UNARY_OP
+            | NODE_WITH
+    )
+}
+
+/// Strips parentheses.
+pub(crate) fn unparen(mut node: SyntaxNode) -> SyntaxNode {
+    while node.kind() == NODE_PAREN {
+        match nth_expr(&node, 0) {
+            Some(inner) => node = inner,
+            None => break,
+        }
+    }
+    node
+}
+
+/// The name of a `NODE_IDENT`.
+pub(crate) fn ident_text(node: &SyntaxNode) -> Option<SmolStr> {
+    if node.kind() != NODE_IDENT {
+        return None;
+    }
+    node.first_token().map(|t| SmolStr::new(t.text()))
+}
+
+/// The binary operator token of a `NODE_BIN_OP`.
+pub(crate) fn bin_op(node: &SyntaxNode) -> Option<SyntaxKind> {
+    node.children_with_tokens()
+        .filter_map(|e| e.into_token())
+        .map(|t| t.kind())
+        .find(|k| !k.is_trivia() && *k != TOKEN_ERROR)
+}
+
+/// How an attribute name is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum NameForm {
+    /// A plain identifier: `ssh`.
+    Ident,
+    /// A string without interpolation: `"hosts/gouda"`, or `${"x"}`.
+    Quoted,
+}
+
+/// A statically known attribute name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct StaticName {
+    pub(crate) text: SmolStr,
+    pub(crate) range: TextRange,
+    pub(crate) form: NameForm,
+}
+
+/// An element of an attrpath (`NODE_IDENT`, `NODE_STRING` or `NODE_DYNAMIC`) as a static name, when
+/// it is one without evaluation.
+pub(crate) fn static_attr(node: &SyntaxNode) -> Option<StaticName> {
+    match node.kind() {
+        NODE_IDENT => Some(StaticName { text: ident_text(node)?, range: node.text_range(), form: NameForm::Ident }),
+        NODE_STRING => Some(StaticName {
+            text: SmolStr::new(plain_string(node)?),
+            range: node.text_range(),
+            form: NameForm::Quoted,
+        }),
+        NODE_DYNAMIC => {
+            // `${"x"}` is as static as `"x"` to Nix's parser.
+            let inner = unparen(nth_expr(node, 0)?);
+            if inner.kind() == NODE_STRING {
+                Some(StaticName {
+                    text: SmolStr::new(plain_string(&inner)?),
+                    range: node.text_range(),
+                    form: NameForm::Quoted,
+                })
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The content of a string literal with no interpolation, escapes decoded.
+pub(crate) fn plain_string(node: &SyntaxNode) -> Option<String> {
+    if node.kind() != NODE_STRING {
+        return None;
+    }
+    let mut tokens = node.children_with_tokens();
+    let start = tokens.next()?.into_token()?;
+    let indented = start.text() == "''";
+    let mut out = String::new();
+    for element in tokens {
+        let token = element.into_token()?;
+        match token.kind() {
+            TOKEN_STRING_CONTENT => {
+                if indented {
+                    unescape_indented(token.text(), &mut out)
+                } else {
+                    unescape_plain(token.text(), &mut out)
+                }
+            }
+            TOKEN_STRING_END => break,
+            _ => return None,
+        }
+    }
+    if indented {
+        out = strip_indentation(&out);
+    }
+    Some(out)
+}
+
+fn unescape_plain(raw: &str, out: &mut String) {
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+}
+
+fn unescape_indented(raw: &str, out: &mut String) {
+    let mut rest = raw;
+    while let Some(i) = rest.find("''") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        if let Some(r) = after.strip_prefix('$') {
+            out.push('$');
+            rest = r;
+        } else if let Some(r) = after.strip_prefix('\'') {
+            out.push_str("''");
+            rest = r;
+        } else if let Some(r) = after.strip_prefix('\\') {
+            let mut chars = r.chars();
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('r') => out.push('\r'),
+                Some('t') => out.push('\t'),
+                Some(c) => out.push(c),
+                None => {}
+            }
+            rest = chars.as_str();
+        } else {
+            out.push_str("''");
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+}
+
+fn strip_indentation(s: &str) -> String {
+    let s = match s.find('\n') {
+        Some(i) if s[..i].chars().all(|c| c == ' ') => &s[i + 1..],
+        _ => s,
+    };
+    let indent = s
+        .split('\n')
+        .filter(|l| !l.chars().all(|c| c == ' '))
+        .map(|l| l.len() - l.trim_start_matches(' ').len())
+        .min()
+        .unwrap_or(0);
+    let lines: Vec<&str> = s.split('\n').map(|l| if l.len() >= indent { &l[indent..] } else { "" }).collect();
+    lines.join("\n")
+}
+
+/// `true` when `name` can be written bare in an attrpath (otherwise it must be quoted).
+pub(crate) fn is_plain_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    let Some(first) = chars.next() else { return false };
+    (first.is_ascii_alphabetic() || first == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '\'' | '-'))
+        && !is_keyword(name)
+}
+
+pub(crate) fn is_keyword(name: &str) -> bool {
+    matches!(name, "assert" | "else" | "if" | "in" | "inherit" | "let" | "rec" | "then" | "with")
+}
+
+/// An attribute name as it must be written in Nix source.
+pub(crate) fn render_attr_name(name: &str) -> String {
+    if is_plain_identifier(name) || name == "or" {
+        name.to_string()
+    } else {
+        let mut out = String::from("\"");
+        for c in name.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '$' => out.push_str("\\$"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+}
+
+/// The range of a node without its leading and trailing trivia.
+pub(crate) fn trimmed_range(node: &SyntaxNode) -> TextRange {
+    let start = node
+        .descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .find(|t| !t.kind().is_trivia())
+        .map(|t| t.text_range().start());
+    let end = node
+        .last_token()
+        .and_then(|last| {
+            std::iter::successors(Some(last), |t| t.prev_token())
+                .find(|t| !t.kind().is_trivia())
+                .map(|t| t.text_range().end())
+        })
+        .filter(|&e| e >= node.text_range().start());
+    match (start, end) {
+        (Some(s), Some(e)) if s <= e => TextRange::new(s, e),
+        _ => TextRange::empty(node.text_range().start()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse;
+
+    fn first_attr(src: &str) -> Option<StaticName> {
+        let parse = parse(src);
+        let path = parse.root().descendants().find(|n| n.kind() == NODE_ATTRPATH)?;
+        static_attr(&path.children().next()?)
+    }
+
+    #[test]
+    fn static_names() {
+        assert_eq!(first_attr("{ ssh = 1; }").unwrap().text, "ssh");
+        let quoted = first_attr(r#"{ "hosts/gouda" = 1; }"#).unwrap();
+        assert_eq!((quoted.text.as_str(), quoted.form), ("hosts/gouda", NameForm::Quoted));
+        assert_eq!(first_attr(r#"{ ${"x"} = 1; }"#).unwrap().text, "x");
+        assert_eq!(first_attr(r#"{ "a\"b\${" = 1; }"#).unwrap().text, "a\"b${");
+        assert!(first_attr(r#"{ "${x}" = 1; }"#).is_none());
+        assert!(first_attr(r#"{ ${x} = 1; }"#).is_none());
+    }
+
+    #[test]
+    fn indented_strings() {
+        let parse = parse("''\n  a\n    b\n''");
+        let s = parse.root().descendants().find(|n| n.kind() == NODE_STRING).unwrap();
+        assert_eq!(plain_string(&s).unwrap(), "a\n  b\n");
+    }
+
+    #[test]
+    fn rendering_names() {
+        assert_eq!(render_attr_name("kde-base"), "kde-base");
+        assert_eq!(render_attr_name("hosts/x13"), "\"hosts/x13\"");
+        assert_eq!(render_attr_name("let"), "\"let\"");
+        assert_eq!(render_attr_name("9p"), "\"9p\"");
+    }
+}
