@@ -8,10 +8,14 @@
 //! Every call may recurse as deep as the files are nested: run it on a thread with
 //! `ANALYSIS_STACK` bytes of stack (`run_on_analysis_stack` starts one).
 
-use crate::base::diagnostics::Diagnostic;
+use rustc_hash::FxHashSet;
+
+use crate::base::diagnostics::{Diagnostic, DiagnosticKind, Finding, Severity};
+use crate::base::parallel;
 use crate::base::text::{LineIndex, TextRange};
 use crate::base::{Change, FileId, FileRole, Site};
-use crate::graph::{self, AspectInfo, HostInfo, Workspace};
+use crate::checks::{self, registry};
+use crate::graph::{self, AspectInfo, Graph, HostInfo};
 use crate::ide::{
     self, CompletionList, DocumentSymbol, FilePosition, Highlight, Hover, Navigation, Rename, Symbol, WorkspaceSymbol,
 };
@@ -19,11 +23,25 @@ use crate::summary::FileSummary;
 
 /// One repository's analysis: its files, the aspect graph they make, and every diagnostic.
 ///
-/// Updating a file re-reads that file only, and re-checks only the files whose diagnostics read
-/// something the update changed.
-#[derive(Default)]
+/// Updating a file re-reads that file only, and re-checks only the files whose checks read
+/// something the update changed (the graph says which: `graph/table.rs`).
 pub struct Analysis {
-    ws: Workspace,
+    graph: Graph,
+    /// Each file's cross-file findings, by file id, kept current by `apply`.
+    checked: Vec<Vec<Finding>>,
+    /// Files whose diagnostics may have changed since `take_changed` was last called.
+    changed: FxHashSet<FileId>,
+    /// Set between `begin_bulk` and `end_bulk`: the files whose checks wait for the end.
+    bulk: Option<FxHashSet<FileId>>,
+    /// Checks beside the registry's, for tests of how the graph keeps diagnostics fresh.
+    #[cfg(test)]
+    extra_checks: Vec<checks::ExtraCheck>,
+}
+
+impl Default for Analysis {
+    fn default() -> Analysis {
+        Analysis::new()
+    }
 }
 
 /// A change whose new texts are already read (`Analysis::prepare`): applying it is quick, so a
@@ -32,7 +50,14 @@ pub struct PreparedChange(graph::PreparedChange);
 
 impl Analysis {
     pub fn new() -> Analysis {
-        Analysis { ws: Workspace::new() }
+        Analysis {
+            graph: Graph::default(),
+            checked: Vec::new(),
+            changed: FxHashSet::default(),
+            bulk: None,
+            #[cfg(test)]
+            extra_checks: Vec::new(),
+        }
     }
 
     /// Reads a change's new texts, on every core. Needs no analysis: callers do it outside their
@@ -43,152 +68,206 @@ impl Analysis {
 
     /// Applies a batch of changes.
     pub fn apply(&mut self, change: Change) {
-        self.ws.apply(change);
+        self.apply_prepared(Analysis::prepare(change));
     }
 
     pub fn apply_prepared(&mut self, change: PreparedChange) {
-        self.ws.apply_prepared(change.0);
+        let applied = self.graph.apply(change.0);
+        for file in applied.removed {
+            if let Some(findings) = self.checked.get_mut(file.0 as usize) {
+                *findings = Vec::new();
+            }
+            self.changed.insert(file);
+        }
+        match self.bulk.as_mut() {
+            Some(waiting) => waiting.extend(applied.dirty),
+            None => self.recheck(applied.dirty),
+        }
+    }
+
+    /// Runs the checks of `dirty` files, on every core, and records what they read.
+    fn recheck(&mut self, dirty: FxHashSet<FileId>) {
+        let live: Vec<FileId> = dirty.into_iter().filter(|file| self.graph.contains(*file)).collect();
+        let (graph, extra) = (&self.graph, self.extra_checks());
+        let results = parallel::map(&live, |&file| checks::check(graph, file, extra));
+        let mut reads = Vec::with_capacity(live.len());
+        for (&file, (findings, file_reads)) in live.iter().zip(results) {
+            let at = file.0 as usize;
+            if self.checked.len() <= at {
+                self.checked.resize_with(at + 1, Vec::new);
+            }
+            self.checked[at] = findings;
+            reads.push((file, file_reads));
+        }
+        self.graph.set_reads(reads);
+        self.changed.extend(live);
+    }
+
+    #[cfg(not(test))]
+    fn extra_checks(&self) -> &[checks::ExtraCheck] {
+        &[]
+    }
+
+    #[cfg(test)]
+    fn extra_checks(&self) -> &[checks::ExtraCheck] {
+        &self.extra_checks
+    }
+
+    /// An analysis that also runs `check`, reporting as `kind`, on every file.
+    #[cfg(test)]
+    pub(crate) fn with_check(kind: DiagnosticKind, check: fn(&mut checks::Cx)) -> Analysis {
+        Analysis { extra_checks: vec![(kind, check)], ..Analysis::new() }
     }
 
     /// Starts loading in batches: until `end_bulk`, each batch updates the graph (queries answer
     /// from what is known so far) but cross-file diagnostics wait, so loading n files in batches
     /// checks each file once.
     pub fn begin_bulk(&mut self) {
-        self.ws.begin_bulk();
+        self.bulk.get_or_insert_with(FxHashSet::default);
     }
 
     /// Ends a bulk load with the checks it put off.
     pub fn end_bulk(&mut self) {
-        self.ws.end_bulk();
+        if let Some(waiting) = self.bulk.take() {
+            self.recheck(waiting);
+        }
     }
 
     /// Files whose diagnostics may have changed since the last call (removed files included).
     pub fn take_changed(&mut self) -> Vec<FileId> {
-        self.ws.take_changed()
+        let mut changed: Vec<FileId> = self.changed.drain().collect();
+        changed.sort();
+        changed
     }
 
     // ---- files ---------------------------------------------------------------------------------
 
     /// Every file, in path order.
     pub fn files(&self) -> Vec<FileId> {
-        self.ws.files()
+        self.graph.files()
     }
 
     pub fn file_id(&self, path: &str) -> Option<FileId> {
-        self.ws.file_id(path)
+        self.graph.file_id(path)
     }
 
     /// Is `file` still part of the analysis?
     pub fn contains(&self, file: FileId) -> bool {
-        self.ws.contains(file)
+        self.graph.contains(file)
     }
 
     /// The path of a live file. Panics on a removed one: callers check `contains` (or use
     /// `try_path`) for ids they kept across changes.
     pub fn path(&self, file: FileId) -> &str {
-        self.ws.path(file)
+        self.graph.path(file)
     }
 
     /// The path of a file, `None` once it is removed.
     pub fn try_path(&self, file: FileId) -> Option<&str> {
-        self.ws.try_path(file)
+        self.graph.try_path(file)
     }
 
     pub fn text(&self, file: FileId) -> &str {
-        self.ws.text(file)
+        self.graph.text(file)
     }
 
     /// Lines of a file's text, for converting offsets to positions.
     pub fn line_index(&self, file: FileId) -> &LineIndex {
-        self.ws.line_index(file)
+        self.graph.line_index(file)
     }
 
     /// How the analysis treats a file.
     pub fn role(&self, file: FileId) -> FileRole {
-        self.ws.role(file)
+        self.graph.role(file)
     }
 
     /// Workspace-relative import-tree roots in use.
     pub fn roots(&self) -> Vec<String> {
-        self.ws.roots()
+        self.graph.roots()
     }
 
     // ---- diagnostics and the roster ------------------------------------------------------------
 
     /// Every diagnostic of a file, sorted by position.
     pub fn diagnostics(&self, file: FileId) -> Vec<Diagnostic> {
-        self.ws.diagnostics(file)
+        let role = self.graph.role(file);
+        let read = self.graph.summary(file).diagnostics.iter().filter(|f| registry::row(f.kind).roles.contains(&role));
+        let checked = self.checked.get(file.0 as usize).into_iter().flatten();
+        let mut all: Vec<Diagnostic> = read.chain(checked).map(Finding::to_diagnostic).collect();
+        all.sort_by_key(|d| (d.range.start(), d.range.end(), d.kind));
+        all.dedup();
+        all
     }
 
     /// The diagnostics Nix itself would report parsing the file (syntax, undefined names,
     /// duplicate attributes), whatever the file's role: for files canopy sees alone.
     pub fn parse_diagnostics(&self, file: FileId) -> Vec<Diagnostic> {
-        self.ws.parse_diagnostics(file)
+        self.graph.summary(file).diagnostics.iter().map(Finding::to_diagnostic).collect()
     }
 
     /// Every aspect that is defined or referenced, sorted by key.
     pub fn aspects(&self) -> Vec<AspectInfo> {
-        self.ws.aspects()
+        self.graph.aspects()
     }
 
     /// How many aspects are defined or referenced.
     pub fn aspect_count(&self) -> usize {
-        self.ws.aspect_keys().len()
+        self.graph.aspect_count()
     }
 
     /// Every host, sorted by key.
     pub fn hosts(&self) -> Vec<HostInfo> {
-        self.ws.hosts()
+        self.graph.hosts()
     }
 
     // ---- what the editor asks ------------------------------------------------------------------
 
     /// What is under the cursor.
     pub fn symbol_at(&self, pos: FilePosition) -> Option<Symbol> {
-        ide::symbol_at(&self.ws, pos)
+        ide::symbol_at(&self.graph, pos)
     }
 
     pub fn goto_definition(&self, pos: FilePosition) -> Option<Navigation> {
-        ide::goto_definition(&self.ws, pos)
+        ide::goto_definition(&self.graph, pos)
     }
 
     pub fn references(&self, pos: FilePosition, include_declaration: bool) -> Option<Vec<Site>> {
-        ide::references(&self.ws, pos, include_declaration)
+        ide::references(&self.graph, pos, include_declaration)
     }
 
     pub fn document_highlight(&self, pos: FilePosition) -> Vec<Highlight> {
-        ide::document_highlight(&self.ws, pos)
+        ide::document_highlight(&self.graph, pos)
     }
 
     pub fn hover(&self, pos: FilePosition) -> Option<Hover> {
-        ide::hover(&self.ws, pos)
+        ide::hover(&self.graph, pos)
     }
 
     pub fn completions(&self, pos: FilePosition) -> CompletionList {
-        ide::complete(&self.ws, pos)
+        ide::complete(&self.graph, pos)
     }
 
     /// The name a rename at `pos` would replace, and its text; an explanation when there is none.
     pub fn prepare_rename(&self, pos: FilePosition) -> Result<(TextRange, String), String> {
-        ide::prepare_rename(&self.ws, pos)
+        ide::prepare_rename(&self.graph, pos)
     }
 
     pub fn rename(&self, pos: FilePosition, new_name: &str) -> Result<Rename, String> {
-        ide::rename(&self.ws, pos, new_name)
+        ide::rename(&self.graph, pos, new_name)
     }
 
     pub fn document_symbols(&self, file: FileId) -> Vec<DocumentSymbol> {
-        ide::document_symbols(&self.ws, file)
+        ide::document_symbols(&self.graph, file)
     }
 
     pub fn workspace_symbols(&self, query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
-        ide::workspace_symbols(&self.ws, query, limit)
+        ide::workspace_symbols(&self.graph, query, limit)
     }
 
     /// The graph behind the door, for the crate's own tests.
     #[cfg(test)]
-    pub(crate) fn graph(&self) -> &Workspace {
-        &self.ws
+    pub(crate) fn graph(&self) -> &Graph {
+        &self.graph
     }
 
     // ---- one file alone ------------------------------------------------------------------------
@@ -202,7 +281,7 @@ impl Analysis {
     /// The diagnostics Nix itself reports parsing `text` (syntax errors, undefined variables,
     /// attributes defined twice), the one Nix reports first at the front.
     pub fn nix_diagnostics(text: &str) -> Vec<Diagnostic> {
-        Analysis::summarize("file.nix", text).0.diagnostics
+        Analysis::summarize("file.nix", text).0.diagnostics.iter().map(Finding::to_diagnostic).collect()
     }
 }
 
@@ -211,8 +290,8 @@ pub struct Summary(FileSummary);
 
 impl Summary {
     /// The diagnostics the file decides alone.
-    pub fn diagnostics(&self) -> &[Diagnostic] {
-        &self.0.diagnostics
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        self.0.diagnostics.iter().map(Finding::to_diagnostic).collect()
     }
 
     /// Every range the summary holds, each with what it is: they must all lie inside the text.
@@ -229,6 +308,29 @@ impl Summary {
             out.push(("config node binding", node.binding));
         }
         out
+    }
+}
+
+impl Finding {
+    /// The finding as callers see it, with its severity from the registry unless lowered.
+    fn to_diagnostic(&self) -> Diagnostic {
+        let diagnostic = Diagnostic::new(self.kind, self.range, self.message.clone());
+        match self.lowered {
+            Some(severity) => diagnostic.with_severity(severity),
+            None => diagnostic,
+        }
+    }
+}
+
+impl Diagnostic {
+    /// A diagnostic of `kind` at its usual severity (the registry's).
+    pub fn new(kind: DiagnosticKind, range: TextRange, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { kind, range, message: message.into(), severity: kind.default_severity() }
+    }
+
+    pub fn with_severity(mut self, severity: Severity) -> Diagnostic {
+        self.severity = severity;
+        self
     }
 }
 

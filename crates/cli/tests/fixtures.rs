@@ -10,6 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use canopy_analysis::DiagnosticKind;
 use serde_json::Value;
 
 fn fixtures() -> PathBuf {
@@ -78,6 +79,7 @@ fn every_fixture_gives_exactly_its_expected_results() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
+/// Every code `canopy check` reports by default (the registry's choice): `unused-aspect` is off.
 #[test]
 fn the_broken_fixture_reports_every_code() {
     let (json, code) = canopy(&fixtures().join("broken"), &["check", "--format", "json"]);
@@ -96,10 +98,12 @@ fn the_broken_fixture_reports_every_code() {
         "toplevel-pkgs",
         "not-a-flake-module",
         "ignored-file",
-        "unused-aspect",
     ]
     .into();
     assert_eq!(codes, all);
+    let on_by_default: BTreeSet<&str> =
+        DiagnosticKind::ALL.iter().filter(|k| k.default_enabled()).map(|k| k.code()).collect();
+    assert_eq!(codes, on_by_default);
 }
 
 #[test]

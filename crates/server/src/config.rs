@@ -17,8 +17,9 @@
 //! - `diagnostics.disabled`: codes of diagnostics never published (`canopy check` prints the code
 //!   of each). Default: none.
 //! - `diagnostics.unusedAspect`: publish the `unused-aspect` hint (an aspect nothing imports).
-//!   Default: `false`, because an aspect may be meant for other flakes to consume. `disabled` wins
-//!   over it.
+//!   Default: off, as for `canopy check`: both take each kind's default from the analysis's
+//!   registry (`DiagnosticKind::default_enabled`), and an aspect may be meant for other flakes to
+//!   consume. `disabled` wins over it.
 //!
 //! A malformed value never fails the session: the field falls back to its default and a warning
 //! goes to the log.
@@ -32,8 +33,8 @@ use serde_json::Value;
 pub struct Config {
     /// Kinds never published.
     pub disabled: BTreeSet<DiagnosticKind>,
-    /// Publish `unused-aspect`.
-    pub unused_aspect: bool,
+    /// Publish `unused-aspect` (`None`: as the registry says by default).
+    pub unused_aspect: Option<bool>,
 }
 
 impl Config {
@@ -42,7 +43,10 @@ impl Config {
         if self.disabled.contains(&kind) {
             return false;
         }
-        kind != DiagnosticKind::UnusedAspect || self.unused_aspect
+        match (kind, self.unused_aspect) {
+            (DiagnosticKind::UnusedAspect, Some(on)) => on,
+            _ => kind.default_enabled(),
+        }
     }
 
     /// canopy's part of a settings object: the value under `canopy`, or the object itself when it
@@ -97,7 +101,7 @@ impl Config {
         }
         match diagnostics.get("unusedAspect") {
             None | Some(Value::Null) => {}
-            Some(Value::Bool(on)) => config.unused_aspect = *on,
+            Some(Value::Bool(on)) => config.unused_aspect = Some(*on),
             Some(other) => {
                 warnings.push(format!("settings: `diagnostics.unusedAspect` must be true or false, got `{other}`"));
             }
@@ -142,7 +146,7 @@ mod tests {
     fn the_section_may_be_nested_under_canopy() {
         let nested = json!({ "canopy": { "diagnostics": { "unusedAspect": true } }, "nil": {} });
         let (config, _) = Config::from_json(Config::section(&nested).expect("a section"));
-        assert!(config.unused_aspect);
+        assert_eq!(config.unused_aspect, Some(true));
         let flat = json!({ "diagnostics": { "unusedAspect": true } });
         assert!(Config::section(&flat).is_some());
         assert!(Config::section(&json!({ "nil": {} })).is_none());

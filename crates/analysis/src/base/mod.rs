@@ -31,6 +31,11 @@ pub struct AspectKey {
 }
 
 impl AspectKey {
+    /// The collection and class it is stored in.
+    pub(crate) fn scope(&self) -> Scope {
+        Scope { collection: self.collection.clone(), class: self.class.clone() }
+    }
+
     fn identity(&self) -> (&SmolStr, &Option<SmolStr>, &SmolStr) {
         (&self.collection, &self.class, &self.name)
     }

@@ -2,10 +2,9 @@
 //! unless some module imports the file by hand.
 
 use super::Cx;
-use crate::base::diagnostics::{Diagnostic, DiagnosticKind};
 
 pub(super) fn check(cx: &mut Cx) {
-    let definitions = &cx.data.resolved.definitions;
+    let definitions = &cx.file.resolved.definitions;
     let Some(first) = definitions.first() else { return };
     let mut names: Vec<String> = Vec::new();
     for definition in definitions {
@@ -24,15 +23,15 @@ pub(super) fn check(cx: &mut Cx) {
          it by path; to have import-tree load it, {fix}",
         names.join(", ")
     );
-    cx.out.push(Diagnostic::new(DiagnosticKind::IgnoredFile, first.name.range, message));
+    cx.report(first.name.range, message);
 }
 
 /// Does the file's path below its import-tree root have a part starting with `_`? import-tree
 /// strips the first root (in call order) that holds the file before it looks for `/_`.
 fn underscored(cx: &Cx) -> bool {
-    let path = cx.data.path.as_str();
+    let path = cx.file.path.as_str();
     let below = cx
-        .ws
+        .graph
         .roots()
         .iter()
         .find_map(|root| if root == "." { Some(path) } else { path.strip_prefix(root.as_str())?.strip_prefix('/') })

@@ -1,11 +1,16 @@
-//! Diagnostics that need the whole workspace. One module per kind; each reads the workspace and
-//! one file, and pushes what it finds.
+//! What is wrong: the registry of diagnostics (`registry.rs`) and one module per check of one
+//! file against the graph.
 //!
-//! The parse-time kinds (`syntax-error`, `undefined-variable`, `duplicate-attribute`) need only
-//! the file and live in `parse_checks`.
+//! A check sees its own file whole (`Cx::file`: a change to the file checks it again) and every
+//! other file only through `Cx::graph`, a view that records what it reads: the graph re-checks a
+//! file exactly when a fact its checks read has changed, so a check never needs to say what it
+//! depends on. The parse-level kinds (`syntax-error`, `undefined-variable`,
+//! `duplicate-attribute`) need only the file and are found while it is read (`nix_exact`).
 
 mod ignored_file;
+mod near;
 mod not_a_flake_module;
+pub(crate) mod registry;
 mod shadowed_config;
 mod toplevel_pkgs;
 mod undefined_aspect;
@@ -13,63 +18,68 @@ mod unknown_class;
 mod unused_aspect;
 mod wrong_class_import;
 
-use crate::base::Scope;
-use crate::base::diagnostics::Diagnostic;
-use crate::base::{AspectKey, FileId, FileRole};
-use crate::graph::{FileData, Workspace};
+use crate::base::diagnostics::{DiagnosticKind, Finding, Severity};
+use crate::base::text::TextRange;
+use crate::base::{AspectKey, FileId};
+use crate::graph::{FactId, FileData, Graph, Recorder, View};
+use crate::syntax::render_attr_name;
 
-/// What a check sees.
+use self::registry::{REGISTRY, Run};
+
+/// What a check sees, and where it reports.
 pub(crate) struct Cx<'a> {
-    pub(crate) ws: &'a Workspace,
-    pub(crate) data: &'a FileData,
-    pub(crate) out: Vec<Diagnostic>,
-    /// Scopes in which the file has undefined references (recorded for invalidation).
-    pub(crate) undefined_in: Vec<Scope>,
+    /// Every other file, through a view that records what is read.
+    pub(crate) graph: View<'a>,
+    /// The file being checked.
+    pub(crate) file: &'a FileData,
+    kind: DiagnosticKind,
+    out: Vec<Finding>,
 }
 
-/// Every cross-file diagnostic of `file`, and the scopes where it has undefined references.
-pub(crate) fn check(ws: &Workspace, file: FileId) -> (Vec<Diagnostic>, Vec<Scope>) {
-    let data = ws.data(file);
-    let mut cx = Cx { ws, data, out: Vec::new(), undefined_in: Vec::new() };
-    match data.role {
-        FileRole::TopLevel => {
-            undefined_aspect::check(&mut cx);
-            unknown_class::check(&mut cx);
-            wrong_class_import::check(&mut cx);
-            shadowed_config::check(&mut cx);
-            let before = cx.out.len();
-            not_a_flake_module::check(&mut cx);
-            // A plain NixOS module asks for `pkgs` rightly; only the misplaced file is the mistake.
-            if cx.out.len() == before {
-                toplevel_pkgs::check(&mut cx);
-            }
-            unused_aspect::check(&mut cx);
-        }
-        FileRole::Flake => {
-            undefined_aspect::check(&mut cx);
-            unknown_class::check(&mut cx);
-            wrong_class_import::check(&mut cx);
-            shadowed_config::check(&mut cx);
-            unused_aspect::check(&mut cx);
-        }
-        FileRole::Ignored => ignored_file::check(&mut cx),
-        FileRole::Outside => {}
+impl Cx<'_> {
+    /// Reports a finding of the kind being checked, at its usual severity.
+    pub(crate) fn report(&mut self, range: TextRange, message: impl Into<String>) {
+        self.out.push(Finding::new(self.kind, range, message));
     }
-    cx.undefined_in.sort();
-    cx.undefined_in.dedup();
-    (cx.out, cx.undefined_in)
+
+    /// Reports a finding less sure than its kind usually is.
+    pub(crate) fn report_as(&mut self, severity: Severity, range: TextRange, message: impl Into<String>) {
+        self.out.push(Finding::new(self.kind, range, message).with_severity(severity));
+    }
+}
+
+/// A check run beside the registry's, reporting as `kind`: tests of the graph's freshness add one.
+pub(crate) type ExtraCheck = (DiagnosticKind, fn(&mut Cx));
+
+/// Every check the registry runs on `file`'s role, and `extra` ones (tests of the graph's
+/// freshness add their own): the findings, and the facts of the graph they read (see
+/// `graph/table.rs`).
+pub(crate) fn check(graph: &Graph, file: FileId, extra: &[ExtraCheck]) -> (Vec<Finding>, Vec<FactId>) {
+    let reads = Recorder::default();
+    let data = graph.data(file);
+    let mut cx = Cx { graph: graph.recording(&reads), file: data, kind: DiagnosticKind::SyntaxError, out: Vec::new() };
+    let registered = REGISTRY.iter().filter(|row| row.roles.contains(&data.role)).filter_map(|row| match row.run {
+        Run::Graph(run) => Some((row.kind, run)),
+        Run::Parse => None,
+    });
+    for (kind, run) in registered.chain(extra.iter().copied()) {
+        cx.kind = kind;
+        run(&mut cx);
+    }
+    let out = cx.out;
+    (out, reads.into_reads())
 }
 
 /// Where an aspect is stored, as Nix source: `flake.modules.nixos`, `flake.nixosModules` (whose
 /// class the collection's name implies), `den.aspects`.
 pub(crate) fn container(key: &AspectKey) -> String {
     match key.class.as_ref().filter(|_| key.class_in_path) {
-        Some(class) => format!("{}.{}", key.collection, crate::syntax::render_attr_name(class)),
+        Some(class) => format!("{}.{}", key.collection, render_attr_name(class)),
         None => key.collection.to_string(),
     }
 }
 
-/// Fixtures for the checks' tests: a workspace built from one string, and one kind's diagnostics
+/// Fixtures for the checks' tests: an analysis built from one string, and one kind's diagnostics
 /// rendered as text.
 #[cfg(test)]
 pub(crate) mod test_support {
@@ -77,10 +87,7 @@ pub(crate) mod test_support {
 
     use expect_test::Expect;
 
-    use crate::base::Change;
-    use crate::base::diagnostics::DiagnosticKind;
-    use crate::base::text::Encoding;
-    use crate::graph::Workspace;
+    use crate::{Analysis, Change, DiagnosticKind, Encoding};
 
     /// A flake whose top-level modules are the files under `modules/`.
     const FLAKE: &str = "\
@@ -90,9 +97,9 @@ pub(crate) mod test_support {
 }
 ";
 
-    /// A workspace from files written under `#- /path` header lines. Unless the fixture has its
-    /// own `flake.nix`, one that calls `import-tree ./modules` is added.
-    pub(crate) fn workspace(fixture: &str) -> Workspace {
+    /// An analysis of files written under `#- /path` header lines. Unless the fixture has its own
+    /// `flake.nix`, one that calls `import-tree ./modules` is added.
+    pub(crate) fn analysis(fixture: &str) -> Analysis {
         let mut fixture = fixture.to_string();
         if !fixture.lines().any(|line| line.trim_end() == "#- /flake.nix") {
             fixture.insert_str(0, FLAKE);
@@ -106,22 +113,22 @@ pub(crate) mod test_support {
             }
         }
         let set = files.into_iter().map(|(path, text)| (path, Arc::from(text))).collect();
-        let mut ws = Workspace::new();
-        ws.apply(Change { set, remove: Vec::new() });
-        ws
+        let mut analysis = Analysis::new();
+        analysis.apply(Change { set, remove: Vec::new() });
+        analysis
     }
 
     /// Every diagnostic of `kind`, one a line: `path:line:col severity[code] "text": message`
     /// (1-based; the quoted text is what the range covers).
-    pub(crate) fn render(ws: &Workspace, kind: DiagnosticKind) -> String {
+    pub(crate) fn render(analysis: &Analysis, kind: DiagnosticKind) -> String {
         let mut out = Vec::new();
-        for file in ws.files() {
-            let text = ws.text(file);
-            for d in ws.diagnostics(file).into_iter().filter(|d| d.kind == kind) {
-                let pos = ws.line_index(file).line_col(text, d.range.start(), Encoding::Utf8);
+        for file in analysis.files() {
+            let text = analysis.text(file);
+            for d in analysis.diagnostics(file).into_iter().filter(|d| d.kind == kind) {
+                let pos = analysis.line_index(file).line_col(text, d.range.start(), Encoding::Utf8);
                 out.push(format!(
                     "{}:{}:{} {}[{}] {:?}: {}",
-                    ws.path(file),
+                    analysis.path(file),
                     pos.line + 1,
                     pos.col + 1,
                     d.severity.as_str(),
@@ -136,13 +143,13 @@ pub(crate) mod test_support {
 
     /// Checks the diagnostics of `kind` a fixture produces.
     pub(crate) fn check(kind: DiagnosticKind, fixture: &str, expect: Expect) {
-        expect.assert_eq(&render(&workspace(fixture), kind));
+        expect.assert_eq(&render(&analysis(fixture), kind));
     }
 
     /// Checks that a fixture produces no diagnostic of `kind`.
     #[track_caller]
     pub(crate) fn check_silent(kind: DiagnosticKind, fixture: &str) {
-        let rendered = render(&workspace(fixture), kind);
+        let rendered = render(&analysis(fixture), kind);
         assert!(rendered.is_empty(), "expected no `{}`, got:\n{rendered}", kind.code());
     }
 }

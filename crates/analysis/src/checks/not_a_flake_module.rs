@@ -3,7 +3,6 @@
 //! infinite-recursion error about `modulesPath`).
 
 use super::Cx;
-use crate::base::diagnostics::{Diagnostic, DiagnosticKind};
 use crate::base::text::TextRange;
 
 /// Top-level keys only flake-parts modules have (`imports`, `options`, `config` belong to every
@@ -52,7 +51,7 @@ const LOWER_LEVEL_ARGS: &[&str] = &["modulesPath", "osConfig", "nixosConfig", "d
 
 pub(super) fn check(cx: &mut Cx) {
     let Some(sign) = lower_level_sign(cx) else { return };
-    let stem = cx.data.path.rsplit('/').next().unwrap_or("").trim_end_matches(".nix");
+    let stem = cx.file.path.rsplit('/').next().unwrap_or("").trim_end_matches(".nix");
     let message = format!(
         "this file looks like a plain {} module ({}), but import-tree loads every file here as a \
          flake-parts module; wrap it as `flake.modules.{}.{} = ...`, or move it to a path with a `_` \
@@ -62,7 +61,13 @@ pub(super) fn check(cx: &mut Cx) {
         sign.class,
         crate::syntax::render_attr_name(stem)
     );
-    cx.out.push(Diagnostic::new(DiagnosticKind::NotAFlakeModule, sign.range, message));
+    cx.report(sign.range, message);
+}
+
+/// Whether the file is a plain NixOS, nix-darwin or home-manager module rather than a
+/// flake-parts one (what this check reports).
+pub(super) fn looks_lower_level(cx: &Cx) -> bool {
+    lower_level_sign(cx).is_some()
 }
 
 /// What gives a file away as a lower-level module.
@@ -78,13 +83,13 @@ struct Sign {
 /// flake-parts one: a top-level key only those have, or an argument only they give. `None` for
 /// any file with a flake-parts key.
 fn lower_level_sign(cx: &Cx) -> Option<Sign> {
-    let module = cx.data.summary.module.as_ref()?;
-    let collections = cx.ws.collections();
+    let module = cx.file.summary.module.as_ref()?;
+    let collections = cx.graph.collections();
     let flake_key = module.keys.iter().any(|k| {
         FLAKE_PARTS_KEYS.contains(&k.text.as_str())
             || collections.is_root(&k.text)
             || collections.declares_root(&k.text)
-            || cx.ws.index.declared.contains_key(&k.text)
+            || cx.graph.is_declared_root(&k.text)
     });
     if flake_key {
         return None;

@@ -2,12 +2,11 @@
 //! rebind `config`, so it reads the NixOS (or home-manager, ...) configuration instead.
 
 use super::Cx;
-use crate::base::diagnostics::{Diagnostic, DiagnosticKind};
 use crate::base::text::TextSize;
 use crate::summary::RefRoot;
 
 pub(super) fn check(cx: &mut Cx) {
-    for read in &cx.data.resolved.shadowed {
+    for read in &cx.file.resolved.shadowed {
         if in_flake_module(cx, read.range.start()) {
             continue;
         }
@@ -17,17 +16,17 @@ pub(super) fn check(cx: &mut Cx) {
              (for example `let flakeConfig = config; in`) and read it from there",
             read.root
         );
-        cx.out.push(Diagnostic::new(DiagnosticKind::ShadowedConfig, read.range, message));
+        cx.report(read.range, message);
     }
 }
 
 /// Is the read at `start` inside an aspect of class `flake` (`flake.modules.flake.x`,
 /// `flake.flakeModules.x`)? Such a module is a flake-parts module: its `config` is a flake's.
 fn in_flake_module(cx: &Cx, start: TextSize) -> bool {
-    let summary = &cx.data.summary;
+    let summary = &cx.file.summary;
     let owner = summary.refs.iter().find(|r| r.root == RefRoot::ShadowedConfig && r.range.start() == start);
     let Some(owner) = owner.and_then(|r| r.owner) else { return false };
-    let definitions = &cx.data.resolved.definitions;
+    let definitions = &cx.file.resolved.definitions;
     summary
         .ancestors(owner)
         .find_map(|node| definitions.iter().find(|d| d.node == node))

@@ -1,35 +1,38 @@
 //! `toplevel-pkgs`: a top-level module asks for an argument that exists only inside `perSystem`.
 
 use super::Cx;
-use crate::base::diagnostics::{Diagnostic, DiagnosticKind, Severity};
+use crate::base::diagnostics::Severity;
 
 const PER_SYSTEM_ONLY: &[&str] = &["pkgs", "system", "self'", "inputs'"];
 
 pub(super) fn check(cx: &mut Cx) {
-    let Some(module) = &cx.data.summary.module else { return };
+    let Some(module) = &cx.file.summary.module else { return };
+    // A plain NixOS module asks for `pkgs` rightly; only the misplaced file is the mistake.
+    if super::not_a_flake_module::looks_lower_level(cx) {
+        return;
+    }
     for arg in &module.args {
-        if !PER_SYSTEM_ONLY.contains(&arg.name.as_str()) || cx.ws.index.provided_args.contains_key(&arg.name) {
+        if !PER_SYSTEM_ONLY.contains(&arg.name.as_str()) || cx.graph.is_arg_provided(&arg.name) {
             continue;
         }
         // The module system looks an argument up only when it is read: one asked for and never
         // read breaks nothing yet, but is a trap for the next edit.
-        let diagnostic = if arg.used {
+        if arg.used {
             let message = format!(
                 "`{0}` is not an argument of top-level (flake-parts) modules: it exists only inside `perSystem`, \
                  so evaluation fails with \"attribute '{0}' missing\"; take it in `perSystem = {{ {0}, ... }}: ...` \
                  or in the lower-level module that needs it",
                 arg.name
             );
-            Diagnostic::new(DiagnosticKind::ToplevelPkgs, arg.range, message)
+            cx.report(arg.range, message);
         } else {
             let message = format!(
                 "`{0}` is not an argument of top-level (flake-parts) modules: it exists only inside `perSystem`; \
                  unused here, so harmless, but reading it would fail with \"attribute '{0}' missing\": remove it",
                 arg.name
             );
-            Diagnostic::new(DiagnosticKind::ToplevelPkgs, arg.range, message).with_severity(Severity::Hint)
-        };
-        cx.out.push(diagnostic);
+            cx.report_as(Severity::Hint, arg.range, message);
+        }
     }
 }
 

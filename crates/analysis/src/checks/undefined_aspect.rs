@@ -3,50 +3,45 @@
 use rustc_hash::FxHashSet;
 
 use super::Cx;
+use super::near::near_names;
 use crate::base::AspectKey;
-use crate::base::Scope;
-use crate::base::diagnostics::{Diagnostic, DiagnosticKind, Severity, near_names};
+use crate::base::diagnostics::Severity;
 use crate::graph::resolve::Target;
 
 pub(super) fn check(cx: &mut Cx) {
     let mut seen = FxHashSet::default();
-    for r in &cx.data.resolved.refs {
+    for r in &cx.file.resolved.refs {
         let Target::Aspect { key, name, .. } = &r.target else { continue };
-        if !r.certain || !cx.ws.defining_keys(key).is_empty() || !seen.insert(name.range) {
+        if !r.certain || !cx.graph.defining_keys(key).is_empty() || !seen.insert(name.range) {
             continue;
         }
-        let scope = Scope { collection: key.collection.clone(), class: key.class.clone() };
+        let scope = key.scope();
         let container = super::container(key);
         let mut message = format!("aspect `{}` is not defined in `{container}`", key.name);
-        let defined = cx.ws.defined_in_unordered(&key.collection, key.class.as_deref());
-        let near = near_names(&key.name, defined.map(|k| k.name.as_str()));
+        let near = near_names(&key.name, cx.graph.defined_in(&scope).map(|k| k.name.as_str()));
         if let Some(best) = near.first() {
             message.push_str(&format!("; did you mean `{best}`?"));
         }
         let mut elsewhere: Vec<String> = cx
-            .ws
-            .index
-            .names
-            .get(&(key.collection.clone(), key.name.clone()))
+            .graph
+            .classes_named(&key.collection, &key.name)
             .into_iter()
-            .flatten()
-            .filter(|class| **class != key.class)
+            .filter(|class| *class != key.class)
             .filter_map(|class| {
                 let other = AspectKey { class: class.clone(), ..key.clone() };
-                cx.ws.is_defined(&other).then(|| class.clone().unwrap_or_default().to_string())
+                cx.graph.is_defined(&other).then(|| class.unwrap_or_default().to_string())
             })
             .collect();
         elsewhere.sort();
         if !elsewhere.is_empty() {
             message.push_str(&format!(" (`{}` is defined for {})", key.name, elsewhere.join(", ")));
         }
-        let mut severity = Severity::Error;
-        if cx.ws.is_opaque(&scope) {
-            severity = Severity::Warning;
+        if cx.graph.is_opaque(&scope) {
             message.push_str(&format!("; some of `{container}` is built at evaluation time, so it may exist"));
+            cx.report_as(Severity::Warning, name.range, message);
+        } else {
+            cx.report(name.range, message);
         }
-        cx.out.push(Diagnostic::new(DiagnosticKind::UndefinedAspect, name.range, message).with_severity(severity));
-        cx.undefined_in.push(scope);
     }
 }
 

@@ -3,7 +3,7 @@
 //! when the module is imported somewhere, far from the typo.
 
 use super::Cx;
-use crate::base::diagnostics::{Diagnostic, DiagnosticKind, near_names};
+use super::near::near_names;
 use crate::dendritic::collections::{KNOWN_CLASSES, is_known_class};
 
 /// Classes den itself forwards into hosts (its `user`, `os`, `hjem`, `maid` and `wsl` batteries):
@@ -11,9 +11,8 @@ use crate::dendritic::collections::{KNOWN_CLASSES, is_known_class};
 const DEN_CLASSES: &[&str] = &["user", "os", "hjem", "maid", "wsl"];
 
 pub(super) fn check(cx: &mut Cx) {
-    let index = &cx.ws.index;
-    let collections = cx.ws.collections();
-    for class_use in &cx.data.resolved.classes {
+    let collections = cx.graph.collections();
+    for class_use in &cx.file.resolved.classes {
         let class = &class_use.class;
         if is_known_class(class) || collections.declares_class(class) {
             continue;
@@ -25,19 +24,15 @@ pub(super) fn check(cx: &mut Cx) {
         let near = near_names(class, KNOWN_CLASSES.iter().copied());
         let message = if let Some(best) = near.first() {
             if class_use.from_output {
-                let written = &cx.data.text[class_use.range];
+                let written = &cx.file.text[class_use.range];
                 format!("`{written}` names the unknown class `{class}`; did you mean `{best}Modules`?")
             } else {
                 format!("unknown class `{class}`; did you mean `{best}`?")
             }
         } else {
-            let mut files = index.class_files.get(class).cloned().unwrap_or_default();
-            files.sort();
-            files.dedup();
-            let defined = index.class_defined.contains_key(class);
-            let referenced = index.class_referenced.contains_key(class);
+            let usage = cx.graph.class_usage(class);
             // Outputs are consumed outside the repository: only a near miss is suspicious there.
-            if class_use.from_output || files.len() >= 2 || (defined && referenced) {
+            if class_use.from_output || usage.files >= 2 || (usage.defined && usage.referenced) {
                 continue;
             }
             format!(
@@ -46,7 +41,7 @@ pub(super) fn check(cx: &mut Cx) {
                 KNOWN_CLASSES.join(", ")
             )
         };
-        cx.out.push(Diagnostic::new(DiagnosticKind::UnknownClass, class_use.range, message));
+        cx.report(class_use.range, message);
     }
 }
 

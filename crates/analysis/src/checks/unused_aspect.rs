@@ -3,19 +3,18 @@
 use super::Cx;
 use crate::base::AspectKey;
 use crate::base::Scope;
-use crate::base::diagnostics::{Diagnostic, DiagnosticKind};
 use crate::dendritic::collections::RowKind;
 
 pub(super) fn check(cx: &mut Cx) {
     let mut reported = rustc_hash::FxHashSet::default();
-    for definition in &cx.data.resolved.definitions {
+    for definition in &cx.file.resolved.definitions {
         // One site can define several keys of one aspect (flake-aspects also writes
         // `flake.modules.<class>.<aspect>`); the first is the aspect as written.
         if !reported.insert(definition.name.range) {
             continue;
         }
         let key = &definition.key;
-        let same_site = cx.data.resolved.definitions.iter().filter(|d| d.name.range == definition.name.range);
+        let same_site = cx.file.resolved.definitions.iter().filter(|d| d.name.range == definition.name.range);
         if same_site.map(|d| &d.key).any(|k| used(cx, k)) {
             continue;
         }
@@ -24,23 +23,22 @@ pub(super) fn check(cx: &mut Cx) {
             key.name,
             super::container(key)
         );
-        cx.out.push(Diagnostic::new(DiagnosticKind::UnusedAspect, definition.name.range, message));
+        cx.report(definition.name.range, message);
     }
 }
 
 fn used(cx: &Cx, key: &AspectKey) -> bool {
-    let index = &cx.ws.index;
-    if index.refs.contains_key(key) || index.host_aspects.contains_key(key) {
+    let graph = &cx.graph;
+    if graph.is_referenced(key) || graph.is_named_by_host(key) {
         return true;
     }
     // Outputs are for other flakes; collections consumed wholesale use every aspect.
     let segments: Vec<&str> = key.collection.split('.').collect();
-    if cx.ws.collections().match_path(&segments).map(|m| m.kind) == Some(RowKind::Outputs) {
+    if graph.collections().match_path(&segments).map(|m| m.kind) == Some(RowKind::Outputs) {
         return true;
     }
     let whole = Scope { collection: key.collection.clone(), class: None };
-    let class = Scope { collection: key.collection.clone(), class: key.class.clone() };
-    index.consumed.contains_key(&whole) || index.consumed.contains_key(&class)
+    graph.is_consumed(&whole) || graph.is_consumed(&key.scope())
 }
 
 #[cfg(test)]

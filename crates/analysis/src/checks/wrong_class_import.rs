@@ -2,13 +2,12 @@
 //! flake-parts stamps `_class` on stored modules, so the module system rejects the import.
 
 use super::Cx;
-use crate::base::diagnostics::{Diagnostic, DiagnosticKind};
 use crate::dendritic::collections::is_known_class;
 use crate::graph::resolve::{ImportContext, Target};
 
 pub(super) fn check(cx: &mut Cx) {
-    let summary = &cx.data.summary;
-    for r in &cx.data.resolved.refs {
+    let summary = &cx.file.summary;
+    for r in &cx.file.resolved.refs {
         let Some(ImportContext::Class(context)) = &r.context else { continue };
         let (class, range) = match &r.target {
             Target::Aspect { key, name, class } => match key.class.as_ref().or(class.as_ref()) {
@@ -27,7 +26,7 @@ pub(super) fn check(cx: &mut Cx) {
                 format!("{key}.{}", crate::syntax::render_attr_name(class))
             }
             Target::Aspect { key, .. } => key.to_string(),
-            _ => cx.data.text[summary.refs[r.index].range].to_string(),
+            _ => cx.file.text[summary.refs[r.index].range].to_string(),
         };
         let advice = match (class.as_str(), context.as_str()) {
             ("homeManager", "nixos" | "darwin") => {
@@ -41,7 +40,7 @@ pub(super) fn check(cx: &mut Cx) {
             "`{module}` is a `{class}` module, imported into a `{context}` module: the module system rejects \
              it there; {advice}"
         );
-        cx.out.push(Diagnostic::new(DiagnosticKind::WrongClassImport, range, message));
+        cx.report(range, message);
     }
 }
 

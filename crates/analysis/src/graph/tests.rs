@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use expect_test::{Expect, expect};
 
-use super::{Change, Workspace};
+use crate::{Analysis, Change, Site};
 
 pub(crate) fn parse_fixture(fixture: &str) -> Vec<(String, Arc<str>)> {
     let mut files: Vec<(String, String)> = Vec::new();
@@ -20,14 +20,14 @@ pub(crate) fn parse_fixture(fixture: &str) -> Vec<(String, Arc<str>)> {
     files.into_iter().map(|(p, t)| (p, Arc::from(t))).collect()
 }
 
-pub(crate) fn workspace(fixture: &str) -> Workspace {
-    let mut ws = Workspace::new();
+pub(crate) fn workspace(fixture: &str) -> Analysis {
+    let mut ws = Analysis::new();
     ws.apply(Change { set: parse_fixture(fixture), remove: Vec::new() });
     ws
 }
 
 /// Every diagnostic as `path:line:col code: message` (1-based).
-pub(crate) fn render_diagnostics(ws: &Workspace) -> String {
+pub(crate) fn render_diagnostics(ws: &Analysis) -> String {
     let mut out = Vec::new();
     for file in ws.files() {
         let text = ws.text(file);
@@ -48,10 +48,10 @@ pub(crate) fn render_diagnostics(ws: &Workspace) -> String {
     out.join("\n")
 }
 
-fn render_roster(ws: &Workspace) -> String {
+fn render_roster(ws: &Analysis) -> String {
     let mut out = Vec::new();
     for a in ws.aspects() {
-        let sites = |sites: &[super::Site]| {
+        let sites = |sites: &[Site]| {
             sites
                 .iter()
                 .map(|s| format!("{}@{}", ws.path(s.file), u32::from(s.range.start())))
@@ -153,10 +153,10 @@ fn a_collection_declared_deeper_than_the_builtin_rows_is_read_whole() {
         a.b.c.d.e.f.brie classes=[] defs=[modules/user.nix@31] refs=[] includes=["a.b.c.d.e.f.gouda"]
         a.b.c.d.e.f.gouda classes=[] defs=[modules/deep.nix@14] refs=[modules/user.nix@67] included_by=["a.b.c.d.e.f.brie"]"#]];
     for order in [[declaration, definition, user], [definition, user, declaration], [user, declaration, definition]] {
-        let mut at_once = Workspace::new();
+        let mut at_once = Analysis::new();
         at_once.apply(Change { set: flake.clone(), remove: Vec::new() });
         at_once.apply(set(&order));
-        let mut one_by_one = Workspace::new();
+        let mut one_by_one = Analysis::new();
         one_by_one.apply(Change { set: flake.clone(), remove: Vec::new() });
         for file in order {
             one_by_one.apply(set(&[file]));
@@ -205,8 +205,8 @@ mod incremental {
     use proptest::prelude::*;
 
     use super::{render_diagnostics, render_roster};
+    use crate::Analysis;
     use crate::base::Change;
-    use crate::graph::Workspace;
 
     const PATHS: &[&str] = &[
         "flake.nix",
@@ -319,35 +319,35 @@ mod incremental {
         ]
     }
 
-    fn snapshot(ws: &Workspace) -> String {
+    fn snapshot(ws: &Analysis) -> String {
         format!("{}\n---\n{}\n---\n{}", render_diagnostics(ws), render_roster(ws), render_importers(ws))
     }
 
     /// Hover's graph queries, which read the index's importer counts: they must agree with the
     /// roster, which gathers the same edges from the files in one pass.
-    fn render_importers(ws: &Workspace) -> String {
+    fn render_importers(ws: &Analysis) -> String {
         let mut out = Vec::new();
         for a in ws.aspects() {
-            assert_eq!(ws.included_by(&a.key), a.included_by, "included_by of {}", a.key);
-            assert_eq!(ws.hosts_of(&a.key), a.hosts, "hosts of {}", a.key);
-            out.push(format!("{} importers={:?}", a.key, ws.importers(&a.key)));
+            assert_eq!(ws.graph().included_by(&a.key), a.included_by, "included_by of {}", a.key);
+            assert_eq!(ws.graph().hosts_of(&a.key), a.hosts, "hosts of {}", a.key);
+            out.push(format!("{} importers={:?}", a.key, ws.graph().importers(&a.key)));
         }
         out.join("\n")
     }
 
-    fn from_scratch(files: &BTreeMap<&str, String>) -> Workspace {
-        let mut ws = Workspace::new();
+    fn from_scratch(files: &BTreeMap<&str, String>) -> Analysis {
+        let mut ws = Analysis::new();
         let set = files.iter().map(|(p, t)| (p.to_string(), Arc::from(t.as_str()))).collect();
         ws.apply(Change { set, remove: Vec::new() });
         ws
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
         #[test]
         fn incremental_updates_equal_a_fresh_build(ops in prop::collection::vec(op(), 1..14)) {
-            let mut ws = Workspace::new();
+            let mut ws = Analysis::new();
             let mut files: BTreeMap<&str, String> = BTreeMap::new();
             for op in ops {
                 match op {
@@ -363,14 +363,14 @@ mod incremental {
                 prop_assert_eq!(snapshot(&ws), snapshot(&from_scratch(&files)));
                 // A kept tree is of the file's current text, whichever file held the id before.
                 for file in ws.files() {
-                    prop_assert_eq!(ws.tree(file).root().to_string(), ws.text(file));
+                    prop_assert_eq!(ws.graph().tree(file).root().to_string(), ws.text(file));
                 }
             }
         }
 
         #[test]
         fn a_bulk_load_equals_a_fresh_build(ops in prop::collection::vec(op(), 1..14)) {
-            let mut ws = Workspace::new();
+            let mut ws = Analysis::new();
             let mut files: BTreeMap<&str, String> = BTreeMap::new();
             ws.begin_bulk();
             for op in ops {
@@ -384,10 +384,104 @@ mod incremental {
                         Change { set: Vec::new(), remove: vec![PATHS[i].to_string()] }
                     }
                 };
-                ws.apply_prepared(crate::graph::prepare(change));
+                ws.apply_prepared(Analysis::prepare(change));
             }
             ws.end_bulk();
             prop_assert_eq!(snapshot(&ws), snapshot(&from_scratch(&files)));
+        }
+    }
+
+    /// A check no real check is like: it reads the importers of the file's aspects, all the way
+    /// up to hosts (`View::hosts_of`), which no check of the registry reads. Nothing in the index
+    /// or the graph knows it exists.
+    fn reaches_no_host(cx: &mut crate::checks::Cx) {
+        let definitions = &cx.file.resolved.definitions;
+        for d in definitions {
+            if cx.graph.hosts_of(&d.key).is_empty() {
+                cx.report(d.name.range, format!("test: `{}` reaches no host", d.key));
+            }
+        }
+    }
+
+    fn with_the_new_check(files: &BTreeMap<&str, String>) -> Analysis {
+        let mut analysis = Analysis::with_check(crate::DiagnosticKind::UnusedAspect, reaches_no_host);
+        let set = files.iter().map(|(p, t)| (p.to_string(), Arc::from(t.as_str()))).collect();
+        analysis.apply(Change { set, remove: Vec::new() });
+        analysis
+    }
+
+    fn the_new_check(analysis: &Analysis) -> String {
+        let lines = render_diagnostics(analysis);
+        lines.lines().filter(|line| line.contains("test: ")).collect::<Vec<_>>().join("\n")
+    }
+
+    /// Editing only the host makes the aspect's own file report, and stop reporting: its
+    /// diagnostics follow what its check read in other files.
+    #[test]
+    fn a_new_check_that_reads_a_new_fact_stays_fresh() {
+        let flake = "{ outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules); }\n";
+        let host = |aspects: &str| {
+            format!(
+                "{{ config, ... }}: {{ configurations.nixos.gouda.module.imports = with config.flake.modules.nixos; [ {aspects} ]; }}\n"
+            )
+        };
+        let mut files: BTreeMap<&str, String> = BTreeMap::new();
+        files.insert("flake.nix", flake.to_string());
+        files.insert("modules/ssh.nix", "{ flake.modules.nixos.ssh = { }; }\n".to_string());
+        files.insert(
+            "modules/base.nix",
+            "{ config, ... }: { flake.modules.nixos.base.imports = [ config.flake.modules.nixos.ssh ]; }\n".to_string(),
+        );
+        files.insert("modules/gouda.nix", host("base"));
+        let mut analysis = with_the_new_check(&files);
+        assert_eq!(the_new_check(&analysis), "", "ssh reaches gouda through base");
+        let edit = |analysis: &mut Analysis, text: String| {
+            analysis
+                .apply(Change { set: vec![("modules/gouda.nix".to_string(), Arc::from(text))], remove: Vec::new() });
+            analysis.take_changed()
+        };
+        let changed = edit(&mut analysis, host(""));
+        expect_test::expect![[r#"
+            modules/base.nix:1:40 hint[unused-aspect] "base": test: `flake.modules.nixos.base` reaches no host
+            modules/ssh.nix:1:23 hint[unused-aspect] "ssh": test: `flake.modules.nixos.ssh` reaches no host"#]]
+        .assert_eq(&the_new_check(&analysis));
+        let ssh = analysis.file_id("modules/ssh.nix").expect("ssh");
+        assert!(changed.contains(&ssh), "ssh.nix was not edited, and its diagnostics changed: it is re-checked");
+        edit(&mut analysis, host("ssh"));
+        expect_test::expect![[
+            r#"modules/base.nix:1:40 hint[unused-aspect] "base": test: `flake.modules.nixos.base` reaches no host"#
+        ]]
+        .assert_eq(&the_new_check(&analysis));
+        files.insert("modules/gouda.nix", host("ssh"));
+        assert_eq!(render_diagnostics(&analysis), render_diagnostics(&with_the_new_check(&files)));
+        // An edit that changes nothing the check read re-checks no other file.
+        let unrelated = edit(&mut analysis, format!("{}# a comment\n", host("ssh")));
+        let gouda = analysis.file_id("modules/gouda.nix").expect("gouda");
+        assert_eq!(unrelated, vec![gouda]);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Random edits, with the new check too: its findings equal a fresh build's.
+        #[test]
+        fn a_new_check_stays_fresh_under_random_edits(ops in prop::collection::vec(op(), 1..14)) {
+            let mut analysis = with_the_new_check(&BTreeMap::new());
+            let mut files: BTreeMap<&str, String> = BTreeMap::new();
+            for op in ops {
+                let change = match op {
+                    Op::Set(i, text) => {
+                        files.insert(PATHS[i], text.clone());
+                        Change { set: vec![(PATHS[i].to_string(), Arc::from(text))], remove: Vec::new() }
+                    }
+                    Op::Remove(i) => {
+                        files.remove(PATHS[i]);
+                        Change { set: Vec::new(), remove: vec![PATHS[i].to_string()] }
+                    }
+                };
+                analysis.apply(change);
+                prop_assert_eq!(render_diagnostics(&analysis), render_diagnostics(&with_the_new_check(&files)));
+            }
         }
     }
 }
@@ -396,37 +490,37 @@ mod incremental {
 /// none, and a tree never outlives its text.
 #[test]
 fn an_edited_file_keeps_its_tree_until_its_text_changes() {
-    let mut ws = Workspace::new();
+    let mut ws = Analysis::new();
     let one = |p: &str, t: &str| Change { set: vec![(p.to_string(), Arc::from(t))], remove: Vec::new() };
     ws.apply(one("modules/a.nix", "{ flake.modules.nixos.a = { }; }\n"));
     let a = ws.file_id("modules/a.nix").expect("loaded");
-    assert!(ws.trees.holds(a, &ws.data(a).text), "the edit's own tree is kept");
-    let tree = ws.tree(a);
-    assert!(Arc::ptr_eq(&tree, &ws.tree(a)));
+    assert!(ws.graph().trees.holds(a, &ws.graph().data(a).text), "the edit's own tree is kept");
+    let tree = ws.graph().tree(a);
+    assert!(Arc::ptr_eq(&tree, &ws.graph().tree(a)));
 
     ws.apply(one("modules/a.nix", "{ flake.modules.nixos.b = { }; }\n"));
-    assert_eq!(ws.tree(a).root().to_string(), "{ flake.modules.nixos.b = { }; }\n");
+    assert_eq!(ws.graph().tree(a).root().to_string(), "{ flake.modules.nixos.b = { }; }\n");
 
     let many: Vec<(String, Arc<str>)> = (0..5)
         .map(|i| (format!("modules/m{i}.nix"), Arc::from(format!("{{ flake.modules.nixos.m{i} = {{ }}; }}\n"))))
         .collect();
     ws.apply(Change { set: many, remove: Vec::new() });
     let m0 = ws.file_id("modules/m0.nix").expect("loaded");
-    assert!(!ws.trees.holds(m0, &ws.data(m0).text), "a load keeps no trees");
+    assert!(!ws.graph().trees.holds(m0, &ws.graph().data(m0).text), "a load keeps no trees");
 
     // The id of a removed file goes to the next new one, which must not inherit the old tree.
     ws.apply(Change { set: Vec::new(), remove: vec!["modules/a.nix".to_string()] });
     ws.apply(Change { set: vec![("modules/z.nix".to_string(), Arc::from("{ }\n"))], remove: Vec::new() });
     let z = ws.file_id("modules/z.nix").expect("loaded");
     assert_eq!(z, a, "the id is reused");
-    assert_eq!(ws.tree(z).root().to_string(), "{ }\n");
+    assert_eq!(ws.graph().tree(z).root().to_string(), "{ }\n");
 }
 
 /// A summary pruned again (when a collection goes away) still knows what the first pruning cut:
 /// the namespace declared after both finds the aspect defined below its name.
 #[test]
 fn a_summary_pruned_twice_remembers_both_cuts() {
-    let mut ws = Workspace::new();
+    let mut ws = Analysis::new();
     let one = |p: &str, t: &str| Change { set: vec![(p.to_string(), Arc::from(t))], remove: Vec::new() };
     let option = "{ lib, ... }: { options.my.modules = lib.mkOption { type = lib.types.lazyAttrsOf lib.types.deferredModule; }; }\n";
     ws.apply(one("modules/options.nix", option));

@@ -5,11 +5,11 @@
 use super::{FilePosition, Navigation, NavigationTarget, Symbol, symbol_at};
 use crate::base::text::{TextRange, TextSize};
 use crate::base::{AspectKey, HostKey, Site};
-use crate::graph::Workspace;
+use crate::graph::Graph;
 use crate::graph::resolve::Resolved;
 use crate::summary::NodeId;
 
-pub(crate) fn goto_definition(ws: &Workspace, pos: FilePosition) -> Option<Navigation> {
+pub(crate) fn goto_definition(ws: &Graph, pos: FilePosition) -> Option<Navigation> {
     let symbol = symbol_at(ws, pos)?;
     let origin = symbol.range();
     let targets = match symbol {
@@ -34,21 +34,21 @@ pub(crate) fn goto_definition(ws: &Workspace, pos: FilePosition) -> Option<Navig
 }
 
 /// Every definition site of an aspect, the whole binding as the full range.
-pub(crate) fn aspect_targets(ws: &Workspace, key: &AspectKey) -> Vec<NavigationTarget> {
+pub(crate) fn aspect_targets(ws: &Graph, key: &AspectKey) -> Vec<NavigationTarget> {
     let sites = ws.defining_keys(key).iter().flat_map(|k| ws.definitions(k)).collect::<Vec<_>>();
     with_bindings(ws, sites, |resolved, range| {
         resolved.definitions.iter().find(|d| d.name.range == range).map(|d| d.node)
     })
 }
 
-fn host_targets(ws: &Workspace, key: &HostKey) -> Vec<NavigationTarget> {
+fn host_targets(ws: &Graph, key: &HostKey) -> Vec<NavigationTarget> {
     let sites = ws.host_definitions(key);
     with_bindings(ws, sites, |resolved, range| resolved.hosts.iter().find(|h| h.name.range == range).map(|h| h.node))
 }
 
 /// Targets for name sites, each widened to the binding of the config node `node_of` finds for it.
 fn with_bindings(
-    ws: &Workspace,
+    ws: &Graph,
     sites: Vec<Site>,
     node_of: impl Fn(&Resolved, TextRange) -> Option<NodeId>,
 ) -> Vec<NavigationTarget> {

@@ -7,7 +7,7 @@ use smol_str::SmolStr;
 use super::{FilePosition, Symbol, symbol_at};
 use crate::base::AspectKey;
 use crate::base::text::TextRange;
-use crate::graph::Workspace;
+use crate::graph::Graph;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hover {
@@ -15,7 +15,7 @@ pub struct Hover {
     pub markdown: String,
 }
 
-pub(crate) fn hover(ws: &Workspace, pos: FilePosition) -> Option<Hover> {
+pub(crate) fn hover(ws: &Graph, pos: FilePosition) -> Option<Hover> {
     let symbol = symbol_at(ws, pos)?;
     let range = symbol.range();
     let markdown = match symbol {
@@ -57,7 +57,7 @@ pub(crate) fn hover(ws: &Workspace, pos: FilePosition) -> Option<Hover> {
     Some(Hover { range, markdown })
 }
 
-fn aspect(ws: &Workspace, key: &AspectKey) -> String {
+fn aspect(ws: &Graph, key: &AspectKey) -> String {
     // Paragraphs apart: markdown joins lines that only a single line break separates.
     let mut sections = vec![format!("**aspect** `{}` · `{}`", key.name, key.collection)];
     // Every class it contributes to in its collection, with its number of files.

@@ -52,7 +52,7 @@ pub struct Navigation {
 
 /// A workspace from a multi-file fixture (`#- /path` headers) with one `$0` cursor.
 #[cfg(test)]
-pub(crate) fn fixture(text: &str) -> (crate::graph::Workspace, FilePosition) {
+pub(crate) fn fixture(text: &str) -> (crate::graph::Graph, FilePosition) {
     let mut cursor = None;
     let mut files = crate::graph::tests::parse_fixture(text);
     for (path, content) in &mut files {
@@ -61,8 +61,7 @@ pub(crate) fn fixture(text: &str) -> (crate::graph::Workspace, FilePosition) {
             *content = std::sync::Arc::from(content.replacen("$0", "", 1));
         }
     }
-    let mut ws = crate::graph::Workspace::new();
-    ws.apply(crate::base::Change { set: files, remove: Vec::new() });
+    let ws = crate::graph::Graph::of(crate::base::Change { set: files, remove: Vec::new() });
     let (path, offset) = cursor.expect("the fixture has a $0 cursor");
     let file = ws.file_id(&path).expect("the cursor's file is in the workspace");
     (ws, FilePosition { file, offset: TextSize::from(offset as u32) })

@@ -3,12 +3,12 @@
 use super::{FilePosition, Symbol, symbol_at};
 use crate::base::Site;
 use crate::base::text::TextRange;
-use crate::graph::Workspace;
+use crate::graph::Graph;
 use crate::syntax::names::{NameTable, Resolution};
 
 /// Every static reference to the aspect (or local name) under the cursor, and its definition
 /// sites when `include_declaration` is set.
-pub(crate) fn references(ws: &Workspace, pos: FilePosition, include_declaration: bool) -> Option<Vec<Site>> {
+pub(crate) fn references(ws: &Graph, pos: FilePosition, include_declaration: bool) -> Option<Vec<Site>> {
     let mut sites = match symbol_at(ws, pos)? {
         Symbol::Aspect { key, .. } => {
             let mut sites = ws.references(&key);
@@ -46,7 +46,7 @@ pub struct Highlight {
 }
 
 /// The places in the current file that name what is under the cursor.
-pub(crate) fn document_highlight(ws: &Workspace, pos: FilePosition) -> Vec<Highlight> {
+pub(crate) fn document_highlight(ws: &Graph, pos: FilePosition) -> Vec<Highlight> {
     let mut out: Vec<Highlight> = match symbol_at(ws, pos) {
         Some(Symbol::Aspect { key, .. }) => {
             let here = |sites: Vec<Site>, kind| {
@@ -73,7 +73,7 @@ pub(crate) fn document_highlight(ws: &Workspace, pos: FilePosition) -> Vec<Highl
 }
 
 /// Uses of the local binding whose name sits at `binding`.
-fn local_uses(ws: &Workspace, pos: FilePosition, binding: TextRange) -> Vec<TextRange> {
+fn local_uses(ws: &Graph, pos: FilePosition, binding: TextRange) -> Vec<TextRange> {
     let parse = ws.tree(pos.file);
     crate::base::stack::with_stack(|| {
         let names = NameTable::build(&parse.root());

@@ -6,7 +6,7 @@ use smol_str::SmolStr;
 use super::FilePosition;
 use crate::base::text::{TextRange, TextSize};
 use crate::base::{AspectKey, FileId, HostKey};
-use crate::graph::Workspace;
+use crate::graph::Graph;
 use crate::graph::resolve::Target;
 use crate::summary::NameOrigin;
 use crate::syntax::names::{NameTable, Resolution};
@@ -38,7 +38,7 @@ impl Symbol {
     }
 }
 
-pub(crate) fn symbol_at(ws: &Workspace, pos: FilePosition) -> Option<Symbol> {
+pub(crate) fn symbol_at(ws: &Graph, pos: FilePosition) -> Option<Symbol> {
     if !ws.contains(pos.file) {
         return None;
     }
@@ -46,7 +46,7 @@ pub(crate) fn symbol_at(ws: &Workspace, pos: FilePosition) -> Option<Symbol> {
 }
 
 /// Aspects, classes and hosts: read from the file's resolved contribution, no parsing needed.
-fn graph_symbol(ws: &Workspace, pos: FilePosition) -> Option<Symbol> {
+fn graph_symbol(ws: &Graph, pos: FilePosition) -> Option<Symbol> {
     let resolved = &ws.data(pos.file).resolved;
     let at = |range: TextRange| range.contains_inclusive(pos.offset);
     for d in &resolved.definitions {
@@ -88,7 +88,7 @@ fn graph_symbol(ws: &Workspace, pos: FilePosition) -> Option<Symbol> {
 }
 
 /// Local names and path literals: these need the file's tree.
-fn syntax_symbol(ws: &Workspace, pos: FilePosition) -> Option<Symbol> {
+fn syntax_symbol(ws: &Graph, pos: FilePosition) -> Option<Symbol> {
     let parse = ws.tree(pos.file);
     crate::base::stack::with_stack(|| {
         let root = parse.root();

@@ -4,7 +4,7 @@ use smol_str::SmolStr;
 
 use crate::base::text::TextRange;
 use crate::base::{AspectKey, FileId, HostKey};
-use crate::graph::Workspace;
+use crate::graph::Graph;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SymbolKind {
@@ -26,7 +26,7 @@ pub struct DocumentSymbol {
 }
 
 /// Aspects the file defines, grouped by collection and class; hosts; declared options.
-pub(crate) fn document_symbols(ws: &Workspace, file: FileId) -> Vec<DocumentSymbol> {
+pub(crate) fn document_symbols(ws: &Graph, file: FileId) -> Vec<DocumentSymbol> {
     if !ws.contains(file) {
         return Vec::new();
     }
@@ -132,7 +132,7 @@ pub struct WorkspaceSymbol {
 
 /// Every aspect and host whose name matches `query` (letters in order, case-insensitive), best
 /// matches first, at most `limit`.
-pub(crate) fn workspace_symbols(ws: &Workspace, query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
+pub(crate) fn workspace_symbols(ws: &Graph, query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
     enum Found<'a> {
         Aspect(&'a AspectKey),
         Host(&'a HostKey),

@@ -3,7 +3,7 @@
 use expect_test::{Expect, expect};
 
 use super::*;
-use crate::graph::Workspace;
+use crate::graph::Graph;
 
 const WORKSPACE: &str = r#"#- /modules/ssh.nix
 { flake.modules.nixos.ssh = { services.openssh.enable = true; }; }
@@ -22,11 +22,11 @@ in
 }
 "#;
 
-fn at(marker: &str) -> (Workspace, FilePosition) {
+fn at(marker: &str) -> (Graph, FilePosition) {
     fixture(&format!("{FLAKE}{}", marker))
 }
 
-fn show_site(ws: &Workspace, file: crate::base::FileId, range: crate::base::text::TextRange) -> String {
+fn show_site(ws: &Graph, file: crate::base::FileId, range: crate::base::text::TextRange) -> String {
     format!("{}:{:?}", ws.path(file), &ws.text(file)[range])
 }
 

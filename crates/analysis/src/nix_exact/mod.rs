@@ -17,12 +17,12 @@ mod undefined_variable;
 
 use std::cell::OnceCell;
 
-use crate::base::diagnostics::{Diagnostic, DiagnosticKind, Severity};
+use crate::base::diagnostics::{DiagnosticKind, Finding, Severity};
 use crate::base::text::{Encoding, LineIndex, TextRange, TextSize};
 use crate::syntax::names::NameTable;
 use crate::syntax::{Parse, Refusal};
 
-use self::grammar::{Finding, Findings};
+use self::grammar::{Finding as GrammarFinding, Findings};
 use self::symbols::SymbolOrder;
 
 /// What Nix's own grammar finds in a text: the first syntax error, errors of grammar actions,
@@ -44,7 +44,7 @@ pub(crate) fn nix_grammar(text: &str, tree: &dyn Fn() -> rnix::SyntaxNode) -> Ni
 
 /// Every parse-time diagnostic of one file, the one Nix would report first at the front.
 #[cfg(test)]
-pub(crate) fn parse_time_diagnostics(text: &str, parse: &Parse, names: &NameTable) -> Vec<Diagnostic> {
+pub(crate) fn parse_time_diagnostics(text: &str, parse: &Parse, names: &NameTable) -> Vec<Finding> {
     let grammar = nix_grammar(text, &|| parse.root());
     parse_time_diagnostics_with(text, parse, names, grammar)
 }
@@ -55,7 +55,7 @@ pub(crate) fn parse_time_diagnostics_with(
     parse: &Parse,
     names: &NameTable,
     grammar: NixGrammar,
-) -> Vec<Diagnostic> {
+) -> Vec<Finding> {
     let root = parse.root();
     let NixGrammar(findings) = grammar;
 
@@ -69,12 +69,12 @@ pub(crate) fn parse_time_diagnostics_with(
     let mut syntax_error_at = None;
     for finding in findings.errors {
         parse_errors.push(match finding {
-            Finding::Syntax { range, message } => {
+            GrammarFinding::Syntax { range, message } => {
                 syntax_error_at = Some(range.start());
-                Diagnostic::new(DiagnosticKind::SyntaxError, range, message)
+                Finding::new(DiagnosticKind::SyntaxError, range, message)
             }
-            Finding::Action { range, message } => Diagnostic::new(DiagnosticKind::SyntaxError, range, message),
-            Finding::Duplicate(duplicate) => {
+            GrammarFinding::Action { range, message } => Finding::new(DiagnosticKind::SyntaxError, range, message),
+            GrammarFinding::Duplicate(duplicate) => {
                 let other = describe_position(duplicate.other);
                 let message = if duplicate.in_merge {
                     format!(
@@ -84,7 +84,7 @@ pub(crate) fn parse_time_diagnostics_with(
                 } else {
                     format!("attribute '{}' already defined at {other}", duplicate.path)
                 };
-                Diagnostic::new(DiagnosticKind::DuplicateAttribute, duplicate.range, message)
+                Finding::new(DiagnosticKind::DuplicateAttribute, duplicate.range, message)
             }
         });
     }
@@ -114,7 +114,7 @@ pub(crate) fn parse_time_diagnostics_with(
         if let Some(at) = deep_at {
             let message = "nested too deeply for canopy (more than 512 levels of parentheses or attribute sets, or \
                            3000 of anything): canopy does not analyse what lies deeper (Nix itself may accept it)";
-            let warning = Diagnostic::new(DiagnosticKind::SyntaxError, TextRange::empty(at), message);
+            let warning = Finding::new(DiagnosticKind::SyntaxError, TextRange::empty(at), message);
             parse_errors.insert(0, warning.with_severity(Severity::Warning));
         }
     }
@@ -146,14 +146,14 @@ pub(crate) fn parse_time_diagnostics_with(
     } else {
         return Vec::new();
     };
-    let mut rest: Vec<Diagnostic> = parse_errors.into_iter().chain(undefined).collect();
+    let mut rest: Vec<Finding> = parse_errors.into_iter().chain(undefined).collect();
     rest.sort_by_key(|d| (d.range.start(), d.range.end()));
     std::iter::once(first).chain(rest).collect()
 }
 
-fn refusal_diagnostic(refusal: &Refusal) -> Diagnostic {
+fn refusal_diagnostic(refusal: &Refusal) -> Finding {
     match refusal {
-        Refusal::TooDeep { at } => Diagnostic::new(
+        Refusal::TooDeep { at } => Finding::new(
             DiagnosticKind::SyntaxError,
             *at,
             format!(
@@ -162,7 +162,7 @@ fn refusal_diagnostic(refusal: &Refusal) -> Diagnostic {
                 crate::syntax::MAX_NESTING
             ),
         ),
-        Refusal::TooLong { at, what } => Diagnostic::new(
+        Refusal::TooLong { at, what } => Finding::new(
             DiagnosticKind::SyntaxError,
             *at,
             format!(

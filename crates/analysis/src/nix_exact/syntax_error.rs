@@ -7,16 +7,16 @@
 
 use rnix::ParseError;
 
-use crate::base::diagnostics::{Diagnostic, DiagnosticKind};
+use crate::base::diagnostics::{DiagnosticKind, Finding};
 use crate::base::text::{TextRange, TextSize};
 
 /// rnix's errors that start after `after`, as diagnostics.
-pub(crate) fn later_errors(errors: &[ParseError], after: TextSize) -> Vec<Diagnostic> {
-    let mut out: Vec<Diagnostic> = errors
+pub(crate) fn later_errors(errors: &[ParseError], after: TextSize) -> Vec<Finding> {
+    let mut out: Vec<Finding> = errors
         .iter()
         .filter_map(|error| {
             let (range, message) = describe(error)?;
-            (range.start() > after).then(|| Diagnostic::new(DiagnosticKind::SyntaxError, range, message))
+            (range.start() > after).then(|| Finding::new(DiagnosticKind::SyntaxError, range, message))
         })
         .collect();
     out.sort_by_key(|d| d.range.start());

@@ -13,7 +13,7 @@ use rnix::SyntaxKind::*;
 use rustc_hash::FxHashSet;
 use smol_str::SmolStr;
 
-use crate::base::diagnostics::{Diagnostic, DiagnosticKind};
+use crate::base::diagnostics::{DiagnosticKind, Finding};
 use crate::base::text::{TextRange, TextSize};
 use crate::syntax::names::{NameTable, NameUse, Resolution};
 use crate::syntax::{self, SyntaxNode, first_child, static_attr, unparen};
@@ -21,11 +21,11 @@ use crate::syntax::{self, SyntaxNode, first_child, static_attr, unparen};
 use super::symbols::{SymbolKey, SymbolOrder};
 
 /// Every undefined name that ends before `before`, in source order.
-pub(crate) fn diagnostics(root: &SyntaxNode, names: &NameTable, before: Option<TextSize>) -> Vec<Diagnostic> {
+pub(crate) fn diagnostics(root: &SyntaxNode, names: &NameTable, before: Option<TextSize>) -> Vec<Finding> {
     undefined_uses(names, before)
         .map(|u| {
             let range = legacy_or_range(root, u.range).unwrap_or(u.range);
-            Diagnostic::new(DiagnosticKind::UndefinedVariable, range, format!("undefined variable '{}'", u.name))
+            Finding::new(DiagnosticKind::UndefinedVariable, range, format!("undefined variable '{}'", u.name))
         })
         .collect()
 }

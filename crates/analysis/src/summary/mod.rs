@@ -12,7 +12,7 @@ pub(crate) mod extract;
 use rustc_hash::FxHashMap;
 use smol_str::SmolStr;
 
-use crate::base::diagnostics::Diagnostic;
+use crate::base::diagnostics::Finding;
 use crate::base::text::TextRange;
 use crate::dendritic::import_tree::ImportTreeCall;
 
@@ -201,7 +201,7 @@ pub(crate) struct FileSummary {
     pub(crate) imports: Vec<String>,
     pub(crate) import_tree: Vec<ImportTreeCall>,
     /// Diagnostics this file alone decides: syntax, names, duplicates, shadowed `config`.
-    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) diagnostics: Vec<Finding>,
     /// Top-level names below which `prune` dropped nodes, each with the depth it kept there.
     pub(crate) cut: Vec<(SmolStr, u16)>,
 }

@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use super::support::{on_analysis_stack, repositories};
 use crate::base::Change;
 use crate::dendritic::collections::CollectionSet;
-use crate::graph::Workspace;
+use crate::graph::Graph;
 use crate::graph::resolve::{self, Resolved};
 use crate::summary::extract;
 use crate::summary::{FileSummary, NodeId};
@@ -40,11 +40,9 @@ fn same_either_way(path: &str, text: &str, collections: &CollectionSet) -> Resul
     Ok(())
 }
 
-fn workspace_of(files: &[(String, String)]) -> Workspace {
-    let mut ws = Workspace::new();
+fn workspace_of(files: &[(String, String)]) -> Graph {
     let set = files.iter().map(|(p, t)| (p.clone(), Arc::from(t.as_str()))).collect();
-    ws.apply(Change { set, remove: Vec::new() });
-    ws
+    Graph::of(Change { set, remove: Vec::new() })
 }
 
 #[test]

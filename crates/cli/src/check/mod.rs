@@ -68,19 +68,22 @@ pub fn run(path: &Path, format: CheckFormat) -> Result<ExitCode, CliError> {
     Ok(if report.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-/// Every diagnostic, sorted, and the number of aspects.
-fn collect(workspace: &Analysis, progress: &Progress) -> (Vec<Entry>, usize) {
-    let files = workspace.files();
+/// Every diagnostic of a kind that is on by default (the registry's choice, which the server
+/// shares), sorted, and the number of aspects.
+fn collect(analysis: &Analysis, progress: &Progress) -> (Vec<Entry>, usize) {
+    let files = analysis.files();
     progress.checking(files.len());
     let mut entries = Vec::new();
     for file in files {
-        entries.extend(positioned(workspace, file, workspace.diagnostics(file)));
+        let mut diagnostics = analysis.diagnostics(file);
+        diagnostics.retain(|d| d.kind.default_enabled());
+        entries.extend(positioned(analysis, file, diagnostics));
         progress.advance();
     }
     sort(&mut entries);
     tracing::debug!(diagnostics = entries.len(), "diagnostics collected");
     // Only the count: the full roster computes every aspect's hosts, which is much more work.
-    let aspects = workspace.aspect_count();
+    let aspects = analysis.aspect_count();
     tracing::debug!(aspects, "aspects counted");
     (entries, aspects)
 }

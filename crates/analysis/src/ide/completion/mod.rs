@@ -17,10 +17,10 @@ use smol_str::SmolStr;
 
 use super::FilePosition;
 use super::symbol_at::token_at;
-use crate::base::AspectKey;
 use crate::base::text::{TextRange, TextSize};
+use crate::base::{AspectKey, Scope};
 use crate::dendritic::collections::{CollectionSet, KNOWN_CLASSES, PathMatch, RowKind};
-use crate::graph::Workspace;
+use crate::graph::Graph;
 use crate::graph::resolve::Resolved;
 use crate::summary::extract;
 use crate::summary::{FileSummary, Name, NodeId, RefRoot};
@@ -59,7 +59,7 @@ const LIMIT: usize = 200;
 /// A name no one writes, put where the cursor is when nothing is typed there yet.
 const PLACEHOLDER: &str = "__canopy_completion__";
 
-pub(crate) fn complete(ws: &Workspace, pos: FilePosition) -> CompletionList {
+pub(crate) fn complete(ws: &Graph, pos: FilePosition) -> CompletionList {
     complete_with(ws, pos, Outline::KeptWhenCurrent)
 }
 
@@ -73,7 +73,7 @@ enum Outline {
     Fresh,
 }
 
-fn complete_with(ws: &Workspace, pos: FilePosition, outline: Outline) -> CompletionList {
+fn complete_with(ws: &Graph, pos: FilePosition, outline: Outline) -> CompletionList {
     if !ws.contains(pos.file) {
         return CompletionList::default();
     }
@@ -204,7 +204,7 @@ fn rooted_path_at(
 }
 
 fn path_completions(
-    ws: &Workspace,
+    ws: &Graph,
     path: &[SmolStr],
     is_definition: bool,
     typed: &TypedFile,
@@ -231,7 +231,7 @@ fn path_completions(
 /// The aspects of the scope at the cursor: those the workspace defines, and those the file as
 /// typed defines (the workspace may hold an older, broken reading of it).
 fn aspect_items(
-    ws: &Workspace,
+    ws: &Graph,
     m: &PathMatch,
     aspect_first: bool,
     typed: &TypedFile,
@@ -240,7 +240,8 @@ fn aspect_items(
 ) -> Vec<CompletionItem> {
     let class = if aspect_first { None } else { m.class.clone() };
     let prefix = prefix.to_lowercase();
-    let mut keys: Vec<&AspectKey> = ws.defined_in_unordered(&m.collection, class.as_deref()).collect();
+    let scope = Scope { collection: SmolStr::new(&m.collection), class: class.clone() };
+    let mut keys: Vec<&AspectKey> = ws.defined_in_unordered(&scope).collect();
     keys.extend(typed.defines.iter().map(|(k, _)| k).filter(|k| k.collection == m.collection && k.class == class));
     keys.retain(|k| subsequence(&prefix, &k.name.to_lowercase()));
     keys.sort();
@@ -267,7 +268,7 @@ fn aspect_items(
         .collect()
 }
 
-fn class_items(ws: &Workspace, m: &PathMatch, replace: TextRange) -> Vec<CompletionItem> {
+fn class_items(ws: &Graph, m: &PathMatch, replace: TextRange) -> Vec<CompletionItem> {
     let mut counts: Vec<(SmolStr, usize)> = KNOWN_CLASSES.iter().map(|c| (SmolStr::new_static(c), 0)).collect();
     for key in ws.aspect_keys().iter().filter(|k| k.collection == m.collection && ws.is_defined(k)) {
         for (class, _) in ws.classes(key) {
@@ -336,7 +337,7 @@ impl TypedFile {
     }
 
     /// Every class `key`'s name contributes to, with its number of files, this file as typed.
-    fn classes_of_name(&self, ws: &Workspace, key: &AspectKey) -> Vec<(SmolStr, usize)> {
+    fn classes_of_name(&self, ws: &Graph, key: &AspectKey) -> Vec<(SmolStr, usize)> {
         let mut files = ws.class_files_of_name(key);
         for (_, in_files) in &mut files {
             in_files.retain(|f| *f != self.file);

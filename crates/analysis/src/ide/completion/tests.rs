@@ -145,7 +145,7 @@ let helper = 1; in {
 #[test]
 fn the_kept_outline_answers_as_a_fresh_reading_would() {
     use crate::base::Change;
-    use crate::graph::Workspace;
+    use crate::graph::Graph;
     use rnix::SyntaxKind::{TOKEN_IDENT, TOKEN_STRING_CONTENT};
     use std::path::Path;
 
@@ -170,8 +170,7 @@ fn the_kept_outline_answers_as_a_fresh_reading_would() {
         let mut set = Vec::new();
         nix_files(&root, &root, &mut set);
         crate::base::stack::with_stack(|| {
-            let mut ws = Workspace::new();
-            ws.apply(Change { set, remove: Vec::new() });
+            let ws = Graph::of(Change { set, remove: Vec::new() });
             for file in ws.files() {
                 let tree = ws.tree(file);
                 let names = tree.root().descendants_with_tokens().filter_map(|e| e.into_token()).filter(|t| {

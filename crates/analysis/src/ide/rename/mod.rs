@@ -14,7 +14,7 @@ use rustc_hash::FxHashMap;
 use super::{FilePosition, Symbol, symbol_at};
 use crate::base::text::TextRange;
 use crate::base::{AspectKey, FileId, Site};
-use crate::graph::Workspace;
+use crate::graph::Graph;
 use crate::graph::resolve::Target;
 use crate::summary::{Name, NameOrigin, RefForm};
 use crate::syntax::names::{BindingKind, BindingValue, NameTable, Resolution};
@@ -42,7 +42,7 @@ pub struct Rename {
 }
 
 /// The range a rename at `pos` replaces and the current name, or why nothing can be renamed.
-pub(crate) fn prepare_rename(ws: &Workspace, pos: FilePosition) -> Result<(TextRange, String), String> {
+pub(crate) fn prepare_rename(ws: &Graph, pos: FilePosition) -> Result<(TextRange, String), String> {
     match symbol_at(ws, pos) {
         Some(Symbol::Aspect { key, range, .. }) => {
             if let Some(name) = name_at(ws, pos.file, range)
@@ -66,7 +66,7 @@ pub(crate) fn prepare_rename(ws: &Workspace, pos: FilePosition) -> Result<(TextR
     }
 }
 
-pub(crate) fn rename(ws: &Workspace, pos: FilePosition, new_name: &str) -> Result<Rename, String> {
+pub(crate) fn rename(ws: &Graph, pos: FilePosition, new_name: &str) -> Result<Rename, String> {
     if new_name.is_empty() {
         return Err("the new name is empty".to_string());
     }
@@ -78,7 +78,7 @@ pub(crate) fn rename(ws: &Workspace, pos: FilePosition, new_name: &str) -> Resul
 }
 
 /// The definition or reference name at `range` in `file`.
-fn name_at(ws: &Workspace, file: FileId, range: TextRange) -> Option<Name> {
+fn name_at(ws: &Graph, file: FileId, range: TextRange) -> Option<Name> {
     let resolved = &ws.data(file).resolved;
     let defined = resolved.definitions.iter().map(|d| &d.name);
     let referenced = resolved.refs.iter().filter_map(|r| match &r.target {
@@ -103,14 +103,14 @@ fn origin_source(name: &Name) -> &'static str {
 }
 
 /// Every key that is the same aspect: the name in each class of a class-first collection.
-fn family(ws: &Workspace, key: &AspectKey) -> Vec<AspectKey> {
+fn family(ws: &Graph, key: &AspectKey) -> Vec<AspectKey> {
     if key.class.is_none() {
         return vec![key.clone()];
     }
     ws.aspect_keys().into_iter().filter(|k| k.collection == key.collection && k.name == key.name).collect()
 }
 
-fn rename_aspect(ws: &Workspace, key: &AspectKey, new_name: &str) -> Result<Rename, String> {
+fn rename_aspect(ws: &Graph, key: &AspectKey, new_name: &str) -> Result<Rename, String> {
     if new_name == key.name {
         return Ok(Rename { edits: Vec::new(), notes: Vec::new() });
     }
@@ -172,7 +172,7 @@ fn rename_aspect(ws: &Workspace, key: &AspectKey, new_name: &str) -> Result<Rena
 
 /// Refuses a rename that could not edit every definition and static reference: one left with the
 /// old name (taken from a file's name, say) would leave the others undefined.
-fn unwritten_name(ws: &Workspace, keys: &[AspectKey]) -> Result<(), String> {
+fn unwritten_name(ws: &Graph, keys: &[AspectKey]) -> Result<(), String> {
     for (k, site, name) in written_names(ws, keys) {
         if matches!(name.origin, NameOrigin::FileName | NameOrigin::Implicit) {
             return Err(format!(
@@ -188,7 +188,7 @@ fn unwritten_name(ws: &Workspace, keys: &[AspectKey]) -> Result<(), String> {
 }
 
 /// Every definition and static reference of `keys`, with its name as the summary read it.
-fn written_names<'a>(ws: &'a Workspace, keys: &'a [AspectKey]) -> impl Iterator<Item = (&'a AspectKey, Site, Name)> {
+fn written_names<'a>(ws: &'a Graph, keys: &'a [AspectKey]) -> impl Iterator<Item = (&'a AspectKey, Site, Name)> {
     keys.iter().flat_map(move |k| {
         let sites = ws.definitions(k).into_iter().chain(ws.references(k));
         sites.filter_map(move |site| Some((k, site, name_at(ws, site.file, site.range)?)))
@@ -196,7 +196,7 @@ fn written_names<'a>(ws: &'a Workspace, keys: &'a [AspectKey]) -> impl Iterator<
 }
 
 /// Replaces one written name.
-fn name_edit(ws: &Workspace, file: FileId, name: &Name, new_name: &str, edits: &mut Edits, notes: &mut Vec<String>) {
+fn name_edit(ws: &Graph, file: FileId, name: &Name, new_name: &str, edits: &mut Edits, notes: &mut Vec<String>) {
     match name.origin {
         NameOrigin::Ident | NameOrigin::Quoted => edits.push(file, name.range, render_attr_name(new_name)),
         NameOrigin::Constant { literal } | NameOrigin::Listed { literal } => {
@@ -273,7 +273,7 @@ fn with_edit(
 }
 
 /// References that name the aspect's class through an expression (`.${name}`): they may mean it.
-fn dynamic_notes(ws: &Workspace, key: &AspectKey) -> Vec<String> {
+fn dynamic_notes(ws: &Graph, key: &AspectKey) -> Vec<String> {
     let mut notes = Vec::new();
     for file in ws.files() {
         let data = ws.data(file);
@@ -299,7 +299,7 @@ fn dynamic_notes(ws: &Workspace, key: &AspectKey) -> Vec<String> {
     notes
 }
 
-fn parse(ws: &Workspace, file: FileId) -> (SyntaxNode, NameTable) {
+fn parse(ws: &Graph, file: FileId) -> (SyntaxNode, NameTable) {
     let parse = ws.tree(file);
     crate::base::stack::with_stack(|| {
         let root = parse.root();
@@ -312,7 +312,7 @@ fn parse(ws: &Workspace, file: FileId) -> (SyntaxNode, NameTable) {
 /// reader of the `let` name sees too (`description = "${user}'s desktop"`): each such reader is
 /// named, for the user to review.
 fn constant_notes(
-    ws: &Workspace,
+    ws: &Graph,
     keys: &[AspectKey],
     new_name: &str,
     parsed: &mut FxHashMap<FileId, (SyntaxNode, NameTable)>,
@@ -354,7 +354,7 @@ fn constant_notes(
 }
 
 /// The local binding at `binding`, if it can be renamed.
-fn local_binding(ws: &Workspace, file: FileId, binding: TextRange) -> Result<(), String> {
+fn local_binding(ws: &Graph, file: FileId, binding: TextRange) -> Result<(), String> {
     let (_, names) = parse(ws, file);
     let id = names.binding_at(binding).ok_or("nothing to rename here")?;
     match names.binding(id).value {
@@ -364,7 +364,7 @@ fn local_binding(ws: &Workspace, file: FileId, binding: TextRange) -> Result<(),
     }
 }
 
-fn rename_local(ws: &Workspace, file: FileId, binding: TextRange, new_name: &str) -> Result<Rename, String> {
+fn rename_local(ws: &Graph, file: FileId, binding: TextRange, new_name: &str) -> Result<Rename, String> {
     if !is_plain_identifier(new_name) {
         return Err(format!("`{new_name}` is not a valid Nix identifier"));
     }

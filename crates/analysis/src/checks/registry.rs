@@ -1,0 +1,196 @@
+//! The registry: one row per diagnostic kind, with everything canopy knows about the kind. The
+//! README's table of diagnostics lists exactly these rows (a test in `crates/cli` holds it to
+//! that), and the command line and the server take `default_enabled` from here, so they agree.
+//!
+//! A new diagnostic is a `DiagnosticKind` variant (its name), a row here, and a module in this
+//! folder with its check.
+
+use super::Cx;
+use super::{
+    ignored_file, not_a_flake_module, shadowed_config, toplevel_pkgs, undefined_aspect, unknown_class, unused_aspect,
+    wrong_class_import,
+};
+use crate::base::FileRole::{self, Flake, Ignored, TopLevel};
+use crate::base::diagnostics::{DiagnosticKind, Severity};
+
+pub(crate) struct Row {
+    pub(crate) kind: DiagnosticKind,
+    /// Stable: users silence and search for diagnostics by it.
+    pub(crate) code: &'static str,
+    /// The usual severity; a check lowers it case by case (`Finding::with_severity`).
+    pub(crate) severity: Severity,
+    /// Reported unless the user asks otherwise.
+    pub(crate) default_enabled: bool,
+    /// The roles of the files it is reported in.
+    pub(crate) roles: &'static [FileRole],
+    /// What it is about, in one line.
+    pub(crate) summary: &'static str,
+    pub(crate) run: Run,
+}
+
+/// How a kind is found.
+pub(crate) enum Run {
+    /// While its file is read, by `nix_exact`: what Nix itself reports parsing the file.
+    Parse,
+    /// By a check of one file against the graph, run again whenever a fact it read changes.
+    Graph(fn(&mut Cx)),
+}
+
+/// Where Nix reads the file as part of the flake.
+const READ_BY_NIX: &[FileRole] = &[TopLevel, Flake, Ignored];
+const MODULES: &[FileRole] = &[TopLevel, Flake];
+
+/// In `DiagnosticKind::ALL`'s order (a test checks it), so that `row` is an index.
+pub(crate) static REGISTRY: [Row; 11] = [
+    Row {
+        kind: DiagnosticKind::SyntaxError,
+        code: "syntax-error",
+        severity: Severity::Error,
+        default_enabled: true,
+        roles: READ_BY_NIX,
+        summary: "the file does not parse; reported where Nix reports it",
+        run: Run::Parse,
+    },
+    Row {
+        kind: DiagnosticKind::UndefinedVariable,
+        code: "undefined-variable",
+        severity: Severity::Error,
+        default_enabled: true,
+        roles: READ_BY_NIX,
+        summary: "a name bound nowhere and not under any `with`",
+        run: Run::Parse,
+    },
+    Row {
+        kind: DiagnosticKind::DuplicateAttribute,
+        code: "duplicate-attribute",
+        severity: Severity::Error,
+        default_enabled: true,
+        roles: READ_BY_NIX,
+        summary: "an attribute defined twice where Nix rejects it",
+        run: Run::Parse,
+    },
+    Row {
+        kind: DiagnosticKind::UndefinedAspect,
+        code: "undefined-aspect",
+        severity: Severity::Error,
+        default_enabled: true,
+        roles: MODULES,
+        summary: "a reference to an aspect nobody defines",
+        run: Run::Graph(undefined_aspect::check),
+    },
+    Row {
+        kind: DiagnosticKind::UnknownClass,
+        code: "unknown-class",
+        severity: Severity::Warning,
+        default_enabled: true,
+        roles: MODULES,
+        summary: "a class that is neither known nor used consistently in the repository",
+        run: Run::Graph(unknown_class::check),
+    },
+    Row {
+        kind: DiagnosticKind::WrongClassImport,
+        code: "wrong-class-import",
+        severity: Severity::Error,
+        default_enabled: true,
+        roles: MODULES,
+        summary: "a module of one class imported where another class is evaluated",
+        run: Run::Graph(wrong_class_import::check),
+    },
+    Row {
+        kind: DiagnosticKind::ShadowedConfig,
+        code: "shadowed-config",
+        severity: Severity::Warning,
+        default_enabled: true,
+        roles: MODULES,
+        summary: "`config.flake...` read inside a lower-level module whose own `config` hides the flake's",
+        run: Run::Graph(shadowed_config::check),
+    },
+    Row {
+        kind: DiagnosticKind::ToplevelPkgs,
+        code: "toplevel-pkgs",
+        severity: Severity::Warning,
+        default_enabled: true,
+        roles: &[TopLevel],
+        summary: "a top-level module asks for `pkgs`, `system`, `self'` or `inputs'`, which exist only inside `perSystem`",
+        run: Run::Graph(toplevel_pkgs::check),
+    },
+    Row {
+        kind: DiagnosticKind::NotAFlakeModule,
+        code: "not-a-flake-module",
+        severity: Severity::Error,
+        default_enabled: true,
+        roles: &[TopLevel],
+        summary: "a plain NixOS / home-manager module under an import-tree root",
+        run: Run::Graph(not_a_flake_module::check),
+    },
+    Row {
+        kind: DiagnosticKind::IgnoredFile,
+        code: "ignored-file",
+        severity: Severity::Hint,
+        default_enabled: true,
+        roles: &[Ignored],
+        summary: "a file import-tree ignores defines aspects",
+        run: Run::Graph(ignored_file::check),
+    },
+    Row {
+        kind: DiagnosticKind::UnusedAspect,
+        code: "unused-aspect",
+        severity: Severity::Hint,
+        // An aspect may be there for other flakes to import: only asked for, it is noise.
+        default_enabled: false,
+        roles: MODULES,
+        summary: "an aspect no reference, include or host reaches",
+        run: Run::Graph(unused_aspect::check),
+    },
+];
+
+pub(crate) fn row(kind: DiagnosticKind) -> &'static Row {
+    &REGISTRY[kind as usize]
+}
+
+impl DiagnosticKind {
+    /// The stable code: `undefined-aspect`.
+    pub fn code(self) -> &'static str {
+        row(self).code
+    }
+
+    pub fn from_code(code: &str) -> Option<DiagnosticKind> {
+        REGISTRY.iter().find(|r| r.code == code).map(|r| r.kind)
+    }
+
+    /// The usual severity; a few kinds lower it case by case.
+    pub fn default_severity(self) -> Severity {
+        row(self).severity
+    }
+
+    /// Whether the kind is reported when the user has not said otherwise.
+    pub fn default_enabled(self) -> bool {
+        row(self).default_enabled
+    }
+
+    /// What the kind is about, in one line.
+    pub fn summary(self) -> &'static str {
+        row(self).summary
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_row_per_kind_in_order() {
+        assert_eq!(REGISTRY.len(), DiagnosticKind::ALL.len());
+        for (row, kind) in REGISTRY.iter().zip(DiagnosticKind::ALL) {
+            assert_eq!(row.kind, *kind, "the registry's rows follow DiagnosticKind::ALL");
+        }
+    }
+
+    #[test]
+    fn codes_are_unique_and_round_trip() {
+        for kind in DiagnosticKind::ALL {
+            assert_eq!(DiagnosticKind::from_code(kind.code()), Some(*kind));
+        }
+        assert_eq!(DiagnosticKind::from_code("no-such-code"), None);
+    }
+}

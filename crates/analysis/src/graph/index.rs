@@ -1,0 +1,260 @@
+//! The index: who defines, references and uses what, by file, merged from every file's
+//! contribution. Each map is a `Table`, so a check that reads it is re-run when what it read
+//! changes (see `table.rs`).
+//!
+//! A changed file's old contribution is subtracted and its new one added; tables are multisets
+//! (a file appears once per occurrence), so subtracting is exact.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use smol_str::SmolStr;
+
+use super::resolve::{Mirror, Owner, Resolved, Target};
+use super::table::{Entry, FactId, Files, Flip, Readers, Table};
+use crate::base::{AspectKey, FileId, HostKey, Scope};
+use crate::dendritic::collections::is_known_class;
+use crate::summary::FileSummary;
+
+/// Whether a contribution is being added to the index or taken out of it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Delta {
+    Add,
+    Remove,
+}
+
+impl Files {
+    fn apply(&mut self, file: FileId, delta: Delta) {
+        match delta {
+            Delta::Add => self.add(file),
+            Delta::Remove => self.remove(file),
+        }
+    }
+}
+
+/// The classes one (collection, name) has, each once, sorted: a set that compares by content.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Classes(Vec<Option<SmolStr>>);
+
+impl Classes {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Option<SmolStr>> + '_ {
+        self.0.iter()
+    }
+}
+
+impl Entry for Classes {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Declares the index's tables once: the struct, a `Default` that names each table after its
+/// field (a table's name is part of every fact read from it), and `take_changes` over them all,
+/// so that no table's changes can go unreported.
+macro_rules! tables {
+    ($($(#[$doc:meta])* $field:ident: $key:ty => $entry:ty,)*) => {
+        pub(crate) struct Index {
+            $($(#[$doc])* pub(crate) $field: Table<$key, $entry>,)*
+        }
+
+        impl Default for Index {
+            fn default() -> Index {
+                Index { $($field: Table::new(stringify!($field)),)* }
+            }
+        }
+
+        impl Index {
+            /// The facts that differ from when the current update began; the update ends.
+            pub(crate) fn take_changes(&mut self) -> Vec<FactId> {
+                let mut out = Vec::new();
+                $(self.$field.take_changes(&mut out);)*
+                out
+            }
+        }
+    };
+}
+
+tables! {
+    defs: AspectKey => Files,
+    refs: AspectKey => Files,
+    /// Aspects den hosts get by name.
+    host_aspects: AspectKey => Files,
+    /// Defined aspects by scope (class `None` for aspect-first collections): completion and
+    /// near-name suggestions read one scope, not every key.
+    scope_aspects: Scope => FxHashSet<AspectKey>,
+    /// For each (collection, name), the classes that have it (defined or referenced).
+    names: (SmolStr, SmolStr) => Classes,
+    /// Path prefixes below which some file defines what canopy cannot see.
+    opaque: SmolStr => Files,
+    /// Scopes used whole (`lib.attrValues config.flake.modules.nixvim`).
+    consumed: Scope => Files,
+    /// Unknown classes: the files that write them, in definitions, in references.
+    class_files: SmolStr => Files,
+    class_defined: SmolStr => Files,
+    class_referenced: SmolStr => Files,
+    /// Names set with `_module.args.<name>`.
+    provided_args: SmolStr => Files,
+    /// First names of declared options.
+    declared: SmolStr => Files,
+    hosts: HostKey => Files,
+    /// Scopes that hold exactly another scope's aspects, by target: the sources, by file, sorted.
+    mirrors: Scope => Vec<(Scope, FileId)>,
+    /// Who imports or includes each aspect, with how often the files say so: hover's "hosts"
+    /// walks the whole graph upwards, which reading files' edges made cost milliseconds. A map
+    /// per aspect, as a `base` aspect may have thousands of importers.
+    importers: AspectKey => FxHashMap<Owner, u32>,
+}
+
+/// A file's contribution, as the index sees it.
+pub(crate) struct Contribution {
+    defs: Vec<AspectKey>,
+    refs: Vec<AspectKey>,
+    host_aspects: Vec<AspectKey>,
+    opaque: Vec<SmolStr>,
+    consumed: Vec<Scope>,
+    /// Unknown classes written, and whether in a definition.
+    classes: Vec<(SmolStr, bool)>,
+    provided: Vec<SmolStr>,
+    hosts: Vec<HostKey>,
+    declared: Vec<SmolStr>,
+    mirrors: Vec<Mirror>,
+    /// Import edges, as often as the file writes them.
+    edges: Vec<(Owner, AspectKey)>,
+}
+
+impl Contribution {
+    pub(crate) fn of(summary: &FileSummary, resolved: &Resolved) -> Contribution {
+        let r = resolved;
+        let refs = r
+            .refs
+            .iter()
+            .filter_map(|x| match &x.target {
+                Target::Aspect { key, .. } => Some(key.clone()),
+                _ => None,
+            })
+            .collect();
+        let consumed = r
+            .refs
+            .iter()
+            .filter(|x| !x.alias)
+            .filter_map(|x| match &x.target {
+                Target::Scope(scope) => Some(scope.clone()),
+                _ => None,
+            })
+            .collect();
+        let classes =
+            r.classes.iter().filter(|c| !is_known_class(&c.class)).map(|c| (c.class.clone(), c.defining)).collect();
+        Contribution {
+            defs: r.definitions.iter().map(|d| d.key.clone()).collect(),
+            refs,
+            host_aspects: r.host_aspects.iter().map(|(_, a)| a.clone()).collect(),
+            opaque: r.opaque.clone(),
+            consumed,
+            classes,
+            provided: summary.module.as_ref().map(|m| m.provides_args.clone()).unwrap_or_default(),
+            hosts: r.hosts.iter().map(|h| h.key.clone()).collect(),
+            declared: summary.declared.clone(),
+            mirrors: r.mirrors.clone(),
+            edges: r.edges().map(|(o, k)| (o.clone(), k.clone())).collect(),
+        }
+    }
+}
+
+impl Index {
+    /// Adds or subtracts a file's contribution.
+    pub(crate) fn update(&mut self, file: FileId, c: &Contribution, delta: Delta, readers: &Readers) {
+        let files = |f: &mut Files| f.apply(file, delta);
+        for key in &c.defs {
+            if self.defs.edit(key, readers, files) != Flip::Same {
+                self.sync_names(key, readers);
+                self.sync_scope(key, readers);
+            }
+        }
+        for key in &c.refs {
+            if self.refs.edit(key, readers, files) != Flip::Same {
+                self.sync_names(key, readers);
+            }
+        }
+        for key in &c.host_aspects {
+            self.host_aspects.edit(key, readers, files);
+        }
+        for prefix in &c.opaque {
+            self.opaque.edit(prefix, readers, files);
+        }
+        for scope in &c.consumed {
+            self.consumed.edit(scope, readers, files);
+        }
+        for (class, defining) in &c.classes {
+            self.class_files.edit(class, readers, files);
+            let counter = if *defining { &mut self.class_defined } else { &mut self.class_referenced };
+            counter.edit(class, readers, files);
+        }
+        for arg in &c.provided {
+            self.provided_args.edit(arg, readers, files);
+        }
+        for host in &c.hosts {
+            self.hosts.edit(host, readers, files);
+        }
+        for root in &c.declared {
+            self.declared.edit(root, readers, files);
+        }
+        for mirror in &c.mirrors {
+            self.mirrors.edit(&mirror.target, readers, |sources| {
+                let entry = (mirror.source.clone(), file);
+                let at = sources.binary_search(&entry);
+                match (delta, at) {
+                    (Delta::Add, Ok(at) | Err(at)) => sources.insert(at, entry),
+                    (Delta::Remove, Ok(at)) => {
+                        sources.remove(at);
+                    }
+                    (Delta::Remove, Err(_)) => {}
+                }
+            });
+        }
+        for (owner, target) in &c.edges {
+            self.importers.edit(target, readers, |owners| count(owners, owner, delta));
+        }
+    }
+
+    /// Keeps `scope_aspects` in step with `defs`, for a key that just appeared or vanished.
+    fn sync_scope(&mut self, key: &AspectKey, readers: &Readers) {
+        let scope = key.scope();
+        let defined = self.defs.contains(key, None);
+        self.scope_aspects.edit(&scope, readers, |keys| {
+            if defined {
+                keys.insert(key.clone());
+            } else {
+                keys.remove(key);
+            }
+        });
+    }
+
+    /// Keeps `names` in step with the keys that exist (defined or referenced).
+    fn sync_names(&mut self, key: &AspectKey, readers: &Readers) {
+        let exists = self.defs.contains(key, None) || self.refs.contains(key, None);
+        let name = (key.collection.clone(), key.name.clone());
+        self.names.edit(&name, readers, |classes| {
+            let at = classes.0.binary_search(&key.class);
+            match (exists, at) {
+                (true, Err(at)) => classes.0.insert(at, key.class.clone()),
+                (false, Ok(at)) => {
+                    classes.0.remove(at);
+                }
+                _ => {}
+            }
+        });
+    }
+}
+
+/// Counts one occurrence of `key` up or down.
+fn count<K: std::hash::Hash + Eq + Clone>(map: &mut FxHashMap<K, u32>, key: &K, delta: Delta) {
+    match delta {
+        Delta::Add => *map.entry(key.clone()).or_default() += 1,
+        Delta::Remove => {
+            if let Some(n) = map.get_mut(key) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    map.remove(key);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! The graph's queries: the roster (`aspects`, `hosts`) and the questions the editor features
+//! ask about aspects and hosts. Those a check may also ask are answered by `View` (without
+//! recording here), so both read a fact the same way.
+
+use std::collections::BTreeSet;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use smol_str::SmolStr;
+
+use super::resolve::{Owner, Target};
+use super::table::Files;
+use super::{AspectInfo, Graph, HostInfo, Importer};
+use crate::base::{AspectKey, FileId, HostKey, Scope, Site};
+
+/// Each file of an entry once, in id order (none for no entry).
+fn distinct(files: Option<&Files>) -> impl Iterator<Item = FileId> + '_ {
+    files.into_iter().flat_map(Files::distinct)
+}
+
+impl Graph {
+    /// Every aspect that is defined or referenced, sorted by key.
+    pub(crate) fn aspect_keys(&self) -> Vec<AspectKey> {
+        let mut keys: FxHashSet<&AspectKey> = self.index.defs.keys().collect();
+        keys.extend(self.index.refs.keys());
+        let mut keys: Vec<AspectKey> = keys.into_iter().cloned().collect();
+        keys.sort();
+        keys
+    }
+
+    /// How many aspects are defined or referenced.
+    pub(crate) fn aspect_count(&self) -> usize {
+        let referenced_only = self.index.refs.keys().filter(|k| !self.index.defs.contains(k, None)).count();
+        self.index.defs.len() + referenced_only
+    }
+
+    pub(crate) fn defining_keys(&self, key: &AspectKey) -> Vec<AspectKey> {
+        self.view().defining_keys(key)
+    }
+
+    /// The defined aspects of a collection and class, in no particular order.
+    pub(crate) fn defined_in_unordered(&self, scope: &Scope) -> impl Iterator<Item = &AspectKey> + '_ {
+        self.view().defined_in(scope)
+    }
+
+    /// Every defined aspect, in no particular order.
+    pub(crate) fn defined_keys(&self) -> impl Iterator<Item = &AspectKey> + '_ {
+        self.index.defs.keys()
+    }
+
+    /// `classes_of_name`, merged by class, the files unordered: for counting them, which
+    /// completion does for every item it offers.
+    pub(crate) fn class_files_of_name(&self, key: &AspectKey) -> Vec<(SmolStr, Vec<FileId>)> {
+        let mut out: Vec<(SmolStr, Vec<FileId>)> = Vec::new();
+        for class in self.view().classes_named(&key.collection, &key.name) {
+            self.each_class_file(&AspectKey { class, ..key.clone() }, |class, file| {
+                add_class_file(&mut out, class, file);
+            });
+        }
+        out
+    }
+
+    /// The same name in every class of its collection that defines it (`ssh` in `nixos` and in
+    /// `homeManager`), with the files contributing to each class.
+    pub(crate) fn classes_of_name(&self, key: &AspectKey) -> Vec<(SmolStr, Vec<FileId>)> {
+        let mut out: Vec<(SmolStr, Vec<FileId>)> = self
+            .view()
+            .classes_named(&key.collection, &key.name)
+            .into_iter()
+            .flat_map(|class| self.classes(&AspectKey { class, ..key.clone() }))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    pub(crate) fn is_defined(&self, key: &AspectKey) -> bool {
+        self.view().is_defined(key)
+    }
+
+    /// Definition sites of an aspect, in path order.
+    pub(crate) fn definitions(&self, key: &AspectKey) -> Vec<Site> {
+        let mut sites = Vec::new();
+        for file in distinct(self.index.defs.get(key, None)) {
+            let data = self.data(file);
+            sites.extend(
+                data.resolved.definitions.iter().filter(|d| &d.key == key).map(|d| Site { file, range: d.name.range }),
+            );
+        }
+        self.sort_sites(&mut sites);
+        sites
+    }
+
+    /// Static references to an aspect (one per place the name is written), in path order.
+    pub(crate) fn references(&self, key: &AspectKey) -> Vec<Site> {
+        let mut sites = Vec::new();
+        for file in distinct(self.index.refs.get(key, None)) {
+            let data = self.data(file);
+            for r in &data.resolved.refs {
+                if let Target::Aspect { key: k, name, .. } = &r.target
+                    && k == key
+                {
+                    sites.push(Site { file, range: name.range });
+                }
+            }
+        }
+        self.sort_sites(&mut sites);
+        sites.dedup();
+        sites
+    }
+
+    /// The classes an aspect contributes to, with the files that contribute to each.
+    pub(crate) fn classes(&self, key: &AspectKey) -> Vec<(SmolStr, Vec<FileId>)> {
+        let mut classes: FxHashMap<SmolStr, FxHashSet<FileId>> = FxHashMap::default();
+        self.each_class_file(key, |class, file| {
+            classes.entry(class.clone()).or_default().insert(file);
+        });
+        let mut out: Vec<(SmolStr, Vec<FileId>)> = classes
+            .into_iter()
+            .map(|(class, files)| {
+                let mut files: Vec<FileId> = files.into_iter().collect();
+                files.sort_by(|a, b| self.path(*a).cmp(self.path(*b)));
+                (class, files)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Calls `f` with each class `key` contributes to and a file that makes it do so: its own
+    /// class in every file defining it, and the classes those files contribute it to.
+    fn each_class_file(&self, key: &AspectKey, mut f: impl FnMut(&SmolStr, FileId)) {
+        for file in distinct(self.index.defs.get(key, None)) {
+            if let Some(class) = &key.class {
+                f(class, file);
+            }
+            for c in self.data(file).resolved.contributions.iter().filter(|c| &c.key == key) {
+                f(&c.class, file);
+            }
+        }
+    }
+
+    /// Aspects `key` imports or includes.
+    pub(crate) fn includes(&self, key: &AspectKey) -> Vec<AspectKey> {
+        let owner = Owner::Aspect(key.clone());
+        let mut out: Vec<AspectKey> = distinct(self.index.defs.get(key, None))
+            .flat_map(|f| {
+                self.data(f).resolved.edges().filter(|(o, _)| **o == owner).map(|(_, t)| t.clone()).collect::<Vec<_>>()
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Aspects and hosts that import or include `key`.
+    pub(crate) fn importers(&self, key: &AspectKey) -> Vec<Owner> {
+        let mut out: Vec<Owner> = Vec::new();
+        self.view().each_importer(key, |importer| {
+            out.push(match importer {
+                Importer::Aspect(k) => Owner::Aspect(k.clone()),
+                Importer::Host(h) => Owner::Host(h.clone()),
+            })
+        });
+        out.sort_by_key(owner_order);
+        out.dedup();
+        out
+    }
+
+    pub(crate) fn included_by(&self, key: &AspectKey) -> Vec<AspectKey> {
+        self.importers(key)
+            .into_iter()
+            .filter_map(|o| match o {
+                Owner::Aspect(k) => Some(k),
+                Owner::Host(_) => None,
+            })
+            .collect()
+    }
+
+    /// Hosts that get `key`, directly or through other aspects.
+    pub(crate) fn hosts_of(&self, key: &AspectKey) -> Vec<HostKey> {
+        self.view().hosts_of(key)
+    }
+
+    /// The roster: every aspect, sorted by key. The graph's edges are gathered in one pass and
+    /// each host walks them once, so the roster costs the size of the graph, not aspects times
+    /// graph.
+    pub(crate) fn aspects(&self) -> Vec<AspectInfo> {
+        let mut includes: FxHashMap<AspectKey, BTreeSet<AspectKey>> = FxHashMap::default();
+        let mut included_by: FxHashMap<AspectKey, BTreeSet<AspectKey>> = FxHashMap::default();
+        let mut host_aspects: FxHashMap<HostKey, BTreeSet<AspectKey>> = FxHashMap::default();
+        for data in self.files.iter().flatten() {
+            for (owner, target) in data.resolved.edges() {
+                match owner {
+                    Owner::Aspect(key) => {
+                        includes.entry(key.clone()).or_default().insert(target.clone());
+                        included_by.entry(target.clone()).or_default().insert(key.clone());
+                    }
+                    Owner::Host(host) => {
+                        host_aspects.entry(host.clone()).or_default().insert(target.clone());
+                    }
+                }
+            }
+            for (host, aspect) in &data.resolved.host_aspects {
+                host_aspects.entry(host.clone()).or_default().insert(aspect.clone());
+            }
+        }
+        let mut hosts: FxHashMap<AspectKey, BTreeSet<HostKey>> = FxHashMap::default();
+        for (host, direct) in &host_aspects {
+            let mut queue: Vec<&AspectKey> = direct.iter().collect();
+            let mut seen: FxHashSet<&AspectKey> = FxHashSet::default();
+            while let Some(aspect) = queue.pop() {
+                if !seen.insert(aspect) {
+                    continue;
+                }
+                hosts.entry(aspect.clone()).or_default().insert(host.clone());
+                queue.extend(includes.get(aspect).into_iter().flatten());
+            }
+        }
+        let list = |set: Option<&BTreeSet<AspectKey>>| set.map(|s| s.iter().cloned().collect()).unwrap_or_default();
+        self.aspect_keys()
+            .into_iter()
+            .map(|key| AspectInfo {
+                classes: self.classes(&key).into_iter().map(|(c, _)| c).collect(),
+                definitions: self.definitions(&key),
+                references: self.references(&key),
+                includes: list(includes.get(&key)),
+                included_by: list(included_by.get(&key)),
+                hosts: hosts.get(&key).map(|h| h.iter().cloned().collect()).unwrap_or_default(),
+                key,
+            })
+            .collect()
+    }
+
+    /// Every host, sorted by key.
+    pub(crate) fn hosts(&self) -> Vec<HostInfo> {
+        let mut keys: Vec<&HostKey> = self.index.hosts.keys().collect();
+        keys.sort();
+        keys.into_iter()
+            .map(|key| {
+                let mut aspects = Vec::new();
+                let owner = Owner::Host(key.clone());
+                for file in distinct(self.index.hosts.get(key, None)) {
+                    let resolved = &self.data(file).resolved;
+                    aspects.extend(resolved.edges().filter(|(o, _)| **o == owner).map(|(_, t)| t.clone()));
+                    aspects.extend(resolved.host_aspects.iter().filter(|(h, _)| h == key).map(|(_, a)| a.clone()));
+                }
+                aspects.sort();
+                aspects.dedup();
+                HostInfo { key: key.clone(), definitions: self.host_definitions(key), aspects }
+            })
+            .collect()
+    }
+
+    /// Every host, in no particular order.
+    pub(crate) fn host_keys(&self) -> impl Iterator<Item = &HostKey> + '_ {
+        self.index.hosts.keys()
+    }
+
+    /// Where a host is declared, in path order.
+    pub(crate) fn host_definitions(&self, key: &HostKey) -> Vec<Site> {
+        let mut sites = Vec::new();
+        for file in distinct(self.index.hosts.get(key, None)) {
+            let hosts = &self.data(file).resolved.hosts;
+            sites.extend(hosts.iter().filter(|h| &h.key == key).map(|h| Site { file, range: h.name.range }));
+        }
+        self.sort_sites(&mut sites);
+        sites
+    }
+
+    fn sort_sites(&self, sites: &mut [Site]) {
+        sites.sort_by(|a, b| (self.path(a.file), a.range.start()).cmp(&(self.path(b.file), b.range.start())));
+    }
+}
+
+fn owner_order(owner: &Owner) -> (u8, String) {
+    match owner {
+        Owner::Host(h) => (0, format!("{h:?}")),
+        Owner::Aspect(a) => (1, a.to_string()),
+    }
+}
+
+/// Adds `file` to `class`'s files in a list of classes and their files, once.
+pub(crate) fn add_class_file(classes: &mut Vec<(SmolStr, Vec<FileId>)>, class: &SmolStr, file: FileId) {
+    match classes.iter_mut().find(|(c, _)| c == class) {
+        Some((_, files)) if !files.contains(&file) => files.push(file),
+        Some(_) => {}
+        None => classes.push((class.clone(), vec![file])),
+    }
+}

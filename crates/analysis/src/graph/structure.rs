@@ -1,0 +1,201 @@
+//! What every file is read against, derived from all files: the declared collections (the
+//! collection table), the import-tree roots, nested flakes, and the files modules import by path.
+//!
+//! Counted per file, so a file change updates it in time proportional to that file; only when
+//! the outcome changes (a collection declared, an import-tree call edited, a nested flake added)
+//! does the graph read every file again (`Graph::rebuild`).
+
+use std::collections::BTreeSet;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use smol_str::SmolStr;
+
+use super::{FileData, Graph};
+use crate::base::text::TextRange;
+use crate::base::{FileId, FileRole};
+use crate::dendritic::collections::CollectionSet;
+use crate::dendritic::import_tree::{FileKind, ImportTreeCall, ImportTreeRoots};
+use crate::summary::{DeclaredShape, FileSummary, NamespaceDecl, OptionDecl};
+
+#[derive(Default)]
+pub(super) struct Structure {
+    declarations: FxHashMap<Declaration, u32>,
+    /// Files holding import-tree calls.
+    call_files: BTreeSet<FileId>,
+    /// Files below `modules/`, the fallback root.
+    under_modules: usize,
+    /// Files whose top-level module imports files by path.
+    importing: BTreeSet<FileId>,
+    /// Files import-tree skips that a loaded module imports by path, directly or through others.
+    pub(super) loaded_by_import: FxHashSet<FileId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Declaration {
+    Collection(Vec<SmolStr>, DeclaredShape, Option<SmolStr>),
+    Namespace(SmolStr),
+}
+
+fn file_declarations(summary: &FileSummary) -> impl Iterator<Item = Declaration> + '_ {
+    let options = summary.options.iter().map(|o| Declaration::Collection(o.path.clone(), o.shape, o.class.clone()));
+    options.chain(summary.namespaces.iter().map(|n| Declaration::Namespace(n.name.clone())))
+}
+
+/// Files a module imports by path: `./x.nix`, or `./dir` meaning `./dir/default.nix`.
+fn import_targets(data: &FileData) -> impl Iterator<Item = String> + '_ {
+    data.summary.imports.iter().filter_map(|literal| relative_path(&data.path, literal))
+}
+
+impl Graph {
+    pub(super) fn in_nested_flake(&self, path: &str) -> bool {
+        self.nested_flakes.iter().any(|n| path.starts_with(n.as_str()))
+    }
+
+    pub(super) fn enter_structure(&mut self, id: FileId, data: &FileData) {
+        if self.in_nested_flake(&data.path) {
+            return;
+        }
+        let structure = &mut self.structure;
+        for declaration in file_declarations(&data.summary) {
+            *structure.declarations.entry(declaration).or_default() += 1;
+        }
+        if !data.summary.import_tree.is_empty() {
+            structure.call_files.insert(id);
+        }
+        if !data.summary.imports.is_empty() {
+            structure.importing.insert(id);
+        }
+        structure.under_modules += usize::from(data.path.starts_with("modules/"));
+    }
+
+    pub(super) fn leave_structure(&mut self, id: FileId, data: &FileData) {
+        if self.in_nested_flake(&data.path) {
+            return;
+        }
+        let structure = &mut self.structure;
+        for declaration in file_declarations(&data.summary) {
+            if let Some(n) = structure.declarations.get_mut(&declaration) {
+                *n -= 1;
+                if *n == 0 {
+                    structure.declarations.remove(&declaration);
+                }
+            }
+        }
+        structure.call_files.remove(&id);
+        structure.importing.remove(&id);
+        structure.under_modules =
+            structure.under_modules.saturating_sub(usize::from(data.path.starts_with("modules/")));
+    }
+
+    /// A file's role: import-tree's verdict, unless a loaded module imports it by path.
+    pub(super) fn role_for(&self, id: FileId) -> FileRole {
+        let role = role_of(&self.roots, &self.nested_flakes, &self.data(id).path);
+        if self.structure.loaded_by_import.contains(&id) { FileRole::TopLevel } else { role }
+    }
+
+    /// The files import-tree skips that loaded modules import by path, followed transitively.
+    pub(super) fn loaded_by_import(&self) -> FxHashSet<FileId> {
+        let mut loaded = FxHashSet::default();
+        let mut queue: Vec<FileId> = self
+            .structure
+            .importing
+            .iter()
+            .copied()
+            .filter(|id| {
+                matches!(
+                    role_of(&self.roots, &self.nested_flakes, &self.data(*id).path),
+                    FileRole::TopLevel | FileRole::Flake
+                )
+            })
+            .collect();
+        while let Some(id) = queue.pop() {
+            for target in import_targets(self.data(id)) {
+                let Some(target) = self.file_id(&target).or_else(|| self.file_id(&format!("{target}/default.nix")))
+                else {
+                    continue;
+                };
+                let base = role_of(&self.roots, &self.nested_flakes, &self.data(target).path);
+                let nested = self.in_nested_flake(&self.data(target).path);
+                if matches!(base, FileRole::Ignored | FileRole::Outside) && !nested && loaded.insert(target) {
+                    queue.push(target);
+                }
+            }
+        }
+        loaded
+    }
+
+    pub(super) fn fresh_collections(&self) -> CollectionSet {
+        let mut options = Vec::new();
+        let mut namespaces = Vec::new();
+        for declaration in self.structure.declarations.keys() {
+            match declaration {
+                Declaration::Collection(path, shape, class) => options.push(OptionDecl {
+                    path: path.clone(),
+                    range: TextRange::default(),
+                    shape: *shape,
+                    class: class.clone(),
+                }),
+                Declaration::Namespace(name) => {
+                    namespaces.push(NamespaceDecl { name: name.clone(), range: TextRange::default() })
+                }
+            }
+        }
+        // Rows in a stable order, whatever the hash map's.
+        options.sort_by(|a, b| (&a.path, a.class.as_deref()).cmp(&(&b.path, b.class.as_deref())));
+        CollectionSet::new(&options, &namespaces)
+    }
+
+    pub(super) fn fresh_roots(&self) -> ImportTreeRoots {
+        let calls: Vec<(&str, &ImportTreeCall)> = self
+            .structure
+            .call_files
+            .iter()
+            .filter_map(|id| self.files[id.0 as usize].as_ref())
+            .flat_map(|d| d.summary.import_tree.iter().map(move |c| (d.path.as_str(), c)))
+            .collect();
+        ImportTreeRoots::new(calls, self.structure.under_modules > 0)
+    }
+
+    /// Folders (with a trailing `/`) holding a `flake.nix` of their own.
+    pub(super) fn fresh_nested_flakes(&self) -> Vec<String> {
+        let mut nested: Vec<String> = self
+            .files
+            .iter()
+            .flatten()
+            .filter_map(|d| d.path.strip_suffix("flake.nix").filter(|dir| !dir.is_empty()))
+            .map(str::to_string)
+            .collect();
+        nested.sort();
+        nested
+    }
+}
+
+pub(super) fn role_of(roots: &ImportTreeRoots, nested_flakes: &[String], path: &str) -> FileRole {
+    if path == "flake.nix" {
+        return FileRole::Flake;
+    }
+    if nested_flakes.iter().any(|n| path.starts_with(n.as_str())) {
+        return FileRole::Outside;
+    }
+    match roots.classify(path) {
+        FileKind::TopLevel => FileRole::TopLevel,
+        FileKind::Ignored => FileRole::Ignored,
+        FileKind::Outside => FileRole::Outside,
+    }
+}
+
+/// The workspace path a relative path literal in the file at `from` names (`..` resolved).
+pub(crate) fn relative_path(from: &str, literal: &str) -> Option<String> {
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop();
+    for segment in literal.split('/') {
+        match segment {
+            "." | "" => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}

@@ -1,0 +1,360 @@
+//! The index's tables, and how a cross-file diagnostic stays fresh.
+//!
+//! Every fact a check reads about other files is one entry of one table, read whole (`Value`) or
+//! only for whether it exists (`Exists`). Reading through a `Recorder` notes the fact; the
+//! workspace keeps, for every fact, the files whose checks read it (`Readers`). When an update
+//! changes tables, each table compares the entries it changed with what they were when the update
+//! began (only entries someone reads), and the readers of the facts that differ are the files to
+//! check again. Nothing maps facts to checks by hand: a check that reads a new table is kept
+//! fresh by the same code, and an edit that leaves an entry as it was (a file read again with the
+//! same contribution) re-checks no one.
+
+use std::hash::{Hash, Hasher};
+
+use rustc_hash::{FxHashMap, FxHasher};
+
+use crate::base::FileId;
+
+/// How much of an entry a reader looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Level {
+    /// Only whether the entry exists (is not empty).
+    Exists,
+    /// The whole entry.
+    Value,
+}
+
+/// A fact a check read, as a hash of its table, key and level. Two facts could share an id (a
+/// chance of one in 2^64 per pair): a change to either would then re-check the readers of both,
+/// which costs time and never freshness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct FactId(u64);
+
+fn fact<K: Hash>(table: &str, key: &K, level: Level) -> FactId {
+    let mut hasher = FxHasher::default();
+    table.hash(&mut hasher);
+    key.hash(&mut hasher);
+    level.hash(&mut hasher);
+    FactId(hasher.finish())
+}
+
+/// Notes the facts a check reads.
+#[derive(Default)]
+pub(crate) struct Recorder(std::cell::RefCell<Vec<FactId>>);
+
+impl Recorder {
+    fn note(&self, fact: FactId) {
+        self.0.borrow_mut().push(fact);
+    }
+
+    /// The facts read, each once.
+    pub(crate) fn into_reads(self) -> Vec<FactId> {
+        let mut reads = self.0.into_inner();
+        reads.sort_unstable();
+        reads.dedup();
+        reads.shrink_to_fit();
+        reads
+    }
+}
+
+/// For every fact some check read, the files whose checks read it.
+#[derive(Default)]
+pub(crate) struct Readers(FxHashMap<FactId, Vec<FileId>>);
+
+impl Readers {
+    pub(crate) fn add(&mut self, file: FileId, reads: &[FactId]) {
+        for fact in reads {
+            self.0.entry(*fact).or_default().push(file);
+        }
+    }
+
+    /// Forgets what files read: `(fact, file)` pairs. Grouped by fact, so that many files that
+    /// read one fact (thousands import `base`) leave it in one pass, not one pass each.
+    pub(crate) fn remove(&mut self, mut reads: Vec<(FactId, FileId)>) {
+        reads.sort_unstable();
+        for group in reads.chunk_by(|a, b| a.0 == b.0) {
+            let fact = group[0].0;
+            let Some(files) = self.0.get_mut(&fact) else { continue };
+            if let [(_, file)] = group {
+                if let Some(i) = files.iter().position(|f| f == file) {
+                    files.swap_remove(i);
+                }
+            } else {
+                let leaving: rustc_hash::FxHashSet<FileId> = group.iter().map(|(_, f)| *f).collect();
+                files.retain(|f| !leaving.contains(f));
+            }
+            if files.is_empty() {
+                self.0.remove(&fact);
+            }
+        }
+    }
+
+    pub(crate) fn of(&self, fact: &FactId) -> &[FileId] {
+        self.0.get(fact).map_or(&[], Vec::as_slice)
+    }
+
+    fn reads(&self, fact: &FactId) -> bool {
+        self.0.contains_key(fact)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
+/// What a table holds under each key. An entry left empty is removed: "exists" means "not empty".
+pub(crate) trait Entry: Default + Clone + PartialEq {
+    fn is_empty(&self) -> bool;
+}
+
+/// Whether a key appeared or vanished in an edit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flip {
+    Same,
+    Appeared,
+    Vanished,
+}
+
+/// An entry as it was when the current update first changed it.
+enum Before<E> {
+    /// No one reads it.
+    Unread,
+    /// Readers look only at whether it exists.
+    Existed(bool),
+    /// Readers look at the whole entry.
+    Was(Option<E>),
+}
+
+pub(crate) struct Table<K, E> {
+    /// Its field's name in the index: part of the identity of every fact read from it.
+    id: &'static str,
+    entries: FxHashMap<K, E>,
+    before: FxHashMap<K, Before<E>>,
+}
+
+impl<K: Hash + Eq + Clone, E: Entry> Table<K, E> {
+    pub(crate) fn new(id: &'static str) -> Table<K, E> {
+        Table { id, entries: FxHashMap::default(), before: FxHashMap::default() }
+    }
+
+    /// The entry of `key`, noted as read whole.
+    pub(crate) fn get(&self, key: &K, rec: Option<&Recorder>) -> Option<&E> {
+        if let Some(rec) = rec {
+            rec.note(fact(self.id, key, Level::Value));
+        }
+        self.entries.get(key)
+    }
+
+    /// Whether `key` has an entry, noted as read.
+    pub(crate) fn contains(&self, key: &K, rec: Option<&Recorder>) -> bool {
+        self.stored_key(key, rec).is_some()
+    }
+
+    /// The key as stored (it may carry more than its identity), if it has an entry; noted as a
+    /// read of whether it exists.
+    pub(crate) fn stored_key(&self, key: &K, rec: Option<&Recorder>) -> Option<&K> {
+        if let Some(rec) = rec {
+            rec.note(fact(self.id, key, Level::Exists));
+        }
+        self.entries.get_key_value(key).map(|(k, _)| k)
+    }
+
+    /// Every key, for queries over the whole graph. Checks never walk a whole table: no reader
+    /// could be told which of its entries changed.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &K> + '_ {
+        self.entries.keys()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Edits the entry of `key` with `f` (starting from an empty one), removing it if `f` leaves
+    /// it empty. The first edit of a key in an update remembers the entry as it was, as far as
+    /// its readers look at it.
+    pub(crate) fn edit(&mut self, key: &K, readers: &Readers, f: impl FnOnce(&mut E)) -> Flip {
+        if !readers.is_empty() && !self.before.contains_key(key) {
+            let before = if readers.reads(&fact(self.id, key, Level::Value)) {
+                Before::Was(self.entries.get(key).cloned())
+            } else if readers.reads(&fact(self.id, key, Level::Exists)) {
+                Before::Existed(self.entries.contains_key(key))
+            } else {
+                Before::Unread
+            };
+            self.before.insert(key.clone(), before);
+        }
+        let existed = self.entries.contains_key(key);
+        let entry = self.entries.entry(key.clone()).or_default();
+        f(entry);
+        let exists = !entry.is_empty();
+        if !exists {
+            self.entries.remove(key);
+        }
+        match (existed, exists) {
+            (false, true) => Flip::Appeared,
+            (true, false) => Flip::Vanished,
+            _ => Flip::Same,
+        }
+    }
+
+    /// The facts of this table that differ from when the current update began; the update ends.
+    pub(crate) fn take_changes(&mut self, out: &mut Vec<FactId>) {
+        for (key, before) in self.before.drain() {
+            let now = self.entries.get(&key);
+            let (existed, value_changed) = match &before {
+                Before::Unread => continue,
+                Before::Existed(existed) => (*existed, false),
+                Before::Was(was) => (was.is_some(), was.as_ref() != now),
+            };
+            if existed != now.is_some() {
+                out.push(fact(self.id, &key, Level::Exists));
+            }
+            if value_changed {
+                out.push(fact(self.id, &key, Level::Value));
+            }
+        }
+    }
+}
+
+/// The files that contribute one entry, once per occurrence (a multiset), sorted, so removing a
+/// file's old contribution is exact and readers walk the distinct files without sorting.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Files(Vec<FileId>);
+
+impl Files {
+    pub(crate) fn add(&mut self, file: FileId) {
+        // Files are mostly added in id order, so this is nearly always a push.
+        let at = self.0.partition_point(|f| *f <= file);
+        self.0.insert(at, file);
+    }
+
+    pub(crate) fn remove(&mut self, file: FileId) {
+        if let Ok(i) = self.0.binary_search(&file) {
+            self.0.remove(i);
+        }
+    }
+
+    /// Each file once, in id order.
+    pub(crate) fn distinct(&self) -> impl Iterator<Item = FileId> + '_ {
+        let files = &self.0;
+        files.iter().enumerate().filter(|(i, f)| *i == 0 || files[i - 1] != **f).map(|(_, f)| *f)
+    }
+}
+
+impl Entry for Files {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<T: Hash + Eq + Clone> Entry for rustc_hash::FxHashSet<T> {
+    fn is_empty(&self) -> bool {
+        self.is_empty()
+    }
+}
+
+impl<T: Hash + Eq + Clone> Entry for FxHashMap<T, u32> {
+    fn is_empty(&self) -> bool {
+        self.is_empty()
+    }
+}
+
+impl<T: Clone + PartialEq> Entry for Vec<T> {
+    fn is_empty(&self) -> bool {
+        self.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> Table<&'static str, Files> {
+        Table::new("defs")
+    }
+
+    /// Readers of `key` at `level`, one file each.
+    fn reading(key: &'static str, level: Level) -> Readers {
+        let mut readers = Readers::default();
+        readers.add(FileId(9), &[fact("defs", &key, level)]);
+        readers
+    }
+
+    fn changes(table: &mut Table<&'static str, Files>) -> Vec<FactId> {
+        let mut out = Vec::new();
+        table.take_changes(&mut out);
+        out
+    }
+
+    #[test]
+    fn an_entry_left_as_it_was_is_no_change() {
+        let mut t = table();
+        let none = Readers::default();
+        t.edit(&"ssh", &none, |f| f.add(FileId(1)));
+        let readers = reading("ssh", Level::Value);
+        // A file read again with the same contribution: removed, then added.
+        assert_eq!(t.edit(&"ssh", &readers, |f| f.remove(FileId(1))), Flip::Vanished);
+        assert_eq!(t.edit(&"ssh", &readers, |f| f.add(FileId(1))), Flip::Appeared);
+        assert_eq!(changes(&mut t), Vec::new());
+    }
+
+    #[test]
+    fn readers_see_what_they_look_at() {
+        let mut t = table();
+        let none = Readers::default();
+        t.edit(&"ssh", &none, |f| f.add(FileId(1)));
+        // A second file: the entry changed, but it still exists.
+        let exists = reading("ssh", Level::Exists);
+        t.edit(&"ssh", &exists, |f| f.add(FileId(2)));
+        assert_eq!(changes(&mut t), Vec::new());
+        let value = reading("ssh", Level::Value);
+        t.edit(&"ssh", &value, |f| f.add(FileId(3)));
+        assert_eq!(changes(&mut t), vec![fact("defs", &"ssh", Level::Value)]);
+        // Gone: both kinds of readers are told.
+        let mut both = reading("ssh", Level::Exists);
+        both.add(FileId(8), &[fact("defs", &"ssh", Level::Value)]);
+        t.edit(&"ssh", &both, |f| *f = Files::default());
+        let mut changed = changes(&mut t);
+        changed.sort();
+        let mut expected = vec![fact("defs", &"ssh", Level::Exists), fact("defs", &"ssh", Level::Value)];
+        expected.sort();
+        assert_eq!(changed, expected);
+    }
+
+    #[test]
+    fn unread_entries_are_not_remembered() {
+        let mut t = table();
+        let readers = reading("other", Level::Exists);
+        t.edit(&"ssh", &readers, |f| f.add(FileId(1)));
+        assert_eq!(changes(&mut t), Vec::new());
+        assert!(t.before.is_empty());
+    }
+
+    #[test]
+    fn readers_come_and_go_per_file() {
+        let mut readers = Readers::default();
+        let a = fact("refs", &"a", Level::Exists);
+        let b = fact("refs", &"b", Level::Exists);
+        readers.add(FileId(1), &[a, b]);
+        readers.add(FileId(2), &[a]);
+        readers.remove(vec![(a, FileId(1)), (b, FileId(1))]);
+        assert_eq!(readers.of(&a), &[FileId(2)]);
+        assert!(readers.of(&b).is_empty());
+        assert!(!readers.reads(&b), "a fact no one reads any more is forgotten");
+    }
+
+    #[test]
+    fn files_are_a_sorted_multiset() {
+        let mut files = Files::default();
+        for f in [3, 1, 3, 2] {
+            files.add(FileId(f));
+        }
+        assert_eq!(files.distinct().collect::<Vec<_>>(), vec![FileId(1), FileId(2), FileId(3)]);
+        files.remove(FileId(3));
+        assert_eq!(files.distinct().count(), 3, "one occurrence of file 3 is left");
+    }
+}
