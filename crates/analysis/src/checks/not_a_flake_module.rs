@@ -4,50 +4,8 @@
 
 use super::Cx;
 use crate::base::text::TextRange;
-
-/// Top-level keys only flake-parts modules have (`imports`, `options`, `config` belong to every
-/// module system and tell nothing).
-const FLAKE_PARTS_KEYS: &[&str] =
-    &["flake", "perSystem", "systems", "transposition", "allSystems", "debug", "partitions", "partitionedAttrs"];
-
-/// Top-level options of NixOS, home-manager and nix-darwin that flake-parts does not have.
-const LOWER_LEVEL_KEYS: &[&str] = &[
-    "boot",
-    "console",
-    "documentation",
-    "environment",
-    "fileSystems",
-    "fonts",
-    "gtk",
-    "hardware",
-    "home",
-    "homebrew",
-    "i18n",
-    "launchd",
-    "location",
-    "networking",
-    "nix",
-    "nixpkgs",
-    "powerManagement",
-    "programs",
-    "qt",
-    "security",
-    "services",
-    "sound",
-    "swapDevices",
-    "system",
-    "systemd",
-    "time",
-    "users",
-    "virtualisation",
-    "wayland",
-    "xdg",
-    "xsession",
-    "zramSwap",
-];
-
-/// Arguments only lower-level module systems give.
-const LOWER_LEVEL_ARGS: &[&str] = &["modulesPath", "osConfig", "nixosConfig", "darwinConfig"];
+use crate::dendritic::classes::{LOWER_LEVEL_ARGS, LOWER_LEVEL_KEYS, ModuleSystem, module_system};
+use crate::dendritic::flake_parts::FLAKE_PARTS_KEYS;
 
 pub(super) fn check(cx: &mut Cx) {
     let Some(sign) = lower_level_sign(cx) else { return };
@@ -74,7 +32,7 @@ pub(super) fn looks_lower_level(cx: &Cx) -> bool {
 struct Sign {
     range: TextRange,
     why: String,
-    /// The module system it most likely belongs to, in prose and as a class.
+    /// The module system it most likely belongs to.
     system: &'static str,
     class: &'static str,
 }
@@ -94,15 +52,9 @@ fn lower_level_sign(cx: &Cx) -> Option<Sign> {
     if flake_key {
         return None;
     }
-    let has_key = |name: &str| module.keys.iter().any(|k| k.text == name);
-    let has_arg = |names: &[&str]| module.args.iter().any(|a| names.contains(&a.name.as_str()));
-    let (system, class) = if has_key("home") || has_arg(&["osConfig", "nixosConfig", "darwinConfig"]) {
-        ("home-manager", "homeManager")
-    } else if has_key("homebrew") || has_key("launchd") {
-        ("nix-darwin", "darwin")
-    } else {
-        ("NixOS", "nixos")
-    };
+    let keys = module.keys.iter().map(|k| k.text.as_str());
+    let args = module.args.iter().map(|a| a.name.as_str());
+    let ModuleSystem { name: system, class } = module_system(keys, args);
     let key = module.keys.iter().find(|k| LOWER_LEVEL_KEYS.contains(&k.text.as_str()));
     let arg = module.args.iter().find(|a| LOWER_LEVEL_ARGS.contains(&a.name.as_str()));
     let (range, why) = match (key, arg) {

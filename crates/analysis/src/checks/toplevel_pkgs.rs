@@ -2,8 +2,7 @@
 
 use super::Cx;
 use crate::base::diagnostics::Severity;
-
-const PER_SYSTEM_ONLY: &[&str] = &["pkgs", "system", "self'", "inputs'"];
+use crate::dendritic::flake_parts::PER_SYSTEM_ONLY;
 
 pub(super) fn check(cx: &mut Cx) {
     let Some(module) = &cx.file.summary.module else { return };

@@ -4,11 +4,7 @@
 
 use super::Cx;
 use super::near::near_names;
-use crate::dendritic::collections::{KNOWN_CLASSES, is_known_class};
-
-/// Classes den itself forwards into hosts (its `user`, `os`, `hjem`, `maid` and `wsl` batteries):
-/// known wherever den stores aspects.
-const DEN_CLASSES: &[&str] = &["user", "os", "hjem", "maid", "wsl"];
+use crate::dendritic::classes::{KNOWN_CLASSES, is_known_class};
 
 pub(super) fn check(cx: &mut Cx) {
     let collections = cx.graph.collections();
@@ -17,8 +13,7 @@ pub(super) fn check(cx: &mut Cx) {
         if is_known_class(class) || collections.declares_class(class) {
             continue;
         }
-        let in_den = class_use.collection == "den.aspects" || collections.is_namespace(&class_use.collection);
-        if in_den && DEN_CLASSES.contains(&class.as_str()) {
+        if collections.library_defines_class(&class_use.collection, class) {
             continue;
         }
         let near = near_names(class, KNOWN_CLASSES.iter().copied());

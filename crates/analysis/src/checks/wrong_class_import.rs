@@ -2,7 +2,7 @@
 //! flake-parts stamps `_class` on stored modules, so the module system rejects the import.
 
 use super::Cx;
-use crate::dendritic::collections::is_known_class;
+use crate::dendritic::classes::is_known_class;
 use crate::graph::resolve::{ImportContext, Target};
 
 pub(super) fn check(cx: &mut Cx) {

@@ -8,25 +8,8 @@
 use rustc_hash::FxHashMap;
 use smol_str::SmolStr;
 
+use super::classes::class_of_output;
 use crate::summary::{DeclaredShape, NamespaceDecl, OptionDecl};
-
-/// Classes every dendritic repository may use without declaring them.
-pub(crate) const KNOWN_CLASSES: &[&str] =
-    &["nixos", "homeManager", "darwin", "nixvim", "nixOnDroid", "generic", "flake"];
-
-pub(crate) fn is_known_class(name: &str) -> bool {
-    KNOWN_CLASSES.contains(&name)
-}
-
-/// The class an output attribute names: `nixosModules` is `nixos`, `homeModules` and
-/// `homeManagerModules` are `homeManager`; `suffix` is `Modules` or `Configurations`.
-pub(crate) fn class_of_output(key: &str, suffix: &str) -> Option<SmolStr> {
-    let stem = key.strip_suffix(suffix).filter(|s| !s.is_empty())?;
-    Some(SmolStr::new(match stem {
-        "home" | "homeManager" => "homeManager",
-        other => other,
-    }))
-}
 
 /// One segment of a row's pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,38 +64,120 @@ struct Row {
     /// A class-first collection the library also writes each aspect's classes to
     /// (flake-aspects sets `flake.modules.<class>.<aspect>` from `flake.aspects.<aspect>.<class>`).
     transposes_to: Option<&'static str>,
+    /// Classes the library itself defines: known wherever this row stores aspects.
+    classes: &'static [&'static str],
+    /// For a host row: the collection the library also makes each host (and each of its users)
+    /// an aspect of.
+    host_aspects: Option<HostAspects>,
 }
 
-const DEN_RESERVED: &[&str] = &["includes", "provides", "_", "description", "__functor", "name"];
-/// unify calls home-manager's class `home`.
-const UNIFY_ALIASES: &[(&str, &str)] = &[("home", "homeManager")];
+/// A library that makes hosts aspects: den turns `den.hosts.<system>.<host>` and every
+/// `<host>.users.<user>` into `den.aspects.<host>` and `den.aspects.<user>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HostAspects {
+    pub(crate) collection: &'static str,
+    /// The key under a host that holds its users.
+    pub(crate) users: &'static str,
+}
+
+/// What each library gives beside its rows: module arguments that are paths of the configuration,
+/// arguments of a function written as the collection's value, and a function whose call declares
+/// a namespace of the library's shape.
+struct Library {
+    /// `den` is `config.den`.
+    arguments: &'static [(&'static str, &'static [&'static str])],
+    /// `flake.aspects = { aspects, ... }: ...`: at this path, the function's `aspects` argument
+    /// is the collection itself.
+    fixpoint: Option<(&'static [&'static str], &'static str)>,
+    /// `inputs.den.namespace "vix" true` declares `vix.<aspect>.<class>`, shaped as this row.
+    namespace: Option<(&'static str, RowKind)>,
+}
+
+/// flake-aspects, `nix/types.nix`: an aspect's options besides its classes (`_` is an alias of
+/// `provides`).
 const FLAKE_ASPECTS_RESERVED: &[&str] = &["name", "description", "includes", "provides", "_", "__functor"];
 
+/// den, `nix/lib/aspects/types.nix`: an aspect's options besides its classes (`_` is an alias of
+/// `provides`).
+const DEN_RESERVED: &[&str] = &["includes", "provides", "_", "description", "__functor", "name"];
+
+/// den forwards aspects of these classes into hosts (`modules/aspects/provides/os-user.nix`,
+/// `os-class.nix`, `hjem.nix`, `maid.nix`, `wsl.nix`).
+const DEN_CLASSES: &[&str] = &["user", "os", "hjem", "maid", "wsl"];
+
+/// unify calls home-manager's class `home`.
+const UNIFY_ALIASES: &[(&str, &str)] = &[("home", "homeManager")];
+
+/// The storage styles of the libraries canopy knows, one row each; a new library is a new row
+/// here (and, if it gives arguments or namespaces, an entry in `LIBRARIES`).
 fn builtin_rows() -> Vec<Row> {
     use Segment::*;
     let lit = |s: &'static str| Literal(SmolStr::new_static(s));
-    let row = |kind, pattern, reserved| Row { kind, pattern, class: None, reserved, aliases: &[], transposes_to: None };
+    let row = |kind, pattern| Row {
+        kind,
+        pattern,
+        class: None,
+        reserved: &[],
+        aliases: &[],
+        transposes_to: None,
+        classes: &[],
+        host_aspects: None,
+    };
     vec![
-        row(RowKind::FlakeModules, vec![lit("flake"), lit("modules"), Class, Aspect], &[]),
-        row(RowKind::Outputs, vec![lit("flake"), Output("Modules"), Aspect], &[]),
+        // flake-parts' modules module (`extras/modules.nix`).
+        row(RowKind::FlakeModules, vec![lit("flake"), lit("modules"), Class, Aspect]),
+        // Flake outputs: `flake.nixosModules` and the like; the name spells the class.
+        row(RowKind::Outputs, vec![lit("flake"), Output("Modules"), Aspect]),
+        // flake-aspects, `nix/flakeModule.nix`: `flake.aspects` in, `flake.modules` out.
         Row {
+            reserved: FLAKE_ASPECTS_RESERVED,
             transposes_to: Some("flake.modules"),
-            ..row(
-                RowKind::FlakeAspects,
-                vec![lit("flake"), lit("aspects"), Aspect, AspectClass],
-                FLAKE_ASPECTS_RESERVED,
-            )
+            ..row(RowKind::FlakeAspects, vec![lit("flake"), lit("aspects"), Aspect, AspectClass])
         },
-        row(RowKind::Den, vec![lit("den"), lit("aspects"), Aspect, AspectClass], DEN_RESERVED),
+        // den, `modules/aspects.nix` and `nix/lib/aspects/types.nix`.
         Row {
-            aliases: UNIFY_ALIASES,
-            ..row(RowKind::Unify, vec![lit("unify"), lit("modules"), Aspect, AspectClass], &[])
+            reserved: DEN_RESERVED,
+            classes: DEN_CLASSES,
+            ..row(RowKind::Den, vec![lit("den"), lit("aspects"), Aspect, AspectClass])
         },
-        row(RowKind::Host, vec![lit("configurations"), Class, Host], &[]),
-        row(RowKind::Host, vec![lit("flake"), Output("Configurations"), Host], &[]),
-        row(RowKind::Host, vec![lit("den"), lit("hosts"), System, Host], &[]),
-        Row { aliases: UNIFY_ALIASES, ..row(RowKind::Host, vec![lit("unify"), lit("hosts"), Class, Host], &[]) },
+        Row { aliases: UNIFY_ALIASES, ..row(RowKind::Unify, vec![lit("unify"), lit("modules"), Aspect, AspectClass]) },
+        row(RowKind::Host, vec![lit("configurations"), Class, Host]),
+        row(RowKind::Host, vec![lit("flake"), Output("Configurations"), Host]),
+        // den, `modules/aspects/definition.nix`: every host and user is an aspect too.
+        Row {
+            host_aspects: Some(HostAspects { collection: "den.aspects", users: "users" }),
+            ..row(RowKind::Host, vec![lit("den"), lit("hosts"), System, Host])
+        },
+        Row { aliases: UNIFY_ALIASES, ..row(RowKind::Host, vec![lit("unify"), lit("hosts"), Class, Host]) },
     ]
+}
+
+const LIBRARIES: &[Library] = &[
+    // flake-aspects, `nix/types.nix`: `_module.args.aspects` of the aspects' own evaluation.
+    Library { arguments: &[], fixpoint: Some((&["flake", "aspects"], "aspects")), namespace: None },
+    // den: `nix/nixModule/default.nix` (`_module.args.den = config.den`) and
+    // `nix/lib/namespace.nix` (a namespace is a module argument and an option of den's shape).
+    Library { arguments: &[("den", &["den"])], fixpoint: None, namespace: Some(("namespace", RowKind::Den)) },
+];
+
+/// The configuration path a library's module argument stands for (`den`: `config.den`).
+pub(crate) fn library_argument(name: &str) -> Option<&'static [&'static str]> {
+    LIBRARIES.iter().flat_map(|l| l.arguments).find(|(arg, _)| *arg == name).map(|(_, path)| *path)
+}
+
+/// The arguments of a function written at `path` that stand for the collection there, each with
+/// that path.
+pub(crate) fn fixpoint_arguments<S: AsRef<str>>(
+    path: &[S],
+) -> impl Iterator<Item = (&'static str, &'static [&'static str])> + '_ {
+    LIBRARIES.iter().filter_map(|l| l.fixpoint).filter_map(move |(at, argument)| {
+        path.iter().map(AsRef::as_ref).eq(at.iter().copied()).then_some((argument, at))
+    })
+}
+
+/// Whether calling `function` with a string declares a namespace.
+pub(crate) fn declares_namespace(function: &str) -> bool {
+    LIBRARIES.iter().any(|l| l.namespace.is_some_and(|(name, _)| name == function))
 }
 
 /// The collections of one workspace: the built-in rows plus what its files declare.
@@ -146,6 +211,8 @@ impl CollectionSet {
                 reserved: &[],
                 aliases: &[],
                 transposes_to: None,
+                classes: &[],
+                host_aspects: None,
             };
             // A redeclared built-in (`options.flake.modules`) stays built-in.
             if !rows.iter().any(|r| r.pattern == row.pattern || overlaps(r, &row)) {
@@ -155,16 +222,14 @@ impl CollectionSet {
         let mut names: Vec<SmolStr> = namespaces.iter().map(|n| n.name.clone()).collect();
         names.sort();
         names.dedup();
-        for name in &names {
-            let pattern = vec![Segment::Literal(name.clone()), Segment::Aspect, Segment::AspectClass];
-            rows.push(Row {
-                kind: RowKind::DenNamespace,
-                pattern,
-                class: None,
-                reserved: DEN_RESERVED,
-                aliases: &[],
-                transposes_to: None,
-            });
+        // A namespace stores aspects as the library that declares it does (`vix.<aspect>.<class>`).
+        let shape =
+            LIBRARIES.iter().find_map(|l| l.namespace).and_then(|(_, kind)| rows.iter().find(|r| r.kind == kind));
+        if let Some(shape) = shape.cloned() {
+            for name in &names {
+                let pattern = vec![Segment::Literal(name.clone()), Segment::Aspect, Segment::AspectClass];
+                rows.push(Row { kind: RowKind::DenNamespace, pattern, transposes_to: None, ..shape.clone() });
+            }
         }
         let mut by_first: FxHashMap<SmolStr, Vec<usize>> = FxHashMap::default();
         for (i, row) in rows.iter().enumerate() {
@@ -202,11 +267,8 @@ impl CollectionSet {
     /// den's `<host>.users.<user>`. Below any other name, only the name itself (depth 1).
     pub(crate) fn depth_read(&self, root: &str) -> u16 {
         let Some(rows) = self.by_first.get(root) else { return 1 };
-        let depth = |row: &Row| {
-            let den_users =
-                row.kind == RowKind::Host && matches!(row.pattern.first(), Some(Segment::Literal(l)) if l == "den");
-            row.pattern.len() + if den_users { 2 } else { 0 }
-        };
+        // A host's users (`<host>.users.<user>`) are read two below the host.
+        let depth = |row: &Row| row.pattern.len() + if row.host_aspects.is_some() { 2 } else { 0 };
         let deepest = rows.iter().map(|&i| depth(&self.rows[i])).max().unwrap_or(1);
         u16::try_from(deepest).unwrap_or(u16::MAX)
     }
@@ -283,9 +345,33 @@ impl CollectionSet {
     pub(crate) fn transposes_to(&self, row: RowRef) -> Option<&'static str> {
         self.rows[row.0].transposes_to
     }
+
+    /// For a host row: the collection its hosts and users are also aspects of.
+    pub(crate) fn host_aspects(&self, row: RowRef) -> Option<HostAspects> {
+        self.rows[row.0].host_aspects
+    }
+
+    /// Whether the library storing aspects in `collection` defines `class` itself (den forwards
+    /// `user` modules into hosts).
+    pub(crate) fn library_defines_class(&self, collection: &str, class: &str) -> bool {
+        self.rows.iter().any(|r| r.classes.contains(&class) && r.collection_prefix() == collection)
+    }
 }
 
 impl Row {
+    /// The literal names that start the pattern: `den`, `aspects`.
+    fn literal_prefix(&self) -> impl Iterator<Item = &SmolStr> + '_ {
+        self.pattern.iter().map_while(|s| match s {
+            Segment::Literal(l) => Some(l),
+            _ => None,
+        })
+    }
+
+    /// The literal prefix as a dotted path: `den.aspects`.
+    fn collection_prefix(&self) -> String {
+        self.literal_prefix().map(SmolStr::as_str).collect::<Vec<_>>().join(".")
+    }
+
     fn class_named(&self, written: &str) -> SmolStr {
         let canonical = self.aliases.iter().find(|(alias, _)| *alias == written).map_or(written, |(_, class)| class);
         SmolStr::new(canonical)
@@ -293,16 +379,7 @@ impl Row {
 }
 
 fn overlaps(builtin: &Row, custom: &Row) -> bool {
-    let prefix = |row: &Row| -> Vec<SmolStr> {
-        row.pattern
-            .iter()
-            .map_while(|s| match s {
-                Segment::Literal(l) => Some(l.clone()),
-                _ => None,
-            })
-            .collect()
-    };
-    builtin.kind != RowKind::Host && prefix(builtin) == prefix(custom)
+    builtin.kind != RowKind::Host && builtin.literal_prefix().eq(custom.literal_prefix())
 }
 
 fn push_collection(collection: &mut String, name: &str) {

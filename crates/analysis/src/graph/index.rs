@@ -11,7 +11,7 @@ use smol_str::SmolStr;
 use super::resolve::{Mirror, Owner, Resolved, Target};
 use super::table::{Entry, FactId, Files, Flip, Readers, Table};
 use crate::base::{AspectKey, FileId, HostKey, Scope};
-use crate::dendritic::collections::is_known_class;
+use crate::dendritic::classes::is_known_class;
 use crate::summary::FileSummary;
 
 /// Whether a contribution is being added to the index or taken out of it.

@@ -11,7 +11,7 @@ use crate::base::Scope;
 
 use crate::base::text::TextRange;
 use crate::base::{AspectKey, HostKey};
-use crate::dendritic::collections::{CollectionSet, PathMatch, RowKind};
+use crate::dendritic::collections::{CollectionSet, HostAspects, PathMatch, RowKind};
 use crate::dendritic::contexts;
 use crate::summary::{Anchor, FileSummary, Name, NodeId, RefRoot};
 
@@ -228,8 +228,6 @@ fn node_roles(summary: &FileSummary, collections: &CollectionSet, out: &mut Reso
 fn classify_node(summary: &FileSummary, id: NodeId, collections: &CollectionSet, out: &mut Resolved) -> Role {
     let path = summary.node_path(id);
     let texts: Vec<&str> = path.iter().map(|n| n.text.as_str()).collect();
-    let depth = path.len();
-    let last = path[depth - 1];
     let opaque_scope = |out: &mut Resolved| {
         if summary.opaque_of(id).is_some() {
             out.opaque.push(SmolStr::new(texts.join(".")));
@@ -240,51 +238,74 @@ fn classify_node(summary: &FileSummary, id: NodeId, collections: &CollectionSet,
         opaque_scope(out);
         return Role::None;
     };
+    class_uses(&path, &m, out);
+    if m.host.is_some() {
+        return host_role(&path, id, m, collections, out);
+    }
+    if m.aspect.is_none() {
+        opaque_scope(out);
+        return Role::Inside(m);
+    }
+    aspect_role(&path, id, m, collections, out)
+}
+
+/// The class a definition's path writes, if its last name is one.
+fn class_uses(path: &[&Name], m: &PathMatch, out: &mut Resolved) {
+    let depth = path.len();
+    let last = path[depth - 1];
+    let class_use = |class, from_output| ClassUse {
+        collection: SmolStr::new(&m.collection),
+        class,
+        range: last.range,
+        defining: true,
+        from_output,
+    };
     if m.class_index == Some(depth - 1) {
         // The class as the library means it (unify's `home` is `homeManager`).
-        let class = m.class.clone().unwrap_or_else(|| last.text.clone());
-        out.classes.push(ClassUse {
-            collection: SmolStr::new(&m.collection),
-            class,
-            range: last.range,
-            defining: true,
-            from_output: false,
-        });
+        out.classes.push(class_use(m.class.clone().unwrap_or_else(|| last.text.clone()), false));
     }
     if m.kind == RowKind::Outputs && depth == m.matched && m.aspect.is_none() {
         // `flake.homeModules`: the output's name spells the class.
-        let class = m.class.clone().unwrap_or_default();
-        out.classes.push(ClassUse {
-            collection: SmolStr::new(&m.collection),
-            class,
-            range: last.range,
-            defining: true,
-            from_output: true,
-        });
+        out.classes.push(class_use(m.class.clone().unwrap_or_default(), true));
     }
-    if let Some((host, index)) = &m.host {
-        let host_key = |class| HostKey { kind: SmolStr::new(&m.collection), class, name: host.clone() };
-        if *index == depth - 1 {
-            let key = host_key(m.class.clone());
-            out.hosts.push(HostSite { key: key.clone(), name: last.clone(), node: id });
-            if m.collection == "den.hosts" {
-                // den makes every host an aspect of the same name.
-                out.host_aspects.push((key.clone(), den_aspect(host)));
-                out.definitions.push(Definition { key: den_aspect(host), name: last.clone(), node: id });
-            }
-            return Role::Host { key };
-        }
-        // den makes every user of a host an aspect too: `den.hosts.<system>.<host>.users.<user>`.
-        if m.collection == "den.hosts" && depth == index + 3 && path[index + 1].text == "users" {
-            out.host_aspects.push((host_key(None), den_aspect(&last.text)));
-            out.definitions.push(Definition { key: den_aspect(&last.text), name: last.clone(), node: id });
-        }
-        return Role::Inside(m);
-    }
-    let Some((aspect, index)) = &m.aspect else {
-        opaque_scope(out);
-        return Role::Inside(m);
+}
+
+/// A node at or below a host's name; some libraries make hosts and their users aspects too.
+fn host_role(path: &[&Name], id: NodeId, m: PathMatch, collections: &CollectionSet, out: &mut Resolved) -> Role {
+    let Some((host, index)) = m.host.clone() else { return Role::Inside(m) };
+    let (depth, last) = (path.len(), path[path.len() - 1]);
+    let host_key = |class| HostKey { kind: SmolStr::new(&m.collection), class, name: host.clone() };
+    let aspects = collections.host_aspects(m.row);
+    let aspect = |name: &str, aspects: HostAspects| AspectKey {
+        collection: SmolStr::new_static(aspects.collection),
+        class: None,
+        name: SmolStr::new(name),
+        class_in_path: false,
     };
+    if index == depth - 1 {
+        let key = host_key(m.class.clone());
+        out.hosts.push(HostSite { key: key.clone(), name: last.clone(), node: id });
+        if let Some(aspects) = aspects {
+            out.host_aspects.push((key.clone(), aspect(&host, aspects)));
+            out.definitions.push(Definition { key: aspect(&host, aspects), name: last.clone(), node: id });
+        }
+        return Role::Host { key };
+    }
+    // `<host>.users.<user>`
+    if let Some(aspects) = aspects
+        && depth == index + 3
+        && path[index + 1].text == aspects.users
+    {
+        out.host_aspects.push((host_key(None), aspect(&last.text, aspects)));
+        out.definitions.push(Definition { key: aspect(&last.text, aspects), name: last.clone(), node: id });
+    }
+    Role::Inside(m)
+}
+
+/// A node at or below an aspect's name.
+fn aspect_role(path: &[&Name], id: NodeId, m: PathMatch, collections: &CollectionSet, out: &mut Resolved) -> Role {
+    let Some((aspect, index)) = m.aspect.clone() else { return Role::Inside(m) };
+    let (depth, last) = (path.len(), path[path.len() - 1]);
     let aspect_first = collections.aspect_first(m.row);
     let class = if aspect_first { None } else { m.class.clone() };
     let key = AspectKey {
@@ -293,38 +314,28 @@ fn classify_node(summary: &FileSummary, id: NodeId, collections: &CollectionSet,
         name: aspect.clone(),
         class_in_path: m.class_index.is_some() && !aspect_first,
     };
-    if *index == depth - 1 {
+    if index == depth - 1 {
         out.definitions.push(Definition { key: key.clone(), name: last.clone(), node: id });
         return Role::Aspect { key, class };
     }
-    if aspect_first && *index == depth - 2 {
-        if m.reserved {
-            return Role::AspectReserved;
-        }
-        if let Some(class) = &m.class {
-            if let Some(target) = collections.transposes_to(m.row) {
-                let transposed = AspectKey {
-                    collection: SmolStr::new_static(target),
-                    class: Some(class.clone()),
-                    name: aspect.clone(),
-                    class_in_path: true,
-                };
-                out.definitions.push(Definition { key: transposed, name: path[*index].clone(), node: id });
-            }
-            out.contributions.push(ClassContribution { key, class: class.clone(), range: last.range });
-            return Role::AspectClass { class: class.clone() };
-        }
+    if !aspect_first || index != depth - 2 {
+        return Role::Inside(m);
     }
-    Role::Inside(m)
-}
-
-fn den_aspect(name: &str) -> AspectKey {
-    AspectKey {
-        collection: SmolStr::new_static("den.aspects"),
-        class: None,
-        name: SmolStr::new(name),
-        class_in_path: false,
+    if m.reserved {
+        return Role::AspectReserved;
     }
+    let Some(class) = m.class.clone() else { return Role::Inside(m) };
+    if let Some(target) = collections.transposes_to(m.row) {
+        let transposed = AspectKey {
+            collection: SmolStr::new_static(target),
+            class: Some(class.clone()),
+            name: aspect,
+            class_in_path: true,
+        };
+        out.definitions.push(Definition { key: transposed, name: path[index].clone(), node: id });
+    }
+    out.contributions.push(ClassContribution { key, class: class.clone(), range: last.range });
+    Role::AspectClass { class }
 }
 
 fn resolve_ref(
@@ -352,7 +363,7 @@ fn resolve_ref(
         RefRoot::Input(_) => {
             // `inputs.agenix.nixosModules.default`: external, class from the output's name.
             let (Some(output), Some(module)) = (path.first(), path.get(1)) else { return };
-            let Some(class) = crate::dendritic::collections::class_of_output(&output.text, "Modules") else { return };
+            let Some(class) = crate::dendritic::classes::class_of_output(&output.text, "Modules") else { return };
             Target::External { class: Some(class), name: module.range }
         }
         RefRoot::Argument => {

@@ -1,0 +1,75 @@
+//! flake-parts: what a top-level module is given and what it may set.
+//!
+//! Followed in flake-parts' source: `lib.nix` (`mkFlake` evaluates the top-level modules with
+//! `self`, `inputs`, `flake-parts-lib` and `moduleLocation` as special arguments, class `flake`),
+//! `modules/perSystem.nix` (`getSystem`; `self'`, `inputs'` and `system` given inside
+//! `perSystem` only, where `self` and `inputs` throw), `modules/nixpkgs.nix` (`pkgs`, inside
+//! `perSystem`), `modules/withSystem.nix`, `modules/moduleWithSystem.nix`.
+
+use super::collections;
+
+/// What a top-level module argument stands for, as the start of a path canopy follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Argument {
+    /// `config`: the flake-parts configuration.
+    Config,
+    /// `self`: the flake's outputs, `config.flake`.
+    SelfOutputs,
+    /// `inputs`: other flakes; `inputs.self` is `self`.
+    Inputs,
+    /// A library's argument that is a path of the configuration (den's `den` is `config.den`).
+    ConfigPath(&'static [&'static str]),
+    /// An argument that never holds aspects (`lib`, `pkgs`, ...).
+    Nothing,
+}
+
+/// Arguments flake-parts and the module system give that hold no aspects. Some exist only in
+/// lower-level modules or only inside `perSystem`; asking for them at top level is another
+/// diagnostic's business.
+const NOTHING: &[&str] = &[
+    "lib",
+    "options",
+    "pkgs",
+    "system",
+    "self'",
+    "inputs'",
+    "flake-parts-lib",
+    "moduleLocation",
+    "withSystem",
+    "moduleWithSystem",
+    "getSystem",
+    "modulesPath",
+    "osConfig",
+    "nixosConfig",
+    "darwinConfig",
+    "specialArgs",
+    "__findFile",
+    "_class",
+];
+
+/// What a top-level module argument means; `None` for one canopy has no fixed meaning for (a den
+/// namespace, when the workspace declares it, or an argument set with `_module.args`).
+pub(crate) fn module_argument(name: &str) -> Option<Argument> {
+    match name {
+        "config" => Some(Argument::Config),
+        "self" => Some(Argument::SelfOutputs),
+        "inputs" => Some(Argument::Inputs),
+        _ if NOTHING.contains(&name) => Some(Argument::Nothing),
+        _ => collections::library_argument(name).map(Argument::ConfigPath),
+    }
+}
+
+/// Arguments that exist only inside `perSystem`: a top-level module that reads one fails with
+/// "attribute 'pkgs' missing".
+pub(crate) const PER_SYSTEM_ONLY: &[&str] = &["pkgs", "system", "self'", "inputs'"];
+
+/// Top-level keys only flake-parts modules have (`imports`, `options`, `config` belong to every
+/// module system and tell nothing).
+pub(crate) const FLAKE_PARTS_KEYS: &[&str] =
+    &["flake", "perSystem", "systems", "transposition", "allSystems", "debug", "partitions", "partitionedAttrs"];
+
+/// Keys of every module whose values are the module system's own, not configuration.
+pub(crate) const MODULE_SYSTEM_KEYS: &[&str] = &["_file", "key", "disabledModules", "_class", "meta", "freeformType"];
+
+/// The function a flake's `outputs` calls with its top-level module.
+pub(crate) const MK_FLAKE: &str = "mkFlake";

@@ -1,0 +1,296 @@
+//! The expression walk: wherever a value is not configuration structure, the rooted paths it
+//! reads and where a module is being imported.
+
+use rnix::SyntaxKind::*;
+use smol_str::SmolStr;
+
+use super::read::{first_attr_name, flatten_apply, function_name, name_of};
+use super::{Ctx, Extractor, FUEL, PathValue};
+use crate::base::text::TextRange;
+use crate::dendritic::collections;
+use crate::dendritic::contexts::{self, BuilderClass};
+use crate::summary::*;
+use crate::syntax::{self, SyntaxNode, first_child, nth_expr, static_attr, unparen};
+
+impl<'a> Extractor<'a> {
+    pub(super) fn expr(&mut self, node: &SyntaxNode, ctx: &Ctx) {
+        if self.depth >= syntax::MAX_DEPTH {
+            return;
+        }
+        self.depth += 1;
+        self.expr_inner(node, ctx);
+        self.depth -= 1;
+    }
+
+    pub(super) fn expr_inner(&mut self, node: &SyntaxNode, ctx: &Ctx) {
+        match node.kind() {
+            NODE_IDENT | NODE_SELECT => {
+                if let Some(path) = self.eval_path(node, FUEL) {
+                    self.record(path, node.text_range(), ctx, false);
+                    self.expr_inner_parts(node, ctx);
+                } else {
+                    self.children(node, &ctx.value());
+                }
+            }
+            NODE_LIST | NODE_PAREN => self.children(node, ctx),
+            NODE_ATTR_SET => {
+                let inner = if ctx.position { Ctx { keys: Vec::new(), ..ctx.clone() } } else { ctx.clone() };
+                self.attrset(node, &inner);
+            }
+            NODE_LET_IN => {
+                self.let_bindings(node, &ctx.value());
+                if let Some(body) = syntax::expr_children(node).last() {
+                    self.expr(&body, ctx);
+                }
+            }
+            NODE_WITH => {
+                let mut parts = syntax::expr_children(node);
+                if let Some(namespace) = parts.next() {
+                    // The namespace is a scope, not a use of the value.
+                    self.expr_inner_parts(&namespace, &ctx.value());
+                    if self.eval_path(&namespace, FUEL).is_none() {
+                        self.expr(&namespace, &ctx.value());
+                    }
+                }
+                for body in parts {
+                    self.expr(&body, ctx);
+                }
+            }
+            NODE_LAMBDA => {
+                self.lambda_defaults(node, &ctx.value());
+                if let Some(body) = syntax::expr_children(node).last() {
+                    self.expr(&body, &Ctx { keys: Vec::new(), ..ctx.value() });
+                }
+            }
+            NODE_APPLY => self.apply(node, ctx),
+            NODE_IF_ELSE => {
+                let mut parts = syntax::expr_children(node);
+                if let Some(condition) = parts.next() {
+                    self.expr(&condition, &ctx.value());
+                }
+                for branch in parts {
+                    self.expr(&branch, ctx);
+                }
+            }
+            NODE_ASSERT => {
+                let mut parts = syntax::expr_children(node);
+                if let Some(condition) = parts.next() {
+                    self.expr(&condition, &ctx.value());
+                }
+                for body in parts {
+                    self.expr(&body, ctx);
+                }
+            }
+            NODE_BIN_OP if matches!(syntax::bin_op(node), Some(TOKEN_CONCAT | TOKEN_UPDATE)) => {
+                self.children(node, ctx)
+            }
+            _ => self.children(node, &ctx.value()),
+        }
+    }
+
+    pub(super) fn children(&mut self, node: &SyntaxNode, ctx: &Ctx) {
+        for child in node.children() {
+            match child.kind() {
+                NODE_ATTRPATH => {
+                    for attr in child.children().filter(|a| a.kind() != NODE_IDENT) {
+                        self.expr(&attr, &ctx.value());
+                    }
+                }
+                NODE_PATTERN | NODE_IDENT_PARAM => {}
+                _ => self.expr(&child, ctx),
+            }
+        }
+    }
+
+    /// The parts of a recorded path expression that are expressions of their own: dynamic
+    /// attributes and `or` defaults.
+    pub(super) fn expr_inner_parts(&mut self, node: &SyntaxNode, ctx: &Ctx) {
+        if node.kind() != NODE_SELECT {
+            return;
+        }
+        let mut exprs = syntax::expr_children(node);
+        if let Some(base) = exprs.next() {
+            self.expr_inner_parts(&base, ctx);
+        }
+        for default in exprs {
+            self.expr(&default, &ctx.value());
+        }
+        if let Some(path) = first_child(node, NODE_ATTRPATH) {
+            for attr in path.children().filter(|a| a.kind() != NODE_IDENT) {
+                self.expr(&attr, &ctx.value());
+            }
+        }
+    }
+
+    pub(super) fn attrset(&mut self, set: &SyntaxNode, ctx: &Ctx) {
+        for entry in set.children() {
+            match entry.kind() {
+                NODE_ATTRPATH_VALUE => {
+                    let Some(path) = first_child(&entry, NODE_ATTRPATH) else { continue };
+                    let mut inner = ctx.clone();
+                    for attr in path.children() {
+                        match static_attr(&attr) {
+                            Some(name) => inner = inner.under_key(&name.text),
+                            None => {
+                                self.expr(&attr, &ctx.value());
+                                inner = inner.value();
+                            }
+                        }
+                    }
+                    if let Some(value) = nth_expr(&entry, 0) {
+                        self.expr(&value, &inner);
+                    }
+                }
+                NODE_INHERIT => self.inherit(&entry, &ctx.value(), false),
+                _ => self.expr(&entry, &ctx.value()),
+            }
+        }
+    }
+
+    /// An `inherit` in a set or `let`: `inherit (config.flake.modules.nixos) ssh;` reads `ssh`.
+    pub(super) fn inherit(&mut self, entry: &SyntaxNode, ctx: &Ctx, alias: bool) {
+        let from = first_child(entry, NODE_INHERIT_FROM).and_then(|f| nth_expr(&f, 0));
+        match &from {
+            Some(from) => {
+                let source = self.eval_path(from, FUEL);
+                if source.is_none() {
+                    self.expr(from, ctx);
+                } else {
+                    self.expr_inner_parts(from, ctx);
+                }
+                for attr in entry.children().filter(|c| c.kind() != NODE_INHERIT_FROM) {
+                    match (static_attr(&attr), &source) {
+                        (Some(name), Some(source)) => {
+                            let mut path = source.clone();
+                            path.path.push(name_of(name));
+                            path.form = RefForm::Inherit;
+                            self.record(path, attr.text_range(), ctx, alias);
+                        }
+                        (None, _) => self.expr(&attr, ctx),
+                        _ => {}
+                    }
+                }
+            }
+            None => {
+                for attr in entry.children() {
+                    self.expr(&attr, ctx);
+                }
+            }
+        }
+    }
+
+    /// The values of a `let`'s bindings. A binding that names a rooted path is an alias: it is
+    /// recorded where it is written, and again (through the alias) where it is used.
+    pub(super) fn let_bindings(&mut self, node: &SyntaxNode, ctx: &Ctx) {
+        for entry in node.children() {
+            match entry.kind() {
+                NODE_ATTRPATH_VALUE => {
+                    if let Some(path) = first_child(&entry, NODE_ATTRPATH) {
+                        for attr in path.children().filter(|a| a.kind() != NODE_IDENT) {
+                            self.expr(&attr, ctx);
+                        }
+                    }
+                    let Some(value) = nth_expr(&entry, 0) else { continue };
+                    match self.eval_path(&value, FUEL) {
+                        Some(path) => {
+                            self.record(path, value.text_range(), ctx, true);
+                            self.expr_inner_parts(&value, ctx);
+                        }
+                        None => self.expr(&value, ctx),
+                    }
+                }
+                NODE_INHERIT => self.inherit(&entry, ctx, true),
+                _ => {}
+            }
+        }
+    }
+
+    pub(super) fn lambda_defaults(&mut self, lambda: &SyntaxNode, ctx: &Ctx) {
+        if let Some(pattern) = first_child(lambda, NODE_PATTERN) {
+            for entry in pattern.children().filter(|c| c.kind() == NODE_PAT_ENTRY) {
+                for default in syntax::expr_children(&entry).skip(1) {
+                    self.expr(&default, ctx);
+                }
+            }
+        }
+    }
+
+    pub(super) fn apply(&mut self, node: &SyntaxNode, ctx: &Ctx) {
+        let (function, args) = flatten_apply(node);
+        let name = function_name(&function);
+        let name = name.as_deref().unwrap_or("");
+        if collections::declares_namespace(name)
+            && let Some(first) = args.first()
+            && let Some(text) = syntax::plain_string(&unparen(first.clone()))
+        {
+            self.out.namespaces.push(NamespaceDecl { name: SmolStr::new(text), range: first.text_range() });
+        }
+        if let Some(builder) = contexts::builder(name) {
+            self.expr(&function, &ctx.value());
+            for arg in &args {
+                self.builder_argument(arg, builder, ctx);
+            }
+            return;
+        }
+        self.expr(&function, &ctx.value());
+        // Arguments pass the module position through: `lib.optionals c [ ... ]`,
+        // `lib.attrValues config.flake.modules.nixos`.
+        for arg in &args {
+            self.expr(arg, ctx);
+        }
+    }
+
+    /// `lib.nixosSystem { modules = [ ... ]; }`: a nested evaluation of the builder's class.
+    pub(super) fn builder_argument(&mut self, arg: &SyntaxNode, builder: BuilderClass, ctx: &Ctx) {
+        let set = unparen(arg.clone());
+        if set.kind() != NODE_ATTR_SET {
+            self.expr(arg, &ctx.value());
+            return;
+        }
+        let anchor = match builder {
+            BuilderClass::Fixed(class) => Anchor::Class(SmolStr::new_static(class)),
+            BuilderClass::FromClassAttribute => set
+                .children()
+                .filter(|e| e.kind() == NODE_ATTRPATH_VALUE)
+                .find(|e| first_attr_name(e).is_some_and(|n| n.text == "class"))
+                .and_then(|e| nth_expr(&e, 0))
+                .and_then(|v| syntax::plain_string(&unparen(v)))
+                .map_or(Anchor::Unknown, |c| Anchor::Class(SmolStr::new(c))),
+        };
+        let module_ctx = ctx.new_module(anchor);
+        for entry in set.children() {
+            let key = first_attr_name(&entry);
+            let value = nth_expr(&entry, 0);
+            match (key, value) {
+                (Some(key), Some(value)) if key.text == "modules" || key.text == "module" => {
+                    self.expr(&value, &module_ctx)
+                }
+                _ => self.expr(&entry, &ctx.value()),
+            }
+        }
+    }
+
+    pub(super) fn record(&mut self, value: PathValue, range: TextRange, ctx: &Ctx, alias: bool) {
+        // `inputs` alone, or an argument attrset before its first name, names nothing yet.
+        let unresolved = match &value.root {
+            RefRoot::Input(input) => input.is_empty() || value.path.is_empty(),
+            RefRoot::Argument => value.path.is_empty(),
+            _ => false,
+        };
+        if unresolved {
+            return;
+        }
+        let anchor = (ctx.position && !alias).then(|| ctx.module.clone());
+        self.out.refs.push(Reference {
+            root: value.root,
+            path: value.path,
+            dynamic_tail: value.dynamic_tail,
+            certain: value.certain,
+            form: value.form,
+            range,
+            owner: ctx.owner,
+            anchor,
+            alias,
+        });
+    }
+}

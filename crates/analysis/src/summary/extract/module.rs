@@ -1,0 +1,211 @@
+//! The file and its top-level module: `{ ... }`, `{ args, ... }: { ... }`, `flake.nix`'s
+//! `mkFlake` module, the module's own `imports`.
+
+use rnix::SyntaxKind::*;
+
+use super::eval::module_argument;
+use super::read::{first_attr_name, flatten_apply, function_name};
+use super::{Ctx, Extractor, RootBinding};
+use crate::dendritic::flake_parts;
+use crate::summary::*;
+use crate::syntax::names::{BindingId, BindingKind};
+use crate::syntax::{self, SyntaxNode, first_child, nth_expr, static_attr, unparen};
+
+impl<'a> Extractor<'a> {
+    pub(super) fn file(&mut self, root: &SyntaxNode) {
+        let Some(expr) = nth_expr(root, 0) else { return };
+        if self.file_name == Some("flake.nix") {
+            self.flake_file(&expr);
+        } else if !self.module_root(&expr) {
+            self.expr(&expr, &self.top_ctx());
+        }
+    }
+
+    pub(super) fn top_ctx(&self) -> Ctx {
+        Ctx { owner: None, module: Anchor::TopLevel, position: false, keys: Vec::new() }
+    }
+
+    /// A top-level module: `{ ... }`, `{ args, ... }: { ... }`, `args: { ... }`, through `let` and
+    /// parentheses. Returns `false` when `expr` has none of these shapes.
+    pub(super) fn module_root(&mut self, expr: &SyntaxNode) -> bool {
+        let expr = unparen(expr.clone());
+        match expr.kind() {
+            NODE_ATTR_SET => {
+                self.out.module.get_or_insert_with(ModuleInfo::default);
+                self.module_body(&expr);
+                true
+            }
+            NODE_LET_IN => {
+                let ctx = self.top_ctx();
+                self.let_bindings(&expr, &ctx);
+                match syntax::expr_children(&expr).last() {
+                    Some(body) => self.module_root(&body),
+                    None => false,
+                }
+            }
+            NODE_LAMBDA => {
+                let module = self.out.module.get_or_insert_with(ModuleInfo::default);
+                if let Some(pattern) = first_child(&expr, NODE_PATTERN) {
+                    for entry in pattern.children().filter(|c| c.kind() == NODE_PAT_ENTRY) {
+                        if let Some(ident) = first_child(&entry, NODE_IDENT)
+                            && let Some(name) = syntax::ident_text(&ident)
+                        {
+                            let range = ident.text_range();
+                            let used =
+                                self.names.binding_at(range).is_some_and(|id| self.names.uses_of(id).next().is_some());
+                            module.args.push(ModuleArg { name, range, used });
+                        }
+                    }
+                }
+                self.module_lambdas.push(expr.text_range());
+                self.register_module_arguments(&expr);
+                let ctx = self.top_ctx();
+                self.lambda_defaults(&expr, &ctx);
+                match syntax::expr_children(&expr).last() {
+                    Some(body) => {
+                        if !self.module_root(&body) {
+                            self.expr(&body, &ctx);
+                        }
+                        true
+                    }
+                    None => true,
+                }
+            }
+            _ => false,
+        }
+    }
+
+    pub(super) fn register_module_arguments(&mut self, lambda: &SyntaxNode) {
+        let range = lambda.text_range();
+        for (i, binding) in self.names.bindings.iter().enumerate() {
+            if binding.scope.text_range() != range {
+                continue;
+            }
+            let meaning = match binding.kind {
+                BindingKind::Param | BindingKind::PatternAlias => Some(RootBinding::ModuleArgs),
+                _ => module_argument(&binding.name),
+            };
+            if let Some(meaning) = meaning {
+                self.roots.insert(BindingId(i as u32), meaning);
+            }
+        }
+    }
+
+    /// `flake.nix`: `outputs = inputs: mkFlake { inherit inputs; } <module>`. The outputs
+    /// function's arguments root paths (`inputs.self...`, `self...`), and the module is read as a
+    /// top-level module.
+    pub(super) fn flake_file(&mut self, expr: &SyntaxNode) {
+        for lambda in expr.descendants().filter(|n| n.kind() == NODE_LAMBDA) {
+            let is_outputs = lambda
+                .parent()
+                .filter(|p| p.kind() == NODE_ATTRPATH_VALUE)
+                .and_then(|p| first_child(&p, NODE_ATTRPATH))
+                .and_then(|path| path.children().next())
+                .and_then(|attr| static_attr(&attr))
+                .is_some_and(|name| name.text == "outputs");
+            if is_outputs {
+                let range = lambda.text_range();
+                for (i, binding) in self.names.bindings.iter().enumerate() {
+                    if binding.scope.text_range() == range {
+                        let meaning = match (binding.kind, binding.name.as_str()) {
+                            (BindingKind::Formal, "self") => RootBinding::SelfOutputs,
+                            (BindingKind::Formal, _) => continue,
+                            _ => RootBinding::Inputs,
+                        };
+                        self.roots.insert(BindingId(i as u32), meaning);
+                    }
+                }
+            }
+        }
+        let mut modules = Vec::new();
+        for apply in expr.descendants().filter(|n| n.kind() == NODE_APPLY) {
+            let (function, args) = flatten_apply(&apply);
+            if function_name(&function).as_deref() == Some(flake_parts::MK_FLAKE) && args.len() == 2 {
+                modules.push(args[1].clone());
+            }
+        }
+        for module in &modules {
+            self.module_root(module);
+        }
+        // Everything else is read for references only; the module bodies were walked above.
+        let ctx = self.top_ctx();
+        self.expr_skipping(expr, &ctx, &modules);
+    }
+
+    pub(super) fn expr_skipping(&mut self, node: &SyntaxNode, ctx: &Ctx, skip: &[SyntaxNode]) {
+        if skip.contains(node) {
+            return;
+        }
+        if skip.iter().any(|s| node.text_range().contains_range(s.text_range())) {
+            for child in node.children() {
+                self.expr_skipping(&child, ctx, skip);
+            }
+        } else if syntax::is_expr(node.kind()) {
+            self.expr(node, ctx);
+        }
+    }
+
+    /// The attrset of a top-level module.
+    pub(super) fn module_body(&mut self, set: &SyntaxNode) {
+        let full_form = set
+            .children()
+            .filter(|e| e.kind() == NODE_ATTRPATH_VALUE)
+            .any(|entry| first_attr_name(&entry).is_some_and(|n| n.text == "config" || n.text == "options"));
+        let ctx = self.top_ctx();
+        for entry in set.children() {
+            match entry.kind() {
+                NODE_ATTRPATH_VALUE => {
+                    let Some(path) = first_child(&entry, NODE_ATTRPATH) else { continue };
+                    let attrs: Vec<SyntaxNode> = path.children().collect();
+                    let Some(value) = nth_expr(&entry, 0) else { continue };
+                    let Some(first) = attrs.first().and_then(static_attr) else {
+                        self.expr(&entry, &ctx);
+                        continue;
+                    };
+                    match first.text.as_str() {
+                        "imports" if attrs.len() == 1 => self.top_level_imports(&value),
+                        "options" => {
+                            self.options(&attrs[1..], &value, Vec::new());
+                            self.expr(&value, &ctx.value());
+                        }
+                        "config" if full_form => {
+                            if attrs.len() == 1 {
+                                self.config_value(&value, None);
+                            } else {
+                                self.config_path(&attrs[1..], &value, None, entry.text_range());
+                            }
+                        }
+                        key if flake_parts::MODULE_SYSTEM_KEYS.contains(&key) => self.expr(&value, &ctx.value()),
+                        _ => self.config_path(&attrs, &value, None, entry.text_range()),
+                    }
+                }
+                NODE_INHERIT => self.config_inherit(&entry, None),
+                _ => self.expr(&entry, &ctx),
+            }
+        }
+    }
+
+    pub(super) fn top_level_imports(&mut self, value: &SyntaxNode) {
+        let ctx = self.top_ctx().new_module(Anchor::TopLevel);
+        let list = unparen(value.clone());
+        if list.kind() != NODE_LIST {
+            self.expr(&list, &ctx);
+            return;
+        }
+        for item in syntax::expr_children(&list) {
+            let inner = unparen(item.clone());
+            match inner.kind() {
+                // An inline module in a top-level `imports` is part of the top-level configuration.
+                NODE_ATTR_SET | NODE_LAMBDA => {
+                    self.module_root(&inner);
+                }
+                // A file imported by path is a top-level module wherever it lives.
+                NODE_PATH_REL => {
+                    let literal = inner.text().to_string();
+                    self.out.imports.push(literal);
+                }
+                _ => self.expr(&item, &ctx),
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! Option declarations: options whose type holds lower-level modules are custom collections.
+
+use rnix::SyntaxKind::*;
+use smol_str::SmolStr;
+
+use super::Extractor;
+use super::read::{first_attr_name, flatten_apply, function_name};
+use crate::dendritic::classes;
+use crate::summary::*;
+use crate::syntax::names::BindingValue;
+use crate::syntax::{self, SyntaxNode, first_child, nth_expr, static_attr, unparen};
+
+impl<'a> Extractor<'a> {
+    pub(super) fn options(&mut self, attrs: &[SyntaxNode], value: &SyntaxNode, mut prefix: Vec<SmolStr>) {
+        for attr in attrs {
+            match static_attr(attr) {
+                Some(name) => prefix.push(name.text),
+                None => return,
+            }
+        }
+        if let Some(first) = prefix.first()
+            && !self.out.declared.contains(first)
+        {
+            self.out.declared.push(first.clone());
+        }
+        let value = unparen(value.clone());
+        match value.kind() {
+            NODE_ATTR_SET => {
+                for entry in value.children().filter(|e| e.kind() == NODE_ATTRPATH_VALUE) {
+                    let Some(path) = first_child(&entry, NODE_ATTRPATH) else { continue };
+                    let attrs: Vec<SyntaxNode> = path.children().collect();
+                    if let Some(v) = nth_expr(&entry, 0) {
+                        self.options(&attrs, &v, prefix.clone());
+                    }
+                }
+            }
+            _ if !prefix.is_empty() => {
+                if let Some(decl) = self.option_decl(&value, prefix) {
+                    self.out.options.push(decl);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn option_decl(&self, value: &SyntaxNode, path: Vec<SmolStr>) -> Option<OptionDecl> {
+        // The type may sit in the option itself or in a local helper that builds it.
+        let mut scopes = vec![value.clone()];
+        let (function, _) = flatten_apply(value);
+        if let Some(binding) = self.local_binding(&function)
+            && let BindingValue::Expr(ptr) = &binding.value
+        {
+            let root = self.root.clone();
+            scopes.extend(ptr.try_to_node(&root));
+        }
+        let mut wrappers = None;
+        let mut class = None;
+        for scope in &scopes {
+            for node in scope.descendants() {
+                let name = match node.kind() {
+                    NODE_IDENT => syntax::ident_text(&node),
+                    NODE_SELECT => function_name(&node),
+                    _ => None,
+                };
+                if matches!(name.as_deref(), Some("deferredModule" | "deferredModuleWith")) && wrappers.is_none() {
+                    wrappers = Some(attrs_of_wrappers(&node));
+                }
+                if node.kind() == NODE_ATTRPATH_VALUE
+                    && first_attr_name(&node).is_some_and(|n| n.text == "_class")
+                    && let Some(v) = nth_expr(&node, 0)
+                {
+                    class = syntax::plain_string(&unparen(v)).map(SmolStr::from);
+                }
+            }
+        }
+        let shape = match wrappers? {
+            0 => return None,
+            1 => DeclaredShape::Aspects,
+            _ => DeclaredShape::ClassesThenAspects,
+        };
+        let class = class.or_else(|| path.iter().find_map(|segment| classes::class_named_by(segment)));
+        Some(OptionDecl { path, range: value.text_range(), shape, class })
+    }
+}
+
+/// How many `attrsOf`/`lazyAttrsOf` wrap a `deferredModule` in an option's type.
+fn attrs_of_wrappers(deferred: &SyntaxNode) -> usize {
+    let mut count = 0;
+    let mut node = deferred.clone();
+    while let Some(parent) = node.parent() {
+        if parent.kind() == NODE_APPLY
+            && let Some(function) = nth_expr(&parent, 0)
+            && function != node
+            && matches!(function_name(&function).as_deref(), Some("attrsOf" | "lazyAttrsOf"))
+        {
+            count += 1;
+        }
+        if matches!(parent.kind(), NODE_ATTRPATH_VALUE | NODE_ATTR_SET) {
+            break;
+        }
+        node = parent;
+    }
+    count
+}
