@@ -24,7 +24,7 @@ use crate::base::parallel;
 use crate::base::text::{Encoding, LineIndex, TextSize};
 use crate::base::{AspectKey, Change, FileId, FileRole, HostKey, Site};
 use crate::dendritic::collections::CollectionSet;
-use crate::dendritic::import_tree::ImportTreeRoots;
+use crate::dendritic::import_tree::roots::ImportTreeRoots;
 use crate::summary::FileSummary;
 use crate::summary::extract;
 use crate::syntax::Parse;

@@ -14,7 +14,8 @@ use super::{FileData, Graph};
 use crate::base::text::TextRange;
 use crate::base::{FileId, FileRole};
 use crate::dendritic::collections::CollectionSet;
-use crate::dendritic::import_tree::{FileKind, ImportTreeCall, ImportTreeRoots};
+use crate::dendritic::import_tree::calls::ImportTreeCall;
+use crate::dendritic::import_tree::roots::{FileKind, ImportTreeRoots};
 use crate::summary::{DeclaredShape, FileSummary, NamespaceDecl, OptionDecl};
 
 #[derive(Default)]

@@ -31,93 +31,84 @@ pub(crate) fn document_symbols(ws: &Graph, file: FileId) -> Vec<DocumentSymbol> 
         return Vec::new();
     }
     let data = ws.data(file);
-    let mut groups: Vec<DocumentSymbol> = Vec::new();
-    let mut group = |name: String, kind, range: TextRange| -> usize {
-        match groups.iter().position(|g| g.name == name && g.kind == kind) {
-            Some(i) => {
-                groups[i].range = groups[i].range.cover(range);
-                i
-            }
-            None => {
-                groups.push(DocumentSymbol {
-                    name,
-                    detail: None,
-                    kind,
-                    range,
-                    selection_range: range,
-                    children: Vec::new(),
-                });
-                groups.len() - 1
-            }
-        }
-    };
-    let mut entries: Vec<(usize, Option<SmolStr>, DocumentSymbol)> = Vec::new();
+    let mut outline = Outline::default();
     for d in &data.resolved.definitions {
         // Aspect-first collections write the name above the class binding that defines it
         // (`aspects.x = { nixos = ...; }`); LSP wants the name inside the symbol's range.
         let binding = data.summary.node(d.node).binding.cover(d.name.range);
-        let i = group(d.key.collection.to_string(), SymbolKind::Collection, binding);
-        let aspect = DocumentSymbol {
-            name: d.key.name.to_string(),
-            detail: Some(d.key.to_string()),
-            kind: SymbolKind::Aspect,
-            range: binding,
-            selection_range: d.name.range,
-            children: Vec::new(),
-        };
-        entries.push((i, d.key.class.clone(), aspect));
+        let aspect = symbol(d.key.name.to_string(), Some(d.key.to_string()), SymbolKind::Aspect, binding, d.name.range);
+        outline.add(d.key.collection.to_string(), d.key.class.clone(), aspect);
     }
     for h in &data.resolved.hosts {
         let binding = data.summary.node(h.node).binding.cover(h.name.range);
-        let i = group(h.key.kind.to_string(), SymbolKind::Collection, binding);
-        let host = DocumentSymbol {
-            name: h.key.name.to_string(),
-            detail: h.key.class.as_ref().map(|c| format!("host · {c}")),
-            kind: SymbolKind::Host,
-            range: binding,
-            selection_range: h.name.range,
-            children: Vec::new(),
-        };
-        entries.push((i, None, host));
+        let detail = h.key.class.as_ref().map(|c| format!("host · {c}"));
+        outline.add(
+            h.key.kind.to_string(),
+            None,
+            symbol(h.key.name.to_string(), detail, SymbolKind::Host, binding, h.name.range),
+        );
     }
     for o in &data.summary.options {
-        let i = group("options".to_string(), SymbolKind::Collection, o.range);
-        let option = DocumentSymbol {
-            name: o.path.join("."),
-            detail: Some("declares a collection".to_string()),
-            kind: SymbolKind::Option,
-            range: o.range,
-            selection_range: o.range,
-            children: Vec::new(),
-        };
-        entries.push((i, None, option));
+        let detail = Some("declares a collection".to_string());
+        outline.add(
+            "options".to_string(),
+            None,
+            symbol(o.path.join("."), detail, SymbolKind::Option, o.range, o.range),
+        );
     }
-    for (i, class, symbol) in entries {
-        let parent = &mut groups[i];
+    outline.groups
+}
+
+fn symbol(
+    name: String,
+    detail: Option<String>,
+    kind: SymbolKind,
+    range: TextRange,
+    selection: TextRange,
+) -> DocumentSymbol {
+    DocumentSymbol { name, detail, kind, range, selection_range: selection, children: Vec::new() }
+}
+
+/// A file's symbols as they are added: a group per collection (or host kind, or `options`), and
+/// inside it a group per class where the collection names one.
+#[derive(Default)]
+struct Outline {
+    groups: Vec<DocumentSymbol>,
+}
+
+impl Outline {
+    fn add(&mut self, group: String, class: Option<SmolStr>, symbol: DocumentSymbol) {
+        // A collection's group is selected by the first binding in it, a class's by its first name.
+        let parent = group_of(&mut self.groups, &group, SymbolKind::Collection, &symbol, symbol.range);
         match class {
             Some(class) => {
-                let position = parent.children.iter().position(|c| c.kind == SymbolKind::Class && c.name == class);
-                let class_group = match position {
-                    Some(p) => &mut parent.children[p],
-                    None => {
-                        parent.children.push(DocumentSymbol {
-                            name: class.to_string(),
-                            detail: None,
-                            kind: SymbolKind::Class,
-                            range: symbol.range,
-                            selection_range: symbol.selection_range,
-                            children: Vec::new(),
-                        });
-                        parent.children.last_mut().expect("just pushed")
-                    }
-                };
-                class_group.range = class_group.range.cover(symbol.range);
-                class_group.children.push(symbol);
+                let selection = symbol.selection_range;
+                group_of(&mut parent.children, &class, SymbolKind::Class, &symbol, selection).children.push(symbol)
             }
             None => parent.children.push(symbol),
         }
     }
-    groups
+}
+
+/// The group named `name` among `symbols`, made to cover `member`; a new one, selecting
+/// `selection`, if there is none.
+fn group_of<'a>(
+    symbols: &'a mut Vec<DocumentSymbol>,
+    name: &str,
+    kind: SymbolKind,
+    member: &DocumentSymbol,
+    selection: TextRange,
+) -> &'a mut DocumentSymbol {
+    let i = match symbols.iter().position(|s| s.kind == kind && s.name == name) {
+        Some(i) => i,
+        None => {
+            symbols.push(symbol(name.to_string(), None, kind, member.range, selection));
+            symbols.len() - 1
+        }
+    };
+    let group = &mut symbols[i];
+    group.range = group.range.cover(member.range);
+    group
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

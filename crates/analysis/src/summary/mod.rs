@@ -14,7 +14,7 @@ use smol_str::SmolStr;
 
 use crate::base::diagnostics::Finding;
 use crate::base::text::TextRange;
-use crate::dendritic::import_tree::ImportTreeCall;
+use crate::dendritic::import_tree::calls::ImportTreeCall;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct NodeId(pub u32);

@@ -90,17 +90,7 @@ fn check_one(repo: &Repository, site: usize, within: usize, name: usize) -> Outc
     let collides = new_name != key.name.as_str()
         && family.iter().any(|k| aspects.iter().any(|a| a.key == renamed(k, &new_name) && !a.definitions.is_empty()));
 
-    // A name built from a file's name (or implied) is not written anywhere a rename can edit.
-    let unwritten = new_name != key.name.as_str()
-        && family.iter().any(|k| {
-            ws.graph().definitions(k).into_iter().chain(ws.graph().references(k)).any(|site| {
-                let summary = ws.graph().summary(site.file);
-                let names = summary.nodes.iter().map(|n| &n.name).chain(summary.refs.iter().flat_map(|r| &r.path));
-                names
-                    .filter(|n| n.range == site.range)
-                    .any(|n| matches!(n.origin, NameOrigin::FileName | NameOrigin::Implicit))
-            })
-        });
+    let unwritten = new_name != key.name.as_str() && family.iter().any(|k| unwritten(&ws, k));
 
     let result = ws.rename(pos, &new_name);
     let rename = match (collides, result) {
@@ -135,9 +125,26 @@ fn check_one(repo: &Repository, site: usize, within: usize, name: usize) -> Outc
     if !rename.notes.is_empty() {
         return Outcome::RenamedWithNotes;
     }
-    for k in &family {
+    assert_renamed(repo, (&ws, &after), &family, &new_name);
+    Outcome::Renamed
+}
+
+/// A name built from a file's name (or implied) is not written anywhere a rename can edit.
+fn unwritten(ws: &Analysis, key: &AspectKey) -> bool {
+    ws.graph().definitions(key).into_iter().chain(ws.graph().references(key)).any(|site| {
+        let summary = ws.graph().summary(site.file);
+        let names = summary.nodes.iter().map(|n| &n.name).chain(summary.refs.iter().flat_map(|r| &r.path));
+        names.filter(|n| n.range == site.range).any(|n| matches!(n.origin, NameOrigin::FileName | NameOrigin::Implicit))
+    })
+}
+
+/// Every key of the family is gone under its old name and stands under the new one, with all its
+/// references.
+fn assert_renamed(repo: &Repository, (ws, after): (&Analysis, &Analysis), family: &[AspectKey], new_name: &str) {
+    let renamed = |k: &AspectKey, name: &str| AspectKey { name: name.into(), ..k.clone() };
+    for k in family {
         let old = k.clone();
-        let new = renamed(k, &new_name);
+        let new = renamed(k, new_name);
         let defined_before = ws.graph().is_defined(&old);
         assert!(
             !after.graph().is_defined(&old),
@@ -158,7 +165,6 @@ fn check_one(repo: &Repository, site: usize, within: usize, name: usize) -> Outc
             repo.name
         );
     }
-    Outcome::Renamed
 }
 
 fn cases(default: u32) -> u32 {

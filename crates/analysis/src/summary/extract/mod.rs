@@ -90,7 +90,7 @@ pub(crate) fn summarize_structure(path: &str, text: &str, parse: &Parse, names: 
         extractor.finish();
         // Nearly every file names no import-tree at all: no need to walk it looking for calls.
         if text.contains("import-tree") {
-            summary.import_tree = crate::dendritic::import_tree::find_calls(&root, names);
+            summary.import_tree = crate::dendritic::import_tree::calls::find_calls(&root, names);
         }
         summary
     })
