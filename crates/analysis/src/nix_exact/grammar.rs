@@ -19,7 +19,9 @@ use std::borrow::Cow;
 
 use crate::base::text::{TextRange, TextSize};
 
-use super::attrsets::{AttrSets, Duplicate, Name, PathAttr, SetId};
+use crate::syntax::attrsets::{Built, SetId};
+
+use super::attrsets::{self, AttrSets, Duplicate, Name, PathAttr};
 use super::lexer::{Lexer, Tok, Token};
 
 /// What the grammar found: the errors in the order Nix raises them.
@@ -280,7 +282,7 @@ impl<'a> Parser<'a, '_> {
                     let simple = self.legacy_let()?;
                     return self.expr_if_rest(simple);
                 }
-                let set = self.sets.new_set();
+                let set = self.sets.new_set(true);
                 self.binds(set)?;
                 self.expect(Tok::In)?;
                 self.expr()?;
@@ -304,7 +306,7 @@ impl<'a> Parser<'a, '_> {
                 match self.peek_kind()? {
                     Tok::Punct(b':' | b'@') => self.lambda_after_formals(brace, Vec::new()),
                     _ => {
-                        let set = self.sets.new_set();
+                        let set = self.sets.new_set(false);
                         self.expr_if_rest(Shape::Attrs(set))
                     }
                 }
@@ -324,7 +326,7 @@ impl<'a> Parser<'a, '_> {
                         self.lambda_after_formals(brace, formals)
                     }
                     Tok::Punct(b'.' | b'=') => {
-                        let set = self.sets.new_set();
+                        let set = self.sets.new_set(false);
                         let first =
                             PathAttr { name: Some(Cow::Borrowed(self.text_of(token.range))), range: token.range };
                         self.binding(set, Some(first))?;
@@ -336,7 +338,7 @@ impl<'a> Parser<'a, '_> {
                 }
             }
             _ => {
-                let set = self.sets.new_set();
+                let set = self.sets.new_set(false);
                 self.binds(set)?;
                 self.expect(Tok::RBrace)?;
                 self.expr_if_rest(Shape::Attrs(set))
@@ -574,14 +576,14 @@ impl<'a> Parser<'a, '_> {
             Tok::Rec => {
                 self.bump()?;
                 self.expect(Tok::LBrace)?;
-                let set = self.sets.new_set();
+                let set = self.sets.new_set(true);
                 self.binds(set)?;
                 self.expect(Tok::RBrace)?;
                 Ok(Shape::Attrs(set))
             }
             Tok::LBrace => {
                 self.bump()?;
-                let set = self.sets.new_set();
+                let set = self.sets.new_set(false);
                 self.binds(set)?;
                 self.expect(Tok::RBrace)?;
                 Ok(Shape::Attrs(set))
@@ -601,7 +603,7 @@ impl<'a> Parser<'a, '_> {
     /// `let { ... }` after `let`: a recursive set whose `body` is the value.
     fn legacy_let(&mut self) -> PResult<Shape<'a>> {
         self.expect(Tok::LBrace)?;
-        let set = self.sets.new_set();
+        let set = self.sets.new_set(true);
         self.binds(set)?;
         self.expect(Tok::RBrace)?;
         Ok(Shape::Other)
@@ -765,7 +767,8 @@ impl<'a> Parser<'a, '_> {
                 None
             }
         };
-        let duplicates = self.sets.add_attr(set, &self.paths[start..], value, &mut *self.order);
+        let added = self.sets.add_attr(set, &self.paths[start..], value, None, &mut Built);
+        let duplicates = attrsets::of_binding(&self.paths[start..], added, &mut *self.order);
         self.paths.truncate(start);
         self.findings.extend(duplicates.into_iter().map(Finding::Duplicate));
         Ok(())
@@ -800,8 +803,8 @@ impl<'a> Parser<'a, '_> {
             }
         }
         for (name, range) in names {
-            if let Some(duplicate) = self.sets.inherit(set, name, range, from) {
-                self.findings.push(Finding::Duplicate(duplicate));
+            if let Some(existing) = self.sets.inherit(set, &name, range, from) {
+                self.findings.push(Finding::Duplicate(attrsets::of_inherit(&name, range, existing)));
             }
         }
         Ok(())
