@@ -119,18 +119,6 @@ pub(crate) fn parse_time_diagnostics_with(
         }
     }
 
-    // rnix ends a `#` comment at `\n` only, Nix at `\r` too: with a lone `\r` the names come from
-    // a text where it is `\n` (same length, so the same offsets).
-    let relined = relined(text).map(|text| {
-        let root = crate::syntax::parse(&text).root();
-        let names = NameTable::build(&root);
-        (root, names)
-    });
-    let (root, names) = match &relined {
-        Some((root, names)) => (root.clone(), names),
-        None => (root, names),
-    };
-
     // Past a syntax error, or a number rnix tokenizes differently from Nix, rnix's tree is a
     // guess: names there are not reported.
     let trusted_until = match (syntax_error_at, findings.rnix_misreads_from) {
@@ -172,20 +160,6 @@ fn refusal_diagnostic(refusal: &Refusal) -> Diagnostic {
         )
         .with_severity(Severity::Warning),
     }
-}
-
-/// `text` with each `\r` that is not part of `\r\n` turned into `\n`, if it has any.
-fn relined(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    if !bytes.contains(&b'\r') {
-        return None;
-    }
-    let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
-    if !(0..bytes.len()).any(lone) {
-        return None;
-    }
-    let relined: Vec<u8> = (0..bytes.len()).map(|i| if lone(i) { b'\n' } else { bytes[i] }).collect();
-    String::from_utf8(relined).ok()
 }
 
 #[cfg(test)]

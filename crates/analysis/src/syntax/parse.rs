@@ -57,14 +57,8 @@ pub(crate) const MAX_RUN: usize = 16 * 1024;
 pub(crate) const MAX_ARGUMENTS: usize = 10_000;
 
 pub(crate) fn parse(text: &str) -> Parse {
-    // Nix ends lines at `\r` too; rnix ends comments only at `\n`. Same length, same offsets.
-    let normalized;
-    let text = if has_lone_cr(text) {
-        normalized = lone_cr_to_lf(text);
-        normalized.as_str()
-    } else {
-        text
-    };
+    let relined = relined(text);
+    let text = relined.as_deref().unwrap_or(text);
     // rnix's parse time grows with the square of some nestings (lists, `!`, `-`) and of long
     // runs like `a.a.a...`: 100,000 levels would stall the server for minutes. One linear scan
     // finds them first.
@@ -285,24 +279,18 @@ fn hazard(text: &str) -> Option<Refusal> {
     None
 }
 
-fn has_lone_cr(text: &str) -> bool {
+/// `text` with each `\r` that is not part of `\r\n` turned into `\n`, if it has any: Nix ends
+/// lines (so `#` comments) at a lone `\r` too, rnix only at `\n`. Same length, same offsets.
+fn relined(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
-    memchr_cr(bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
-}
-
-fn memchr_cr(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes.iter().enumerate().filter(|(_, b)| **b == b'\r').map(|(i, _)| i)
-}
-
-fn lone_cr_to_lf(text: &str) -> String {
-    let mut bytes = text.as_bytes().to_vec();
-    for i in 0..bytes.len() {
-        if bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
-            bytes[i] = b'\n';
-        }
+    let mut lone = (0..bytes.len()).filter(|&i| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n')).peekable();
+    lone.peek()?;
+    let mut relined = bytes.to_vec();
+    for i in lone {
+        relined[i] = b'\n';
     }
     // Only ASCII bytes changed, so the text is still UTF-8.
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    String::from_utf8(relined).ok()
 }
 
 /// Deepest recursion the analysis walkers follow. Nix's own parser gives up long before
