@@ -58,36 +58,7 @@ pub(crate) fn parse_time_diagnostics_with(
 ) -> Vec<Diagnostic> {
     let root = parse.root();
     let NixGrammar(findings) = grammar;
-
-    let lines: OnceCell<LineIndex> = OnceCell::new();
-    let describe_position = |offset: TextSize| {
-        let index = lines.get_or_init(|| LineIndex::new(text));
-        let pos = index.line_col(text, offset, Encoding::Utf8);
-        format!("{}:{}", pos.line + 1, pos.col + 1)
-    };
-    let mut parse_errors = Vec::with_capacity(findings.errors.len());
-    let mut syntax_error_at = None;
-    for finding in findings.errors {
-        parse_errors.push(match finding {
-            Finding::Syntax { range, message } => {
-                syntax_error_at = Some(range.start());
-                Diagnostic::new(DiagnosticKind::SyntaxError, range, message)
-            }
-            Finding::Action { range, message } => Diagnostic::new(DiagnosticKind::SyntaxError, range, message),
-            Finding::Duplicate(duplicate) => {
-                let other = describe_position(duplicate.other);
-                let message = if duplicate.in_merge {
-                    format!(
-                        "attribute '{}' is also defined at {other}, by a later attrset that merges only one level deep",
-                        duplicate.path
-                    )
-                } else {
-                    format!("attribute '{}' already defined at {other}", duplicate.path)
-                };
-                Diagnostic::new(DiagnosticKind::DuplicateAttribute, duplicate.range, message)
-            }
-        });
-    }
+    let (mut parse_errors, syntax_error_at) = grammar_diagnostics(text, findings.errors);
     if let Some(at) = syntax_error_at {
         parse_errors.extend(syntax_error::later_errors(parse.errors(), at));
     }
@@ -98,25 +69,11 @@ pub(crate) fn parse_time_diagnostics_with(
             parse_errors.insert(0, refused);
         }
     }
-    // rnix stops 512 levels down and reads the rest as one error, and canopy's walks stop at
-    // `MAX_DEPTH`: where Nix reads on, what lies deeper goes unanalysed, which is worth a word
-    // rather than silence.
-    if syntax_error_at.is_none() && parse.refused().is_none() {
-        let end = root.text_range().end();
-        let rnix_gave_up = parse.errors().iter().any(|e| matches!(e, rnix::ParseError::RecursionLimitExceeded));
-        let deep_at = if rnix_gave_up {
-            let error =
-                root.descendants().find(|n| n.kind() == rnix::SyntaxKind::NODE_ERROR && n.text_range().end() == end);
-            Some(error.map_or(end, |n| n.text_range().start()))
-        } else {
-            names.too_deep
-        };
-        if let Some(at) = deep_at {
-            let message = "nested too deeply for canopy (more than 512 levels of parentheses or attribute sets, or \
-                           3000 of anything): canopy does not analyse what lies deeper (Nix itself may accept it)";
-            let warning = Diagnostic::new(DiagnosticKind::SyntaxError, TextRange::empty(at), message);
-            parse_errors.insert(0, warning.with_severity(Severity::Warning));
-        }
+    if syntax_error_at.is_none()
+        && parse.refused().is_none()
+        && let Some(warning) = too_deep_warning(&root, parse, names)
+    {
+        parse_errors.insert(0, warning);
     }
 
     // Past a syntax error, or a number rnix tokenizes differently from Nix, rnix's tree is a
@@ -137,6 +94,60 @@ pub(crate) fn parse_time_diagnostics_with(
     let mut rest: Vec<Diagnostic> = parse_errors.into_iter().chain(undefined).collect();
     rest.sort_by_key(|d| (d.range.start(), d.range.end()));
     std::iter::once(first).chain(rest).collect()
+}
+
+/// The grammar's findings as diagnostics, in the order Nix raises them, and where the syntax
+/// error among them is (nothing after it was checked).
+fn grammar_diagnostics(text: &str, findings: Vec<Finding>) -> (Vec<Diagnostic>, Option<TextSize>) {
+    let lines: OnceCell<LineIndex> = OnceCell::new();
+    let describe_position = |offset: TextSize| {
+        let index = lines.get_or_init(|| LineIndex::new(text));
+        let pos = index.line_col(text, offset, Encoding::Utf8);
+        format!("{}:{}", pos.line + 1, pos.col + 1)
+    };
+    let mut diagnostics = Vec::with_capacity(findings.len());
+    let mut syntax_error_at = None;
+    for finding in findings {
+        diagnostics.push(match finding {
+            Finding::Syntax { range, message } => {
+                syntax_error_at = Some(range.start());
+                Diagnostic::new(DiagnosticKind::SyntaxError, range, message)
+            }
+            Finding::Action { range, message } => Diagnostic::new(DiagnosticKind::SyntaxError, range, message),
+            Finding::Duplicate(duplicate) => {
+                let other = describe_position(duplicate.other);
+                let message = if duplicate.in_merge {
+                    format!(
+                        "attribute '{}' is also defined at {other}, by a later attrset that merges only one level deep",
+                        duplicate.path
+                    )
+                } else {
+                    format!("attribute '{}' already defined at {other}", duplicate.path)
+                };
+                Diagnostic::new(DiagnosticKind::DuplicateAttribute, duplicate.range, message)
+            }
+        });
+    }
+    (diagnostics, syntax_error_at)
+}
+
+/// rnix stops 512 levels down and reads the rest as one error, and canopy's walks stop at
+/// `MAX_DEPTH`: where Nix reads on, what lies deeper goes unanalysed, which is worth a word
+/// rather than silence.
+fn too_deep_warning(root: &rnix::SyntaxNode, parse: &Parse, names: &NameTable) -> Option<Diagnostic> {
+    let end = root.text_range().end();
+    let rnix_gave_up = parse.errors().iter().any(|e| matches!(e, rnix::ParseError::RecursionLimitExceeded));
+    let at = if rnix_gave_up {
+        let error =
+            root.descendants().find(|n| n.kind() == rnix::SyntaxKind::NODE_ERROR && n.text_range().end() == end);
+        error.map_or(end, |n| n.text_range().start())
+    } else {
+        names.too_deep?
+    };
+    let message = "nested too deeply for canopy (more than 512 levels of parentheses or attribute sets, or 3000 of \
+                   anything): canopy does not analyse what lies deeper (Nix itself may accept it)";
+    let warning = Diagnostic::new(DiagnosticKind::SyntaxError, TextRange::empty(at), message);
+    Some(warning.with_severity(Severity::Warning))
 }
 
 fn refusal_diagnostic(refusal: &Refusal) -> Diagnostic {
