@@ -1,82 +1,21 @@
-//! Attributes defined twice, by the rules of Nix's `addAttr`, order dependence included.
-//!
-//! Nix builds each attrset while parsing it, binding by binding:
-//! - a dotted path walks into the attribute its prefix names when that one holds a literal
-//!   attrset (whichever way it was written), else the path is a duplicate;
-//! - a binding to a name already bound merges only when both values are literal attrsets, and
-//!   the merge copies the later set's attributes one level deep: a clash there is reported at
-//!   the earlier attribute (NixOS/nix#7897);
-//! - `inherit` never merges.
-//!
-//! The grammar feeds every binding here as it finishes reading it, so findings come out in the
-//! order Nix raises them.
+//! Attributes defined twice, as Nix reports them, order dependence included: the grammar feeds
+//! every binding to the model of Nix's attrsets (`syntax::attrsets`) as it finishes reading it,
+//! and this reads the model's answer as Nix's error (positions, path as written, and which of
+//! several clashes of one merge comes first), so findings come out in the order Nix raises them.
 
 use std::borrow::Cow;
 
-use rustc_hash::FxHashMap;
-
 use crate::base::text::{TextRange, TextSize};
+use crate::syntax::attrsets::{Added, Def};
 
 /// A static attribute name: borrowed from the text when written plainly.
 pub(crate) type Name<'a> = Cow<'a, str>;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct SetId(u32);
+/// The attrsets of one file, as the grammar reads them: built as they are read, so their
+/// literals need no name.
+pub(crate) type AttrSets<'a> = crate::syntax::attrsets::AttrSets<Name<'a>, ()>;
 
-/// One element of a binding's attribute path.
-#[derive(Debug, Clone)]
-pub(crate) struct PathAttr<'a> {
-    /// `None` for `${e}` with a non-constant `e`.
-    pub(crate) name: Option<Name<'a>>,
-    pub(crate) range: TextRange,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Def {
-    /// The set this attribute holds when its value is a literal attrset.
-    set: Option<SetId>,
-    /// Nix's position for the definition (the start of its attribute path), up to the end of
-    /// the name this entry is for.
-    range: TextRange,
-    inherited: bool,
-}
-
-#[derive(Default)]
-struct SetModel<'a> {
-    attrs: AttrMap<'a>,
-    has_dynamic: bool,
-}
-
-/// Most sets are small: a list, with a hash index once it grows.
-#[derive(Default)]
-struct AttrMap<'a> {
-    entries: Vec<(Name<'a>, Def)>,
-    index: Option<FxHashMap<Name<'a>, usize>>,
-}
-
-const INDEX_FROM: usize = 12;
-
-impl<'a> AttrMap<'a> {
-    fn get(&self, name: &str) -> Option<Def> {
-        let i = match &self.index {
-            Some(index) => *index.get(name)?,
-            None => self.entries.iter().position(|(n, _)| n == name)?,
-        };
-        Some(self.entries[i].1)
-    }
-
-    fn insert(&mut self, name: Name<'a>, def: Def) {
-        if let Some(index) = &mut self.index {
-            index.insert(name.clone(), self.entries.len());
-        } else if self.entries.len() == INDEX_FROM {
-            let mut index: FxHashMap<Name<'a>, usize> =
-                self.entries.iter().enumerate().map(|(i, (n, _))| (n.clone(), i)).collect();
-            index.insert(name.clone(), self.entries.len());
-            self.index = Some(index);
-        }
-        self.entries.push((name, def));
-    }
-}
+pub(crate) type PathAttr<'a> = crate::syntax::attrsets::PathAttr<Name<'a>>;
 
 /// One duplicate, as Nix reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,155 +30,41 @@ pub(crate) struct Duplicate {
     pub(crate) in_merge: bool,
 }
 
-/// The attrsets of one file under construction.
-#[derive(Default)]
-pub(crate) struct AttrSets<'a> {
-    sets: Vec<SetModel<'a>>,
-    /// Emptied attribute lists of forgotten sets, to fill again without allocating.
-    spare: Vec<Vec<(Name<'a>, Def)>>,
-}
-
-impl<'a> AttrSets<'a> {
-    pub(crate) fn new_set(&mut self) -> SetId {
-        self.sets.push(SetModel::default());
-        SetId(self.sets.len() as u32 - 1)
-    }
-
-    /// Everything created from now on can be dropped with `forget_since`.
-    pub(crate) fn mark(&self) -> usize {
-        self.sets.len()
-    }
-
-    /// Drops the sets created since `mark`, once nothing can reach them any more (they were
-    /// read inside a value that is not itself a literal attrset).
-    pub(crate) fn forget_since(&mut self, mark: usize) {
-        for set in self.sets.drain(mark..) {
-            let mut entries = set.attrs.entries;
-            if entries.capacity() > 0 {
-                entries.clear();
-                self.spare.push(entries);
-            }
-        }
-    }
-
-    fn insert(&mut self, set: SetId, name: Name<'a>, def: Def) {
-        let attrs = &mut self.sets[set.0 as usize].attrs;
-        if attrs.entries.capacity() == 0
-            && let Some(spare) = self.spare.pop()
-        {
-            attrs.entries = spare;
-        }
-        attrs.insert(name, def);
-    }
-
-    fn set(&mut self, id: SetId) -> &mut SetModel<'a> {
-        &mut self.sets[id.0 as usize]
-    }
-
-    /// Whether a binding of `set` itself has a dynamic name (`${e} = ...`, not `a.${e} = ...`).
-    pub(crate) fn has_dynamic(&self, id: SetId) -> bool {
-        self.sets[id.0 as usize].has_dynamic
-    }
-
-    /// `path = value;`. `value` is the set when the value is a literal attrset. The merge of two
-    /// literals reports its clashes in `order` (Nix walks the later set in symbol order).
-    pub(crate) fn add_attr(
-        &mut self,
-        mut set: SetId,
-        path: &[PathAttr<'a>],
-        value: Option<SetId>,
-        order: &mut dyn FnMut(&str, &str) -> std::cmp::Ordering,
-    ) -> Vec<Duplicate> {
-        let Some((last, prefix)) = path.split_last() else { return Vec::new() };
-        let start = path[0].range.start();
-        let def_range = |attr: &PathAttr<'a>| TextRange::new(start, attr.range.end());
-        let duplicate = |attr: &PathAttr<'a>, other: &Def| Duplicate {
-            range: def_range(attr),
+/// What Nix reports of `path = ...;` once `added`. A merge reports its clashes in `order` (Nix
+/// walks the later set in symbol order).
+pub(crate) fn of_binding<'a>(
+    path: &[PathAttr<'a>],
+    added: Added<Name<'a>>,
+    order: &mut dyn FnMut(&str, &str) -> std::cmp::Ordering,
+) -> Vec<Duplicate> {
+    match added {
+        Added::Defined { .. } => Vec::new(),
+        Added::Duplicate { at, other } => vec![Duplicate {
+            range: TextRange::new(path[0].range.start(), path[at].range.end()),
             path: show_path(path),
             other: other.range.start(),
             in_merge: false,
-        };
-        for attr in prefix {
-            let Some(name) = &attr.name else {
-                // The rest of the path goes into a set that no static name can reach again.
-                self.set(set).has_dynamic = true;
-                set = self.new_set();
-                continue;
-            };
-            match self.set(set).attrs.get(name) {
-                Some(def) => match def.set {
-                    Some(inner) if !def.inherited => set = inner,
-                    _ => return vec![duplicate(attr, &def)],
-                },
-                None => {
-                    let nested = self.new_set();
-                    let def = Def { set: Some(nested), range: def_range(attr), inherited: false };
-                    self.insert(set, name.clone(), def);
-                    set = nested;
-                }
-            }
-        }
-        let Some(name) = &last.name else {
-            self.set(set).has_dynamic = true;
-            return Vec::new();
-        };
-        let Some(existing) = self.set(set).attrs.get(name) else {
-            let def = Def { set: value, range: def_range(last), inherited: false };
-            self.insert(set, name.clone(), def);
-            return Vec::new();
-        };
-        match (existing.set, value) {
-            (Some(earlier), Some(later)) if !existing.inherited => self.merge(earlier, later, path, order),
-            _ => vec![duplicate(last, &existing)],
+        }],
+        Added::Merged { mut clashes, .. } => {
+            clashes.sort_by(|a, b| order(&a.name, &b.name));
+            let prefix = show_path(path);
+            clashes
+                .into_iter()
+                .map(|clash| Duplicate {
+                    range: clash.kept.range,
+                    path: format!("{prefix}.{}", render(Some(&clash.name))),
+                    other: clash.dropped.range.start(),
+                    in_merge: true,
+                })
+                .collect()
         }
     }
+}
 
-    /// Copies the attributes of the later literal `later` into `earlier`, one level deep.
-    fn merge(
-        &mut self,
-        earlier: SetId,
-        later: SetId,
-        path: &[PathAttr<'a>],
-        order: &mut dyn FnMut(&str, &str) -> std::cmp::Ordering,
-    ) -> Vec<Duplicate> {
-        let moved = std::mem::take(&mut self.set(later).attrs);
-        let mut clashes: Vec<(Name<'a>, Def, Def)> = Vec::new();
-        for (name, def) in moved.entries {
-            match self.set(earlier).attrs.get(&name) {
-                Some(kept) => clashes.push((name, kept, def)),
-                None => {
-                    self.insert(earlier, name, def);
-                }
-            }
-        }
-        clashes.sort_by(|a, b| order(&a.0, &b.0));
-        let prefix = show_path(path);
-        clashes
-            .into_iter()
-            .map(|(name, kept, def)| Duplicate {
-                range: kept.range,
-                path: format!("{prefix}.{}", render(Some(&name))),
-                other: def.range.start(),
-                in_merge: true,
-            })
-            .collect()
-    }
-
-    /// One name of `inherit ...;` (positions are the name's own, as in current Nix).
-    pub(crate) fn inherit(&mut self, set: SetId, name: Name<'a>, range: TextRange, from: bool) -> Option<Duplicate> {
-        if let Some(existing) = self.set(set).attrs.get(&name) {
-            return Some(Duplicate {
-                range,
-                path: render(Some(&name)),
-                other: existing.range.start(),
-                in_merge: false,
-            });
-        }
-        // `inherit (e) x` is a selection, not an inherited variable: Nix only refuses to walk
-        // into the plain kind, and both refuse to merge, so the flag only matters for messages.
-        self.insert(set, name, Def { set: None, range, inherited: !from });
-        None
-    }
+/// What Nix reports of `inherit ... name ...;` at `range`, `name` being defined already by
+/// `existing` (positions are the name's own, as in current Nix).
+pub(crate) fn of_inherit(name: &str, range: TextRange, existing: Def) -> Duplicate {
+    Duplicate { range, path: render(Some(name)), other: existing.range.start(), in_merge: false }
 }
 
 fn render(name: Option<&str>) -> String {

@@ -15,11 +15,17 @@
 //!
 //! Nothing here builds a tree: the recognizer keeps only what the checks need.
 
+mod bindings;
+mod functions;
+mod strings;
+
 use std::borrow::Cow;
 
 use crate::base::text::{TextRange, TextSize};
+use crate::syntax::attrsets::SetId;
 
-use super::attrsets::{AttrSets, Duplicate, Name, PathAttr, SetId};
+use self::functions::Formal;
+use super::attrsets::{AttrSets, Duplicate, Name, PathAttr};
 use super::lexer::{Lexer, Tok, Token};
 
 /// What the grammar found: the errors in the order Nix raises them.
@@ -128,16 +134,6 @@ fn starts_select(tok: Tok) -> bool {
             | Tok::LBrace
             | Tok::Punct(b'(' | b'[')
     )
-}
-
-fn starts_attr(tok: Tok) -> bool {
-    matches!(tok, Tok::Id | Tok::OrKw | Tok::Quote | Tok::DollarCurly)
-}
-
-/// A formal argument as read: its name and where it is.
-struct Formal<'a> {
-    name: &'a str,
-    range: TextRange,
 }
 
 struct Parser<'a, 'o> {
@@ -280,7 +276,7 @@ impl<'a> Parser<'a, '_> {
                     let simple = self.legacy_let()?;
                     return self.expr_if_rest(simple);
                 }
-                let set = self.sets.new_set();
+                let set = self.sets.new_set(true);
                 self.binds(set)?;
                 self.expect(Tok::In)?;
                 self.expr()?;
@@ -290,130 +286,6 @@ impl<'a> Parser<'a, '_> {
                 Ok(Shape::Other)
             }
             _ => self.expr_if(),
-        }
-    }
-
-    /// `{` where an expression starts: a pattern (`{ a, b }: ...`) or an attrset. Bison forks
-    /// here and drops the reading that fails; the first two tokens always settle it.
-    fn brace_at_function_level(&mut self, brace: Token) -> PResult<Shape<'a>> {
-        self.bump()?;
-        let token = self.peek()?;
-        match token.kind {
-            Tok::RBrace => {
-                self.bump()?;
-                match self.peek_kind()? {
-                    Tok::Punct(b':' | b'@') => self.lambda_after_formals(brace, Vec::new()),
-                    _ => {
-                        let set = self.sets.new_set();
-                        self.expr_if_rest(Shape::Attrs(set))
-                    }
-                }
-            }
-            Tok::Ellipsis => {
-                let formals = self.formals(None)?;
-                self.expect(Tok::RBrace)?;
-                self.lambda_after_formals(brace, formals)
-            }
-            Tok::Id => {
-                self.bump()?;
-                let next = self.peek()?;
-                match next.kind {
-                    Tok::Punct(b',' | b'?') | Tok::RBrace => {
-                        let formals = self.formals(Some(token))?;
-                        self.expect(Tok::RBrace)?;
-                        self.lambda_after_formals(brace, formals)
-                    }
-                    Tok::Punct(b'.' | b'=') => {
-                        let set = self.sets.new_set();
-                        let first =
-                            PathAttr { name: Some(Cow::Borrowed(self.text_of(token.range))), range: token.range };
-                        self.binding(set, Some(first))?;
-                        self.binds(set)?;
-                        self.expect(Tok::RBrace)?;
-                        self.expr_if_rest(Shape::Attrs(set))
-                    }
-                    _ => Err(self.unexpected(next, &[])),
-                }
-            }
-            _ => {
-                let set = self.sets.new_set();
-                self.binds(set)?;
-                self.expect(Tok::RBrace)?;
-                self.expr_if_rest(Shape::Attrs(set))
-            }
-        }
-    }
-
-    /// After `{ formals }`: `: body` or `@ name : body`.
-    fn lambda_after_formals(&mut self, brace: Token, formals: Vec<Formal<'a>>) -> PResult<Shape<'a>> {
-        let token = self.peek()?;
-        let argument = match token.kind {
-            Tok::Punct(b':') => None,
-            Tok::Punct(b'@') => {
-                self.bump()?;
-                let name = self.expect(Tok::Id)?;
-                Some(Formal { name: self.text_of(name.range), range: name.range })
-            }
-            _ => return Err(self.unexpected(token, &[Tok::Punct(b':'), Tok::Punct(b'@')])),
-        };
-        self.expect_punct(b':')?;
-        self.expr()?;
-        self.check_formals(brace.range.start(), &formals, argument);
-        Ok(Shape::Other)
-    }
-
-    /// `formals`, up to (not including) the closing brace. `first` is a formal's name already read.
-    fn formals(&mut self, first: Option<Token>) -> PResult<Vec<Formal<'a>>> {
-        let mut formals = Vec::new();
-        let mut pending = first;
-        loop {
-            let name = match pending.take() {
-                Some(name) => name,
-                None => match self.peek_kind()? {
-                    Tok::Id => self.bump()?,
-                    Tok::Ellipsis => {
-                        self.bump()?;
-                        return Ok(formals);
-                    }
-                    _ => return Ok(formals),
-                },
-            };
-            if self.peek_kind()? == Tok::Punct(b'?') {
-                self.bump()?;
-                self.expr()?;
-            }
-            formals.push(Formal { name: self.text_of(name.range), range: name.range });
-            if self.peek_kind()? != Tok::Punct(b',') {
-                return Ok(formals);
-            }
-            self.bump()?;
-        }
-    }
-
-    /// Nix's `toFormals`: of the duplicated names, the first in symbol order is reported, at its
-    /// second occurrence; then an `@` name that is also a formal, at the lambda.
-    fn check_formals(&mut self, lambda: TextSize, formals: &[Formal<'a>], argument: Option<Formal<'a>>) {
-        let mut seen: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
-        let mut repeats: Vec<&Formal<'a>> = Vec::new();
-        for formal in formals {
-            let count = seen.entry(formal.name).or_insert(0);
-            *count += 1;
-            if *count == 2 {
-                repeats.push(formal);
-            }
-        }
-        if repeats.len() > 1 {
-            let order = &mut self.order;
-            repeats.sort_by(|a, b| order(a.name, b.name).then(a.range.start().cmp(&b.range.start())));
-        }
-        for formal in repeats {
-            self.action_error(formal.range, format!("duplicate formal function argument '{}'", formal.name));
-        }
-        if let Some(argument) = argument
-            && seen.contains_key(argument.name)
-        {
-            let range = TextRange::new(lambda, argument.range.end());
-            self.action_error(range, format!("duplicate formal function argument '{}'", argument.name));
         }
     }
 
@@ -574,14 +446,14 @@ impl<'a> Parser<'a, '_> {
             Tok::Rec => {
                 self.bump()?;
                 self.expect(Tok::LBrace)?;
-                let set = self.sets.new_set();
+                let set = self.sets.new_set(true);
                 self.binds(set)?;
                 self.expect(Tok::RBrace)?;
                 Ok(Shape::Attrs(set))
             }
             Tok::LBrace => {
                 self.bump()?;
-                let set = self.sets.new_set();
+                let set = self.sets.new_set(false);
                 self.binds(set)?;
                 self.expect(Tok::RBrace)?;
                 Ok(Shape::Attrs(set))
@@ -601,7 +473,7 @@ impl<'a> Parser<'a, '_> {
     /// `let { ... }` after `let`: a recursive set whose `body` is the value.
     fn legacy_let(&mut self) -> PResult<Shape<'a>> {
         self.expect(Tok::LBrace)?;
-        let set = self.sets.new_set();
+        let set = self.sets.new_set(true);
         self.binds(set)?;
         self.expect(Tok::RBrace)?;
         Ok(Shape::Other)
@@ -614,301 +486,12 @@ impl<'a> Parser<'a, '_> {
         self.expect(Tok::RBrace)?;
         Ok(inner)
     }
-
-    /// `"..."`: static when it is one piece of text or empty.
-    fn string(&mut self) -> PResult<Shape<'a>> {
-        self.bump()?;
-        let mut text: Option<Token> = None;
-        let mut parts = 0;
-        let mut interpolated = false;
-        loop {
-            let token = self.peek()?;
-            match token.kind {
-                Tok::Str => {
-                    // `string_parts` allows a lone STR, or STRs after an interpolation.
-                    if parts == 1 && !interpolated {
-                        return Err(self.unexpected(token, &[Tok::Quote, Tok::DollarCurly]));
-                    }
-                    self.bump()?;
-                    text = Some(token);
-                }
-                Tok::DollarCurly => {
-                    self.interpolation()?;
-                    interpolated = true;
-                }
-                Tok::Quote => {
-                    self.bump()?;
-                    break;
-                }
-                _ => return Err(self.unexpected(token, &[Tok::Quote])),
-            }
-            parts += 1;
-        }
-        if interpolated {
-            return Ok(Shape::Other);
-        }
-        Ok(Shape::Name(match text {
-            Some(token) => unescape(self.text_of(token.range)),
-            None => Cow::Borrowed(""),
-        }))
-    }
-
-    /// `''...''`: static when it has at most one piece of text.
-    fn indented_string(&mut self) -> PResult<Shape<'a>> {
-        self.bump()?;
-        let mut pieces: Vec<Token> = Vec::new();
-        let mut interpolated = false;
-        loop {
-            let token = self.peek()?;
-            match token.kind {
-                Tok::IndStr => {
-                    self.bump()?;
-                    pieces.push(token);
-                }
-                Tok::DollarCurly => {
-                    self.interpolation()?;
-                    interpolated = true;
-                }
-                Tok::IndClose => {
-                    self.bump()?;
-                    break;
-                }
-                _ => return Err(self.unexpected(token, &[Tok::IndStr, Tok::DollarCurly, Tok::IndClose])),
-            }
-        }
-        Ok(match (interpolated, pieces.as_slice()) {
-            (false, []) => Shape::Name(Cow::Borrowed("")),
-            (false, [piece]) => Shape::Name(Cow::Owned(indented_piece(self.text_of(piece.range)))),
-            _ => Shape::Other,
-        })
-    }
-
-    // ---- attribute paths and bindings -----------------------------------------------------
-
-    /// One attribute of a path: `a`, `or`, `"a"` or `${e}`.
-    fn attr(&mut self) -> PResult<PathAttr<'a>> {
-        let token = self.peek()?;
-        match token.kind {
-            Tok::Id | Tok::OrKw => {
-                self.bump()?;
-                Ok(PathAttr { name: Some(Cow::Borrowed(self.text_of(token.range))), range: token.range })
-            }
-            Tok::Quote => {
-                let shape = self.string()?;
-                Ok(self.path_attr(token.range.start(), shape))
-            }
-            Tok::DollarCurly => {
-                let shape = self.interpolation()?;
-                Ok(self.path_attr(token.range.start(), shape))
-            }
-            _ => Err(self.unexpected(token, &[Tok::Id, Tok::OrKw, Tok::DollarCurly, Tok::Quote])),
-        }
-    }
-
-    fn path_attr(&self, start: TextSize, shape: Shape<'a>) -> PathAttr<'a> {
-        let end = self.last_end;
-        let name = match shape {
-            Shape::Name(name) => Some(name),
-            _ => None,
-        };
-        PathAttr { name, range: TextRange::new(start, end.max(start)) }
-    }
-
-    /// An attribute path after `.` or `?` in an expression.
-    fn attrpath_in_expr(&mut self) -> PResult<()> {
-        self.attr()?;
-        while self.peek_kind()? == Tok::Punct(b'.') {
-            self.bump()?;
-            self.attr()?;
-        }
-        Ok(())
-    }
-
-    /// `binds`: bindings and inherits until something else.
-    fn binds(&mut self, set: SetId) -> PResult<()> {
-        loop {
-            let kind = self.peek_kind()?;
-            if kind == Tok::Inherit {
-                self.inherit(set)?;
-            } else if starts_attr(kind) {
-                self.binding(set, None)?;
-            } else {
-                return Ok(());
-            }
-        }
-    }
-
-    /// `attrpath = expr;`, checked as soon as the `;` is read.
-    fn binding(&mut self, set: SetId, first: Option<PathAttr<'a>>) -> PResult<()> {
-        // The paths of the bindings being read share one stack: a value's own bindings are
-        // pushed above this one and popped before it is used.
-        let start = self.paths.len();
-        let first = match first {
-            Some(first) => first,
-            None => self.attr()?,
-        };
-        self.paths.push(first);
-        while self.peek_kind()? == Tok::Punct(b'.') {
-            self.bump()?;
-            let attr = self.attr()?;
-            self.paths.push(attr);
-        }
-        self.expect_punct(b'=')?;
-        let mark = self.sets.mark();
-        let value = self.expr()?;
-        self.expect_punct(b';')?;
-        let value = match value {
-            Shape::Attrs(id) => Some(id),
-            _ => {
-                // Only a literal attrset value can be merged into or walked into later.
-                self.sets.forget_since(mark);
-                None
-            }
-        };
-        let duplicates = self.sets.add_attr(set, &self.paths[start..], value, &mut *self.order);
-        self.paths.truncate(start);
-        self.findings.extend(duplicates.into_iter().map(Finding::Duplicate));
-        Ok(())
-    }
-
-    /// `inherit a b;` or `inherit (e) a b;`.
-    fn inherit(&mut self, set: SetId) -> PResult<()> {
-        self.bump()?;
-        let from = self.peek_kind()? == Tok::Punct(b'(');
-        if from {
-            self.bump()?;
-            self.expr()?;
-            self.expect_punct(b')')?;
-        }
-        let mut names: Vec<(Name<'a>, TextRange)> = Vec::new();
-        loop {
-            let token = self.peek()?;
-            match token.kind {
-                Tok::Punct(b';') => {
-                    self.bump()?;
-                    break;
-                }
-                kind if starts_attr(kind) => {
-                    let attr = self.attr()?;
-                    match attr.name {
-                        Some(name) => names.push((name, attr.range)),
-                        // Raised as soon as the name is read, before the `;`.
-                        None => self.action_error(attr.range, "dynamic attributes not allowed in inherit"),
-                    }
-                }
-                _ => return Err(self.unexpected(token, &[])),
-            }
-        }
-        for (name, range) in names {
-            if let Some(duplicate) = self.sets.inherit(set, name, range, from) {
-                self.findings.push(Finding::Duplicate(duplicate));
-            }
-        }
-        Ok(())
-    }
 }
 
 /// The range of the character starting at `start` (a stray byte as Nix's lexer sees it).
 fn char_range(text: &str, start: TextSize) -> TextRange {
     let len = text.get(usize::from(start)..).and_then(|rest| rest.chars().next()).map_or(1, char::len_utf8);
     TextRange::at(start, TextSize::from(len as u32))
-}
-
-/// The value of a `"..."` piece, as Nix's `unescapeStr` computes it.
-fn unescape(raw: &str) -> Name<'_> {
-    if !raw.contains(['\\', '\r']) {
-        return Cow::Borrowed(raw);
-    }
-    let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some('n') => out.push('\n'),
-                Some('r') => out.push('\r'),
-                Some('t') => out.push('\t'),
-                Some(other) => out.push(other),
-                None => out.push('\\'),
-            },
-            '\r' => {
-                out.push('\n');
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
-}
-
-/// The value of an indented string made of one piece, as Nix's `stripIndentation` computes it.
-fn indented_piece(raw: &str) -> String {
-    // The escapes of indented strings are pieces of their own: a lone piece is either one of
-    // them or plain text whose indentation is stripped.
-    match raw {
-        "''$" | "$" => return "$".to_string(),
-        "'''" => return "''".to_string(),
-        "'" => return "'".to_string(),
-        _ => {}
-    }
-    if let Some(escaped) = raw.strip_prefix("''\\") {
-        return unescape(&format!("\\{escaped}")).into_owned();
-    }
-    let mut min_indent = usize::MAX;
-    let mut at_line_start = true;
-    let mut indent = 0;
-    for c in raw.chars() {
-        if at_line_start {
-            match c {
-                ' ' => indent += 1,
-                '\n' => indent = 0,
-                _ => {
-                    at_line_start = false;
-                    min_indent = min_indent.min(indent);
-                }
-            }
-        } else if c == '\n' {
-            at_line_start = true;
-            indent = 0;
-        }
-    }
-    let mut out = String::with_capacity(raw.len());
-    let mut at_line_start = true;
-    let mut dropped = 0;
-    for c in raw.chars() {
-        if at_line_start {
-            match c {
-                ' ' => {
-                    if dropped >= min_indent {
-                        out.push(c);
-                    }
-                    dropped += 1;
-                }
-                '\n' => {
-                    dropped = 0;
-                    out.push(c);
-                }
-                _ => {
-                    at_line_start = false;
-                    dropped = 0;
-                    out.push(c);
-                }
-            }
-        } else {
-            out.push(c);
-            if c == '\n' {
-                at_line_start = true;
-            }
-        }
-    }
-    // A last line of spaces only is dropped.
-    if let Some(p) = out.rfind('\n')
-        && out[p + 1..].chars().all(|c| c == ' ')
-    {
-        out.truncate(p + 1);
-    }
-    out
 }
 
 #[cfg(test)]
@@ -1023,13 +606,5 @@ mod tests {
         let start = std::time::Instant::now();
         check(&open_comments, &mut |a: &str, b: &str| a.cmp(b));
         assert!(start.elapsed() < std::time::Duration::from_secs(2));
-    }
-
-    #[test]
-    fn static_names() {
-        assert_eq!(unescape(r"a\nb\$"), "a\nb$");
-        assert_eq!(unescape("a\r\nb"), "a\nb");
-        assert_eq!(indented_piece("  a\n    b\n  "), "a\n  b\n");
-        assert_eq!(indented_piece("''\\t"), "\t");
     }
 }

@@ -58,36 +58,7 @@ pub(crate) fn parse_time_diagnostics_with(
 ) -> Vec<Finding> {
     let root = parse.root();
     let NixGrammar(findings) = grammar;
-
-    let lines: OnceCell<LineIndex> = OnceCell::new();
-    let describe_position = |offset: TextSize| {
-        let index = lines.get_or_init(|| LineIndex::new(text));
-        let pos = index.line_col(text, offset, Encoding::Utf8);
-        format!("{}:{}", pos.line + 1, pos.col + 1)
-    };
-    let mut parse_errors = Vec::with_capacity(findings.errors.len());
-    let mut syntax_error_at = None;
-    for finding in findings.errors {
-        parse_errors.push(match finding {
-            GrammarFinding::Syntax { range, message } => {
-                syntax_error_at = Some(range.start());
-                Finding::new(DiagnosticKind::SyntaxError, range, message)
-            }
-            GrammarFinding::Action { range, message } => Finding::new(DiagnosticKind::SyntaxError, range, message),
-            GrammarFinding::Duplicate(duplicate) => {
-                let other = describe_position(duplicate.other);
-                let message = if duplicate.in_merge {
-                    format!(
-                        "attribute '{}' is also defined at {other}, by a later attrset that merges only one level deep",
-                        duplicate.path
-                    )
-                } else {
-                    format!("attribute '{}' already defined at {other}", duplicate.path)
-                };
-                Finding::new(DiagnosticKind::DuplicateAttribute, duplicate.range, message)
-            }
-        });
-    }
+    let (mut parse_errors, syntax_error_at) = grammar_diagnostics(text, findings.errors);
     if let Some(at) = syntax_error_at {
         parse_errors.extend(syntax_error::later_errors(parse.errors(), at));
     }
@@ -98,38 +69,12 @@ pub(crate) fn parse_time_diagnostics_with(
             parse_errors.insert(0, refused);
         }
     }
-    // rnix stops 512 levels down and reads the rest as one error, and canopy's walks stop at
-    // `MAX_DEPTH`: where Nix reads on, what lies deeper goes unanalysed, which is worth a word
-    // rather than silence.
-    if syntax_error_at.is_none() && parse.refused().is_none() {
-        let end = root.text_range().end();
-        let rnix_gave_up = parse.errors().iter().any(|e| matches!(e, rnix::ParseError::RecursionLimitExceeded));
-        let deep_at = if rnix_gave_up {
-            let error =
-                root.descendants().find(|n| n.kind() == rnix::SyntaxKind::NODE_ERROR && n.text_range().end() == end);
-            Some(error.map_or(end, |n| n.text_range().start()))
-        } else {
-            names.too_deep
-        };
-        if let Some(at) = deep_at {
-            let message = "nested too deeply for canopy (more than 512 levels of parentheses or attribute sets, or \
-                           3000 of anything): canopy does not analyse what lies deeper (Nix itself may accept it)";
-            let warning = Finding::new(DiagnosticKind::SyntaxError, TextRange::empty(at), message);
-            parse_errors.insert(0, warning.with_severity(Severity::Warning));
-        }
+    if syntax_error_at.is_none()
+        && parse.refused().is_none()
+        && let Some(warning) = too_deep_warning(&root, parse, names)
+    {
+        parse_errors.insert(0, warning);
     }
-
-    // rnix ends a `#` comment at `\n` only, Nix at `\r` too: with a lone `\r` the names come from
-    // a text where it is `\n` (same length, so the same offsets).
-    let relined = relined(text).map(|text| {
-        let root = crate::syntax::parse(&text).root();
-        let names = NameTable::build(&root);
-        (root, names)
-    });
-    let (root, names) = match &relined {
-        Some((root, names)) => (root.clone(), names),
-        None => (root, names),
-    };
 
     // Past a syntax error, or a number rnix tokenizes differently from Nix, rnix's tree is a
     // guess: names there are not reported.
@@ -149,6 +94,60 @@ pub(crate) fn parse_time_diagnostics_with(
     let mut rest: Vec<Finding> = parse_errors.into_iter().chain(undefined).collect();
     rest.sort_by_key(|d| (d.range.start(), d.range.end()));
     std::iter::once(first).chain(rest).collect()
+}
+
+/// The grammar's findings as diagnostics, in the order Nix raises them, and where the syntax
+/// error among them is (nothing after it was checked).
+fn grammar_diagnostics(text: &str, findings: Vec<GrammarFinding>) -> (Vec<Finding>, Option<TextSize>) {
+    let lines: OnceCell<LineIndex> = OnceCell::new();
+    let describe_position = |offset: TextSize| {
+        let index = lines.get_or_init(|| LineIndex::new(text));
+        let pos = index.line_col(text, offset, Encoding::Utf8);
+        format!("{}:{}", pos.line + 1, pos.col + 1)
+    };
+    let mut diagnostics = Vec::with_capacity(findings.len());
+    let mut syntax_error_at = None;
+    for finding in findings {
+        diagnostics.push(match finding {
+            GrammarFinding::Syntax { range, message } => {
+                syntax_error_at = Some(range.start());
+                Finding::new(DiagnosticKind::SyntaxError, range, message)
+            }
+            GrammarFinding::Action { range, message } => Finding::new(DiagnosticKind::SyntaxError, range, message),
+            GrammarFinding::Duplicate(duplicate) => {
+                let other = describe_position(duplicate.other);
+                let message = if duplicate.in_merge {
+                    format!(
+                        "attribute '{}' is also defined at {other}, by a later attrset that merges only one level deep",
+                        duplicate.path
+                    )
+                } else {
+                    format!("attribute '{}' already defined at {other}", duplicate.path)
+                };
+                Finding::new(DiagnosticKind::DuplicateAttribute, duplicate.range, message)
+            }
+        });
+    }
+    (diagnostics, syntax_error_at)
+}
+
+/// rnix stops 512 levels down and reads the rest as one error, and canopy's walks stop at
+/// `MAX_DEPTH`: where Nix reads on, what lies deeper goes unanalysed, which is worth a word
+/// rather than silence.
+fn too_deep_warning(root: &rnix::SyntaxNode, parse: &Parse, names: &NameTable) -> Option<Finding> {
+    let end = root.text_range().end();
+    let rnix_gave_up = parse.errors().iter().any(|e| matches!(e, rnix::ParseError::RecursionLimitExceeded));
+    let at = if rnix_gave_up {
+        let error =
+            root.descendants().find(|n| n.kind() == rnix::SyntaxKind::NODE_ERROR && n.text_range().end() == end);
+        error.map_or(end, |n| n.text_range().start())
+    } else {
+        names.too_deep?
+    };
+    let message = "nested too deeply for canopy (more than 512 levels of parentheses or attribute sets, or 3000 of \
+                   anything): canopy does not analyse what lies deeper (Nix itself may accept it)";
+    let warning = Finding::new(DiagnosticKind::SyntaxError, TextRange::empty(at), message);
+    Some(warning.with_severity(Severity::Warning))
 }
 
 fn refusal_diagnostic(refusal: &Refusal) -> Finding {
@@ -172,20 +171,6 @@ fn refusal_diagnostic(refusal: &Refusal) -> Finding {
         )
         .with_severity(Severity::Warning),
     }
-}
-
-/// `text` with each `\r` that is not part of `\r\n` turned into `\n`, if it has any.
-fn relined(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    if !bytes.contains(&b'\r') {
-        return None;
-    }
-    let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
-    if !(0..bytes.len()).any(lone) {
-        return None;
-    }
-    let relined: Vec<u8> = (0..bytes.len()).map(|i| if lone(i) { b'\n' } else { bytes[i] }).collect();
-    String::from_utf8(relined).ok()
 }
 
 #[cfg(test)]

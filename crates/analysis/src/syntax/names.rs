@@ -5,13 +5,19 @@
 //! ...), and only then to the innermost enclosing `with`, whose attributes are not known
 //! statically. A name that finds none of these is undefined: Nix rejects the file.
 
+mod globals;
+mod merges;
+
 use rnix::SyntaxKind::*;
 use rowan::ast::SyntaxNodePtr;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use smol_str::SmolStr;
 
 use crate::base::text::{TextRange, TextSize};
 use crate::syntax::{self, SyntaxNode, first_child, nth_expr, static_attr};
+
+use self::globals::is_global;
+use self::merges::Merges;
 
 pub(crate) type NodePtr = SyntaxNodePtr<rnix::NixLanguage>;
 
@@ -99,7 +105,7 @@ pub(crate) struct NameTable {
 
 impl NameTable {
     pub(crate) fn build(root: &SyntaxNode) -> NameTable {
-        let merges = Merges { possible: has_rec_set(root), ..Merges::default() };
+        let merges = Merges::new(root);
         let mut builder = Builder { table: NameTable::default(), scopes: Vec::new(), depth: 0, merges };
         builder.expr(root);
         let mut table = builder.table;
@@ -140,142 +146,6 @@ impl NameTable {
         self.bindings.iter().position(|b| b.range == range).map(|i| BindingId(i as u32))
     }
 }
-
-/// Names Nix binds in every file.
-pub(crate) fn is_global(name: &str) -> bool {
-    match name.strip_prefix("__") {
-        Some(rest) => PREFIXED_BUILTINS.binary_search(&rest).is_ok() || rest == "curPos",
-        None => GLOBALS.binary_search(&name).is_ok(),
-    }
-}
-
-/// Globals without the `__` prefix (sorted).
-const GLOBALS: &[&str] = &[
-    "abort",
-    "baseNameOf",
-    "builtins",
-    "derivation",
-    "derivationStrict",
-    "dirOf",
-    "false",
-    "fetchGit",
-    "fetchMercurial",
-    "fetchTarball",
-    "fetchTree",
-    "fromTOML",
-    "import",
-    "isNull",
-    "map",
-    "null",
-    "placeholder",
-    "removeAttrs",
-    "scopedImport",
-    "throw",
-    "toString",
-    "true",
-];
-
-/// Builtins reachable as `__name` (sorted): Nix 2.8's set plus those added since.
-const PREFIXED_BUILTINS: &[&str] = &[
-    "add",
-    "addDrvOutputDependencies",
-    "addErrorContext",
-    "all",
-    "any",
-    "appendContext",
-    "attrNames",
-    "attrValues",
-    "bitAnd",
-    "bitOr",
-    "bitXor",
-    "break",
-    "catAttrs",
-    "ceil",
-    "compareVersions",
-    "concatLists",
-    "concatMap",
-    "concatStringsSep",
-    "convertHash",
-    "currentSystem",
-    "currentTime",
-    "deepSeq",
-    "div",
-    "elem",
-    "elemAt",
-    "fetchClosure",
-    "fetchurl",
-    "filter",
-    "filterSource",
-    "findFile",
-    "flakeRefToString",
-    "floor",
-    "foldl'",
-    "fromJSON",
-    "functionArgs",
-    "genList",
-    "genericClosure",
-    "getAttr",
-    "getContext",
-    "getEnv",
-    "getFlake",
-    "groupBy",
-    "hasAttr",
-    "hasContext",
-    "hashFile",
-    "hashString",
-    "head",
-    "intersectAttrs",
-    "isAttrs",
-    "isBool",
-    "isFloat",
-    "isFunction",
-    "isInt",
-    "isList",
-    "isPath",
-    "isString",
-    "langVersion",
-    "length",
-    "lessThan",
-    "listToAttrs",
-    "mapAttrs",
-    "match",
-    "mul",
-    "nixPath",
-    "nixVersion",
-    "outputOf",
-    "parseDrvName",
-    "parseFlakeRef",
-    "partition",
-    "path",
-    "pathExists",
-    "readDir",
-    "readFile",
-    "readFileType",
-    "replaceStrings",
-    "seq",
-    "sort",
-    "split",
-    "splitVersion",
-    "storeDir",
-    "storePath",
-    "stringLength",
-    "sub",
-    "substring",
-    "tail",
-    "toFile",
-    "toJSON",
-    "toPath",
-    "toXML",
-    "trace",
-    "traceVerbose",
-    "tryEval",
-    "typeOf",
-    "unsafeDiscardOutputDependency",
-    "unsafeDiscardStringContext",
-    "unsafeGetAttrPos",
-    "warn",
-    "zipAttrsWith",
-];
 
 enum Scope {
     Static(FxHashMap<SmolStr, BindingId>),
@@ -351,7 +221,7 @@ impl Builder {
             NODE_LET_IN => self.let_in(node),
             NODE_LEGACY_LET => self.recursive_set(node),
             NODE_ATTR_SET => {
-                if syntax::first_token(node, TOKEN_REC).is_some() && !self.merges.merged.contains(&NodePtr::new(node)) {
+                if syntax::first_token(node, TOKEN_REC).is_some() && !self.merges.is_merged(node) {
                     self.recursive_set(node)
                 } else {
                     self.plain_set(node)
@@ -460,40 +330,13 @@ impl Builder {
         let ptr = NodePtr::new(node);
         let mut names = FxHashMap::default();
         for entry in node.children() {
-            match entry.kind() {
-                NODE_ATTRPATH_VALUE => {
-                    let Some(path) = first_child(&entry, NODE_ATTRPATH) else { continue };
-                    let mut attrs = path.children();
-                    let Some(first) = attrs.next() else { continue };
-                    let Some(name) = static_attr(&first) else { continue };
-                    let value = if attrs.next().is_some() {
-                        BindingValue::Nested(ptr)
-                    } else {
-                        match nth_expr(&entry, 0) {
-                            Some(value) => BindingValue::Expr(NodePtr::new(&value)),
-                            None => BindingValue::Argument,
-                        }
-                    };
-                    let binding = Binding { name: name.text, range: name.range, kind, value, scope: ptr };
-                    self.bind(&mut names, binding);
-                }
-                NODE_INHERIT => {
-                    let from = inherit_source(&entry);
-                    for attr in entry.children().filter(|c| c.kind() != NODE_INHERIT_FROM) {
-                        let Some(name) = static_attr(&attr) else { continue };
-                        let value = inherited(from, &name);
-                        let binding = Binding { name: name.text, range: name.range, kind, value, scope: ptr };
-                        self.bind(&mut names, binding);
-                    }
-                }
-                _ => {}
-            }
+            entry_bindings(&entry, kind, ptr, |binding| self.bind(&mut names, binding));
         }
         names
     }
 
     fn let_in(&mut self, node: &SyntaxNode) {
-        self.plan_merges(node);
+        self.merges.plan(node);
         let names = self.collect_bindings(node, BindingKind::Let);
         // Plain `inherit x;` reads `x` outside the let.
         self.plain_inherit_uses(node);
@@ -506,12 +349,11 @@ impl Builder {
     }
 
     fn recursive_set(&mut self, node: &SyntaxNode) {
-        self.plan_merges(node);
+        self.merges.plan(node);
         let mut names = self.collect_bindings(node, BindingKind::Rec);
-        // Entries written beside this set that Nix moves into it (see `Merges`).
-        let ptr = NodePtr::new(node);
-        let landed = self.merges.into.remove(&ptr).unwrap_or_default();
-        for binding in self.merges.names.remove(&ptr).unwrap_or_default() {
+        // Entries written beside this set that Nix moves into it (see `merges`).
+        let (landed, added) = self.merges.take_landed(node);
+        for binding in added {
             self.bind(&mut names, binding);
         }
         self.plain_inherit_uses(node);
@@ -528,14 +370,14 @@ impl Builder {
 
     /// A non-recursive attrset: values and inherits read the enclosing scope.
     fn plain_set(&mut self, node: &SyntaxNode) {
-        self.plan_merges(node);
+        self.merges.plan(node);
         self.plain_inherit_uses(node);
         self.entry_values(node);
     }
 
     fn plain_inherit_uses(&mut self, node: &SyntaxNode) {
         for inherit in node.children().filter(|c| c.kind() == NODE_INHERIT) {
-            if !self.is_moved(&inherit) {
+            if !self.merges.is_moved(&inherit) {
                 self.plain_inherit_use(&inherit);
             }
         }
@@ -554,15 +396,10 @@ impl Builder {
         }
     }
 
-    /// Whether Nix moves `entry` into a `rec` set elsewhere, which reads it in its own scope.
-    fn is_moved(&self, entry: &SyntaxNode) -> bool {
-        !self.merges.moved.is_empty() && self.merges.moved.contains(&NodePtr::new(entry))
-    }
-
     /// Values, dynamic keys and `inherit (e)` sources of a set's entries, in the current scope.
     fn entry_values(&mut self, node: &SyntaxNode) {
         for entry in node.children() {
-            if !self.is_moved(&entry) {
+            if !self.merges.is_moved(&entry) {
                 self.entry_value(&entry);
             }
         }
@@ -588,209 +425,41 @@ impl Builder {
             _ => {}
         }
     }
+}
 
-    /// Records, before `set`'s values are read, which of its entries Nix moves into a `rec` set
-    /// (see `Merges`). Only entries that share a first name can merge, so most sets stop at
-    /// the first look.
-    fn plan_merges(&mut self, set: &SyntaxNode) {
-        if !self.merges.possible || self.merges.merged.contains(&NodePtr::new(set)) {
-            return;
+/// The bindings of one entry of a let, rec set or legacy let, in `scope`: its first name, or the
+/// names it inherits.
+fn entry_bindings(entry: &SyntaxNode, kind: BindingKind, scope: NodePtr, mut bind: impl FnMut(Binding)) {
+    match entry.kind() {
+        NODE_ATTRPATH_VALUE => {
+            let Some(path) = first_child(entry, NODE_ATTRPATH) else { return };
+            let mut attrs = path.children();
+            let Some(name) = attrs.next().and_then(|first| static_attr(&first)) else { return };
+            let value = binding_value(entry, attrs.next().is_none(), scope);
+            bind(Binding { name: name.text, range: name.range, kind, value, scope });
         }
-        let mut seen = FxHashSet::default();
-        let repeats = set.children().any(|entry| match entry.kind() {
-            NODE_ATTRPATH_VALUE => attr_names(&entry).next().flatten().is_some_and(|name| !seen.insert(name.text)),
-            NODE_INHERIT => entry.children().filter_map(|a| static_attr(&a)).any(|name| !seen.insert(name.text)),
-            _ => false,
-        });
-        if !repeats {
-            return;
-        }
-        let mut plan = Plan { sets: vec![PlanSet::default()], merges: &mut self.merges };
-        for entry in set.children() {
-            plan.insert(0, &entry, 0, None, false);
-        }
-    }
-}
-
-/// What Nix's parser does with entries of one binding set that share a path: it builds one
-/// attrset of them (`{ a = rec { b = 1; }; a.c = b; }` is `{ a = rec { b = 1; c = b; }; }`), so
-/// a value written beside a `rec` set reads that set's names, and a `rec` set merged into an
-/// earlier one keeps nothing of its `rec` (`{ a.c = 1; a = rec { b = 1; d = b; }; }` does not
-/// bind `b` for `d`). Filled in as each binding set is entered, before its values are read.
-#[derive(Default)]
-struct Merges {
-    /// Whether the file has a `rec` set at all: without one, merging changes no scope.
-    possible: bool,
-    /// Entries Nix reads inside a `rec` set other than the one they are written in, by that set
-    /// (the innermost `rec` set on the entry's path).
-    into: FxHashMap<NodePtr, Vec<SyntaxNode>>,
-    /// The names those entries add to that set.
-    names: FxHashMap<NodePtr, Vec<Binding>>,
-    /// The entries in `into`, which are not read where they are written.
-    moved: FxHashSet<NodePtr>,
-    /// Literals merged into an earlier set: plain sets to Nix even when written `rec`, whose
-    /// entries the enclosing set's plan placed already.
-    merged: FxHashSet<NodePtr>,
-}
-
-/// An attrset as Nix's parser builds it while it adds one binding set's entries.
-#[derive(Default)]
-struct PlanSet {
-    /// The literal that opened it (`a = { ... }`), `None` for one a dotted path opened.
-    literal: Option<SyntaxNode>,
-    rec: bool,
-    slots: FxHashMap<SmolStr, Slot>,
-    /// Whether the literal's own entries are in `slots` yet (added when a path first enters it).
-    expanded: bool,
-}
-
-enum Slot {
-    Set(usize),
-    /// A value that is not a literal attrset: nothing merges into it.
-    Value,
-}
-
-struct Plan<'m> {
-    sets: Vec<PlanSet>,
-    merges: &'m mut Merges,
-}
-
-impl Plan<'_> {
-    /// Adds `entry`'s attrpath from its `skip`th name on to set `at`, as Nix's `addAttr` does.
-    /// `rec_set` is the innermost `rec` literal on the way; `own` entries are the literal's own,
-    /// read where they are written anyway, and only shape the sets.
-    fn insert(&mut self, mut at: usize, entry: &SyntaxNode, skip: usize, mut rec_set: Option<NodePtr>, own: bool) {
-        match entry.kind() {
-            NODE_ATTRPATH_VALUE => {}
-            NODE_INHERIT => {
-                let from = inherit_source(entry);
-                for attr in entry.children() {
-                    let Some(name) = static_attr(&attr) else { continue };
-                    if !self.sets[at].slots.contains_key(&name.text) {
-                        self.add_name(at, &name, Some(inherited(from, &name)), own);
-                        self.sets[at].slots.insert(name.text, Slot::Value);
-                    }
-                }
-                self.land(entry, rec_set, own);
-                return;
-            }
-            _ => return,
-        }
-        let names: Vec<Option<syntax::StaticName>> = attr_names(entry).collect();
-        for (i, name) in names.iter().enumerate().skip(skip) {
-            // A dynamic name (`${x}`) ends what can be followed.
-            let Some(name) = name else { break };
-            let last = i + 1 == names.len();
-            let value = if last { nth_expr(entry, 0).map(syntax::unparen) } else { None };
-            let literal = value.clone().filter(|v| v.kind() == NODE_ATTR_SET);
-            match self.sets[at].slots.get(&name.text) {
-                None => {
-                    let binding_value = match &value {
-                        Some(v) => Some(BindingValue::Expr(NodePtr::new(v))),
-                        None if last => Some(BindingValue::Argument),
-                        None => None,
-                    };
-                    self.add_name(at, name, binding_value, own);
-                    let slot = if last && literal.is_none() {
-                        Slot::Value
-                    } else {
-                        let rec = literal.as_ref().is_some_and(|l| syntax::first_token(l, TOKEN_REC).is_some());
-                        let expanded = literal.is_none();
-                        self.sets.push(PlanSet {
-                            literal: literal.clone(),
-                            rec,
-                            slots: FxHashMap::default(),
-                            expanded,
-                        });
-                        Slot::Set(self.sets.len() - 1)
-                    };
-                    self.sets[at].slots.insert(name.text.clone(), slot);
-                    if last {
-                        break;
-                    }
-                }
-                Some(Slot::Set(child)) => {
-                    let child = *child;
-                    if last {
-                        // A later literal merges one level deep into the set that is there, which
-                        // keeps its own `rec` or lack of it.
-                        let Some(literal) = literal else { break };
-                        self.merges.merged.insert(NodePtr::new(&literal));
-                        self.expand(child, rec_set);
-                        let rec_set = self.rec_of(child).or(rec_set);
-                        for inner in literal.children() {
-                            self.insert(child, &inner, 0, rec_set, own);
-                        }
-                        return;
-                    }
-                    self.expand(child, rec_set);
-                    rec_set = self.rec_of(child).or(rec_set);
-                    at = child;
-                }
-                // Defined twice: an error Nix reports; the value is read where it is written.
-                Some(Slot::Value) => return,
+        NODE_INHERIT => {
+            let from = inherit_source(entry);
+            for attr in entry.children().filter(|c| c.kind() != NODE_INHERIT_FROM) {
+                let Some(name) = static_attr(&attr) else { continue };
+                let value = inherited(from, &name);
+                bind(Binding { name: name.text, range: name.range, kind, value, scope });
             }
         }
-        self.land(entry, rec_set, own);
-    }
-
-    /// Adds the literal's own entries to set `at`, once.
-    fn expand(&mut self, at: usize, rec_set: Option<NodePtr>) {
-        if self.sets[at].expanded {
-            return;
-        }
-        self.sets[at].expanded = true;
-        let Some(literal) = self.sets[at].literal.clone() else { return };
-        let rec_set = self.rec_of(at).or(rec_set);
-        for entry in literal.children() {
-            self.insert(at, &entry, 0, rec_set, true);
-        }
-    }
-
-    fn rec_of(&self, at: usize) -> Option<NodePtr> {
-        let set = &self.sets[at];
-        set.literal.as_ref().filter(|_| set.rec).map(NodePtr::new)
-    }
-
-    /// A name an entry from elsewhere adds to a `rec` literal binds in its scope; `value` is
-    /// `None` for a name that opens a set (`c` in `a.c.d = 1`).
-    fn add_name(&mut self, at: usize, name: &syntax::StaticName, value: Option<BindingValue>, own: bool) {
-        let Some(scope) = self.rec_of(at).filter(|_| !own) else { return };
-        let value = value.unwrap_or(BindingValue::Nested(scope));
-        let binding = Binding { name: name.text.clone(), range: name.range, kind: BindingKind::Rec, value, scope };
-        self.merges.names.entry(scope).or_default().push(binding);
-    }
-
-    /// Records that `entry` is read in `rec_set`'s scope, if that is not where it is written.
-    fn land(&mut self, entry: &SyntaxNode, rec_set: Option<NodePtr>, own: bool) {
-        let Some(rec_set) = rec_set else { return };
-        if !own && self.merges.moved.insert(NodePtr::new(entry)) {
-            self.merges.into.entry(rec_set).or_default().push(entry.clone());
-        }
+        _ => {}
     }
 }
 
-/// Whether the tree holds a `rec` set (or a legacy `let`, which is one). Read from the green
-/// tree, which costs no allocation: most files have none, and then no set needs `plan_merges`.
-fn has_rec_set(root: &SyntaxNode) -> bool {
-    let green = root.green();
-    let mut stack: Vec<&rowan::GreenNodeData> = vec![&green];
-    while let Some(node) = stack.pop() {
-        if node.kind() == rowan::SyntaxKind(NODE_LEGACY_LET as u16) {
-            return true;
-        }
-        for child in node.children() {
-            match child {
-                rowan::NodeOrToken::Node(n) => stack.push(n),
-                rowan::NodeOrToken::Token(t) => {
-                    if t.kind() == rowan::SyntaxKind(TOKEN_REC as u16) {
-                        return true;
-                    }
-                }
-            }
-        }
+/// What a name of `entry`'s path binds in `scope`: the entry's value for its `last` name, else
+/// the entries under it.
+fn binding_value(entry: &SyntaxNode, last: bool, scope: NodePtr) -> BindingValue {
+    if !last {
+        return BindingValue::Nested(scope);
     }
-    false
+    match nth_expr(entry, 0) {
+        Some(value) => BindingValue::Expr(NodePtr::new(&value)),
+        None => BindingValue::Argument,
+    }
 }
 
 /// The `(e)` of an `inherit (e) ...;` entry.
@@ -804,11 +473,6 @@ fn inherited(from: Option<NodePtr>, name: &syntax::StaticName) -> BindingValue {
         Some(from) => BindingValue::InheritFrom { from },
         None => BindingValue::Inherit { use_range: name.range },
     }
-}
-
-/// The names of an entry's attrpath, `None` for a dynamic one.
-fn attr_names(entry: &SyntaxNode) -> impl Iterator<Item = Option<syntax::StaticName>> {
-    first_child(entry, NODE_ATTRPATH).into_iter().flat_map(|path| path.children().map(|attr| static_attr(&attr)))
 }
 
 #[cfg(test)]
@@ -918,6 +582,29 @@ mod tests {
             expect![[r#"
                 b@32 -> UNDEFINED"#]],
         );
+    }
+
+    #[test]
+    fn a_literal_merged_into_a_rec_set_adds_its_names_there() {
+        // Nix reads this as `{ a = rec { b = c; c = { d = 1; }; }; }`.
+        let src = "{ a = rec { b = c; }; a = { c.d = 1; }; }";
+        check(src, expect!["c@16 -> Rec@28"]);
+        // An inherited name is read outside the set and bound inside it.
+        let src = "let e = 2; in { a = rec { b = e; }; a = { inherit e; }; }";
+        check(
+            src,
+            expect![[r#"
+            e@30 -> Rec@50
+            e@50 -> Let@4"#]],
+        );
+    }
+
+    #[test]
+    fn a_later_literal_merges_one_level_deep_and_its_paths_walk_no_further() {
+        // Nix reports `a.b` as defined twice, and keeps the earlier `b`: the later `b.c` does not
+        // walk into the earlier `rec` set.
+        let src = "{ a = { b = rec { y = 1; }; }; a = { b.c = y; }; }";
+        check(src, expect!["y@43 -> UNDEFINED"]);
     }
 
     #[test]

@@ -57,14 +57,8 @@ pub(crate) const MAX_RUN: usize = 16 * 1024;
 pub(crate) const MAX_ARGUMENTS: usize = 10_000;
 
 pub(crate) fn parse(text: &str) -> Parse {
-    // Nix ends lines at `\r` too; rnix ends comments only at `\n`. Same length, same offsets.
-    let normalized;
-    let text = if has_lone_cr(text) {
-        normalized = lone_cr_to_lf(text);
-        normalized.as_str()
-    } else {
-        text
-    };
+    let relined = relined(text);
+    let text = relined.as_deref().unwrap_or(text);
     // rnix's parse time grows with the square of some nestings (lists, `!`, `-`) and of long
     // runs like `a.a.a...`: 100,000 levels would stall the server for minutes. One linear scan
     // finds them first.
@@ -109,200 +103,243 @@ const KEYWORDS: &[&[u8]] = &[b"if", b"then", b"else", b"let", b"in", b"with", b"
 /// approximation of Nix's lexer that errs towards counting less, so that no realistic file is
 /// refused.
 fn hazard(text: &str) -> Option<Refusal> {
-    let bytes = text.as_bytes();
-    let range = |start: usize, end: usize| TextRange::new((start as u32).into(), (end as u32).into());
-    let mut frames: Vec<Frame> = Vec::new();
-    // `Some(indented)` while inside a string.
-    let mut string: Option<bool> = None;
-    // Prefix operators (`!`, unary `-`) pending since the last operand: each is a level.
-    let mut prefixes = 0usize;
-    // Bytes of code since the last space or comment (a string counts as its quotes).
-    let mut dense = 0usize;
-    let mut dense_start = 0usize;
-    // Operands juxtaposed at this level outside lists (an application's function and arguments).
-    let mut operands = 0usize;
-    let mut operands_start = 0usize;
-    // Start of the name being read, if any.
-    let mut name_start: Option<usize> = None;
-    // Inside `inherit ...;`, where names are juxtaposed without being applied.
-    let mut inheriting = false;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if let Some(indented) = string {
-            match (b, bytes.get(i + 1)) {
-                (b'\\', _) if !indented => i += 2,
-                (b'\'', Some(b'\'')) if indented => match bytes.get(i + 2) {
-                    Some(b'$') | Some(b'\'') => i += 3,
-                    Some(b'\\') => i += 4,
-                    _ => {
-                        string = None;
-                        i += 2;
-                    }
-                },
-                (b'"', _) if !indented => {
-                    string = None;
-                    i += 1;
-                }
-                (b'$', Some(b'{')) => {
-                    frames.push(Frame::Interpolation { operands, indented });
-                    operands = 0;
-                    string = None;
-                    i += 2;
-                    if frames.len() > MAX_NESTING {
-                        return Some(Refusal::TooDeep { at: range(i - 2, i) });
-                    }
-                }
-                _ => i += 1,
-            }
-            continue;
-        }
-        let starts_name = b.is_ascii_alphanumeric() || b == b'_';
-        let continues_name = name_start.is_some() && (starts_name || matches!(b, b'.' | b'+' | b'-' | b'\''));
-        // A name (or number, or select) ends: it was one operand, or a keyword.
-        if let Some(start) = name_start
-            && !continues_name
-        {
-            name_start = None;
-            let name = &bytes[start..i];
-            if KEYWORDS.contains(&name) {
-                operands = 0;
-                inheriting = name == b"inherit";
-            } else {
-                operands += 1;
-            }
-        }
-        if operands > MAX_ARGUMENTS && !inheriting && !matches!(frames.last(), Some(Frame::List { .. })) {
-            let what = format!("a function applied to more than {MAX_ARGUMENTS} arguments");
-            return Some(Refusal::TooLong { at: range(operands_start, operands_start + 1), what });
-        }
-        match b {
-            b' ' | b'\t' | b'\n' | b'\r' => {
-                dense = 0;
-                i += 1;
-                continue;
-            }
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
-                    i += 1;
-                }
-                dense = 0;
-                continue;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
-                    i += 1;
-                }
-                i += 2;
-                dense = 0;
-                continue;
-            }
-            _ => {}
-        }
-        if dense == 0 {
-            dense_start = i;
-        }
-        dense += 1;
-        if dense > MAX_RUN {
-            let what = format!("more than {MAX_RUN} bytes of code without a space");
-            return Some(Refusal::TooLong { at: range(dense_start, dense_start + 1), what });
-        }
-        if continues_name {
-            i += 1;
-            continue;
-        }
-        if starts_name {
-            name_start = Some(i);
-            if operands == 0 {
-                operands_start = i;
-            }
-            prefixes = 0;
-            i += 1;
-            continue;
-        }
-        // `-` after an operand is subtraction; `!=` and `->` are infix.
-        let prefix = match b {
-            b'!' => bytes.get(i + 1) != Some(&b'='),
-            b'-' => operands == 0 && bytes.get(i + 1) != Some(&b'>'),
-            _ => false,
+    let mut scan = Scan {
+        bytes: text.as_bytes(),
+        i: 0,
+        frames: Vec::new(),
+        string: None,
+        prefixes: 0,
+        dense: 0,
+        dense_start: 0,
+        operands: 0,
+        operands_start: 0,
+        name_start: None,
+        inheriting: false,
+    };
+    while scan.i < scan.bytes.len() {
+        let step = match scan.string {
+            Some(indented) => scan.in_string(indented),
+            None => scan.in_code(),
         };
-        if prefix {
-            prefixes += 1;
-            i += 1;
-            if frames.len() + prefixes > MAX_NESTING {
-                return Some(Refusal::TooDeep { at: range(i - 1, i) });
-            }
-            continue;
+        if let Err(refusal) = step {
+            return Some(refusal);
         }
-        prefixes = 0;
-        let mut opens = None;
-        match b {
-            b'[' => opens = Some(Frame::List { operands }),
-            b'(' | b'{' => opens = Some(Frame::Group { operands }),
-            b'$' if bytes.get(i + 1) == Some(&b'{') => {
-                opens = Some(Frame::Group { operands });
-                i += 1;
-            }
-            b')' | b']' | b'}' => match frames.pop() {
-                Some(Frame::Interpolation { operands: outer, indented }) => {
-                    operands = outer;
-                    string = Some(indented);
-                }
-                Some(Frame::List { operands: outer }) | Some(Frame::Group { operands: outer }) => {
-                    // The bracketed group is one operand of the level around it.
-                    operands = outer + 1;
-                }
-                None => operands = 0,
-            },
-            b'"' => {
-                operands += 1;
-                string = Some(false);
-            }
-            b'\'' if bytes.get(i + 1) == Some(&b'\'') => {
-                operands += 1;
-                string = Some(true);
-                i += 1;
-            }
-            b';' => {
-                inheriting = false;
-                operands = 0;
-            }
-            _ => operands = 0,
-        }
-        if let Some(frame) = opens {
-            if operands == 0 {
-                operands_start = i;
-            }
-            frames.push(frame);
-            operands = 0;
-            if frames.len() > MAX_NESTING {
-                return Some(Refusal::TooDeep { at: range(i, i + 1) });
-            }
-        }
-        i += 1;
     }
     None
 }
 
-fn has_lone_cr(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    memchr_cr(bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
+/// Where `hazard`'s scan is.
+struct Scan<'t> {
+    bytes: &'t [u8],
+    i: usize,
+    frames: Vec<Frame>,
+    /// `Some(indented)` while inside a string.
+    string: Option<bool>,
+    /// Prefix operators (`!`, unary `-`) pending since the last operand: each is a level.
+    prefixes: usize,
+    /// Bytes of code since the last space or comment (a string counts as its quotes).
+    dense: usize,
+    dense_start: usize,
+    /// Operands juxtaposed at this level outside lists (an application's function and arguments).
+    operands: usize,
+    operands_start: usize,
+    /// Start of the name being read, if any.
+    name_start: Option<usize>,
+    /// Inside `inherit ...;`, where names are juxtaposed without being applied.
+    inheriting: bool,
 }
 
-fn memchr_cr(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes.iter().enumerate().filter(|(_, b)| **b == b'\r').map(|(i, _)| i)
+fn byte_range(start: usize, end: usize) -> TextRange {
+    TextRange::new((start as u32).into(), (end as u32).into())
 }
 
-fn lone_cr_to_lf(text: &str) -> String {
-    let mut bytes = text.as_bytes().to_vec();
-    for i in 0..bytes.len() {
-        if bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
-            bytes[i] = b'\n';
+impl Scan<'_> {
+    /// One step inside a string: an escape, its end, an interpolation, or a byte of its text.
+    fn in_string(&mut self, indented: bool) -> Result<(), Refusal> {
+        let i = self.i;
+        match (self.bytes[i], self.bytes.get(i + 1)) {
+            (b'\\', _) if !indented => self.i += 2,
+            (b'\'', Some(b'\'')) if indented => match self.bytes.get(i + 2) {
+                Some(b'$') | Some(b'\'') => self.i += 3,
+                Some(b'\\') => self.i += 4,
+                _ => {
+                    self.string = None;
+                    self.i += 2;
+                }
+            },
+            (b'"', _) if !indented => {
+                self.string = None;
+                self.i += 1;
+            }
+            (b'$', Some(b'{')) => {
+                self.frames.push(Frame::Interpolation { operands: self.operands, indented });
+                self.operands = 0;
+                self.string = None;
+                self.i += 2;
+                if self.frames.len() > MAX_NESTING {
+                    return Err(Refusal::TooDeep { at: byte_range(i, i + 2) });
+                }
+            }
+            _ => self.i += 1,
+        }
+        Ok(())
+    }
+
+    /// One step in code: trivia, a byte of a name, a prefix operator, or punctuation.
+    fn in_code(&mut self) -> Result<(), Refusal> {
+        let i = self.i;
+        let b = self.bytes[i];
+        let starts_name = b.is_ascii_alphanumeric() || b == b'_';
+        let continues_name = self.name_start.is_some() && (starts_name || matches!(b, b'.' | b'+' | b'-' | b'\''));
+        if !continues_name {
+            self.end_name();
+        }
+        if self.operands > MAX_ARGUMENTS && !self.inheriting && !matches!(self.frames.last(), Some(Frame::List { .. }))
+        {
+            let what = format!("a function applied to more than {MAX_ARGUMENTS} arguments");
+            return Err(Refusal::TooLong { at: byte_range(self.operands_start, self.operands_start + 1), what });
+        }
+        if self.skip_trivia(b) {
+            self.dense = 0;
+            return Ok(());
+        }
+        if self.dense == 0 {
+            self.dense_start = i;
+        }
+        self.dense += 1;
+        if self.dense > MAX_RUN {
+            let what = format!("more than {MAX_RUN} bytes of code without a space");
+            return Err(Refusal::TooLong { at: byte_range(self.dense_start, self.dense_start + 1), what });
+        }
+        if continues_name {
+            self.i += 1;
+            return Ok(());
+        }
+        if starts_name {
+            self.name_start = Some(i);
+            if self.operands == 0 {
+                self.operands_start = i;
+            }
+            self.prefixes = 0;
+            self.i += 1;
+            return Ok(());
+        }
+        // `-` after an operand is subtraction; `!=` and `->` are infix.
+        let prefix = match b {
+            b'!' => self.bytes.get(i + 1) != Some(&b'='),
+            b'-' => self.operands == 0 && self.bytes.get(i + 1) != Some(&b'>'),
+            _ => false,
+        };
+        if prefix {
+            self.prefixes += 1;
+            self.i += 1;
+            if self.frames.len() + self.prefixes > MAX_NESTING {
+                return Err(Refusal::TooDeep { at: byte_range(i, i + 1) });
+            }
+            return Ok(());
+        }
+        self.prefixes = 0;
+        self.punctuation(b)
+    }
+
+    /// A name (or number, or select) ends: it was one operand, or a keyword.
+    fn end_name(&mut self) {
+        let Some(start) = self.name_start.take() else { return };
+        let name = &self.bytes[start..self.i];
+        if KEYWORDS.contains(&name) {
+            self.operands = 0;
+            self.inheriting = name == b"inherit";
+        } else {
+            self.operands += 1;
         }
     }
+
+    /// Skips whitespace or a comment starting with `b`, if that is what comes.
+    fn skip_trivia(&mut self, b: u8) -> bool {
+        let bytes = self.bytes;
+        match b {
+            b' ' | b'\t' | b'\n' | b'\r' => self.i += 1,
+            b'#' => {
+                while self.i < bytes.len() && bytes[self.i] != b'\n' && bytes[self.i] != b'\r' {
+                    self.i += 1;
+                }
+            }
+            b'/' if bytes.get(self.i + 1) == Some(&b'*') => {
+                self.i += 2;
+                while self.i < bytes.len() && !(bytes[self.i] == b'*' && bytes.get(self.i + 1) == Some(&b'/')) {
+                    self.i += 1;
+                }
+                self.i += 2;
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Brackets open and close levels, quotes open strings, `;` ends a binding.
+    fn punctuation(&mut self, b: u8) -> Result<(), Refusal> {
+        let operands = self.operands;
+        let mut opens = None;
+        match b {
+            b'[' => opens = Some(Frame::List { operands }),
+            b'(' | b'{' => opens = Some(Frame::Group { operands }),
+            b'$' if self.bytes.get(self.i + 1) == Some(&b'{') => {
+                opens = Some(Frame::Group { operands });
+                self.i += 1;
+            }
+            b')' | b']' | b'}' => match self.frames.pop() {
+                Some(Frame::Interpolation { operands: outer, indented }) => {
+                    self.operands = outer;
+                    self.string = Some(indented);
+                }
+                Some(Frame::List { operands: outer }) | Some(Frame::Group { operands: outer }) => {
+                    // The bracketed group is one operand of the level around it.
+                    self.operands = outer + 1;
+                }
+                None => self.operands = 0,
+            },
+            b'"' => {
+                self.operands += 1;
+                self.string = Some(false);
+            }
+            b'\'' if self.bytes.get(self.i + 1) == Some(&b'\'') => {
+                self.operands += 1;
+                self.string = Some(true);
+                self.i += 1;
+            }
+            b';' => {
+                self.inheriting = false;
+                self.operands = 0;
+            }
+            _ => self.operands = 0,
+        }
+        if let Some(frame) = opens {
+            if operands == 0 {
+                self.operands_start = self.i;
+            }
+            self.frames.push(frame);
+            self.operands = 0;
+            if self.frames.len() > MAX_NESTING {
+                return Err(Refusal::TooDeep { at: byte_range(self.i, self.i + 1) });
+            }
+        }
+        self.i += 1;
+        Ok(())
+    }
+}
+
+/// `text` with each `\r` that is not part of `\r\n` turned into `\n`, if it has any: Nix ends
+/// lines (so `#` comments) at a lone `\r` too, rnix only at `\n`. Same length, same offsets.
+fn relined(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut lone = (0..bytes.len()).filter(|&i| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n')).peekable();
+    lone.peek()?;
+    let mut relined = bytes.to_vec();
+    for i in lone {
+        relined[i] = b'\n';
+    }
     // Only ASCII bytes changed, so the text is still UTF-8.
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    String::from_utf8(relined).ok()
 }
 
 /// Deepest recursion the analysis walkers follow. Nix's own parser gives up long before
