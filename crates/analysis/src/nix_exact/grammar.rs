@@ -24,7 +24,6 @@ use std::borrow::Cow;
 use crate::base::text::{TextRange, TextSize};
 use crate::syntax::attrsets::SetId;
 
-use self::functions::Formal;
 use super::attrsets::{AttrSets, Duplicate, Name, PathAttr};
 use super::lexer::{Lexer, Tok, Token};
 
@@ -492,6 +491,12 @@ impl<'a> Parser<'a, '_> {
 fn char_range(text: &str, start: TextSize) -> TextRange {
     let len = text.get(usize::from(start)..).and_then(|rest| rest.chars().next()).map_or(1, char::len_utf8);
     TextRange::at(start, TextSize::from(len as u32))
+}
+
+/// A formal argument as read: its name and where it is.
+struct Formal<'a> {
+    name: &'a str,
+    pub(crate) range: TextRange,
 }
 
 #[cfg(test)]

@@ -15,7 +15,6 @@ mod strings;
 
 use crate::base::text::{TextRange, TextSize};
 
-use self::code::Rule;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tok {
@@ -358,6 +357,29 @@ fn float_in_range(text: &str) -> bool {
     }
     let mantissa_is_zero = text.split(['e', 'E']).next().is_some_and(|m| m.bytes().all(|c| c == b'0' || c == b'.'));
     mantissa_is_zero || value.is_normal()
+}
+
+/// What a rule of the default state does once it wins.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    Keyword(Tok),
+    Operator(Tok),
+    Id,
+    Int,
+    Float,
+    DollarCurly,
+    RBrace,
+    LBrace,
+    Quote,
+    IndOpen,
+    PathSegDollar,
+    Path,
+    HPath,
+    SPath,
+    Uri,
+    Whitespace,
+    Comment,
+    Any,
 }
 
 #[cfg(test)]

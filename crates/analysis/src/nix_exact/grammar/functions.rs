@@ -7,13 +7,7 @@ use crate::base::text::{TextRange, TextSize};
 use crate::nix_exact::attrsets::PathAttr;
 use crate::nix_exact::lexer::{Tok, Token};
 
-use super::{PResult, Parser, Shape};
-
-/// A formal argument as read: its name and where it is.
-pub(super) struct Formal<'a> {
-    pub(super) name: &'a str,
-    pub(super) range: TextRange,
-}
+use super::{Formal, PResult, Parser, Shape};
 
 impl<'a> Parser<'a, '_> {
     /// `{` where an expression starts: a pattern (`{ a, b }: ...`) or an attrset. Bison forks

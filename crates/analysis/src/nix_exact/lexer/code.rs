@@ -4,7 +4,7 @@
 
 use std::cell::Cell;
 
-use super::{Lexer, OPERATORS, Tok};
+use super::{Lexer, OPERATORS, Rule, Tok};
 
 /// Character classes of the lexer's regular expressions, one bit each, looked up per byte.
 const ID: u8 = 1;
@@ -83,29 +83,6 @@ fn keyword_or_id(word: &[u8]) -> Rule {
         _ => return Rule::Id,
     };
     Rule::Keyword(keyword)
-}
-
-/// What a rule of the default state does once it wins.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Rule {
-    Keyword(Tok),
-    Operator(Tok),
-    Id,
-    Int,
-    Float,
-    DollarCurly,
-    RBrace,
-    LBrace,
-    Quote,
-    IndOpen,
-    PathSegDollar,
-    Path,
-    HPath,
-    SPath,
-    Uri,
-    Whitespace,
-    Comment,
-    Any,
 }
 
 impl Lexer<'_> {

@@ -16,7 +16,7 @@ use smol_str::SmolStr;
 use crate::syntax::attrsets::{Added, AttrSets, Literals, PathAttr, SetId};
 use crate::syntax::{self, SyntaxNode, first_child, static_attr};
 
-use super::{Binding, BindingKind, NodePtr, binding_value, entry_bindings, inherit_source, inherited};
+use super::bindings::{Binding, BindingKind, NodePtr, binding_value, entry_bindings, inherit_source, inherited};
 
 /// Where Nix's merging moves entries and names, filled in as each binding set is entered.
 #[derive(Default)]
