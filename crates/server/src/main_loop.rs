@@ -14,16 +14,15 @@ use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use canopy_analysis::Encoding;
 use canopy_analysis::{Analysis, Change, FileId};
 use tokio::sync::watch;
 use tower_lsp::lsp_types::{self as lsp, Url};
 
-use crate::config::Config;
 use crate::conv;
 use crate::discover;
-use crate::index::{self, Chunk};
+use crate::index;
 use crate::outbox::{Outgoing, Step};
+use crate::queue::{Chunk, Message, Op, Task};
 use crate::space::{Space, SpaceId};
 use crate::state::State;
 use crate::vfs::DocKey;
@@ -31,32 +30,6 @@ use crate::vfs::DocKey;
 /// Quiet time before diagnostics are published: long enough to merge a burst of keystrokes, short
 /// enough to feel immediate.
 const DEBOUNCE: Duration = Duration::from_millis(40);
-
-pub struct Message {
-    /// Set for changes that later requests must see; the main loop reports the last one applied.
-    pub seq: Option<u64>,
-    pub task: Task,
-}
-
-pub enum Task {
-    /// A document or file changed.
-    Op(Op),
-    /// Workspace folders came or went (also sent once at `initialized` for the first ones).
-    Folders { added: Vec<Arc<Space>>, removed: Vec<Arc<Space>> },
-    /// Files read by an indexer.
-    Index(Chunk),
-    /// The settings changed: every file's published set is recomputed.
-    Republish,
-}
-
-pub enum Op {
-    /// An open document's current text (`didOpen`, `didChange`).
-    Text { key: DocKey, uri: Url, text: Arc<str>, version: i32 },
-    /// A document was closed: the file on disk takes over.
-    Closed { key: DocKey },
-    /// The client saw a file change on disk.
-    Disk { path: PathBuf, deleted: bool },
-}
 
 /// Starts the main loop on a thread with the analysis's big stack. It runs until every sender
 /// of the queue is gone.
@@ -544,10 +517,12 @@ fn publish(state: &State, book: &mut Book) {
         };
         let analysis = &held.analysis;
         let check = |id: FileId, path: &str| {
-            catch_unwind(AssertUnwindSafe(|| diagnostics(&space, analysis, id, &config, enc))).unwrap_or_else(|_| {
-                tracing::error!("the analysis failed while checking {path}");
-                Vec::new()
-            })
+            catch_unwind(AssertUnwindSafe(|| conv::diagnostics(&space, analysis, id, &config, enc))).unwrap_or_else(
+                |_| {
+                    tracing::error!("the analysis failed while checking {path}");
+                    Vec::new()
+                },
+            )
         };
         for id in ids {
             let path = analysis.path(id).to_owned();
@@ -582,20 +557,6 @@ fn publish(state: &State, book: &mut Book) {
             None => tracing::warn!("no URI for {path} in {}", space.name()),
         }
     }
-}
-
-/// The diagnostics published for `file` under `config`.
-pub fn diagnostics(
-    space: &Space,
-    analysis: &Analysis,
-    file: FileId,
-    config: &Config,
-    enc: Encoding,
-) -> Vec<lsp::Diagnostic> {
-    // A document seen alone has no repository around it: only what Nix itself would report while
-    // parsing applies.
-    let found = if space.root().is_some() { analysis.diagnostics(file) } else { analysis.parse_diagnostics(file) };
-    found.iter().filter(|d| config.reports(d.kind)).map(|d| conv::diagnostic(analysis, file, d, enc)).collect()
 }
 
 /// Whether folder `outer` strictly encloses folder `inner`.
