@@ -200,87 +200,91 @@ impl MainLoop {
         }
         let mut batch: Batch = BTreeMap::new();
         for op in std::mem::take(&mut self.ops) {
-            match op {
-                Op::Text { key, uri, text, version } => {
-                    let (space, path) = match self.state.folder_for(&key) {
-                        Some(found) => {
-                            // A folder now holds what was analysed alone.
-                            if let Some(loose) = self.state.remove_loose(&key) {
-                                self.drop_space(&loose);
-                            }
-                            found
-                        }
-                        None => self.loose_space(key, uri),
-                    };
-                    put(&mut batch, &space, path, Entry::Set { text, version: Some(version) });
-                }
-                Op::Closed { key } => {
-                    if let Some(loose) = self.state.remove_loose(&key) {
-                        batch.remove(&loose.id);
-                        self.drop_space(&loose);
-                    } else if let Some((space, path)) = self.state.folder_for(&key) {
-                        let entry = read_entry(&space, &path);
-                        put(&mut batch, &space, path, entry);
-                    }
-                }
-                Op::Disk { path, deleted } => {
-                    let key = DocKey::File(path.clone());
-                    if self.state.is_open(&key) {
-                        continue; // Open documents override the disk.
-                    }
-                    if deleted {
-                        // The path may be a folder: everything below it goes too.
-                        let Some((space, rel)) = self.state.folder_containing(&path) else { continue };
-                        let below = format!("{rel}/");
-                        let gone: Vec<String> = {
-                            let held = space.read();
-                            let analysis = &held.analysis;
-                            analysis
-                                .files()
-                                .into_iter()
-                                .map(|f| analysis.path(f))
-                                .filter(|p| *p == rel || p.starts_with(&below))
-                                .map(str::to_owned)
-                                .collect()
-                        };
-                        for p in gone {
-                            let open = space
-                                .root()
-                                .is_some_and(|r| self.state.is_open(&DocKey::File(canopy_vfs::absolute_path(r, &p))));
-                            if !open {
-                                put(&mut batch, &space, p, Entry::Remove);
-                            }
-                        }
-                    } else if let Some((space, rel)) = self.state.folder_for(&key) {
-                        let entry = read_entry(&space, &rel);
-                        put(&mut batch, &space, rel, entry);
-                    }
-                }
-            }
+            self.route(op, &mut batch);
         }
         for (_, (space, entries)) in batch {
-            if space.is_removed() {
-                continue;
-            }
-            if let Some(indexing) = &mut self.book(&space).indexing {
-                indexing.touched.extend(entries.keys().cloned());
-            }
-            let mut change = Change::default();
-            let mut versions = Vec::with_capacity(entries.len());
-            for (path, entry) in entries {
-                match entry {
-                    Entry::Set { text, version } => {
-                        versions.push((path.clone(), version));
-                        change.set.push((path, text));
+            self.apply_entries(&space, entries);
+        }
+    }
+
+    /// Puts an op's last word on its file into the batch of the space that holds the file.
+    fn route(&mut self, op: Op, batch: &mut Batch) {
+        match op {
+            Op::Text { key, uri, text, version } => {
+                let (space, path) = match self.state.folder_for(&key) {
+                    Some(found) => {
+                        // A folder now holds what was analysed alone.
+                        if let Some(loose) = self.state.remove_loose(&key) {
+                            self.drop_space(&loose);
+                        }
+                        found
                     }
-                    Entry::Remove => {
-                        versions.push((path.clone(), None));
-                        change.remove.push(path);
-                    }
+                    None => self.loose_space(key, uri),
+                };
+                put(batch, &space, path, Entry::Set { text, version: Some(version) });
+            }
+            Op::Closed { key } => {
+                if let Some(loose) = self.state.remove_loose(&key) {
+                    batch.remove(&loose.id);
+                    self.drop_space(&loose);
+                } else if let Some((space, path)) = self.state.folder_for(&key) {
+                    let entry = read_entry(&space, &path);
+                    put(batch, &space, path, entry);
                 }
             }
-            self.apply(&space, change, versions);
+            Op::Disk { path, deleted } => self.route_disk(path, deleted, batch),
         }
+    }
+
+    /// A file the client saw change or go on disk; open documents override the disk.
+    fn route_disk(&self, path: PathBuf, deleted: bool, batch: &mut Batch) {
+        let key = DocKey::File(path.clone());
+        if self.state.is_open(&key) {
+            return;
+        }
+        if !deleted {
+            if let Some((space, rel)) = self.state.folder_for(&key) {
+                let entry = read_entry(&space, &rel);
+                put(batch, &space, rel, entry);
+            }
+            return;
+        }
+        // The path may be a folder: everything below it goes too.
+        let Some((space, rel)) = self.state.folder_containing(&path) else { return };
+        let below = format!("{rel}/");
+        let gone = paths_where(&space, |p| p == rel || p.starts_with(&below));
+        for p in gone {
+            let open =
+                space.root().is_some_and(|r| self.state.is_open(&DocKey::File(canopy_vfs::absolute_path(r, &p))));
+            if !open {
+                put(batch, &space, p, Entry::Remove);
+            }
+        }
+    }
+
+    /// Applies one space's part of a batch.
+    fn apply_entries(&mut self, space: &Arc<Space>, entries: BTreeMap<String, Entry>) {
+        if space.is_removed() {
+            return;
+        }
+        if let Some(indexing) = &mut self.book(space).indexing {
+            indexing.touched.extend(entries.keys().cloned());
+        }
+        let mut change = Change::default();
+        let mut versions = Vec::with_capacity(entries.len());
+        for (path, entry) in entries {
+            match entry {
+                Entry::Set { text, version } => {
+                    versions.push((path.clone(), version));
+                    change.set.push((path, text));
+                }
+                Entry::Remove => {
+                    versions.push((path.clone(), None));
+                    change.remove.push(path);
+                }
+            }
+        }
+        self.apply(space, change, versions);
     }
 
     /// The space of a document outside every folder, made on first sight.
@@ -372,17 +376,7 @@ impl MainLoop {
                     continue;
                 };
                 let below = format!("{prefix}/");
-                let gone: Vec<String> = {
-                    let held = parent.read();
-                    let analysis = &held.analysis;
-                    analysis
-                        .files()
-                        .into_iter()
-                        .map(|f| analysis.path(f))
-                        .filter(|p| p.starts_with(&below))
-                        .map(str::to_owned)
-                        .collect()
-                };
+                let gone = paths_where(parent, |p| p.starts_with(&below));
                 let versions = gone.iter().map(|p| (p.clone(), None)).collect();
                 self.apply(parent, Change { set: Vec::new(), remove: gone }, versions);
             }
@@ -565,6 +559,13 @@ fn encloses(outer: &Space, inner: &Space) -> bool {
         (Some(o), Some(i)) => o != i && i.starts_with(o),
         _ => false,
     }
+}
+
+/// The workspace paths of a space's files that `keep` accepts.
+fn paths_where(space: &Space, keep: impl Fn(&str) -> bool) -> Vec<String> {
+    let held = space.read();
+    let analysis = &held.analysis;
+    analysis.files().into_iter().map(|f| analysis.path(f)).filter(|p| keep(p)).map(str::to_owned).collect()
 }
 
 /// The disk's word on a workspace path of a folder.
