@@ -15,7 +15,7 @@ mod lsp_support;
 
 use std::collections::VecDeque;
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use lsp_support::{ClientOptions, Lsp, Rng, file_uri, fixture, uri_path};
@@ -138,16 +138,91 @@ struct Tally {
     refused: usize,
 }
 
-/// Takes the answer to the oldest request in flight and checks it.
-fn settle(lsp: &mut Lsp, in_flight: &mut VecDeque<(i64, &'static str, bool)>, tally: &mut Tally) {
-    let Some((id, method, cancel)) = in_flight.pop_front() else { return };
-    let answer = lsp.response(id, method);
-    match answer.get("error") {
-        None => assert!(answer.get("result").is_some(), "{method}: {answer}"),
-        Some(error) if cancel && error["code"] == -32800 => tally.cancelled += 1,
-        // A rename the analysis refuses (no aspect there, a merge) is an answer too.
-        Some(error) if method.contains("ename") && error["code"] == -32803 => tally.refused += 1,
-        Some(_) => lsp.fail(&format!("{method} #{id} failed: {answer}")),
+/// The requests and edits sent, and the requests still in flight: (id, method, cancelled).
+struct Traffic {
+    rng: Rng,
+    tally: Tally,
+    in_flight: VecDeque<(i64, &'static str, bool)>,
+}
+
+impl Traffic {
+    /// One operation: an edit (at times closing and opening the document again), or a request,
+    /// cancelled at times. Returns whether it was a request.
+    fn operate(&mut self, lsp: &mut Lsp, docs: &mut [Doc]) -> bool {
+        let rng = &mut self.rng;
+        if rng.below(100) < 35 {
+            let doc = rng.below(docs.len());
+            if rng.below(20) == 0 {
+                docs[doc].reopen(lsp);
+                self.tally.reopens += 1;
+            } else {
+                docs[doc].edit(lsp, rng);
+            }
+            self.tally.edits += 1;
+            return false;
+        }
+        let (method, params) = random_request(rng, docs);
+        let id = lsp.send_request(method, params);
+        self.tally.requests += 1;
+        let cancel = rng.below(10) == 0;
+        if cancel {
+            lsp.notify("$/cancelRequest", json!({ "id": id }));
+            self.tally.cancel_sent += 1;
+        }
+        self.in_flight.push_back((id, method, cancel));
+        if self.in_flight.len() >= WINDOW {
+            self.settle(lsp);
+        }
+        true
+    }
+
+    /// Takes the answer to the oldest request in flight and checks it.
+    fn settle(&mut self, lsp: &mut Lsp) {
+        let Some((id, method, cancel)) = self.in_flight.pop_front() else { return };
+        let answer = lsp.response(id, method);
+        match answer.get("error") {
+            None => assert!(answer.get("result").is_some(), "{method}: {answer}"),
+            Some(error) if cancel && error["code"] == -32800 => self.tally.cancelled += 1,
+            // A rename the analysis refuses (no aspect there, a merge) is an answer too.
+            Some(error) if method.contains("ename") && error["code"] == -32803 => self.tally.refused += 1,
+            Some(_) => lsp.fail(&format!("{method} #{id} failed: {answer}")),
+        }
+    }
+
+    fn settle_all(&mut self, lsp: &mut Lsp) {
+        while !self.in_flight.is_empty() {
+            self.settle(lsp);
+        }
+    }
+}
+
+/// Opens every file of the fixture's modules.
+fn open_documents(lsp: &mut Lsp, root: &Path) -> Vec<Doc> {
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for dir in ["modules/base", "modules/desktop", "modules/hosts"] {
+        let mut found: Vec<PathBuf> =
+            fs::read_dir(root.join(dir)).expect("read").map(|e| e.expect("entry").path()).collect();
+        found.sort();
+        paths.extend(found);
+    }
+    paths
+        .iter()
+        .map(|path| {
+            let text = lsp.open(path);
+            Doc { uri: file_uri(path), text, version: 1, inserted: None }
+        })
+        .collect()
+}
+
+/// The server holds exactly the texts the client has, and the editor is shown the diagnostics of
+/// that text.
+fn assert_documents_held(lsp: &mut Lsp, docs: &[Doc]) {
+    for doc in docs {
+        let inspected = lsp.result("canopy/inspectFile", json!({ "textDocument": { "uri": doc.uri } }));
+        assert_eq!(inspected["text"], doc.text.as_str(), "{}", doc.uri);
+        assert_eq!(inspected["version"], doc.version, "{}", doc.uri);
+        let expected = inspected["diagnostics"].as_array().cloned().unwrap_or_default();
+        lsp.wait_for_diagnostics(&uri_path(&doc.uri), "the last diagnostics", |d| d == expected.as_slice());
     }
 }
 
@@ -157,76 +232,28 @@ fn twenty_thousand_mixed_operations_pipelined_with_flat_memory() {
     let root = fixture("flake-modules");
     let mut lsp = Lsp::start(ClientOptions::folder(&root));
     let pid = lsp.pid();
-    let mut paths: Vec<PathBuf> = Vec::new();
-    for dir in ["modules/base", "modules/desktop", "modules/hosts"] {
-        let mut found: Vec<PathBuf> =
-            fs::read_dir(root.join(dir)).expect("read").map(|e| e.expect("entry").path()).collect();
-        found.sort();
-        paths.extend(found);
-    }
-    let mut docs: Vec<Doc> = paths
-        .iter()
-        .map(|path| {
-            let text = lsp.open(path);
-            Doc { uri: file_uri(path), text, version: 1, inserted: None }
-        })
-        .collect();
+    let mut docs = open_documents(&mut lsp, &root);
 
-    let mut rng = Rng(0x50A4);
-    let mut tally = Tally::default();
-    let mut in_flight: VecDeque<(i64, &'static str, bool)> = VecDeque::new();
+    let mut traffic = Traffic { rng: Rng(0x50A4), tally: Tally::default(), in_flight: VecDeque::new() };
     let started = Instant::now();
     let mut warm = None;
     for operation in 0..OPERATIONS {
         if operation == WARM_UP {
-            while !in_flight.is_empty() {
-                settle(&mut lsp, &mut in_flight, &mut tally);
-            }
+            traffic.settle_all(&mut lsp);
             lsp.forget();
             warm = Some((rss_kb(pid), started.elapsed()));
         }
-        if rng.below(100) < 35 {
-            let doc = rng.below(docs.len());
-            if rng.below(20) == 0 {
-                docs[doc].reopen(&mut lsp);
-                tally.reopens += 1;
-            } else {
-                docs[doc].edit(&mut lsp, &mut rng);
-            }
-            tally.edits += 1;
-            continue;
-        }
-        let (method, params) = random_request(&mut rng, &docs);
-        let id = lsp.send_request(method, params);
-        tally.requests += 1;
-        let cancel = rng.below(10) == 0;
-        if cancel {
-            lsp.notify("$/cancelRequest", json!({ "id": id }));
-            tally.cancel_sent += 1;
-        }
-        in_flight.push_back((id, method, cancel));
-        if in_flight.len() >= WINDOW {
-            settle(&mut lsp, &mut in_flight, &mut tally);
-        }
-        if operation % 2_000 == 0 {
+        let request = traffic.operate(&mut lsp, &mut docs);
+        if request && operation % 2_000 == 0 {
             lsp.forget();
         }
     }
-    while !in_flight.is_empty() {
-        settle(&mut lsp, &mut in_flight, &mut tally);
-    }
+    traffic.settle_all(&mut lsp);
     let duration = started.elapsed();
     lsp.forget();
 
-    // The server holds exactly the texts the client has.
-    for doc in &docs {
-        let inspected = lsp.result("canopy/inspectFile", json!({ "textDocument": { "uri": doc.uri } }));
-        assert_eq!(inspected["text"], doc.text.as_str(), "{}", doc.uri);
-        assert_eq!(inspected["version"], doc.version, "{}", doc.uri);
-        // And the editor is shown the diagnostics of that text.
-        let expected = inspected["diagnostics"].as_array().cloned().unwrap_or_default();
-        lsp.wait_for_diagnostics(&uri_path(&doc.uri), "the last diagnostics", |d| d == expected.as_slice());
-    }
+    assert_documents_held(&mut lsp, &docs);
+    let tally = traffic.tally;
     let end = rss_kb(pid);
     let (warm, warm_time) = warm.expect("the warm-up ended");
     let growth = (end as f64 - warm as f64) / warm as f64 * 100.0;

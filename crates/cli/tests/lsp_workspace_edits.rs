@@ -104,16 +104,11 @@ fn open_and_edit(lsp: &mut Lsp, open: &mut Open, path: &Path) {
     open.docs.insert(path.to_path_buf(), (text, 3));
 }
 
-fn check_fixture(name: &str, utf8: bool) -> (usize, usize) {
-    let root = fixture(name);
-    let mut files = Vec::new();
-    nix_files(&root, &mut files);
-    let mut options = ClientOptions::folder(&root);
-    options.utf8 = utf8;
-    let mut lsp = Lsp::start(options);
-    // Every place an aspect's name is written: renames start from definitions and references.
-    let mut sites: Vec<(PathBuf, String, &str)> = Vec::new();
-    for path in &files {
+/// Every place an aspect's name is written, by file, name and kind (`definitions` or
+/// `references`): renames start from both.
+fn aspect_sites(lsp: &mut Lsp, files: &[PathBuf]) -> Vec<(PathBuf, String, &'static str)> {
+    let mut sites = Vec::new();
+    for path in files {
         let inspected = lsp.result("canopy/inspectFile", json!({ "textDocument": { "uri": file_uri(path) } }));
         for kind in ["definitions", "references"] {
             for d in inspected[kind].as_array().into_iter().flatten() {
@@ -122,6 +117,33 @@ fn check_fixture(name: &str, utf8: bool) -> (usize, usize) {
         }
     }
     sites.dedup();
+    sites
+}
+
+/// A rename to make: the aspect `name`, written in `path` among its `kind`, to `new_name`.
+struct Site<'a> {
+    path: &'a Path,
+    name: &'a str,
+    kind: &'a str,
+    new_name: String,
+}
+
+/// What became of a rename.
+enum Outcome {
+    Renamed,
+    Refused,
+    /// The edits broke the syntax around the name: nothing to rename there.
+    Gone,
+}
+
+fn check_fixture(name: &str, utf8: bool) -> (usize, usize) {
+    let root = fixture(name);
+    let mut files = Vec::new();
+    nix_files(&root, &mut files);
+    let mut options = ClientOptions::folder(&root);
+    options.utf8 = utf8;
+    let mut lsp = Lsp::start(options);
+    let sites = aspect_sites(&mut lsp, &files);
     let (mut renamed, mut refused) = (0, 0);
     for (n, (path, name, kind)) in sites.iter().enumerate() {
         let mut open = Open { docs: HashMap::new() };
@@ -131,91 +153,115 @@ fn check_fixture(name: &str, utf8: bool) -> (usize, usize) {
         if other != path {
             open_and_edit(&mut lsp, &mut open, other);
         }
-        let (before, defined_before) = survey(&mut lsp, &files);
-        // Where the name is now: the server says, in the edited text.
-        let inspected = lsp.result("canopy/inspectFile", json!({ "textDocument": { "uri": file_uri(path) } }));
-        let now = inspected[*kind].as_array().into_iter().flatten().find(|d| d["name"] == name.as_str());
-        let Some(now) = now else {
-            // The crab broke the syntax around it: nothing to rename there.
-            close_all(&mut lsp, &open);
-            continue;
-        };
-        let position = now["range"]["start"].clone();
-        let new_name = format!("renamed{n}");
-        let at = json!({ "textDocument": { "uri": file_uri(path) }, "position": position });
-        let prepared = lsp.request("textDocument/prepareRename", at.clone());
-        let mut params = at;
-        params["newName"] = json!(new_name);
-        let response = lsp.request("textDocument/rename", params);
-        let Some(edit) = response.get("result").filter(|r| !r.is_null()) else {
-            assert_eq!(response["error"]["code"], -32803, "{name}: refused with RequestFailed: {response}");
-            assert_eq!(prepared["error"]["code"], -32803, "{name}: prepareRename refuses too: {prepared}");
-            refused += 1;
-            close_all(&mut lsp, &open);
-            continue;
-        };
-        assert!(prepared["result"]["range"].is_object(), "{name}: a rename needs a prepared range: {prepared}");
-        let changes = edit["documentChanges"].as_array().unwrap_or_else(|| panic!("{name}: documentChanges: {edit}"));
-        let mut seen = Vec::new();
-        for change in changes {
-            let uri = change["textDocument"]["uri"].as_str().expect("uri");
-            let target = uri_path(uri);
-            assert!(!seen.contains(&target), "{name}: {} twice in {edit}", target.display());
-            seen.push(target.clone());
-            let what = format!("renaming {name} in {}", target.display());
-            let version = &change["textDocument"]["version"];
-            match open.docs.get(&target) {
-                Some((_, current)) => assert_eq!(version, &json!(current), "{what}: the open document's version"),
-                None => assert!(version.is_null(), "{what}: a closed document has no version: {change}"),
-            }
-            let edits = change["edits"].as_array().expect("edits");
-            assert!(!edits.is_empty(), "{what}: an empty document edit");
-            let text = open.text(&target);
-            let bytes = byte_edits(&text, edits, utf8, &what);
-            let new_text = apply(&text, &bytes);
-            match open.docs.get_mut(&target) {
-                // An open document gets the edits as they came, the way an editor applies them.
-                // Every range refers to the text before the edit: the last one goes first.
-                Some((text, version)) => {
-                    *version += 1;
-                    let mut last_first: Vec<&Value> = edits.iter().collect();
-                    let start =
-                        |e: &Value| (e["range"]["start"]["line"].as_u64(), e["range"]["start"]["character"].as_u64());
-                    last_first.sort_by_key(|e| std::cmp::Reverse(start(e)));
-                    let changes: Vec<Value> =
-                        last_first.iter().map(|e| json!({ "range": e["range"], "text": e["newText"] })).collect();
-                    let params =
-                        json!({ "textDocument": { "uri": uri, "version": *version }, "contentChanges": changes });
-                    lsp.notify("textDocument/didChange", params);
-                    *text = new_text;
-                }
-                // A closed one is opened with the edits applied (VS Code opens it in the background).
-                None => {
-                    lsp.open_text(&file_uri(&target), &new_text);
-                    open.docs.insert(target, (new_text, 1));
-                }
-            }
+        let site = Site { path, name, kind, new_name: format!("renamed{n}") };
+        match rename(&mut lsp, &mut open, &files, &site, utf8) {
+            Outcome::Renamed => renamed += 1,
+            Outcome::Refused => refused += 1,
+            Outcome::Gone => {}
         }
-        // The server holds what the client computed, and the aspect is defined under its new name.
-        for (doc, (text, version)) in &open.docs {
-            let inspected = lsp.result("canopy/inspectFile", json!({ "textDocument": { "uri": file_uri(doc) } }));
-            assert_eq!(inspected["text"], text.as_str(), "renaming {name}: {}", doc.display());
-            assert_eq!(inspected["version"], *version);
-        }
-        let (after, defined) = survey(&mut lsp, &files);
-        // An aspect defined before is defined under its new name (one only referenced, say
-        // defined at evaluation time, stays undefined, and no diagnostic says otherwise).
-        if defined_before.contains(name) {
-            assert!(defined.iter().any(|n| n.contains(&new_name)), "{name} → {new_name}: not defined after {edit}");
-        }
-        for (file, count) in &after {
-            assert!(count <= &before[file], "renaming {name}: new undefined-aspect in {}: {edit}", file.display());
-        }
-        renamed += 1;
         close_all(&mut lsp, &open);
     }
     assert!(lsp.shutdown().success());
     (renamed, refused)
+}
+
+/// Renames the aspect at `site` as the client sees it now, applies the edit the way an editor
+/// does, and checks what the server then holds.
+fn rename(lsp: &mut Lsp, open: &mut Open, files: &[PathBuf], site: &Site<'_>, utf8: bool) -> Outcome {
+    let name = site.name;
+    let before = survey(lsp, files);
+    // Where the name is now: the server says, in the edited text.
+    let inspected = lsp.result("canopy/inspectFile", json!({ "textDocument": { "uri": file_uri(site.path) } }));
+    let now = inspected[site.kind].as_array().into_iter().flatten().find(|d| d["name"] == name);
+    let Some(now) = now else {
+        // The crab broke the syntax around it: nothing to rename there.
+        return Outcome::Gone;
+    };
+    let position = now["range"]["start"].clone();
+    let at = json!({ "textDocument": { "uri": file_uri(site.path) }, "position": position });
+    let prepared = lsp.request("textDocument/prepareRename", at.clone());
+    let mut params = at;
+    params["newName"] = json!(site.new_name);
+    let response = lsp.request("textDocument/rename", params);
+    let Some(edit) = response.get("result").filter(|r| !r.is_null()) else {
+        assert_eq!(response["error"]["code"], -32803, "{name}: refused with RequestFailed: {response}");
+        assert_eq!(prepared["error"]["code"], -32803, "{name}: prepareRename refuses too: {prepared}");
+        return Outcome::Refused;
+    };
+    assert!(prepared["result"]["range"].is_object(), "{name}: a rename needs a prepared range: {prepared}");
+    let changes = edit["documentChanges"].as_array().unwrap_or_else(|| panic!("{name}: documentChanges: {edit}"));
+    let mut seen = Vec::new();
+    for change in changes {
+        let target = uri_path(change["textDocument"]["uri"].as_str().expect("uri"));
+        assert!(!seen.contains(&target), "{name}: {} twice in {edit}", target.display());
+        seen.push(target.clone());
+        apply_document_edit(lsp, open, change, &format!("renaming {name} in {}", target.display()), utf8);
+    }
+    assert_renamed(lsp, open, files, site, &before, edit);
+    Outcome::Renamed
+}
+
+/// Applies one document's part of a rename, checked, to what the client holds.
+fn apply_document_edit(lsp: &mut Lsp, open: &mut Open, change: &Value, what: &str, utf8: bool) {
+    let uri = change["textDocument"]["uri"].as_str().expect("uri");
+    let target = uri_path(uri);
+    let version = &change["textDocument"]["version"];
+    match open.docs.get(&target) {
+        Some((_, current)) => assert_eq!(version, &json!(current), "{what}: the open document's version"),
+        None => assert!(version.is_null(), "{what}: a closed document has no version: {change}"),
+    }
+    let edits = change["edits"].as_array().expect("edits");
+    assert!(!edits.is_empty(), "{what}: an empty document edit");
+    let text = open.text(&target);
+    let bytes = byte_edits(&text, edits, utf8, what);
+    let new_text = apply(&text, &bytes);
+    match open.docs.get_mut(&target) {
+        // An open document gets the edits as they came, the way an editor applies them.
+        // Every range refers to the text before the edit: the last one goes first.
+        Some((text, version)) => {
+            *version += 1;
+            let mut last_first: Vec<&Value> = edits.iter().collect();
+            let start = |e: &Value| (e["range"]["start"]["line"].as_u64(), e["range"]["start"]["character"].as_u64());
+            last_first.sort_by_key(|e| std::cmp::Reverse(start(e)));
+            let changes: Vec<Value> =
+                last_first.iter().map(|e| json!({ "range": e["range"], "text": e["newText"] })).collect();
+            let params = json!({ "textDocument": { "uri": uri, "version": *version }, "contentChanges": changes });
+            lsp.notify("textDocument/didChange", params);
+            *text = new_text;
+        }
+        // A closed one is opened with the edits applied (VS Code opens it in the background).
+        None => {
+            lsp.open_text(&file_uri(&target), &new_text);
+            open.docs.insert(target, (new_text, 1));
+        }
+    }
+}
+
+/// The server holds what the client computed, and the aspect is defined under its new name with
+/// no new `undefined-aspect` anywhere (`before`: the survey before the rename).
+fn assert_renamed(
+    lsp: &mut Lsp,
+    open: &Open,
+    files: &[PathBuf],
+    site: &Site<'_>,
+    before: &(BTreeMap<PathBuf, usize>, Vec<String>),
+    edit: &Value,
+) {
+    let (name, new_name) = (site.name, &site.new_name);
+    for (doc, (text, version)) in &open.docs {
+        let inspected = lsp.result("canopy/inspectFile", json!({ "textDocument": { "uri": file_uri(doc) } }));
+        assert_eq!(inspected["text"], text.as_str(), "renaming {name}: {}", doc.display());
+        assert_eq!(inspected["version"], *version);
+    }
+    let (after, defined) = survey(lsp, files);
+    // An aspect defined before is defined under its new name (one only referenced, say
+    // defined at evaluation time, stays undefined, and no diagnostic says otherwise).
+    if before.1.iter().any(|n| n == name) {
+        assert!(defined.iter().any(|n| n.contains(new_name.as_str())), "{name} → {new_name}: not defined after {edit}");
+    }
+    for (file, count) in &after {
+        assert!(count <= &before.0[file], "renaming {name}: new undefined-aspect in {}: {edit}", file.display());
+    }
 }
 
 fn close_all(lsp: &mut Lsp, open: &Open) {

@@ -7,6 +7,7 @@ use canopy_analysis::{
 };
 use tower_lsp::lsp_types::{self as lsp, Position, PositionEncodingKind, Range, Url};
 
+use crate::config::Config;
 use crate::space::{Contents, Space};
 
 pub fn encoding_kind(enc: Encoding) -> PositionEncodingKind {
@@ -87,6 +88,21 @@ pub fn diagnostic(analysis: &Analysis, file: FileId, d: &Diagnostic, enc: Encodi
         tags,
         ..lsp::Diagnostic::default()
     }
+}
+
+/// The diagnostics published for `file` under `config`: by the main loop, and shown by
+/// `canopy/inspectFile`.
+pub fn diagnostics(
+    space: &Space,
+    analysis: &Analysis,
+    file: FileId,
+    config: &Config,
+    enc: Encoding,
+) -> Vec<lsp::Diagnostic> {
+    // A document seen alone has no repository around it: only what Nix itself would report while
+    // parsing applies.
+    let found = if space.root().is_some() { analysis.diagnostics(file) } else { analysis.parse_diagnostics(file) };
+    found.iter().filter(|d| config.reports(d.kind)).map(|d| diagnostic(analysis, file, d, enc)).collect()
 }
 
 pub fn symbol_kind(kind: SymbolKind) -> lsp::SymbolKind {

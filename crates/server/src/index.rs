@@ -8,28 +8,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::discover;
-use crate::main_loop::Task;
 use crate::outbox::Step;
+use crate::queue::{Chunk, Task};
 use crate::space::Space;
 use crate::state::State;
-
-/// One batch of files read from disk.
-pub struct Chunk {
-    pub space: Arc<Space>,
-    /// The indexing run this chunk belongs to; a newer run of the same space supersedes it.
-    pub job: u64,
-    pub files: Vec<(String, Arc<str>)>,
-    /// Files found so far, this chunk included, and in all.
-    pub done: usize,
-    pub total: usize,
-    /// Files read so far, and entries passed over so far (by the walk or the reads; each is in
-    /// the log).
-    pub read: usize,
-    pub skipped: usize,
-    pub last: bool,
-    /// The `$/progress` token, when the client shows progress.
-    pub token: Option<String>,
-}
 
 /// A fresh run number.
 pub fn next_job() -> u64 {

@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use tower_lsp::jsonrpc::Result;
 use tower_lsp::lsp_types::{Diagnostic, Range, TextDocumentIdentifier};
 
-use crate::conv::Snap;
+use crate::config::Config;
+use crate::conv::{self, Snap};
 use crate::handlers;
-use crate::main_loop;
 use crate::state::State;
 
 pub const METHOD: &str = "canopy/inspectFile";
@@ -63,7 +63,7 @@ pub async fn inspect_file(state: &Arc<State>, params: InspectParams) -> Result<O
     .await
 }
 
-fn inspect(snap: &Snap<'_>, file: FileId, config: &crate::config::Config) -> Inspection {
+fn inspect(snap: &Snap<'_>, file: FileId, config: &Config) -> Inspection {
     let analysis = snap.analysis;
     let mut definitions = Vec::new();
     let mut references = Vec::new();
@@ -94,7 +94,7 @@ fn inspect(snap: &Snap<'_>, file: FileId, config: &crate::config::Config) -> Ins
         version: snap.version(file),
         text: analysis.text(file).to_owned(),
         role: format!("{:?}", analysis.role(file)),
-        diagnostics: main_loop::diagnostics(snap.space, analysis, file, config, snap.enc),
+        diagnostics: conv::diagnostics(snap.space, analysis, file, config, snap.enc),
         definitions,
         references,
         hosts,

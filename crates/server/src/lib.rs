@@ -11,13 +11,15 @@
 //! - `handlers`: one function per request, each a thin conversion around one `ide` query.
 //! - `state`: what handlers, the main loop and the indexers share: documents, folders, settings,
 //!   the queue to the main loop.
+//! - `queue`: what that queue carries (changes, folders, index chunks), below both its ends.
 //! - `main_loop`: the one thread that writes to the analysis: applies coalesced changes, feeds
 //!   the initial index in chunks, publishes diagnostics.
 //! - `index` / `discover`: finding and reading a folder's files in the background, by
 //!   `canopy_vfs`'s rules (shared with `canopy check`).
 //! - `space`: one analysis workspace per folder (and one per document outside every folder).
 //! - `vfs`: open documents and incremental edits.
-//! - `conv`: positions, ranges, URIs and enums between the analysis and LSP.
+//! - `conv`: positions, ranges, URIs and enums between the analysis and LSP, and the diagnostics
+//!   published for a file.
 //! - `caps`, `config`: what the client can do; the user's settings (shape in `config`).
 //! - `outbox`: messages the server sends on its own, in order; `logging`: stderr and the client's
 //!   log; `transport`: frames and checks what arrives on stdin before tower-lsp reads it.
@@ -37,6 +39,7 @@ mod inspect;
 mod logging;
 mod main_loop;
 mod outbox;
+mod queue;
 mod server;
 mod space;
 mod state;

@@ -14,16 +14,15 @@ use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use canopy_analysis::Encoding;
 use canopy_analysis::{Analysis, Change, FileId};
 use tokio::sync::watch;
 use tower_lsp::lsp_types::{self as lsp, Url};
 
-use crate::config::Config;
 use crate::conv;
 use crate::discover;
-use crate::index::{self, Chunk};
+use crate::index;
 use crate::outbox::{Outgoing, Step};
+use crate::queue::{Chunk, Message, Op, Task};
 use crate::space::{Space, SpaceId};
 use crate::state::State;
 use crate::vfs::DocKey;
@@ -31,32 +30,6 @@ use crate::vfs::DocKey;
 /// Quiet time before diagnostics are published: long enough to merge a burst of keystrokes, short
 /// enough to feel immediate.
 const DEBOUNCE: Duration = Duration::from_millis(40);
-
-pub struct Message {
-    /// Set for changes that later requests must see; the main loop reports the last one applied.
-    pub seq: Option<u64>,
-    pub task: Task,
-}
-
-pub enum Task {
-    /// A document or file changed.
-    Op(Op),
-    /// Workspace folders came or went (also sent once at `initialized` for the first ones).
-    Folders { added: Vec<Arc<Space>>, removed: Vec<Arc<Space>> },
-    /// Files read by an indexer.
-    Index(Chunk),
-    /// The settings changed: every file's published set is recomputed.
-    Republish,
-}
-
-pub enum Op {
-    /// An open document's current text (`didOpen`, `didChange`).
-    Text { key: DocKey, uri: Url, text: Arc<str>, version: i32 },
-    /// A document was closed: the file on disk takes over.
-    Closed { key: DocKey },
-    /// The client saw a file change on disk.
-    Disk { path: PathBuf, deleted: bool },
-}
 
 /// Starts the main loop on a thread with the analysis's big stack. It runs until every sender
 /// of the queue is gone.
@@ -227,87 +200,91 @@ impl MainLoop {
         }
         let mut batch: Batch = BTreeMap::new();
         for op in std::mem::take(&mut self.ops) {
-            match op {
-                Op::Text { key, uri, text, version } => {
-                    let (space, path) = match self.state.folder_for(&key) {
-                        Some(found) => {
-                            // A folder now holds what was analysed alone.
-                            if let Some(loose) = self.state.remove_loose(&key) {
-                                self.drop_space(&loose);
-                            }
-                            found
-                        }
-                        None => self.loose_space(key, uri),
-                    };
-                    put(&mut batch, &space, path, Entry::Set { text, version: Some(version) });
-                }
-                Op::Closed { key } => {
-                    if let Some(loose) = self.state.remove_loose(&key) {
-                        batch.remove(&loose.id);
-                        self.drop_space(&loose);
-                    } else if let Some((space, path)) = self.state.folder_for(&key) {
-                        let entry = read_entry(&space, &path);
-                        put(&mut batch, &space, path, entry);
-                    }
-                }
-                Op::Disk { path, deleted } => {
-                    let key = DocKey::File(path.clone());
-                    if self.state.is_open(&key) {
-                        continue; // Open documents override the disk.
-                    }
-                    if deleted {
-                        // The path may be a folder: everything below it goes too.
-                        let Some((space, rel)) = self.state.folder_containing(&path) else { continue };
-                        let below = format!("{rel}/");
-                        let gone: Vec<String> = {
-                            let held = space.read();
-                            let analysis = &held.analysis;
-                            analysis
-                                .files()
-                                .into_iter()
-                                .map(|f| analysis.path(f))
-                                .filter(|p| *p == rel || p.starts_with(&below))
-                                .map(str::to_owned)
-                                .collect()
-                        };
-                        for p in gone {
-                            let open = space
-                                .root()
-                                .is_some_and(|r| self.state.is_open(&DocKey::File(canopy_vfs::absolute_path(r, &p))));
-                            if !open {
-                                put(&mut batch, &space, p, Entry::Remove);
-                            }
-                        }
-                    } else if let Some((space, rel)) = self.state.folder_for(&key) {
-                        let entry = read_entry(&space, &rel);
-                        put(&mut batch, &space, rel, entry);
-                    }
-                }
-            }
+            self.route(op, &mut batch);
         }
         for (_, (space, entries)) in batch {
-            if space.is_removed() {
-                continue;
-            }
-            if let Some(indexing) = &mut self.book(&space).indexing {
-                indexing.touched.extend(entries.keys().cloned());
-            }
-            let mut change = Change::default();
-            let mut versions = Vec::with_capacity(entries.len());
-            for (path, entry) in entries {
-                match entry {
-                    Entry::Set { text, version } => {
-                        versions.push((path.clone(), version));
-                        change.set.push((path, text));
+            self.apply_entries(&space, entries);
+        }
+    }
+
+    /// Puts an op's last word on its file into the batch of the space that holds the file.
+    fn route(&mut self, op: Op, batch: &mut Batch) {
+        match op {
+            Op::Text { key, uri, text, version } => {
+                let (space, path) = match self.state.folder_for(&key) {
+                    Some(found) => {
+                        // A folder now holds what was analysed alone.
+                        if let Some(loose) = self.state.remove_loose(&key) {
+                            self.drop_space(&loose);
+                        }
+                        found
                     }
-                    Entry::Remove => {
-                        versions.push((path.clone(), None));
-                        change.remove.push(path);
-                    }
+                    None => self.loose_space(key, uri),
+                };
+                put(batch, &space, path, Entry::Set { text, version: Some(version) });
+            }
+            Op::Closed { key } => {
+                if let Some(loose) = self.state.remove_loose(&key) {
+                    batch.remove(&loose.id);
+                    self.drop_space(&loose);
+                } else if let Some((space, path)) = self.state.folder_for(&key) {
+                    let entry = read_entry(&space, &path);
+                    put(batch, &space, path, entry);
                 }
             }
-            self.apply(&space, change, versions);
+            Op::Disk { path, deleted } => self.route_disk(path, deleted, batch),
         }
+    }
+
+    /// A file the client saw change or go on disk; open documents override the disk.
+    fn route_disk(&self, path: PathBuf, deleted: bool, batch: &mut Batch) {
+        let key = DocKey::File(path.clone());
+        if self.state.is_open(&key) {
+            return;
+        }
+        if !deleted {
+            if let Some((space, rel)) = self.state.folder_for(&key) {
+                let entry = read_entry(&space, &rel);
+                put(batch, &space, rel, entry);
+            }
+            return;
+        }
+        // The path may be a folder: everything below it goes too.
+        let Some((space, rel)) = self.state.folder_containing(&path) else { return };
+        let below = format!("{rel}/");
+        let gone = paths_where(&space, |p| p == rel || p.starts_with(&below));
+        for p in gone {
+            let open =
+                space.root().is_some_and(|r| self.state.is_open(&DocKey::File(canopy_vfs::absolute_path(r, &p))));
+            if !open {
+                put(batch, &space, p, Entry::Remove);
+            }
+        }
+    }
+
+    /// Applies one space's part of a batch.
+    fn apply_entries(&mut self, space: &Arc<Space>, entries: BTreeMap<String, Entry>) {
+        if space.is_removed() {
+            return;
+        }
+        if let Some(indexing) = &mut self.book(space).indexing {
+            indexing.touched.extend(entries.keys().cloned());
+        }
+        let mut change = Change::default();
+        let mut versions = Vec::with_capacity(entries.len());
+        for (path, entry) in entries {
+            match entry {
+                Entry::Set { text, version } => {
+                    versions.push((path.clone(), version));
+                    change.set.push((path, text));
+                }
+                Entry::Remove => {
+                    versions.push((path.clone(), None));
+                    change.remove.push(path);
+                }
+            }
+        }
+        self.apply(space, change, versions);
     }
 
     /// The space of a document outside every folder, made on first sight.
@@ -399,17 +376,7 @@ impl MainLoop {
                     continue;
                 };
                 let below = format!("{prefix}/");
-                let gone: Vec<String> = {
-                    let held = parent.read();
-                    let analysis = &held.analysis;
-                    analysis
-                        .files()
-                        .into_iter()
-                        .map(|f| analysis.path(f))
-                        .filter(|p| p.starts_with(&below))
-                        .map(str::to_owned)
-                        .collect()
-                };
+                let gone = paths_where(parent, |p| p.starts_with(&below));
                 let versions = gone.iter().map(|p| (p.clone(), None)).collect();
                 self.apply(parent, Change { set: Vec::new(), remove: gone }, versions);
             }
@@ -544,10 +511,12 @@ fn publish(state: &State, book: &mut Book) {
         };
         let analysis = &held.analysis;
         let check = |id: FileId, path: &str| {
-            catch_unwind(AssertUnwindSafe(|| diagnostics(&space, analysis, id, &config, enc))).unwrap_or_else(|_| {
-                tracing::error!("the analysis failed while checking {path}");
-                Vec::new()
-            })
+            catch_unwind(AssertUnwindSafe(|| conv::diagnostics(&space, analysis, id, &config, enc))).unwrap_or_else(
+                |_| {
+                    tracing::error!("the analysis failed while checking {path}");
+                    Vec::new()
+                },
+            )
         };
         for id in ids {
             let path = analysis.path(id).to_owned();
@@ -584,26 +553,19 @@ fn publish(state: &State, book: &mut Book) {
     }
 }
 
-/// The diagnostics published for `file` under `config`.
-pub fn diagnostics(
-    space: &Space,
-    analysis: &Analysis,
-    file: FileId,
-    config: &Config,
-    enc: Encoding,
-) -> Vec<lsp::Diagnostic> {
-    // A document seen alone has no repository around it: only what Nix itself would report while
-    // parsing applies.
-    let found = if space.root().is_some() { analysis.diagnostics(file) } else { analysis.parse_diagnostics(file) };
-    found.iter().filter(|d| config.reports(d.kind)).map(|d| conv::diagnostic(analysis, file, d, enc)).collect()
-}
-
 /// Whether folder `outer` strictly encloses folder `inner`.
 fn encloses(outer: &Space, inner: &Space) -> bool {
     match (outer.root(), inner.root()) {
         (Some(o), Some(i)) => o != i && i.starts_with(o),
         _ => false,
     }
+}
+
+/// The workspace paths of a space's files that `keep` accepts.
+fn paths_where(space: &Space, keep: impl Fn(&str) -> bool) -> Vec<String> {
+    let held = space.read();
+    let analysis = &held.analysis;
+    analysis.files().into_iter().map(|f| analysis.path(f)).filter(|p| keep(p)).map(str::to_owned).collect()
 }
 
 /// The disk's word on a workspace path of a folder.

@@ -18,7 +18,7 @@ use crate::caps::{self, ClientCaps};
 use crate::config::Config;
 use crate::handlers;
 use crate::inspect::{self, InspectParams, Inspection};
-use crate::main_loop::{Op, Task};
+use crate::queue::{Op, Task};
 use crate::state::State;
 use crate::vfs::{DocKey, Document};
 

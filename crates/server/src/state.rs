@@ -15,8 +15,8 @@ use tower_lsp::Client;
 
 use crate::caps::ClientCaps;
 use crate::config::Config;
-use crate::main_loop::{Message, Task};
 use crate::outbox::Outbox;
+use crate::queue::{Message, Task};
 use crate::space::Space;
 use crate::vfs::{DocKey, Document};
 

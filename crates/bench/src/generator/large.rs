@@ -100,80 +100,99 @@ pub fn generate(seed: u64) -> String {
         } else {
             format!("../{}/{name}", rng.pick(CATEGORIES))
         };
-        match rng.weighted(&[48, 16, 9, 4, 5, 4, 3, 3, 3, 5]) {
-            0 => {
-                let _ = writeln!(out, "  {name} = callPackage {dir} {{ }};");
-            }
-            1 => {
-                let _ = writeln!(
-                    out,
-                    "  {name} = callPackage {dir} {{\n    inherit ({}) {} {};\n    {} = {};\n  }};",
-                    rng.pick(&["darwin.apple_sdk.frameworks", "xorg", "gnome", "python3Packages", "llvmPackages"]),
-                    rng.pick(&["Security", "CoreServices", "libX11", "libXext", "setuptools", "clang"]),
-                    rng.pick(&["Foundation", "AppKit", "libXrandr", "wheel", "lld", "libxcb"]),
-                    rng.pick(&["openssl", "python", "lua", "boost", "protobuf"]),
-                    rng.pick(&["openssl_3", "python3", "lua5_4", "boost183", "protobuf_25"]),
-                );
-            }
-            2 => {
-                let _ = writeln!(
-                    out,
-                    "  {name} = callPackage {dir} {{\n    stdenv = {};\n    with{} = {};\n  }};",
-                    rng.pick(&["gccStdenv", "clangStdenv", "llvmPackages_17.stdenv", "stdenvNoCC"]),
-                    capitalised(rng.word(WORDS)),
-                    rng.pick(&["true", "false"]),
-                );
-            }
-            3 if !defined.is_empty() => {
-                let base = rng.pick(&defined).clone();
-                let _ =
-                    writeln!(out, "  {name} = {base}.override {{ enable{} = false; }};", capitalised(rng.word(WORDS)));
-            }
-            4 if !defined.is_empty() => {
-                let base = rng.pick(&defined).clone();
-                let _ = writeln!(
-                    out,
-                    "  {name} = {base}.overrideAttrs (old: {{\n    version = \"{}.{}\";\n    patches = (old.patches or [ ]) ++ [ ./patches/{name}.patch ];\n  }});",
-                    rng.range(0, 9),
-                    rng.range(0, 30)
-                );
-            }
-            5 => {
-                // An inherit of several attributes from one call binds each of them.
-                let extra = names.next(&mut rng);
-                let _ = writeln!(out, "  inherit (callPackage {dir} {{ }}) {name} {extra};");
-                defined.push(extra);
-                bindings += 1;
-            }
-            6 => {
-                let _ = writeln!(out, "  {name} = recurseIntoAttrs (callPackage {dir} {{ }});");
-            }
-            7 => {
-                let _ = writeln!(
-                    out,
-                    "  {name} = writeShellScriptBin \"{name}\" ''\n    exec ${{{}}}/bin/{} \"$@\"\n  '';",
-                    rng.pick(PACKAGES),
-                    rng.pick(PACKAGES)
-                );
-            }
-            8 => {
-                let _ = writeln!(out, "  {name} = \"{}.{}.{}\";", rng.range(0, 9), rng.range(0, 40), rng.range(0, 9));
-            }
-            _ => {
-                let _ = writeln!(
-                    out,
-                    "  {name} = callPackage {dir} {{\n    # {} {}\n    {} = null;\n  }};",
-                    rng.pick(WORDS),
-                    rng.pick(WORDS),
-                    rng.pick(&["cudaSupport", "withGui", "enablePython", "withSystemd"])
-                );
-            }
-        }
+        bindings += binding(&mut out, &mut rng, &mut names, &mut defined, &name, &dir);
         defined.push(name);
         bindings += 1;
     }
     out.push_str("}\n");
     out
+}
+
+/// Writes the binding of `name`, a package in the folder `dir`, in one of the file's forms
+/// (`defined`: the names bound before it); returns how many other names it bound.
+fn binding(
+    out: &mut String,
+    rng: &mut Rng,
+    names: &mut Names,
+    defined: &mut Vec<String>,
+    name: &str,
+    dir: &str,
+) -> usize {
+    match rng.weighted(&[48, 16, 9, 4, 5, 4, 3, 3, 3, 5]) {
+        0 => {
+            let _ = writeln!(out, "  {name} = callPackage {dir} {{ }};");
+        }
+        1 => call_with_inherit(out, rng, name, dir),
+        2 => call_with_stdenv(out, rng, name, dir),
+        3 if !defined.is_empty() => {
+            let base = rng.pick(defined).clone();
+            let _ = writeln!(out, "  {name} = {base}.override {{ enable{} = false; }};", capitalised(rng.word(WORDS)));
+        }
+        4 if !defined.is_empty() => {
+            let base = rng.pick(defined).clone();
+            let _ = writeln!(
+                out,
+                "  {name} = {base}.overrideAttrs (old: {{\n    version = \"{}.{}\";\n    patches = (old.patches or [ ]) ++ [ ./patches/{name}.patch ];\n  }});",
+                rng.range(0, 9),
+                rng.range(0, 30)
+            );
+        }
+        5 => {
+            // An inherit of several attributes from one call binds each of them.
+            let extra = names.next(rng);
+            let _ = writeln!(out, "  inherit (callPackage {dir} {{ }}) {name} {extra};");
+            defined.push(extra);
+            return 1;
+        }
+        6 => {
+            let _ = writeln!(out, "  {name} = recurseIntoAttrs (callPackage {dir} {{ }});");
+        }
+        7 => {
+            let _ = writeln!(
+                out,
+                "  {name} = writeShellScriptBin \"{name}\" ''\n    exec ${{{}}}/bin/{} \"$@\"\n  '';",
+                rng.pick(PACKAGES),
+                rng.pick(PACKAGES)
+            );
+        }
+        8 => {
+            let _ = writeln!(out, "  {name} = \"{}.{}.{}\";", rng.range(0, 9), rng.range(0, 40), rng.range(0, 9));
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "  {name} = callPackage {dir} {{\n    # {} {}\n    {} = null;\n  }};",
+                rng.pick(WORDS),
+                rng.pick(WORDS),
+                rng.pick(&["cudaSupport", "withGui", "enablePython", "withSystemd"])
+            );
+        }
+    }
+    0
+}
+
+/// `callPackage` with an `inherit (set) ...` and an override among its arguments.
+fn call_with_inherit(out: &mut String, rng: &mut Rng, name: &str, dir: &str) {
+    let _ = writeln!(
+        out,
+        "  {name} = callPackage {dir} {{\n    inherit ({}) {} {};\n    {} = {};\n  }};",
+        rng.pick(&["darwin.apple_sdk.frameworks", "xorg", "gnome", "python3Packages", "llvmPackages"]),
+        rng.pick(&["Security", "CoreServices", "libX11", "libXext", "setuptools", "clang"]),
+        rng.pick(&["Foundation", "AppKit", "libXrandr", "wheel", "lld", "libxcb"]),
+        rng.pick(&["openssl", "python", "lua", "boost", "protobuf"]),
+        rng.pick(&["openssl_3", "python3", "lua5_4", "boost183", "protobuf_25"]),
+    );
+}
+
+/// `callPackage` with another `stdenv` and a feature flag.
+fn call_with_stdenv(out: &mut String, rng: &mut Rng, name: &str, dir: &str) {
+    let _ = writeln!(
+        out,
+        "  {name} = callPackage {dir} {{\n    stdenv = {};\n    with{} = {};\n  }};",
+        rng.pick(&["gccStdenv", "clangStdenv", "llvmPackages_17.stdenv", "stdenvNoCC"]),
+        capitalised(rng.word(WORDS)),
+        rng.pick(&["true", "false"]),
+    );
 }
 
 fn capitalised(word: &str) -> String {

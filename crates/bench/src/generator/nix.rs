@@ -346,6 +346,33 @@ fn inline_list(items: &[Value]) -> bool {
             < 50
 }
 
+/// `[ ... ]` at `indent`, prefixed by `with scope;` when given: on one line when short.
+fn render_list(out: &mut String, with: Option<&str>, items: &[Value], indent: usize) {
+    if let Some(scope) = with {
+        let _ = write!(out, "with {scope}; ");
+    }
+    if items.is_empty() {
+        out.push_str("[ ]");
+    } else if inline_list(items) {
+        out.push_str("[ ");
+        for item in items {
+            item.render(out, indent);
+            out.push(' ');
+        }
+        out.push(']');
+    } else {
+        out.push_str("[\n");
+        for item in items {
+            pad(out, indent + 1);
+            let wrap = matches!(item, Value::Apply { .. } | Value::Lambda { .. } | Value::Concat(_));
+            item.render_wrapped(out, indent + 1, wrap);
+            out.push('\n');
+        }
+        pad(out, indent);
+        out.push(']');
+    }
+}
+
 fn escape(s: &str) -> String {
     // `${` stays: generated strings interpolate on purpose.
     s.replace('\\', "\\\\").replace('"', "\\\"")
@@ -373,37 +400,7 @@ impl Value {
                 pad(out, indent);
                 out.push_str("''");
             }
-            Value::List { with, items } => {
-                if let Some(scope) = with {
-                    let _ = write!(out, "with {scope}; ");
-                }
-                if items.is_empty() {
-                    out.push_str("[ ]");
-                } else if inline_list(items) {
-                    out.push_str("[ ");
-                    for item in items {
-                        item.render(out, indent);
-                        out.push(' ');
-                    }
-                    out.push(']');
-                } else {
-                    out.push_str("[\n");
-                    for item in items {
-                        pad(out, indent + 1);
-                        let wrap = matches!(item, Value::Apply { .. } | Value::Lambda { .. } | Value::Concat(_));
-                        if wrap {
-                            out.push('(');
-                        }
-                        item.render(out, indent + 1);
-                        if wrap {
-                            out.push(')');
-                        }
-                        out.push('\n');
-                    }
-                    pad(out, indent);
-                    out.push(']');
-                }
-            }
+            Value::List { with, items } => render_list(out, with.as_deref(), items, indent),
             Value::Attrs(tree) => tree.render(out, indent),
             Value::Lambda { args, body } => {
                 out.push_str("{ ");
@@ -420,13 +417,7 @@ impl Value {
                     out.push(' ');
                     let wrap = matches!(arg, Value::Apply { .. } | Value::Lambda { .. } | Value::Concat(_))
                         || matches!(arg, Value::List { with: Some(_), .. });
-                    if wrap {
-                        out.push('(');
-                    }
-                    arg.render(out, indent);
-                    if wrap {
-                        out.push(')');
-                    }
+                    arg.render_wrapped(out, indent, wrap);
                 }
             }
             Value::Concat(parts) => {
@@ -436,13 +427,7 @@ impl Value {
                     }
                     // `with` is not an operand of `++` without parentheses.
                     let wrap = matches!(part, Value::List { with: Some(_), .. });
-                    if wrap {
-                        out.push('(');
-                    }
-                    part.render(out, indent);
-                    if wrap {
-                        out.push(')');
-                    }
+                    part.render_wrapped(out, indent, wrap);
                 }
             }
             Value::Let { bindings, body } => {
@@ -453,6 +438,17 @@ impl Value {
                 pad(out, indent);
                 body.render(out, indent);
             }
+        }
+    }
+
+    /// Renders, in parentheses when `wrap`.
+    fn render_wrapped(&self, out: &mut String, indent: usize, wrap: bool) {
+        if wrap {
+            out.push('(');
+        }
+        self.render(out, indent);
+        if wrap {
+            out.push(')');
         }
     }
 

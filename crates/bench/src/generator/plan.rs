@@ -348,30 +348,7 @@ fn feature_files(rng: &mut Rng) -> usize {
 /// Builds the plan of a workspace of about `total` files (at least 100).
 pub fn plan(total: usize, seed: u64) -> Plan {
     let total = total.max(100);
-    let mut rng = Rng::new(seed);
-    let mut p = Planner {
-        rng: rng.fork(1),
-        unique: Unique::new(),
-        aspects: Vec::new(),
-        eligible: Vec::new(),
-        files: Vec::new(),
-        paths: Default::default(),
-        large_folders: total >= 3000,
-    };
-    // Names that must never be aspects: module arguments and the like would capture bare names
-    // in `with` lists.
-    for reserved in ["config", "lib", "pkgs", "inputs", "self", "den", "vix", "m", "modulesPath", "options"] {
-        p.unique.take(reserved);
-    }
-
-    for (path, kind) in [
-        ("flake.nix", FileKind::Flake),
-        ("modules/flake-parts.nix", FileKind::FlakeParts),
-        ("modules/options.nix", FileKind::Options),
-    ] {
-        p.paths.insert(path.to_owned());
-        p.files.push(FilePlan { path: path.to_owned(), kind });
-    }
+    let mut p = Planner::new(total, seed);
 
     // Counts of everything but features, in proportion to the workspace.
     let n_hosts = (total / 40).max(4);
@@ -381,286 +358,403 @@ pub fn plan(total: usize, seed: u64) -> Plan {
     let n_packages = (total / 120).max(1);
     let n_helpers = (total / 400).max(1);
 
-    let mut hosts: Vec<Host> = Vec::new();
-    for i in 0..n_hosts {
-        let name = p.unique.from(&mut p.rng, HOSTS);
-        // One darwin host at least, so darwin aspects have somewhere to go.
-        let form = if i == 1 {
-            HostForm::Darwin
-        } else {
-            match p.rng.weighted(&[40, 25, 25, 10]) {
-                0 => HostForm::Aspect,
-                1 => HostForm::Configurations,
-                2 => HostForm::System,
-                _ => HostForm::Darwin,
-            }
-        };
-        let parts = match form {
-            HostForm::Aspect => p.rng.range(1, 2),
-            HostForm::Configurations => p.rng.range(0, 1),
-            HostForm::System | HostForm::Darwin => 0,
-        };
-        hosts.push(Host { name, form, aspect: None, imports: Vec::new(), parts });
-    }
+    let mut hosts = p.hosts(n_hosts);
     let host_files: usize = hosts.iter().map(|h| 1 + h.parts).sum();
     let den_host_files = n_den_hosts + n_den_hosts.div_ceil(40);
     let fixed = p.files.len() + host_files + n_users + den_host_files + n_per_system + n_packages + n_helpers;
     let mut budget = total.saturating_sub(fixed + 1); // + 1: the planted unused aspect's file
 
     // The rename target first: every later module may import it, and none does at random.
-    let rename_defs = (total / 1000).clamp(1, 10);
-    let rename_name = p.unique.aspect(&mut p.rng);
-    let rename = p.add_aspect(Coll::Modules(Class::Nixos), &rename_name, Role::RenameTarget);
-    for j in 0..rename_defs {
-        let lines = file_lines(&mut p.rng);
-        let dir = p.feature_dir(&rename_name);
-        let stem = if j == 0 { rename_name.clone() } else { format!("{rename_name}/{}", p.rng.pick(TOPICS)) };
-        let path = p.path(&dir, &stem);
-        let module = Module { aspect: rename, imports: Vec::new(), lines, classes: Vec::new(), keystroke: false };
-        p.files.push(FilePlan { path, kind: FileKind::Feature { modules: vec![module] } });
-        budget = budget.saturating_sub(1);
+    let rename = p.rename_target(total, &mut budget);
+    p.features(budget);
+    let users = p.users(n_users);
+    p.host_imports(&mut hosts, &users);
+    let den_hosts = p.den_hosts(n_den_hosts);
+    let mut importers = Importers { hosts, users, den_hosts };
+    p.sweep_unreferenced(&mut importers);
+    p.rename_references(total, rename, &mut importers);
+    p.plant_mistakes(&mut importers);
+    p.importer_files(&importers);
+    p.other_files(n_per_system, n_packages, n_helpers);
+
+    p.files.sort_by(|a, b| a.path.cmp(&b.path));
+    let Importers { hosts, users, den_hosts } = importers;
+    Plan { aspects: p.aspects, hosts, users, den_hosts, files: p.files }
+}
+
+/// Whoever imports aspects besides modules: hosts, users and den hosts.
+struct Importers {
+    hosts: Vec<Host>,
+    users: Vec<User>,
+    den_hosts: Vec<DenHost>,
+}
+
+impl Importers {
+    fn nixos_hosts(&self) -> Vec<usize> {
+        (0..self.hosts.len()).filter(|&h| self.hosts[h].form != HostForm::Darwin).collect()
     }
 
-    // Features.
-    // One 2,000-line module per thousand feature files (the first one is the keystroke
-    // measurement's), so every size of workspace has the same mix.
-    let mut next_large = (budget / 2).min(499);
-    let mut feature_file = 0usize;
-    let mut keystroke_done = false;
-    while budget > 0 {
-        let large = feature_file >= next_large;
-        if large {
-            next_large += 1000;
+    fn darwin_hosts(&self) -> Vec<usize> {
+        (0..self.hosts.len()).filter(|&h| self.hosts[h].form == HostForm::Darwin).collect()
+    }
+}
+
+/// One feature being planned: its aspects (one per class, or one in all) and its folder.
+struct Feature {
+    name: String,
+    dir: String,
+    ids: Vec<AspectId>,
+    classes: Vec<Class>,
+    /// One of the 2,000-line modules.
+    large: bool,
+}
+
+impl Planner {
+    /// A planner with the files every workspace has.
+    fn new(total: usize, seed: u64) -> Planner {
+        let mut rng = Rng::new(seed);
+        let mut p = Planner {
+            rng: rng.fork(1),
+            unique: Unique::new(),
+            aspects: Vec::new(),
+            eligible: Vec::new(),
+            files: Vec::new(),
+            paths: Default::default(),
+            large_folders: total >= 3000,
+        };
+        // Names that must never be aspects: module arguments and the like would capture bare names
+        // in `with` lists.
+        for reserved in ["config", "lib", "pkgs", "inputs", "self", "den", "vix", "m", "modulesPath", "options"] {
+            p.unique.take(reserved);
         }
-        let (family, classes, files) = if large {
-            (0, vec![Class::Nixos], 1)
-        } else {
-            let family = p.rng.weighted(&[62, 12, 8, 12, 6]);
-            let classes = feature_classes(&mut p.rng, family);
-            (family, classes, feature_files(&mut p.rng).min(budget))
-        };
-        let name = p.unique.aspect(&mut p.rng);
-        let ids: Vec<AspectId> = match family {
-            0 => classes.iter().map(|c| p.add_aspect(Coll::Modules(*c), &name, Role::Feature)).collect(),
-            1 => classes.iter().map(|c| p.add_aspect(Coll::Custom(*c), &name, Role::Feature)).collect(),
-            2 => vec![p.add_aspect(Coll::Output(classes[0]), &name, Role::Feature)],
-            3 => vec![p.add_aspect(Coll::Den, &name, Role::Feature)],
-            _ => vec![p.add_aspect(Coll::Vix, &name, Role::Feature)],
-        };
-        let dir = p.feature_dir(&name);
-        for j in 0..files {
-            let lines = if large { LARGE_MODULE_LINES } else { file_lines(&mut p.rng) };
-            // The first file defines the aspect in every class; later ones add to some.
-            let defined: Vec<AspectId> = if j == 0 || ids.len() == 1 {
-                ids.clone()
+
+        for (path, kind) in [
+            ("flake.nix", FileKind::Flake),
+            ("modules/flake-parts.nix", FileKind::FlakeParts),
+            ("modules/options.nix", FileKind::Options),
+        ] {
+            p.paths.insert(path.to_owned());
+            p.files.push(FilePlan { path: path.to_owned(), kind });
+        }
+        p
+    }
+
+    fn hosts(&mut self, count: usize) -> Vec<Host> {
+        let mut hosts: Vec<Host> = Vec::new();
+        for i in 0..count {
+            let name = self.unique.from(&mut self.rng, HOSTS);
+            // One darwin host at least, so darwin aspects have somewhere to go.
+            let form = if i == 1 {
+                HostForm::Darwin
             } else {
-                let k = p.rng.range(1, ids.len());
-                p.rng.sample(&ids, k)
+                match self.rng.weighted(&[40, 25, 25, 10]) {
+                    0 => HostForm::Aspect,
+                    1 => HostForm::Configurations,
+                    2 => HostForm::System,
+                    _ => HostForm::Darwin,
+                }
             };
-            let mut modules = Vec::new();
-            for &id in &defined {
-                let coll = p.aspects[id].coll;
-                let mut count = p.import_count();
-                if large {
-                    count = count.max(4);
+            let parts = match form {
+                HostForm::Aspect => self.rng.range(1, 2),
+                HostForm::Configurations => self.rng.range(0, 1),
+                HostForm::System | HostForm::Darwin => 0,
+            };
+            hosts.push(Host { name, form, aspect: None, imports: Vec::new(), parts });
+        }
+        hosts
+    }
+
+    /// The aspect the rename measurement renames, and its files (taken from `budget`).
+    fn rename_target(&mut self, total: usize, budget: &mut usize) -> AspectId {
+        let rename_defs = (total / 1000).clamp(1, 10);
+        let rename_name = self.unique.aspect(&mut self.rng);
+        let rename = self.add_aspect(Coll::Modules(Class::Nixos), &rename_name, Role::RenameTarget);
+        for j in 0..rename_defs {
+            let lines = file_lines(&mut self.rng);
+            let dir = self.feature_dir(&rename_name);
+            let stem = if j == 0 { rename_name.clone() } else { format!("{rename_name}/{}", self.rng.pick(TOPICS)) };
+            let path = self.path(&dir, &stem);
+            let module = Module { aspect: rename, imports: Vec::new(), lines, classes: Vec::new(), keystroke: false };
+            self.files.push(FilePlan { path, kind: FileKind::Feature { modules: vec![module] } });
+            *budget = budget.saturating_sub(1);
+        }
+        rename
+    }
+
+    /// Features, `budget` files of them. One 2,000-line module per thousand feature files (the
+    /// first one is the keystroke measurement's), so every size of workspace has the same mix.
+    fn features(&mut self, mut budget: usize) {
+        let mut next_large = (budget / 2).min(499);
+        let mut feature_file = 0usize;
+        let mut keystroke_done = false;
+        while budget > 0 {
+            let large = feature_file >= next_large;
+            if large {
+                next_large += 1000;
+            }
+            let (family, classes, files) = if large {
+                (0, vec![Class::Nixos], 1)
+            } else {
+                let family = self.rng.weighted(&[62, 12, 8, 12, 6]);
+                let classes = feature_classes(&mut self.rng, family);
+                (family, classes, feature_files(&mut self.rng).min(budget))
+            };
+            let name = self.unique.aspect(&mut self.rng);
+            let ids: Vec<AspectId> = match family {
+                0 => classes.iter().map(|c| self.add_aspect(Coll::Modules(*c), &name, Role::Feature)).collect(),
+                1 => classes.iter().map(|c| self.add_aspect(Coll::Custom(*c), &name, Role::Feature)).collect(),
+                2 => vec![self.add_aspect(Coll::Output(classes[0]), &name, Role::Feature)],
+                3 => vec![self.add_aspect(Coll::Den, &name, Role::Feature)],
+                _ => vec![self.add_aspect(Coll::Vix, &name, Role::Feature)],
+            };
+            let dir = self.feature_dir(&name);
+            let feature = Feature { name, dir, ids, classes, large };
+            for j in 0..files {
+                let file = self.feature_file(&feature, j, &mut keystroke_done);
+                self.files.push(file);
+                budget -= 1;
+                feature_file += 1;
+            }
+            // Available to later features only: the import graph stays acyclic.
+            for &id in &feature.ids {
+                let pool = self.aspects[id].coll.pool();
+                self.pool_mut(pool).push(id);
+            }
+        }
+    }
+
+    /// The `j`th file of a feature.
+    fn feature_file(&mut self, feature: &Feature, j: usize, keystroke_done: &mut bool) -> FilePlan {
+        let Feature { name, dir, ids, classes, large } = feature;
+        let large = *large;
+        let lines = if large { LARGE_MODULE_LINES } else { file_lines(&mut self.rng) };
+        // The first file defines the aspect in every class; later ones add to some.
+        let defined: Vec<AspectId> = if j == 0 || ids.len() == 1 {
+            ids.clone()
+        } else {
+            let k = self.rng.range(1, ids.len());
+            self.rng.sample(ids, k)
+        };
+        let mut modules = Vec::new();
+        for &id in &defined {
+            let coll = self.aspects[id].coll;
+            let mut count = self.import_count();
+            if large {
+                count = count.max(4);
+            }
+            let mut imports = self.pick_imports(coll.pool(), count, 0.5);
+            if large && !*keystroke_done {
+                // The keystroke edits a name in a `with` list.
+                if let Some(r) = imports.iter_mut().find(|r| matches!(self.aspects[r.target].coll, Coll::Modules(_))) {
+                    r.form = Form::With;
                 }
-                let mut imports = p.pick_imports(coll.pool(), count, 0.5);
-                if large && !keystroke_done {
-                    // The keystroke edits a name in a `with` list.
-                    if let Some(r) = imports.iter_mut().find(|r| matches!(p.aspects[r.target].coll, Coll::Modules(_))) {
-                        r.form = Form::With;
-                    }
-                }
-                let inner = if matches!(coll, Coll::Den | Coll::Vix) {
-                    if j == 0 {
-                        classes.clone()
-                    } else {
-                        let k = p.rng.range(1, classes.len());
-                        p.rng.sample(&classes, k)
-                    }
+            }
+            let inner = if matches!(coll, Coll::Den | Coll::Vix) {
+                if j == 0 {
+                    classes.clone()
                 } else {
-                    Vec::new()
-                };
-                let keystroke = large && !keystroke_done;
-                keystroke_done |= keystroke;
-                modules.push(Module { aspect: id, imports, lines: lines / defined.len(), classes: inner, keystroke });
+                    let k = self.rng.range(1, classes.len());
+                    self.rng.sample(classes, k)
+                }
+            } else {
+                Vec::new()
+            };
+            let keystroke = large && !*keystroke_done;
+            *keystroke_done |= keystroke;
+            modules.push(Module { aspect: id, imports, lines: lines / defined.len(), classes: inner, keystroke });
+        }
+        let stem = if j == 0 { name.clone() } else { format!("{name}/{}", self.rng.pick(TOPICS)) };
+        let path = self.path(dir, &stem);
+        FilePlan { path, kind: FileKind::Feature { modules } }
+    }
+
+    /// Users: NixOS aspects that hosts import, each bringing home-manager aspects.
+    fn users(&mut self, count: usize) -> Vec<User> {
+        let mut users: Vec<User> = Vec::new();
+        for _ in 0..count {
+            let name = self.unique.from(&mut self.rng, USERS);
+            let aspect = self.add_aspect(Coll::Modules(Class::Nixos), &name, Role::User);
+            let count = self.rng.range(5, 15);
+            let imports = self.pick_imports(Pool::Class(Class::HomeManager), count, 0.7);
+            let dynamic = self.rng.chance(0.2);
+            users.push(User { name, aspect, imports, dynamic });
+        }
+        users
+    }
+
+    /// Hosts import aspects of their class, and users.
+    fn host_imports(&mut self, hosts: &mut [Host], users: &[User]) {
+        let user_ids: Vec<AspectId> = users.iter().map(|u| u.aspect).collect();
+        for host in hosts {
+            let class = if host.form == HostForm::Darwin { Class::Darwin } else { Class::Nixos };
+            let count = self.rng.range(8, 25);
+            host.imports = self.pick_imports(Pool::Class(class), count, 0.7);
+            if class == Class::Nixos {
+                let user = user_ids[self.rng.below(user_ids.len())];
+                self.aspects[user].referenced = true;
+                host.imports.push(Ref { target: user, form: Form::With, typo: None });
             }
-            let stem = if j == 0 { name.clone() } else { format!("{name}/{}", p.rng.pick(TOPICS)) };
-            let path = p.path(&dir, &stem);
-            p.files.push(FilePlan { path, kind: FileKind::Feature { modules } });
-            budget -= 1;
-            feature_file += 1;
-        }
-        // Available to later features only: the import graph stays acyclic.
-        for &id in &ids {
-            let pool = p.aspects[id].coll.pool();
-            p.pool_mut(pool).push(id);
-        }
-    }
-
-    // Users: NixOS aspects that hosts import, each bringing home-manager aspects.
-    let mut users: Vec<User> = Vec::new();
-    for _ in 0..n_users {
-        let name = p.unique.from(&mut p.rng, USERS);
-        let aspect = p.add_aspect(Coll::Modules(Class::Nixos), &name, Role::User);
-        let count = p.rng.range(5, 15);
-        let imports = p.pick_imports(Pool::Class(Class::HomeManager), count, 0.7);
-        let dynamic = p.rng.chance(0.2);
-        users.push(User { name, aspect, imports, dynamic });
-    }
-    let user_ids: Vec<AspectId> = users.iter().map(|u| u.aspect).collect();
-
-    // Hosts import aspects of their class, and users.
-    for host in &mut hosts {
-        let class = if host.form == HostForm::Darwin { Class::Darwin } else { Class::Nixos };
-        let count = p.rng.range(8, 25);
-        host.imports = p.pick_imports(Pool::Class(class), count, 0.7);
-        if class == Class::Nixos {
-            let user = user_ids[p.rng.below(user_ids.len())];
-            p.aspects[user].referenced = true;
-            host.imports.push(Ref { target: user, form: Form::With, typo: None });
-        }
-        if host.form == HostForm::Aspect {
-            let name = format!("hosts/{}", host.name);
-            host.aspect = Some(p.add_aspect(Coll::Modules(Class::Nixos), &name, Role::HostAspect));
-        }
-    }
-
-    // den hosts include den and namespace aspects.
-    let mut den_hosts: Vec<DenHost> = Vec::new();
-    for _ in 0..n_den_hosts {
-        let name = p.unique.from(&mut p.rng, HOSTS);
-        let user = p.unique.from(&mut p.rng, USERS);
-        let count = p.rng.range(5, 12);
-        let includes = p.pick_imports(Pool::Den, count, 0.7);
-        den_hosts.push(DenHost { name, user, includes });
-    }
-
-    // Whatever nothing imports yet goes to a consumer of its pool.
-    let nixos_hosts: Vec<usize> = (0..hosts.len()).filter(|&h| hosts[h].form != HostForm::Darwin).collect();
-    let darwin_hosts: Vec<usize> = (0..hosts.len()).filter(|&h| hosts[h].form == HostForm::Darwin).collect();
-    for id in 0..p.aspects.len() {
-        let aspect = &p.aspects[id];
-        if aspect.referenced || !matches!(aspect.role, Role::Feature | Role::User) {
-            continue;
-        }
-        let coll = aspect.coll;
-        let form = p.form_for(coll);
-        let reference = Ref { target: id, form, typo: None };
-        match coll.pool() {
-            Pool::Class(Class::Nixos) => hosts[*p.rng.pick(&nixos_hosts)].imports.push(reference),
-            Pool::Class(Class::Darwin) => hosts[*p.rng.pick(&darwin_hosts)].imports.push(reference),
-            Pool::Class(Class::HomeManager) => {
-                let u = p.rng.below(users.len());
-                users[u].imports.push(reference)
-            }
-            Pool::Den => {
-                let d = p.rng.below(den_hosts.len());
-                den_hosts[d].includes.push(reference)
+            if host.form == HostForm::Aspect {
+                let name = format!("hosts/{}", host.name);
+                host.aspect = Some(self.add_aspect(Coll::Modules(Class::Nixos), &name, Role::HostAspect));
             }
         }
-        p.aspects[id].referenced = true;
     }
 
-    // The rename target: a fixed number of references, spread over NixOS modules and hosts.
-    let rename_refs = (total / 10).min(90);
-    let mut places: Vec<(usize, usize)> = Vec::new(); // (file, module) or (usize::MAX, host)
-    for (f, file) in p.files.iter().enumerate() {
-        if let FileKind::Feature { modules } = &file.kind {
-            for (m, module) in modules.iter().enumerate() {
-                let a = &p.aspects[module.aspect];
-                if a.coll.pool() == Pool::Class(Class::Nixos) && module.aspect != rename && !module.keystroke {
-                    places.push((f, m));
+    /// den hosts include den and namespace aspects.
+    fn den_hosts(&mut self, count: usize) -> Vec<DenHost> {
+        let mut den_hosts: Vec<DenHost> = Vec::new();
+        for _ in 0..count {
+            let name = self.unique.from(&mut self.rng, HOSTS);
+            let user = self.unique.from(&mut self.rng, USERS);
+            let count = self.rng.range(5, 12);
+            let includes = self.pick_imports(Pool::Den, count, 0.7);
+            den_hosts.push(DenHost { name, user, includes });
+        }
+        den_hosts
+    }
+
+    /// Whatever nothing imports yet goes to a consumer of its pool.
+    fn sweep_unreferenced(&mut self, importers: &mut Importers) {
+        let nixos_hosts = importers.nixos_hosts();
+        let darwin_hosts = importers.darwin_hosts();
+        for id in 0..self.aspects.len() {
+            let aspect = &self.aspects[id];
+            if aspect.referenced || !matches!(aspect.role, Role::Feature | Role::User) {
+                continue;
+            }
+            let coll = aspect.coll;
+            let form = self.form_for(coll);
+            let reference = Ref { target: id, form, typo: None };
+            match coll.pool() {
+                Pool::Class(Class::Nixos) => importers.hosts[*self.rng.pick(&nixos_hosts)].imports.push(reference),
+                Pool::Class(Class::Darwin) => importers.hosts[*self.rng.pick(&darwin_hosts)].imports.push(reference),
+                Pool::Class(Class::HomeManager) => {
+                    let u = self.rng.below(importers.users.len());
+                    importers.users[u].imports.push(reference)
+                }
+                Pool::Den => {
+                    let d = self.rng.below(importers.den_hosts.len());
+                    importers.den_hosts[d].includes.push(reference)
+                }
+            }
+            self.aspects[id].referenced = true;
+        }
+    }
+
+    /// The rename target: a fixed number of references, spread over NixOS modules and hosts.
+    fn rename_references(&mut self, total: usize, rename: AspectId, importers: &mut Importers) {
+        let rename_refs = (total / 10).min(90);
+        let mut places: Vec<(usize, usize)> = Vec::new(); // (file, module) or (usize::MAX, host)
+        for (f, file) in self.files.iter().enumerate() {
+            if let FileKind::Feature { modules } = &file.kind {
+                for (m, module) in modules.iter().enumerate() {
+                    let a = &self.aspects[module.aspect];
+                    if a.coll.pool() == Pool::Class(Class::Nixos) && module.aspect != rename && !module.keystroke {
+                        places.push((f, m));
+                    }
                 }
             }
         }
-    }
-    places.extend(nixos_hosts.iter().map(|&h| (usize::MAX, h)));
-    for (f, m) in p.rng.sample(&places, rename_refs) {
-        let form = if p.rng.chance(0.8) { Form::With } else { Form::Select };
-        let reference = Ref { target: rename, form, typo: None };
-        if f == usize::MAX {
-            hosts[m].imports.push(reference);
-        } else if let FileKind::Feature { modules } = &mut p.files[f].kind {
-            modules[m].imports.push(reference);
+        places.extend(importers.nixos_hosts().iter().map(|&h| (usize::MAX, h)));
+        for (f, m) in self.rng.sample(&places, rename_refs) {
+            let form = if self.rng.chance(0.8) { Form::With } else { Form::Select };
+            let reference = Ref { target: rename, form, typo: None };
+            if f == usize::MAX {
+                importers.hosts[m].imports.push(reference);
+            } else if let FileKind::Feature { modules } = &mut self.files[f].kind {
+                modules[m].imports.push(reference);
+            }
         }
+        self.aspects[rename].referenced = true;
     }
-    p.aspects[rename].referenced = true;
 
-    // Planted mistakes: three misspelt references and one aspect nothing uses.
-    let typo_of = |p: &mut Planner, id: AspectId| -> String {
+    /// Planted mistakes: three misspelt references and one aspect nothing uses.
+    fn plant_mistakes(&mut self, importers: &mut Importers) {
+        let nixos_hosts = importers.nixos_hosts();
+        if let Some(id) = self.feature_in(Coll::Modules(Class::Nixos)) {
+            let typo = self.typo_of(id);
+            let h = nixos_hosts[self.rng.below(nixos_hosts.len())];
+            importers.hosts[h].imports.push(Ref { target: id, form: Form::With, typo: Some(typo) });
+        }
+        if let Some(id) = self.feature_in(Coll::Modules(Class::HomeManager)) {
+            let typo = self.typo_of(id);
+            let u = self.rng.below(importers.users.len());
+            importers.users[u].imports.push(Ref { target: id, form: Form::Select, typo: Some(typo) });
+        }
+        if let Some(id) = self.feature_in(Coll::Den) {
+            let typo = self.typo_of(id);
+            let d = self.rng.below(importers.den_hosts.len());
+            importers.den_hosts[d].includes.push(Ref { target: id, form: Form::Select, typo: Some(typo) });
+        }
+        let unused_name = self.unique.aspect(&mut self.rng);
+        let unused = self.add_aspect(Coll::Modules(Class::Nixos), &unused_name, Role::Unused);
+        let dir = self.feature_dir(&unused_name);
+        let path = self.path(&dir, &unused_name);
+        let lines = file_lines(&mut self.rng);
+        let module = Module { aspect: unused, imports: Vec::new(), lines, classes: Vec::new(), keystroke: false };
+        self.files.push(FilePlan { path, kind: FileKind::Feature { modules: vec![module] } });
+    }
+
+    /// A misspelling of an aspect's name that names nothing.
+    fn typo_of(&mut self, id: AspectId) -> String {
         loop {
-            let typo = names::typo(&mut p.rng, &p.aspects[id].name);
-            if p.unique.take(&typo) {
+            let typo = names::typo(&mut self.rng, &self.aspects[id].name);
+            if self.unique.take(&typo) {
                 return typo;
             }
         }
-    };
-    let pick_in = |p: &mut Planner, coll: Coll| -> Option<AspectId> {
-        let ids: Vec<AspectId> =
-            (0..p.aspects.len()).filter(|&i| p.aspects[i].coll == coll && p.aspects[i].role == Role::Feature).collect();
-        (!ids.is_empty()).then(|| ids[p.rng.below(ids.len())])
-    };
-    if let Some(id) = pick_in(&mut p, Coll::Modules(Class::Nixos)) {
-        let typo = typo_of(&mut p, id);
-        let h = nixos_hosts[p.rng.below(nixos_hosts.len())];
-        hosts[h].imports.push(Ref { target: id, form: Form::With, typo: Some(typo) });
     }
-    if let Some(id) = pick_in(&mut p, Coll::Modules(Class::HomeManager)) {
-        let typo = typo_of(&mut p, id);
-        let u = p.rng.below(users.len());
-        users[u].imports.push(Ref { target: id, form: Form::Select, typo: Some(typo) });
-    }
-    if let Some(id) = pick_in(&mut p, Coll::Den) {
-        let typo = typo_of(&mut p, id);
-        let d = p.rng.below(den_hosts.len());
-        den_hosts[d].includes.push(Ref { target: id, form: Form::Select, typo: Some(typo) });
-    }
-    let unused_name = p.unique.aspect(&mut p.rng);
-    let unused = p.add_aspect(Coll::Modules(Class::Nixos), &unused_name, Role::Unused);
-    let dir = p.feature_dir(&unused_name);
-    let path = p.path(&dir, &unused_name);
-    let lines = file_lines(&mut p.rng);
-    let module = Module { aspect: unused, imports: Vec::new(), lines, classes: Vec::new(), keystroke: false };
-    p.files.push(FilePlan { path, kind: FileKind::Feature { modules: vec![module] } });
 
-    // The files of hosts, users and the rest.
-    for (h, host) in hosts.iter().enumerate() {
-        let dir = format!("modules/hosts/{}", host.name);
-        for part in 0..=host.parts {
-            let stem = ["default", "hardware", "networking"][part.min(2)];
-            let path = p.path(&dir, stem);
-            p.files.push(FilePlan { path, kind: FileKind::Host { host: h, part } });
+    /// A feature of `coll`, at random.
+    fn feature_in(&mut self, coll: Coll) -> Option<AspectId> {
+        let ids: Vec<AspectId> = (0..self.aspects.len())
+            .filter(|&i| self.aspects[i].coll == coll && self.aspects[i].role == Role::Feature)
+            .collect();
+        (!ids.is_empty()).then(|| ids[self.rng.below(ids.len())])
+    }
+
+    /// The files of hosts, users and den hosts.
+    fn importer_files(&mut self, importers: &Importers) {
+        for (h, host) in importers.hosts.iter().enumerate() {
+            let dir = format!("modules/hosts/{}", host.name);
+            for part in 0..=host.parts {
+                let stem = ["default", "hardware", "networking"][part.min(2)];
+                let path = self.path(&dir, stem);
+                self.files.push(FilePlan { path, kind: FileKind::Host { host: h, part } });
+            }
+        }
+        for (u, user) in importers.users.iter().enumerate() {
+            let path = self.path("modules/users", &user.name);
+            self.files.push(FilePlan { path, kind: FileKind::User { user: u } });
+        }
+        let den_hosts = &importers.den_hosts;
+        for (chunk, hosts) in (0..den_hosts.len()).collect::<Vec<_>>().chunks(40).enumerate() {
+            let path = self.path("modules/den", if chunk == 0 { "hosts" } else { "hosts-more" });
+            self.files.push(FilePlan { path, kind: FileKind::DenHosts { hosts: hosts.to_vec() } });
+        }
+        for (d, host) in den_hosts.iter().enumerate() {
+            let path = self.path("modules/den/hosts", &host.name);
+            self.files.push(FilePlan { path, kind: FileKind::DenHost { host: d } });
         }
     }
-    for (u, user) in users.iter().enumerate() {
-        let path = p.path("modules/users", &user.name);
-        p.files.push(FilePlan { path, kind: FileKind::User { user: u } });
-    }
-    for (chunk, hosts) in (0..den_hosts.len()).collect::<Vec<_>>().chunks(40).enumerate() {
-        let path = p.path("modules/den", if chunk == 0 { "hosts" } else { "hosts-more" });
-        p.files.push(FilePlan { path, kind: FileKind::DenHosts { hosts: hosts.to_vec() } });
-    }
-    for (d, host) in den_hosts.iter().enumerate() {
-        let path = p.path("modules/den/hosts", &host.name);
-        p.files.push(FilePlan { path, kind: FileKind::DenHost { host: d } });
-    }
-    for _ in 0..n_per_system {
-        let stem = p.unique.from(&mut p.rng, names::PACKAGES);
-        let path = p.path("modules/per-system", &stem);
-        p.files.push(FilePlan { path, kind: FileKind::PerSystem });
-    }
-    for _ in 0..n_packages {
-        let stem = p.unique.from(&mut p.rng, names::PACKAGES);
-        let path = p.path(&format!("pkgs/{stem}"), "default");
-        p.files.push(FilePlan { path, kind: FileKind::Package });
-    }
-    for _ in 0..n_helpers {
-        let stem = format!("mk-{}", p.unique.from(&mut p.rng, names::WORDS));
-        let path = p.path("modules/_lib", &stem);
-        p.files.push(FilePlan { path, kind: FileKind::Helper });
-    }
 
-    p.files.sort_by(|a, b| a.path.cmp(&b.path));
-    Plan { aspects: p.aspects, hosts, users, den_hosts, files: p.files }
+    /// Per-system modules, packages and helpers.
+    fn other_files(&mut self, per_system: usize, packages: usize, helpers: usize) {
+        for _ in 0..per_system {
+            let stem = self.unique.from(&mut self.rng, names::PACKAGES);
+            let path = self.path("modules/per-system", &stem);
+            self.files.push(FilePlan { path, kind: FileKind::PerSystem });
+        }
+        for _ in 0..packages {
+            let stem = self.unique.from(&mut self.rng, names::PACKAGES);
+            let path = self.path(&format!("pkgs/{stem}"), "default");
+            self.files.push(FilePlan { path, kind: FileKind::Package });
+        }
+        for _ in 0..helpers {
+            let stem = format!("mk-{}", self.unique.from(&mut self.rng, names::WORDS));
+            let path = self.path("modules/_lib", &stem);
+            self.files.push(FilePlan { path, kind: FileKind::Helper });
+        }
+    }
 }

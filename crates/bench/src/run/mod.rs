@@ -58,6 +58,9 @@ fn say(message: impl AsRef<str>) {
     eprintln!("canopy-bench: {}", message.as_ref());
 }
 
+/// A generated workspace: the size asked for, its folder, its manifest.
+type Workspace = (usize, PathBuf, Manifest);
+
 pub fn run(options: Options) -> Result<(), String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
     let exe_dir = exe.parent().ok_or("this program has no folder")?.to_path_buf();
@@ -74,7 +77,7 @@ pub fn run(options: Options) -> Result<(), String> {
     let mut sizes = options.sizes.clone();
     sizes.sort_unstable();
     sizes.dedup();
-    let mut workspaces: Vec<(usize, PathBuf, Manifest)> = Vec::new();
+    let mut workspaces: Vec<Workspace> = Vec::new();
     for &size in sizes.iter().chain(std::iter::once(&options.lsp_size)) {
         if workspaces.iter().any(|(s, _, _)| *s == size) {
             continue;
@@ -87,13 +90,22 @@ pub fn run(options: Options) -> Result<(), String> {
     println!("## canopy benchmark, {}\n", today());
     println!("{}\n", machine());
     let mut rows = Vec::new();
+    cold_index(&sizes, &workspaces, options.runs, &mut rows);
+    let lsp = workspaces.iter().find(|(s, _, _)| *s == options.lsp_size).expect("generated above");
+    keystrokes(lsp, options.runs, &mut rows);
+    server(&canopy, lsp, options.iterations, &data, &mut rows)?;
+    large_file(&canopy, &large, &options, &data, &mut rows)?;
+    println!("{}", report::table(&rows));
+    Ok(())
+}
 
-    // Cold index, and growth from the smallest to the largest size.
+/// Cold index, and growth from the smallest to the largest size.
+fn cold_index(sizes: &[usize], workspaces: &[Workspace], runs: usize, rows: &mut Vec<Row>) {
     let mut per_file: Vec<(usize, f64, f64)> = Vec::new();
-    for &size in &sizes {
+    for &size in sizes {
         let (_, root, manifest) = workspaces.iter().find(|(s, _, _)| *s == size).expect("generated above");
         say(format!("cold index of {} files", manifest.files));
-        let (target, baseline, diagnostics) = on_analysis_stack(|| cold_runs(root, options.runs));
+        let (target, baseline, diagnostics) = on_analysis_stack(|| cold_runs(root, runs));
         if diagnostics != manifest.planted.len() {
             say(format!(
                 "WARNING: {} diagnostics in the {size}-file workspace, {} planted: the generator's output is not clean",
@@ -137,44 +149,48 @@ pub fn run(options: Options) -> Result<(), String> {
             verdict: verdict(ratio <= GROWTH_TARGET),
         });
     }
+}
 
-    // The keystroke, in-process.
-    let (_, lsp_root, lsp_manifest) =
-        workspaces.iter().find(|(s, _, _)| *s == options.lsp_size).expect("generated above");
-    if let Some(ks) = &lsp_manifest.keystroke {
-        say(format!("keystrokes in {} ({} lines)", ks.path, ks.lines));
-        let files = index::load(lsp_root);
-        let pairs = (options.runs * 6).max(10);
-        let timings = on_analysis_stack(|| index::keystrokes(files, ks, pairs));
-        let base = median(&timings.baseline);
-        for (what, samples, note) in [
-            ("keystroke in a string", &timings.body, String::new()),
-            (
-                "keystroke misspelling an aspect",
-                &timings.reference,
-                format!(", {} files re-checked", timings.reference_files),
-            ),
-        ] {
-            let t = median(samples);
-            let ratio = t.as_secs_f64() / base.as_secs_f64();
-            rows.push(Row {
-                measurement: format!("{what}, {}-line module of {} files{note}", ks.lines, lsp_manifest.files),
-                figure: format!("{} (p99 {})", fmt_ms(t), fmt_ms(percentile(samples, 99.0))),
-                baseline: fmt_ms(base),
-                ratio: fmt_ratio(ratio),
-                target: format!("≤ {KEYSTROKE_TARGET}x"),
-                verdict: verdict(ratio <= KEYSTROKE_TARGET),
-            });
-        }
+/// The keystroke, in-process.
+fn keystrokes((_, root, manifest): &Workspace, runs: usize, rows: &mut Vec<Row>) {
+    let Some(ks) = &manifest.keystroke else { return };
+    say(format!("keystrokes in {} ({} lines)", ks.path, ks.lines));
+    let files = index::load(root);
+    let pairs = (runs * 6).max(10);
+    let timings = on_analysis_stack(|| index::keystrokes(files, ks, pairs));
+    let base = median(&timings.baseline);
+    for (what, samples, note) in [
+        ("keystroke in a string", &timings.body, String::new()),
+        (
+            "keystroke misspelling an aspect",
+            &timings.reference,
+            format!(", {} files re-checked", timings.reference_files),
+        ),
+    ] {
+        let t = median(samples);
+        let ratio = t.as_secs_f64() / base.as_secs_f64();
+        rows.push(Row {
+            measurement: format!("{what}, {}-line module of {} files{note}", ks.lines, manifest.files),
+            figure: format!("{} (p99 {})", fmt_ms(t), fmt_ms(percentile(samples, 99.0))),
+            baseline: fmt_ms(base),
+            ratio: fmt_ratio(ratio),
+            target: format!("≤ {KEYSTROKE_TARGET}x"),
+            verdict: verdict(ratio <= KEYSTROKE_TARGET),
+        });
     }
+}
 
-    // Requests and memory over the protocol.
-    say(format!("language server on {} files", lsp_manifest.files));
-    let run = requests::workspace(&canopy, lsp_root, lsp_manifest, options.iterations, &data.join("canopy-lsp.log"))?;
-    rows.push(Row::info(
-        format!("server: initialized to indexing done, {} files", lsp_manifest.files),
-        fmt_ms(run.index),
-    ));
+/// Requests and memory over the protocol.
+fn server(
+    canopy: &Path,
+    (_, root, manifest): &Workspace,
+    iterations: usize,
+    data: &Path,
+    rows: &mut Vec<Row>,
+) -> Result<(), String> {
+    say(format!("language server on {} files", manifest.files));
+    let run = requests::workspace(canopy, root, manifest, iterations, &data.join("canopy-lsp.log"))?;
+    rows.push(Row::info(format!("server: initialized to indexing done, {} files", manifest.files), fmt_ms(run.index)));
     for stat in run.requests.iter().chain(std::iter::once(&run.rename)) {
         if stat.samples.is_empty() {
             continue;
@@ -182,7 +198,7 @@ pub fn run(options: Options) -> Result<(), String> {
         let (p50, p99) = (percentile(&stat.samples, 50.0), percentile(&stat.samples, 99.0));
         let limit = if stat.name == "rename" { RENAME_P99_MS } else { REQUEST_P99_MS };
         let what = if stat.name == "rename" {
-            let sites = lsp_manifest.rename.as_ref().map_or(0, |r| r.sites);
+            let sites = manifest.rename.as_ref().map_or(0, |r| r.sites);
             format!("rename of an aspect with {sites} sites ({} edits answered)", run.rename_edits)
         } else {
             stat.name.to_owned()
@@ -201,20 +217,23 @@ pub fn run(options: Options) -> Result<(), String> {
         });
     }
     let peak = run.peak_kib << 10;
-    let limit = (MEMORY_FACTOR * lsp_manifest.source_bytes as f64) as u64 + MEMORY_EXTRA;
+    let limit = (MEMORY_FACTOR * manifest.source_bytes as f64) as u64 + MEMORY_EXTRA;
     rows.push(Row {
-        measurement: format!("memory: server's peak resident set after indexing {} files", lsp_manifest.files),
+        measurement: format!("memory: server's peak resident set after indexing {} files", manifest.files),
         figure: format!("{} (now {})", fmt_bytes(peak), fmt_bytes(run.rss_kib << 10)),
-        baseline: format!("source {}", fmt_bytes(lsp_manifest.source_bytes)),
-        ratio: format!("{:.1}x source", peak as f64 / lsp_manifest.source_bytes as f64),
+        baseline: format!("source {}", fmt_bytes(manifest.source_bytes)),
+        ratio: format!("{:.1}x source", peak as f64 / manifest.source_bytes as f64),
         target: format!("≤ 2.5x source + 40 MiB = {}", fmt_bytes(limit)),
         verdict: verdict(peak <= limit),
     });
+    Ok(())
+}
 
-    // The large file.
+/// The large file.
+fn large_file(canopy: &Path, large: &Path, options: &Options, data: &Path, rows: &mut Vec<Row>) -> Result<(), String> {
     say("the large file");
     let large =
-        requests::large(&canopy, &large, options.runs, options.iterations / 10, &data.join("canopy-lsp-large.log"))?;
+        requests::large(canopy, large, options.runs, options.iterations / 10, &data.join("canopy-lsp-large.log"))?;
     let open = median(&large.open);
     rows.push(Row {
         measurement: format!("large file ({}): open until diagnostics published", fmt_bytes(large.file_bytes as u64)),
@@ -237,8 +256,6 @@ pub fn run(options: Options) -> Result<(), String> {
             verdict: verdict(ms(p50) < LARGE_MS && stat.max_bytes <= LARGE_RESPONSE_BYTES),
         });
     }
-
-    println!("{}", report::table(&rows));
     Ok(())
 }
 
