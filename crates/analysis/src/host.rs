@@ -15,10 +15,16 @@ use crate::base::parallel;
 use crate::base::text::{LineIndex, TextRange};
 use crate::base::{Change, FileId, FileRole, Site};
 use crate::checks::{self, registry};
-use crate::graph::{self, AspectInfo, Graph, HostInfo};
-use crate::ide::{
-    self, CompletionList, DocumentSymbol, FilePosition, Highlight, Hover, Navigation, Rename, Symbol, WorkspaceSymbol,
-};
+use crate::graph;
+use crate::graph::queries::{AspectInfo, HostInfo};
+use crate::graph::store::Graph;
+use crate::ide::completion::{self, CompletionList};
+use crate::ide::hover::{self, Hover};
+use crate::ide::references::{self, Highlight};
+use crate::ide::rename::{self, Rename};
+use crate::ide::symbol_at::{self, Symbol};
+use crate::ide::symbols::{self, DocumentSymbol, WorkspaceSymbol};
+use crate::ide::{FilePosition, Navigation, goto_definition};
 use crate::summary::FileSummary;
 
 /// One repository's analysis: its files, the aspect graph they make, and every diagnostic.
@@ -224,44 +230,44 @@ impl Analysis {
 
     /// What is under the cursor.
     pub fn symbol_at(&self, pos: FilePosition) -> Option<Symbol> {
-        ide::symbol_at(&self.graph, pos)
+        symbol_at::symbol_at(&self.graph, pos)
     }
 
     pub fn goto_definition(&self, pos: FilePosition) -> Option<Navigation> {
-        ide::goto_definition(&self.graph, pos)
+        goto_definition::goto_definition(&self.graph, pos)
     }
 
     pub fn references(&self, pos: FilePosition, include_declaration: bool) -> Option<Vec<Site>> {
-        ide::references(&self.graph, pos, include_declaration)
+        references::references(&self.graph, pos, include_declaration)
     }
 
     pub fn document_highlight(&self, pos: FilePosition) -> Vec<Highlight> {
-        ide::document_highlight(&self.graph, pos)
+        references::document_highlight(&self.graph, pos)
     }
 
     pub fn hover(&self, pos: FilePosition) -> Option<Hover> {
-        ide::hover(&self.graph, pos)
+        hover::hover(&self.graph, pos)
     }
 
     pub fn completions(&self, pos: FilePosition) -> CompletionList {
-        ide::complete(&self.graph, pos)
+        completion::complete(&self.graph, pos)
     }
 
     /// The name a rename at `pos` would replace, and its text; an explanation when there is none.
     pub fn prepare_rename(&self, pos: FilePosition) -> Result<(TextRange, String), String> {
-        ide::prepare_rename(&self.graph, pos)
+        rename::prepare_rename(&self.graph, pos)
     }
 
     pub fn rename(&self, pos: FilePosition, new_name: &str) -> Result<Rename, String> {
-        ide::rename(&self.graph, pos, new_name)
+        rename::rename(&self.graph, pos, new_name)
     }
 
     pub fn document_symbols(&self, file: FileId) -> Vec<DocumentSymbol> {
-        ide::document_symbols(&self.graph, file)
+        symbols::document_symbols(&self.graph, file)
     }
 
     pub fn workspace_symbols(&self, query: &str, limit: usize) -> Vec<WorkspaceSymbol> {
-        ide::workspace_symbols(&self.graph, query, limit)
+        symbols::workspace_symbols(&self.graph, query, limit)
     }
 
     /// The graph behind the door, for the crate's own tests.

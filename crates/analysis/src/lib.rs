@@ -31,9 +31,12 @@ mod tests;
 pub use crate::base::diagnostics::{Diagnostic, DiagnosticKind, Severity};
 pub use crate::base::text::{Encoding, LineCol, LineIndex, TextRange, TextSize};
 pub use crate::base::{AspectKey, Change, FileId, FileRole, HostKey, Site};
-pub use crate::graph::{AspectInfo, HostInfo};
+pub use crate::graph::queries::{AspectInfo, HostInfo};
 pub use crate::host::{ANALYSIS_STACK, Analysis, PreparedChange, Summary, run_on_analysis_stack};
-pub use crate::ide::{
-    CompletionItem, CompletionKind, CompletionList, DocumentSymbol, FileEdit, FilePosition, Highlight, HighlightKind,
-    Hover, Navigation, NavigationTarget, Rename, Symbol, SymbolKind, TextEdit, WorkspaceSymbol,
-};
+pub use crate::ide::completion::{CompletionItem, CompletionKind, CompletionList};
+pub use crate::ide::hover::Hover;
+pub use crate::ide::references::{Highlight, HighlightKind};
+pub use crate::ide::rename::{FileEdit, Rename, TextEdit};
+pub use crate::ide::symbol_at::Symbol;
+pub use crate::ide::symbols::{DocumentSymbol, SymbolKind, WorkspaceSymbol};
+pub use crate::ide::{FilePosition, Navigation, NavigationTarget};

@@ -1,7 +1,7 @@
 //! `ignored-file`: a file import-tree skips that defines aspects, which then are not loaded
 //! unless some module imports the file by hand.
 
-use super::Cx;
+use super::cx::Cx;
 
 pub(super) fn check(cx: &mut Cx) {
     let definitions = &cx.file.resolved.definitions;

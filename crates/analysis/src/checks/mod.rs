@@ -7,6 +7,7 @@
 //! depends on. The parse-level kinds (`syntax-error`, `undefined-variable`,
 //! `duplicate-attribute`) need only the file and are found while it is read (`nix_exact`).
 
+mod cx;
 mod ignored_file;
 mod near;
 mod not_a_flake_module;
@@ -18,35 +19,13 @@ mod unknown_class;
 mod unused_aspect;
 mod wrong_class_import;
 
-use crate::base::diagnostics::{DiagnosticKind, Finding, Severity};
-use crate::base::text::TextRange;
-use crate::base::{AspectKey, FileId};
-use crate::graph::{FactId, FileData, Graph, Recorder, View};
-use crate::syntax::render_attr_name;
+use crate::base::FileId;
+use crate::base::diagnostics::{DiagnosticKind, Finding};
+use crate::graph::store::Graph;
+use crate::graph::table::{FactId, Recorder};
 
+pub(crate) use self::cx::Cx;
 use self::registry::{REGISTRY, Run};
-
-/// What a check sees, and where it reports.
-pub(crate) struct Cx<'a> {
-    /// Every other file, through a view that records what is read.
-    pub(crate) graph: View<'a>,
-    /// The file being checked.
-    pub(crate) file: &'a FileData,
-    kind: DiagnosticKind,
-    out: Vec<Finding>,
-}
-
-impl Cx<'_> {
-    /// Reports a finding of the kind being checked, at its usual severity.
-    pub(crate) fn report(&mut self, range: TextRange, message: impl Into<String>) {
-        self.out.push(Finding::new(self.kind, range, message));
-    }
-
-    /// Reports a finding less sure than its kind usually is.
-    pub(crate) fn report_as(&mut self, severity: Severity, range: TextRange, message: impl Into<String>) {
-        self.out.push(Finding::new(self.kind, range, message).with_severity(severity));
-    }
-}
 
 /// A check run beside the registry's, reporting as `kind`: tests of the graph's freshness add one.
 pub(crate) type ExtraCheck = (DiagnosticKind, fn(&mut Cx));
@@ -68,15 +47,6 @@ pub(crate) fn check(graph: &Graph, file: FileId, extra: &[ExtraCheck]) -> (Vec<F
     }
     let out = cx.out;
     (out, reads.into_reads())
-}
-
-/// Where an aspect is stored, as Nix source: `flake.modules.nixos`, `flake.nixosModules` (whose
-/// class the collection's name implies), `den.aspects`.
-pub(crate) fn container(key: &AspectKey) -> String {
-    match key.class.as_ref().filter(|_| key.class_in_path) {
-        Some(class) => format!("{}.{}", key.collection, render_attr_name(class)),
-        None => key.collection.to_string(),
-    }
 }
 
 /// Fixtures for the checks' tests: an analysis built from one string, and one kind's diagnostics

@@ -2,7 +2,7 @@
 //! import-tree loads as a flake-parts module (evaluation then fails with a misleading
 //! infinite-recursion error about `modulesPath`).
 
-use super::Cx;
+use super::cx::Cx;
 use crate::base::text::TextRange;
 use crate::dendritic::classes::{LOWER_LEVEL_ARGS, LOWER_LEVEL_KEYS, ModuleSystem, module_system};
 use crate::dendritic::flake_parts::FLAKE_PARTS_KEYS;

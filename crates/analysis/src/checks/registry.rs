@@ -5,7 +5,7 @@
 //! A new diagnostic is a `DiagnosticKind` variant (its name), a row here, and a module in this
 //! folder with its check.
 
-use super::Cx;
+use super::cx::Cx;
 use super::{
     ignored_file, not_a_flake_module, shadowed_config, toplevel_pkgs, undefined_aspect, unknown_class, unused_aspect,
     wrong_class_import,

@@ -1,7 +1,7 @@
 //! `shadowed-config`: `config.flake...` read inside a lower-level module whose own arguments
 //! rebind `config`, so it reads the NixOS (or home-manager, ...) configuration instead.
 
-use super::Cx;
+use super::cx::Cx;
 use crate::base::text::TextSize;
 use crate::summary::RefRoot;
 

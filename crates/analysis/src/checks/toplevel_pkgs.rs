@@ -1,6 +1,6 @@
 //! `toplevel-pkgs`: a top-level module asks for an argument that exists only inside `perSystem`.
 
-use super::Cx;
+use super::cx::Cx;
 use crate::base::diagnostics::Severity;
 use crate::dendritic::flake_parts::PER_SYSTEM_ONLY;
 

@@ -2,7 +2,7 @@
 
 use rustc_hash::FxHashSet;
 
-use super::Cx;
+use super::cx::Cx;
 use super::near::near_names;
 use crate::base::AspectKey;
 use crate::base::diagnostics::Severity;
@@ -16,7 +16,7 @@ pub(super) fn check(cx: &mut Cx) {
             continue;
         }
         let scope = key.scope();
-        let container = super::container(key);
+        let container = super::cx::container(key);
         let mut message = format!("aspect `{}` is not defined in `{container}`", key.name);
         let near = near_names(&key.name, cx.graph.defined_in(&scope).map(|k| k.name.as_str()));
         if let Some(best) = near.first() {

@@ -2,7 +2,7 @@
 //! consistently either. Nix accepts any class name when a module is stored, and fails only
 //! when the module is imported somewhere, far from the typo.
 
-use super::Cx;
+use super::cx::Cx;
 use super::near::near_names;
 use crate::dendritic::classes::{KNOWN_CLASSES, is_known_class};
 

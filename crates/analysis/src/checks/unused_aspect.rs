@@ -1,6 +1,6 @@
 //! `unused-aspect`: an aspect that no reference, include or host reaches does nothing.
 
-use super::Cx;
+use super::cx::Cx;
 use crate::base::AspectKey;
 use crate::base::Scope;
 use crate::dendritic::collections::RowKind;
@@ -21,7 +21,7 @@ pub(super) fn check(cx: &mut Cx) {
         let message = format!(
             "aspect `{}` ({}) is defined, but nothing imports, includes or references it, so it has no effect",
             key.name,
-            super::container(key)
+            super::cx::container(key)
         );
         cx.report(definition.name.range, message);
     }

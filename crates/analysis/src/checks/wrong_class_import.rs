@@ -1,7 +1,7 @@
 //! `wrong-class-import`: a module of one class imported where another class is evaluated.
 //! flake-parts stamps `_class` on stored modules, so the module system rejects the import.
 
-use super::Cx;
+use super::cx::Cx;
 use crate::dendritic::classes::is_known_class;
 use crate::graph::resolve::{ImportContext, Target};
 

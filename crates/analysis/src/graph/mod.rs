@@ -12,97 +12,27 @@
 
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use rustc_hash::{FxHashMap, FxHashSet};
-use smol_str::SmolStr;
+use rustc_hash::FxHashSet;
 
 use self::index::{Contribution, Delta, Index};
 use self::resolve::Resolved;
-use self::structure::Structure;
-use self::table::Readers;
-use self::trees::Trees;
+use self::store::{FileData, Graph, Structure};
+use self::table::FactId;
 use crate::base::parallel;
-use crate::base::text::{Encoding, LineIndex, TextSize};
-use crate::base::{AspectKey, Change, FileId, FileRole, HostKey, Site};
+use crate::base::{Change, FileId, FileRole};
 use crate::dendritic::collections::CollectionSet;
-use crate::dendritic::import_tree::roots::ImportTreeRoots;
 use crate::summary::FileSummary;
 use crate::summary::extract;
 use crate::syntax::Parse;
 
 mod index;
-mod queries;
+pub(crate) mod queries;
 pub(crate) mod resolve;
-mod structure;
-mod table;
+pub(crate) mod store;
+pub(crate) mod structure;
+pub(crate) mod table;
 mod trees;
-mod view;
-
-pub(crate) use self::queries::add_class_file;
-pub(crate) use self::structure::relative_path;
-pub(crate) use self::table::{FactId, Recorder};
-pub(crate) use self::view::View;
-
-/// Everything the graph knows about one aspect.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AspectInfo {
-    pub key: AspectKey,
-    /// Classes it contributes to (for class-first collections, just its own).
-    pub classes: Vec<SmolStr>,
-    /// Definition sites: the range covers the aspect's name.
-    pub definitions: Vec<Site>,
-    /// Static references: the range covers the aspect's name.
-    pub references: Vec<Site>,
-    /// Aspects this one imports or includes.
-    pub includes: Vec<AspectKey>,
-    /// Aspects that import or include this one.
-    pub included_by: Vec<AspectKey>,
-    /// Hosts that get this aspect, directly or through includes.
-    pub hosts: Vec<HostKey>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostInfo {
-    pub key: HostKey,
-    pub definitions: Vec<Site>,
-    /// Aspects the host imports directly.
-    pub aspects: Vec<AspectKey>,
-}
-
-/// An importer borrowed from the graph (see `View::each_importer`).
-pub(crate) enum Importer<'a> {
-    Aspect(&'a AspectKey),
-    Host(&'a HostKey),
-}
-
-pub(crate) struct FileData {
-    pub(crate) path: String,
-    pub(crate) text: Arc<str>,
-    /// Built on first use: most files never have a position converted.
-    line_index: OnceLock<LineIndex>,
-    pub(crate) summary: FileSummary,
-    pub(crate) role: FileRole,
-    pub(crate) resolved: Resolved,
-    /// The facts this file's checks read when they last ran.
-    reads: Vec<FactId>,
-}
-
-/// One repository's files and the aspect graph they make.
-#[derive(Default)]
-pub(crate) struct Graph {
-    files: Vec<Option<FileData>>,
-    by_path: FxHashMap<String, FileId>,
-    free: Vec<FileId>,
-    collections: CollectionSet,
-    roots: ImportTreeRoots,
-    /// Folders (with a trailing `/`) holding a flake of their own, such as templates: another
-    /// repository as far as canopy is concerned.
-    nested_flakes: Vec<String>,
-    index: Index,
-    /// Which files' checks read each fact of the index.
-    readers: Readers,
-    structure: Structure,
-    trees: Trees,
-}
+pub(crate) mod view;
 
 /// What an update did, for the caller that keeps diagnostics.
 #[derive(Debug, Default)]
@@ -246,16 +176,6 @@ impl Graph {
         }
     }
 
-    /// A view for a check: what it reads goes into `reads`.
-    pub(crate) fn recording<'g>(&'g self, reads: &'g Recorder) -> View<'g> {
-        View::new(self, Some(reads))
-    }
-
-    /// A view for the graph's own queries, which records nothing.
-    pub(crate) fn view(&self) -> View<'_> {
-        View::new(self, None)
-    }
-
     /// Gives files their roles and, when loaded, their places in the graph. Reading summaries
     /// against the collection table is the costly part, and independent per file: it runs on
     /// every core.
@@ -341,76 +261,6 @@ impl Graph {
             data.reads = Vec::new();
         }
         self.enter_graph(&ids);
-    }
-
-    fn file_ids(&self) -> impl Iterator<Item = FileId> + '_ {
-        self.files.iter().enumerate().filter(|(_, d)| d.is_some()).map(|(i, _)| FileId(i as u32))
-    }
-
-    pub(crate) fn data(&self, file: FileId) -> &FileData {
-        self.files[file.0 as usize].as_ref().expect("a live file id")
-    }
-
-    pub(crate) fn collections(&self) -> &CollectionSet {
-        &self.collections
-    }
-
-    pub(crate) fn file_id(&self, path: &str) -> Option<FileId> {
-        self.by_path.get(path).copied()
-    }
-
-    /// Every file, in path order.
-    pub(crate) fn files(&self) -> Vec<FileId> {
-        let mut ids: Vec<FileId> = self.file_ids().collect();
-        ids.sort_by(|a, b| self.path(*a).cmp(self.path(*b)));
-        ids
-    }
-
-    /// The path of a file, `None` once it is removed.
-    pub(crate) fn try_path(&self, file: FileId) -> Option<&str> {
-        self.files.get(file.0 as usize)?.as_ref().map(|d| d.path.as_str())
-    }
-
-    pub(crate) fn path(&self, file: FileId) -> &str {
-        &self.data(file).path
-    }
-
-    pub(crate) fn text(&self, file: FileId) -> &str {
-        &self.data(file).text
-    }
-
-    pub(crate) fn line_index(&self, file: FileId) -> &LineIndex {
-        let data = self.data(file);
-        data.line_index.get_or_init(|| LineIndex::new(&data.text))
-    }
-
-    /// The 1-based line of `offset` in `file`, for messages that name a place (`path:line`).
-    pub(crate) fn line_number(&self, file: FileId, offset: TextSize) -> u32 {
-        self.line_index(file).line_col(self.text(file), offset, Encoding::Utf8).line + 1
-    }
-
-    /// The syntax tree of a file's current text (kept for the few files last edited or asked
-    /// about, parsed again otherwise).
-    pub(crate) fn tree(&self, file: FileId) -> Arc<Parse> {
-        self.trees.get(file, &self.data(file).text)
-    }
-
-    pub(crate) fn summary(&self, file: FileId) -> &FileSummary {
-        &self.data(file).summary
-    }
-
-    pub(crate) fn role(&self, file: FileId) -> FileRole {
-        self.data(file).role
-    }
-
-    /// Workspace-relative import-tree roots in use.
-    pub(crate) fn roots(&self) -> Vec<String> {
-        self.roots.roots()
-    }
-
-    /// Is `file` still part of the graph?
-    pub(crate) fn contains(&self, file: FileId) -> bool {
-        self.files.get(file.0 as usize).is_some_and(Option::is_some)
     }
 }
 

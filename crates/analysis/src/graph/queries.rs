@@ -8,9 +8,36 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use smol_str::SmolStr;
 
 use super::resolve::{Owner, Target};
+use super::store::Graph;
 use super::table::Files;
-use super::{AspectInfo, Graph, HostInfo, Importer};
+use super::view::Importer;
 use crate::base::{AspectKey, FileId, HostKey, Scope, Site};
+
+/// Everything the graph knows about one aspect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AspectInfo {
+    pub key: AspectKey,
+    /// Classes it contributes to (for class-first collections, just its own).
+    pub classes: Vec<SmolStr>,
+    /// Definition sites: the range covers the aspect's name.
+    pub definitions: Vec<Site>,
+    /// Static references: the range covers the aspect's name.
+    pub references: Vec<Site>,
+    /// Aspects this one imports or includes.
+    pub includes: Vec<AspectKey>,
+    /// Aspects that import or include this one.
+    pub included_by: Vec<AspectKey>,
+    /// Hosts that get this aspect, directly or through includes.
+    pub hosts: Vec<HostKey>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostInfo {
+    pub key: HostKey,
+    pub definitions: Vec<Site>,
+    /// Aspects the host imports directly.
+    pub aspects: Vec<AspectKey>,
+}
 
 /// Each file of an entry once, in id order (none for no entry).
 fn distinct(files: Option<&Files>) -> impl Iterator<Item = FileId> + '_ {

@@ -5,37 +5,15 @@
 //! the outcome changes (a collection declared, an import-tree call edited, a nested flake added)
 //! does the graph read every file again (`Graph::rebuild`).
 
-use std::collections::BTreeSet;
+use rustc_hash::FxHashSet;
 
-use rustc_hash::{FxHashMap, FxHashSet};
-use smol_str::SmolStr;
-
-use super::{FileData, Graph};
+use super::store::{Declaration, FileData, Graph};
 use crate::base::text::TextRange;
 use crate::base::{FileId, FileRole};
 use crate::dendritic::collections::CollectionSet;
 use crate::dendritic::import_tree::calls::ImportTreeCall;
 use crate::dendritic::import_tree::roots::{FileKind, ImportTreeRoots};
-use crate::summary::{DeclaredShape, FileSummary, NamespaceDecl, OptionDecl};
-
-#[derive(Default)]
-pub(super) struct Structure {
-    declarations: FxHashMap<Declaration, u32>,
-    /// Files holding import-tree calls.
-    call_files: BTreeSet<FileId>,
-    /// Files below `modules/`, the fallback root.
-    under_modules: usize,
-    /// Files whose top-level module imports files by path.
-    importing: BTreeSet<FileId>,
-    /// Files import-tree skips that a loaded module imports by path, directly or through others.
-    pub(super) loaded_by_import: FxHashSet<FileId>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Declaration {
-    Collection(Vec<SmolStr>, DeclaredShape, Option<SmolStr>),
-    Namespace(SmolStr),
-}
+use crate::summary::{FileSummary, NamespaceDecl, OptionDecl};
 
 fn file_declarations(summary: &FileSummary) -> impl Iterator<Item = Declaration> + '_ {
     let options = summary.options.iter().map(|o| Declaration::Collection(o.path.clone(), o.shape, o.class.clone()));

@@ -9,10 +9,16 @@
 use smol_str::SmolStr;
 
 use super::resolve::Owner;
+use super::store::Graph;
 use super::table::Recorder;
-use super::{Graph, Importer};
 use crate::base::{AspectKey, HostKey, Scope};
 use crate::dendritic::collections::CollectionSet;
+
+/// An importer borrowed from the graph (see `View::each_importer`).
+pub(crate) enum Importer<'a> {
+    Aspect(&'a AspectKey),
+    Host(&'a HostKey),
+}
 
 pub(crate) struct View<'g> {
     graph: &'g Graph,
@@ -172,5 +178,17 @@ impl<'g> View<'g> {
         let mut hosts: Vec<HostKey> = hosts.into_iter().cloned().collect();
         hosts.sort();
         hosts
+    }
+}
+
+impl Graph {
+    /// A view for a check: what it reads goes into `reads`.
+    pub(crate) fn recording<'g>(&'g self, reads: &'g Recorder) -> View<'g> {
+        View::new(self, Some(reads))
+    }
+
+    /// A view for the graph's own queries, which records nothing.
+    pub(crate) fn view(&self) -> View<'_> {
+        View::new(self, None)
     }
 }

@@ -2,11 +2,12 @@
 //! definition site to the aspect's other sites; from a local name to its binding; from a path
 //! literal to its file.
 
-use super::{FilePosition, Navigation, NavigationTarget, Symbol, symbol_at};
+use super::symbol_at::{Symbol, symbol_at};
+use super::{FilePosition, Navigation, NavigationTarget};
 use crate::base::text::{TextRange, TextSize};
 use crate::base::{AspectKey, HostKey, Site};
-use crate::graph::Graph;
 use crate::graph::resolve::Resolved;
+use crate::graph::store::Graph;
 use crate::summary::NodeId;
 
 pub(crate) fn goto_definition(ws: &Graph, pos: FilePosition) -> Option<Navigation> {

@@ -4,10 +4,11 @@ use std::fmt::Write;
 
 use smol_str::SmolStr;
 
-use super::{FilePosition, Symbol, symbol_at};
+use super::FilePosition;
+use super::symbol_at::{Symbol, symbol_at};
 use crate::base::AspectKey;
 use crate::base::text::TextRange;
-use crate::graph::Graph;
+use crate::graph::store::Graph;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hover {

@@ -2,28 +2,13 @@
 //! and a position that returns plain data (byte ranges in files). The language server converts
 //! positions and types; nothing here knows LSP.
 
-mod completion;
-mod goto_definition;
-mod hover;
-mod references;
-mod rename;
-mod symbol_at;
-mod symbols;
-
-pub use completion::{CompletionItem, CompletionKind, CompletionList};
-pub use hover::Hover;
-pub use references::{Highlight, HighlightKind};
-pub use rename::{FileEdit, Rename, TextEdit};
-pub use symbol_at::Symbol;
-pub use symbols::{DocumentSymbol, SymbolKind, WorkspaceSymbol};
-
-pub(crate) use completion::complete;
-pub(crate) use goto_definition::goto_definition;
-pub(crate) use hover::hover;
-pub(crate) use references::{document_highlight, references};
-pub(crate) use rename::{prepare_rename, rename};
-pub(crate) use symbol_at::symbol_at;
-pub(crate) use symbols::{document_symbols, workspace_symbols};
+pub(crate) mod completion;
+pub(crate) mod goto_definition;
+pub(crate) mod hover;
+pub(crate) mod references;
+pub(crate) mod rename;
+pub(crate) mod symbol_at;
+pub(crate) mod symbols;
 
 use crate::base::FileId;
 use crate::base::text::{TextRange, TextSize};
@@ -52,7 +37,7 @@ pub struct Navigation {
 
 /// A workspace from a multi-file fixture (`#- /path` headers) with one `$0` cursor.
 #[cfg(test)]
-pub(crate) fn fixture(text: &str) -> (crate::graph::Graph, FilePosition) {
+pub(crate) fn fixture(text: &str) -> (crate::graph::store::Graph, FilePosition) {
     let mut cursor = None;
     let mut files = crate::graph::tests::parse_fixture(text);
     for (path, content) in &mut files {
@@ -61,7 +46,7 @@ pub(crate) fn fixture(text: &str) -> (crate::graph::Graph, FilePosition) {
             *content = std::sync::Arc::from(content.replacen("$0", "", 1));
         }
     }
-    let ws = crate::graph::Graph::of(crate::base::Change { set: files, remove: Vec::new() });
+    let ws = crate::graph::store::Graph::of(crate::base::Change { set: files, remove: Vec::new() });
     let (path, offset) = cursor.expect("the fixture has a $0 cursor");
     let file = ws.file_id(&path).expect("the cursor's file is in the workspace");
     (ws, FilePosition { file, offset: TextSize::from(offset as u32) })

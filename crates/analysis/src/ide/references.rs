@@ -1,9 +1,10 @@
 //! Find references and document highlights.
 
-use super::{FilePosition, Symbol, symbol_at};
+use super::FilePosition;
+use super::symbol_at::{Symbol, symbol_at};
 use crate::base::Site;
 use crate::base::text::TextRange;
-use crate::graph::Graph;
+use crate::graph::store::Graph;
 use crate::syntax::names::{NameTable, Resolution};
 
 /// Every static reference to the aspect (or local name) under the cursor, and its definition

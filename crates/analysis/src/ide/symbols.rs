@@ -4,7 +4,7 @@ use smol_str::SmolStr;
 
 use crate::base::text::TextRange;
 use crate::base::{AspectKey, FileId, HostKey};
-use crate::graph::Graph;
+use crate::graph::store::Graph;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SymbolKind {

@@ -2,8 +2,12 @@
 
 use expect_test::{Expect, expect};
 
+use super::goto_definition::goto_definition;
+use super::hover::hover;
+use super::references::{document_highlight, references};
+use super::symbols::{DocumentSymbol, document_symbols, workspace_symbols};
 use super::*;
-use crate::graph::Graph;
+use crate::graph::store::Graph;
 
 const WORKSPACE: &str = r#"#- /modules/ssh.nix
 { flake.modules.nixos.ssh = { services.openssh.enable = true; }; }

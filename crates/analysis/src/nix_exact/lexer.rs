@@ -15,7 +15,6 @@ mod strings;
 
 use crate::base::text::{TextRange, TextSize};
 
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tok {
     Id,

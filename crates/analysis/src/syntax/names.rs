@@ -16,8 +16,8 @@ use smol_str::SmolStr;
 use crate::base::text::{TextRange, TextSize};
 use crate::syntax::{self, SyntaxNode, first_child, static_attr};
 
-pub(crate) use self::bindings::{Binding, BindingId, BindingKind, BindingValue, NodePtr};
 use self::bindings::entry_bindings;
+pub(crate) use self::bindings::{Binding, BindingId, BindingKind, BindingValue, NodePtr};
 use self::globals::is_global;
 use self::merges::Merges;
 

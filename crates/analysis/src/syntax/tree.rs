@@ -4,8 +4,8 @@
 use rnix::SyntaxKind::{self, *};
 use smol_str::SmolStr;
 
-use super::{SyntaxNode, SyntaxToken};
 use crate::base::text::TextRange;
+use rnix::{SyntaxNode, SyntaxToken};
 
 pub(crate) fn first_child(node: &SyntaxNode, kind: SyntaxKind) -> Option<SyntaxNode> {
     node.children().find(|c| c.kind() == kind)

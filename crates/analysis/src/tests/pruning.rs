@@ -11,8 +11,8 @@ use proptest::prelude::*;
 use super::support::{on_analysis_stack, repositories};
 use crate::base::Change;
 use crate::dendritic::collections::CollectionSet;
-use crate::graph::Graph;
 use crate::graph::resolve::{self, Resolved};
+use crate::graph::store::Graph;
 use crate::summary::extract;
 use crate::summary::{FileSummary, NodeId};
 

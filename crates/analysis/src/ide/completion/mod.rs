@@ -21,8 +21,8 @@ use crate::base::text::{TextRange, TextSize};
 use crate::base::{AspectKey, Scope};
 use crate::dendritic::classes::KNOWN_CLASSES;
 use crate::dendritic::collections::{CollectionSet, PathMatch, RowKind};
-use crate::graph::Graph;
 use crate::graph::resolve::Resolved;
+use crate::graph::store::Graph;
 use crate::summary::extract;
 use crate::summary::{FileSummary, Name, NodeId, RefRoot};
 use crate::syntax::names::NameTable;
@@ -345,7 +345,7 @@ impl TypedFile {
         }
         let same_name = self.defines.iter().filter(|(k, _)| k.collection == key.collection && k.name == key.name);
         for class in same_name.flat_map(|(_, classes)| classes) {
-            crate::graph::add_class_file(&mut files, class, self.file);
+            crate::graph::queries::add_class_file(&mut files, class, self.file);
         }
         let mut counts: Vec<(SmolStr, usize)> =
             files.into_iter().filter(|(_, f)| !f.is_empty()).map(|(c, f)| (c, f.len())).collect();

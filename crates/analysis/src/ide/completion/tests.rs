@@ -145,7 +145,7 @@ let helper = 1; in {
 #[test]
 fn the_kept_outline_answers_as_a_fresh_reading_would() {
     use crate::base::Change;
-    use crate::graph::Graph;
+    use crate::graph::store::Graph;
     use rnix::SyntaxKind::{TOKEN_IDENT, TOKEN_STRING_CONTENT};
     use std::path::Path;
 

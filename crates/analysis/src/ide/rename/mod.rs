@@ -11,11 +11,12 @@
 use rnix::SyntaxKind::*;
 use rustc_hash::FxHashMap;
 
-use super::{FilePosition, Symbol, symbol_at};
+use super::FilePosition;
+use super::symbol_at::{Symbol, symbol_at};
 use crate::base::text::TextRange;
 use crate::base::{AspectKey, FileId, Site};
-use crate::graph::Graph;
 use crate::graph::resolve::Target;
+use crate::graph::store::Graph;
 use crate::summary::{Name, NameOrigin, RefForm};
 use crate::syntax::names::{BindingKind, BindingValue, NameTable, Resolution};
 use crate::syntax::{SyntaxNode, first_child, is_plain_identifier, nth_expr, render_attr_name, trimmed_range};

@@ -1,0 +1,39 @@
+//! What a check sees, and where it reports.
+
+use crate::base::AspectKey;
+use crate::base::diagnostics::{DiagnosticKind, Finding, Severity};
+use crate::base::text::TextRange;
+use crate::graph::store::FileData;
+use crate::graph::view::View;
+use crate::syntax::render_attr_name;
+
+/// What a check sees, and where it reports.
+pub(crate) struct Cx<'a> {
+    /// Every other file, through a view that records what is read.
+    pub(crate) graph: View<'a>,
+    /// The file being checked.
+    pub(crate) file: &'a FileData,
+    pub(super) kind: DiagnosticKind,
+    pub(super) out: Vec<Finding>,
+}
+
+impl Cx<'_> {
+    /// Reports a finding of the kind being checked, at its usual severity.
+    pub(crate) fn report(&mut self, range: TextRange, message: impl Into<String>) {
+        self.out.push(Finding::new(self.kind, range, message));
+    }
+
+    /// Reports a finding less sure than its kind usually is.
+    pub(crate) fn report_as(&mut self, severity: Severity, range: TextRange, message: impl Into<String>) {
+        self.out.push(Finding::new(self.kind, range, message).with_severity(severity));
+    }
+}
+
+/// Where an aspect is stored, as Nix source: `flake.modules.nixos`, `flake.nixosModules` (whose
+/// class the collection's name implies), `den.aspects`.
+pub(crate) fn container(key: &AspectKey) -> String {
+    match key.class.as_ref().filter(|_| key.class_in_path) {
+        Some(class) => format!("{}.{}", key.collection, render_attr_name(class)),
+        None => key.collection.to_string(),
+    }
+}
