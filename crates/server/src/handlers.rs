@@ -1,4 +1,4 @@
-//! Requests: each converts its parameters, asks the analysis (`canopy_analysis::ide`) and converts
+//! Requests: each converts its parameters, asks the analysis (one `Analysis` method) and converts
 //! the answer back. Nothing here knows Nix.
 //!
 //! Queries run on the blocking pool, under the space's read lock, after every change submitted

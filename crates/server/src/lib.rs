@@ -8,7 +8,7 @@
 //!
 //! - `server`: the protocol's entry points (tower-lsp's `LanguageServer`): lifecycle, document
 //!   sync, workspace notifications; requests go to `handlers`.
-//! - `handlers`: one function per request, each a thin conversion around one `ide` query.
+//! - `handlers`: one function per request, each a thin conversion around one `Analysis` method.
 //! - `state`: what handlers, the main loop and the indexers share: documents, folders, settings,
 //!   the queue to the main loop.
 //! - `queue`: what that queue carries (changes, folders, index chunks), below both its ends.
@@ -16,7 +16,7 @@
 //!   the initial index in chunks, publishes diagnostics.
 //! - `index` / `discover`: finding and reading a folder's files in the background, by
 //!   `canopy_vfs`'s rules (shared with `canopy check`).
-//! - `space`: one analysis workspace per folder (and one per document outside every folder).
+//! - `space`: one `Analysis` per folder (and one per document outside every folder).
 //! - `vfs`: open documents and incremental edits.
 //! - `conv`: positions, ranges, URIs and enums between the analysis and LSP, and the diagnostics
 //!   published for a file.

@@ -1,7 +1,7 @@
 //! The main loop: the one thread that writes to the analysis.
 //!
 //! It takes messages from one queue in order. Each turn it drains the queue, applies every
-//! pending document change at once (a burst of keystrokes becomes one `Workspace::apply` per
+//! pending document change at once (a burst of keystrokes becomes one `Analysis::apply` per
 //! space, the last text of each file winning), then at most one chunk of a background index, so
 //! edits never wait behind a whole folder. Diagnostics are published after a short quiet period,
 //! only for files whose set changed, and from this one thread, so that a newer set is never

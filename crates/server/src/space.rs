@@ -1,4 +1,4 @@
-//! A space: one analysis `Workspace` and the place on disk (or the single document) it stands for.
+//! A space: one `Analysis` and the place on disk (or the single document) it stands for.
 //!
 //! Every workspace folder has its own space, so that two repositories open side by side never
 //! see each other's aspects. A document outside every folder (or with a URI that is not a file)

@@ -134,7 +134,7 @@ fn builtin_rows() -> Vec<Row> {
             transposes_to: Some("flake.modules"),
             ..row(RowKind::FlakeAspects, vec![lit("flake"), lit("aspects"), Aspect, AspectClass])
         },
-        // den, `modules/aspects.nix` and `nix/lib/aspects/types.nix`.
+        // den, `nix/nixModule/aspects.nix` (the option) and `nix/lib/aspects/types.nix` (an aspect).
         Row {
             reserved: DEN_RESERVED,
             classes: DEN_CLASSES,
