@@ -265,12 +265,14 @@ function M.diagnostics(root)
 end
 
 --- The diagnostics `canopy check` reports for a fixture (its canopy-check.txt), in the form of
---- `M.diagnostics`, less the codes in `without`.
+--- `M.diagnostics`, less the codes in `without`, with `extra` (diagnostics off by default, which
+--- `canopy check` leaves out).
 ---@param root string the fixture's copy
 ---@param without? string[]
+---@param extra? string[]
 ---@return string[]
-function M.expected_diagnostics(root, without)
-  local out = {}
+function M.expected_diagnostics(root, without, extra)
+  local out = vim.list_extend({}, extra or {})
   for _, line in ipairs(vim.fn.readfile(vim.fs.joinpath(root, 'canopy-check.txt'))) do
     local where, code = line:match('^(.-:%d+:%d+): %a+%[([%w-]+)%]')
     if where and not vim.tbl_contains(without or {}, code) then

@@ -53,8 +53,6 @@ pub(crate) fn check(graph: &Graph, file: FileId, extra: &[ExtraCheck]) -> (Vec<F
 /// rendered as text.
 #[cfg(test)]
 pub(crate) mod test_support {
-    use std::sync::Arc;
-
     use expect_test::Expect;
 
     use crate::{Analysis, Change, DiagnosticKind, Encoding};
@@ -74,15 +72,7 @@ pub(crate) mod test_support {
         if !fixture.lines().any(|line| line.trim_end() == "#- /flake.nix") {
             fixture.insert_str(0, FLAKE);
         }
-        let mut files: Vec<(String, String)> = Vec::new();
-        for line in fixture.split_inclusive('\n') {
-            if let Some(path) = line.strip_prefix("#- /") {
-                files.push((path.trim().to_string(), String::new()));
-            } else if let Some((_, text)) = files.last_mut() {
-                text.push_str(line);
-            }
-        }
-        let set = files.into_iter().map(|(path, text)| (path, Arc::from(text))).collect();
+        let set = crate::graph::tests::parse_fixture(&fixture);
         let mut analysis = Analysis::new();
         analysis.apply(Change { set, remove: Vec::new() });
         analysis

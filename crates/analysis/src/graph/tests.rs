@@ -311,6 +311,22 @@ mod incremental {
         Remove(usize),
     }
 
+    impl Op {
+        /// Applies the edit to `files` (the texts a fresh build reads), and says it as a change.
+        fn apply_to(self, files: &mut BTreeMap<&str, String>) -> Change {
+            match self {
+                Op::Set(i, text) => {
+                    files.insert(PATHS[i], text.clone());
+                    Change { set: vec![(PATHS[i].to_string(), Arc::from(text))], remove: Vec::new() }
+                }
+                Op::Remove(i) => {
+                    files.remove(PATHS[i]);
+                    Change { set: Vec::new(), remove: vec![PATHS[i].to_string()] }
+                }
+            }
+        }
+    }
+
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
             4 => (1..PATHS.len(), module_text()).prop_map(|(i, t)| Op::Set(i, t)),
@@ -350,16 +366,7 @@ mod incremental {
             let mut ws = Analysis::new();
             let mut files: BTreeMap<&str, String> = BTreeMap::new();
             for op in ops {
-                match op {
-                    Op::Set(i, text) => {
-                        files.insert(PATHS[i], text.clone());
-                        ws.apply(Change { set: vec![(PATHS[i].to_string(), Arc::from(text))], remove: Vec::new() });
-                    }
-                    Op::Remove(i) => {
-                        files.remove(PATHS[i]);
-                        ws.apply(Change { set: Vec::new(), remove: vec![PATHS[i].to_string()] });
-                    }
-                }
+                ws.apply(op.apply_to(&mut files));
                 prop_assert_eq!(snapshot(&ws), snapshot(&from_scratch(&files)));
                 // A kept tree is of the file's current text, whichever file held the id before.
                 for file in ws.files() {
@@ -374,16 +381,7 @@ mod incremental {
             let mut files: BTreeMap<&str, String> = BTreeMap::new();
             ws.begin_bulk();
             for op in ops {
-                let change = match op {
-                    Op::Set(i, text) => {
-                        files.insert(PATHS[i], text.clone());
-                        Change { set: vec![(PATHS[i].to_string(), Arc::from(text))], remove: Vec::new() }
-                    }
-                    Op::Remove(i) => {
-                        files.remove(PATHS[i]);
-                        Change { set: Vec::new(), remove: vec![PATHS[i].to_string()] }
-                    }
-                };
+                let change = op.apply_to(&mut files);
                 ws.apply_prepared(Analysis::prepare(change));
             }
             ws.end_bulk();
@@ -469,16 +467,7 @@ mod incremental {
             let mut analysis = with_the_new_check(&BTreeMap::new());
             let mut files: BTreeMap<&str, String> = BTreeMap::new();
             for op in ops {
-                let change = match op {
-                    Op::Set(i, text) => {
-                        files.insert(PATHS[i], text.clone());
-                        Change { set: vec![(PATHS[i].to_string(), Arc::from(text))], remove: Vec::new() }
-                    }
-                    Op::Remove(i) => {
-                        files.remove(PATHS[i]);
-                        Change { set: Vec::new(), remove: vec![PATHS[i].to_string()] }
-                    }
-                };
+                let change = op.apply_to(&mut files);
                 analysis.apply(change);
                 prop_assert_eq!(render_diagnostics(&analysis), render_diagnostics(&with_the_new_check(&files)));
             }
