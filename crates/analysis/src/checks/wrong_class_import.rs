@@ -2,7 +2,7 @@
 //! flake-parts stamps `_class` on stored modules, so the module system rejects the import.
 
 use super::cx::Cx;
-use crate::dendritic::classes::is_known_class;
+use crate::dendritic::classes::{GENERIC, is_known_class};
 use crate::graph::resolve::{ImportContext, Target};
 
 pub(super) fn check(cx: &mut Cx) {
@@ -18,7 +18,7 @@ pub(super) fn check(cx: &mut Cx) {
             _ => continue,
         };
         // `generic` loads anywhere; classes canopy does not know are never judged.
-        if class == context || [class, context].iter().any(|c| *c == "generic" || !is_known_class(c)) {
+        if class == context || [class, context].iter().any(|c| *c == GENERIC || !is_known_class(c)) {
             continue;
         }
         let module = match &r.target {

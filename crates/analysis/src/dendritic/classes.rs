@@ -7,6 +7,9 @@ use smol_str::SmolStr;
 pub(crate) const KNOWN_CLASSES: &[&str] =
     &["nixos", "homeManager", "darwin", "nixvim", "nixOnDroid", "generic", "flake"];
 
+/// The class of modules that load into any evaluation.
+pub(crate) const GENERIC: &str = "generic";
+
 pub(crate) fn is_known_class(name: &str) -> bool {
     KNOWN_CLASSES.contains(&name)
 }

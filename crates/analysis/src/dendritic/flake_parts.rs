@@ -68,6 +68,10 @@ pub(crate) const PER_SYSTEM_ONLY: &[&str] = &["pkgs", "system", "self'", "inputs
 pub(crate) const FLAKE_PARTS_KEYS: &[&str] =
     &["flake", "perSystem", "systems", "transposition", "allSystems", "debug", "partitions", "partitionedAttrs"];
 
+/// The flake-parts options a lower-level module's own `config` is mistaken for: reading them there
+/// is `shadowed-config`.
+pub(crate) const TOP_LEVEL_ONLY: &[&str] = &["flake", "perSystem"];
+
 /// Keys of every module whose values are the module system's own, not configuration.
 pub(crate) const MODULE_SYSTEM_KEYS: &[&str] = &["_file", "key", "disabledModules", "_class", "meta", "freeformType"];
 

@@ -13,6 +13,7 @@ use crate::base::text::TextRange;
 use crate::base::{AspectKey, HostKey};
 use crate::dendritic::collections::{CollectionSet, HostAspects, PathMatch, RowKind};
 use crate::dendritic::contexts;
+use crate::dendritic::flake_parts::TOP_LEVEL_ONLY;
 use crate::summary::{Anchor, FileSummary, Name, NodeId, RefRoot};
 
 /// An aspect definition site.
@@ -353,7 +354,7 @@ fn resolve_ref(
             // Only paths that exist at top level: `config.home.homeDirectory` is fine in a
             // home-manager module even when the workspace declares a `home.modules` collection.
             if let Some(first) = path.first()
-                && (matches!(first.text.as_str(), "flake" | "perSystem") || collections.match_path(&texts).is_some())
+                && (TOP_LEVEL_ONLY.contains(&first.text.as_str()) || collections.match_path(&texts).is_some())
             {
                 let range = TextRange::new(reference.range.start(), first.range.end().max(reference.range.start()));
                 out.shadowed.push(ShadowedRead { range, root: first.text.clone() });
