@@ -68,7 +68,7 @@ impl Graph {
 
     /// A file's role: import-tree's verdict, unless a loaded module imports it by path.
     pub(super) fn role_for(&self, id: FileId) -> FileRole {
-        let role = role_of(&self.roots, &self.nested_flakes, &self.data(id).path);
+        let role = self.import_tree_role(id);
         if self.structure.loaded_by_import.contains(&id) { FileRole::TopLevel } else { role }
     }
 
@@ -80,12 +80,7 @@ impl Graph {
             .importing
             .iter()
             .copied()
-            .filter(|id| {
-                matches!(
-                    role_of(&self.roots, &self.nested_flakes, &self.data(*id).path),
-                    FileRole::TopLevel | FileRole::Flake
-                )
-            })
+            .filter(|id| matches!(self.import_tree_role(*id), FileRole::TopLevel | FileRole::Flake))
             .collect();
         while let Some(id) = queue.pop() {
             for target in import_targets(self.data(id)) {
@@ -93,7 +88,7 @@ impl Graph {
                 else {
                     continue;
                 };
-                let base = role_of(&self.roots, &self.nested_flakes, &self.data(target).path);
+                let base = self.import_tree_role(target);
                 let nested = self.in_nested_flake(&self.data(target).path);
                 if matches!(base, FileRole::Ignored | FileRole::Outside) && !nested && loaded.insert(target) {
                     queue.push(target);
@@ -132,7 +127,11 @@ impl Graph {
             .filter_map(|id| self.files[id.0 as usize].as_ref())
             .flat_map(|d| d.summary.import_tree.iter().map(move |c| (d.path.as_str(), c)))
             .collect();
-        ImportTreeRoots::new(calls, self.structure.under_modules > 0)
+        // A folder of modules without a flake is read as import-tree would read `modules/`; a
+        // flake's top-level modules are exactly what its import-tree calls, its `mkFlake` module
+        // and their imports by path name (dendritic.md §5), so a flake gets no such guess.
+        let loose_modules = self.structure.under_modules > 0 && self.file_id("flake.nix").is_none();
+        ImportTreeRoots::new(calls, loose_modules)
     }
 
     /// Folders (with a trailing `/`) holding a `flake.nix` of their own.
@@ -149,17 +148,24 @@ impl Graph {
     }
 }
 
-pub(super) fn role_of(roots: &ImportTreeRoots, nested_flakes: &[String], path: &str) -> FileRole {
-    if path == "flake.nix" {
-        return FileRole::Flake;
-    }
-    if nested_flakes.iter().any(|n| path.starts_with(n.as_str())) {
-        return FileRole::Outside;
-    }
-    match roots.classify(path) {
-        FileKind::TopLevel => FileRole::TopLevel,
-        FileKind::Ignored => FileRole::Ignored,
-        FileKind::Outside => FileRole::Outside,
+impl Graph {
+    /// A file's role by the flake and import-tree alone (before imports by path). The flake's
+    /// own `flake.nix` is a top-level module only where it calls flake-parts' `mkFlake`: a plain
+    /// flake's `outputs` are no flake-parts module, and reading them as one would find
+    /// references to aspects it never stores.
+    fn import_tree_role(&self, id: FileId) -> FileRole {
+        let data = self.data(id);
+        if data.path == "flake.nix" {
+            return if data.summary.calls_mk_flake { FileRole::Flake } else { FileRole::Outside };
+        }
+        if self.in_nested_flake(&data.path) {
+            return FileRole::Outside;
+        }
+        match self.roots.classify(&data.path) {
+            FileKind::TopLevel => FileRole::TopLevel,
+            FileKind::Ignored => FileRole::Ignored,
+            FileKind::Outside => FileRole::Outside,
+        }
     }
 }
 

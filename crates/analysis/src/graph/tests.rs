@@ -173,6 +173,42 @@ fn a_collection_declared_deeper_than_the_builtin_rows_is_read_whole() {
     }
 }
 
+/// A flake's top-level modules are what its import-tree calls, its `mkFlake` module and their
+/// imports by path name (dendritic.md §5): without an import-tree call, nothing under `modules/`
+/// is one by place alone, and a plain flake's `flake.nix` is no flake-parts module at all.
+#[test]
+fn a_flake_has_no_modules_fallback() {
+    let nixos_module =
+        "{ pkgs, ... }: { services.openssh.enable = true; environment.systemPackages = [ pkgs.git ]; }\n";
+    // A flake-parts flake without import-tree: the module it imports by path is checked, the
+    // NixOS module beside it is not a top-level module.
+    check_diagnostics(
+        &format!(
+            "#- /flake.nix\n{}#- /modules/parts.nix\n{}#- /modules/nixos.nix\n{nixos_module}",
+            "{ outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } { imports = [ ./modules/parts.nix ]; }; }\n",
+            "{ config, ... }: { flake.nixosConfigurations.box.modules = [ config.flake.modules.nixos.gone ]; }\n",
+        ),
+        expect![[r#"modules/parts.nix:1:89 error[undefined-aspect] "gone": aspect `gone` is not defined in `flake.modules.nixos`"#]],
+    );
+    // A plain flake: nothing is a top-level module, and `flake.nix`'s outputs are no flake-parts
+    // configuration (`self.nixosModules.default` is its own output, not an undefined aspect).
+    check_diagnostics(
+        &format!(
+            "#- /flake.nix\n{}#- /modules/nixos.nix\n{nixos_module}",
+            "{ outputs = { self, nixpkgs }: { nixosModules.default = ./modules/nixos.nix; nixosConfigurations.box = nixpkgs.lib.nixosSystem { modules = [ self.nixosModules.default ]; }; }; }\n",
+        ),
+        expect![[""]],
+    );
+    // The near miss: a folder of modules with no flake at all is read as import-tree would read
+    // `modules/`, so the same NixOS module there is the mistake it looks like.
+    check_diagnostics(
+        &format!("#- /modules/nixos.nix\n{nixos_module}"),
+        expect![[
+            r#"modules/nixos.nix:1:18 error[not-a-flake-module] "services": this file looks like a plain NixOS module (`services` is a NixOS option, not a flake-parts one), but import-tree loads every file here as a flake-parts module; wrap it as `flake.modules.nixos.nixos = ...`, or move it to a path with a `_` component so import-tree skips it"#
+        ]],
+    );
+}
+
 #[test]
 fn undefined_aspect_suggests() {
     check_diagnostics(

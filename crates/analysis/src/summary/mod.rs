@@ -200,6 +200,8 @@ pub(crate) struct FileSummary {
     /// Files the top-level module imports by path (`./_hosts/x.nix`), as written.
     pub(crate) imports: Vec<String>,
     pub(crate) import_tree: Vec<ImportTreeCall>,
+    /// `flake.nix` calls flake-parts' `mkFlake`: the flake is a flake-parts flake.
+    pub(crate) calls_mk_flake: bool,
     /// Diagnostics this file alone decides: syntax, names, duplicates, shadowed `config`.
     pub(crate) diagnostics: Vec<Finding>,
     /// Top-level names below which `prune` dropped nodes, each with the depth it kept there.

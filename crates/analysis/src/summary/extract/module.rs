@@ -120,8 +120,11 @@ impl<'a> Extractor<'a> {
         let mut modules = Vec::new();
         for apply in expr.descendants().filter(|n| n.kind() == NODE_APPLY) {
             let (function, args) = flatten_apply(&apply);
-            if function_name(&function).as_deref() == Some(flake_parts::MK_FLAKE) && args.len() == 2 {
-                modules.push(args[1].clone());
+            if function_name(&function).as_deref() == Some(flake_parts::MK_FLAKE) {
+                self.out.calls_mk_flake = true;
+                if args.len() == 2 {
+                    modules.push(args[1].clone());
+                }
             }
         }
         for module in &modules {
