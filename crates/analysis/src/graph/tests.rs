@@ -188,7 +188,9 @@ fn a_flake_has_no_modules_fallback() {
             "{ outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } { imports = [ ./modules/parts.nix ]; }; }\n",
             "{ config, ... }: { flake.nixosConfigurations.box.modules = [ config.flake.modules.nixos.gone ]; }\n",
         ),
-        expect![[r#"modules/parts.nix:1:89 error[undefined-aspect] "gone": aspect `gone` is not defined in `flake.modules.nixos`"#]],
+        expect![[
+            r#"modules/parts.nix:1:89 error[undefined-aspect] "gone": aspect `gone` is not defined in `flake.modules.nixos`"#
+        ]],
     );
     // A plain flake: nothing is a top-level module, and `flake.nix`'s outputs are no flake-parts
     // configuration (`self.nixosModules.default` is its own output, not an undefined aspect).

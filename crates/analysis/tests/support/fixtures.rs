@@ -6,6 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
+/// Fixtures with no aspect to find: the broken one, and a plain flake, which is not dendritic.
+pub const WITHOUT_ASPECTS: &[&str] = &["broken", "plain-flake"];
+
 /// One fixture repository: its name and its `.nix` files (workspace-relative path, text), in
 /// path order, as `canopy check` would load them.
 pub struct Repository {
