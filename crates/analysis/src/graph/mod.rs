@@ -16,7 +16,7 @@ use rustc_hash::FxHashSet;
 
 use self::index::{Contribution, Delta, Index};
 use self::resolve::Resolved;
-use self::store::{FileData, Graph, Structure};
+use self::store::{FileData, Graph};
 use self::table::FactId;
 use crate::base::parallel;
 use crate::base::{Change, FileId, FileRole};
@@ -244,16 +244,9 @@ impl Graph {
     /// Reads every file again against fresh shared inputs. Every file is checked again after,
     /// so what checks read before is forgotten.
     fn rebuild(&mut self) {
-        self.nested_flakes = self.fresh_nested_flakes();
-        self.structure = Structure::default();
+        self.settle_structure();
         let ids: Vec<FileId> = self.file_ids().collect();
-        for &id in &ids {
-            let Some(data) = self.files[id.0 as usize].take() else { continue };
-            self.enter_structure(id, &data);
-            self.files[id.0 as usize] = Some(data);
-        }
         self.collections = self.fresh_collections();
-        self.roots = self.fresh_roots();
         self.structure.loaded_by_import = self.loaded_by_import();
         self.index = Index::default();
         self.readers.clear();

@@ -7,7 +7,7 @@
 
 use rustc_hash::FxHashSet;
 
-use super::store::{Declaration, FileData, Graph};
+use super::store::{Declaration, FileData, Graph, Structure};
 use crate::base::text::TextRange;
 use crate::base::{FileId, FileRole};
 use crate::dendritic::collections::CollectionSet;
@@ -134,17 +134,48 @@ impl Graph {
         ImportTreeRoots::new(calls, loose_modules)
     }
 
-    /// Folders (with a trailing `/`) holding a `flake.nix` of their own.
-    pub(super) fn fresh_nested_flakes(&self) -> Vec<String> {
-        let mut nested: Vec<String> = self
+    /// Folders (with a trailing `/`) holding a file named exactly `flake.nix`, below the root:
+    /// the candidates for flakes of their own (`modules/flake/options-flake.nix` names none).
+    pub(super) fn flake_folders(&self) -> Vec<String> {
+        let mut folders: Vec<String> = self
             .files
             .iter()
             .flatten()
-            .filter_map(|d| d.path.strip_suffix("flake.nix").filter(|dir| !dir.is_empty()))
+            .filter_map(|d| d.path.strip_suffix("flake.nix").filter(|dir| dir.ends_with('/')))
             .map(str::to_string)
             .collect();
-        nested.sort();
-        nested
+        folders.sort();
+        folders
+    }
+
+    /// Recounts the structure of every file with `nested_flakes` left out, and derives the roots.
+    fn recount_structure(&mut self, nested_flakes: Vec<String>) {
+        self.nested_flakes = nested_flakes;
+        self.structure = Structure::default();
+        for id in self.file_ids().collect::<Vec<_>>() {
+            let Some(data) = self.files[id.0 as usize].take() else { continue };
+            self.enter_structure(id, &data);
+            self.files[id.0 as usize] = Some(data);
+        }
+        self.roots = self.fresh_roots();
+    }
+
+    /// Settles which folders are flakes of their own, and the structure and roots that follow: a
+    /// `flake.nix` below an import-tree root is one of the root flake's top-level modules, since
+    /// import-tree loads every `.nix` file there (`modules/flake.nix`); one outside every root is
+    /// another repository (a template). Setting a folder back in can only add roots, so this ends
+    /// within as many rounds as there are candidates.
+    pub(super) fn settle_structure(&mut self) {
+        let mut nested = self.flake_folders();
+        loop {
+            self.recount_structure(nested.clone());
+            let before = nested.len();
+            let roots = &self.roots;
+            nested.retain(|folder| roots.classify(&format!("{folder}flake.nix")) == FileKind::Outside);
+            if nested.len() == before {
+                return;
+            }
+        }
     }
 }
 

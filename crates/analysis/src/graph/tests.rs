@@ -211,6 +211,37 @@ fn a_flake_has_no_modules_fallback() {
     );
 }
 
+/// A folder is a flake of its own only when it holds a file named exactly `flake.nix` outside
+/// every import-tree root (dendritic.md §8.1): a name that merely ends in `flake.nix` hides nothing,
+/// and a `flake.nix` import-tree loads is one of the flake's modules.
+#[test]
+fn nested_flakes_are_whole_folders_outside_the_roots() {
+    let fixture = format!(
+        "{FLAKE}{}",
+        r#"#- /modules/flake/options-flake.nix
+{ flake.modules.nixos.options = { }; }
+#- /modules/flake/options-host.nix
+{ config, ... }: { configurations.nixos.box.module.imports = with config.flake.modules.nixos; [ options parts ]; }
+#- /modules/flake.nix
+{ flake.modules.nixos.parts = { }; }
+#- /templates/t/flake.nix
+{ outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules); }
+#- /templates/t/modules/x.nix
+{ config, ... }: { configurations.nixos.t.module.imports = [ config.flake.modules.nixos.placeholder ]; }
+"#
+    );
+    // Both modules under modules/flake/ are read, and modules/flake.nix defines `parts`; the
+    // template is another repository: its undefined `placeholder` is none of this flake's.
+    check_diagnostics(&fixture, expect![[""]]);
+    check_roster(
+        &fixture,
+        expect![[r#"
+            flake.modules.nixos.options classes=["nixos"] defs=[modules/flake/options-flake.nix@22] refs=[modules/flake/options-host.nix@96] hosts=["box"]
+            flake.modules.nixos.parts classes=["nixos"] defs=[modules/flake.nix@22] refs=[modules/flake/options-host.nix@104] hosts=["box"]
+            host configurations box Some("nixos") aspects=["flake.modules.nixos.options", "flake.modules.nixos.parts"]"#]],
+    );
+}
+
 #[test]
 fn undefined_aspect_suggests() {
     check_diagnostics(

@@ -14,7 +14,7 @@ use crate::syntax::{self, SyntaxNode, first_child, nth_expr, static_attr, unpare
 impl<'a> Extractor<'a> {
     pub(super) fn file(&mut self, root: &SyntaxNode) {
         let Some(expr) = nth_expr(root, 0) else { return };
-        if self.file_name == Some("flake.nix") {
+        if self.file_name == Some("flake.nix") && is_flake(&expr) {
             self.flake_file(&expr);
         } else if !self.module_root(&expr) {
             self.expr(&expr, &self.top_ctx());
@@ -211,4 +211,15 @@ impl<'a> Extractor<'a> {
             }
         }
     }
+}
+
+/// A flake: an attrset with `outputs`. A file named `flake.nix` that is not one is a module like
+/// any other (`modules/flake.nix`, which import-tree loads as a flake-parts module).
+fn is_flake(expr: &SyntaxNode) -> bool {
+    let set = unparen(expr.clone());
+    set.kind() == NODE_ATTR_SET
+        && set
+            .children()
+            .filter(|e| e.kind() == NODE_ATTRPATH_VALUE)
+            .any(|entry| first_attr_name(&entry).is_some_and(|n| n.text == "outputs"))
 }
