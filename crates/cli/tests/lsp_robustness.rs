@@ -9,7 +9,7 @@ mod lsp_support;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use lsp_support::{ClientOptions, Lsp, file_uri, fixture, position_of};
+use lsp_support::{ClientOptions, Lsp, assert_responses_since, assert_serving, file_uri, fixture, position_of};
 use serde_json::{Value, json};
 
 /// Every request canopy answers that takes a document and a position, with the parameters beyond
@@ -39,36 +39,6 @@ fn start() -> (Lsp, PathBuf) {
 
 fn gouda(root: &Path) -> PathBuf {
     root.join("modules/hosts/gouda.nix")
-}
-
-/// The server still answers real questions correctly: what `modules/base/ssh.nix` (which no test
-/// edits) defines, and a hover on one of its names.
-fn assert_serving(lsp: &mut Lsp, root: &Path) {
-    let uri = file_uri(&root.join("modules/base/ssh.nix"));
-    let inspected = lsp.result("canopy/inspectFile", json!({ "textDocument": { "uri": uri } }));
-    let names: Vec<&str> =
-        inspected["definitions"].as_array().into_iter().flatten().filter_map(|d| d["name"].as_str()).collect();
-    assert_eq!(names, ["flake.modules.nixos.ssh", "flake.modules.homeManager.ssh"], "{inspected}");
-    let at = json!({ "line": 2, "character": 23 });
-    let hover = lsp.result("textDocument/hover", position_params("textDocument/hover", &uri, at));
-    assert!(hover["contents"]["value"].as_str().is_some_and(|h| h.contains("ssh")), "{hover}");
-}
-
-/// Asserts that the responses that arrived since `mark` are those to `expected_ids` and `errors`
-/// errors with a null id: no response to a notification, no stray error.
-fn assert_responses_since(lsp: &Lsp, mark: usize, expected_ids: &[i64], errors: usize) {
-    let mut null_ids = 0;
-    for message in lsp.log_since(mark) {
-        if message.get("method").is_none() {
-            if message["id"].is_null() {
-                null_ids += 1;
-                continue;
-            }
-            let id = message["id"].as_i64();
-            assert!(id.is_some_and(|id| expected_ids.contains(&id)), "an unexpected response: {message}");
-        }
-    }
-    assert_eq!(null_ids, errors, "errors without an id since the mark: {:?}", lsp.log_since(mark));
 }
 
 #[test]

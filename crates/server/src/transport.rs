@@ -6,8 +6,16 @@
 //!
 //! - a body that is not JSON becomes a request for `$/canopy/parseError` with a null id, which
 //!   the server answers with JSON-RPC's parse error, as the protocol asks;
-//! - JSON that is not a JSON-RPC message becomes `$/canopy/invalidRequest` (with the message's
-//!   id when it has one), answered with an invalid-request error;
+//! - JSON that tower-lsp would not decode becomes `$/canopy/invalidRequest`, answered with an
+//!   invalid-request error. The check is tower-lsp's own decoding, not an imitation of it, since
+//!   any difference stops the server (a duplicate key passes as a `serde_json::Value` but not
+//!   as tower-lsp's message). The substitute carries the message's id only when tower-lsp can
+//!   read it back, an integer that fits `i64` or a string; any other id (`1.5`, `2.0`, `1e300`,
+//!   `-0`, 2^63, `true`, an object) would stop it in turn, so the answer's id is null, as
+//!   JSON-RPC says for an id that cannot be determined;
+//! - a request whose id is null becomes `$/canopy/invalidRequest` too: LSP's ids are integers or
+//!   strings, and an answer with a null id could not be told from an error about some other
+//!   message;
 //! - `"params": null` is dropped (null means no parameters);
 //! - a request for a `$/` method becomes `$/canopy/methodNotFound`: tower-lsp swallows its own
 //!   method-not-found answer for every `$/` method, which leaves such a request unanswered;
@@ -28,7 +36,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream};
 use tokio::sync::Notify;
-use tower_lsp::jsonrpc::{Request, Response};
+use tower_lsp::jsonrpc::{Id, Request, Response};
 
 pub const PARSE_ERROR_METHOD: &str = "$/canopy/parseError";
 pub const INVALID_REQUEST_METHOD: &str = "$/canopy/invalidRequest";
@@ -113,37 +121,78 @@ async fn read_frame(input: &mut (impl tokio::io::AsyncBufRead + Unpin)) -> std::
     }
 }
 
+/// A message as tower-lsp decodes it: its own `Message`, which it does not export, with the same
+/// variants in the same order, so that a body decodes here exactly when it decodes there.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Message {
+    Response(#[expect(dead_code, reason = "decoded only to know that tower-lsp will decode it")] Response),
+    Request(Request),
+}
+
 /// The body tower-lsp gets instead of `body`, and whether it is `exit`. `initialize_seen` says
 /// whether an `initialize` request has gone through yet, and is set when this one is.
 fn clean(body: Vec<u8>, initialize_seen: &mut bool) -> (Vec<u8>, bool) {
-    let Ok(mut message) = serde_json::from_slice::<Value>(&body) else {
-        tracing::error!("a message is not valid JSON: {}", String::from_utf8_lossy(&body[..body.len().min(200)]));
-        return (substitute(PARSE_ERROR_METHOD, Value::Null), false);
+    let request = match decode(&body) {
+        Ok(Message::Request(request)) => request,
+        Ok(Message::Response(_)) => return (body, false),
+        Err(substitute) => return (substitute, false),
     };
-    let valid = Request::deserialize(&message).is_ok() || Response::deserialize(&message).is_ok();
-    if !valid {
-        tracing::error!("a message is not JSON-RPC 2.0: {}", String::from_utf8_lossy(&body[..body.len().min(200)]));
-        let id = message.get("id").filter(|id| id.is_number() || id.is_string()).cloned().unwrap_or(Value::Null);
-        return (substitute(INVALID_REQUEST_METHOD, id), false);
-    }
-    let method = message.get("method").and_then(Value::as_str).unwrap_or_default();
+    let method = request.method();
     let is_exit = method == "exit";
-    let is_request = message.get("id").is_some() && !method.is_empty();
-    *initialize_seen |= is_request && method == "initialize";
-    match message.get("id") {
-        Some(id) if is_request && (method.starts_with("$/") || !*initialize_seen) => {
-            return (substitute(METHOD_NOT_FOUND_METHOD, id.clone()), false);
+    match request.id() {
+        Some(Id::Null) => {
+            tracing::error!("a request has a null id: {}", preview(&body));
+            return (substitute(INVALID_REQUEST_METHOD, Id::Null), false);
         }
-        None if !method.is_empty() => check_notification(method, message.get("params")),
+        Some(id) if !method.is_empty() => {
+            *initialize_seen |= method == "initialize";
+            if method.starts_with("$/") || !*initialize_seen {
+                return (substitute(METHOD_NOT_FOUND_METHOD, id.clone()), false);
+            }
+        }
+        None if !method.is_empty() => check_notification(method, request.params()),
         _ => {}
     }
-    if let Some(object) = message.as_object_mut()
-        && object.get("params").is_some_and(Value::is_null)
-    {
-        object.remove("params");
-        return (serde_json::to_vec(&message).unwrap_or(body), is_exit);
+    if request.params().is_some_and(Value::is_null) {
+        let (method, id, _) = request.into_parts();
+        let builder = Request::build(method);
+        let request = match id {
+            Some(id) => builder.id(id).finish(),
+            None => builder.finish(),
+        };
+        return (serde_json::to_vec(&request).unwrap_or(body), is_exit);
     }
     (body, is_exit)
+}
+
+/// `body` decoded as tower-lsp will decode it, or the substitute for a body it cannot decode.
+fn decode(body: &[u8]) -> Result<Message, Vec<u8>> {
+    let parse_error = || {
+        tracing::error!("a message is not valid JSON: {}", preview(body));
+        substitute(PARSE_ERROR_METHOD, Id::Null)
+    };
+    // tower-lsp reads the body as a `str` first: the same steps here, so the verdicts agree.
+    let text = std::str::from_utf8(body).map_err(|_| parse_error())?;
+    serde_json::from_str(text).map_err(|_| {
+        let Ok(message) = serde_json::from_str::<Value>(text) else { return parse_error() };
+        tracing::error!("a message is not JSON-RPC 2.0 as LSP uses it: {}", preview(body));
+        substitute(INVALID_REQUEST_METHOD, readable_id(&message))
+    })
+}
+
+/// The id an answer about `message` can carry: its own if tower-lsp can read it, else null.
+fn readable_id(message: &Value) -> Id {
+    match message.get("id") {
+        Some(Value::String(id)) => Id::String(id.clone()),
+        Some(id) => id.as_i64().map_or(Id::Null, Id::Number),
+        None => Id::Null,
+    }
+}
+
+/// The start of a body, for the log.
+fn preview(body: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(&body[..body.len().min(200)])
 }
 
 /// Logs what tower-lsp would drop without a word: a notification canopy handles whose parameters
@@ -196,7 +245,7 @@ const LSP_NOTIFICATIONS: &[&str] = &[
     "window/workDoneProgress/cancel",
 ];
 
-fn substitute(method: &str, id: Value) -> Vec<u8> {
+fn substitute(method: &str, id: Id) -> Vec<u8> {
     json!({ "jsonrpc": "2.0", "id": id, "method": method }).to_string().into_bytes()
 }
 
@@ -208,9 +257,88 @@ mod tests {
         cleaned_after(body, &mut true)
     }
 
+    /// What tower-lsp gets for `body`, checked to be a message it decodes: its reader stops at the
+    /// first one it cannot.
     fn cleaned_after(body: &str, initialize_seen: &mut bool) -> (Value, bool) {
-        let (body, exit) = clean(body.as_bytes().to_vec(), initialize_seen);
-        (serde_json::from_slice(&body).expect("JSON"), exit)
+        let (cleaned, exit) = clean(body.as_bytes().to_vec(), initialize_seen);
+        assert!(decode(&cleaned).is_ok(), "tower-lsp cannot decode {} (for {body})", String::from_utf8_lossy(&cleaned));
+        (serde_json::from_slice(&cleaned).expect("JSON"), exit)
+    }
+
+    fn invalid(id: Value) -> Value {
+        json!({ "jsonrpc": "2.0", "id": id, "method": INVALID_REQUEST_METHOD })
+    }
+
+    /// Ids tower-lsp cannot read back (it reads integers that fit `i64`, strings and null).
+    const UNREADABLE_IDS: &[&str] =
+        &["1.5", "2.0", "1e300", "-0", "9223372036854775808", "-9223372036854775809", "true", "{}", "[1]"];
+
+    #[test]
+    fn requests_with_ids_tower_lsp_cannot_read_get_an_error_with_a_null_id() {
+        for id in UNREADABLE_IDS.iter().chain(&["null"]) {
+            for method in ["textDocument/hover", "initialize", "exit", "$/x", ""] {
+                let body = format!(r#"{{"jsonrpc": "2.0", "id": {id}, "method": "{method}", "params": {{}}}}"#);
+                assert_eq!(cleaned(&body), (invalid(Value::Null), false), "{body}");
+            }
+        }
+        // Before `initialize` as after.
+        let body = r#"{"jsonrpc": "2.0", "id": 1.5, "method": "initialize", "params": {"capabilities": {}}}"#;
+        let seen = &mut false;
+        assert_eq!(cleaned_after(body, seen).0, invalid(Value::Null));
+        assert!(!*seen, "an `initialize` tower-lsp never sees does not count");
+    }
+
+    #[test]
+    fn notifications_and_responses_with_ids_tower_lsp_cannot_read_get_an_error_with_a_null_id() {
+        for id in UNREADABLE_IDS {
+            for body in [
+                format!(r#"{{"jsonrpc": "2.0", "id": {id}, "method": "initialized", "params": {{}}}}"#),
+                format!(r#"{{"jsonrpc": "2.0", "id": {id}, "result": null}}"#),
+                format!(r#"{{"jsonrpc": "2.0", "id": {id}, "error": {{"code": 1, "message": "no"}}}}"#),
+            ] {
+                assert_eq!(cleaned(&body), (invalid(Value::Null), false), "{body}");
+            }
+        }
+        // A response with a null id is JSON-RPC's answer to a message whose id could not be read:
+        // tower-lsp takes it and ignores it.
+        let response = r#"{"jsonrpc": "2.0", "id": null, "error": {"code": -32700, "message": "no"}}"#;
+        assert_eq!(cleaned(response).0, serde_json::from_str::<Value>(response).expect("JSON"));
+    }
+
+    #[test]
+    fn ids_tower_lsp_reads_are_kept() {
+        for id in [json!(i64::MAX), json!(i64::MIN), json!(0), json!("9223372036854775808"), json!("")] {
+            let request = json!({ "jsonrpc": "2.0", "id": id, "method": "textDocument/hover", "params": {} });
+            assert_eq!(cleaned(&request.to_string()).0, request);
+            let wrong = json!({ "jsonrpc": "1.0", "id": id, "method": "textDocument/hover" });
+            assert_eq!(cleaned(&wrong.to_string()).0, invalid(id));
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_are_invalid_requests() {
+        // One `Value` keeps the last of two keys; tower-lsp refuses the message.
+        for body in [
+            r#"{"jsonrpc": "2.0", "id": 1, "id": 2, "method": "workspace/symbol", "params": {"query": ""}}"#,
+            r#"{"jsonrpc": "2.0", "jsonrpc": "2.0", "id": 2, "method": "workspace/symbol", "params": {}}"#,
+            r#"{"jsonrpc": "2.0", "id": 2, "method": "shutdown", "method": "shutdown"}"#,
+            r#"{"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": null, "params": null}"#,
+            r#"{"jsonrpc": "2.0", "id": 2, "\u0069d": 2, "method": "shutdown"}"#,
+        ] {
+            assert_eq!(cleaned(body), (invalid(json!(2)), false), "{body}");
+        }
+        let note = r#"{"jsonrpc": "2.0", "method": "exit", "method": "exit"}"#;
+        assert_eq!(cleaned(note), (invalid(Value::Null), false), "not an `exit` either");
+    }
+
+    #[test]
+    fn bodies_that_are_no_json_get_a_parse_error() {
+        for body in [&b"{oops"[..], b"", b"{\"a\": \"\xff\"}", b"\"\\ud800\"", b"1e400", b"\xef\xbb\xbf{}"] {
+            let (cleaned, exit) = clean(body.to_vec(), &mut true);
+            let message: Value = serde_json::from_slice(&cleaned).expect("JSON");
+            assert_eq!(message, json!({ "jsonrpc": "2.0", "id": null, "method": PARSE_ERROR_METHOD }));
+            assert!(!exit);
+        }
     }
 
     #[test]
@@ -231,10 +359,13 @@ mod tests {
 
     #[test]
     fn malformed_messages_become_requests_for_an_error() {
-        assert_eq!(cleaned("{oops").0, json!({ "jsonrpc": "2.0", "id": null, "method": PARSE_ERROR_METHOD }));
-        assert_eq!(cleaned("[1, 2]").0["method"], INVALID_REQUEST_METHOD);
+        let batch = r#"[{"jsonrpc": "2.0", "id": 7, "method": "shutdown"}]"#;
+        for body in ["[1, 2]", batch, "7", "null", r#""id""#, "{}", r#"{"id": 7}"#] {
+            let id = if body == r#"{"id": 7}"# { json!(7) } else { Value::Null };
+            assert_eq!(cleaned(body), (invalid(id), false), "{body}");
+        }
         let (message, _) = cleaned(r#"{"jsonrpc": "1.0", "id": 7, "method": "x"}"#);
-        assert_eq!(message, json!({ "jsonrpc": "2.0", "id": 7, "method": INVALID_REQUEST_METHOD }));
+        assert_eq!(message, invalid(json!(7)));
     }
 
     #[test]

@@ -2,27 +2,30 @@
 //!
 //! Each line starts with the aspect's full attribute path (`flake.modules.nixos.base`, names
 //! quoted where Nix needs it), so that `canopy aspects | grep` finds an aspect by the same text a
-//! Nix file uses.
+//! Nix file uses. What names hold beyond that is escaped (`output::escape`): one line per aspect
+//! and per host, whatever the repository's names.
 
 use std::io::{self, Write};
 
 use super::{Aspect, Host, Listing};
-use crate::output::count;
+use crate::output::{count, escape};
 
 pub fn write(out: &mut dyn Write, listing: &Listing) -> io::Result<()> {
     let roster = &listing.roster;
     for group in roster.aspects.chunk_by(|a, b| (&a.collection, &a.class) == (&b.collection, &b.class)) {
-        let width = group.iter().map(|a| a.path.chars().count()).max().unwrap_or(0);
-        for aspect in group {
-            writeln!(out, "{:width$}  {}", aspect.path, aspect_details(aspect))?;
+        // Escaped before measuring, so that the columns line up as printed.
+        let paths: Vec<_> = group.iter().map(|a| escape(&a.path)).collect();
+        let width = paths.iter().map(|p| p.chars().count()).max().unwrap_or(0);
+        for (aspect, path) in group.iter().zip(&paths) {
+            writeln!(out, "{path:width$}  {}", escape(&aspect_details(aspect)))?;
         }
         writeln!(out)?;
     }
     if !roster.hosts.is_empty() {
-        let keys: Vec<String> = roster.hosts.iter().map(host_key).collect();
+        let keys: Vec<String> = roster.hosts.iter().map(|h| escape(&host_key(h)).into_owned()).collect();
         let width = keys.iter().map(|k| k.chars().count()).max().unwrap_or(0);
         for (host, key) in roster.hosts.iter().zip(&keys) {
-            writeln!(out, "{key:width$}  {}", host_details(host))?;
+            writeln!(out, "{key:width$}  {}", escape(&host_details(host)))?;
         }
         writeln!(out)?;
     }

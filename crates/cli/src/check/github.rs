@@ -1,14 +1,20 @@
 //! GitHub Actions workflow commands: each diagnostic becomes an annotation on the pull request.
 //!
-//! Escaping follows `@actions/core` (`escapeData`, `escapeProperty`): `%`, `\r` and `\n` in the
-//! message; additionally `:` and `,` in properties such as the file name and title, which would
-//! otherwise end the property.
+//! Escaping follows GitHub's documented one (`@actions/core`'s `escapeData` and
+//! `escapeProperty`, which the runner's parser undoes): `%`, `\r` and `\n` in the message;
+//! additionally `:` and `,` in properties such as the file name and title, which would otherwise
+//! end the property. Every other control character (`output::is_control`: ESC, the rest of C0,
+//! DEL, C1, the Unicode line separators) is percent-encoded the same way, byte by byte in UTF-8;
+//! the runner leaves those as they are (`%1B`), so they show as text and never reach a terminal.
+//! With no raw line break left, each diagnostic is one line, and each line is one command.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use canopy_analysis::Severity;
 
 use super::Report;
+use crate::output::is_control;
 
 pub fn write(out: &mut dyn Write, report: &Report, display_prefix: &str) -> io::Result<()> {
     for d in &report.diagnostics {
@@ -34,11 +40,26 @@ pub fn write(out: &mut dyn Write, report: &Report, display_prefix: &str) -> io::
 }
 
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    percent_encode(text, &['%'])
 }
 
 fn escape_property(text: &str) -> String {
-    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+    percent_encode(text, &['%', ':', ','])
+}
+
+/// `text` with `special` and every control character percent-encoded.
+fn percent_encode(text: &str, special: &[char]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if is_control(c) || special.contains(&c) {
+            for byte in c.encode_utf8(&mut [0; 4]).bytes() {
+                let _ = write!(out, "%{byte:02X}");
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -52,6 +73,13 @@ mod tests {
         assert_eq!(escape_property("a%b:c,d\ne"), "a%25b%3Ac%2Cd%0Ae");
         // `%` first, so that the escapes themselves are not escaped again.
         assert_eq!(escape_data("%0A"), "%250A");
+    }
+
+    #[test]
+    fn control_characters_are_percent_encoded_everywhere() {
+        let text = "\x1b[31m\t\0\x7f\u{85}\u{2028}\u{2029}::##[x]";
+        assert_eq!(escape_data(text), "%1B[31m%09%00%7F%C2%85%E2%80%A8%E2%80%A9::##[x]");
+        assert_eq!(escape_property(text), "%1B[31m%09%00%7F%C2%85%E2%80%A8%E2%80%A9%3A%3A##[x]");
     }
 
     #[test]

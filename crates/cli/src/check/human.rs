@@ -2,26 +2,27 @@
 //!
 //! Lines and columns are 1-based, columns in UTF-16 code units (LSP's and most editors' unit), so
 //! that `path:line:column` opens at the right place from a terminal. Paths start from the current
-//! folder.
+//! folder. Paths and messages are escaped (`output::escape`): one line per diagnostic, whatever
+//! the repository's file names and quoted names hold.
 
 use std::io::{self, Write};
 
 use canopy_analysis::Severity;
 
 use super::Report;
-use crate::output::count;
+use crate::output::{count, escape};
 
 pub fn write(out: &mut dyn Write, report: &Report, display_prefix: &str) -> io::Result<()> {
     for d in &report.diagnostics {
         writeln!(
             out,
-            "{display_prefix}{}:{}:{}: {}[{}]: {}",
-            d.path,
+            "{}:{}:{}: {}[{}]: {}",
+            escape(&format!("{display_prefix}{}", d.path)),
             d.range.start.line + 1,
             d.range.start.character + 1,
             d.severity.as_str(),
             d.code,
-            d.message,
+            escape(&d.message),
         )?;
     }
     if !report.diagnostics.is_empty() {
@@ -66,8 +67,7 @@ mod tests {
             render(""),
             "\
 modules/hosts/gouda.nix:4:50: error[undefined-aspect]: no aspect `flake.modules.nixos.bse`: did you mean `base`?
-modules/hosts/gouda.nix:4:54: information[unused-aspect]: line one
-line two, 100% odd: \r
+modules/hosts/gouda.nix:4:54: information[unused-aspect]: line one\\nline two, 100% odd: \\r
 modules/odd [x]/ça va.nix:1:3: warning[toplevel-pkgs]: `pkgs` does not exist at top level, only inside `perSystem`
 modules/odd [x]/ça va.nix:3:17: warning[unknown-class]: unknown class `homemanager`: did you mean `homeManager`?
 modules/odd [x]/ça va.nix:4:40: error[undefined-variable]: undefined variable `nope`

@@ -248,6 +248,12 @@ impl Lsp {
         }
     }
 
+    /// Sends `body` as it is, framed: for bodies `serde_json` would not write (duplicate keys,
+    /// numbers it would normalise).
+    pub fn send_body(&mut self, body: &str) {
+        self.send_raw(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
+    }
+
     pub fn send_raw(&mut self, bytes: &[u8]) {
         let stdin = self.stdin.as_mut().expect("stdin");
         stdin.write_all(bytes).and_then(|()| stdin.flush()).expect("write");
@@ -496,6 +502,36 @@ fn read_messages(mut reader: impl BufRead, tx: mpsc::Sender<Value>) {
             return;
         }
     }
+}
+
+/// The server still answers real questions correctly on the `flake-modules` fixture at `root`:
+/// what `modules/base/ssh.nix` (which no test edits) defines, and a hover on one of its names.
+pub fn assert_serving(lsp: &mut Lsp, root: &Path) {
+    let uri = file_uri(&root.join("modules/base/ssh.nix"));
+    let inspected = lsp.result("canopy/inspectFile", json!({ "textDocument": { "uri": uri } }));
+    let names: Vec<&str> =
+        inspected["definitions"].as_array().into_iter().flatten().filter_map(|d| d["name"].as_str()).collect();
+    assert_eq!(names, ["flake.modules.nixos.ssh", "flake.modules.homeManager.ssh"], "{inspected}");
+    let at = json!({ "line": 2, "character": 23 });
+    let hover = lsp.result("textDocument/hover", json!({ "textDocument": { "uri": uri }, "position": at }));
+    assert!(hover["contents"]["value"].as_str().is_some_and(|h| h.contains("ssh")), "{hover}");
+}
+
+/// Asserts that the responses that arrived since `mark` are those to `expected_ids` and `errors`
+/// errors with a null id: no response to a notification, no stray error.
+pub fn assert_responses_since(lsp: &Lsp, mark: usize, expected_ids: &[i64], errors: usize) {
+    let mut null_ids = 0;
+    for message in lsp.log_since(mark) {
+        if message.get("method").is_none() {
+            if message["id"].is_null() {
+                null_ids += 1;
+                continue;
+            }
+            let id = message["id"].as_i64();
+            assert!(id.is_some_and(|id| expected_ids.contains(&id)), "an unexpected response: {message}");
+        }
+    }
+    assert_eq!(null_ids, errors, "errors without an id since the mark: {:?}", lsp.log_since(mark));
 }
 
 /// The codes of a diagnostics list.
