@@ -45,7 +45,7 @@ fn initialize_indexes_with_progress_and_shuts_down_cleanly() {
     let register = lsp.wait_for("client/registerCapability", |m| m["method"] == "client/registerCapability");
     let registration = &register["params"]["registrations"][0];
     assert_eq!(registration["method"], "workspace/didChangeWatchedFiles");
-    assert_eq!(registration["registerOptions"]["watchers"][0]["globPattern"], "**/*.nix");
+    assert_eq!(registration["registerOptions"]["watchers"][0]["globPattern"], "**/*");
 
     let status = lsp.shutdown();
     assert!(status.success(), "exit status after shutdown: {status}");

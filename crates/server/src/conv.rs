@@ -40,8 +40,9 @@ impl<'a> Snap<'a> {
         range_of(self.analysis, file, range, self.enc)
     }
 
+    /// The URI the client knows a file by.
     pub fn uri(&self, file: FileId) -> Option<Url> {
-        self.space.uri(self.analysis.path(file))
+        self.held.uri(self.space, self.analysis.path(file))
     }
 
     pub fn location(&self, file: FileId, range: TextRange) -> Option<lsp::Location> {
@@ -50,7 +51,7 @@ impl<'a> Snap<'a> {
 
     /// The version of the open document whose text the analysis holds for `file`.
     pub fn version(&self, file: FileId) -> Option<i32> {
-        self.held.versions.get(self.analysis.path(file)).copied()
+        self.held.open.get(self.analysis.path(file)).map(|doc| doc.version)
     }
 }
 

@@ -12,9 +12,22 @@ use canopy_vfs::{Disk, Found};
 /// walk passed over (each logged). `exclude` holds folders below `root` that are workspaces of
 /// their own.
 pub fn walk(root: &Path, exclude: &[PathBuf]) -> (Vec<String>, usize) {
+    listed(root, canopy_vfs::walk(root, exclude))
+}
+
+/// The workspace files at or below the workspace path `path` as the disk holds them now, with
+/// their texts: exactly what indexing the whole folder would read there (see
+/// `canopy_vfs::walk_below`). What it passes over is logged.
+pub fn read_below(root: &Path, path: &str, exclude: &[PathBuf]) -> Vec<(String, Arc<str>)> {
+    let (paths, _) = listed(root, canopy_vfs::walk_below(root, path, exclude));
+    let texts = read_all(root, &paths);
+    paths.into_iter().zip(texts).filter_map(|(path, text)| Some((path, text?))).collect()
+}
+
+fn listed(root: &Path, walk: canopy_vfs::Walk) -> (Vec<String>, usize) {
     let mut files = Vec::new();
     let mut skipped = 0;
-    for found in canopy_vfs::walk(root, exclude) {
+    for found in walk {
         match found {
             Found::File(path) => files.push(path),
             Found::Skipped(entry) => {

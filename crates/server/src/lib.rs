@@ -15,8 +15,10 @@
 //! - `main_loop`: the one thread that writes to the analysis: applies coalesced changes, feeds
 //!   the initial index in chunks, publishes diagnostics.
 //! - `index` / `discover`: finding and reading a folder's files in the background, by
-//!   `canopy_vfs`'s rules (shared with `canopy check`).
-//! - `space`: one `Analysis` per folder (and one per document outside every folder).
+//!   `canopy_vfs`'s rules (shared with `canopy check`), and again what lies at a path a file event
+//!   names.
+//! - `space`: one `Analysis` per folder (and one per document outside every folder); a file's one
+//!   identity, whichever spelling of its folder the client uses.
 //! - `vfs`: open documents and incremental edits.
 //! - `conv`: positions, ranges, URIs and enums between the analysis and LSP, and the diagnostics
 //!   published for a file.

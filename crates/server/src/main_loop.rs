@@ -7,7 +7,8 @@
 //! only for files whose set changed, and from this one thread, so that a newer set is never
 //! overtaken by an older one.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::ops::Bound;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,7 +24,7 @@ use crate::discover;
 use crate::index;
 use crate::outbox::{Outgoing, Step};
 use crate::queue::{Chunk, Message, Op, Task};
-use crate::space::{Space, SpaceId};
+use crate::space::{Contents, OpenDoc, Space, SpaceId};
 use crate::state::State;
 use crate::vfs::DocKey;
 
@@ -58,8 +59,8 @@ struct Book {
     /// The indexing run in progress. Diagnostics wait for it: half a graph would report aspects
     /// defined in files not read yet as undefined.
     indexing: Option<Indexing>,
-    /// Non-empty diagnostic sets last published, by workspace path.
-    published: HashMap<String, Vec<lsp::Diagnostic>>,
+    /// Non-empty diagnostic sets last published, by workspace path, with the URI they went to.
+    published: HashMap<String, (Url, Vec<lsp::Diagnostic>)>,
     /// The path each file id had when last published (ids are reused after removals).
     paths: HashMap<FileId, String>,
     /// Paths whose set goes out at the next publication even if it did not change: documents
@@ -69,12 +70,26 @@ struct Book {
     dirty: bool,
     /// Recompute every file's set, not only the changed ones.
     full: bool,
+    /// The workspace paths the analysis holds, in path order: what a file event at a folder takes
+    /// away is what lies below it.
+    files: BTreeSet<String>,
 }
 
 struct Indexing {
     job: u64,
-    /// Paths changed by the editor or on disk during the run: the indexer's copy is older.
+    /// Paths changed by the editor, and files or folders read again from disk, during the run:
+    /// the indexer's copy of what lies there is older.
     touched: HashSet<String>,
+}
+
+impl Indexing {
+    fn touched(&self, path: &str) -> bool {
+        if self.touched.is_empty() {
+            return false;
+        }
+        let folders = path.match_indices('/').map(|(end, _)| &path[..end]);
+        std::iter::once("").chain(folders).chain([path]).any(|p| self.touched.contains(p))
+    }
 }
 
 impl Book {
@@ -87,6 +102,7 @@ impl Book {
             resend: HashSet::new(),
             dirty: false,
             full: false,
+            files: BTreeSet::new(),
         }
     }
 }
@@ -100,7 +116,11 @@ fn put(batch: &mut Batch, space: &Arc<Space>, path: String, entry: Entry) {
 
 /// The last word on one file within a batch.
 enum Entry {
-    Set { text: Arc<str>, version: Option<i32> },
+    /// `open`: the text is an open document's, else the disk's.
+    Set {
+        text: Arc<str>,
+        open: Option<OpenDoc>,
+    },
     Remove,
 }
 
@@ -219,9 +239,9 @@ impl MainLoop {
                         }
                         found
                     }
-                    None => self.loose_space(key, uri),
+                    None => self.loose_space(key, uri.clone()),
                 };
-                put(batch, &space, path, Entry::Set { text, version: Some(version) });
+                put(batch, &space, path, Entry::Set { text, open: Some(OpenDoc { version, uri }) });
             }
             Op::Closed { key } => {
                 if let Some(loose) = self.state.remove_loose(&key) {
@@ -232,32 +252,44 @@ impl MainLoop {
                     put(batch, &space, path, entry);
                 }
             }
-            Op::Disk { path, deleted } => self.route_disk(path, deleted, batch),
+            Op::Disk { path } => {
+                for (space, rel) in self.state.folders_at(&path) {
+                    self.route_disk(&space, rel, batch);
+                }
+            }
         }
     }
 
-    /// A file the client saw change or go on disk; open documents override the disk.
-    fn route_disk(&self, path: PathBuf, deleted: bool, batch: &mut Batch) {
-        let key = DocKey::File(path.clone());
-        if self.state.is_open(&key) {
-            return;
+    /// Makes what a folder holds at or below `rel` what the disk holds there now, read as indexing
+    /// the whole folder would read it: a file or a folder created, changed, deleted, moved or
+    /// replaced (a file by a folder, and back) ends as a fresh index would, whatever the event
+    /// said. Open documents keep the editor's text.
+    fn route_disk(&mut self, space: &Arc<Space>, rel: String, batch: &mut Batch) {
+        let Some(root) = space.root() else { return };
+        let found = discover::read_below(root, &rel, &self.nested(space));
+        let book = self.book(space);
+        if let Some(indexing) = &mut book.indexing {
+            indexing.touched.insert(rel.clone());
         }
-        if !deleted {
-            if let Some((space, rel)) = self.state.folder_for(&key) {
-                let entry = read_entry(&space, &rel);
-                put(batch, &space, rel, entry);
+        let mut gone: BTreeSet<String> = at_or_below(&rel, |from| book.files.range::<str, _>(from_key(from)));
+        let entries = &mut batch.entry(space.id).or_insert_with(|| (space.clone(), BTreeMap::new())).1;
+        gone.extend(at_or_below(&rel, |from| entries.range::<str, _>(from_key(from)).map(|(path, _)| path)));
+        let held = space.read();
+        // The batch has the last word on whether a file is open, the analysis the one before.
+        let open = |entries: &BTreeMap<String, Entry>, path: &str| match entries.get(path) {
+            Some(Entry::Set { open, .. }) => open.is_some(),
+            Some(Entry::Remove) => false,
+            None => held.open.contains_key(path),
+        };
+        for (path, text) in found {
+            gone.remove(&path);
+            if !open(entries, &path) {
+                entries.insert(path, Entry::Set { text, open: None });
             }
-            return;
         }
-        // The path may be a folder: everything below it goes too.
-        let Some((space, rel)) = self.state.folder_containing(&path) else { return };
-        let below = format!("{rel}/");
-        let gone = paths_where(&space, |p| p == rel || p.starts_with(&below));
-        for p in gone {
-            let open =
-                space.root().is_some_and(|r| self.state.is_open(&DocKey::File(canopy_vfs::absolute_path(r, &p))));
-            if !open {
-                put(batch, &space, p, Entry::Remove);
+        for path in gone {
+            if !open(entries, &path) {
+                entries.insert(path, Entry::Remove);
             }
         }
     }
@@ -274,8 +306,8 @@ impl MainLoop {
         let mut versions = Vec::with_capacity(entries.len());
         for (path, entry) in entries {
             match entry {
-                Entry::Set { text, version } => {
-                    versions.push((path.clone(), version));
+                Entry::Set { text, open } => {
+                    versions.push((path.clone(), open));
                     change.set.push((path, text));
                 }
                 Entry::Remove => {
@@ -303,11 +335,16 @@ impl MainLoop {
         (space, path)
     }
 
-    /// Applies a change to a space. `versions` records which open-document version each path now
-    /// holds (`None` for texts from disk).
-    fn apply(&mut self, space: &Arc<Space>, change: Change, versions: Vec<(String, Option<i32>)>) {
+    /// Applies a change to a space. `versions` records which open document each path now holds
+    /// the text of (`None` for texts from disk).
+    fn apply(&mut self, space: &Arc<Space>, change: Change, versions: Vec<(String, Option<OpenDoc>)>) {
         if change.set.is_empty() && change.remove.is_empty() {
             return;
+        }
+        let files = &mut self.book(space).files;
+        files.extend(change.set.iter().map(|(path, _)| path.clone()));
+        for path in &change.remove {
+            files.remove(path);
         }
         let mut reopened = Vec::new();
         {
@@ -325,15 +362,18 @@ impl MainLoop {
             if catch_unwind(AssertUnwindSafe(|| held.analysis.apply_prepared(prepared))).is_err() {
                 tracing::error!("the analysis failed while updating {} (first files: {paths:?})", space.name());
             }
-            for (path, version) in versions {
-                let opened = match version {
-                    Some(version) => held.versions.insert(path.clone(), version).is_none(),
+            for (path, open) in versions {
+                let before = known_as(&held, space, &path);
+                let opened = match open {
+                    Some(doc) => held.open.insert(path.clone(), doc).is_none(),
                     None => {
-                        held.versions.remove(&path);
+                        held.open.remove(&path);
                         false
                     }
                 };
-                if opened {
+                // A document opened or closed under another spelling than the folder's moves the
+                // file's set to the URI the client now knows it by.
+                if opened || known_as(&held, space, &path) != before {
                     reopened.push(path);
                 }
             }
@@ -375,8 +415,9 @@ impl MainLoop {
                 else {
                     continue;
                 };
-                let below = format!("{prefix}/");
-                let gone = paths_where(parent, |p| p.starts_with(&below));
+                let files = &self.book(parent).files;
+                let gone: Vec<String> =
+                    at_or_below(&prefix, |from| files.range::<str, _>(from_key(from))).into_iter().collect();
                 let versions = gone.iter().map(|p| (p.clone(), None)).collect();
                 self.apply(parent, Change { set: Vec::new(), remove: gone }, versions);
             }
@@ -398,15 +439,14 @@ impl MainLoop {
         self.flush_ops();
     }
 
+    /// The roots of the folders inside `space`, which are workspaces of their own.
+    fn nested(&self, space: &Space) -> Vec<PathBuf> {
+        self.state.folders().iter().filter(|f| encloses(space, f)).filter_map(|f| f.root().map(PathBuf::from)).collect()
+    }
+
     fn start_index(&mut self, space: Arc<Space>) {
         let Some(root) = space.root() else { return };
-        let exclude: Vec<PathBuf> = self
-            .state
-            .folders()
-            .iter()
-            .filter(|f| encloses(&space, f))
-            .filter_map(|f| f.root().map(PathBuf::from))
-            .collect();
+        let exclude = self.nested(&space);
         tracing::debug!("indexing {} (excluding {exclude:?})", root.display());
         let job = index::next_job();
         // The folder arrives in chunks: cross-file checks wait for the last one.
@@ -427,16 +467,12 @@ impl MainLoop {
             return;
         }
         let space = chunk.space.clone();
-        let root = space.root().map(PathBuf::from);
-        let touched = self.books.get(&space.id).and_then(|b| b.indexing.as_ref()).map(|i| &i.touched);
-        let files: Vec<(String, Arc<str>)> = chunk
-            .files
-            .into_iter()
-            .filter(|(path, _)| !touched.is_some_and(|t| t.contains(path)))
-            .filter(|(path, _)| {
-                !root.as_ref().is_some_and(|r| self.state.is_open(&DocKey::File(canopy_vfs::absolute_path(r, path))))
-            })
-            .collect();
+        let indexing = self.books.get(&space.id).and_then(|b| b.indexing.as_ref());
+        let files: Vec<(String, Arc<str>)> = {
+            let held = space.read();
+            let newer = |path: &String| held.open.contains_key(path) || indexing.is_some_and(|i| i.touched(path));
+            chunk.files.into_iter().filter(|(path, _)| !newer(path)).collect()
+        };
         self.apply(&space, Change { set: files, remove: Vec::new() }, Vec::new());
         if let Some(token) = &chunk.token {
             let percentage = (chunk.done * 100).checked_div(chunk.total).unwrap_or(100) as u32;
@@ -464,10 +500,8 @@ impl MainLoop {
     /// Forgets a space, clearing every diagnostic it published.
     fn drop_space(&mut self, space: &Arc<Space>) {
         let Some(book) = self.books.remove(&space.id) else { return };
-        for path in book.published.keys() {
-            if let Some(uri) = space.uri(path) {
-                self.state.outbox.send(Outgoing::Diagnostics { uri, diagnostics: Vec::new(), version: None });
-            }
+        for (uri, _) in book.published.into_values() {
+            self.state.outbox.send(Outgoing::Diagnostics { uri, diagnostics: Vec::new(), version: None });
         }
     }
 
@@ -486,71 +520,100 @@ impl MainLoop {
 
 /// Publishes the sets of one space that differ from what the client has.
 fn publish(state: &State, book: &mut Book) {
-    let config = state.config();
-    let enc = state.caps().encoding;
     let space = book.space.clone();
-    let mut outgoing: Vec<(String, Vec<lsp::Diagnostic>, Option<i32>)> = Vec::new();
-    {
+    let outgoing = {
         let mut held = space.write();
-        let changed = held.analysis.take_changed();
-        // Every path whose set may differ, and the set it should now have. Paths first lose the
-        // set of ids they no longer hold, then gain what their current id says: a file removed and
-        // re-created under a new id ends with the new set, whatever the ids' order.
-        let mut wanted: BTreeMap<String, Vec<lsp::Diagnostic>> = BTreeMap::new();
-        let ids: Vec<FileId> = if book.full {
-            wanted.extend(book.published.keys().map(|p| (p.clone(), Vec::new())));
-            book.paths.clear();
-            held.analysis.files()
-        } else {
-            for id in &changed {
-                if let Some(old) = book.paths.remove(id) {
-                    wanted.insert(old, Vec::new());
-                }
-            }
-            changed.into_iter().filter(|&id| held.analysis.contains(id)).collect()
-        };
-        let analysis = &held.analysis;
-        let check = |id: FileId, path: &str| {
-            catch_unwind(AssertUnwindSafe(|| conv::diagnostics(&space, analysis, id, &config, enc))).unwrap_or_else(
-                |_| {
-                    tracing::error!("the analysis failed while checking {path}");
-                    Vec::new()
-                },
-            )
-        };
-        for id in ids {
-            let path = analysis.path(id).to_owned();
-            book.paths.insert(id, path.clone());
-            wanted.insert(path.clone(), check(id, &path));
-        }
-        let resend = std::mem::take(&mut book.resend);
-        for path in &resend {
-            let Some(id) = analysis.file_id(path).filter(|_| !wanted.contains_key(path)) else { continue };
-            book.paths.insert(id, path.clone());
-            wanted.insert(path.clone(), check(id, path));
-        }
-        for (path, diagnostics) in wanted {
-            let before = book.published.get(&path).map_or(&[][..], Vec::as_slice);
-            if before == diagnostics.as_slice() && !resend.contains(&path) {
-                continue;
-            }
-            let version = held.versions.get(&path).copied();
-            if diagnostics.is_empty() {
-                book.published.remove(&path);
-            } else {
-                book.published.insert(path.clone(), diagnostics.clone());
-            }
-            outgoing.push((path, diagnostics, version));
-        }
-    }
+        let (wanted, resend) = wanted(state, book, &mut held);
+        outgoing(book, &held, wanted, &resend)
+    };
     book.dirty = false;
     book.full = false;
-    for (path, diagnostics, version) in outgoing {
-        match space.uri(&path) {
-            Some(uri) => state.outbox.send(Outgoing::Diagnostics { uri, diagnostics, version }),
-            None => tracing::warn!("no URI for {path} in {}", space.name()),
-        }
+    for message in outgoing {
+        state.outbox.send(message);
     }
+}
+
+/// Every path whose set may differ, and the set it should now have; and the paths whose set goes
+/// out even if unchanged.
+fn wanted(
+    state: &State,
+    book: &mut Book,
+    held: &mut Contents,
+) -> (BTreeMap<String, Vec<lsp::Diagnostic>>, HashSet<String>) {
+    let config = state.config();
+    let enc = state.caps().encoding;
+    let changed = held.analysis.take_changed();
+    // Paths first lose the set of ids they no longer hold, then gain what their current id says: a
+    // file removed and re-created under a new id ends with the new set, whatever the ids' order.
+    let mut wanted: BTreeMap<String, Vec<lsp::Diagnostic>> = BTreeMap::new();
+    let ids: Vec<FileId> = if book.full {
+        wanted.extend(book.published.keys().map(|p| (p.clone(), Vec::new())));
+        book.paths.clear();
+        held.analysis.files()
+    } else {
+        for id in &changed {
+            if let Some(old) = book.paths.remove(id) {
+                wanted.insert(old, Vec::new());
+            }
+        }
+        changed.into_iter().filter(|&id| held.analysis.contains(id)).collect()
+    };
+    let analysis = &held.analysis;
+    let space = &book.space;
+    let check = |id: FileId, path: &str| {
+        catch_unwind(AssertUnwindSafe(|| conv::diagnostics(space, analysis, id, &config, enc))).unwrap_or_else(|_| {
+            tracing::error!("the analysis failed while checking {path}");
+            Vec::new()
+        })
+    };
+    for id in ids {
+        let path = analysis.path(id).to_owned();
+        book.paths.insert(id, path.clone());
+        wanted.insert(path.clone(), check(id, &path));
+    }
+    let resend = std::mem::take(&mut book.resend);
+    for path in &resend {
+        let Some(id) = analysis.file_id(path).filter(|_| !wanted.contains_key(path)) else { continue };
+        book.paths.insert(id, path.clone());
+        wanted.insert(path.clone(), check(id, path));
+    }
+    (wanted, resend)
+}
+
+/// The messages that bring the client from what it was sent to `wanted`, each set under the URI
+/// the client knows its file by.
+fn outgoing(
+    book: &mut Book,
+    held: &Contents,
+    wanted: BTreeMap<String, Vec<lsp::Diagnostic>>,
+    resend: &HashSet<String>,
+) -> Vec<Outgoing> {
+    let mut out = Vec::new();
+    for (path, diagnostics) in wanted {
+        let Some(uri) = held.uri(&book.space, &path) else {
+            tracing::warn!("no URI for {path} in {}", book.space.name());
+            continue;
+        };
+        let before = match book.published.remove(&path) {
+            // The client knows the file by another URI now (a document opened or closed under
+            // another spelling of its folder): the set under the old one goes.
+            Some((old, _)) if DocKey::from_uri(&old) != DocKey::from_uri(&uri) => {
+                out.push(Outgoing::Diagnostics { uri: old, diagnostics: Vec::new(), version: None });
+                None
+            }
+            before => before.map(|(_, set)| set),
+        };
+        let unchanged = before.as_deref().unwrap_or_default() == diagnostics.as_slice();
+        if !diagnostics.is_empty() {
+            book.published.insert(path.clone(), (uri.clone(), diagnostics.clone()));
+        }
+        if unchanged && !resend.contains(&path) {
+            continue;
+        }
+        let version = held.open.get(&path).map(|doc| doc.version);
+        out.push(Outgoing::Diagnostics { uri, diagnostics, version });
+    }
+    out
 }
 
 /// Whether folder `outer` strictly encloses folder `inner`.
@@ -561,18 +624,34 @@ fn encloses(outer: &Space, inner: &Space) -> bool {
     }
 }
 
-/// The workspace paths of a space's files that `keep` accepts.
-fn paths_where(space: &Space, keep: impl Fn(&str) -> bool) -> Vec<String> {
-    let held = space.read();
-    let analysis = &held.analysis;
-    analysis.files().into_iter().map(|f| analysis.path(f)).filter(|p| keep(p)).map(str::to_owned).collect()
+/// The file the client knows a workspace path as: URIs that differ only in their percent-encoding
+/// are one file to it.
+fn known_as(held: &Contents, space: &Space, path: &str) -> Option<DocKey> {
+    held.uri(space, path).map(|uri| DocKey::from_uri(&uri))
+}
+
+/// The paths at or below the workspace path `rel` (`""`: all of them) among sorted keys, given
+/// `range(from)`: the keys from `from` on, in order.
+fn at_or_below<'a, I: Iterator<Item = &'a String>>(rel: &str, range: impl Fn(&str) -> I) -> BTreeSet<String> {
+    if rel.is_empty() {
+        return range("").cloned().collect();
+    }
+    // `a/b.nix` sorts between `a/b` and `a/b/c.nix`: the path itself and what lies below it are two
+    // runs.
+    let below = format!("{rel}/");
+    let own = range(rel).next().filter(|path| *path == rel);
+    own.into_iter().chain(range(&below).take_while(|path| path.starts_with(&below))).cloned().collect()
+}
+
+fn from_key(from: &str) -> (Bound<&str>, Bound<&str>) {
+    (Bound::Included(from), Bound::Unbounded)
 }
 
 /// The disk's word on a workspace path of a folder.
 fn read_entry(space: &Space, path: &str) -> Entry {
     let Some(root) = space.root() else { return Entry::Remove };
     match discover::read(root, path) {
-        Some(text) => Entry::Set { text, version: None },
+        Some(text) => Entry::Set { text, open: None },
         None => Entry::Remove,
     }
 }

@@ -34,8 +34,9 @@ pub enum Op {
     Text { key: DocKey, uri: Url, text: Arc<str>, version: i32 },
     /// A document was closed: the file on disk takes over.
     Closed { key: DocKey },
-    /// The client saw a file change on disk.
-    Disk { path: PathBuf, deleted: bool },
+    /// The client saw something change on disk at `path`: a file or a folder, created, changed or
+    /// deleted. Whatever the event said, what is there now decides.
+    Disk { path: PathBuf },
 }
 
 /// One batch of files read from disk.

@@ -77,6 +77,21 @@ async fn pull_settings(state: &State) -> Option<Value> {
     }
 }
 
+/// The file events canopy asks for: every one in the workspace. VS Code reports a folder created,
+/// deleted or moved as one event for the folder, which a `**/*.nix` pattern drops, and a path
+/// deleted and created again at once as one change of it: a folder of modules replaced by a file
+/// of the same name, or back, is a change of a name that need not end in `.nix`. One pattern for
+/// all, so that no event comes twice; those for other files cost a look at their path.
+fn watch_files() -> Registration {
+    let watcher = FileSystemWatcher { glob_pattern: GlobPattern::String("**/*".to_owned()), kind: None };
+    let options = DidChangeWatchedFilesRegistrationOptions { watchers: vec![watcher] };
+    Registration {
+        id: "canopy-watch-files".to_owned(),
+        method: DidChangeWatchedFiles::METHOD.to_owned(),
+        register_options: serde_json::to_value(options).ok(),
+    }
+}
+
 /// The folders an `initialize` names: its workspace folders, or the root of older clients.
 fn initial_folders(params: &InitializeParams) -> Vec<PathBuf> {
     #[allow(deprecated)] // `rootUri` and `rootPath` are what clients before workspace folders send.
@@ -132,21 +147,10 @@ impl LanguageServer for Server {
         let caps = state.caps();
         // Round trips to the client run apart, so no other message waits for them.
         tokio::spawn(async move {
-            if caps.watch_files {
-                let options = DidChangeWatchedFilesRegistrationOptions {
-                    watchers: vec![FileSystemWatcher {
-                        glob_pattern: GlobPattern::String("**/*.nix".to_owned()),
-                        kind: None,
-                    }],
-                };
-                let registration = Registration {
-                    id: "canopy-watch-nix".to_owned(),
-                    method: DidChangeWatchedFiles::METHOD.to_owned(),
-                    register_options: serde_json::to_value(options).ok(),
-                };
-                if let Err(err) = state.client.register_capability(vec![registration]).await {
-                    tracing::warn!("could not watch *.nix files (changes made outside the editor go unseen): {err}");
-                }
+            if caps.watch_files
+                && let Err(err) = state.client.register_capability(vec![watch_files()]).await
+            {
+                tracing::warn!("could not watch files (changes made outside the editor go unseen): {err}");
             }
             if caps.pull_config
                 && let Some(settings) = pull_settings(&state).await
@@ -201,8 +205,7 @@ impl LanguageServer for Server {
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         for event in params.changes {
             let Ok(path) = event.uri.to_file_path() else { continue };
-            let deleted = event.typ == FileChangeType::DELETED;
-            self.state.submit(Task::Op(Op::Disk { path, deleted }));
+            self.state.submit(Task::Op(Op::Disk { path }));
         }
     }
 

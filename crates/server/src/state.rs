@@ -17,7 +17,7 @@ use crate::caps::ClientCaps;
 use crate::config::Config;
 use crate::outbox::Outbox;
 use crate::queue::{Message, Task};
-use crate::space::Space;
+use crate::space::{self, Space};
 use crate::vfs::{DocKey, Document};
 
 pub struct State {
@@ -153,17 +153,38 @@ impl State {
     }
 
     /// The folder holding a document, and its workspace path there: the deepest folder, when
-    /// folders nest.
+    /// folders nest. A path that misses every folder as spelled is tried with its links resolved.
     pub fn folder_for(&self, key: &DocKey) -> Option<(Arc<Space>, String)> {
         let folders = self.folders.read().unwrap_or_else(PoisonError::into_inner);
-        deepest(&folders, |space| space.path_of(key))
+        deepest(&folders, |space| space.path_of(key)).or_else(|| {
+            let DocKey::File(path) = key else { return None };
+            let real = DocKey::File(space::real_path(path)?);
+            deepest(&folders, |space| space.path_of(&real))
+        })
     }
 
-    /// The deepest folder below which `path` lies (a file or a folder, `.nix` or not), and the
-    /// path relative to it.
-    pub fn folder_containing(&self, path: &Path) -> Option<(Arc<Space>, String)> {
+    /// The folders a file event at `path` (a file or a folder, `.nix` or not, there or gone)
+    /// concerns, each with the path relative to it: the deepest folder holding `path`, and every
+    /// folder whose root is `path` or lies below it (`""`: the whole folder). Tried with links
+    /// resolved when nothing matches as spelled.
+    pub fn folders_at(&self, path: &Path) -> Vec<(Arc<Space>, String)> {
         let folders = self.folders.read().unwrap_or_else(PoisonError::into_inner);
-        deepest(&folders, |space| space.root().and_then(|root| canopy_vfs::relative_path(root, path)))
+        let at = |path: &Path| {
+            let mut found: Vec<_> = folders
+                .iter()
+                .filter(|space| space.lies_in(path))
+                .map(|space| (space.clone(), String::new()))
+                .collect();
+            found.extend(deepest(&folders, |space| space.locate(path).filter(|rel| !rel.is_empty())));
+            found
+        };
+        let found = at(path);
+        if found.is_empty()
+            && let Some(real) = space::real_path(path)
+        {
+            return at(&real);
+        }
+        found
     }
 
     /// The space that answers for a document, and its workspace path there.
@@ -186,10 +207,6 @@ impl State {
 
     pub fn remove_loose(&self, key: &DocKey) -> Option<Arc<Space>> {
         self.loose.remove(key).map(|(_, space)| space)
-    }
-
-    pub fn is_open(&self, key: &DocKey) -> bool {
-        self.docs.contains_key(key)
     }
 }
 

@@ -127,10 +127,12 @@ pub enum Found {
     Skipped(Skipped),
 }
 
-/// The workspace files below a root, in path order; see [`walk`].
+/// The workspace files below a root, in path order; see [`walk`] and [`walk_below`].
 pub struct Walk {
     root: PathBuf,
-    entries: ignore::Walk,
+    /// `None` for a walk that starts at a link or cannot reach its start: then `listed` is all.
+    entries: Option<ignore::Walk>,
+    listed: Option<Found>,
 }
 
 /// Walks `root` lazily, so that callers can report progress as files turn up. `exclude` holds
@@ -140,8 +142,28 @@ pub struct Walk {
 /// Never fails as a whole: a folder that cannot be listed is one [`Found::Skipped`], and the walk
 /// goes on.
 pub fn walk(root: &Path, exclude: &[PathBuf]) -> Walk {
+    Walk { root: root.to_path_buf(), entries: Some(walker(root, exclude).build()), listed: None }
+}
+
+/// The part of [`walk`]`(root, exclude)` at or below the workspace-relative `path`: exactly the
+/// entries the whole walk would give there, with the same paths (relative to `root`). `path` may
+/// name a folder, a file or nothing at all (gone: an empty walk, without a word). The language
+/// server walks again what a file event names, so that a folder moved in reads as `canopy check`
+/// would read it. `""` is the whole root, as [`walk`].
+pub fn walk_below(root: &Path, path: &str, exclude: &[PathBuf]) -> Walk {
+    let start = absolute_path(root, path);
+    let entries = match reach(root, &start, exclude) {
+        Reach::Nothing => (None, None),
+        // Walkers follow a link they start at; the whole walk lists it and never enters it.
+        Reach::Link => (None, start.file_name().is_some_and(is_nix_file_name).then(|| link(path.to_owned()))),
+        Reach::Walk => (Some(walker(&start, exclude).build()), None),
+    };
+    Walk { root: root.to_path_buf(), entries: entries.0, listed: entries.1 }
+}
+
+fn walker(start: &Path, exclude: &[PathBuf]) -> WalkBuilder {
     let exclude = exclude.to_vec();
-    let mut builder = WalkBuilder::new(root);
+    let mut builder = WalkBuilder::new(start);
     builder
         // No hidden-file, `.gitignore` or `.ignore` filtering: see the crate's rules.
         .standard_filters(false)
@@ -149,21 +171,58 @@ pub fn walk(root: &Path, exclude: &[PathBuf]) -> Walk {
         // Path order, so that results and reports do not depend on the file system's order.
         .sort_by_file_name(|a, b| a.cmp(b))
         .filter_entry(move |entry| {
-            // The root is walked whatever its name; only folders below it are pruned.
+            // The start is walked whatever its name; only folders below it are pruned.
             if entry.depth() == 0 || !entry.file_type().is_some_and(|t| t.is_dir()) {
                 return true;
             }
             !is_pruned_folder(entry.file_name()) && !exclude.iter().any(|folder| folder == entry.path())
         });
-    Walk { root: root.to_path_buf(), entries: builder.build() }
+    builder
+}
+
+/// How far the whole walk of `root` gets to `start`.
+enum Reach {
+    /// Not at all: `start` is gone, is neither a folder nor named like a module, or lies in (or
+    /// is) a pruned, excluded or linked folder.
+    Nothing,
+    /// To `start`, a symbolic link, listed like any other entry.
+    Link,
+    Walk,
+}
+
+fn reach(root: &Path, start: &Path, exclude: &[PathBuf]) -> Reach {
+    if start == root {
+        return Reach::Walk;
+    }
+    let Ok(below) = start.strip_prefix(root) else { return Reach::Nothing };
+    if below.components().any(|c| is_pruned_folder(c.as_os_str())) || exclude.iter().any(|f| start.starts_with(f)) {
+        return Reach::Nothing;
+    }
+    // The folders on the way must be real ones: the walk enters no link.
+    let mut folder = root.to_path_buf();
+    let mut parts = below.components().peekable();
+    while let Some(part) = parts.next() {
+        folder.push(part);
+        let Ok(meta) = fs::symlink_metadata(&folder) else { return Reach::Nothing };
+        match parts.peek() {
+            Some(_) if !meta.is_dir() => return Reach::Nothing,
+            Some(_) => {}
+            None if meta.file_type().is_symlink() => return Reach::Link,
+            // Most events name other files: no walker for them.
+            None if !meta.is_dir() && !is_nix_file_name(part.as_os_str()) => return Reach::Nothing,
+            None => return Reach::Walk,
+        }
+    }
+    Reach::Nothing
 }
 
 impl Iterator for Walk {
     type Item = Found;
 
     fn next(&mut self) -> Option<Found> {
+        let Some(entries) = &mut self.entries else { return self.listed.take() };
         loop {
-            let found = match self.entries.next()? {
+            let found = match entries.next()? {
                 Ok(entry) => classify(&self.root, &entry),
                 Err(err) => Some(Found::Skipped(walk_error(&self.root, &err))),
             };
@@ -188,7 +247,7 @@ fn classify(root: &Path, entry: &DirEntry) -> Option<Found> {
         Err(lossy) => return Some(skipped(lossy, "the path is not valid UTF-8")),
     };
     if file_type.is_symlink() {
-        return Some(skipped(path, "symbolic link (canopy does not follow links)"));
+        return Some(link(path));
     }
     if !file_type.is_file() {
         // A FIFO, socket or device named like a module: import-tree would try to import it, so
@@ -196,6 +255,10 @@ fn classify(root: &Path, entry: &DirEntry) -> Option<Found> {
         return Some(skipped(path, "not a regular file (a FIFO, socket or device)"));
     }
     Some(Found::File(path))
+}
+
+fn link(path: String) -> Found {
+    skipped(path, "symbolic link (canopy does not follow links)")
 }
 
 fn skipped(path: String, reason: &str) -> Found {

@@ -364,3 +364,63 @@ fn reading_many_files_at_once_keeps_their_order_and_says_what_is_gone() {
         }
     }
 }
+
+/// Walking again below a path gives what the whole walk gives there, whatever the path names: a
+/// folder, a file, a link (to a folder, dangling, on the way), a pruned or excluded folder, a
+/// file that is not a module, the root, or nothing at all.
+#[cfg(unix)]
+#[test]
+fn a_walk_below_a_path_is_the_whole_walk_there() {
+    use std::os::unix::fs::symlink;
+
+    let dir = folder(&[
+        "flake.nix",
+        "modules/a.nix",
+        "modules/sub/b.nix",
+        "modules/sub/.hidden/c.nix",
+        "modules/sub/node_modules/d.nix",
+        "modules/folder.nix/e.nix",
+        "modules/notes.md",
+        "nested/f.nix",
+        "real/g.nix",
+        ".git/h.nix",
+    ]);
+    let root = dir.path();
+    symlink(root.join("real"), root.join("modules/linked")).expect("symlink");
+    symlink("gone.nix", root.join("modules/dangling.nix")).expect("symlink");
+    let exclude = [root.join("nested")];
+    let whole: Vec<Found> = walk(root, &exclude).collect();
+    let starts = [
+        "",
+        "modules",
+        "modules/sub",
+        "modules/sub/b.nix",
+        "modules/sub/node_modules",
+        "modules/sub/node_modules/d.nix",
+        "modules/folder.nix",
+        "modules/notes.md",
+        "modules/linked",
+        "modules/linked/g.nix",
+        "modules/dangling.nix",
+        "modules/gone",
+        "nested",
+        "nested/f.nix",
+        ".git/h.nix",
+    ];
+    for start in starts {
+        let below = format!("{start}/");
+        let expected: Vec<Found> = whole
+            .iter()
+            .filter(|found| {
+                let path = match found {
+                    Found::File(path) | Found::Skipped(Skipped { path, .. }) => path,
+                };
+                start.is_empty() || path == start || path.starts_with(&below)
+            })
+            .cloned()
+            .collect();
+        assert_eq!(walk_below(root, start, &exclude).collect::<Vec<_>>(), expected, "below `{start}`");
+    }
+    assert!(whole.contains(&Found::File("modules/sub/b.nix".to_owned())), "{whole:?}");
+    assert!(whole.iter().any(|f| matches!(f, Found::Skipped(s) if s.path == "modules/dangling.nix")), "{whole:?}");
+}
