@@ -13,7 +13,7 @@ use rustc_hash::FxHashSet;
 use crate::base::diagnostics::{Diagnostic, DiagnosticKind, Finding, Severity};
 use crate::base::parallel;
 use crate::base::text::{LineIndex, TextRange};
-use crate::base::{Change, FileId, FileRole, Site};
+use crate::base::{Change, FileId, FileRole, NotDendritic, Site};
 use crate::checks::{self, registry};
 use crate::graph;
 use crate::graph::queries::{AspectInfo, HostInfo};
@@ -190,6 +190,18 @@ impl Analysis {
     /// Workspace-relative import-tree roots in use.
     pub fn roots(&self) -> Vec<String> {
         self.graph.roots()
+    }
+
+    /// Why the workspace holds no dendritic flake, if it holds none: its files then get only what
+    /// Nix reports while parsing them.
+    pub fn not_dendritic(&self) -> Option<NotDendritic> {
+        self.graph.not_dendritic()
+    }
+
+    /// Folders (workspace-relative, with a trailing `/`) that hold flakes of their own: the
+    /// workspace leaves them out, and a caller analyses each as a workspace of its own.
+    pub fn nested_flakes(&self) -> &[String] {
+        self.graph.nested_flakes()
     }
 
     // ---- diagnostics and the roster ------------------------------------------------------------

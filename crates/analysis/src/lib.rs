@@ -30,7 +30,7 @@ mod tests;
 
 pub use crate::base::diagnostics::{Diagnostic, DiagnosticKind, Severity};
 pub use crate::base::text::{Encoding, LineCol, LineIndex, TextRange, TextSize};
-pub use crate::base::{AspectKey, Change, FileId, FileRole, HostKey, Site};
+pub use crate::base::{AspectKey, Change, FileId, FileRole, HostKey, NotDendritic, Site};
 pub use crate::graph::queries::{AspectInfo, HostInfo};
 pub use crate::host::{ANALYSIS_STACK, Analysis, PreparedChange, Summary, run_on_analysis_stack};
 pub use crate::ide::completion::{CompletionItem, CompletionKind, CompletionList};

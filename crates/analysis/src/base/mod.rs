@@ -113,14 +113,46 @@ pub enum FileRole {
     Ignored,
     /// The flake's own `flake.nix`.
     Flake,
-    /// Outside every root: parsed for navigation only.
+    /// Outside every root, but read by Nix all the same: a file that a module or `flake.nix`
+    /// names by path (`import ./x.nix`, `callPackage`, a path in an `imports` or `modules` list),
+    /// or any file of a folder with no dendritic flake. Nix parses it, so what Nix reports while
+    /// parsing is certain; what it means to the flake is not known (dendritic.md §8.1).
+    Parsed,
+    /// Outside every root and named by nothing: parsed for navigation only (templates with
+    /// placeholders live here).
     Outside,
 }
 
 impl FileRole {
     /// Files whose definitions and references make the graph.
     pub(crate) fn in_graph(self) -> bool {
-        self != FileRole::Outside
+        !matches!(self, FileRole::Outside | FileRole::Parsed)
+    }
+}
+
+/// Why a folder holds no dendritic flake (dendritic.md §8.1): canopy then reports only what Nix
+/// itself says while parsing each file, and says so once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotDendritic {
+    /// `flake.nix` never calls flake-parts' `mkFlake`, and nothing calls import-tree.
+    PlainFlake,
+    /// No `flake.nix`, no `modules/` folder, and nothing calls import-tree.
+    NoFlake,
+}
+
+impl NotDendritic {
+    /// The one line that says so, for a person.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            NotDendritic::PlainFlake => {
+                "`flake.nix` does not call flake-parts' `mkFlake` and nothing calls import-tree: not a dendritic \
+                 flake, so only what Nix reports while parsing each file is checked"
+            }
+            NotDendritic::NoFlake => {
+                "no `flake.nix`, no `modules/` folder and no import-tree call: not a dendritic flake, so only \
+                 what Nix reports while parsing each file is checked"
+            }
+        }
     }
 }
 

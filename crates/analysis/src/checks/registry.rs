@@ -10,7 +10,7 @@ use super::{
     ignored_file, not_a_flake_module, shadowed_config, toplevel_pkgs, undefined_aspect, unknown_class, unused_aspect,
     wrong_class_import,
 };
-use crate::base::FileRole::{self, Flake, Ignored, TopLevel};
+use crate::base::FileRole::{self, Flake, Ignored, Parsed, TopLevel};
 use crate::base::diagnostics::{DiagnosticKind, Severity};
 
 pub(crate) struct Row {
@@ -37,7 +37,7 @@ pub(crate) enum Run {
 }
 
 /// Where Nix reads the file as part of the flake.
-const READ_BY_NIX: &[FileRole] = &[TopLevel, Flake, Ignored];
+const READ_BY_NIX: &[FileRole] = &[TopLevel, Flake, Ignored, Parsed];
 const MODULES: &[FileRole] = &[TopLevel, Flake];
 
 /// In `DiagnosticKind::ALL`'s order (a test checks it), so that `row` is an index.

@@ -110,17 +110,29 @@ impl Graph {
 
         // Shared inputs that changed their outcome: every file is read again (rare: a collection
         // declared, an import-tree call edited, a nested flake added).
-        if nested_changed || self.fresh_collections() != self.collections || self.fresh_roots() != self.roots {
+        if nested_changed
+            || self.fresh_collections() != self.collections
+            || self.fresh_roots() != self.roots
+            || self.is_dendritic() != self.dendritic
+        {
             self.rebuild();
             applied.dirty = self.file_ids().collect();
             return applied;
         }
         // Files imported by path load with their importers, transitively; a change to who imports
         // what is followed by reading the (few) importing files again.
+        // Files Nix reads by path outside the roots likewise.
         let loaded = self.loaded_by_import();
-        let mut regained: Vec<FileId> =
-            loaded.symmetric_difference(&self.structure.loaded_by_import).copied().collect();
+        let read = self.read_by_nix(&loaded);
+        let mut regained: Vec<FileId> = loaded
+            .symmetric_difference(&self.structure.loaded_by_import)
+            .chain(read.symmetric_difference(&self.structure.read_by_nix))
+            .copied()
+            .collect();
         self.structure.loaded_by_import = loaded;
+        self.structure.read_by_nix = read;
+        regained.sort_unstable();
+        regained.dedup();
         regained.retain(|id| !touched.contains(id) && self.contains(*id));
         let entering: Vec<FileId> = touched.into_iter().chain(regained).collect();
         for &id in &entering {
@@ -248,6 +260,8 @@ impl Graph {
         let ids: Vec<FileId> = self.file_ids().collect();
         self.collections = self.fresh_collections();
         self.structure.loaded_by_import = self.loaded_by_import();
+        self.structure.read_by_nix = self.read_by_nix(&self.structure.loaded_by_import);
+        self.dendritic = self.is_dendritic();
         self.index = Index::default();
         self.readers.clear();
         for data in self.files.iter_mut().flatten() {

@@ -43,6 +43,8 @@ pub(crate) struct Graph {
     /// Folders (with a trailing `/`) holding a flake of their own, such as templates: another
     /// repository as far as canopy is concerned.
     pub(super) nested_flakes: Vec<String>,
+    /// The folder holds a dendritic flake (`Graph::is_dendritic`), as of the last rebuild.
+    pub(super) dendritic: bool,
     pub(super) index: Index,
     /// Which files' checks read each fact of the index.
     pub(super) readers: Readers,
@@ -61,6 +63,10 @@ pub(super) struct Structure {
     pub(super) importing: BTreeSet<FileId>,
     /// Files import-tree skips that a loaded module imports by path, directly or through others.
     pub(super) loaded_by_import: FxHashSet<FileId>,
+    /// Files that make Nix read others by path (`FileSummary::files_read`).
+    pub(super) reading: BTreeSet<FileId>,
+    /// Files outside every root that Nix reads all the same (`FileRole::Parsed`).
+    pub(super) read_by_nix: FxHashSet<FileId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

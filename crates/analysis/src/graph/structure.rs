@@ -9,7 +9,7 @@ use rustc_hash::FxHashSet;
 
 use super::store::{Declaration, FileData, Graph, Structure};
 use crate::base::text::TextRange;
-use crate::base::{FileId, FileRole};
+use crate::base::{FileId, FileRole, NotDendritic};
 use crate::dendritic::collections::CollectionSet;
 use crate::dendritic::import_tree::calls::ImportTreeCall;
 use crate::dendritic::import_tree::roots::{FileKind, ImportTreeRoots};
@@ -44,6 +44,9 @@ impl Graph {
         if !data.summary.imports.is_empty() {
             structure.importing.insert(id);
         }
+        if !data.summary.files_read.is_empty() {
+            structure.reading.insert(id);
+        }
         structure.under_modules += usize::from(data.path.starts_with("modules/"));
     }
 
@@ -62,14 +65,72 @@ impl Graph {
         }
         structure.call_files.remove(&id);
         structure.importing.remove(&id);
+        structure.reading.remove(&id);
         structure.under_modules =
             structure.under_modules.saturating_sub(usize::from(data.path.starts_with("modules/")));
     }
 
-    /// A file's role: import-tree's verdict, unless a loaded module imports it by path.
+    /// A file's role: import-tree's verdict, unless a loaded module imports it by path, or Nix
+    /// reads it outside the roots (in a folder with no dendritic flake, every file's own text).
     pub(super) fn role_for(&self, id: FileId) -> FileRole {
         let role = self.import_tree_role(id);
-        if self.structure.loaded_by_import.contains(&id) { FileRole::TopLevel } else { role }
+        if self.structure.loaded_by_import.contains(&id) {
+            return FileRole::TopLevel;
+        }
+        let read = || !self.dendritic || self.structure.read_by_nix.contains(&id);
+        if role == FileRole::Outside && !self.in_nested_flake(&self.data(id).path) && read() {
+            return FileRole::Parsed;
+        }
+        role
+    }
+
+    /// Whether the folder holds a dendritic flake: import-tree loads something, or `flake.nix`
+    /// calls flake-parts' `mkFlake` (whose module is then the one top-level module, §5).
+    pub(super) fn is_dendritic(&self) -> bool {
+        !self.roots.is_empty() || self.file_id("flake.nix").is_some_and(|f| self.data(f).summary.calls_mk_flake)
+    }
+
+    /// Why the folder holds no dendritic flake, if it holds none.
+    pub(crate) fn not_dendritic(&self) -> Option<NotDendritic> {
+        match self.dendritic {
+            true => None,
+            false if self.file_id("flake.nix").is_some() => Some(NotDendritic::PlainFlake),
+            false => Some(NotDendritic::NoFlake),
+        }
+    }
+
+    /// Folders (with a trailing `/`) holding flakes of their own, to be analysed each on its own.
+    pub(crate) fn nested_flakes(&self) -> &[String] {
+        &self.nested_flakes
+    }
+
+    /// The files outside every root that the flake makes Nix read by path, from its `flake.nix`
+    /// and top-level modules (`loaded` are the files those import by path), transitively.
+    pub(super) fn read_by_nix(&self, loaded: &FxHashSet<FileId>) -> FxHashSet<FileId> {
+        let module = |id: FileId| {
+            loaded.contains(&id) || matches!(self.import_tree_role(id), FileRole::TopLevel | FileRole::Flake)
+        };
+        let mut queue: Vec<FileId> = self.structure.reading.iter().copied().filter(|id| module(*id)).collect();
+        let mut seen: FxHashSet<FileId> = queue.iter().copied().collect();
+        let mut parsed = FxHashSet::default();
+        while let Some(id) = queue.pop() {
+            let data = self.data(id);
+            for literal in &data.summary.files_read {
+                let Some(target) = relative_path(&data.path, literal) else { continue };
+                let Some(target) = self.file_id(&target).or_else(|| self.file_id(&format!("{target}/default.nix")))
+                else {
+                    continue;
+                };
+                if self.in_nested_flake(&self.data(target).path) || !seen.insert(target) {
+                    continue;
+                }
+                if self.import_tree_role(target) == FileRole::Outside && !loaded.contains(&target) {
+                    parsed.insert(target);
+                }
+                queue.push(target);
+            }
+        }
+        parsed
     }
 
     /// The files import-tree skips that loaded modules import by path, followed transitively.

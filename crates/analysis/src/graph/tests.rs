@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use expect_test::{Expect, expect};
 
-use crate::{Analysis, Change, Site};
+use crate::{Analysis, Change, FileRole, NotDendritic, Site};
 
 pub(crate) fn parse_fixture(fixture: &str) -> Vec<(String, Arc<str>)> {
     let mut files: Vec<(String, String)> = Vec::new();
@@ -592,4 +592,83 @@ fn a_summary_pruned_twice_remembers_both_cuts() {
     expect![[r#"
         modules/a.nix:4:23 hint[unused-aspect] "x": aspect `x` (flake.modules.nixos) is defined, but nothing imports, includes or references it, so it has no effect"#]]
     .assert_eq(&render_diagnostics(&ws));
+}
+
+/// Outside the roots, a file that a module or `flake.nix` names by path is read by Nix, so what Nix
+/// reports while parsing it is certain; a file nothing names (a template with placeholders) stays
+/// silent (dendritic.md §8.1). Naming and unnaming a file is followed edit by edit.
+#[test]
+fn files_nix_reads_by_path_get_what_nix_reports_while_parsing() {
+    let fixture = format!(
+        "{FLAKE}{}",
+        r#"#- /modules/box.nix
+{ inputs, ... }: {
+  flake.nixosConfigurations.box = inputs.nixpkgs.lib.nixosSystem { modules = [ ../hosts/box ]; };
+  perSystem = { pkgs, ... }: { packages.x = pkgs.callPackage ../pkgs/x.nix { }; };
+}
+#- /hosts/box/default.nix
+{ imports = [ ./hardware.nix ]; boot.loader.grub.enable = true }
+#- /hosts/box/hardware.nix
+{ fileSystems."/".device = device; }
+#- /pkgs/x.nix
+{ stdenv }: stdenv.mkDerivation { name = "x"; x = { a = 1; a = 2; }; }
+#- /templates/module.nix
+{ services.@NAME@.enable = true; }
+"#
+    );
+    let mut ws = workspace(&fixture);
+    let role = |ws: &Analysis, path: &str| ws.role(ws.file_id(path).expect("a file"));
+    expect![[r#"
+        hosts/box/default.nix:1:64 error[syntax-error] "}": unexpected '}', expecting ';'
+        hosts/box/hardware.nix:1:28 error[undefined-variable] "device": undefined variable 'device'
+        pkgs/x.nix:1:60 error[duplicate-attribute] "a": attribute 'a' already defined at 1:53"#]]
+    .assert_eq(&render_diagnostics(&ws));
+    assert_eq!(role(&ws, "hosts/box/hardware.nix"), FileRole::Parsed);
+    assert_eq!(role(&ws, "templates/module.nix"), FileRole::Outside);
+
+    // The builder no longer names the host's folder: what only it read is silent again.
+    let unnamed =
+        "{ inputs, ... }: {\n  perSystem = { pkgs, ... }: { packages.x = pkgs.callPackage ../pkgs/x.nix { }; };\n}\n";
+    ws.apply(Change { set: vec![("modules/box.nix".into(), Arc::from(unnamed))], remove: Vec::new() });
+    expect![[r#"pkgs/x.nix:1:60 error[duplicate-attribute] "a": attribute 'a' already defined at 1:53"#]]
+        .assert_eq(&render_diagnostics(&ws));
+    assert_eq!(role(&ws, "hosts/box/hardware.nix"), FileRole::Outside);
+}
+
+/// A folder with no dendritic flake: every file gets what Nix reports while parsing it, and
+/// nothing dendritic; calling `mkFlake` makes it one, edit by edit.
+#[test]
+fn a_folder_without_a_dendritic_flake_is_read_as_nix_only() {
+    let fixture = r#"#- /flake.nix
+{ outputs = { nixpkgs, ... }: { nixosConfigurations.box = nixpkgs.lib.nixosSystem { modules = [ ./nixos.nix ]; }; }; }
+#- /nixos.nix
+{ pkgs, ... }: { environment.systemPackages = [ pkgs.git ]; x = y; }
+#- /scripts/gen.nix
+{ a = 1; a = 2; }
+"#;
+    let mut ws = workspace(fixture);
+    assert_eq!(ws.not_dendritic(), Some(NotDendritic::PlainFlake));
+    expect![[r#"
+        nixos.nix:1:65 error[undefined-variable] "y": undefined variable 'y'
+        scripts/gen.nix:1:10 error[duplicate-attribute] "a": attribute 'a' already defined at 1:3"#]]
+    .assert_eq(&render_diagnostics(&ws));
+    assert!(ws.files().iter().all(|f| ws.role(*f) == FileRole::Parsed), "every file is read as Nix");
+
+    let flake_parts =
+        "{ outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } { imports = [ ./nixos.nix ]; }; }\n";
+    ws.apply(Change { set: vec![("flake.nix".into(), Arc::from(flake_parts))], remove: Vec::new() });
+    assert_eq!(ws.not_dendritic(), None);
+    // Now `nixos.nix` is a top-level module, and a NixOS one is not a flake module; the script is
+    // named by nothing.
+    let ws = &ws;
+    let codes: Vec<(String, &str)> = ws
+        .files()
+        .into_iter()
+        .flat_map(|f| ws.diagnostics(f).into_iter().map(move |d| (ws.path(f).to_owned(), d.kind.code())))
+        .collect();
+    assert_eq!(codes, [("nixos.nix".to_owned(), "not-a-flake-module"), ("nixos.nix".to_owned(), "undefined-variable")]);
+    assert_eq!(ws.role(ws.file_id("scripts/gen.nix").expect("a file")), FileRole::Outside);
+
+    let empty = Analysis::new();
+    assert_eq!(empty.not_dendritic(), Some(NotDendritic::NoFlake));
 }

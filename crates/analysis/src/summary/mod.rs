@@ -199,6 +199,9 @@ pub(crate) struct FileSummary {
     pub(crate) namespaces: Vec<NamespaceDecl>,
     /// Files the top-level module imports by path (`./_hosts/x.nix`), as written.
     pub(crate) imports: Vec<String>,
+    /// Files this one makes Nix read, as written: `import ./x.nix`, `callPackage ./x.nix`, paths
+    /// in any `imports` or `modules` list (`extract::reads`). Sorted, without repeats.
+    pub(crate) files_read: Vec<String>,
     pub(crate) import_tree: Vec<ImportTreeCall>,
     /// `flake.nix` calls flake-parts' `mkFlake`: the flake is a flake-parts flake.
     pub(crate) calls_mk_flake: bool,

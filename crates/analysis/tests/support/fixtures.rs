@@ -6,8 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
-/// Fixtures with no aspect to find: the broken one, and a plain flake, which is not dendritic.
-pub const WITHOUT_ASPECTS: &[&str] = &["broken", "plain-flake"];
+/// Fixtures with no aspect to find, read whole as one workspace: the broken one, a plain flake,
+/// which is not dendritic, and the folders whose flakes lie below them (each is a workspace of its
+/// own, which the command line and the server analyse apart).
+pub const WITHOUT_ASPECTS: &[&str] = &["broken", "flake-in-example", "plain-flake", "two-flakes"];
 
 /// One fixture repository: its name and its `.nix` files (workspace-relative path, text), in
 /// path order, as `canopy check` would load them.

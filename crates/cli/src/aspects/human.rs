@@ -1,4 +1,5 @@
-//! One line per aspect, grouped by collection and class, then one line per host.
+//! One line per aspect, grouped by collection and class, then one line per host; those of each flake
+//! below the root under a line naming its folder.
 //!
 //! Each line starts with the aspect's full attribute path (`flake.modules.nixos.base`, names
 //! quoted where Nix needs it), so that `canopy aspects | grep` finds an aspect by the same text a
@@ -12,7 +13,18 @@ use crate::output::{count, escape};
 
 pub fn write(out: &mut dyn Write, listing: &Listing) -> io::Result<()> {
     let roster = &listing.roster;
-    for group in roster.aspects.chunk_by(|a, b| (&a.collection, &a.class) == (&b.collection, &b.class)) {
+    // Flakes below the root come each under its folder (`desktop/:`), the root's own first.
+    let mut flake = String::new();
+    let mut enter = |out: &mut dyn Write, next: &str| -> io::Result<()> {
+        if next != flake {
+            next.clone_into(&mut flake);
+            writeln!(out, "{}:", escape(next))?;
+        }
+        Ok(())
+    };
+    let same = |a: &Aspect, b: &Aspect| (&a.flake, &a.collection, &a.class) == (&b.flake, &b.collection, &b.class);
+    for group in roster.aspects.chunk_by(same) {
+        enter(out, &group[0].flake)?;
         // Escaped before measuring, so that the columns line up as printed.
         let paths: Vec<_> = group.iter().map(|a| escape(&a.path)).collect();
         let width = paths.iter().map(|p| p.chars().count()).max().unwrap_or(0);
@@ -25,6 +37,7 @@ pub fn write(out: &mut dyn Write, listing: &Listing) -> io::Result<()> {
         let keys: Vec<String> = roster.hosts.iter().map(|h| escape(&host_key(h)).into_owned()).collect();
         let width = keys.iter().map(|k| k.chars().count()).max().unwrap_or(0);
         for (host, key) in roster.hosts.iter().zip(&keys) {
+            enter(out, &host.flake)?;
             writeln!(out, "{key:width$}  {}", escape(&host_details(host)))?;
         }
         writeln!(out)?;

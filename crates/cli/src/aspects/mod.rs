@@ -25,8 +25,35 @@ pub struct Roster {
     pub hosts: Vec<Host>,
 }
 
+impl Roster {
+    /// Adds the roster of the flake in folder `prefix` (empty for the root), its paths made
+    /// relative to the root.
+    fn add(&mut self, mut flake: Roster, prefix: &str) {
+        let relocate = |locations: &mut Vec<Location>| {
+            for location in locations {
+                location.path.insert_str(0, prefix);
+            }
+        };
+        for aspect in &mut flake.aspects {
+            aspect.flake = prefix.to_owned();
+            relocate(&mut aspect.definitions);
+            relocate(&mut aspect.references);
+        }
+        for host in &mut flake.hosts {
+            host.flake = prefix.to_owned();
+            relocate(&mut host.definitions);
+        }
+        self.aspects.append(&mut flake.aspects);
+        self.hosts.append(&mut flake.hosts);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Aspect {
+    /// The folder of the flake it belongs to, relative to the root, ending in `/`; empty for the
+    /// root's own (and then not in the JSON, which predates flakes below the root).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub flake: String,
     /// As Nix source (`flake.modules.nixos."hosts/gouda"`, `flake.nixosModules.base`): for
     /// people, not in the JSON contract.
     #[serde(skip)]
@@ -63,6 +90,9 @@ pub struct HostRef {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Host {
+    /// As in `Aspect::flake`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub flake: String,
     pub kind: String,
     pub class: Option<String>,
     pub name: String,
@@ -79,7 +109,11 @@ pub fn run(path: &Path, format: AspectsFormat) -> Result<ExitCode, CliError> {
     drop(reporter);
     let analysed = analysed?;
     analysed.note_loading(&root.display_prefix);
-    let listing = Listing { roster: analysed.result, files: analysed.files, skipped: analysed.skipped };
+    let mut roster = Roster { aspects: Vec::new(), hosts: Vec::new() };
+    for flake in analysed.flakes {
+        roster.add(flake.result, &flake.prefix);
+    }
+    let listing = Listing { roster, files: analysed.files, skipped: analysed.skipped };
     output::to_stdout(|out| match format {
         AspectsFormat::Human => human::write(out, &listing),
         AspectsFormat::Json => json::write(out, &listing.roster),
@@ -104,6 +138,7 @@ fn roster(sources: &impl Sources, aspects: Vec<AspectInfo>, hosts: Vec<HostInfo>
     let mut aspects: Vec<Aspect> = aspects
         .into_iter()
         .map(|info| Aspect {
+            flake: String::new(),
             path: info.key.to_string(),
             collection: info.key.collection.to_string(),
             class: info.key.class.as_ref().map(|c| c.to_string()),
@@ -124,6 +159,7 @@ fn roster(sources: &impl Sources, aspects: Vec<AspectInfo>, hosts: Vec<HostInfo>
         .map(|info| {
             let key = host_ref(&info.key);
             Host {
+                flake: String::new(),
                 kind: key.kind,
                 class: key.class,
                 name: key.name,

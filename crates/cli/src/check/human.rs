@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use canopy_analysis::Severity;
 
-use super::Report;
+use super::{Entry, FlakeSummary, Report};
 use crate::output::{count, escape};
 
 pub fn write(out: &mut dyn Write, report: &Report, display_prefix: &str) -> io::Result<()> {
@@ -28,14 +28,32 @@ pub fn write(out: &mut dyn Write, report: &Report, display_prefix: &str) -> io::
     if !report.diagnostics.is_empty() {
         writeln!(out)?;
     }
-    writeln!(out, "{}", summary(report))
+    // One summary per flake when the folder holds several (dendritic.md §8.1); a folder that only
+    // holds flakes below it has nothing of its own to count.
+    let shown: Vec<&FlakeSummary> = report.flakes.iter().filter(|f| f.files > 0).collect();
+    if shown.len() <= 1 {
+        let skipped = report.skipped.len();
+        return writeln!(out, "{}", summary(report.diagnostics.iter(), report.files, skipped));
+    }
+    for flake in shown {
+        let own = report.diagnostics.iter().filter(|d| flake_of(report, &d.path) == Some(&flake.prefix));
+        let skipped = report.skipped.iter().filter(|s| flake_of(report, &s.path) == Some(&flake.prefix)).count();
+        let folder = crate::analyse::folder(display_prefix, &flake.prefix);
+        writeln!(out, "{}: {}", escape(&folder), summary(own, flake.files, skipped))?;
+    }
+    Ok(())
+}
+
+/// The prefix of the innermost flake holding `path`.
+fn flake_of<'a>(report: &'a Report, path: &str) -> Option<&'a String> {
+    report.flakes.iter().map(|f| &f.prefix).filter(|prefix| path.starts_with(prefix.as_str())).max_by_key(|p| p.len())
 }
 
 /// `2 errors, 1 warning, 0 hints in 12 files (1 skipped)`. Errors, warnings and hints always
 /// appear, so the line reads the same from run to run; information only when there is some (no
 /// kind produces it by default).
-fn summary(report: &Report) -> String {
-    let of = |severity| report.diagnostics.iter().filter(|d| d.severity == severity).count();
+fn summary<'a>(diagnostics: impl Iterator<Item = &'a Entry> + Clone, files: usize, skipped: usize) -> String {
+    let of = |severity| diagnostics.clone().filter(|d| d.severity == severity).count();
     let mut parts =
         vec![count(of(Severity::Error), "error", "errors"), count(of(Severity::Warning), "warning", "warnings")];
     let information = of(Severity::Information);
@@ -43,9 +61,9 @@ fn summary(report: &Report) -> String {
         parts.push(count(information, "information", "information"));
     }
     parts.push(count(of(Severity::Hint), "hint", "hints"));
-    let mut line = format!("{} in {}", parts.join(", "), count(report.files, "file", "files"));
-    if !report.skipped.is_empty() {
-        line.push_str(&format!(" ({} skipped)", report.skipped.len()));
+    let mut line = format!("{} in {}", parts.join(", "), count(files, "file", "files"));
+    if skipped > 0 {
+        line.push_str(&format!(" ({skipped} skipped)"));
     }
     line
 }

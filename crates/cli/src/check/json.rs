@@ -17,6 +17,21 @@ struct Output<'a> {
     /// Not in the original contract: files canopy found but could not read. Tools that only know
     /// the contract's keys can ignore it.
     skipped: Vec<Skipped<'a>>,
+    /// Also added later: the folder's own workspace, then every flake below it, each analysed on
+    /// its own (`files` and `aspects` above are their sums).
+    flakes: Vec<Flake<'a>>,
+}
+
+#[derive(Serialize)]
+struct Flake<'a> {
+    /// Relative to the root, ending in `/`; empty for the root.
+    path: &'a str,
+    files: usize,
+    aspects: usize,
+    dendritic: bool,
+    /// Why it is no dendritic flake, when it is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'static str>,
 }
 
 /// A file canopy found but could not analyse. The shape is part of the JSON contract, so it is
@@ -53,6 +68,17 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             })
             .collect(),
         skipped: report.skipped.iter().map(|s| Skipped { path: &s.path, reason: &s.reason }).collect(),
+        flakes: report
+            .flakes
+            .iter()
+            .map(|f| Flake {
+                path: &f.prefix,
+                files: f.files,
+                aspects: f.aspects,
+                dendritic: f.not_dendritic.is_none(),
+                note: f.not_dendritic.map(|n| n.explanation()),
+            })
+            .collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &output)?;
     writeln!(out)

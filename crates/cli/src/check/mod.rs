@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use canopy_analysis::{Analysis, FileId};
-use canopy_analysis::{Diagnostic, Severity};
+use canopy_analysis::{Diagnostic, NotDendritic, Severity};
 use canopy_vfs::Skipped;
 
 use crate::CheckFormat;
@@ -30,6 +30,18 @@ pub struct Report {
     /// Sorted by path, then position.
     pub diagnostics: Vec<Entry>,
     pub skipped: Vec<Skipped>,
+    /// The root's workspace first, then each flake below it.
+    pub flakes: Vec<FlakeSummary>,
+}
+
+/// One flake's share of the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlakeSummary {
+    /// Its folder relative to the root, ending in `/`; empty for the root.
+    pub prefix: String,
+    pub files: usize,
+    pub aspects: usize,
+    pub not_dendritic: Option<NotDendritic>,
 }
 
 impl Report {
@@ -58,8 +70,22 @@ pub fn run(path: &Path, format: CheckFormat) -> Result<ExitCode, CliError> {
     let analysed = analysed?;
     analysed.note_loading(&root.display_prefix);
 
-    let (diagnostics, aspects) = analysed.result;
-    let report = Report { root: root.path, files: analysed.files, aspects, diagnostics, skipped: analysed.skipped };
+    let mut diagnostics = Vec::new();
+    let mut flakes = Vec::new();
+    for flake in analysed.flakes {
+        let (entries, aspects) = flake.result;
+        diagnostics.extend(entries.into_iter().map(|e| Entry { path: format!("{}{}", flake.prefix, e.path), ..e }));
+        flakes.push(FlakeSummary {
+            prefix: flake.prefix,
+            files: flake.files,
+            aspects,
+            not_dendritic: flake.not_dendritic,
+        });
+    }
+    sort(&mut diagnostics);
+    let aspects = flakes.iter().map(|f| f.aspects).sum();
+    let report =
+        Report { root: root.path, files: analysed.files, aspects, diagnostics, skipped: analysed.skipped, flakes };
     output::to_stdout(|out| match format {
         CheckFormat::Human => human::write(out, &report, &root.display_prefix),
         CheckFormat::Json => json::write(out, &report),
@@ -108,7 +134,7 @@ fn sort(entries: &mut [Entry]) {
 pub(crate) mod testing {
     use canopy_analysis::{Diagnostic, DiagnosticKind, Severity};
 
-    use super::{Entry, Report, positioned, sort};
+    use super::{Entry, FlakeSummary, Report, positioned, sort};
     use crate::location::testing::Files;
     use canopy_vfs::Skipped;
 
@@ -173,6 +199,7 @@ pub(crate) mod testing {
                 path: "modules/bad.nix".to_owned(),
                 reason: "not valid UTF-8 (first bad byte at offset 7)".to_owned(),
             }],
+            flakes: vec![FlakeSummary { prefix: String::new(), files: 12, aspects: 4, not_dendritic: None }],
         }
     }
 }

@@ -135,6 +135,11 @@ impl ImportTreeRoots {
         out
     }
 
+    /// No call, and no fallback: import-tree loads nothing.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.calls.is_empty()
+    }
+
     /// How import-tree treats a workspace-relative `.nix` path.
     pub(crate) fn classify(&self, path: &str) -> FileKind {
         let path = components(path);

@@ -14,6 +14,7 @@ mod expr;
 mod module;
 mod options;
 mod read;
+mod reads;
 
 use rustc_hash::FxHashMap;
 use smol_str::SmolStr;
@@ -91,6 +92,10 @@ pub(crate) fn summarize_structure(path: &str, text: &str, parse: &Parse, names: 
         // Nearly every file names no import-tree at all: no need to walk it looking for calls.
         if text.contains("import-tree") {
             summary.import_tree = crate::dendritic::import_tree::calls::find_calls(&root, names);
+        }
+        // Every relative path literal starts with `./` or `../`.
+        if text.contains("./") {
+            summary.files_read = reads::read_paths(&root);
         }
         summary
     })
