@@ -132,15 +132,20 @@ fn references_list_every_use_and_optionally_the_definitions() {
     params["context"] = json!({ "includeDeclaration": false });
     let refs = f.lsp.result("textDocument/references", params.clone());
     let refs = refs.as_array().expect("locations");
-    assert_eq!(refs.len(), 1, "{refs:?}");
-    assert_eq!(uri_path(refs[0]["uri"].as_str().expect("uri")), desktop);
-    assert_eq!(refs[0]["range"], range_of(&desktop_text, "base", 0));
+    // `base` is one aspect in both its classes: users.nix imports its home-manager side.
+    let (users, users_text) = f.file("modules/base/users.nix");
+    assert_eq!(refs.len(), 2, "{refs:?}");
+    assert_eq!(uri_path(refs[0]["uri"].as_str().expect("uri")), users);
+    assert_eq!(refs[0]["range"], range_of(&users_text, "base", 0));
+    assert_eq!(uri_path(refs[1]["uri"].as_str().expect("uri")), desktop);
+    assert_eq!(refs[1]["range"], range_of(&desktop_text, "base", 0));
 
     params["context"] = json!({ "includeDeclaration": true });
     let refs = f.lsp.result("textDocument/references", params);
     let files: Vec<PathBuf> =
         refs.as_array().expect("locations").iter().map(|l| uri_path(l["uri"].as_str().expect("uri"))).collect();
-    assert_eq!(files, [nix, desktop], "in path order");
+    // Both definitions in nix.nix (`nixos` and `homeManager`).
+    assert_eq!(files, [nix.clone(), nix, users, desktop], "in path order");
     assert!(f.lsp.shutdown().success());
 }
 

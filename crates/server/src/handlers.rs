@@ -201,6 +201,7 @@ pub async fn rename(state: &Arc<State>, params: RenameParams) -> Result<Option<W
     let new_name = params.new_name;
     let answer = at_position(state, "rename", params.text_document_position, move |snap, pos| {
         let rename = snap.analysis.rename(pos, &new_name)?;
+        let messages = rename.messages();
         let mut files = Vec::new();
         for file_edit in rename.edits {
             let Some(uri) = snap.uri(file_edit.file) else { continue };
@@ -211,7 +212,7 @@ pub async fn rename(state: &Arc<State>, params: RenameParams) -> Result<Option<W
                 .collect();
             files.push((uri, snap.version(file_edit.file), edits));
         }
-        Ok::<_, String>((files, rename.notes))
+        Ok::<_, String>((files, messages))
     })
     .await?;
     let (files, notes) = match answer {

@@ -4,7 +4,6 @@ use rustc_hash::FxHashSet;
 
 use super::cx::Cx;
 use super::near::near_names;
-use crate::base::AspectKey;
 use crate::base::diagnostics::Severity;
 use crate::graph::resolve::Target;
 
@@ -22,17 +21,21 @@ pub(super) fn check(cx: &mut Cx) {
         if let Some(best) = near.first() {
             message.push_str(&format!("; did you mean `{best}`?"));
         }
+        // The same aspect in other classes of its family: the class where the collection is
+        // shared, else the collection (`flake.homeModules` and `flake.homeManagerModules` are
+        // both home-manager's).
         let mut elsewhere: Vec<String> = cx
             .graph
-            .classes_named(&key.collection, &key.name)
+            .family(key)
             .into_iter()
-            .filter(|class| *class != key.class)
-            .filter_map(|class| {
-                let other = AspectKey { class: class.clone(), ..key.clone() };
-                cx.graph.is_defined(&other).then(|| class.unwrap_or_default().to_string())
+            .filter(|other| other != key && cx.graph.is_defined(other))
+            .map(|other| match other.collection == key.collection {
+                true => other.class.unwrap_or_default().to_string(),
+                false => other.collection.to_string(),
             })
             .collect();
         elsewhere.sort();
+        elsewhere.dedup();
         if !elsewhere.is_empty() {
             message.push_str(&format!(" (`{}` is defined for {})", key.name, elsewhere.join(", ")));
         }

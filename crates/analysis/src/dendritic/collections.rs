@@ -152,6 +152,20 @@ fn builtin_rows() -> Vec<Row> {
     ]
 }
 
+/// The family of the flake's module outputs (`Outputs` rows): `flake.nixosModules.base`,
+/// `flake.homeManagerModules.base` and `flake.darwinModules.base` are one feature, `base`, in three
+/// classes, as `flake.modules.<class>.base` is in its collection (dendritic.md §8.2).
+const OUTPUT_FAMILY: &str = "flake.*Modules";
+
+/// The family a collection's aspects belong to: names in one family are one aspect across their
+/// classes. The outputs' collections make one family; any other collection is its own.
+pub(crate) fn family(collection: &str) -> &str {
+    let output = collection
+        .strip_prefix("flake.")
+        .is_some_and(|output| !output.contains('.') && class_of_output(output, "Modules").is_some());
+    if output { OUTPUT_FAMILY } else { collection }
+}
+
 const LIBRARIES: &[Library] = &[
     // flake-aspects, `nix/types.nix`: `_module.args.aspects` of the aspects' own evaluation.
     Library { arguments: &[], fixpoint: Some((&["flake", "aspects"], "aspects")), namespace: None },

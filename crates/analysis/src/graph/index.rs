@@ -12,6 +12,7 @@ use super::resolve::{Mirror, Owner, Resolved, Target};
 use super::table::{Entry, FactId, Files, Flip, Readers, Table};
 use crate::base::{AspectKey, FileId, HostKey, Scope};
 use crate::dendritic::classes::is_known_class;
+use crate::dendritic::collections::family;
 use crate::summary::FileSummary;
 
 /// Whether a contribution is being added to the index or taken out of it.
@@ -30,17 +31,18 @@ impl Files {
     }
 }
 
-/// The classes one (collection, name) has, each once, sorted: a set that compares by content.
+/// Where one (family, name) exists: each (collection, class) once, sorted; a set that compares
+/// by content.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Classes(Vec<Option<SmolStr>>);
+pub(crate) struct Members(Vec<(SmolStr, Option<SmolStr>)>);
 
-impl Classes {
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &Option<SmolStr>> + '_ {
+impl Members {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &(SmolStr, Option<SmolStr>)> + '_ {
         self.0.iter()
     }
 }
 
-impl Entry for Classes {
+impl Entry for Members {
     fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -80,8 +82,9 @@ tables! {
     /// Defined aspects by scope (class `None` for aspect-first collections): completion and
     /// near-name suggestions read one scope, not every key.
     scope_aspects: Scope => FxHashSet<AspectKey>,
-    /// For each (collection, name), the classes that have it (defined or referenced).
-    names: (SmolStr, SmolStr) => Classes,
+    /// For each (family, name), the collections and classes that have it (defined or
+    /// referenced): the one aspect across its classes (`collections::family`).
+    names: (SmolStr, SmolStr) => Members,
     /// Path prefixes below which some file defines what canopy cannot see.
     opaque: SmolStr => Files,
     /// Scopes used whole (`lib.attrValues config.flake.modules.nixvim`).
@@ -230,13 +233,14 @@ impl Index {
     /// Keeps `names` in step with the keys that exist (defined or referenced).
     fn sync_names(&mut self, key: &AspectKey, readers: &Readers) {
         let exists = self.defs.contains(key, None) || self.refs.contains(key, None);
-        let name = (key.collection.clone(), key.name.clone());
-        self.names.edit(&name, readers, |classes| {
-            let at = classes.0.binary_search(&key.class);
+        let name = (SmolStr::new(family(&key.collection)), key.name.clone());
+        let member = (key.collection.clone(), key.class.clone());
+        self.names.edit(&name, readers, |members| {
+            let at = members.0.binary_search(&member);
             match (exists, at) {
-                (true, Err(at)) => classes.0.insert(at, key.class.clone()),
+                (true, Err(at)) => members.0.insert(at, member.clone()),
                 (false, Ok(at)) => {
-                    classes.0.remove(at);
+                    members.0.remove(at);
                 }
                 _ => {}
             }

@@ -78,26 +78,30 @@ impl Graph {
     /// completion does for every item it offers.
     pub(crate) fn class_files_of_name(&self, key: &AspectKey) -> Vec<(SmolStr, Vec<FileId>)> {
         let mut out: Vec<(SmolStr, Vec<FileId>)> = Vec::new();
-        for class in self.view().classes_named(&key.collection, &key.name) {
-            self.each_class_file(&AspectKey { class, ..key.clone() }, |class, file| {
+        for member in self.family(key) {
+            self.each_class_file(&member, |class, file| {
                 add_class_file(&mut out, class, file);
             });
         }
         out
     }
 
-    /// The same name in every class of its collection that defines it (`ssh` in `nixos` and in
-    /// `homeManager`), with the files contributing to each class.
+    /// The same aspect in every class of its family that defines it (`ssh` in `nixos` and in
+    /// `homeManager`; `flake.nixosModules.base` and `flake.darwinModules.base`), with the files
+    /// contributing to each class.
     pub(crate) fn classes_of_name(&self, key: &AspectKey) -> Vec<(SmolStr, Vec<FileId>)> {
-        let mut out: Vec<(SmolStr, Vec<FileId>)> = self
-            .view()
-            .classes_named(&key.collection, &key.name)
-            .into_iter()
-            .flat_map(|class| self.classes(&AspectKey { class, ..key.clone() }))
-            .collect();
+        let mut out: Vec<(SmolStr, Vec<FileId>)> =
+            self.family(key).iter().flat_map(|member| self.classes(member)).collect();
         out.sort();
         out.dedup();
         out
+    }
+
+    /// Every key that is the same aspect as `key`, `key` first (see `View::family`).
+    pub(crate) fn family(&self, key: &AspectKey) -> Vec<AspectKey> {
+        let mut keys = vec![key.clone()];
+        keys.extend(self.view().family(key).into_iter().filter(|k| k != key));
+        keys
     }
 
     pub(crate) fn is_defined(&self, key: &AspectKey) -> bool {

@@ -12,7 +12,7 @@ use super::resolve::Owner;
 use super::store::Graph;
 use super::table::Recorder;
 use crate::base::{AspectKey, HostKey, Scope};
-use crate::dendritic::collections::CollectionSet;
+use crate::dendritic::collections::{CollectionSet, family};
 
 /// An importer borrowed from the graph (see `View::each_importer`).
 pub(crate) enum Importer<'a> {
@@ -88,10 +88,21 @@ impl<'g> View<'g> {
         self.graph.index.scope_aspects.get(scope, self.rec).into_iter().flatten()
     }
 
-    /// The classes in which the collection has the name (defined or referenced).
-    pub(crate) fn classes_named(&self, collection: &SmolStr, name: &SmolStr) -> Vec<Option<SmolStr>> {
-        let key = (collection.clone(), name.clone());
-        self.graph.index.names.get(&key, self.rec).map(|c| c.iter().cloned().collect()).unwrap_or_default()
+    /// Every key that is the same aspect as `key` (defined or referenced), `key` among them when
+    /// it exists: the name in each class of its collection, and for the flake's module outputs in
+    /// each of them (`collections::family`). In (collection, class) order.
+    pub(crate) fn family(&self, key: &AspectKey) -> Vec<AspectKey> {
+        let name = (SmolStr::new(family(&key.collection)), key.name.clone());
+        let members = self.graph.index.names.get(&name, self.rec).into_iter().flat_map(|m| m.iter());
+        // Members of one family share their row, and so how their paths are written.
+        members
+            .map(|(collection, class)| AspectKey {
+                collection: collection.clone(),
+                class: class.clone(),
+                name: key.name.clone(),
+                class_in_path: key.class_in_path,
+            })
+            .collect()
     }
 
     /// Some definitions in `scope` (or above it) are built at evaluation time.

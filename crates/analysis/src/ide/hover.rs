@@ -85,7 +85,12 @@ fn aspect(ws: &Graph, key: &AspectKey) -> String {
     if !included_by.is_empty() {
         sections.push(format!("included by {}", names(included_by)));
     }
-    let hosts: Vec<String> = ws.hosts_of(key).iter().map(|h| format!("`{}`", h.name)).collect();
+    // The hosts of every class of the family: a feature reaches a NixOS host and a darwin one.
+    let mut hosts: Vec<SmolStr> =
+        ws.family(key).iter().flat_map(|member| ws.hosts_of(member)).map(|h| h.name).collect();
+    hosts.sort();
+    hosts.dedup();
+    let hosts: Vec<String> = hosts.iter().map(|name| format!("`{name}`")).collect();
     if !hosts.is_empty() {
         sections.push(format!("hosts {}", names(hosts)));
     }

@@ -8,16 +8,18 @@ use crate::graph::store::Graph;
 use crate::syntax::names::{NameTable, Resolution};
 
 /// Every static reference to the aspect (or local name) under the cursor, and its definition
-/// sites when `include_declaration` is set.
+/// sites when `include_declaration` is set; an aspect's in every class of its family.
 pub(crate) fn references(ws: &Graph, pos: FilePosition, include_declaration: bool) -> Option<Vec<Site>> {
-    let mut sites = match symbol_at(ws, pos)? {
-        Symbol::Aspect { key, .. } => {
-            let mut sites = ws.references(&key);
-            if include_declaration {
-                sites.extend(ws.definitions(&key));
-            }
-            sites
-        }
+    let mut sites: Vec<Site> = match symbol_at(ws, pos)? {
+        // The aspect in every class of its family (`ssh` in `nixos` and `homeManager`).
+        Symbol::Aspect { key, .. } => ws
+            .family(&key)
+            .iter()
+            .flat_map(|member| {
+                let definitions = if include_declaration { ws.definitions(member) } else { Vec::new() };
+                ws.references(member).into_iter().chain(definitions)
+            })
+            .collect(),
         Symbol::Local { binding, .. } => {
             let mut ranges = local_uses(ws, pos, binding);
             if include_declaration {
@@ -53,8 +55,12 @@ pub(crate) fn document_highlight(ws: &Graph, pos: FilePosition) -> Vec<Highlight
             let here = |sites: Vec<Site>, kind| {
                 sites.into_iter().filter(|s| s.file == pos.file).map(move |s| Highlight { range: s.range, kind })
             };
-            here(ws.definitions(&key), HighlightKind::Write)
-                .chain(here(ws.references(&key), HighlightKind::Read))
+            ws.family(&key)
+                .iter()
+                .flat_map(|member| {
+                    here(ws.definitions(member), HighlightKind::Write)
+                        .chain(here(ws.references(member), HighlightKind::Read))
+                })
                 .collect()
         }
         Some(Symbol::Local { binding, .. }) => {

@@ -95,6 +95,7 @@ fn references_and_highlights() {
         modules/base.nix:"ssh"
         modules/base.nix:"ssh"
         modules/more-ssh.nix:"ssh"
+        modules/ssh-hm.nix:"ssh"
         modules/ssh.nix:"ssh"
         highlight Write "ssh""#]]
     .assert_eq(&lines.join("\n"));
@@ -144,4 +145,72 @@ fn outline_groups_by_collection_and_class() {
         symbol ssh in flake.modules.homeManager at modules/ssh-hm.nix
         symbol ssh in flake.modules.nixos at modules/ssh.nix"#]]
     .assert_eq(&out.join("\n"));
+}
+
+/// The flake's module outputs are one family (dendritic.md §8.2): `base` in `nixosModules`,
+/// `homeManagerModules`, `darwinModules` and `nixOnDroidModules` is one feature in four classes,
+/// as `flake.modules.<class>.base` is. Hover lists the four, references and rename reach all of
+/// them and say so; `server` in one output only is not of the family.
+const OUTPUTS: &str = r#"#- /flake.nix
+{ outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules); }
+#- /modules/nixos.nix
+{ flake.nixosModules.base = { }; flake.nixosModules.server = { }; }
+#- /modules/home.nix
+{ flake.homeManagerModules.base = { }; }
+#- /modules/darwin.nix
+{ flake.darwinModules.base = { }; }
+#- /modules/droid.nix
+{ flake.nixOnDroidModules.base = { }; }
+#- /modules/hosts.nix
+{ config, ... }: {
+  flake.nixosConfigurations.box = inputs.nixpkgs.lib.nixosSystem { modules = with config.flake.nixosModules; [ base server ]; };
+  flake.darwinConfigurations.mac = inputs.darwin.lib.darwinSystem { modules = [ config.flake.darwinModules.base ]; };
+}
+"#;
+
+#[test]
+fn an_aspect_is_one_across_the_output_family() {
+    let (ws, pos) = at(&OUTPUTS.replace("[ base server ]", "[ ba$0se server ]"));
+    let markdown = hover(&ws, pos).map(|h| h.markdown).unwrap_or_default();
+    expect![[r#"
+        **aspect** `base` · `flake.nixosModules`
+
+        - `darwin` · 1 file
+        - `homeManager` · 1 file
+        - `nixOnDroid` · 1 file
+        - `nixos` · 1 file
+
+        hosts `box`, `mac`"#]]
+    .assert_eq(&markdown);
+
+    let refs = references(&ws, pos, true).unwrap_or_default();
+    let lines: Vec<String> = refs.iter().map(|s| show_site(&ws, s.file, s.range)).collect();
+    expect![[r#"
+        modules/darwin.nix:"base"
+        modules/droid.nix:"base"
+        modules/home.nix:"base"
+        modules/hosts.nix:"base"
+        modules/hosts.nix:"base"
+        modules/nixos.nix:"base""#]]
+    .assert_eq(&lines.join("\n"));
+
+    let rename = crate::ide::rename::rename(&ws, pos, "core").expect("renamed");
+    let mut edited: Vec<String> =
+        rename.edits.iter().flat_map(|f| f.edits.iter().map(|e| show_site(&ws, f.file, e.range))).collect();
+    edited.sort();
+    expect![[r#"
+        modules/darwin.nix:"base"
+        modules/droid.nix:"base"
+        modules/home.nix:"base"
+        modules/hosts.nix:"base"
+        modules/hosts.nix:"base"
+        modules/nixos.nix:"base""#]]
+    .assert_eq(&edited.join("\n"));
+    expect!["renamed in 4 classes: darwin (`flake.darwinModules`), homeManager (`flake.homeManagerModules`), nixOnDroid (`flake.nixOnDroidModules`), nixos (`flake.nixosModules`)"].assert_eq(&rename.messages().join("\n"));
+
+    // `server` exists in one output only: one class, nothing to announce.
+    let (ws, pos) = at(&OUTPUTS.replace("[ base server ]", "[ base ser$0ver ]"));
+    let rename = crate::ide::rename::rename(&ws, pos, "web").expect("renamed");
+    assert_eq!(rename.edits.iter().map(|f| f.edits.len()).sum::<usize>(), 2);
+    assert!(rename.messages().is_empty(), "{:?}", rename.messages());
 }

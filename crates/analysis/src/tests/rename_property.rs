@@ -80,12 +80,23 @@ fn check_one(repo: &Repository, site: usize, within: usize, name: usize) -> Outc
     names.extend(aspects.iter().map(|a| a.key.name.to_string()));
     let new_name = names[name % names.len()].clone();
 
-    // The aspect is its name in every class of its collection; it collides where the new name is
-    // already defined in one of those classes.
+    // The aspect is its name in every class of its collection, and of every module output for
+    // the flake's outputs (`flake.nixosModules`, `flake.darwinModules`, ...); it collides where
+    // the new name is already defined in one of those classes.
+    let family_of = |collection: &str| -> String {
+        let output = collection
+            .strip_prefix("flake.")
+            .is_some_and(|o| o.len() > 7 && o.ends_with("Modules") && !o.contains('.'));
+        if output { "outputs".to_owned() } else { collection.to_owned() }
+    };
     let family: Vec<AspectKey> = aspects
         .iter()
         .map(|a| a.key.clone())
-        .filter(|k| k.collection == key.collection && k.name == key.name && (key.class.is_some() || k == &key))
+        .filter(|k| {
+            family_of(&k.collection) == family_of(&key.collection)
+                && k.name == key.name
+                && (key.class.is_some() || k == &key)
+        })
         .collect();
     let renamed = |k: &AspectKey, name: &str| AspectKey { name: name.into(), ..k.clone() };
     let collides = new_name != key.name.as_str()

@@ -40,6 +40,23 @@ pub struct Rename {
     /// What the edit cannot follow (dynamic references, names built from a file's name), for the
     /// user to review.
     pub notes: Vec<String>,
+    /// Where the aspect was renamed, when that is more than one class of its family: the classes
+    /// (`nixos`, `homeManager`), with their collections where the family spans several
+    /// (``nixos (`flake.nixosModules`)``). For the message that says so.
+    pub classes: Vec<String>,
+}
+
+impl Rename {
+    /// What to tell the user besides applying the edit: where a renamed aspect was renamed when
+    /// that is several classes, then the notes. Empty when there is nothing to say.
+    pub fn messages(&self) -> Vec<String> {
+        let mut messages = Vec::new();
+        if !self.classes.is_empty() {
+            messages.push(format!("renamed in {} classes: {}", self.classes.len(), self.classes.join(", ")));
+        }
+        messages.extend(self.notes.iter().cloned());
+        messages
+    }
 }
 
 /// The range a rename at `pos` replaces and the current name, or why nothing can be renamed.
@@ -103,17 +120,14 @@ fn origin_source(name: &Name) -> &'static str {
     }
 }
 
-/// Every key that is the same aspect: the name in each class of a class-first collection.
+/// Every key that is the same aspect: the name in each class of its family.
 fn family(ws: &Graph, key: &AspectKey) -> Vec<AspectKey> {
-    if key.class.is_none() {
-        return vec![key.clone()];
-    }
-    ws.aspect_keys().into_iter().filter(|k| k.collection == key.collection && k.name == key.name).collect()
+    ws.family(key)
 }
 
 fn rename_aspect(ws: &Graph, key: &AspectKey, new_name: &str) -> Result<Rename, String> {
     if new_name == key.name {
-        return Ok(Rename { edits: Vec::new(), notes: Vec::new() });
+        return Ok(Rename { edits: Vec::new(), notes: Vec::new(), classes: Vec::new() });
     }
     let keys = family(ws, key);
     unwritten_name(ws, &keys)?;
@@ -168,7 +182,23 @@ fn rename_aspect(ws: &Graph, key: &AspectKey, new_name: &str) -> Result<Rename, 
     }
     notes.sort();
     notes.dedup();
-    Ok(Rename { edits: edits.finish()?, notes })
+    Ok(Rename { edits: edits.finish()?, notes, classes: places(&keys) })
+}
+
+/// The classes, or collections, a family's keys stand in, when more than one.
+fn places(keys: &[AspectKey]) -> Vec<String> {
+    let one_collection = keys.iter().all(|k| k.collection == keys[0].collection);
+    let mut places: Vec<String> = keys
+        .iter()
+        .map(|k| match (&k.class, one_collection) {
+            (Some(class), true) => class.to_string(),
+            (Some(class), false) => format!("{class} (`{}`)", k.collection),
+            (None, _) => k.collection.to_string(),
+        })
+        .collect();
+    places.sort();
+    places.dedup();
+    if places.len() > 1 { places } else { Vec::new() }
 }
 
 /// Refuses a rename that could not edit every definition and static reference: one left with the
@@ -387,7 +417,7 @@ fn rename_local(ws: &Graph, file: FileId, binding: TextRange, new_name: &str) ->
     if b.kind == BindingKind::Formal {
         notes.push(format!("`{}` is a function argument: callers must now pass `{new_name}`", b.name));
     }
-    Ok(Rename { edits: edits.finish()?, notes })
+    Ok(Rename { edits: edits.finish()?, notes, classes: Vec::new() })
 }
 
 #[derive(Default)]
