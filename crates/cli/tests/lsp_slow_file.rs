@@ -2,7 +2,7 @@
 //! the main loop nor the requests on other files. While a module of two megabytes is read, a hover
 //! on another file is answered at once from the last applied state, and an edit to that other file
 //! is applied and its diagnostics published; the big file's own diagnostics come after, when its
-//! analysis ends. The same holds while a folder holding such a file is indexed: another folder
+//! analysis ends; a rename, which edits other files, waits for it. The same holds while a folder holding such a file is indexed: another folder
 //! is served meanwhile.
 
 mod lsp_support;
@@ -106,15 +106,24 @@ fn a_file_that_takes_seconds_to_analyse_holds_no_request_on_another_file() {
     assert_eq!(codes(&found), ["undefined-aspect"], "{found:?}");
     assert!(!lsp.diagnostics.contains_key(&big), "the big file was analysed before the edit: it is not slow");
 
+    // A rename edits other files and gives their versions: it waits for the big file.
+    let ssh = root.join("modules/ssh.nix");
+    let at = position_of(&fs::read_to_string(&ssh).expect("read ssh.nix"), "ssh =", 0, 1, false);
+    let params = json!({ "textDocument": { "uri": file_uri(&ssh) }, "position": at, "newName": "openssh" });
+    let edit = lsp.result("textDocument/rename", params);
+    let renamed = opened.elapsed();
+    assert_eq!(edit["documentChanges"][0]["textDocument"]["uri"], file_uri(&ssh), "{edit}");
+
     // The big file's own diagnostics come last, once it is read.
     let found = lsp.wait_for_diagnostics(&big, "the big file's diagnostics", |d| !d.is_empty());
     let big_took = opened.elapsed();
     assert_eq!(codes(&found), ["undefined-aspect"], "{found:?}");
     let prepared = preparation_of(&lsp, "modules/big.nix");
     assert!(prepared >= SLOW, "the big file took {prepared:?} to prepare: too fast to show anything");
+    assert!(renamed >= prepared, "the rename was answered {renamed:?} after the open, before the big file was read");
     eprintln!(
         "hover {hover_took:?}; gouda.nix's edit published in {change_took:?}; big.nix prepared in {prepared:?}, \
-         its diagnostics {big_took:?} after it was opened"
+         the rename answered {renamed:?} and its diagnostics {big_took:?} after it was opened"
     );
     assert!(lsp.shutdown().success());
 }
