@@ -54,6 +54,18 @@ impl Default for Analysis {
 /// caller can prepare outside any lock and apply under it.
 pub struct PreparedChange(graph::PreparedChange);
 
+impl PreparedChange {
+    /// Drops the files `keep` refuses, set or removed: a caller that prepared texts some time ago
+    /// keeps only those nothing newer has replaced since.
+    pub fn retain(&mut self, keep: impl FnMut(&str) -> bool) {
+        self.0.retain(keep);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 impl Analysis {
     pub fn new() -> Analysis {
         Analysis {
@@ -383,5 +395,21 @@ mod tests {
         let file = |a: &Analysis| a.file_id("a.nix").expect("the file");
         assert_eq!(direct.parse_diagnostics(file(&direct)), prepared.parse_diagnostics(file(&prepared)));
         assert_eq!(Analysis::nix_diagnostics("{ a = 1; a = 2; }"), direct.parse_diagnostics(file(&direct)));
+    }
+
+    #[test]
+    fn a_prepared_change_keeps_only_the_files_retained() {
+        let mut analysis = Analysis::new();
+        analysis.apply(Change { set: vec![("gone.nix".to_owned(), Arc::from("{ }"))], remove: Vec::new() });
+        let set = ["a.nix", "b.nix"].map(|p| (p.to_owned(), Arc::from("{ }")));
+        let mut prepared = Analysis::prepare(Change { set: set.to_vec(), remove: vec!["gone.nix".to_owned()] });
+        prepared.retain(|path| path == "b.nix");
+        assert!(!prepared.is_empty());
+        analysis.apply_prepared(prepared);
+        assert_eq!(analysis.file_id("a.nix"), None);
+        assert!(analysis.file_id("b.nix").is_some() && analysis.file_id("gone.nix").is_some());
+        let mut nothing = Analysis::prepare(Change { set: set.to_vec(), remove: Vec::new() });
+        nothing.retain(|_| false);
+        assert!(nothing.is_empty());
     }
 }

@@ -1,8 +1,9 @@
 //! Requests: each converts its parameters, asks the analysis (one `Analysis` method) and converts
 //! the answer back. Nothing here knows Nix.
 //!
-//! Queries run on the blocking pool, under the space's read lock, after every change submitted
-//! before them has been applied. A document the server does not hold (never opened, outside every
+//! Queries run on the blocking pool, under the space's read lock, once the changes they must see
+//! are applied: those to their own document, and to other files unless those take longer than a
+//! short grace (`pending`); a rename waits for every change to its space. A document the server does not hold (never opened, outside every
 //! folder, or gone) gets an empty answer, never an error.
 
 use std::collections::HashMap;
@@ -21,7 +22,7 @@ use tower_lsp::lsp_types::{
 };
 
 use crate::conv::{self, Snap};
-use crate::state::State;
+use crate::state::{Scope, State};
 use crate::vfs::DocKey;
 
 /// Most symbols a workspace/symbol answer lists, best matches first. A symbol picker shows a few
@@ -44,6 +45,15 @@ fn internal_error(what: &str) -> Error {
     }
 }
 
+/// What a request reads beside its own document (see `pending`).
+#[derive(Clone, Copy)]
+enum Reads {
+    /// Other files as last applied, after a short grace.
+    Document,
+    /// Every file of the document's space as the client has it: answers that edit other files.
+    Space,
+}
+
 /// Runs `f` on the file behind `uri`, on the blocking pool. `Ok(None)` when the server does not
 /// hold that file.
 pub(crate) async fn with_file<T: Send + 'static>(
@@ -52,8 +62,23 @@ pub(crate) async fn with_file<T: Send + 'static>(
     uri: &Url,
     f: impl FnOnce(&Snap<'_>, FileId) -> T + Send + 'static,
 ) -> Result<Option<T>> {
-    state.synced().await;
-    let Some((space, path)) = state.space_for(&DocKey::from_uri(uri)) else {
+    with_file_reading(state, what, uri, Reads::Document, f).await
+}
+
+async fn with_file_reading<T: Send + 'static>(
+    state: &Arc<State>,
+    what: &'static str,
+    uri: &Url,
+    reads: Reads,
+    f: impl FnOnce(&Snap<'_>, FileId) -> T + Send + 'static,
+) -> Result<Option<T>> {
+    let key = DocKey::from_uri(uri);
+    let scope = match reads {
+        Reads::Document => Scope::Document(&key),
+        Reads::Space => Scope::Space(&key),
+    };
+    state.synced(scope).await;
+    let Some((space, path)) = state.space_for(&key) else {
         tracing::debug!("{what}: {uri} is not part of any workspace");
         return Ok(None);
     };
@@ -74,8 +99,18 @@ async fn at_position<T: Send + 'static>(
     at: TextDocumentPositionParams,
     f: impl FnOnce(&Snap<'_>, FilePosition) -> T + Send + 'static,
 ) -> Result<Option<T>> {
+    at_position_reading(state, what, at, Reads::Document, f).await
+}
+
+async fn at_position_reading<T: Send + 'static>(
+    state: &Arc<State>,
+    what: &'static str,
+    at: TextDocumentPositionParams,
+    reads: Reads,
+    f: impl FnOnce(&Snap<'_>, FilePosition) -> T + Send + 'static,
+) -> Result<Option<T>> {
     let position: Position = at.position;
-    with_file(state, what, &at.text_document.uri, move |snap, file| {
+    with_file_reading(state, what, &at.text_document.uri, reads, move |snap, file| {
         let offset = snap.offset(file, position);
         f(snap, FilePosition { file, offset })
     })
@@ -199,7 +234,10 @@ pub async fn prepare_rename(
 pub async fn rename(state: &Arc<State>, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
     let document_changes = state.caps().document_changes;
     let new_name = params.new_name;
-    let answer = at_position(state, "rename", params.text_document_position, move |snap, pos| {
+    // The edits and versions of every file must be those of the texts the client has: a rename
+    // waits for every change to its space submitted before it, however long it takes to apply.
+    let at = params.text_document_position;
+    let answer = at_position_reading(state, "rename", at, Reads::Space, move |snap, pos| {
         let rename = snap.analysis.rename(pos, &new_name)?;
         let messages = rename.messages();
         let mut files = Vec::new();
@@ -263,7 +301,7 @@ pub async fn workspace_symbol(
     state: &Arc<State>,
     params: WorkspaceSymbolParams,
 ) -> Result<Option<Vec<SymbolInformation>>> {
-    state.synced().await;
+    state.synced(Scope::Workspace).await;
     let spaces = state.spaces();
     let enc = state.caps().encoding;
     let query = params.query;

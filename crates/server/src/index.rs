@@ -1,11 +1,13 @@
-//! Indexing a folder in the background: find its files, read them, and hand them to the main loop
-//! in chunks. The main loop applies one chunk at a time and serves edits and requests between
+//! Indexing a folder in the background: find its files, read them, prepare them for the analysis
+//! (`Analysis::prepare`, the costly part) and hand them to the main loop in chunks. The main loop applies one chunk at a time and serves edits and requests between
 //! chunks, so nothing waits for the whole folder.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use canopy_analysis::{Analysis, Change, PreparedChange};
 
 use crate::discover;
 use crate::outbox::Step;
@@ -25,7 +27,9 @@ pub fn start(state: Arc<State>, space: Arc<Space>, exclude: Vec<PathBuf>, job: u
     let token = state.caps().work_done_progress.then(|| format!("canopy/index/{job}"));
     // Whatever happens, the run ends with a last chunk: until then the main loop holds the
     // space's diagnostics back, and the editor shows the progress.
-    let spawned = std::thread::Builder::new().name("canopy-index".to_owned()).spawn({
+    let thread =
+        std::thread::Builder::new().name("canopy-index".to_owned()).stack_size(canopy_analysis::ANALYSIS_STACK);
+    let spawned = thread.spawn({
         let state = state.clone();
         let space = space.clone();
         let token = token.clone();
@@ -44,8 +48,21 @@ pub fn start(state: Arc<State>, space: Arc<Space>, exclude: Vec<PathBuf>, job: u
 }
 
 fn close(state: &State, space: Arc<Space>, job: u64, token: Option<String>) {
-    let chunk = Chunk { space, job, files: Vec::new(), done: 0, total: 0, read: 0, skipped: 0, last: true, token };
+    let change = prepare(&space, Vec::new());
+    let chunk = Chunk { space, job, change, done: 0, total: 0, read: 0, skipped: 0, last: true, token };
     state.send(Task::Index(chunk));
+}
+
+/// Reads a chunk's texts here, not on the main loop, which would serve nothing else meanwhile (a
+/// file of megabytes takes seconds). A chunk the analysis fails on is left out; the panic hook
+/// logs it.
+fn prepare(space: &Space, files: Vec<(String, Arc<str>)>) -> PreparedChange {
+    let first = files.first().map(|(path, _)| path.clone());
+    let change = Change { set: files, remove: Vec::new() };
+    catch_unwind(AssertUnwindSafe(|| Analysis::prepare(change))).unwrap_or_else(|_| {
+        tracing::error!("the analysis failed while reading a chunk of {} (first file: {first:?})", space.name());
+        Analysis::prepare(Change::default())
+    })
 }
 
 /// What a finished run found, for the log and the end of the progress: `12 files`, or
@@ -75,7 +92,8 @@ fn run(state: &State, space: Arc<Space>, exclude: &[PathBuf], job: u64, token: O
     let mut read = 0;
     let mut batches = paths.chunks(size).peekable();
     if batches.peek().is_none() {
-        let chunk = Chunk { space, job, files: Vec::new(), done: 0, total, read: 0, skipped, last: true, token };
+        let change = prepare(&space, Vec::new());
+        let chunk = Chunk { space, job, change, done: 0, total, read: 0, skipped, last: true, token };
         state.send(Task::Index(chunk));
         return;
     }
@@ -96,7 +114,8 @@ fn run(state: &State, space: Arc<Space>, exclude: &[PathBuf], job: u64, token: O
         done += batch.len();
         read += files.len();
         let last = removed || batches.peek().is_none();
-        let chunk = Chunk { space: space.clone(), job, files, done, total, read, skipped, last, token: token.clone() };
+        let change = prepare(&space, files);
+        let chunk = Chunk { space: space.clone(), job, change, done, total, read, skipped, last, token: token.clone() };
         state.send(Task::Index(chunk));
         if last {
             break;

@@ -14,7 +14,9 @@
 //! - `queue`: what that queue carries (changes, folders, index chunks), below both its ends.
 //! - `main_loop`: the one thread that writes to the analysis: applies coalesced changes, feeds
 //!   the initial index in chunks, publishes diagnostics.
-//! - `index` / `discover`: finding and reading a folder's files in the background, by
+//! - `jobs`: preparing changes (the costly reading of texts) off the main loop, at most one per
+//!   file at a time; `pending`: the changes on their way, which requests wait for.
+//! - `index` / `discover`: finding, reading and preparing a folder's files in the background, by
 //!   `canopy_vfs`'s rules (shared with `canopy check`), and again what lies at a path a file event
 //!   names.
 //! - `space`: one `Analysis` per folder (and one per document outside every folder); a file's one
@@ -28,8 +30,10 @@
 //! - `inspect`: `canopy/inspectFile`, a debugging request showing what the server holds for a file.
 //!
 //! Invariants: the protocol handlers never run analysis on the async runtime's threads (queries
-//! go to the blocking pool, writes to the main loop); edits apply in arrival order; a request
-//! sees every change submitted before it; diagnostics leave from one thread, in order.
+//! go to the blocking pool, writes to the main loop, reading texts to threads of their own); edits
+//! to a file apply in arrival order; a request sees every change to its document submitted before
+//! it (a rename: to its folder), and other files as last applied; diagnostics leave from one
+//! thread, in order.
 
 mod caps;
 mod config;
@@ -38,9 +42,11 @@ mod discover;
 mod handlers;
 mod index;
 mod inspect;
+mod jobs;
 mod logging;
 mod main_loop;
 mod outbox;
+mod pending;
 mod queue;
 mod server;
 mod space;

@@ -1,11 +1,12 @@
 //! The main loop: the one thread that writes to the analysis.
 //!
-//! It takes messages from one queue in order. Each turn it drains the queue, applies every
-//! pending document change at once (a burst of keystrokes becomes one `Analysis::apply` per
-//! space, the last text of each file winning), then at most one chunk of a background index, so
-//! edits never wait behind a whole folder. Diagnostics are published after a short quiet period,
-//! only for files whose set changed, and from this one thread, so that a newer set is never
-//! overtaken by an older one.
+//! It takes messages from one queue in order. Each turn it drains the queue and sends every
+//! pending document change to be prepared off this thread (`jobs`; a burst of keystrokes becomes
+//! one change per space, the last text of each file winning), applies the changes prepared since,
+//! then at most one chunk of a background index (prepared by its indexer), so edits never wait
+//! behind a whole folder, nor behind a file that takes long to read. Diagnostics are published
+//! after a short quiet period, only for files whose set changed, and from this one thread, so that
+//! a newer set is never overtaken by an older one.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::ops::Bound;
@@ -15,15 +16,16 @@ use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use canopy_analysis::{Analysis, Change, FileId};
+use canopy_analysis::{FileId, PreparedChange};
 use tokio::sync::watch;
 use tower_lsp::lsp_types::{self as lsp, Url};
 
 use crate::conv;
 use crate::discover;
 use crate::index;
+use crate::jobs::{Entry, Jobs};
 use crate::outbox::{Outgoing, Step};
-use crate::queue::{Chunk, Message, Op, Task};
+use crate::queue::{Chunk, Message, Op, Prepared, Task};
 use crate::space::{Contents, OpenDoc, Space, SpaceId};
 use crate::state::State;
 use crate::vfs::DocKey;
@@ -70,9 +72,11 @@ struct Book {
     dirty: bool,
     /// Recompute every file's set, not only the changed ones.
     full: bool,
-    /// The workspace paths the analysis holds, in path order: what a file event at a folder takes
-    /// away is what lies below it.
+    /// The workspace paths the analysis holds, or will once the changes on their way are applied,
+    /// in path order: what a file event at a folder takes away is what lies below it.
     files: BTreeSet<String>,
+    /// Changes on their way to the analysis.
+    jobs: Jobs,
 }
 
 struct Indexing {
@@ -103,6 +107,7 @@ impl Book {
             dirty: false,
             full: false,
             files: BTreeSet::new(),
+            jobs: Jobs::default(),
         }
     }
 }
@@ -114,16 +119,6 @@ fn put(batch: &mut Batch, space: &Arc<Space>, path: String, entry: Entry) {
     batch.entry(space.id).or_insert_with(|| (space.clone(), BTreeMap::new())).1.insert(path, entry);
 }
 
-/// The last word on one file within a batch.
-enum Entry {
-    /// `open`: the text is an open document's, else the disk's.
-    Set {
-        text: Arc<str>,
-        open: Option<OpenDoc>,
-    },
-    Remove,
-}
-
 struct MainLoop {
     state: Arc<State>,
     rx: mpsc::Receiver<Message>,
@@ -131,8 +126,8 @@ struct MainLoop {
     /// The last sequence number taken from the queue.
     seq: u64,
     books: HashMap<SpaceId, Book>,
-    /// Document changes not applied yet, in arrival order.
-    ops: Vec<Op>,
+    /// Document changes not routed yet, in arrival order, with their sequence numbers.
+    ops: Vec<(u64, Op)>,
     /// Index chunks not applied yet.
     chunks: VecDeque<Chunk>,
     publish_at: Option<Instant>,
@@ -166,7 +161,7 @@ impl MainLoop {
                 }
             }
             self.flush_ops();
-            // Requests waiting for these changes may go ahead.
+            // Requests waiting for these changes to be taken, or for those applied, may go ahead.
             self.applied.send_replace(self.seq);
             if let Some(chunk) = self.chunks.pop_front() {
                 self.apply_chunk(chunk);
@@ -183,7 +178,8 @@ impl MainLoop {
             self.seq = self.seq.max(seq);
         }
         match message.task {
-            Task::Op(op) => self.ops.push(op),
+            Task::Op(op) => self.ops.push((message.seq.unwrap_or(self.seq), op)),
+            Task::Prepared(prepared) => self.finish(prepared),
             Task::Index(chunk) => self.chunks.push_back(chunk),
             Task::Folders { added, removed } => {
                 // Changes queued before the folders changed were routed by the old folders.
@@ -213,17 +209,15 @@ impl MainLoop {
 
     // ---- document and file changes -------------------------------------------------------------
 
-    /// Applies every pending op, one `apply` per space.
+    /// Sends every pending op on its way, one change per space.
     fn flush_ops(&mut self) {
-        if self.ops.is_empty() {
-            return;
-        }
+        let Some(&(first, _)) = self.ops.first() else { return };
         let mut batch: Batch = BTreeMap::new();
-        for op in std::mem::take(&mut self.ops) {
+        for (_, op) in std::mem::take(&mut self.ops) {
             self.route(op, &mut batch);
         }
         for (_, (space, entries)) in batch {
-            self.apply_entries(&space, entries);
+            self.schedule(&space, entries, first);
         }
     }
 
@@ -275,11 +269,13 @@ impl MainLoop {
         let entries = &mut batch.entry(space.id).or_insert_with(|| (space.clone(), BTreeMap::new())).1;
         gone.extend(at_or_below(&rel, |from| entries.range::<str, _>(from_key(from)).map(|(path, _)| path)));
         let held = space.read();
-        // The batch has the last word on whether a file is open, the analysis the one before.
+        // The batch has the last word on whether a file is open, then the changes on their way,
+        // then the analysis.
+        let jobs = &book.jobs;
         let open = |entries: &BTreeMap<String, Entry>, path: &str| match entries.get(path) {
             Some(Entry::Set { open, .. }) => open.is_some(),
             Some(Entry::Remove) => false,
-            None => held.open.contains_key(path),
+            None => jobs.open(path).unwrap_or_else(|| held.open.contains_key(path)),
         };
         for (path, text) in found {
             gone.remove(&path);
@@ -294,29 +290,57 @@ impl MainLoop {
         }
     }
 
-    /// Applies one space's part of a batch.
-    fn apply_entries(&mut self, space: &Arc<Space>, entries: BTreeMap<String, Entry>) {
-        if space.is_removed() {
+    /// Sends one space's part of a batch on its way, standing for changes from sequence number
+    /// `first` on: requests wait for them by path (`pending`) until they are applied.
+    fn schedule(&mut self, space: &Arc<Space>, entries: BTreeMap<String, Entry>, first: u64) {
+        if space.is_removed() || entries.is_empty() {
             return;
         }
-        if let Some(indexing) = &mut self.book(space).indexing {
+        let book = self.book(space);
+        if let Some(indexing) = &mut book.indexing {
             indexing.touched.extend(entries.keys().cloned());
         }
-        let mut change = Change::default();
-        let mut versions = Vec::with_capacity(entries.len());
-        for (path, entry) in entries {
+        for (path, entry) in &entries {
+            space.pending.add(path, first);
             match entry {
-                Entry::Set { text, open } => {
-                    versions.push((path.clone(), open));
-                    change.set.push((path, text));
-                }
-                Entry::Remove => {
-                    versions.push((path.clone(), None));
-                    change.remove.push(path);
-                }
-            }
+                Entry::Set { .. } => book.files.insert(path.clone()),
+                Entry::Remove => book.files.remove(path),
+            };
         }
-        self.apply(space, change, versions);
+        let now = book.jobs.admit(entries, first);
+        self.start(space, now);
+    }
+
+    /// Starts preparing entries whose paths have no change in preparation.
+    fn start(&mut self, space: &Arc<Space>, entries: BTreeMap<String, Entry>) {
+        if entries.is_empty() {
+            return;
+        }
+        let state = self.state.clone();
+        if let Some(prepared) = self.book(space).jobs.start(&state, space, entries) {
+            self.finish(prepared);
+        }
+    }
+
+    /// Applies a change prepared off this thread, then starts what waited for its files.
+    fn finish(&mut self, prepared: Prepared) {
+        let Prepared { space, job, change } = prepared;
+        let Some(book) = self.books.get_mut(&space.id) else {
+            // The space is gone, and so is what waited for it.
+            space.pending.clear();
+            return;
+        };
+        let Some(finished) = book.jobs.finish(job) else { return };
+        match change {
+            Some(change) if !space.is_removed() => self.apply(&space, change, finished.versions),
+            Some(_) => {}
+            None => tracing::error!("the analysis failed while reading a change to {}", space.name()),
+        }
+        // Applied and unlocked: requests waiting for these files may read them.
+        for (path, next) in &finished.settled {
+            space.pending.settle(path, *next);
+        }
+        self.start(&space, finished.next);
     }
 
     /// The space of a document outside every folder, made on first sight.
@@ -335,31 +359,19 @@ impl MainLoop {
         (space, path)
     }
 
-    /// Applies a change to a space. `versions` records which open document each path now holds
-    /// the text of (`None` for texts from disk).
-    fn apply(&mut self, space: &Arc<Space>, change: Change, versions: Vec<(String, Option<OpenDoc>)>) {
-        if change.set.is_empty() && change.remove.is_empty() {
+    /// Applies a prepared change to a space. `versions` records which open document each path
+    /// now holds the text of (`None` for texts from disk).
+    fn apply(&mut self, space: &Arc<Space>, change: PreparedChange, versions: Vec<(String, Option<OpenDoc>)>) {
+        if change.is_empty() {
             return;
-        }
-        let files = &mut self.book(space).files;
-        files.extend(change.set.iter().map(|(path, _)| path.clone()));
-        for path in &change.remove {
-            files.remove(path);
         }
         let mut reopened = Vec::new();
         {
-            let paths: Vec<String> =
-                change.set.iter().map(|(p, _)| p.clone()).chain(change.remove.iter().cloned()).take(5).collect();
-            // Parsing is the costly part and needs no workspace: it runs before the write lock is
-            // taken, so requests keep being answered meanwhile. A bug in the analysis must not take
-            // the server down with it: the panic is logged by the panic hook and the space keeps
-            // serving what it has.
-            let Ok(prepared) = catch_unwind(AssertUnwindSafe(|| Analysis::prepare(change))) else {
-                tracing::error!("the analysis failed while reading {} (first files: {paths:?})", space.name());
-                return;
-            };
+            // A bug in the analysis must not take the server down with it: the panic is logged by
+            // the panic hook and the space keeps serving what it has.
             let mut held = space.write();
-            if catch_unwind(AssertUnwindSafe(|| held.analysis.apply_prepared(prepared))).is_err() {
+            if catch_unwind(AssertUnwindSafe(|| held.analysis.apply_prepared(change))).is_err() {
+                let paths: Vec<&String> = versions.iter().map(|(path, _)| path).take(5).collect();
                 tracing::error!("the analysis failed while updating {} (first files: {paths:?})", space.name());
             }
             for (path, open) in versions {
@@ -416,23 +428,23 @@ impl MainLoop {
                     continue;
                 };
                 let files = &self.book(parent).files;
-                let gone: Vec<String> =
-                    at_or_below(&prefix, |from| files.range::<str, _>(from_key(from))).into_iter().collect();
-                let versions = gone.iter().map(|p| (p.clone(), None)).collect();
-                self.apply(parent, Change { set: Vec::new(), remove: gone }, versions);
+                let gone: BTreeMap<String, Entry> = at_or_below(&prefix, |from| files.range::<str, _>(from_key(from)))
+                    .into_iter()
+                    .map(|path| (path, Entry::Remove))
+                    .collect();
+                self.schedule(parent, gone, self.seq);
             }
             self.start_index(space.clone());
         }
         // Open documents may have changed hands: send each to where it now belongs.
-        let docs: Vec<Op> = self
+        let seq = self.seq;
+        let docs: Vec<(u64, Op)> = self
             .state
             .docs
             .iter()
-            .map(|doc| Op::Text {
-                key: doc.key().clone(),
-                uri: doc.uri.clone(),
-                text: Arc::from(doc.text.as_str()),
-                version: doc.version,
+            .map(|doc| {
+                let key = doc.key().clone();
+                (seq, Op::Text { key, uri: doc.uri.clone(), text: Arc::from(doc.text.as_str()), version: doc.version })
             })
             .collect();
         self.ops.extend(docs);
@@ -467,13 +479,27 @@ impl MainLoop {
             return;
         }
         let space = chunk.space.clone();
-        let indexing = self.books.get(&space.id).and_then(|b| b.indexing.as_ref());
-        let files: Vec<(String, Arc<str>)> = {
+        let mut change = chunk.change;
+        let mut kept = Vec::new();
+        if let Some(book) = self.books.get(&space.id) {
             let held = space.read();
-            let newer = |path: &String| held.open.contains_key(path) || indexing.is_some_and(|i| i.touched(path));
-            chunk.files.into_iter().filter(|(path, _)| !newer(path)).collect()
-        };
-        self.apply(&space, Change { set: files, remove: Vec::new() }, Vec::new());
+            // The indexer read these files a while ago: an open document, a change on its way or
+            // a file event since has the newer word.
+            let newer = |path: &str| {
+                held.open.contains_key(path)
+                    || book.jobs.holds(path)
+                    || book.indexing.as_ref().is_some_and(|i| i.touched(path))
+            };
+            change.retain(|path| {
+                let keep = !newer(path);
+                if keep {
+                    kept.push(path.to_owned());
+                }
+                keep
+            });
+        }
+        self.book(&space).files.extend(kept);
+        self.apply(&space, change, Vec::new());
         if let Some(token) = &chunk.token {
             let percentage = (chunk.done * 100).checked_div(chunk.total).unwrap_or(100) as u32;
             let message = format!("{} of {} files", chunk.done, chunk.total);
@@ -497,8 +523,10 @@ impl MainLoop {
         }
     }
 
-    /// Forgets a space, clearing every diagnostic it published.
+    /// Forgets a space, clearing every diagnostic it published. Its changes on their way are
+    /// dropped as they come back.
     fn drop_space(&mut self, space: &Arc<Space>) {
+        space.pending.clear();
         let Some(book) = self.books.remove(&space.id) else { return };
         for (uri, _) in book.published.into_values() {
             self.state.outbox.send(Outgoing::Diagnostics { uri, diagnostics: Vec::new(), version: None });

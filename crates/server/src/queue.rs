@@ -1,5 +1,5 @@
 //! What travels on the queue to the main loop: document and file changes, folder changes, the
-//! chunks of a background index.
+//! chunks of a background index, changes prepared off the main loop.
 //!
 //! Handlers put messages in (through `state`), indexers too, and the main loop takes them out.
 //! The types sit here, below all of them, so that neither side imports the other to name them.
@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use canopy_analysis::PreparedChange;
 use tower_lsp::lsp_types::Url;
 
 use crate::space::Space;
@@ -27,6 +28,15 @@ pub enum Task {
     Index(Chunk),
     /// The settings changed: every file's published set is recomputed.
     Republish,
+    /// A change prepared off the main loop (`jobs`), to apply.
+    Prepared(Prepared),
+}
+
+pub struct Prepared {
+    pub space: Arc<Space>,
+    pub job: u64,
+    /// `None` when the analysis failed while preparing it.
+    pub change: Option<PreparedChange>,
 }
 
 pub enum Op {
@@ -44,7 +54,8 @@ pub struct Chunk {
     pub space: Arc<Space>,
     /// The indexing run this chunk belongs to; a newer run of the same space supersedes it.
     pub job: u64,
-    pub files: Vec<(String, Arc<str>)>,
+    /// The files read, prepared by the indexer (off the main loop).
+    pub change: PreparedChange,
     /// Files found so far, this chunk included, and in all.
     pub done: usize,
     pub total: usize,

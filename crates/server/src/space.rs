@@ -19,6 +19,7 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use canopy_analysis::Analysis;
 use tower_lsp::lsp_types::Url;
 
+use crate::pending::Pending;
 use crate::vfs::DocKey;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -71,6 +72,8 @@ pub struct Space {
     pub id: SpaceId,
     pub origin: Origin,
     contents: RwLock<Contents>,
+    /// Changes given to the main loop and not applied yet, which requests may wait for.
+    pub pending: Pending,
     /// Set once the space is dropped from the server, so that its indexer stops early.
     removed: AtomicBool,
 }
@@ -88,7 +91,13 @@ impl Space {
 
     fn new(origin: Origin) -> Space {
         let contents = Contents { analysis: Analysis::new(), open: HashMap::new() };
-        Space { id: SpaceId::next(), origin, contents: RwLock::new(contents), removed: AtomicBool::new(false) }
+        Space {
+            id: SpaceId::next(),
+            origin,
+            contents: RwLock::new(contents),
+            pending: Pending::default(),
+            removed: AtomicBool::new(false),
+        }
     }
 
     pub fn root(&self) -> Option<&Path> {

@@ -3,7 +3,8 @@
 //! Handlers own the documents (edited in place, in arrival order) and the list of folders; the
 //! main loop owns writing to the analysis. They meet through one ordered queue: every change a
 //! handler makes is submitted with a sequence number, and a request first waits until the main
-//! loop has applied everything submitted before it, so that it reads the text the editor has.
+//! loop has taken everything submitted before it and applied the changes to its own document, so
+//! that it reads the text the editor has (`synced`, `pending`).
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -16,9 +17,22 @@ use tower_lsp::Client;
 use crate::caps::ClientCaps;
 use crate::config::Config;
 use crate::outbox::Outbox;
+use crate::pending::{GRACE, Wait};
 use crate::queue::{Message, Task};
 use crate::space::{self, Space};
 use crate::vfs::{DocKey, Document};
+
+/// What a request reads, and so must see applied (see `pending`).
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    /// One document's text; other files as last applied, after a short grace.
+    Document(&'a DocKey),
+    /// Every file of the document's space: answers that edit other files must not edit older
+    /// texts than the client's.
+    Space(&'a DocKey),
+    /// Every space, each as last applied after the grace.
+    Workspace,
+}
 
 pub struct State {
     pub client: Client,
@@ -33,7 +47,8 @@ pub struct State {
     /// The queue to the main loop, and the sequence number of the last submitted message. One
     /// lock for both, so that sequence numbers enter the queue in order.
     queue: Mutex<(u64, mpsc::Sender<Message>)>,
-    /// The sequence number the main loop has applied up to.
+    /// The sequence number the main loop has taken changes up to; it also signals each change
+    /// applied.
     applied: watch::Receiver<u64>,
     shutdown: std::sync::atomic::AtomicBool,
 }
@@ -108,12 +123,48 @@ impl State {
         }
     }
 
-    /// Waits until the main loop has applied every change submitted so far.
-    pub async fn synced(&self) {
+    /// Waits until the spaces hold what a request arriving now must see (see `pending`): every
+    /// change submitted so far taken by the main loop, then the changes `scope` names applied.
+    pub async fn synced(&self, scope: Scope<'_>) {
         let target = self.queue.lock().unwrap_or_else(PoisonError::into_inner).0;
         let mut applied = self.applied.clone();
         // An error means the main loop is gone: answer from what there is rather than hang.
-        let _ = applied.wait_for(|&seq| seq >= target).await;
+        if applied.wait_for(|&seq| seq >= target).await.is_err() {
+            return;
+        }
+        loop {
+            // Marked seen before looking, so that a change applied meanwhile wakes the wait.
+            applied.borrow_and_update();
+            let changed = applied.changed();
+            let gone = match self.needs(target, scope) {
+                Wait::Ready => return,
+                Wait::Applied => changed.await.is_err(),
+                Wait::Until(at) => {
+                    tokio::time::timeout_at(at.into(), changed).await.is_ok_and(|changed| changed.is_err())
+                }
+            };
+            if gone {
+                return;
+            }
+        }
+    }
+
+    /// What a request submitted after change `target` still needs, over every space.
+    fn needs(&self, target: u64, scope: Scope<'_>) -> Wait {
+        let (own, whole) = match scope {
+            Scope::Document(key) => (self.space_for(key), false),
+            Scope::Space(key) => (self.space_for(key), true),
+            Scope::Workspace => (None, false),
+        };
+        self.spaces().iter().fold(Wait::Ready, |wait, space| {
+            let need = match &own {
+                Some((mine, path)) if mine.id == space.id => {
+                    space.pending.wait(target, Some(path), if whole { None } else { Some(GRACE) })
+                }
+                _ => space.pending.wait(target, None, Some(GRACE)),
+            };
+            wait.and(need)
+        })
     }
 
     // ---- spaces --------------------------------------------------------------------------------

@@ -63,6 +63,17 @@ pub(crate) fn prepare(change: Change) -> PreparedChange {
     PreparedChange { set, remove: change.remove }
 }
 
+impl PreparedChange {
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        self.set.retain(|(path, ..)| keep(path));
+        self.remove.retain(|path| keep(path));
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.set.is_empty() && self.remove.is_empty()
+    }
+}
+
 impl Graph {
     /// Applies a prepared change and says which files' diagnostics may differ.
     pub(crate) fn apply(&mut self, change: PreparedChange) -> Applied {
