@@ -431,7 +431,7 @@ impl MainLoop {
             .map(|doc| Op::Text {
                 key: doc.key().clone(),
                 uri: doc.uri.clone(),
-                text: Arc::from(doc.text.as_str()),
+                text: doc.text.to_arc(),
                 version: doc.version,
             })
             .collect();
