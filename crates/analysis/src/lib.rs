@@ -29,6 +29,7 @@ extern crate self as canopy_analysis;
 mod tests;
 
 pub use crate::base::diagnostics::{Diagnostic, DiagnosticKind, Severity};
+pub use crate::base::document::DocumentText;
 pub use crate::base::text::{Encoding, LineCol, LineIndex, TextRange, TextSize};
 pub use crate::base::{AspectKey, Change, FileId, FileRole, HostKey, NotDendritic, Site};
 pub use crate::graph::queries::{AspectInfo, HostInfo};

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use canopy_bench::generator;
 use clap::{Parser, Subcommand};
 
+mod did_change;
 mod run;
 
 #[derive(Parser)]
@@ -32,6 +33,20 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
         out: PathBuf,
+    },
+    /// Times one didChange of many changes to a large document, applied as the server applies
+    /// it and as it did before (a line index rebuilt per change).
+    DidChange {
+        /// Size of the document, in MB.
+        #[arg(long, default_value_t = 50)]
+        megabytes: usize,
+        /// Changes in the didChange.
+        #[arg(long, default_value_t = 200)]
+        changes: usize,
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
     /// Runs every measurement of docs/performance.md and prints the table (exits 0 whether the
     /// targets are met or not; 2 when a measurement could not be made).
@@ -74,6 +89,9 @@ fn main() -> ExitCode {
             std::fs::write(&out, &text).map_err(|e| format!("cannot write {}: {e}", out.display())).map(|()| {
                 eprintln!("wrote {} bytes to {}", text.len(), out.display());
             })
+        }
+        Command::DidChange { megabytes, changes, runs, seed } => {
+            did_change::run(&did_change::Options { megabytes, changes, runs, seed })
         }
         Command::Run { runs, sizes, lsp_size, iterations, seed, data, canopy } => {
             run::run(run::Options { runs, sizes, lsp_size, iterations, seed, data, canopy })

@@ -1,15 +1,15 @@
-//! A soak run: `canopy lsp` driven at full speed with 20,000 mixed requests and edits, pipelined
-//! (up to `WINDOW` requests in flight) with cancellations, on a fixture workspace. No crash, every
-//! request answered (cancelled ones with their result or `RequestCancelled`), the documents exactly
-//! what the client sent (edits, and documents closed and opened again) with the diagnostics of
-//! that text published, and resident memory at the end within 10% of what it was after the first
-//! 1,000 operations.
+//! A soak run: `canopy lsp` driven at full speed with 20,000 mixed requests and edits (the
+//! benchmark's 200,000 with `CANOPY_SOAK_OPERATIONS=200000`), pipelined (up to `WINDOW` requests in
+//! flight) with cancellations, on a fixture workspace. No crash, every request answered (cancelled
+//! ones with their result or `RequestCancelled`), the documents exactly what the client sent
+//! (edits, and documents closed and opened again) with the diagnostics of that text published, and
+//! resident memory at the end within 3% (5% over longer runs) of what it was after the first 1,000
+//! operations; resident memory every tenth of the run is printed, to show where it grows.
 //!
-//! In the debug profile the run takes about 6 s and memory ends some 5 to 7% above the baseline.
-//! heaptrack shows the live heap flat (under 0.6 MB at its peak over 60,000 operations); the
-//! growth is freed memory glibc's allocator keeps cached per thread, which is why the server caps
-//! the threads that answer queries (with 16 of them the growth was 9 to 10%). A real leak of a
-//! few dozen bytes per request would break the bound.
+//! heaptrack shows the live heap flat (under 0.6 MB at its peak). What grew (7% over 40,000
+//! operations, still climbing) was glibc's per-thread caches of freed chunks, which is why
+//! `canopy` runs on mimalloc (the reasons and figures are at its `#[global_allocator]`). A real
+//! leak of a few dozen bytes per request would break the bound.
 
 mod lsp_support;
 
@@ -21,7 +21,6 @@ use std::time::Instant;
 use lsp_support::{ClientOptions, Lsp, Rng, file_uri, fixture, uri_path};
 use serde_json::{Value, json};
 
-const OPERATIONS: usize = 20_000;
 /// Where the baseline for memory is taken.
 const WARM_UP: usize = 1_000;
 const WINDOW: usize = 64;
@@ -120,11 +119,15 @@ fn random_request(rng: &mut Rng, docs: &[Doc]) -> (&'static str, Value) {
     }
 }
 
-/// Resident memory of a process, in kB.
-fn rss_kb(pid: u32) -> u64 {
+/// Resident memory of a process, in kB: all of it (`VmRSS`), and its anonymous part (`RssAnon`:
+/// the heap and the stacks, without the pages of the executable).
+fn rss_kb(pid: u32) -> (u64, u64) {
     let status = fs::read_to_string(format!("/proc/{pid}/status")).expect("read /proc/<pid>/status");
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).expect("VmRSS");
-    line.split_whitespace().nth(1).and_then(|kb| kb.parse().ok()).expect("VmRSS in kB")
+    let field = |name: &str| {
+        let line = status.lines().find(|l| l.starts_with(name)).expect(name);
+        line.split_whitespace().nth(1).and_then(|kb| kb.parse().ok()).expect("a size in kB")
+    };
+    (field("VmRSS:"), field("RssAnon:"))
 }
 
 #[derive(Debug, Default)]
@@ -226,9 +229,26 @@ fn assert_documents_held(lsp: &mut Lsp, docs: &[Doc]) {
     }
 }
 
+/// How many operations to run: `CANOPY_SOAK_OPERATIONS`, else 20,000 (the benchmark runs
+/// 200,000; docs/performance.md).
+fn operations() -> usize {
+    match std::env::var("CANOPY_SOAK_OPERATIONS") {
+        Ok(n) => n.parse().expect("CANOPY_SOAK_OPERATIONS is a number of operations"),
+        Err(_) => 20_000,
+    }
+}
+
+/// The bound on resident memory's growth after the warm-up, in percent: 3 over the 20,000
+/// operations of a CI run, 5 over longer runs.
+fn growth_bound(operations: usize) -> f64 {
+    if operations <= 20_000 { 3.0 } else { 5.0 }
+}
+
 #[cfg(target_os = "linux")]
 #[test]
-fn twenty_thousand_mixed_operations_pipelined_with_flat_memory() {
+fn mixed_operations_pipelined_with_flat_memory() {
+    let operations = operations();
+    assert!(operations >= 2 * WARM_UP, "at least {} operations", 2 * WARM_UP);
     let root = fixture("flake-modules");
     let mut lsp = Lsp::start(ClientOptions::folder(&root));
     let pid = lsp.pid();
@@ -237,11 +257,16 @@ fn twenty_thousand_mixed_operations_pipelined_with_flat_memory() {
     let mut traffic = Traffic { rng: Rng(0x50A4), tally: Tally::default(), in_flight: VecDeque::new() };
     let started = Instant::now();
     let mut warm = None;
-    for operation in 0..OPERATIONS {
+    // Resident memory every tenth of the run: where growth happens, if it does.
+    let mut samples = Vec::new();
+    for operation in 0..operations {
         if operation == WARM_UP {
             traffic.settle_all(&mut lsp);
             lsp.forget();
             warm = Some((rss_kb(pid), started.elapsed()));
+        }
+        if operation > WARM_UP && operation % (operations / 10) == 0 {
+            samples.push((operation, rss_kb(pid)));
         }
         let request = traffic.operate(&mut lsp, &mut docs);
         if request && operation % 2_000 == 0 {
@@ -254,17 +279,26 @@ fn twenty_thousand_mixed_operations_pipelined_with_flat_memory() {
 
     assert_documents_held(&mut lsp, &docs);
     let tally = traffic.tally;
-    let end = rss_kb(pid);
-    let (warm, warm_time) = warm.expect("the warm-up ended");
+    let (end, end_anon) = rss_kb(pid);
+    samples.push((operations, (end, end_anon)));
+    let ((warm, warm_anon), warm_time) = warm.expect("the warm-up ended");
     let growth = (end as f64 - warm as f64) / warm as f64 * 100.0;
+    let samples: Vec<String> = samples.iter().map(|(op, (rss, anon))| format!("{op}: {rss} ({anon})")).collect();
     eprintln!(
         "soak: {} requests, {} edits ({} reopening a document), {} cancellations sent ({} answered RequestCancelled), {} renames refused; \
-         {OPERATIONS} operations in {duration:.2?} (first {WARM_UP} in {warm_time:.2?}); \
-         VmRSS {warm} kB after {WARM_UP}, {end} kB at the end ({growth:+.1}%)",
-        tally.requests, tally.edits, tally.reopens, tally.cancel_sent, tally.cancelled, tally.refused
+         {operations} operations in {duration:.2?} (first {WARM_UP} in {warm_time:.2?}); \
+         VmRSS (RssAnon) in kB: {warm} ({warm_anon}) after {WARM_UP}, {}; {end} kB at the end ({growth:+.1}%)",
+        tally.requests,
+        tally.edits,
+        tally.reopens,
+        tally.cancel_sent,
+        tally.cancelled,
+        tally.refused,
+        samples.join(", "),
     );
-    assert_eq!(tally.requests + tally.edits, OPERATIONS);
-    assert!(tally.edits > OPERATIONS / 4 && tally.cancel_sent > tally.requests / 20, "{tally:?}");
-    assert!(end as f64 <= warm as f64 * 1.10, "memory grew from {warm} kB to {end} kB ({growth:+.1}%)");
+    assert_eq!(tally.requests + tally.edits, operations);
+    assert!(tally.edits > operations / 4 && tally.cancel_sent > tally.requests / 20, "{tally:?}");
+    let bound = growth_bound(operations);
+    assert!(growth <= bound, "memory grew from {warm} kB to {end} kB ({growth:+.1}%, the bound is {bound}%)");
     assert!(lsp.shutdown().success());
 }

@@ -261,8 +261,9 @@ fn normalise(path: &str, cwd: &Path) -> PathBuf {
 }
 
 /// What any program opens outside its inputs: the dynamic loader's cache and libraries, its own
-/// `/proc` entries (the stack guard reads `/proc/self/maps`), and the CPU limits that Rust's
-/// `available_parallelism` reads from the cgroup file system.
+/// `/proc` entries (the stack guard reads `/proc/self/maps`), the CPU limits that Rust's
+/// `available_parallelism` reads from the cgroup file system, and the kernel's memory settings and
+/// NUMA nodes that the allocator (mimalloc) asks about when it starts.
 const SYSTEM_READS: &[&str] = &[
     "/etc/ld.so.cache",
     "/etc/ld.so.preload",
@@ -274,6 +275,9 @@ const SYSTEM_READS: &[&str] = &[
     "/proc/thread-self/",
     "/sys/fs/cgroup/",
     "/sys/devices/system/cpu/",
+    "/proc/sys/vm/overcommit_memory",
+    "/sys/kernel/mm/transparent_hugepage/",
+    "/sys/devices/system/node/",
 ];
 
 /// Calls that change the file system by path, whatever their arguments.

@@ -1,7 +1,7 @@
 //! Preparing changes off the main loop.
 //!
 //! Reading a new text (parsing, Nix's grammar, the summary) costs time in proportion to the file:
-//! seconds for a module of megabytes. It runs on a thread of its own per change, so the main loop
+//! seconds for a module of megabytes. It runs on a worker thread (`workers`), so the main loop
 //! keeps taking messages and applying other files' changes meanwhile, and applies the prepared
 //! change when it comes back on its queue. Changes to different files commute (each sets or
 //! removes a whole text); only the order of changes to one file matters. So a file has at most one
@@ -150,8 +150,8 @@ fn next_job() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-/// Prepares `change` on a thread with the analysis's stack, which sends the result to the main
-/// loop. A panic in the analysis is caught there and comes back as no change (the panic hook
+/// Prepares `change` on one of the workers (threads with the analysis's stack), which sends the
+/// result to the main loop. A panic in the analysis is caught there and comes back as no change (the panic hook
 /// logs it).
 fn spawn(state: &Arc<State>, space: &Arc<Space>, job: u64, change: Change) -> Option<Prepared> {
     let slot = Arc::new(Mutex::new(Some(change)));
@@ -169,20 +169,15 @@ fn spawn(state: &Arc<State>, space: &Arc<Space>, job: u64, change: Change) -> Op
             Some(Prepared { space, job, change })
         }
     };
-    let thread =
-        std::thread::Builder::new().name("canopy-prepare".to_owned()).stack_size(canopy_analysis::ANALYSIS_STACK);
     let state_for_thread = state.clone();
     let prepare_here = prepare.clone();
-    let spawned = thread.spawn(move || {
+    let work = Box::new(move || {
         if let Some(prepared) = prepare() {
             state_for_thread.send(Task::Prepared(prepared));
         }
     });
-    match spawned {
-        Ok(_) => None,
-        Err(err) => {
-            tracing::warn!("cannot start a thread to prepare a change ({err}): preparing it on the main loop");
-            prepare_here()
-        }
+    match state.workers.run(work) {
+        Ok(()) => None,
+        Err(_) => prepare_here(),
     }
 }

@@ -53,6 +53,7 @@ mod space;
 mod state;
 mod transport;
 mod vfs;
+mod workers;
 
 use std::process::ExitCode;
 use std::sync::Arc;

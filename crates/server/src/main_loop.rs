@@ -444,7 +444,7 @@ impl MainLoop {
             .iter()
             .map(|doc| {
                 let key = doc.key().clone();
-                (seq, Op::Text { key, uri: doc.uri.clone(), text: Arc::from(doc.text.as_str()), version: doc.version })
+                (seq, Op::Text { key, uri: doc.uri.clone(), text: doc.text.to_arc(), version: doc.version })
             })
             .collect();
         self.ops.extend(docs);

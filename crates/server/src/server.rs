@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use canopy_analysis::DocumentText;
 use serde_json::Value;
 use tower_lsp::LanguageServer;
 use tower_lsp::jsonrpc::Result;
@@ -173,7 +174,8 @@ impl LanguageServer for Server {
         let key = DocKey::from_uri(&doc.uri);
         let text: Arc<str> = Arc::from(doc.text.as_str());
         let op = Op::Text { key: key.clone(), uri: doc.uri.clone(), text, version: doc.version };
-        self.state.docs.insert(key, Document { uri: doc.uri, version: doc.version, text: doc.text });
+        let text = DocumentText::new(&doc.text);
+        self.state.docs.insert(key, Document { uri: doc.uri, version: doc.version, text });
         self.state.submit(Task::Op(op));
     }
 
@@ -188,7 +190,7 @@ impl LanguageServer for Server {
             };
             doc.apply_changes(params.content_changes, enc);
             doc.version = params.text_document.version;
-            Op::Text { key, uri: doc.uri.clone(), text: Arc::from(doc.text.as_str()), version: doc.version }
+            Op::Text { key, uri: doc.uri.clone(), text: doc.text.to_arc(), version: doc.version }
         };
         self.state.submit(Task::Op(op));
     }

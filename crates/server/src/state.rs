@@ -21,6 +21,7 @@ use crate::pending::{GRACE, Wait};
 use crate::queue::{Message, Task};
 use crate::space::{self, Space};
 use crate::vfs::{DocKey, Document};
+use crate::workers::Workers;
 
 /// What a request reads, and so must see applied (see `pending`).
 #[derive(Debug, Clone, Copy)]
@@ -51,6 +52,8 @@ pub struct State {
     /// applied.
     applied: watch::Receiver<u64>,
     shutdown: std::sync::atomic::AtomicBool,
+    /// The threads that prepare changes off the main loop.
+    pub workers: Workers,
 }
 
 impl State {
@@ -65,6 +68,7 @@ impl State {
             loose: DashMap::new(),
             queue: Mutex::new((0, queue)),
             applied,
+            workers: Workers::default(),
             shutdown: std::sync::atomic::AtomicBool::new(false),
         }
     }

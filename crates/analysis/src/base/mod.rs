@@ -2,6 +2,7 @@
 //! and the infrastructure every layer runs on (positions, diagnostics, the stack, parallel batches).
 
 pub(crate) mod diagnostics;
+pub(crate) mod document;
 pub(crate) mod parallel;
 pub(crate) mod stack;
 pub(crate) mod text;
