@@ -42,9 +42,15 @@ struct Run {
     took: Duration,
 }
 
+/// Longest a run may take before `timeout` ends it (status 124): each takes seconds at most, and
+/// a run that stalls must fail, not hold CI.
+const LIMIT: Duration = Duration::from_secs(60);
+
 fn check(root: &Path, format: &str) -> Run {
     let started = Instant::now();
-    let output = Command::new(env!("CARGO_BIN_EXE_canopy"))
+    let output = Command::new("timeout")
+        .arg(LIMIT.as_secs().to_string())
+        .arg(env!("CARGO_BIN_EXE_canopy"))
         .env_remove("CANOPY_LOG")
         .args(["check", "--format", format])
         .arg(root)
@@ -135,7 +141,7 @@ fn nesting_nix_cannot_parse_is_an_error_in_bounded_time() {
     let chain = format!("{{ x = a{}; }}", ".a".repeat(100_000));
     let dir = repo(&[("modules/deep.nix", deep.as_bytes()), ("modules/chain.nix", chain.as_bytes())]);
     let run = check(dir.path(), "json");
-    assert!(run.took < Duration::from_secs(60), "took {:?}", run.took);
+    assert!(run.took < LIMIT, "took {:?}", run.took);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     let report = json(&run);
     let diagnostics = report["diagnostics"].as_array().expect("a list");
@@ -149,6 +155,48 @@ fn nesting_nix_cannot_parse_is_an_error_in_bounded_time() {
     assert_eq!(chain.len(), 1, "{chain:?}");
     assert_eq!(chain[0]["severity"], "warning");
     assert!(chain[0]["message"].as_str().is_some_and(|m| m.contains("does not analyse this file")));
+}
+
+/// `with lib; with types; with strings; ...` (issue 16): reading a name through nested `with`s took
+/// twice as long with every level, so `canopy check` never ended on 30 of them. The aspects are
+/// read through 30 levels; of 1,000, canopy says where it stops reading (rnix reads 509).
+#[test]
+fn nested_withs_are_checked_in_bounded_time() {
+    let names = ["lib", "types", "strings", "attrsets", "lists"];
+    let withs = |n: usize| -> String { names.iter().cycle().take(n).map(|name| format!("with {name}; ")).collect() };
+    let aspects = format!(
+        "{{ config, lib, ... }}:\n{{\n  flake.modules.nixos.gouda.imports =\n    with config.flake.modules.nixos; {}\n    \
+         [ base config.flake.modules.nixos.base config.flake.modules.nixos.deskotp ];\n}}\n",
+        withs(29)
+    );
+    let deep = format!("{{ lib, ... }}: {}{{ x = lists; }}\n", withs(1_000));
+    let dir = repo(&[("modules/withs.nix", aspects.as_bytes()), ("modules/deep-withs.nix", deep.as_bytes())]);
+    let run = check(dir.path(), "json");
+    assert!(run.took < Duration::from_secs(10), "took {:?}", run.took);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let report = json(&run);
+    let found: Vec<String> = report["diagnostics"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {}:{} {} {}",
+                d["path"], d["range"]["start"]["line"], d["range"]["start"]["character"], d["code"], d["severity"]
+            )
+        })
+        .collect();
+    let deskotp = aspects.lines().nth(4).and_then(|l| l.find("deskotp")).expect("on the fifth line");
+    assert_eq!(
+        found,
+        [
+            // Where rnix gave up: the end of the file.
+            r#""modules/deep-withs.nix" 1:0 "syntax-error" "warning""#.to_string(),
+            format!(r#""modules/withs.nix" 4:{deskotp} "undefined-aspect" "error""#),
+        ],
+        "{}",
+        run.stdout
+    );
 }
 
 /// Lines and columns (1-based, UTF-16) are the same whatever ends the lines, and in a file that

@@ -186,10 +186,10 @@ impl<'a> Extractor<'a> {
         }
     }
 
-    /// Runs `fold` for binding `id`, unless it is being folded already; `false` when it does not
-    /// run.
+    /// Runs `fold` for binding `id`, unless it is being folded already or the summary has no room
+    /// for another copy (`may_copy`); `false` when it does not run.
     pub(super) fn fold_binding(&mut self, id: BindingId, fold: impl FnOnce(&mut Self) -> bool) -> bool {
-        if self.folding.contains(&id) {
+        if self.folding.contains(&id) || !self.may_copy() {
             return false;
         }
         self.folding.push(id);
@@ -276,6 +276,9 @@ impl<'a> Extractor<'a> {
             ("genAttrs", [list, function]) => match self.fold_string_list(list) {
                 Some(names) => {
                     for name in names {
+                        if !self.may_copy() {
+                            return self.opaque_call(value, node, ctx);
+                        }
                         let child = self.add_node(node, name, value.text_range());
                         self.function_body(function, child);
                     }
@@ -285,6 +288,9 @@ impl<'a> Extractor<'a> {
             ("mapAttrs", [function, attrs]) => match self.fold_attrset(attrs) {
                 Some(set) => {
                     for entry in set.children().filter(|e| e.kind() == NODE_ATTRPATH_VALUE) {
+                        if !self.may_copy() {
+                            return self.opaque_call(value, node, ctx);
+                        }
                         let Some(path) = first_child(&entry, NODE_ATTRPATH) else { continue };
                         let attrs: Vec<SyntaxNode> = path.children().collect();
                         let Some(name) = attrs.first().and_then(|a| self.attr_name(a)) else {
@@ -303,6 +309,11 @@ impl<'a> Extractor<'a> {
             },
             _ => self.opaque_call(value, node, ctx),
         }
+    }
+
+    /// Whether the summary has room for one more copy of a value (see `NODES_PER_BYTE`).
+    pub(super) fn may_copy(&self) -> bool {
+        self.out.nodes.len() < self.node_budget
     }
 
     pub(super) fn opaque_call(&mut self, value: &SyntaxNode, node: Option<NodeId>, ctx: &Ctx) {
@@ -404,12 +415,9 @@ impl<'a> Extractor<'a> {
         let Some(node) = node else { return };
         let path: Vec<SmolStr> = self.out.node_path(node).into_iter().map(|n| n.text.clone()).collect();
         for (argument, meaning) in collections::fixpoint_arguments(&path) {
-            let range = lambda.text_range();
-            for (i, binding) in self.names.bindings.iter().enumerate() {
-                if binding.scope.text_range() == range && binding.name == argument {
-                    self.roots.insert(BindingId(i as u32), RootBinding::ConfigPath(meaning));
-                }
-            }
+            self.add_roots(lambda.text_range(), |binding| {
+                (binding.name == argument).then_some(RootBinding::ConfigPath(meaning))
+            });
         }
     }
 }

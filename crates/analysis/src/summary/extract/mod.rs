@@ -15,10 +15,13 @@ mod module;
 mod options;
 mod read;
 
-use rustc_hash::FxHashMap;
+use std::cell::{OnceCell, RefCell};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 use smol_str::SmolStr;
 
-use crate::base::text::TextRange;
+use crate::base::text::{TextRange, TextSize};
 use crate::dendritic::contexts::{self};
 use crate::nix_exact;
 use crate::summary::*;
@@ -103,6 +106,18 @@ const MAX_CONFIG_DEPTH: usize = 12;
 /// How many aliases (`let` bindings) a path or constant is followed through.
 const FUEL: u32 = 16;
 
+/// The config nodes a summary may hold, per byte of its text and at least: without copies a text
+/// writes at most one node per byte, but folding a `let`-bound set, `genAttrs` or `mapAttrs` copies
+/// a value into every place that names it, and copies of copies grow as a power of how deep they
+/// nest (ten names each folding the set before, seven times over: ten million nodes from 742
+/// bytes). Past the budget a value that would be copied is opaque instead.
+const NODES_PER_BYTE: usize = 4;
+const NODES_AT_LEAST: usize = 10_000;
+
+/// The longest string a constant folds to. Interpolating a folded string several times over, a
+/// few levels deep, makes strings of any length from a few lines; no name is that long.
+const MAX_FOLDED_LEN: usize = 4096;
+
 /// What a top-level binding means as the start of a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum RootBinding {
@@ -132,6 +147,9 @@ struct PathValue {
     certain: bool,
     form: RefForm,
 }
+
+/// A folded string, and where its text comes from.
+type Folded = (SmolStr, NameOrigin);
 
 /// Context of the expression walk.
 #[derive(Debug, Clone)]
@@ -181,7 +199,7 @@ struct Extractor<'a> {
     out: &'a mut FileSummary,
     roots: FxHashMap<BindingId, RootBinding>,
     /// Lambdas whose arguments are the top-level module's own.
-    module_lambdas: Vec<TextRange>,
+    module_lambdas: FxHashSet<TextRange>,
     depth: u32,
     /// Depth of each config node, by id.
     depths: Vec<u16>,
@@ -190,6 +208,16 @@ struct Extractor<'a> {
     /// Bindings being folded into configuration, innermost last: one met again inside its own
     /// value (`rec { b.c = { a = b; }; b = b; }`) is not followed, or the fold would not end.
     folding: Vec<BindingId>,
+    /// See `NODES_PER_BYTE`.
+    node_budget: usize,
+    /// What each `with`'s namespace, or failing it the first enclosing one's, evaluates to, by
+    /// where the `with` starts and the fuel left (`Extractor::with_namespace`).
+    withs: RefCell<BTreeMap<(TextSize, u32), Option<PathValue>>>,
+    /// What each `let` binding folds to as a string, by binding and the fuel left.
+    folded: RefCell<FxHashMap<(BindingId, u32), Option<Folded>>>,
+    /// The name table's bindings by scope, and those some name reads (`Extractor::bindings_of`).
+    scopes: OnceCell<FxHashMap<TextRange, Vec<BindingId>>>,
+    read: OnceCell<FxHashSet<BindingId>>,
 }
 
 impl<'a> Extractor<'a> {
@@ -201,14 +229,19 @@ impl<'a> Extractor<'a> {
             file_name,
             dir_name,
             names,
-            root,
             out,
             roots: FxHashMap::default(),
-            module_lambdas: Vec::new(),
+            module_lambdas: FxHashSet::default(),
             depth: 0,
             depths: Vec::new(),
             opaque_marked: Vec::new(),
             folding: Vec::new(),
+            node_budget: usize::from(root.text_range().len()).saturating_mul(NODES_PER_BYTE).max(NODES_AT_LEAST),
+            withs: RefCell::default(),
+            folded: RefCell::default(),
+            scopes: OnceCell::new(),
+            read: OnceCell::new(),
+            root,
         }
     }
 
