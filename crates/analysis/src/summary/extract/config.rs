@@ -76,6 +76,9 @@ impl<'a> Extractor<'a> {
         parent: Option<NodeId>,
         binding: TextRange,
     ) {
+        if !self.spend(value) {
+            return;
+        }
         let mut current = parent;
         for (i, attr) in attrs.iter().enumerate() {
             if self.node_depth(current) >= MAX_CONFIG_DEPTH {
@@ -117,7 +120,7 @@ impl<'a> Extractor<'a> {
     }
 
     pub(super) fn config_value(&mut self, value: &SyntaxNode, node: Option<NodeId>) {
-        if self.depth >= syntax::MAX_DEPTH {
+        if self.depth >= syntax::MAX_DEPTH || !self.spend(value) {
             return;
         }
         self.depth += 1;
@@ -186,10 +189,15 @@ impl<'a> Extractor<'a> {
         }
     }
 
-    /// Runs `fold` for binding `id`, unless it is being folded already or the summary has no room
-    /// for another copy (`may_copy`); `false` when it does not run.
-    pub(super) fn fold_binding(&mut self, id: BindingId, fold: impl FnOnce(&mut Self) -> bool) -> bool {
-        if self.folding.contains(&id) || !self.may_copy() {
+    /// Runs `fold` for binding `id`, named at `at`, unless it is being folded already or the budget
+    /// is spent; `false` when it does not run.
+    pub(super) fn fold_binding(
+        &mut self,
+        id: BindingId,
+        at: &SyntaxNode,
+        fold: impl FnOnce(&mut Self) -> bool,
+    ) -> bool {
+        if self.folding.contains(&id) || !self.spend(at) {
             return false;
         }
         self.folding.push(id);
@@ -201,7 +209,7 @@ impl<'a> Extractor<'a> {
     /// A config value that names a `let` binding: read the binding's value as configuration.
     pub(super) fn fold_config_alias(&mut self, value: &SyntaxNode, node: Option<NodeId>) -> bool {
         let Some(id) = self.local_binding_id(value) else { return false };
-        self.fold_binding(id, |this| this.fold_config_binding(id, node))
+        self.fold_binding(id, value, |this| this.fold_config_binding(id, node))
     }
 
     pub(super) fn fold_config_binding(&mut self, id: BindingId, node: Option<NodeId>) -> bool {
@@ -276,7 +284,7 @@ impl<'a> Extractor<'a> {
             ("genAttrs", [list, function]) => match self.fold_string_list(list) {
                 Some(names) => {
                     for name in names {
-                        if !self.may_copy() {
+                        if !self.spend(value) {
                             return self.opaque_call(value, node, ctx);
                         }
                         let child = self.add_node(node, name, value.text_range());
@@ -288,7 +296,7 @@ impl<'a> Extractor<'a> {
             ("mapAttrs", [function, attrs]) => match self.fold_attrset(attrs) {
                 Some(set) => {
                     for entry in set.children().filter(|e| e.kind() == NODE_ATTRPATH_VALUE) {
-                        if !self.may_copy() {
+                        if !self.spend(value) {
                             return self.opaque_call(value, node, ctx);
                         }
                         let Some(path) = first_child(&entry, NODE_ATTRPATH) else { continue };
@@ -311,9 +319,9 @@ impl<'a> Extractor<'a> {
         }
     }
 
-    /// Whether the summary has room for one more copy of a value (see `NODES_PER_BYTE`).
-    pub(super) fn may_copy(&self) -> bool {
-        self.out.nodes.len() < self.node_budget
+    /// One step of the walks, at `at`: `false` once the file's budget is spent (`budget.rs`).
+    pub(super) fn spend(&self, at: &SyntaxNode) -> bool {
+        self.budget.spend(at.text_range().start(), self.out.nodes.len())
     }
 
     pub(super) fn opaque_call(&mut self, value: &SyntaxNode, node: Option<NodeId>, ctx: &Ctx) {
@@ -342,6 +350,9 @@ impl<'a> Extractor<'a> {
 
     /// `inherit (e) a b;` or `inherit a;` as configuration below `node`.
     pub(super) fn config_inherit(&mut self, entry: &SyntaxNode, node: Option<NodeId>) {
+        if !self.spend(entry) {
+            return;
+        }
         let from = first_child(entry, NODE_INHERIT_FROM).and_then(|f| nth_expr(&f, 0));
         let source = from.as_ref().and_then(|f| self.eval_path(f, FUEL));
         if let Some(from) = &from
@@ -380,7 +391,7 @@ impl<'a> Extractor<'a> {
         let Some(Resolution::Local(id)) = self.names.resolution_at(attr.text_range().start()) else {
             return false;
         };
-        self.fold_binding(id, |this| this.fold_inherited_binding(id, child))
+        self.fold_binding(id, attr, |this| this.fold_inherited_binding(id, child))
     }
 
     pub(super) fn fold_inherited_binding(&mut self, id: BindingId, child: NodeId) -> bool {

@@ -15,7 +15,7 @@ use crate::syntax::{self, SyntaxNode, first_child, node_near, nth_expr, static_a
 
 impl<'a> Extractor<'a> {
     pub(super) fn eval_path(&self, node: &SyntaxNode, fuel: u32) -> Option<PathValue> {
-        let fuel = fuel.checked_sub(1)?;
+        let fuel = fuel.checked_sub(1).filter(|_| self.spend(node))?;
         let node = unparen(node.clone());
         match node.kind() {
             NODE_IDENT => {
@@ -232,7 +232,7 @@ impl<'a> Extractor<'a> {
     /// Folds a string expression: literals, `let`-bound strings, concatenations, and names built
     /// from the file's own name.
     pub(super) fn fold_string(&self, node: &SyntaxNode, fuel: u32) -> Option<Folded> {
-        let fuel = fuel.checked_sub(1)?;
+        let fuel = fuel.checked_sub(1).filter(|_| self.spend(node))?;
         let node = unparen(node.clone());
         match node.kind() {
             NODE_STRING => {

@@ -8,6 +8,7 @@
 //! `home-manager.users.<name>`, ...). Both resolve names through the file's `NameTable`, so
 //! `config` means the top-level module's argument and nothing else.
 
+mod budget;
 mod config;
 mod eval;
 mod expr;
@@ -77,7 +78,10 @@ fn summarize_then_check(
         let names = NameTable::build(&parse.root());
         let mut summary = summarize_structure(path, text, parse, &names);
         let grammar = grammar().unwrap_or_else(|| nix_exact::nix_grammar(text, &|| parse.root()));
+        // Nix's verdicts first, then the extractor's own (a file it could not read in full).
+        let extracted = std::mem::take(&mut summary.diagnostics);
         summary.diagnostics = nix_exact::parse_time_diagnostics_with(text, parse, &names, grammar);
+        summary.diagnostics.extend(extracted);
         summary
     })
 }
@@ -105,14 +109,6 @@ const MAX_CONFIG_DEPTH: usize = 12;
 
 /// How many aliases (`let` bindings) a path or constant is followed through.
 const FUEL: u32 = 16;
-
-/// The config nodes a summary may hold, per byte of its text and at least: without copies a text
-/// writes at most one node per byte, but folding a `let`-bound set, `genAttrs` or `mapAttrs` copies
-/// a value into every place that names it, and copies of copies grow as a power of how deep they
-/// nest (ten names each folding the set before, seven times over: ten million nodes from 742
-/// bytes). Past the budget a value that would be copied is opaque instead.
-const NODES_PER_BYTE: usize = 4;
-const NODES_AT_LEAST: usize = 10_000;
 
 /// The longest string a constant folds to. Interpolating a folded string several times over, a
 /// few levels deep, makes strings of any length from a few lines; no name is that long.
@@ -208,8 +204,7 @@ struct Extractor<'a> {
     /// Bindings being folded into configuration, innermost last: one met again inside its own
     /// value (`rec { b.c = { a = b; }; b = b; }`) is not followed, or the fold would not end.
     folding: Vec<BindingId>,
-    /// See `NODES_PER_BYTE`.
-    node_budget: usize,
+    budget: budget::Budget,
     /// What each `with`'s namespace, or failing it the first enclosing one's, evaluates to, by
     /// where the `with` starts and the fuel left (`Extractor::with_namespace`).
     withs: RefCell<BTreeMap<(TextSize, u32), Option<PathValue>>>,
@@ -236,7 +231,7 @@ impl<'a> Extractor<'a> {
             depths: Vec::new(),
             opaque_marked: Vec::new(),
             folding: Vec::new(),
-            node_budget: usize::from(root.text_range().len()).saturating_mul(NODES_PER_BYTE).max(NODES_AT_LEAST),
+            budget: budget::Budget::new(usize::from(root.text_range().len())),
             withs: RefCell::default(),
             folded: RefCell::default(),
             scopes: OnceCell::new(),
@@ -246,6 +241,14 @@ impl<'a> Extractor<'a> {
     }
 
     fn finish(&mut self) {
+        if let Some(warning) = self.budget.warning() {
+            let tops: Vec<NodeId> =
+                (0..self.out.nodes.len() as u32).map(NodeId).filter(|&id| self.out.node(id).parent.is_none()).collect();
+            for id in tops {
+                self.mark_opaque(Some(id), warning.range, OpaqueReason::Unread);
+            }
+            self.out.diagnostics.push(warning);
+        }
         if let Some(module) = self.out.module.as_mut() {
             module.keys = self.out.nodes.iter().filter(|n| n.parent.is_none()).map(|n| n.name.clone()).collect();
         }
