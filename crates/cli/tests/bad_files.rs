@@ -42,9 +42,20 @@ struct Run {
     took: Duration,
 }
 
+/// Longest a run may take before `timeout` ends it (status 124): each takes seconds at most, and
+/// a run that stalls must fail, not hold CI.
+const LIMIT: Duration = Duration::from_secs(60);
+
 fn check(root: &Path, format: &str) -> Run {
+    check_within(root, format, LIMIT)
+}
+
+/// `check`, ended by `timeout` at `limit`.
+fn check_within(root: &Path, format: &str, limit: Duration) -> Run {
     let started = Instant::now();
-    let output = Command::new(env!("CARGO_BIN_EXE_canopy"))
+    let output = Command::new("timeout")
+        .arg(limit.as_secs().to_string())
+        .arg(env!("CARGO_BIN_EXE_canopy"))
         .env_remove("CANOPY_LOG")
         .args(["check", "--format", format])
         .arg(root)
@@ -135,7 +146,7 @@ fn nesting_nix_cannot_parse_is_an_error_in_bounded_time() {
     let chain = format!("{{ x = a{}; }}", ".a".repeat(100_000));
     let dir = repo(&[("modules/deep.nix", deep.as_bytes()), ("modules/chain.nix", chain.as_bytes())]);
     let run = check(dir.path(), "json");
-    assert!(run.took < Duration::from_secs(60), "took {:?}", run.took);
+    assert!(run.took < LIMIT, "took {:?}", run.took);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     let report = json(&run);
     let diagnostics = report["diagnostics"].as_array().expect("a list");
@@ -149,6 +160,59 @@ fn nesting_nix_cannot_parse_is_an_error_in_bounded_time() {
     assert_eq!(chain.len(), 1, "{chain:?}");
     assert_eq!(chain[0]["severity"], "warning");
     assert!(chain[0]["message"].as_str().is_some_and(|m| m.contains("does not analyse this file")));
+}
+
+/// `with lib; with types; with strings; ...` (issue 16): reading a name through nested `with`s took
+/// longer with every level (in a release build 24 took 1.2 s, 30 took 38 s, 1,000 never ended),
+/// when no namespace but the outermost holds the name (`lib.nix`). Each depth now takes a fraction
+/// of a second, the start of the binary included; the bound leaves a debug build on a busy machine
+/// room and still fails the old way at 24. `withs.nix` reads aspects through the same `with`s.
+#[test]
+fn nested_withs_are_checked_in_bounded_time() {
+    let names = ["lib", "types", "strings", "attrsets", "lists"];
+    let withs = |n: usize| -> String { names.iter().cycle().take(n).map(|name| format!("with {name}; ")).collect() };
+    for n in [24, 30, 1_000, 10_000] {
+        let lib = format!("{{ lib, ... }}: {}{{ x = lists; }}\n", withs(n));
+        let aspects = format!(
+            "{{ config, lib, ... }}:\n{{\n  flake.modules.nixos.gouda.imports =\n    with config.flake.modules.nixos; \
+             {}\n    [ base config.flake.modules.nixos.base config.flake.modules.nixos.deskotp ];\n}}\n",
+            withs(n - 1)
+        );
+        let dir = repo(&[("modules/lib.nix", lib.as_bytes()), ("modules/withs.nix", aspects.as_bytes())]);
+        let run = check_within(dir.path(), "json", Duration::from_secs(10));
+        assert_ne!(run.code, Some(124), "{n} levels: stalled");
+        assert!(run.took < Duration::from_secs(3), "{n} levels took {:?}", run.took);
+        let report = json(&run);
+        let found: Vec<String> = report["diagnostics"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter(|d| d["severity"] != "hint")
+            .map(|d| {
+                let message = d["message"].as_str().unwrap_or_default();
+                let gist = ["memory exhausted", "nested too deeply for canopy", "deskotp"]
+                    .into_iter()
+                    .find(|words| message.contains(words))
+                    .unwrap_or(message);
+                format!("{} {} {} {gist}", d["path"], d["code"], d["severity"])
+            })
+            .collect();
+        // The depth rules of `crates/analysis/src/tests/pathological.rs`: rnix reads 509 levels,
+        // canopy's copy of Nix's grammar 9,997; what lies deeper is not claimed to be wrong.
+        let (expected, code) = match n {
+            0..=509 => (vec![r#""modules/withs.nix" "undefined-aspect" "error" deskotp"#.to_string()], 1),
+            510..=9_997 => {
+                let warning = r#""syntax-error" "warning" nested too deeply for canopy"#;
+                (vec![format!(r#""modules/lib.nix" {warning}"#), format!(r#""modules/withs.nix" {warning}"#)], 0)
+            }
+            _ => {
+                let error = r#""syntax-error" "error" memory exhausted"#;
+                (vec![format!(r#""modules/lib.nix" {error}"#), format!(r#""modules/withs.nix" {error}"#)], 1)
+            }
+        };
+        assert_eq!(found, expected, "{n} levels: {}", run.stdout);
+        assert_eq!(run.code, Some(code), "{n} levels: {}", run.stderr);
+    }
 }
 
 /// Lines and columns (1-based, UTF-16) are the same whatever ends the lines, and in a file that

@@ -62,6 +62,9 @@ pub(crate) enum OpaqueReason {
     Call,
     /// The whole value is another collection or a variable: `flake.nixosModules = self.modules.nixos`.
     Assigned,
+    /// The file ran out of its work budget (`extract/budget.rs`): what it did not read may define
+    /// anything below the names it writes.
+    Unread,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

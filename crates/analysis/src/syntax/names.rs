@@ -87,11 +87,6 @@ impl NameTable {
         self.use_at(start).map(|u| u.resolution)
     }
 
-    /// How many `with` scopes enclose a name resolved to `with`.
-    pub(crate) fn with_depth(&self, id: WithId) -> usize {
-        std::iter::successors(Some(id), |w| self.with_scope(*w).outer).count()
-    }
-
     /// Every use that resolves to `id`.
     pub(crate) fn uses_of(&self, id: BindingId) -> impl Iterator<Item = &NameUse> {
         self.uses.iter().filter(move |u| u.resolution == Resolution::Local(id))
@@ -402,7 +397,10 @@ mod tests {
                         format!("{:?}@{}", b.kind, u32::from(b.range.start()))
                     }
                     Resolution::Global => "global".into(),
-                    Resolution::With(w) => format!("with*{}", table.with_depth(w)),
+                    Resolution::With(w) => {
+                        let depth = std::iter::successors(Some(w), |w| table.with_scope(*w).outer).count();
+                        format!("with*{depth}")
+                    }
                     Resolution::Undefined => "UNDEFINED".into(),
                 };
                 format!("{}@{} -> {}", u.name, u32::from(u.range.start()), target)

@@ -6,6 +6,7 @@ use smol_str::SmolStr;
 
 use crate::base::text::TextRange;
 use rnix::{SyntaxNode, SyntaxToken};
+use rowan::ast::SyntaxNodePtr;
 
 pub(crate) fn first_child(node: &SyntaxNode, kind: SyntaxKind) -> Option<SyntaxNode> {
     node.children().find(|c| c.kind() == kind)
@@ -52,6 +53,26 @@ pub(crate) fn is_expr(kind: SyntaxKind) -> bool {
             | NODE_UNARY_OP
             | NODE_WITH
     )
+}
+
+/// The node `ptr` points to, found from a node near it rather than from the root: up to the first
+/// node that covers it, then down as `SyntaxNodePtr::try_to_node` goes from the root. The root's way
+/// costs the target's depth each time, which makes following aliases and `with`s in a deeply
+/// nested file quadratic; this way costs the distance between the two. `None` when `near`'s tree
+/// holds no such node.
+pub(crate) fn node_near(near: &SyntaxNode, ptr: &SyntaxNodePtr<rnix::NixLanguage>) -> Option<SyntaxNode> {
+    let range = ptr.text_range();
+    if range.is_empty() {
+        // An empty range may sit between two children: only the root's way picks the same one.
+        return ptr.try_to_node(&near.ancestors().last()?);
+    }
+    let mut top = near.ancestors().find(|a| a.text_range().contains_range(range))?;
+    // From the outermost node of that range on, the way down is the one from the root.
+    while let Some(parent) = top.parent().filter(|p| p.text_range() == top.text_range()) {
+        top = parent;
+    }
+    std::iter::successors(Some(top), |node| node.child_or_token_at_range(range)?.into_node())
+        .find(|node| node.text_range() == range && node.kind() == ptr.kind())
 }
 
 /// Strips parentheses.

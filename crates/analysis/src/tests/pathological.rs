@@ -6,9 +6,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::support::{self, on_analysis_stack};
+use crate::summary::OpaqueReason;
 use crate::summary::extract;
 use crate::syntax;
-use crate::{Analysis, Change, Diagnostic, DiagnosticKind, Encoding, FilePosition, LineCol, Severity, TextSize};
+use crate::{
+    Analysis, Change, Diagnostic, DiagnosticKind, Encoding, FilePosition, Hover, LineCol, Navigation, Rename, Severity,
+    Site, TextRange, TextSize,
+};
 
 /// Catches stalls, not slowness: each case here takes well under a second on a quiet machine.
 const LIMIT: Duration = Duration::from_secs(10);
@@ -30,23 +34,46 @@ fn timed<R>(what: &str, limit: Duration, f: impl FnOnce() -> R) -> R {
 /// query in the middle of the module (the answers must merely come back; `robustness.rs` checks
 /// them, and offsets everywhere).
 fn analyse(module: &str) -> Vec<Diagnostic> {
+    ask(module, None, LIMIT).diagnostics
+}
+
+/// What the door answers about the module, at one offset.
+struct Answers {
+    diagnostics: Vec<Diagnostic>,
+    hover: Option<Hover>,
+    definition: Option<Navigation>,
+    references: Option<Vec<Site>>,
+    /// Asked only at a given offset: the cases that need no answer skip the cost.
+    rename: Option<Result<Rename, String>>,
+}
+
+/// Every query on a workspace of the flake and `module`, at offset `at` of the module (its middle
+/// when `None`), failing past `limit`.
+fn ask(module: &str, at: Option<usize>, limit: Duration) -> Answers {
     let module = module.to_string();
     on_analysis_stack(move || {
-        timed("analysing the workspace", LIMIT, || {
+        timed("analysing the workspace", limit, || {
             let mut ws = Analysis::new();
             let set =
                 vec![("flake.nix".to_string(), Arc::from(FLAKE)), ("modules/x.nix".to_string(), Arc::from(module))];
             ws.apply(Change { set, remove: Vec::new() });
             let file = ws.file_id("modules/x.nix").expect("the module is in the workspace");
-            let len = ws.text(file).len() as u32;
-            let pos = FilePosition { file, offset: TextSize::from(len / 2) };
+            let rename_at = at;
+            let at = at.unwrap_or(ws.text(file).len() / 2);
+            let pos = FilePosition { file, offset: TextSize::from(at as u32) };
             let _ = ws.symbol_at(pos);
-            let _ = ws.hover(pos);
             let _ = ws.completions(pos);
-            let _ = ws.goto_definition(pos);
-            let _ = ws.references(pos, true);
             let _ = ws.document_symbols(file);
-            ws.diagnostics(file)
+            Answers {
+                hover: ws.hover(pos),
+                definition: ws.goto_definition(pos),
+                references: ws.references(pos, true),
+                rename: rename_at.map(|_| {
+                    let _ = ws.prepare_rename(pos);
+                    ws.rename(pos, "sshd")
+                }),
+                diagnostics: ws.diagnostics(file),
+            }
         })
     })
 }
@@ -338,4 +365,193 @@ fn a_file_without_a_final_newline_reads_to_its_last_byte() {
         let end = FilePosition { file, offset: TextSize::of(cut) };
         let _ = ws.completions(end);
     });
+}
+
+/// `with lib; with types; with strings; ...`, `n` deep and the names repeating (issue 16): each
+/// namespace is a name that the `with`s outside it may hold.
+fn nested_withs(n: usize) -> String {
+    const NAMES: [&str; 5] = ["lib", "types", "strings", "attrsets", "lists"];
+    (0..n).map(|i| format!("with {}; ", NAMES[i % NAMES.len()])).collect()
+}
+
+/// Reading a name under nested `with`s evaluated every enclosing namespace, each a name under the
+/// `with`s outside it that did the same: twice the time per level (24 took 6 s, 30 never ended).
+/// rnix reads 509 levels.
+const WITH_DEPTHS: [usize; 5] = [24, 30, 500, 1_000, 10_000];
+
+/// Each of these takes milliseconds (under 0.5 s in a debug build); before, 24 levels took 6 s.
+const WITH_LIMIT: Duration = Duration::from_secs(3);
+
+/// The one diagnostic a file of `n` nested `with`s gets for its depth, if any: canopy's warning
+/// where rnix stops reading, Nix's error where canopy's copy of Nix's grammar runs out of stack
+/// (past 9,997 levels, where Nix's own does past 3,326: see reliability.md's known limits).
+fn depth_diagnostic(n: usize) -> Option<(DiagnosticKind, Severity, &'static str)> {
+    match n {
+        0..=509 => None,
+        510..=9_997 => Some((DiagnosticKind::SyntaxError, Severity::Warning, "nested too deeply for canopy")),
+        _ => Some((DiagnosticKind::SyntaxError, Severity::Error, "memory exhausted")),
+    }
+}
+
+fn assert_depth_diagnostic(n: usize, diagnostics: &[Diagnostic]) {
+    let found: Vec<_> = diagnostics
+        .iter()
+        .filter(|d| d.kind == DiagnosticKind::SyntaxError)
+        .map(|d| (d.kind, d.severity, d.message.as_str()))
+        .collect();
+    match depth_diagnostic(n) {
+        None => assert!(found.is_empty(), "{n}: {found:?}"),
+        Some((kind, severity, words)) => {
+            assert!(
+                matches!(found[..], [(k, s, m)] if (k, s) == (kind, severity) && m.contains(words)),
+                "{n}: {found:?}"
+            )
+        }
+    }
+}
+
+#[test]
+fn nested_withs_are_read_in_bounded_time() {
+    for n in WITH_DEPTHS {
+        let text = format!("{{ lib, ... }}: {}{{ x = lists; }}\n", nested_withs(n));
+        let answers = ask(&text, None, WITH_LIMIT);
+        assert_depth_diagnostic(n, &answers.diagnostics);
+        // Any name may come from a `with`: nothing else to say.
+        assert!(answers.diagnostics.len() <= 1, "{n}: {:?}", answers.diagnostics);
+    }
+}
+
+/// The same `with`s around a module's imports, where the extractor evaluates every name: the
+/// aspects are read through them to the innermost list, and every query there answers.
+#[test]
+fn aspects_under_nested_withs_are_resolved_in_bounded_time() {
+    for n in WITH_DEPTHS {
+        let module = format!(
+            "{{ config, lib, ... }}:\n{{\n  flake.modules.nixos.ssh = {{ }};\n  flake.modules.nixos.gouda.imports =\n    \
+             with config.flake.modules.nixos; {}\n    [ ssh config.flake.modules.nixos.ssh config.flake.modules.nixos.deskotp ];\n}}\n",
+            nested_withs(n - 1)
+        );
+        let definition = TextRange::at(TextSize::from(module.find("ssh").expect("defined") as u32), TextSize::from(3));
+        let at = module.rfind("nixos.ssh").expect("referenced") + "nixos.".len();
+        let answers = ask(&module, Some(at), WITH_LIMIT);
+        assert_depth_diagnostic(n, &answers.diagnostics);
+        let undefined: Vec<_> = answers
+            .diagnostics
+            .iter()
+            .filter(|d| d.kind == DiagnosticKind::UndefinedAspect)
+            .map(|d| &module[d.range])
+            .collect();
+        if depth_diagnostic(n).is_some() {
+            // The list lies deeper than canopy reads: nothing is claimed about it.
+            assert!(undefined.is_empty(), "{n}: {undefined:?}");
+            continue;
+        }
+        assert_eq!(undefined, ["deskotp"], "{n}");
+        assert!(answers.hover.is_some(), "{n}: no hover");
+        let targets = answers.definition.map(|d| d.targets).unwrap_or_default();
+        assert!(targets.iter().any(|t| t.focus_range == definition), "{n}: {targets:?}");
+        let references = answers.references.unwrap_or_default();
+        assert!(references.iter().any(|r| usize::from(r.range.start()) == at), "{n}: {references:?}");
+        let edits: Vec<TextRange> = answers
+            .rename
+            .and_then(Result::ok)
+            .expect("renamed")
+            .edits
+            .iter()
+            .flat_map(|f| f.edits.iter().map(|e| e.range))
+            .collect();
+        assert!(edits.contains(&definition) && edits.iter().any(|e| usize::from(e.start()) == at), "{n}: {edits:?}");
+    }
+}
+
+/// `a1` to `a{levels}`, each naming the one before: `value("a0")` is `a1`'s value.
+fn folded_levels(levels: usize, value: impl Fn(&str) -> String) -> String {
+    (1..=levels).map(|i| format!("  a{i} = {};\n", value(&format!("a{}", i - 1)))).collect()
+}
+
+/// Strings the extractor folds, each interpolating the one before ten times (`"${a5}${a5}..."`):
+/// six levels were a million folds (1.4 s in a release build; seven, 11 s). Each binding now folds
+/// once per fuel, well within the file's work budget.
+#[test]
+fn folds_of_folds_are_read_in_bounded_time() {
+    let strings = folded_levels(6, |before| format!("\"{}\"", format!("${{{before}}}").repeat(10)));
+    let module = format!(
+        "{{ config, ... }}:\nlet\n  a0 = \"\";\n{strings}in\n{{\n  flake.modules.nixos.\"ssh${{a6}}\" = {{ }};\n  \
+         flake.modules.nixos.gouda.imports = [ config.flake.modules.nixos.ssh config.flake.modules.nixos.deskotp ];\n}}\n"
+    );
+    let diagnostics = ask(&module, None, WITH_LIMIT).diagnostics;
+    // `"ssh${a6}"` folds to `ssh` all the same, and `deskotp` is an error: nothing ran out.
+    let found: Vec<_> = diagnostics
+        .iter()
+        .filter(|d| d.severity != Severity::Hint)
+        .map(|d| (d.kind, d.severity, &module[d.range]))
+        .collect();
+    assert_eq!(found, [(DiagnosticKind::UndefinedAspect, Severity::Error, "deskotp")]);
+}
+
+/// Sets the extractor folds, each holding the one before ten times (`{ x0 = a6; ... x9 = a6; }`):
+/// seven levels were ten million config nodes (33 s in a release build). The file runs out of its
+/// work budget (`summary/extract/budget.rs`): a warning where it did, and what was read before it
+/// still counts. Without the budget this test times out.
+#[test]
+fn a_file_past_its_work_budget_gets_a_warning_and_keeps_what_was_read() {
+    let sets = folded_levels(7, |before| {
+        format!("{{ {}}}", (0..10).map(|j| format!("x{j} = {before}; ")).collect::<String>())
+    });
+    let module = format!(
+        "{{ config, ... }}:\nlet\n  a0 = {{ }};\n{sets}in\n{{\n  flake.modules.nixos.ssh = {{ }};\n  \
+         flake.modules.nixos.gouda.imports = [ config.flake.modules.nixos.ssh config.flake.modules.nixos.deskotp ];\n  \
+         flake.copies = a7;\n  flake.modules.nixos.late = {{ }};\n}}\n"
+    );
+    let summary =
+        on_analysis_stack(|| timed("summarising", WITH_LIMIT, || extract::summarize("modules/x.nix", &module)));
+    // The node budget (10,000 for a small file), and the copy under way when it ran out.
+    assert!((10_000..10_020).contains(&summary.nodes.len()), "{} nodes", summary.nodes.len());
+    let ssh = module.find("ssh").expect("defined");
+    let answers = ask(&module, Some(module.rfind("nixos.ssh").expect("read") + "nixos.".len()), WITH_LIMIT);
+    let found: Vec<_> = answers
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity != Severity::Hint)
+        .map(|d| (d.kind, d.severity, usize::from(d.range.start())))
+        .collect();
+    let deskotp = module.find("deskotp").expect("referenced");
+    // Where it ran out: deep in the copies of `a7`, inside the `let`.
+    let copies = module.find("a1 =").expect("bound")..module.find("in\n").expect("a let");
+    let at = found.first().map_or(0, |f| f.2);
+    assert!(copies.contains(&at), "{found:?}");
+    assert_eq!(
+        found,
+        [
+            (DiagnosticKind::SyntaxError, Severity::Warning, at),
+            // What the file did not read may define anything in `flake`: no longer an error.
+            (DiagnosticKind::UndefinedAspect, Severity::Warning, deskotp),
+        ]
+    );
+    let warning = &answers.diagnostics.iter().find(|d| d.kind == DiagnosticKind::SyntaxError).expect("warned").message;
+    assert!(warning.contains("too much work for canopy") && warning.contains("does not analyse the rest"), "{warning}");
+    // `ssh`, defined before, is still defined and found; `late`, after, is not read.
+    let targets = answers.definition.map(|d| d.targets).unwrap_or_default();
+    assert!(targets.iter().any(|t| usize::from(t.focus_range.start()) == ssh), "{targets:?}");
+    let texts: Vec<&str> = summary.nodes.iter().map(|n| n.name.text.as_str()).collect();
+    assert!(texts.contains(&"ssh") && !texts.contains(&"late"), "{:?}", &texts[..8]);
+    let opaque: Vec<_> = summary.opaque.iter().map(|(n, o)| (summary.node(*n).name.text.as_str(), o.reason)).collect();
+    assert!(opaque.contains(&("flake", OpaqueReason::Unread)), "{opaque:?}");
+}
+
+/// 20,000 inline modules in one `imports` list, a 1 MB file: each module's arguments were found by
+/// reading every binding of the file, and whether each is used by reading every name (5.1 s in a
+/// release build, four times as long for twice as many; now 0.8 s for `canopy check`, all of it).
+#[test]
+fn many_inline_modules_are_read_in_bounded_time() {
+    let modules: String =
+        (0..20_000).map(|i| format!("  ({{ config, lib, ... }}: {{ x{i} = config.a; }})\n")).collect();
+    let module = format!("{{\n  imports = [\n{modules}  ];\n}}\n");
+    let summary = on_analysis_stack(|| timed("summarising", LIMIT, || extract::summarize("modules/x.nix", &module)));
+    assert!(summary.diagnostics.is_empty(), "{:?}", summary.diagnostics);
+    assert_eq!(summary.nodes.len(), 20_000);
+    let args = summary.module.map(|m| m.args).unwrap_or_default();
+    // `config` is read in each module, `lib` in none.
+    assert_eq!(args.len(), 40_000);
+    assert!(args.iter().all(|a| a.used == (a.name == "config")), "{:?}", &args[..4]);
 }

@@ -76,6 +76,9 @@ impl<'a> Extractor<'a> {
         parent: Option<NodeId>,
         binding: TextRange,
     ) {
+        if !self.spend(value) {
+            return;
+        }
         let mut current = parent;
         for (i, attr) in attrs.iter().enumerate() {
             if self.node_depth(current) >= MAX_CONFIG_DEPTH {
@@ -117,7 +120,7 @@ impl<'a> Extractor<'a> {
     }
 
     pub(super) fn config_value(&mut self, value: &SyntaxNode, node: Option<NodeId>) {
-        if self.depth >= syntax::MAX_DEPTH {
+        if self.depth >= syntax::MAX_DEPTH || !self.spend(value) {
             return;
         }
         self.depth += 1;
@@ -186,10 +189,15 @@ impl<'a> Extractor<'a> {
         }
     }
 
-    /// Runs `fold` for binding `id`, unless it is being folded already; `false` when it does not
-    /// run.
-    pub(super) fn fold_binding(&mut self, id: BindingId, fold: impl FnOnce(&mut Self) -> bool) -> bool {
-        if self.folding.contains(&id) {
+    /// Runs `fold` for binding `id`, named at `at`, unless it is being folded already or the budget
+    /// is spent; `false` when it does not run.
+    pub(super) fn fold_binding(
+        &mut self,
+        id: BindingId,
+        at: &SyntaxNode,
+        fold: impl FnOnce(&mut Self) -> bool,
+    ) -> bool {
+        if self.folding.contains(&id) || !self.spend(at) {
             return false;
         }
         self.folding.push(id);
@@ -201,7 +209,7 @@ impl<'a> Extractor<'a> {
     /// A config value that names a `let` binding: read the binding's value as configuration.
     pub(super) fn fold_config_alias(&mut self, value: &SyntaxNode, node: Option<NodeId>) -> bool {
         let Some(id) = self.local_binding_id(value) else { return false };
-        self.fold_binding(id, |this| this.fold_config_binding(id, node))
+        self.fold_binding(id, value, |this| this.fold_config_binding(id, node))
     }
 
     pub(super) fn fold_config_binding(&mut self, id: BindingId, node: Option<NodeId>) -> bool {
@@ -276,6 +284,9 @@ impl<'a> Extractor<'a> {
             ("genAttrs", [list, function]) => match self.fold_string_list(list) {
                 Some(names) => {
                     for name in names {
+                        if !self.spend(value) {
+                            return self.opaque_call(value, node, ctx);
+                        }
                         let child = self.add_node(node, name, value.text_range());
                         self.function_body(function, child);
                     }
@@ -285,6 +296,9 @@ impl<'a> Extractor<'a> {
             ("mapAttrs", [function, attrs]) => match self.fold_attrset(attrs) {
                 Some(set) => {
                     for entry in set.children().filter(|e| e.kind() == NODE_ATTRPATH_VALUE) {
+                        if !self.spend(value) {
+                            return self.opaque_call(value, node, ctx);
+                        }
                         let Some(path) = first_child(&entry, NODE_ATTRPATH) else { continue };
                         let attrs: Vec<SyntaxNode> = path.children().collect();
                         let Some(name) = attrs.first().and_then(|a| self.attr_name(a)) else {
@@ -303,6 +317,11 @@ impl<'a> Extractor<'a> {
             },
             _ => self.opaque_call(value, node, ctx),
         }
+    }
+
+    /// One step of the walks, at `at`: `false` once the file's budget is spent (`budget.rs`).
+    pub(super) fn spend(&self, at: &SyntaxNode) -> bool {
+        self.budget.spend(at.text_range().start(), self.out.nodes.len())
     }
 
     pub(super) fn opaque_call(&mut self, value: &SyntaxNode, node: Option<NodeId>, ctx: &Ctx) {
@@ -331,6 +350,9 @@ impl<'a> Extractor<'a> {
 
     /// `inherit (e) a b;` or `inherit a;` as configuration below `node`.
     pub(super) fn config_inherit(&mut self, entry: &SyntaxNode, node: Option<NodeId>) {
+        if !self.spend(entry) {
+            return;
+        }
         let from = first_child(entry, NODE_INHERIT_FROM).and_then(|f| nth_expr(&f, 0));
         let source = from.as_ref().and_then(|f| self.eval_path(f, FUEL));
         if let Some(from) = &from
@@ -369,7 +391,7 @@ impl<'a> Extractor<'a> {
         let Some(Resolution::Local(id)) = self.names.resolution_at(attr.text_range().start()) else {
             return false;
         };
-        self.fold_binding(id, |this| this.fold_inherited_binding(id, child))
+        self.fold_binding(id, attr, |this| this.fold_inherited_binding(id, child))
     }
 
     pub(super) fn fold_inherited_binding(&mut self, id: BindingId, child: NodeId) -> bool {
@@ -404,12 +426,9 @@ impl<'a> Extractor<'a> {
         let Some(node) = node else { return };
         let path: Vec<SmolStr> = self.out.node_path(node).into_iter().map(|n| n.text.clone()).collect();
         for (argument, meaning) in collections::fixpoint_arguments(&path) {
-            let range = lambda.text_range();
-            for (i, binding) in self.names.bindings.iter().enumerate() {
-                if binding.scope.text_range() == range && binding.name == argument {
-                    self.roots.insert(BindingId(i as u32), RootBinding::ConfigPath(meaning));
-                }
-            }
+            self.add_roots(lambda.text_range(), |binding| {
+                (binding.name == argument).then_some(RootBinding::ConfigPath(meaning))
+            });
         }
     }
 }

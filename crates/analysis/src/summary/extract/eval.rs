@@ -2,24 +2,26 @@
 //! folds to (literals, `let`-bound strings, names built from the file's name).
 
 use rnix::SyntaxKind::*;
+use rustc_hash::FxHashMap;
 use smol_str::SmolStr;
 
 use super::read::{flatten_apply, function_name, is_cur_pos_file, name_of};
-use super::{Extractor, FUEL, PathValue, RootBinding};
+use super::{Extractor, FUEL, Folded, MAX_FOLDED_LEN, PathValue, RootBinding};
+use crate::base::text::TextRange;
 use crate::dendritic::flake_parts::{self, Argument};
 use crate::summary::*;
-use crate::syntax::names::{BindingId, BindingKind, BindingValue, Resolution};
-use crate::syntax::{self, SyntaxNode, first_child, nth_expr, static_attr, unparen};
+use crate::syntax::names::{Binding, BindingId, BindingKind, BindingValue, Resolution, WithId};
+use crate::syntax::{self, SyntaxNode, first_child, node_near, nth_expr, static_attr, unparen};
 
 impl<'a> Extractor<'a> {
     pub(super) fn eval_path(&self, node: &SyntaxNode, fuel: u32) -> Option<PathValue> {
-        let fuel = fuel.checked_sub(1)?;
+        let fuel = fuel.checked_sub(1).filter(|_| self.spend(node))?;
         let node = unparen(node.clone());
         match node.kind() {
             NODE_IDENT => {
                 let name = name_of(static_attr(&node)?);
                 let resolution = self.names.resolution_at(node.text_range().start())?;
-                self.eval_resolution(resolution, name, fuel)
+                self.eval_resolution(resolution, name, &node, fuel)
             }
             NODE_SELECT => {
                 let mut exprs = syntax::expr_children(&node);
@@ -42,21 +44,28 @@ impl<'a> Extractor<'a> {
         }
     }
 
-    pub(super) fn eval_resolution(&self, resolution: Resolution, name: Name, fuel: u32) -> Option<PathValue> {
+    /// What `name`, read at `near` and resolved to `resolution`, denotes. Each step follows one
+    /// link from where the walk stands (`node_near`), so a long chain costs its length.
+    pub(super) fn eval_resolution(
+        &self,
+        resolution: Resolution,
+        name: Name,
+        near: &SyntaxNode,
+        fuel: u32,
+    ) -> Option<PathValue> {
         match resolution {
             Resolution::Local(id) => {
                 if let Some(root) = self.root_meaning(id) {
                     return Some(root_value(root, name));
                 }
                 let binding = self.names.binding(id);
-                let tree = self.root.clone();
                 match &binding.value {
                     BindingValue::Expr(ptr) => {
-                        let target = ptr.try_to_node(&tree)?;
+                        let target = node_near(near, ptr)?;
                         self.eval_path(&target, fuel)
                     }
                     BindingValue::InheritFrom { from } => {
-                        let from = from.try_to_node(&tree)?;
+                        let from = node_near(near, from)?;
                         let base = self.eval_path(&from, fuel)?;
                         let inherited =
                             Name { text: binding.name.clone(), range: binding.range, origin: NameOrigin::Ident };
@@ -67,32 +76,110 @@ impl<'a> Extractor<'a> {
                         if outer == resolution {
                             return None;
                         }
-                        self.eval_resolution(outer, name, fuel.checked_sub(1)?)
+                        self.eval_resolution(outer, name, near, fuel.checked_sub(1)?)
                     }
                     _ => None,
                 }
             }
             Resolution::With(innermost) => {
-                let tree = self.root.clone();
-                let depth = self.names.with_depth(innermost);
-                let mut current = Some(innermost);
-                while let Some(id) = current {
-                    let scope = self.names.with_scope(id);
-                    let namespace = scope.node.try_to_node(&tree).and_then(|w| nth_expr(&w, 0));
-                    if let Some(mut value) = namespace.and_then(|ns| self.eval_path(&ns, fuel)) {
-                        if value.dynamic_tail {
-                            return None;
-                        }
-                        value = self.extend(value, name);
-                        value.form = RefForm::With;
-                        value.certain &= depth == 1;
-                        return Some(value);
-                    }
-                    current = scope.outer;
+                let mut value = self.with_namespace(innermost, near, fuel)?;
+                if value.dynamic_tail {
+                    return None;
                 }
-                None
+                value = self.extend(value, name);
+                value.form = RefForm::With;
+                // Under nested `with`s, which one holds the name is known only at run time.
+                value.certain &= self.names.with_scope(innermost).outer.is_none();
+                Some(value)
             }
             Resolution::Global | Resolution::Undefined => None,
+        }
+    }
+
+    /// The value of the first namespace, from the `with` `innermost` outward, that denotes a path.
+    ///
+    /// Each `with`'s is evaluated once per fuel and kept (`Extractor::withs`), with the answer of
+    /// every `with` passed over on the way to it. Without that, a name under `n` nested `with`s
+    /// evaluated every enclosing namespace, each a name under the `with`s outside it that did the
+    /// same: twice the work for every level, `with lib; with types; ...` 24 deep took seconds.
+    fn with_namespace(&self, innermost: WithId, near: &SyntaxNode, fuel: u32) -> Option<PathValue> {
+        let mut passed = Vec::new();
+        let mut near = near.clone();
+        let mut current = Some(innermost);
+        let found = loop {
+            let Some(id) = current else { break None };
+            let scope = self.names.with_scope(id);
+            let key = (scope.node.text_range().start(), fuel);
+            if let Some(known) = self.withs.borrow().get(&key) {
+                break known.clone();
+            }
+            passed.push(key);
+            // Each `with` encloses the one before: the way out is walked once.
+            let with = node_near(&near, &scope.node);
+            let value = with.as_ref().and_then(|w| nth_expr(w, 0)).and_then(|ns| self.eval_path(&ns, fuel));
+            if value.is_some() {
+                break value;
+            }
+            near = with.unwrap_or(near);
+            current = scope.outer;
+        };
+        let mut withs = self.withs.borrow_mut();
+        for key in passed {
+            withs.insert(key, found.clone());
+        }
+        found
+    }
+
+    /// Gives the arguments of the lambda at `lambda` the meaning `meaning` finds for each, if any.
+    /// The namespaces of the `with`s inside the lambda may read them, so what they were found to
+    /// be no longer holds.
+    pub(super) fn add_roots(&mut self, lambda: TextRange, meaning: impl Fn(&Binding) -> Option<RootBinding>) {
+        self.forget_withs_in(lambda);
+        let arguments: Vec<BindingId> = self.bindings_of(lambda).collect();
+        for id in arguments {
+            if let Some(meaning) = meaning(self.names.binding(id)) {
+                self.roots.insert(id, meaning);
+            }
+        }
+    }
+
+    /// Marks a lambda as the top-level module's (its `config` is the flake's), with the same care.
+    pub(super) fn add_module_lambda(&mut self, lambda: TextRange) {
+        self.forget_withs_in(lambda);
+        self.module_lambdas.insert(lambda);
+    }
+
+    /// The bindings whose scope is the node at `scope` (a lambda's arguments), in the name table's
+    /// order. The table is indexed by scope on first need: a file of many inline modules would
+    /// otherwise read every binding once per module.
+    pub(super) fn bindings_of(&self, scope: TextRange) -> impl Iterator<Item = BindingId> + use<'_> {
+        let scopes = self.scopes.get_or_init(|| {
+            let mut scopes: FxHashMap<TextRange, Vec<BindingId>> = FxHashMap::default();
+            for (i, binding) in self.names.bindings.iter().enumerate() {
+                scopes.entry(binding.scope.text_range()).or_default().push(BindingId(i as u32));
+            }
+            scopes
+        });
+        scopes.get(&scope).into_iter().flatten().copied()
+    }
+
+    /// Whether any name reads binding `id` (indexed on first need, as above).
+    pub(super) fn is_read(&self, id: BindingId) -> bool {
+        let read = self.read.get_or_init(|| {
+            self.names
+                .uses
+                .iter()
+                .filter_map(|u| if let Resolution::Local(id) = u.resolution { Some(id) } else { None })
+                .collect()
+        });
+        read.contains(&id)
+    }
+
+    fn forget_withs_in(&mut self, range: TextRange) {
+        let withs = self.withs.get_mut();
+        let inside: Vec<_> = withs.range((range.start(), 0)..(range.end(), 0)).map(|(key, _)| *key).collect();
+        for key in inside {
+            withs.remove(&key);
         }
     }
 
@@ -144,8 +231,8 @@ impl<'a> Extractor<'a> {
 
     /// Folds a string expression: literals, `let`-bound strings, concatenations, and names built
     /// from the file's own name.
-    pub(super) fn fold_string(&self, node: &SyntaxNode, fuel: u32) -> Option<(SmolStr, NameOrigin)> {
-        let fuel = fuel.checked_sub(1)?;
+    pub(super) fn fold_string(&self, node: &SyntaxNode, fuel: u32) -> Option<Folded> {
+        let fuel = fuel.checked_sub(1).filter(|_| self.spend(node))?;
         let node = unparen(node.clone());
         match node.kind() {
             NODE_STRING => {
@@ -165,6 +252,9 @@ impl<'a> Extractor<'a> {
                         rowan::NodeOrToken::Node(n) if n.kind() == NODE_INTERPOL => {
                             let (folded, o) = self.fold_string(&nth_expr(&n, 0)?, fuel)?;
                             text.push_str(&folded);
+                            if text.len() > MAX_FOLDED_LEN {
+                                return None;
+                            }
                             origin = Some(o);
                             parts += 1;
                         }
@@ -175,16 +265,14 @@ impl<'a> Extractor<'a> {
                 let origin = if parts == 1 { origin? } else { NameOrigin::Implicit };
                 Some((SmolStr::new(text), origin))
             }
-            NODE_IDENT => {
-                let binding = self.local_binding(&node)?;
-                let BindingValue::Expr(ptr) = &binding.value else { return None };
-                let target = ptr.try_to_node(&self.root)?;
-                self.fold_string(&target, fuel)
-            }
+            NODE_IDENT => self.fold_alias(&node, fuel),
             NODE_BIN_OP if syntax::bin_op(&node) == Some(TOKEN_ADD) => {
                 let mut text = String::new();
                 for side in syntax::expr_children(&node) {
                     text.push_str(&self.fold_string(&side, fuel)?.0);
+                    if text.len() > MAX_FOLDED_LEN {
+                        return None;
+                    }
                 }
                 Some((SmolStr::new(text), NameOrigin::Implicit))
             }
@@ -223,12 +311,26 @@ impl<'a> Extractor<'a> {
         }
     }
 
+    /// The string a `let`-bound name folds to, once per binding and fuel: a string that
+    /// interpolates another several times, a few levels deep, would otherwise fold the innermost
+    /// one a power of times.
+    fn fold_alias(&self, ident: &SyntaxNode, fuel: u32) -> Option<Folded> {
+        let id = self.local_binding_id(ident)?;
+        if let Some(known) = self.folded.borrow().get(&(id, fuel)) {
+            return known.clone();
+        }
+        let BindingValue::Expr(ptr) = &self.names.binding(id).value else { return None };
+        let folded = node_near(ident, ptr).and_then(|target| self.fold_string(&target, fuel));
+        self.folded.borrow_mut().insert((id, fuel), folded.clone());
+        folded
+    }
+
     pub(super) fn fold_string_list(&self, list: &SyntaxNode) -> Option<Vec<Name>> {
         let mut list = unparen(list.clone());
         if list.kind() == NODE_IDENT {
             let binding = self.local_binding(&list)?;
             let BindingValue::Expr(ptr) = &binding.value else { return None };
-            list = unparen(ptr.try_to_node(&self.root)?);
+            list = unparen(node_near(&list, ptr)?);
         }
         if list.kind() != NODE_LIST {
             return None;
@@ -250,7 +352,7 @@ impl<'a> Extractor<'a> {
         if set.kind() == NODE_IDENT {
             let binding = self.local_binding(&set)?;
             let BindingValue::Expr(ptr) = &binding.value else { return None };
-            set = unparen(ptr.try_to_node(&self.root)?);
+            set = unparen(node_near(&set, ptr)?);
         }
         (set.kind() == NODE_ATTR_SET).then_some(set)
     }

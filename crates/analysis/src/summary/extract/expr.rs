@@ -14,7 +14,7 @@ use crate::syntax::{self, SyntaxNode, first_child, nth_expr, static_attr, unpare
 
 impl<'a> Extractor<'a> {
     pub(super) fn expr(&mut self, node: &SyntaxNode, ctx: &Ctx) {
-        if self.depth >= syntax::MAX_DEPTH {
+        if self.depth >= syntax::MAX_DEPTH || !self.spend(node) {
             return;
         }
         self.depth += 1;

@@ -8,6 +8,7 @@
 //! `home-manager.users.<name>`, ...). Both resolve names through the file's `NameTable`, so
 //! `config` means the top-level module's argument and nothing else.
 
+mod budget;
 mod config;
 mod eval;
 mod expr;
@@ -16,10 +17,13 @@ mod options;
 mod read;
 mod reads;
 
-use rustc_hash::FxHashMap;
+use std::cell::{OnceCell, RefCell};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 use smol_str::SmolStr;
 
-use crate::base::text::TextRange;
+use crate::base::text::{TextRange, TextSize};
 use crate::dendritic::contexts::{self};
 use crate::nix_exact;
 use crate::summary::*;
@@ -75,7 +79,10 @@ fn summarize_then_check(
         let names = NameTable::build(&parse.root());
         let mut summary = summarize_structure(path, text, parse, &names);
         let grammar = grammar().unwrap_or_else(|| nix_exact::nix_grammar(text, &|| parse.root()));
+        // Nix's verdicts first, then the extractor's own (a file it could not read in full).
+        let extracted = std::mem::take(&mut summary.diagnostics);
         summary.diagnostics = nix_exact::parse_time_diagnostics_with(text, parse, &names, grammar);
+        summary.diagnostics.extend(extracted);
         summary
     })
 }
@@ -108,6 +115,10 @@ const MAX_CONFIG_DEPTH: usize = 12;
 /// How many aliases (`let` bindings) a path or constant is followed through.
 const FUEL: u32 = 16;
 
+/// The longest string a constant folds to. Interpolating a folded string several times over, a
+/// few levels deep, makes strings of any length from a few lines; no name is that long.
+const MAX_FOLDED_LEN: usize = 4096;
+
 /// What a top-level binding means as the start of a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum RootBinding {
@@ -137,6 +148,9 @@ struct PathValue {
     certain: bool,
     form: RefForm,
 }
+
+/// A folded string, and where its text comes from.
+type Folded = (SmolStr, NameOrigin);
 
 /// Context of the expression walk.
 #[derive(Debug, Clone)]
@@ -186,7 +200,7 @@ struct Extractor<'a> {
     out: &'a mut FileSummary,
     roots: FxHashMap<BindingId, RootBinding>,
     /// Lambdas whose arguments are the top-level module's own.
-    module_lambdas: Vec<TextRange>,
+    module_lambdas: FxHashSet<TextRange>,
     depth: u32,
     /// Depth of each config node, by id.
     depths: Vec<u16>,
@@ -195,6 +209,15 @@ struct Extractor<'a> {
     /// Bindings being folded into configuration, innermost last: one met again inside its own
     /// value (`rec { b.c = { a = b; }; b = b; }`) is not followed, or the fold would not end.
     folding: Vec<BindingId>,
+    budget: budget::Budget,
+    /// What each `with`'s namespace, or failing it the first enclosing one's, evaluates to, by
+    /// where the `with` starts and the fuel left (`Extractor::with_namespace`).
+    withs: RefCell<BTreeMap<(TextSize, u32), Option<PathValue>>>,
+    /// What each `let` binding folds to as a string, by binding and the fuel left.
+    folded: RefCell<FxHashMap<(BindingId, u32), Option<Folded>>>,
+    /// The name table's bindings by scope, and those some name reads (`Extractor::bindings_of`).
+    scopes: OnceCell<FxHashMap<TextRange, Vec<BindingId>>>,
+    read: OnceCell<FxHashSet<BindingId>>,
 }
 
 impl<'a> Extractor<'a> {
@@ -206,18 +229,31 @@ impl<'a> Extractor<'a> {
             file_name,
             dir_name,
             names,
-            root,
             out,
             roots: FxHashMap::default(),
-            module_lambdas: Vec::new(),
+            module_lambdas: FxHashSet::default(),
             depth: 0,
             depths: Vec::new(),
             opaque_marked: Vec::new(),
             folding: Vec::new(),
+            budget: budget::Budget::new(usize::from(root.text_range().len())),
+            withs: RefCell::default(),
+            folded: RefCell::default(),
+            scopes: OnceCell::new(),
+            read: OnceCell::new(),
+            root,
         }
     }
 
     fn finish(&mut self) {
+        if let Some(warning) = self.budget.warning() {
+            let tops: Vec<NodeId> =
+                (0..self.out.nodes.len() as u32).map(NodeId).filter(|&id| self.out.node(id).parent.is_none()).collect();
+            for id in tops {
+                self.mark_opaque(Some(id), warning.range, OpaqueReason::Unread);
+            }
+            self.out.diagnostics.push(warning);
+        }
         if let Some(module) = self.out.module.as_mut() {
             module.keys = self.out.nodes.iter().filter(|n| n.parent.is_none()).map(|n| n.name.clone()).collect();
         }

@@ -2,10 +2,12 @@
 //! `mkFlake` module, the module's own `imports`.
 
 use rnix::SyntaxKind::*;
+use rustc_hash::FxHashMap;
 
 use super::eval::module_argument;
 use super::read::{first_attr_name, flatten_apply, function_name};
 use super::{Ctx, Extractor, RootBinding};
+use crate::base::text::TextRange;
 use crate::dendritic::flake_parts;
 use crate::summary::*;
 use crate::syntax::names::{BindingId, BindingKind};
@@ -44,20 +46,22 @@ impl<'a> Extractor<'a> {
                 }
             }
             NODE_LAMBDA => {
-                let module = self.out.module.get_or_insert_with(ModuleInfo::default);
+                let mut args = Vec::new();
+                let bindings: FxHashMap<TextRange, BindingId> =
+                    self.bindings_of(expr.text_range()).map(|id| (self.names.binding(id).range, id)).collect();
                 if let Some(pattern) = first_child(&expr, NODE_PATTERN) {
                     for entry in pattern.children().filter(|c| c.kind() == NODE_PAT_ENTRY) {
                         if let Some(ident) = first_child(&entry, NODE_IDENT)
                             && let Some(name) = syntax::ident_text(&ident)
                         {
                             let range = ident.text_range();
-                            let used =
-                                self.names.binding_at(range).is_some_and(|id| self.names.uses_of(id).next().is_some());
-                            module.args.push(ModuleArg { name, range, used });
+                            let used = bindings.get(&range).is_some_and(|&id| self.is_read(id));
+                            args.push(ModuleArg { name, range, used });
                         }
                     }
                 }
-                self.module_lambdas.push(expr.text_range());
+                self.out.module.get_or_insert_with(ModuleInfo::default).args.extend(args);
+                self.add_module_lambda(expr.text_range());
                 self.register_module_arguments(&expr);
                 let ctx = self.top_ctx();
                 self.lambda_defaults(&expr, &ctx);
@@ -76,19 +80,10 @@ impl<'a> Extractor<'a> {
     }
 
     pub(super) fn register_module_arguments(&mut self, lambda: &SyntaxNode) {
-        let range = lambda.text_range();
-        for (i, binding) in self.names.bindings.iter().enumerate() {
-            if binding.scope.text_range() != range {
-                continue;
-            }
-            let meaning = match binding.kind {
-                BindingKind::Param | BindingKind::PatternAlias => Some(RootBinding::ModuleArgs),
-                _ => module_argument(&binding.name),
-            };
-            if let Some(meaning) = meaning {
-                self.roots.insert(BindingId(i as u32), meaning);
-            }
-        }
+        self.add_roots(lambda.text_range(), |binding| match binding.kind {
+            BindingKind::Param | BindingKind::PatternAlias => Some(RootBinding::ModuleArgs),
+            _ => module_argument(&binding.name),
+        });
     }
 
     /// `flake.nix`: `outputs = inputs: mkFlake { inherit inputs; } <module>`. The outputs
@@ -104,17 +99,11 @@ impl<'a> Extractor<'a> {
                 .and_then(|attr| static_attr(&attr))
                 .is_some_and(|name| name.text == "outputs");
             if is_outputs {
-                let range = lambda.text_range();
-                for (i, binding) in self.names.bindings.iter().enumerate() {
-                    if binding.scope.text_range() == range {
-                        let meaning = match (binding.kind, binding.name.as_str()) {
-                            (BindingKind::Formal, "self") => RootBinding::SelfOutputs,
-                            (BindingKind::Formal, _) => continue,
-                            _ => RootBinding::Inputs,
-                        };
-                        self.roots.insert(BindingId(i as u32), meaning);
-                    }
-                }
+                self.add_roots(lambda.text_range(), |binding| match (binding.kind, binding.name.as_str()) {
+                    (BindingKind::Formal, "self") => Some(RootBinding::SelfOutputs),
+                    (BindingKind::Formal, _) => None,
+                    _ => Some(RootBinding::Inputs),
+                });
             }
         }
         let mut modules = Vec::new();

@@ -452,3 +452,22 @@ fn a_big_file_summarises_the_same_with_its_grammar_on_another_thread() {
         ]
     );
 }
+
+/// The `let` is walked first, as plain expressions, where `aspects` means nothing yet; folded into
+/// `flake`, the lambda's `aspects` is flake-aspects' own, and the `with` is read again with it:
+/// what the extractor keeps of a `with`'s namespace never outlives what the namespace reads.
+#[test]
+fn a_with_read_before_its_lambda_has_meaning_is_read_again() {
+    check(
+        r#"{ ... }:
+let parts = { aspects = { aspects, ... }: { desktop.includes = with aspects; [ gui ]; }; };
+in { flake = parts; }"#,
+        expect![[r#"
+            module args=[] keys=["flake"] provides=[]
+            node flake "flake"
+            node flake.aspects "aspects"
+            node flake.aspects.desktop "desktop"
+            node flake.aspects.desktop.includes "includes"
+            ref Config flake.aspects.gui With "gui" owner=flake.aspects.desktop.includes anchor=node:flake.aspects.desktop.includes"#]],
+    );
+}
