@@ -71,6 +71,31 @@ pub(crate) fn is_transparent_modifier(function: &str) -> bool {
     )
 }
 
+/// Functions that hand the modules they are given on to where they are called, unchanged in class:
+/// the module system's own definitions (`mkIf`, `mkMerge`, ...) and nixpkgs' list and attrset
+/// functions (`lib/lists.nix`, `lib/attrsets.nix`), which only select and reshape. Anything else
+/// may evaluate a module in a place of its own.
+pub(crate) fn passes_modules_through(function: &str) -> bool {
+    is_transparent_modifier(function)
+        || matches!(
+            function,
+            "mkMerge"
+                | "optional"
+                | "optionals"
+                | "optionalAttrs"
+                | "flatten"
+                | "concatLists"
+                | "attrValues"
+                | "catAttrs"
+                | "filter"
+                | "unique"
+                | "toList"
+                | "singleton"
+                | "getAttrs"
+                | "attrVals"
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -433,10 +433,20 @@ fn import_context(summary: &FileSummary, roles: &[Role], anchor: &Anchor) -> Opt
         Anchor::Node(node) => *node,
     };
     let first = summary.node(node);
-    let starts_module = summary.module_class_of(node).is_some()
-        || contexts::is_module_list_key(&first.name.text)
-        || contexts::is_module_value_key(&first.name.text)
-        || matches!(roles[node.0 as usize], Role::Aspect { .. } | Role::AspectClass { .. } | Role::Host { .. });
+    let holds_module = |id: NodeId| {
+        summary.module_class_of(id).is_some()
+            || matches!(roles[id.0 as usize], Role::Aspect { .. } | Role::AspectClass { .. } | Role::Host { .. })
+    };
+    // A module's root: a node that holds one (an aspect, a class of one, a host, a nested
+    // evaluation), or a module value right below such a node (`configurations.nixos.brie.module`).
+    let is_module_root = |id: NodeId| {
+        let node = summary.node(id);
+        holds_module(id) || (contexts::is_module_value_key(&node.name.text) && node.parent.is_some_and(holds_module))
+    };
+    // Only a module's own `imports` (`module`, ...) import into it: `hm.imports` in a NixOS
+    // module defines the option `hm`, which may be anything (dendritic.md §8.4).
+    let list = contexts::is_module_list_key(&first.name.text) || contexts::is_module_value_key(&first.name.text);
+    let starts_module = holds_module(node) || (list && first.parent.is_some_and(is_module_root));
     if !starts_module {
         return None;
     }

@@ -369,8 +369,7 @@ impl<'a> Extractor<'a> {
             let ctx = self.node_ctx(Some(child));
             match (&from, &source) {
                 (Some(_), Some(source)) => {
-                    let mut path = source.clone();
-                    path.path.push(name_of(name));
+                    let mut path = self.extend(source.clone(), name_of(name));
                     path.form = RefForm::Inherit;
                     self.record(path, attr.text_range(), &ctx, false);
                 }

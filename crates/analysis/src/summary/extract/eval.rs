@@ -96,38 +96,24 @@ impl<'a> Extractor<'a> {
         }
     }
 
-    /// The value of the first namespace, from the `with` `innermost` outward, that denotes a path.
+    /// The value of the namespace of the `with` `innermost`, when it denotes a path.
     ///
-    /// Each `with`'s is evaluated once per fuel and kept (`Extractor::withs`), with the answer of
-    /// every `with` passed over on the way to it. Without that, a name under `n` nested `with`s
-    /// evaluated every enclosing namespace, each a name under the `with`s outside it that did the
-    /// same: twice the work for every level, `with lib; with types; ...` 24 deep took seconds.
+    /// Only the innermost: a name under `with pkgs;` inside `with config.flake.modules.nixos;` is
+    /// one of `pkgs` as far as anyone can tell (dendritic.md §8.4), and reading it as an aspect of
+    /// the outer collection made phantom aspects of packages. Each `with`'s namespace is evaluated
+    /// once per fuel and kept (`Extractor::withs`): a namespace is often a name under the `with`s
+    /// outside it (`with lib; with types; ...`), and evaluating it again for every name made each
+    /// level of nesting double the work (24 levels took seconds).
     fn with_namespace(&self, innermost: WithId, near: &SyntaxNode, fuel: u32) -> Option<PathValue> {
-        let mut passed = Vec::new();
-        let mut near = near.clone();
-        let mut current = Some(innermost);
-        let found = loop {
-            let Some(id) = current else { break None };
-            let scope = self.names.with_scope(id);
-            let key = (scope.node.text_range().start(), fuel);
-            if let Some(known) = self.withs.borrow().get(&key) {
-                break known.clone();
-            }
-            passed.push(key);
-            // Each `with` encloses the one before: the way out is walked once.
-            let with = node_near(&near, &scope.node);
-            let value = with.as_ref().and_then(|w| nth_expr(w, 0)).and_then(|ns| self.eval_path(&ns, fuel));
-            if value.is_some() {
-                break value;
-            }
-            near = with.unwrap_or(near);
-            current = scope.outer;
-        };
-        let mut withs = self.withs.borrow_mut();
-        for key in passed {
-            withs.insert(key, found.clone());
+        let scope = self.names.with_scope(innermost);
+        let key = (scope.node.text_range().start(), fuel);
+        if let Some(known) = self.withs.borrow().get(&key) {
+            return known.clone();
         }
-        found
+        let with = node_near(near, &scope.node);
+        let value = with.as_ref().and_then(|w| nth_expr(w, 0)).and_then(|ns| self.eval_path(&ns, fuel));
+        self.withs.borrow_mut().insert(key, value.clone());
+        value
     }
 
     /// Gives the arguments of the lambda at `lambda` the meaning `meaning` finds for each, if any.
@@ -187,6 +173,11 @@ impl<'a> Extractor<'a> {
     /// (`inputs.self` is the flake's own outputs, any other input is external) and an attrset of
     /// every module argument (`args.config`).
     pub(super) fn extend(&self, mut value: PathValue, name: Name) -> PathValue {
+        // Past a dynamic segment there are no aspects, only something below one
+        // (`inherit (den.aspects.${user}.meta) key;` names no aspect `key`, dendritic.md §8.4).
+        if value.dynamic_tail {
+            return value;
+        }
         match &value.root {
             RefRoot::Input(input) if input.is_empty() => {
                 if name.text == "self" {

@@ -161,8 +161,7 @@ impl<'a> Extractor<'a> {
                 for attr in entry.children().filter(|c| c.kind() != NODE_INHERIT_FROM) {
                     match (static_attr(&attr), &source) {
                         (Some(name), Some(source)) => {
-                            let mut path = source.clone();
-                            path.path.push(name_of(name));
+                            let mut path = self.extend(source.clone(), name_of(name));
                             path.form = RefForm::Inherit;
                             self.record(path, attr.text_range(), ctx, alias);
                         }
@@ -233,10 +232,17 @@ impl<'a> Extractor<'a> {
             return;
         }
         self.expr(&function, &ctx.value());
-        // Arguments pass the module position through: `lib.optionals c [ ... ]`,
-        // `lib.attrValues config.flake.modules.nixos`.
+        // The functions that build lists and definitions pass the module position through
+        // (`lib.optionals c [ ... ]`, `lib.attrValues config.flake.modules.nixos`); any other
+        // function may evaluate a module it is given anywhere (`types.submodule { ... }`, a
+        // workspace helper): its class is unknown there (dendritic.md §8.4).
+        let inner = if contexts::passes_modules_through(name) {
+            ctx.clone()
+        } else {
+            Ctx { module: Anchor::Unknown, keys: Vec::new(), ..ctx.clone() }
+        };
         for arg in &args {
-            self.expr(arg, ctx);
+            self.expr(arg, &inner);
         }
     }
 

@@ -180,7 +180,12 @@ impl Ctx {
         if let Some(class) = contexts::nested_class(&ctx.keys) {
             ctx.module = Anchor::Class(SmolStr::new_static(class));
             ctx.position = true;
-        } else if contexts::is_module_list_key(key) || contexts::is_module_value_key(key) {
+            // A module of its own starts here: its `imports` are at its root.
+            ctx.keys.clear();
+        } else if ctx.keys.len() == 1 && (contexts::is_module_list_key(key) || contexts::is_module_value_key(key)) {
+            // Only a module's own `imports` import into it (dendritic.md §8.4): `hm.imports`
+            // defines the option `hm`, which may be anything (an alias of a user's home-manager
+            // configuration, often).
             ctx.position = true;
         }
         ctx

@@ -8,7 +8,7 @@ use super::eval::module_argument;
 use super::read::{first_attr_name, flatten_apply, function_name};
 use super::{Ctx, Extractor, RootBinding};
 use crate::base::text::TextRange;
-use crate::dendritic::flake_parts;
+use crate::dendritic::{contexts, flake_parts};
 use crate::summary::*;
 use crate::syntax::names::{BindingId, BindingKind};
 use crate::syntax::{self, SyntaxNode, first_child, nth_expr, static_attr, unparen};
@@ -75,7 +75,49 @@ impl<'a> Extractor<'a> {
                     None => true,
                 }
             }
+            NODE_APPLY => self.merged_module_root(&expr),
+            NODE_BIN_OP if syntax::bin_op(&expr) == Some(TOKEN_UPDATE) => {
+                for side in syntax::expr_children(&expr) {
+                    self.module_part(&side);
+                }
+                true
+            }
             _ => false,
+        }
+    }
+
+    /// `lib.mkMerge [ ... ]`, `lib.mkIf c { ... }`, `lib.optionalAttrs c { ... }` as a module's
+    /// root: every definition inside is the module's, and so is an `imports` (dendritic.md
+    /// §8.4). `false` for any other call.
+    fn merged_module_root(&mut self, expr: &SyntaxNode) -> bool {
+        let (function, args) = flatten_apply(expr);
+        let name = function_name(&function).unwrap_or_default();
+        let (conditions, parts): (&[SyntaxNode], Vec<SyntaxNode>) = match (name.as_str(), args.as_slice()) {
+            ("mkMerge", [list]) if unparen(list.clone()).kind() == NODE_LIST => {
+                (&[], syntax::expr_children(&unparen(list.clone())).collect())
+            }
+            (name, [conditions @ .., last]) if name == "optionalAttrs" || contexts::is_transparent_modifier(name) => {
+                (conditions, vec![last.clone()])
+            }
+            _ => return false,
+        };
+        let ctx = self.top_ctx();
+        self.expr(&function, &ctx.value());
+        for condition in conditions {
+            self.expr(condition, &ctx.value());
+        }
+        for part in &parts {
+            self.module_part(part);
+        }
+        true
+    }
+
+    /// One part of a merged module root: read as a module body, or as an expression when it is
+    /// none (a function there is no module the merge can take).
+    fn module_part(&mut self, part: &SyntaxNode) {
+        let part = unparen(part.clone());
+        if part.kind() == NODE_LAMBDA || !self.module_root(&part) {
+            self.expr(&part, &self.top_ctx());
         }
     }
 
