@@ -226,6 +226,45 @@ fn hover_shows_classes_with_file_counts() {
     assert!(f.lsp.shutdown().success());
 }
 
+/// The flake's module outputs are one family (dendritic.md §8.2): `portable` in `nixosModules`,
+/// `homeManagerModules`, `darwinModules` and `nixOnDroidModules` is one feature in four classes.
+/// Hover lists the four; rename renames the four and says so.
+#[test]
+fn an_aspect_in_four_output_families_is_one_in_hover_and_rename() {
+    let mut f = Session::start("broken");
+    let (portable, text) = f.file("modules/features/portable.nix");
+    let on_nixos = position_of(&text, "nixosModules.portable", 0, "nixosModules.".len() + 2, false);
+    let hover = f.lsp.result("textDocument/hover", at(&portable, on_nixos.clone()));
+    let markdown = hover["contents"]["value"].as_str().unwrap_or_else(|| panic!("hover: {hover}"));
+    for class in ["darwin", "homeManager", "nixOnDroid", "nixos"] {
+        assert!(markdown.contains(&format!("- `{class}` · 1 file")), "{class}: {markdown}");
+    }
+
+    let mark = f.lsp.log_len();
+    let mut params = at(&portable, on_nixos);
+    params["newName"] = json!("travel");
+    let edit = f.lsp.result("textDocument/rename", params);
+    let edits: Vec<Value> = match (&edit["changes"], &edit["documentChanges"]) {
+        (Value::Object(changes), _) => {
+            changes.values().flat_map(|e| e.as_array().cloned().unwrap_or_default()).collect()
+        }
+        (_, Value::Array(documents)) => {
+            documents.iter().flat_map(|d| d["edits"].as_array().cloned().unwrap_or_default()).collect()
+        }
+        _ => panic!("no edit: {edit}"),
+    };
+    let mut ranges: Vec<Value> = edits.iter().map(|e| e["range"].clone()).collect();
+    ranges.sort_by_key(|r| r["start"]["line"].as_u64());
+    let expected: Vec<Value> = (0..4).map(|nth| range_of(&text, "portable", nth)).collect();
+    assert_eq!(ranges, expected, "the four definitions, and nothing else: {edit}");
+    assert!(edits.iter().all(|e| e["newText"] == "travel"), "{edit}");
+    let said = f.lsp.wait_for("the rename's message", |m| m["method"] == "window/showMessage");
+    let message = said["params"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("renamed in 4 classes"), "{message}");
+    assert!(f.lsp.log_since(mark).iter().any(|m| m["method"] == "window/showMessage"));
+    assert!(f.lsp.shutdown().success());
+}
+
 #[test]
 fn hover_on_a_class_key_counts_its_aspects() {
     let mut f = Session::start("flake-modules");

@@ -73,4 +73,29 @@ h.run('navigation', function()
     h.check(shown:find(expected, 1, true), 'the hover window lacks %q:\n%s', expected, shown)
   end
   h.ok('hover on `desktop` shows "`nixos` · 2 files" and "`homeManager` · 1 file"')
+
+  -- The flake's module outputs are one family: `portable`, defined in four of them, is one
+  -- feature in four classes, and the hover lists the four.
+  local broken = h.fixture('broken')
+  h.open(vim.fs.joinpath(broken, 'modules', 'features', 'portable.nix'))
+  vim.api.nvim_command('fclose!')
+  h.cursor_on('nixosModules.portable', 1, 14)
+  vim.lsp.buf.hover()
+  local family
+  h.wait('the hover window on `portable`', function()
+    for _, win in ipairs(vim.api.nvim_tabpage_list_wins(0)) do
+      if vim.api.nvim_win_get_config(win).relative ~= '' then
+        local text = h.text(vim.api.nvim_win_get_buf(win))
+        if text:find('`portable`', 1, true) then
+          family = text
+          return true
+        end
+      end
+    end
+  end)
+  for _, class in ipairs({ 'darwin', 'homeManager', 'nixOnDroid', 'nixos' }) do
+    local expected = ('- `%s` · 1 file'):format(class)
+    h.check(family:find(expected, 1, true), 'the hover window lacks %q:\n%s', expected, family)
+  end
+  h.ok('hover on `portable` lists its four classes: darwin, homeManager, nixOnDroid, nixos')
 end)

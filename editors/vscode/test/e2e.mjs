@@ -181,6 +181,36 @@ async function checkHover(where) {
   expect(/nixos · 1 file/.test(text), `the hover on ${where} does not show the class \`nixos · 1 file\`: "${text}"`);
 }
 
+/** Opens `file` from quick open and puts the cursor at `line`:`column`. */
+async function openAt(file, line, column) {
+  await page.keyboard.press('Control+P');
+  await page.locator('.quick-input-widget input').fill(file);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await waitForActiveTab(file, 'quick open');
+  await page.locator('.monaco-editor .view-lines').first().waitFor();
+  await page.keyboard.press('Control+G');
+  await page.locator('.quick-input-widget input').fill(`:${line}:${column}`);
+  await page.keyboard.press('Enter');
+  await page.locator('#status\\.editor\\.selection', { hasText: `Ln ${line}, Col ${column}` }).waitFor();
+}
+
+/** The hover on `portable`, defined in four of the flake's module outputs: one aspect in four
+ * classes (dendritic.md §8.2). */
+async function checkFamilyHover() {
+  await runCommand('Show or Focus Hover');
+  const hover = page.locator('.monaco-hover-content', { hasText: 'portable' }).first();
+  await hover.waitFor().catch(() => fail('no hover appeared on `portable` in portable.nix'));
+  const text = (await hover.innerText()).replace(/\s+/g, ' ');
+  log(`hover on \`portable\`: ${text}`);
+  for (const kind of ['darwin', 'homeManager', 'nixOnDroid', 'nixos']) {
+    expect(
+      new RegExp(`${kind} · 1 file`).test(text),
+      `the hover on \`portable\` does not list the class \`${kind} · 1 file\`: "${text}"`,
+    );
+  }
+}
+
 /** Waits until the status bar's problem counts equal `want`. */
 async function waitForProblems(want, what) {
   const read = () =>
@@ -342,6 +372,12 @@ async function main() {
   // Hover: the aspect and its classes.
   await checkHover('`audio` in gruyere.nix');
   await page.keyboard.press('Escape');
+
+  // An aspect in four output families lists the four classes; then back to the host.
+  await openAt('portable.nix', 4, 24);
+  await checkFamilyHover();
+  await page.keyboard.press('Escape');
+  await openAt('gruyere.nix', 12, 8);
 
   // Go to definition: `audio` is defined in modules/features/shadowed-config.nix, line 2.
   await runCommand('Go to Definition');
