@@ -234,6 +234,18 @@ impl Graph {
             let roots = &self.roots;
             nested.retain(|folder| roots.classify(&format!("{folder}flake.nix")) == FileKind::Outside);
             if nested.len() == before {
+                // A flake inside another nested one is that one's to find: only the outermost are
+                // this workspace's (the same files are left out either way).
+                // In path order, the folders below one follow it at once.
+                let mut all = std::mem::take(&mut self.nested_flakes);
+                all.sort();
+                let mut outermost: Vec<String> = Vec::with_capacity(all.len());
+                for folder in all {
+                    if !outermost.last().is_some_and(|outer| folder.starts_with(outer.as_str())) {
+                        outermost.push(folder);
+                    }
+                }
+                self.nested_flakes = outermost;
                 return;
             }
         }

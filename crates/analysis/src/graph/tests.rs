@@ -672,3 +672,20 @@ fn a_folder_without_a_dendritic_flake_is_read_as_nix_only() {
     let empty = Analysis::new();
     assert_eq!(empty.not_dendritic(), Some(NotDendritic::NoFlake));
 }
+
+/// A flake inside a nested flake is that flake's own to find: the workspace names only the
+/// outermost, so that a caller analysing each never analyses one twice.
+#[test]
+fn only_the_outermost_nested_flakes_are_named() {
+    let flake =
+        "{ outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules); }\n";
+    let mut set: Vec<(String, Arc<str>)> = ["flake.nix", "dev/flake.nix", "dev/tests/a/flake.nix", "dev-b/flake.nix"]
+        .iter()
+        .map(|path| (path.to_string(), Arc::from(flake)))
+        .collect();
+    set.push(("modules/x.nix".into(), Arc::from("{ }\n")));
+    let mut ws = Analysis::new();
+    ws.apply(Change { set, remove: Vec::new() });
+    assert_eq!(ws.nested_flakes(), ["dev-b/", "dev/"]);
+    assert_eq!(ws.role(ws.file_id("dev/tests/a/flake.nix").expect("a file")), FileRole::Outside);
+}
