@@ -155,7 +155,7 @@ fn builtin_rows() -> Vec<Row> {
 /// The family of the flake's module outputs (`Outputs` rows): `flake.nixosModules.base`,
 /// `flake.homeManagerModules.base` and `flake.darwinModules.base` are one feature, `base`, in three
 /// classes, as `flake.modules.<class>.base` is in its collection (dendritic.md §8.2).
-const OUTPUT_FAMILY: &str = "flake.*Modules";
+pub(crate) const OUTPUT_FAMILY: &str = "flake.*Modules";
 
 /// The family a collection's aspects belong to: names in one family are one aspect across their
 /// classes. The outputs' collections make one family; any other collection is its own.

@@ -77,3 +77,23 @@ pub(crate) const MODULE_SYSTEM_KEYS: &[&str] = &["_file", "key", "disabledModule
 
 /// The function a flake's `outputs` calls with its top-level module.
 pub(crate) const MK_FLAKE: &str = "mkFlake";
+
+/// Inputs whose flake modules write none of the flake's module outputs (`flake.<x>Modules`):
+/// flake-parts' own (`extras/*.nix` declare options such as `flake.modules` and
+/// `flake.flakeModules`, and define nothing in them), den (`nix/flakeModule.nix` imports den's
+/// `modules/`, which write `den.*` and never a module output, at 815076e), flake-aspects
+/// (`nix/flakeModule.nix` writes `flake.modules` from `flake.aspects`, which the collection table
+/// models), and import-tree (no flake module: a function).
+const WRITE_NO_OUTPUTS: &[&str] = &["flake-parts", "den", "flake-aspects", "import-tree"];
+
+/// Whether `inputs.<input>.<path>`, imported by a top-level module, is a flake module that may
+/// fill the flake's module outputs: any flake module of an input not in `WRITE_NO_OUTPUTS`
+/// (`inputs.wrappers.flakeModules.wrappers` builds `flake.wrapperModules`).
+pub(crate) fn may_define_outputs(input: &str, path: &[crate::summary::Name]) -> bool {
+    let flake_module = match path.first().map(|n| n.text.as_str()) {
+        Some("flakeModule" | "flakeModules") => true,
+        Some("modules") => path.get(1).is_some_and(|n| n.text == "flake"),
+        _ => false,
+    };
+    flake_module && !WRITE_NO_OUTPUTS.contains(&input)
+}

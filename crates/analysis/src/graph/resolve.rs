@@ -11,9 +11,9 @@ use crate::base::Scope;
 
 use crate::base::text::TextRange;
 use crate::base::{AspectKey, HostKey};
-use crate::dendritic::collections::{CollectionSet, HostAspects, PathMatch, RowKind};
+use crate::dendritic::collections::{CollectionSet, HostAspects, OUTPUT_FAMILY, PathMatch, RowKind};
 use crate::dendritic::contexts;
-use crate::dendritic::flake_parts::TOP_LEVEL_ONLY;
+use crate::dendritic::flake_parts::{self, TOP_LEVEL_ONLY};
 use crate::summary::{Anchor, FileSummary, Name, NodeId, RefRoot};
 
 /// An aspect definition site.
@@ -361,7 +361,12 @@ fn resolve_ref(
             }
             return;
         }
-        RefRoot::Input(_) => {
+        RefRoot::Input(input) => {
+            // A flake module of another flake, imported into this one: it may fill any of the
+            // flake's module outputs, which canopy then cannot know whole (dendritic.md §8.2).
+            if reference.anchor == Some(Anchor::TopLevel) && flake_parts::may_define_outputs(input, path) {
+                out.opaque.push(SmolStr::new_static(OUTPUT_FAMILY));
+            }
             // `inputs.agenix.nixosModules.default`: external, class from the output's name.
             let (Some(output), Some(module)) = (path.first(), path.get(1)) else { return };
             let Some(class) = crate::dendritic::classes::class_of_output(&output.text, "Modules") else { return };

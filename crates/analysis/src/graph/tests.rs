@@ -689,3 +689,29 @@ fn only_the_outermost_nested_flakes_are_named() {
     assert_eq!(ws.nested_flakes(), ["dev-b/", "dev/"]);
     assert_eq!(ws.role(ws.file_id("dev/tests/a/flake.nix").expect("a file")), FileRole::Outside);
 }
+
+/// A flake module of another flake, imported at top level, may fill any of the flake's module
+/// outputs (one that builds `flake.wrapperModules` from `flake.wrappers`): an undefined aspect
+/// there is a warning. The near misses: flake-parts' own modules module fills nothing, so
+/// `flake.modules` stays certain, and without the import the output is certain again.
+#[test]
+fn a_third_party_flake_module_makes_the_module_outputs_opaque() {
+    let fixture = format!(
+        "{FLAKE}{}",
+        r#"#- /modules/wrappers.nix
+{ inputs, ... }: { imports = [ inputs.wrappers.flakeModules.wrappers inputs.flake-parts.flakeModules.modules ]; }
+#- /modules/use.nix
+{ inputs, ... }: { flake.modules.nixos.x.imports = [ inputs.self.wrapperModules.neovim inputs.self.modules.nixos.nope ]; }
+"#
+    );
+    let severities = |ws: &Analysis| -> Vec<(String, &'static str)> {
+        let file = ws.file_id("modules/use.nix").expect("a file");
+        let undefined = ws.diagnostics(file).into_iter().filter(|d| d.kind == crate::DiagnosticKind::UndefinedAspect);
+        undefined.map(|d| (ws.text(file)[d.range].to_owned(), d.severity.as_str())).collect()
+    };
+    let mut ws = workspace(&fixture);
+    assert_eq!(severities(&ws), [("neovim".to_owned(), "warning"), ("nope".to_owned(), "error")]);
+    let known_only = "{ inputs, ... }: { imports = [ inputs.flake-parts.flakeModules.modules ]; }\n";
+    ws.apply(Change { set: vec![("modules/wrappers.nix".into(), Arc::from(known_only))], remove: Vec::new() });
+    assert_eq!(severities(&ws), [("neovim".to_owned(), "error"), ("nope".to_owned(), "error")]);
+}

@@ -115,7 +115,9 @@ impl<'g> View<'g> {
         // Every prefix of the path, at its dots, and the path itself.
         let ends = path.match_indices('.').map(|(i, _)| i).chain([path.len()]);
         let opaque = &self.graph.index.opaque;
-        ends.map(|end| SmolStr::new(&path[..end])).any(|prefix| opaque.contains(&prefix, self.rec))
+        // A family opaque as a whole (a third-party flake module may fill any module output).
+        let family = Some(family(&scope.collection)).filter(|f| *f != scope.collection).map(SmolStr::new);
+        ends.map(|end| SmolStr::new(&path[..end])).chain(family).any(|prefix| opaque.contains(&prefix, self.rec))
     }
 
     pub(crate) fn is_referenced(&self, key: &AspectKey) -> bool {
