@@ -217,6 +217,14 @@ impl CollectionSet {
             match decl.shape {
                 DeclaredShape::Aspects => pattern.push(Segment::Aspect),
                 DeclaredShape::ClassesThenAspects => pattern.extend([Segment::Class, Segment::Aspect]),
+                // The option is the aspect; its parent is the collection.
+                DeclaredShape::One => {
+                    pattern.pop();
+                    if pattern.is_empty() {
+                        continue;
+                    }
+                    pattern.push(Segment::Aspect);
+                }
             }
             let row = Row {
                 kind: RowKind::Custom,
@@ -449,6 +457,7 @@ mod tests {
 
     fn set() -> CollectionSet {
         let option = OptionDecl {
+            via: None,
             path: vec!["nixos".into(), "modules".into()],
             range: TextRange::default(),
             shape: DeclaredShape::Aspects,

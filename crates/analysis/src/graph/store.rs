@@ -71,7 +71,10 @@ pub(super) struct Structure {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) enum Declaration {
-    Collection(Vec<SmolStr>, DeclaredShape, Option<SmolStr>),
+    /// An option declaration's path, shape, class, and the helper it is made by (`OptionDecl`).
+    Collection(Vec<SmolStr>, DeclaredShape, Option<SmolStr>, Option<SmolStr>),
+    /// A module argument that makes `deferredModule` options (`FileSummary::option_helpers`).
+    OptionHelper(SmolStr),
     Namespace(SmolStr),
 }
 

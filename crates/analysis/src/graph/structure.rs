@@ -6,6 +6,7 @@
 //! does the graph read every file again (`Graph::rebuild`).
 
 use rustc_hash::FxHashSet;
+use smol_str::SmolStr;
 
 use super::store::{Declaration, FileData, Graph, Structure};
 use crate::base::text::TextRange;
@@ -16,8 +17,12 @@ use crate::dendritic::import_tree::roots::{FileKind, ImportTreeRoots};
 use crate::summary::{FileSummary, NamespaceDecl, OptionDecl};
 
 fn file_declarations(summary: &FileSummary) -> impl Iterator<Item = Declaration> + '_ {
-    let options = summary.options.iter().map(|o| Declaration::Collection(o.path.clone(), o.shape, o.class.clone()));
-    options.chain(summary.namespaces.iter().map(|n| Declaration::Namespace(n.name.clone())))
+    let options = summary
+        .options
+        .iter()
+        .map(|o| Declaration::Collection(o.path.clone(), o.shape, o.class.clone(), o.via.clone()));
+    let helpers = summary.option_helpers.iter().map(|name| Declaration::OptionHelper(name.clone()));
+    options.chain(helpers).chain(summary.namespaces.iter().map(|n| Declaration::Namespace(n.name.clone())))
 }
 
 /// Files a module imports by path: `./x.nix`, or `./dir` meaning `./dir/default.nix`.
@@ -162,17 +167,25 @@ impl Graph {
     pub(super) fn fresh_collections(&self) -> CollectionSet {
         let mut options = Vec::new();
         let mut namespaces = Vec::new();
+        let helper =
+            |name: &SmolStr| self.structure.declarations.contains_key(&Declaration::OptionHelper(name.clone()));
         for declaration in self.structure.declarations.keys() {
             match declaration {
-                Declaration::Collection(path, shape, class) => options.push(OptionDecl {
-                    path: path.clone(),
-                    range: TextRange::default(),
-                    shape: *shape,
-                    class: class.clone(),
-                }),
+                // A call of a module argument declares an aspect only where some top-level module
+                // provides that argument as a maker of `deferredModule` options.
+                Declaration::Collection(path, shape, class, via) if via.as_ref().is_none_or(helper) => {
+                    options.push(OptionDecl {
+                        path: path.clone(),
+                        range: TextRange::default(),
+                        shape: *shape,
+                        class: class.clone(),
+                        via: None,
+                    })
+                }
                 Declaration::Namespace(name) => {
                     namespaces.push(NamespaceDecl { name: name.clone(), range: TextRange::default() })
                 }
+                Declaration::Collection(..) | Declaration::OptionHelper(_) => {}
             }
         }
         // Rows in a stable order, whatever the hash map's.

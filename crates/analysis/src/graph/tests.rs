@@ -715,3 +715,53 @@ fn a_third_party_flake_module_makes_the_module_outputs_opaque() {
     ws.apply(Change { set: vec![("modules/wrappers.nix".into(), Arc::from(known_only))], remove: Vec::new() });
     assert_eq!(severities(&ws), [("neovim".to_owned(), "error"), ("nope".to_owned(), "error")]);
 }
+
+/// One `deferredModule` option per aspect (dendritic.md §8.2): each option declares an aspect of
+/// the collection its parent is, directly or through a helper that a top-level module provides
+/// as a module argument; a name no option declares is undefined, as Nix finds it missing. The
+/// near miss: a helper that makes some other option declares nothing.
+#[test]
+fn one_option_per_aspect_declares_each_aspect() {
+    let fixture = format!(
+        "{FLAKE}{}",
+        r#"#- /modules/lib.nix
+{ lib, ... }: {
+  _module.args = {
+    mkModuleOption = { key }: lib.mkOption { type = lib.types.deferredModuleWith { staticModules = [ ]; }; default = { }; };
+    mkName = { key }: lib.mkOption { type = lib.types.str; };
+  };
+}
+#- /modules/decl.nix
+{ lib, mkModuleOption, mkName, ... }: {
+  options.nixos.modules.base = mkModuleOption { key = "base"; };
+  options.nixos.modules.pc = mkModuleOption { key = "pc"; };
+  options.nixos.modules.efi = lib.mkOption { type = lib.types.deferredModule; };
+  options.names.first = mkName { key = "first"; };
+}
+#- /modules/base.nix
+{ nixos.modules.base = { services.openssh.enable = true; }; }
+#- /modules/host.nix
+{ config, inputs, ... }: {
+  flake.nixosConfigurations.x = inputs.nixpkgs.lib.nixosSystem {
+    modules = with config.nixos.modules; [ base pc efi typo ];
+  };
+  x = config.names.second;
+}
+"#
+    );
+    check_diagnostics(
+        &fixture,
+        expect![[
+            r#"modules/host.nix:3:56 error[undefined-aspect] "typo": aspect `typo` is not defined in `nixos.modules`"#
+        ]],
+    );
+    check_roster(
+        &fixture,
+        expect![[r#"
+        nixos.modules.base classes=["nixos"] defs=[modules/base.nix@16 modules/decl.nix@64] refs=[modules/host.nix@135] hosts=["x"]
+        nixos.modules.efi classes=["nixos"] defs=[modules/decl.nix@190] refs=[modules/host.nix@143] hosts=["x"]
+        nixos.modules.pc classes=["nixos"] defs=[modules/decl.nix@129] refs=[modules/host.nix@140] hosts=["x"]
+        nixos.modules.typo classes=[] defs=[] refs=[modules/host.nix@147] hosts=["x"]
+        host flake.nixosConfigurations x Some("nixos") aspects=["nixos.modules.base", "nixos.modules.efi", "nixos.modules.pc", "nixos.modules.typo"]"#]],
+    );
+}

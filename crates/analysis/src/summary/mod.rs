@@ -142,6 +142,9 @@ pub(crate) enum DeclaredShape {
     Aspects,
     /// `attrsOf (attrsOf deferredModule)`: `<path>.<class>.<aspect>`.
     ClassesThenAspects,
+    /// One `deferredModule` option per aspect: the option `<parent>.<aspect>` declares the aspect
+    /// in the collection `<parent>` (dendritic.md §8.2).
+    One,
 }
 
 /// An option declared in this file whose type holds lower-level modules: a custom collection.
@@ -153,6 +156,10 @@ pub(crate) struct OptionDecl {
     /// The class of the modules it holds, when the declaration says (`_class`, or a class name in
     /// the path as in `nixos.modules`).
     pub(crate) class: Option<SmolStr>,
+    /// For `One`: the module argument whose call declares it (`mkModuleOption { ... }`); it
+    /// declares an aspect only if some top-level module provides that argument as a function
+    /// that makes a `deferredModule` option (`FileSummary::option_helpers`).
+    pub(crate) via: Option<SmolStr>,
 }
 
 /// `inputs.den.namespace "vix" true`: a den namespace, an argument and a top-level collection.
@@ -199,6 +206,9 @@ pub(crate) struct FileSummary {
     pub(crate) options: Vec<OptionDecl>,
     /// The first name of every option this file declares, whatever its type.
     pub(crate) declared: Vec<SmolStr>,
+    /// Names this file provides as `_module.args.<name>` whose value is a function that makes a
+    /// `deferredModule` option: helpers that declare one aspect per call.
+    pub(crate) option_helpers: Vec<SmolStr>,
     pub(crate) namespaces: Vec<NamespaceDecl>,
     /// Files the top-level module imports by path (`./_hosts/x.nix`), as written.
     pub(crate) imports: Vec<String>,

@@ -102,6 +102,14 @@ impl<'a> Extractor<'a> {
                 }
             }
         }
+        if let Some(node) = current
+            && self.node_depth(current) == 3
+            && let [first, second, third] = &self.out.node_path(node)[..]
+            && (first.text.as_str(), second.text.as_str()) == ("_module", "args")
+        {
+            let name = third.text.clone();
+            self.note_option_helper(&name, value);
+        }
         self.config_value(value, current);
     }
 

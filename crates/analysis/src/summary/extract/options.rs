@@ -7,7 +7,7 @@ use super::Extractor;
 use super::read::{first_attr_name, flatten_apply, function_name};
 use crate::dendritic::classes;
 use crate::summary::*;
-use crate::syntax::names::BindingValue;
+use crate::syntax::names::{BindingKind, BindingValue};
 use crate::syntax::{self, SyntaxNode, first_child, nth_expr, static_attr, unparen};
 
 impl<'a> Extractor<'a> {
@@ -35,11 +35,55 @@ impl<'a> Extractor<'a> {
                 }
             }
             _ if !prefix.is_empty() => {
-                if let Some(decl) = self.option_decl(&value, prefix) {
+                let via = self.module_option_call(&value);
+                if via.is_some() || makes_module_option(&value) {
+                    self.one_aspect_option(&value, prefix, via, attrs);
+                } else if let Some(decl) = self.option_decl(&value, prefix) {
                     self.out.options.push(decl);
                 }
             }
             _ => {}
+        }
+    }
+
+    /// `options.<parent>.<aspect> = mkOption { type = deferredModule; }`, or a call of a module
+    /// argument that may make one (`mkModuleOption { ... }`): one aspect. Its config nodes are
+    /// where the aspect is defined, as a definition of `<parent>.<aspect>` would be.
+    fn one_aspect_option(
+        &mut self,
+        value: &SyntaxNode,
+        path: Vec<SmolStr>,
+        via: Option<SmolStr>,
+        attrs: &[SyntaxNode],
+    ) {
+        let mut parent = None;
+        let range = attrs.last().map_or(value.text_range(), |a| a.text_range());
+        for name in &path {
+            let name = Name { text: name.clone(), range, origin: NameOrigin::Ident };
+            parent = Some(self.add_node(parent, name, value.text_range()));
+        }
+        let class = path.iter().rev().skip(1).find_map(|segment| classes::class_named_by(segment));
+        self.out.options.push(OptionDecl { path, range: value.text_range(), shape: DeclaredShape::One, class, via });
+    }
+
+    /// The module argument called to make an option (`mkModuleOption { key = "base"; }`), when
+    /// the value is such a call: whether it makes a `deferredModule` option, another file says.
+    fn module_option_call(&self, value: &SyntaxNode) -> Option<SmolStr> {
+        let (function, args) = flatten_apply(value);
+        if args.is_empty() || function.kind() != NODE_IDENT {
+            return None;
+        }
+        let binding = self.local_binding_id(&function)?;
+        let binding = self.names.binding(binding);
+        (binding.kind == BindingKind::Formal && self.module_lambdas.contains(&binding.scope.text_range()))
+            .then(|| binding.name.clone())
+    }
+
+    /// `_module.args.<name> = <a function that makes a deferredModule option>;` (or inside
+    /// `_module.args = { ... }`): `name` declares one aspect per call.
+    pub(super) fn note_option_helper(&mut self, name: &SmolStr, value: &SyntaxNode) {
+        if makes_module_option(value) && !self.out.option_helpers.contains(name) {
+            self.out.option_helpers.push(name.clone());
         }
     }
 
@@ -79,8 +123,40 @@ impl<'a> Extractor<'a> {
             _ => DeclaredShape::ClassesThenAspects,
         };
         let class = class.or_else(|| path.iter().find_map(|segment| classes::class_named_by(segment)));
-        Some(OptionDecl { path, range: value.text_range(), shape, class })
+        Some(OptionDecl { path, range: value.text_range(), shape, class, via: None })
     }
+}
+
+/// Whether `value` is, or is a function (through `let`s) returning, `mkOption { type = T; ... }`
+/// with `T` a `deferredModule` or `deferredModuleWith { ... }` itself, not inside `attrsOf`.
+fn makes_module_option(value: &SyntaxNode) -> bool {
+    let mut value = unparen(value.clone());
+    loop {
+        match value.kind() {
+            NODE_LAMBDA | NODE_LET_IN => match syntax::expr_children(&value).last() {
+                Some(body) => value = unparen(body),
+                None => return false,
+            },
+            _ => break,
+        }
+    }
+    let (function, args) = flatten_apply(&value);
+    if function_name(&function).as_deref() != Some("mkOption") {
+        return false;
+    }
+    let Some(set) = args.first().map(|a| unparen(a.clone())).filter(|a| a.kind() == NODE_ATTR_SET) else {
+        return false;
+    };
+    let Some(ty) = set
+        .children()
+        .filter(|e| e.kind() == NODE_ATTRPATH_VALUE)
+        .find(|e| first_attr_name(e).is_some_and(|n| n.text == "type"))
+        .and_then(|e| nth_expr(&e, 0))
+    else {
+        return false;
+    };
+    let (ty, _) = flatten_apply(&unparen(ty));
+    matches!(function_name(&ty).as_deref(), Some("deferredModule" | "deferredModuleWith"))
 }
 
 /// How many `attrsOf`/`lazyAttrsOf` wrap a `deferredModule` in an option's type.
