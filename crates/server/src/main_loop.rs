@@ -68,6 +68,9 @@ struct Book {
     /// Paths whose set goes out at the next publication even if it did not change: documents
     /// opened since, whose client may have dropped the set or may still show an older one.
     resend: HashSet<String>,
+    /// Paths whose set is recomputed at the next publication though their file may not have
+    /// changed: documents closed since, whose set depended on their being open.
+    recheck: HashSet<String>,
     /// Diagnostics may have changed since the last publication.
     dirty: bool,
     /// Recompute every file's set, not only the changed ones.
@@ -77,6 +80,8 @@ struct Book {
     files: BTreeSet<String>,
     /// Changes on their way to the analysis.
     jobs: Jobs,
+    /// The log has said why the space holds no dendritic flake.
+    explained: bool,
 }
 
 struct Indexing {
@@ -104,10 +109,12 @@ impl Book {
             published: HashMap::new(),
             paths: HashMap::new(),
             resend: HashSet::new(),
+            recheck: HashSet::new(),
             dirty: false,
             full: false,
             files: BTreeSet::new(),
             jobs: Jobs::default(),
+            explained: false,
         }
     }
 }
@@ -366,6 +373,7 @@ impl MainLoop {
             return;
         }
         let mut reopened = Vec::new();
+        let mut closed = Vec::new();
         {
             // A bug in the analysis must not take the server down with it: the panic is logged by
             // the panic hook and the space keeps serving what it has.
@@ -379,7 +387,9 @@ impl MainLoop {
                 let opened = match open {
                     Some(doc) => held.open.insert(path.clone(), doc).is_none(),
                     None => {
-                        held.open.remove(&path);
+                        if held.open.remove(&path).is_some() {
+                            closed.push(path.clone());
+                        }
                         false
                     }
                 };
@@ -400,6 +410,7 @@ impl MainLoop {
         let opened = !reopened.is_empty();
         let book = self.book(space);
         book.resend.extend(reopened);
+        book.recheck.extend(closed);
         book.dirty = true;
         if opened {
             self.publish_at = Some(Instant::now());
@@ -508,11 +519,13 @@ impl MainLoop {
         if chunk.last {
             let summary = index::summary(chunk.read, chunk.skipped);
             tracing::info!("indexed {summary} in {}", space.name());
-            if let Some(token) = &chunk.token {
-                self.state.outbox.progress(token, Step::End { message: summary });
-            }
             if catch_unwind(AssertUnwindSafe(|| space.write().analysis.end_bulk())).is_err() {
                 tracing::error!("the analysis failed while checking {}", space.name());
+            }
+            // Before the progress ends, so that a client which saw the end has the word too.
+            self.explain(&space);
+            if let Some(token) = &chunk.token {
+                self.state.outbox.progress(token, Step::End { message: summary });
             }
             let book = self.book(&space);
             book.indexing = None;
@@ -520,6 +533,23 @@ impl MainLoop {
             book.full = true;
             // The first complete picture goes out at once.
             self.publish_at = Some(Instant::now());
+        }
+    }
+
+    /// Says once in the log why a space holds no dendritic flake, when it holds files of its own
+    /// (not only flakes below it, which say their own word): without it, a folder with no aspects
+    /// and no diagnostics beyond Nix's would leave the user guessing.
+    fn explain(&mut self, space: &Arc<Space>) {
+        let book = self.book(space);
+        if book.explained {
+            return;
+        }
+        let held = space.read();
+        let Some(why) = held.analysis.not_dendritic() else { return };
+        let nested = held.analysis.nested_flakes();
+        if book.files.iter().any(|path| !nested.iter().any(|folder| path.starts_with(folder.as_str()))) {
+            book.explained = true;
+            tracing::info!("canopy: {}: {}", space.name(), why.explanation());
         }
     }
 
@@ -588,11 +618,15 @@ fn wanted(
     };
     let analysis = &held.analysis;
     let space = &book.space;
+    let open = &held.open;
     let check = |id: FileId, path: &str| {
-        catch_unwind(AssertUnwindSafe(|| conv::diagnostics(space, analysis, id, &config, enc))).unwrap_or_else(|_| {
-            tracing::error!("the analysis failed while checking {path}");
-            Vec::new()
-        })
+        let open = open.contains_key(path);
+        catch_unwind(AssertUnwindSafe(|| conv::diagnostics(space, analysis, id, open, &config, enc))).unwrap_or_else(
+            |_| {
+                tracing::error!("the analysis failed while checking {path}");
+                Vec::new()
+            },
+        )
     };
     for id in ids {
         let path = analysis.path(id).to_owned();
@@ -600,7 +634,7 @@ fn wanted(
         wanted.insert(path.clone(), check(id, &path));
     }
     let resend = std::mem::take(&mut book.resend);
-    for path in &resend {
+    for path in resend.iter().chain(&std::mem::take(&mut book.recheck)) {
         let Some(id) = analysis.file_id(path).filter(|_| !wanted.contains_key(path)) else { continue };
         book.paths.insert(id, path.clone());
         wanted.insert(path.clone(), check(id, path));
