@@ -30,6 +30,8 @@ use crate::space::{Contents, OpenDoc, Space, SpaceId};
 use crate::state::State;
 use crate::vfs::DocKey;
 
+mod flakes;
+
 /// Quiet time before diagnostics are published: long enough to merge a burst of keystrokes, short
 /// enough to feel immediate.
 const DEBOUNCE: Duration = Duration::from_millis(40);
@@ -48,6 +50,7 @@ pub fn spawn(state: Arc<State>, rx: mpsc::Receiver<Message>, applied: watch::Sen
                 ops: Vec::new(),
                 chunks: VecDeque::new(),
                 publish_at: None,
+                due: BTreeSet::new(),
             };
             main_loop.run();
         },
@@ -82,6 +85,8 @@ struct Book {
     jobs: Jobs,
     /// The log has said why the space holds no dendritic flake.
     explained: bool,
+    /// The spaces of the flakes below this one, by folder (workspace-relative, ending in `/`).
+    flakes: BTreeMap<String, Arc<Space>>,
 }
 
 struct Indexing {
@@ -115,6 +120,7 @@ impl Book {
             files: BTreeSet::new(),
             jobs: Jobs::default(),
             explained: false,
+            flakes: BTreeMap::new(),
         }
     }
 }
@@ -138,6 +144,8 @@ struct MainLoop {
     /// Index chunks not applied yet.
     chunks: VecDeque<Chunk>,
     publish_at: Option<Instant>,
+    /// Spaces whose analysis changed this turn: the flakes found below them may have too.
+    due: BTreeSet<SpaceId>,
 }
 
 impl MainLoop {
@@ -167,11 +175,13 @@ impl MainLoop {
                     self.accept(message);
                 }
             }
+            self.reconcile_due();
             self.flush_ops();
             // Requests waiting for these changes to be taken, or for those applied, may go ahead.
             self.applied.send_replace(self.seq);
             if let Some(chunk) = self.chunks.pop_front() {
                 self.apply_chunk(chunk);
+                self.reconcile_due();
             }
             if self.publish_at.is_some_and(|at| at <= Instant::now()) {
                 self.publish_at = None;
@@ -417,6 +427,7 @@ impl MainLoop {
         } else {
             self.schedule_publish();
         }
+        self.due.insert(space.id);
     }
 
     // ---- folders -------------------------------------------------------------------------------
@@ -448,17 +459,7 @@ impl MainLoop {
             self.start_index(space.clone());
         }
         // Open documents may have changed hands: send each to where it now belongs.
-        let seq = self.seq;
-        let docs: Vec<(u64, Op)> = self
-            .state
-            .docs
-            .iter()
-            .map(|doc| {
-                let key = doc.key().clone();
-                (seq, Op::Text { key, uri: doc.uri.clone(), text: doc.text.to_arc(), version: doc.version })
-            })
-            .collect();
-        self.ops.extend(docs);
+        self.reroute_documents();
         self.flush_ops();
     }
 
@@ -533,6 +534,7 @@ impl MainLoop {
             book.full = true;
             // The first complete picture goes out at once.
             self.publish_at = Some(Instant::now());
+            self.due.insert(space.id);
         }
     }
 
@@ -561,14 +563,22 @@ impl MainLoop {
         for (uri, _) in book.published.into_values() {
             self.state.outbox.send(Outgoing::Diagnostics { uri, diagnostics: Vec::new(), version: None });
         }
+        self.drop_flakes(book.flakes);
     }
 
     // ---- diagnostics ---------------------------------------------------------------------------
 
     fn publish_all(&mut self) {
-        let ids: Vec<SpaceId> =
-            self.books.iter().filter(|(_, b)| b.dirty && b.indexing.is_none()).map(|(id, _)| *id).collect();
-        for id in ids {
+        let mut ids: Vec<(usize, SpaceId)> = self
+            .books
+            .iter()
+            .filter(|(_, b)| b.dirty && b.indexing.is_none())
+            .map(|(id, b)| (b.space.root().map_or(0, |root| root.components().count()), *id))
+            .collect();
+        // A folder clears the sets of the files a flake found below it takes over before the flake
+        // publishes its own for them.
+        ids.sort();
+        for (_, id) in ids {
             if let Some(book) = self.books.get_mut(&id) {
                 publish(&self.state, book);
             }
