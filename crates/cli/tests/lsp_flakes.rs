@@ -188,5 +188,13 @@ fn a_flake_that_goes_takes_its_space_along_and_one_that_comes_gets_one() {
     lsp.wait_for_diagnostics(&web, "web's undefined aspect again", |d| codes(d) == ["undefined-aspect"]);
     assert_eq!(held(&mut lsp), ("modules/web.nix".to_owned(), json!(1)), "the flake's file again");
     assert_eq!(definitions(&mut lsp, root, "server/modules/web.nix", "base", 0), ["server/modules/aspects.nix"]);
+
+    // A file event below the flake reaches it.
+    let aspects = root.join("server/modules/aspects.nix");
+    let text = fs::read_to_string(&aspects).expect("read aspects.nix");
+    fs::write(&aspects, text.replace("sshd = { };", "sshd = { };\n  flake.modules.nixos.gnome = { };")).expect("write");
+    lsp.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": file_uri(&aspects), "type": 2 }] }));
+    lsp.wait_for_diagnostics(&web, "web's error gone with gnome defined", <[Value]>::is_empty);
+    assert_eq!(definitions(&mut lsp, root, "server/modules/web.nix", "gnome", 1), ["server/modules/aspects.nix"]);
     assert!(lsp.shutdown().success());
 }
