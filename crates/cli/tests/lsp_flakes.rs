@@ -127,6 +127,18 @@ fn two_flakes_side_by_side_are_analysed_apart() {
     assert_eq!(inspected["path"], "modules/laptop.nix", "the desktop flake's own path");
     assert_eq!(definitions(&mut lsp, &root, "server/modules/web.nix", "base", 0), ["server/modules/aspects.nix"]);
     assert_eq!(definitions(&mut lsp, &root, "desktop/modules/laptop.nix", "gnome", 0), ["desktop/modules/aspects.nix"]);
+    // Each flake's `base` once, the folder adding none of its own.
+    let symbols = lsp.result("workspace/symbol", json!({ "query": "base" }));
+    let mut found: Vec<String> = symbols
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["name"] == "base")
+        .map(|s| uri_path(s["location"]["uri"].as_str().unwrap_or("file://?")).to_string_lossy().into_owned())
+        .collect();
+    found.sort();
+    let aspects = |flake: &str| root.join(flake).join("modules/aspects.nix").to_string_lossy().into_owned();
+    assert_eq!(found, [aspects("desktop"), aspects("server")], "{symbols}");
 
     // An open document is the flake's, and its edits are seen there alone.
     let web_path = root.join("server/modules/web.nix");
