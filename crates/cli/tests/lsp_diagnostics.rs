@@ -251,17 +251,34 @@ fn nested_folders_hold_each_file_once() {
     let found: Vec<&Value> = symbols.as_array().expect("symbols").iter().filter(|s| s["name"] == "gruyere").collect();
     assert_eq!(found.len(), 2, "the aspect and the host, once each: {symbols}");
 
-    // Without the inner folder, the outer one takes its files back.
+    let before = lsp.diagnostics[&gruyere].clone();
+
+    // Without the inner folder, the outer one takes its files back, and finds in them a flake of
+    // its own, which it analyses apart as before: the same diagnostics, cleared meanwhile.
+    // The first index's progress goes: what follows is the second's.
+    lsp.forget();
     let event = json!({ "event": { "added": [], "removed": [{ "uri": file_uri(&inner), "name": "broken" }] } });
     lsp.notify("workspace/didChangeWorkspaceFolders", event);
-    lsp.wait_for("the outer folder to index again", |m| {
-        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
-    });
-    // (There `broken` is a flake inside another repository: its files are read, not linted.)
+    indexed(&mut lsp, "canopy: indexing fixtures");
+    assert_eq!(lsp.diagnostics.get(&gruyere), Some(&Vec::new()), "the inner folder's diagnostics cleared");
+    indexed(&mut lsp, "canopy: indexing broken");
     let outline = lsp.result("textDocument/documentSymbol", json!({ "textDocument": { "uri": file_uri(&gruyere) } }));
-    assert!(outline.is_array(), "the outer folder holds gruyere.nix again: {outline}");
-    lsp.wait_for_diagnostics(&gruyere, "the inner folder's diagnostics to be cleared", <[Value]>::is_empty);
+    assert!(outline.is_array(), "the flake below the outer folder holds gruyere.nix: {outline}");
+    let after = lsp.wait_for_diagnostics(&gruyere, "the flake's diagnostics", |d| !d.is_empty());
+    assert_eq!(after, before);
+    let symbols = lsp.result("workspace/symbol", json!({ "query": "gruyere" }));
+    let found: Vec<&Value> = symbols.as_array().expect("symbols").iter().filter(|s| s["name"] == "gruyere").collect();
+    assert_eq!(found.len(), 2, "still once each: {symbols}");
     assert!(lsp.shutdown().success());
+}
+
+/// Waits for the index whose progress has `title` to begin, then to end.
+fn indexed(lsp: &mut Lsp, title: &str) {
+    let begin = lsp.wait_for(title, |m| m["method"] == "$/progress" && m["params"]["value"]["title"] == title);
+    let token = begin["params"]["token"].clone();
+    lsp.wait_for("its end", |m| {
+        m["method"] == "$/progress" && m["params"]["token"] == token && m["params"]["value"]["kind"] == "end"
+    });
 }
 
 #[test]

@@ -2,8 +2,8 @@
 //! and LSP's (line/column positions in the negotiated encoding, URIs, protocol enums).
 
 use canopy_analysis::{
-    Analysis, CompletionKind, Diagnostic, DiagnosticKind, DocumentSymbol, Encoding, FileId, HighlightKind, LineCol,
-    Severity, SymbolKind, TextRange, TextSize,
+    Analysis, CompletionKind, Diagnostic, DiagnosticKind, DocumentSymbol, Encoding, FileId, FileRole, HighlightKind,
+    LineCol, Severity, SymbolKind, TextRange, TextSize,
 };
 use tower_lsp::lsp_types::{self as lsp, Position, PositionEncodingKind, Range, Url};
 
@@ -92,17 +92,21 @@ pub fn diagnostic(analysis: &Analysis, file: FileId, d: &Diagnostic, enc: Encodi
 }
 
 /// The diagnostics published for `file` under `config`: by the main loop, and shown by
-/// `canopy/inspectFile`.
+/// `canopy/inspectFile`. `open`: the editor has the file open.
 pub fn diagnostics(
     space: &Space,
     analysis: &Analysis,
     file: FileId,
+    open: bool,
     config: &Config,
     enc: Encoding,
 ) -> Vec<lsp::Diagnostic> {
-    // A document seen alone has no repository around it: only what Nix itself would report while
-    // parsing applies.
-    let found = if space.root().is_some() { analysis.diagnostics(file) } else { analysis.parse_diagnostics(file) };
+    // A document seen alone has no repository around it, and a file outside the roots that nothing
+    // reads may be a template full of placeholders: only what Nix itself would report while parsing
+    // applies, and to the template only while the user has it open, when they are editing it and
+    // want its mistakes shown (dendritic.md §8.1).
+    let parse_only = space.root().is_none() || (open && analysis.role(file) == FileRole::Outside);
+    let found = if parse_only { analysis.parse_diagnostics(file) } else { analysis.diagnostics(file) };
     found.iter().filter(|d| config.reports(d.kind)).map(|d| diagnostic(analysis, file, d, enc)).collect()
 }
 

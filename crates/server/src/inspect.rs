@@ -94,7 +94,7 @@ fn inspect(snap: &Snap<'_>, file: FileId, config: &Config) -> Inspection {
         version: snap.version(file),
         text: analysis.text(file).to_owned(),
         role: format!("{:?}", analysis.role(file)),
-        diagnostics: conv::diagnostics(snap.space, analysis, file, config, snap.enc),
+        diagnostics: conv::diagnostics(snap.space, analysis, file, snap.version(file).is_some(), config, snap.enc),
         definitions,
         references,
         hosts,

@@ -30,6 +30,8 @@ use crate::space::{Contents, OpenDoc, Space, SpaceId};
 use crate::state::State;
 use crate::vfs::DocKey;
 
+mod flakes;
+
 /// Quiet time before diagnostics are published: long enough to merge a burst of keystrokes, short
 /// enough to feel immediate.
 const DEBOUNCE: Duration = Duration::from_millis(40);
@@ -48,6 +50,7 @@ pub fn spawn(state: Arc<State>, rx: mpsc::Receiver<Message>, applied: watch::Sen
                 ops: Vec::new(),
                 chunks: VecDeque::new(),
                 publish_at: None,
+                due: BTreeSet::new(),
             };
             main_loop.run();
         },
@@ -68,6 +71,9 @@ struct Book {
     /// Paths whose set goes out at the next publication even if it did not change: documents
     /// opened since, whose client may have dropped the set or may still show an older one.
     resend: HashSet<String>,
+    /// Paths whose set is recomputed at the next publication though their file may not have
+    /// changed: documents closed since, whose set depended on their being open.
+    recheck: HashSet<String>,
     /// Diagnostics may have changed since the last publication.
     dirty: bool,
     /// Recompute every file's set, not only the changed ones.
@@ -77,6 +83,10 @@ struct Book {
     files: BTreeSet<String>,
     /// Changes on their way to the analysis.
     jobs: Jobs,
+    /// The log has said why the space holds no dendritic flake.
+    explained: bool,
+    /// The spaces of the flakes below this one, by folder (workspace-relative, ending in `/`).
+    flakes: BTreeMap<String, Arc<Space>>,
 }
 
 struct Indexing {
@@ -104,10 +114,13 @@ impl Book {
             published: HashMap::new(),
             paths: HashMap::new(),
             resend: HashSet::new(),
+            recheck: HashSet::new(),
             dirty: false,
             full: false,
             files: BTreeSet::new(),
             jobs: Jobs::default(),
+            explained: false,
+            flakes: BTreeMap::new(),
         }
     }
 }
@@ -131,6 +144,8 @@ struct MainLoop {
     /// Index chunks not applied yet.
     chunks: VecDeque<Chunk>,
     publish_at: Option<Instant>,
+    /// Spaces whose analysis changed this turn: the flakes found below them may have too.
+    due: BTreeSet<SpaceId>,
 }
 
 impl MainLoop {
@@ -160,11 +175,13 @@ impl MainLoop {
                     self.accept(message);
                 }
             }
+            self.reconcile_due();
             self.flush_ops();
             // Requests waiting for these changes to be taken, or for those applied, may go ahead.
             self.applied.send_replace(self.seq);
             if let Some(chunk) = self.chunks.pop_front() {
                 self.apply_chunk(chunk);
+                self.reconcile_due();
             }
             if self.publish_at.is_some_and(|at| at <= Instant::now()) {
                 self.publish_at = None;
@@ -366,6 +383,7 @@ impl MainLoop {
             return;
         }
         let mut reopened = Vec::new();
+        let mut closed = Vec::new();
         {
             // A bug in the analysis must not take the server down with it: the panic is logged by
             // the panic hook and the space keeps serving what it has.
@@ -379,7 +397,9 @@ impl MainLoop {
                 let opened = match open {
                     Some(doc) => held.open.insert(path.clone(), doc).is_none(),
                     None => {
-                        held.open.remove(&path);
+                        if held.open.remove(&path).is_some() {
+                            closed.push(path.clone());
+                        }
                         false
                     }
                 };
@@ -400,12 +420,14 @@ impl MainLoop {
         let opened = !reopened.is_empty();
         let book = self.book(space);
         book.resend.extend(reopened);
+        book.recheck.extend(closed);
         book.dirty = true;
         if opened {
             self.publish_at = Some(Instant::now());
         } else {
             self.schedule_publish();
         }
+        self.due.insert(space.id);
     }
 
     // ---- folders -------------------------------------------------------------------------------
@@ -437,17 +459,7 @@ impl MainLoop {
             self.start_index(space.clone());
         }
         // Open documents may have changed hands: send each to where it now belongs.
-        let seq = self.seq;
-        let docs: Vec<(u64, Op)> = self
-            .state
-            .docs
-            .iter()
-            .map(|doc| {
-                let key = doc.key().clone();
-                (seq, Op::Text { key, uri: doc.uri.clone(), text: doc.text.to_arc(), version: doc.version })
-            })
-            .collect();
-        self.ops.extend(docs);
+        self.reroute_documents();
         self.flush_ops();
     }
 
@@ -508,11 +520,13 @@ impl MainLoop {
         if chunk.last {
             let summary = index::summary(chunk.read, chunk.skipped);
             tracing::info!("indexed {summary} in {}", space.name());
-            if let Some(token) = &chunk.token {
-                self.state.outbox.progress(token, Step::End { message: summary });
-            }
             if catch_unwind(AssertUnwindSafe(|| space.write().analysis.end_bulk())).is_err() {
                 tracing::error!("the analysis failed while checking {}", space.name());
+            }
+            // Before the progress ends, so that a client which saw the end has the word too.
+            self.explain(&space);
+            if let Some(token) = &chunk.token {
+                self.state.outbox.progress(token, Step::End { message: summary });
             }
             let book = self.book(&space);
             book.indexing = None;
@@ -520,6 +534,24 @@ impl MainLoop {
             book.full = true;
             // The first complete picture goes out at once.
             self.publish_at = Some(Instant::now());
+            self.due.insert(space.id);
+        }
+    }
+
+    /// Says once in the log why a space holds no dendritic flake, when it holds files of its own
+    /// (not only flakes below it, which say their own word): without it, a folder with no aspects
+    /// and no diagnostics beyond Nix's would leave the user guessing.
+    fn explain(&mut self, space: &Arc<Space>) {
+        let book = self.book(space);
+        if book.explained {
+            return;
+        }
+        let held = space.read();
+        let Some(why) = held.analysis.not_dendritic() else { return };
+        let nested = held.analysis.nested_flakes();
+        if book.files.iter().any(|path| !nested.iter().any(|folder| path.starts_with(folder.as_str()))) {
+            book.explained = true;
+            tracing::info!("canopy: {}: {}", space.name(), why.explanation());
         }
     }
 
@@ -531,14 +563,22 @@ impl MainLoop {
         for (uri, _) in book.published.into_values() {
             self.state.outbox.send(Outgoing::Diagnostics { uri, diagnostics: Vec::new(), version: None });
         }
+        self.drop_flakes(book.flakes);
     }
 
     // ---- diagnostics ---------------------------------------------------------------------------
 
     fn publish_all(&mut self) {
-        let ids: Vec<SpaceId> =
-            self.books.iter().filter(|(_, b)| b.dirty && b.indexing.is_none()).map(|(id, _)| *id).collect();
-        for id in ids {
+        let mut ids: Vec<(usize, SpaceId)> = self
+            .books
+            .iter()
+            .filter(|(_, b)| b.dirty && b.indexing.is_none())
+            .map(|(id, b)| (b.space.root().map_or(0, |root| root.components().count()), *id))
+            .collect();
+        // A folder clears the sets of the files a flake found below it takes over before the flake
+        // publishes its own for them.
+        ids.sort();
+        for (_, id) in ids {
             if let Some(book) = self.books.get_mut(&id) {
                 publish(&self.state, book);
             }
@@ -588,11 +628,15 @@ fn wanted(
     };
     let analysis = &held.analysis;
     let space = &book.space;
+    let open = &held.open;
     let check = |id: FileId, path: &str| {
-        catch_unwind(AssertUnwindSafe(|| conv::diagnostics(space, analysis, id, &config, enc))).unwrap_or_else(|_| {
-            tracing::error!("the analysis failed while checking {path}");
-            Vec::new()
-        })
+        let open = open.contains_key(path);
+        catch_unwind(AssertUnwindSafe(|| conv::diagnostics(space, analysis, id, open, &config, enc))).unwrap_or_else(
+            |_| {
+                tracing::error!("the analysis failed while checking {path}");
+                Vec::new()
+            },
+        )
     };
     for id in ids {
         let path = analysis.path(id).to_owned();
@@ -600,7 +644,7 @@ fn wanted(
         wanted.insert(path.clone(), check(id, &path));
     }
     let resend = std::mem::take(&mut book.resend);
-    for path in &resend {
+    for path in resend.iter().chain(&std::mem::take(&mut book.recheck)) {
         let Some(id) = analysis.file_id(path).filter(|_| !wanted.contains_key(path)) else { continue };
         book.paths.insert(id, path.clone());
         wanted.insert(path.clone(), check(id, path));

@@ -43,6 +43,9 @@ pub struct State {
     pub docs: DashMap<DocKey, Document>,
     /// One space per workspace folder.
     folders: RwLock<Vec<Arc<Space>>>,
+    /// One space per flake found below a folder (or below another such flake): a workspace of its
+    /// own, as `canopy check` makes it, that the client never hears of. Written by the main loop.
+    flakes: RwLock<Vec<Arc<Space>>>,
     /// Open documents outside every folder, each analysed alone. Written by the main loop.
     loose: DashMap<DocKey, Arc<Space>>,
     /// The queue to the main loop, and the sequence number of the last submitted message. One
@@ -65,6 +68,7 @@ impl State {
             config: RwLock::new(Arc::new(Config::default())),
             docs: DashMap::new(),
             folders: RwLock::new(Vec::new()),
+            flakes: RwLock::new(Vec::new()),
             loose: DashMap::new(),
             queue: Mutex::new((0, queue)),
             applied,
@@ -177,11 +181,20 @@ impl State {
         self.folders.read().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
-    /// Every space: folders, then documents analysed alone.
+    /// Every space: folders, flakes below them, then documents analysed alone.
     pub fn spaces(&self) -> Vec<Arc<Space>> {
         let mut spaces = self.folders();
+        spaces.extend(self.flakes.read().unwrap_or_else(PoisonError::into_inner).iter().cloned());
         spaces.extend(self.loose.iter().map(|entry| entry.value().clone()));
         spaces
+    }
+
+    pub fn add_flake(&self, space: Arc<Space>) {
+        self.flakes.write().unwrap_or_else(PoisonError::into_inner).push(space);
+    }
+
+    pub fn remove_flake(&self, space: &Space) {
+        self.flakes.write().unwrap_or_else(PoisonError::into_inner).retain(|flake| flake.id != space.id);
     }
 
     /// Adds folders not yet present and removes folders, returning the spaces added and removed.
@@ -207,30 +220,37 @@ impl State {
         (added, removed)
     }
 
-    /// The folder holding a document, and its workspace path there: the deepest folder, when
-    /// folders nest. A path that misses every folder as spelled is tried with its links resolved.
+    /// The folder or flake holding a document, and its workspace path there: the deepest, when
+    /// they nest. A path that misses every one as spelled is tried with its links resolved.
     pub fn folder_for(&self, key: &DocKey) -> Option<(Arc<Space>, String)> {
         let folders = self.folders.read().unwrap_or_else(PoisonError::into_inner);
-        deepest(&folders, |space| space.path_of(key)).or_else(|| {
+        let flakes = self.flakes.read().unwrap_or_else(PoisonError::into_inner);
+        let all = || folders.iter().chain(flakes.iter());
+        deepest(all(), |space| space.path_of(key)).or_else(|| {
             let DocKey::File(path) = key else { return None };
             let real = DocKey::File(space::real_path(path)?);
-            deepest(&folders, |space| space.path_of(&real))
+            deepest(all(), |space| space.path_of(&real))
         })
     }
 
     /// The folders a file event at `path` (a file or a folder, `.nix` or not, there or gone)
     /// concerns, each with the path relative to it: the deepest folder holding `path`, and every
-    /// folder whose root is `path` or lies below it (`""`: the whole folder). Tried with links
-    /// resolved when nothing matches as spelled.
+    /// folder whose root is `path` or lies below it (`""`: the whole folder); and every flake
+    /// holding `path` or lying below it, since the folders around a flake keep its files to know it
+    /// is one. Tried with links resolved when nothing matches as spelled.
     pub fn folders_at(&self, path: &Path) -> Vec<(Arc<Space>, String)> {
         let folders = self.folders.read().unwrap_or_else(PoisonError::into_inner);
+        let flakes = self.flakes.read().unwrap_or_else(PoisonError::into_inner);
         let at = |path: &Path| {
             let mut found: Vec<_> = folders
                 .iter()
+                .chain(flakes.iter())
                 .filter(|space| space.lies_in(path))
                 .map(|space| (space.clone(), String::new()))
                 .collect();
-            found.extend(deepest(&folders, |space| space.locate(path).filter(|rel| !rel.is_empty())));
+            found.extend(deepest(folders.iter(), |space| space.locate(path).filter(|rel| !rel.is_empty())));
+            let holding = flakes.iter().filter(|space| !space.lies_in(path));
+            found.extend(holding.filter_map(|space| Some((space.clone(), space.locate(path)?))));
             found
         };
         let found = at(path);
@@ -266,9 +286,11 @@ impl State {
 }
 
 /// The space with the longest root among those for which `relative` gives a path.
-fn deepest(folders: &[Arc<Space>], relative: impl Fn(&Space) -> Option<String>) -> Option<(Arc<Space>, String)> {
+fn deepest<'a>(
+    folders: impl Iterator<Item = &'a Arc<Space>>,
+    relative: impl Fn(&Space) -> Option<String>,
+) -> Option<(Arc<Space>, String)> {
     folders
-        .iter()
         .filter_map(|space| Some((space.clone(), relative(space)?)))
         .max_by_key(|(space, _)| space.root().map_or(0, |root| root.components().count()))
 }
