@@ -131,13 +131,10 @@ impl<'a> Extractor<'a> {
 /// with `T` a `deferredModule` or `deferredModuleWith { ... }` itself, not inside `attrsOf`.
 fn makes_module_option(value: &SyntaxNode) -> bool {
     let mut value = unparen(value.clone());
-    loop {
-        match value.kind() {
-            NODE_LAMBDA | NODE_LET_IN => match syntax::expr_children(&value).last() {
-                Some(body) => value = unparen(body),
-                None => return false,
-            },
-            _ => break,
+    while matches!(value.kind(), NODE_LAMBDA | NODE_LET_IN) {
+        match syntax::expr_children(&value).last() {
+            Some(body) => value = unparen(body),
+            None => return false,
         }
     }
     let (function, args) = flatten_apply(&value);
