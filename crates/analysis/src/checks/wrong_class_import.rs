@@ -2,6 +2,7 @@
 //! flake-parts stamps `_class` on stored modules, so the module system rejects the import.
 
 use super::cx::Cx;
+use crate::base::diagnostics::Severity;
 use crate::dendritic::classes::{GENERIC, is_known_class};
 use crate::graph::resolve::{ImportContext, Target};
 
@@ -40,7 +41,20 @@ pub(super) fn check(cx: &mut Cx) {
             "`{module}` is a `{class}` module, imported into a `{context}` module: the module system rejects \
              it there; {advice}"
         );
-        cx.report(range, message);
+        // `flake.modules` carries classes only under flake-parts' modules module; imported through
+        // a library canopy does not read, it may or may not be there.
+        match &r.target {
+            Target::Aspect { key, .. }
+                if key.collection == "flake.modules" && !cx.graph.is_stamped("flake.modules") =>
+            {
+                let message = format!(
+                    "{message} (when flake-parts' `flakeModules.modules` stamps the class, which no top-level \
+                     module here imports directly)"
+                );
+                cx.report_as(Severity::Warning, range, message);
+            }
+            _ => cx.report(range, message),
+        }
     }
 }
 
@@ -62,6 +76,8 @@ mod tests {
 
     /// Aspects of several classes, for the other files to import.
     const ASPECTS: &str = r#"
+#- /modules/parts.nix
+{ inputs, ... }: { imports = [ inputs.flake-parts.flakeModules.modules ]; }
 #- /modules/aspects.nix
 {
   flake.modules.nixos.base = { };
@@ -94,6 +110,25 @@ mod tests {
             expect![[r#"
                 modules/pc.nix:2:71 error[wrong-class-import] "shell": `flake.modules.homeManager.shell` is a `homeManager` module, imported into a `nixos` module: the module system rejects it there; import it under `home-manager.users.<name>.imports` or `home-manager.sharedModules`
                 modules/pc.nix:3:76 error[wrong-class-import] "mac": `flake.modules.darwin.mac` is a `darwin` module, imported into a `nixos` module: the module system rejects it there; import it where `darwin` is evaluated"#]],
+        );
+    }
+
+    /// Without flake-parts' modules module imported where canopy sees it, `flake.modules` may be
+    /// plain data (flake-aspects alone) or stamped through a library: a warning, not an error.
+    #[test]
+    fn without_the_modules_module_a_mismatch_is_a_warning() {
+        let fixture = with_aspects(
+            r#"
+#- /modules/pc.nix
+{ config, ... }: { flake.modules.nixos.pc.imports = [ config.flake.modules.homeManager.shell ]; }
+"#,
+        )
+        .replace("{ inputs, ... }: { imports = [ inputs.flake-parts.flakeModules.modules ]; }", "{ }");
+        check(
+            &fixture,
+            expect![[
+                r#"modules/pc.nix:1:88 warning[wrong-class-import] "shell": `flake.modules.homeManager.shell` is a `homeManager` module, imported into a `nixos` module: the module system rejects it there; import it under `home-manager.users.<name>.imports` or `home-manager.sharedModules` (when flake-parts' `flakeModules.modules` stamps the class, which no top-level module here imports directly)"#
+            ]],
         );
     }
 

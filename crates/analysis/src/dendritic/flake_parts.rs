@@ -97,3 +97,13 @@ pub(crate) fn may_define_outputs(input: &str, path: &[crate::summary::Name]) -> 
     };
     flake_module && !WRITE_NO_OUTPUTS.contains(&input)
 }
+
+/// The collection whose modules `inputs.<input>.<path>`, imported by a top-level module, stamps
+/// with their class (`_class`), so that the module system rejects one imported into another
+/// class: flake-parts' `extras/modules.nix` (`flakeModules.modules`) declares `flake.modules`
+/// with `_class` set from the class name. Without it `flake.modules` is plain data, and a class
+/// mismatch is no error (dendritic.md §8.2).
+pub(crate) fn stamps_classes(input: &str, path: &[crate::summary::Name]) -> Option<&'static str> {
+    let texts: Vec<&str> = path.iter().map(|n| n.text.as_str()).collect();
+    (input == "flake-parts" && texts == ["flakeModules", "modules"]).then_some("flake.modules")
+}

@@ -87,6 +87,8 @@ tables! {
     names: (SmolStr, SmolStr) => Members,
     /// Path prefixes below which some file defines what canopy cannot see.
     opaque: SmolStr => Files,
+    /// Collections whose modules carry their class (`Resolved::stamped`).
+    stamped: SmolStr => Files,
     /// Scopes used whole (`lib.attrValues config.flake.modules.nixvim`).
     consumed: Scope => Files,
     /// Unknown classes: the files that write them, in definitions, in references.
@@ -112,6 +114,7 @@ pub(crate) struct Contribution {
     refs: Vec<AspectKey>,
     host_aspects: Vec<AspectKey>,
     opaque: Vec<SmolStr>,
+    stamped: Vec<SmolStr>,
     consumed: Vec<Scope>,
     /// Unknown classes written, and whether in a definition.
     classes: Vec<(SmolStr, bool)>,
@@ -150,6 +153,7 @@ impl Contribution {
             refs,
             host_aspects: r.host_aspects.iter().map(|(_, a)| a.clone()).collect(),
             opaque: r.opaque.clone(),
+            stamped: r.stamped.clone(),
             consumed,
             classes,
             provided: summary.module.as_ref().map(|m| m.provides_args.clone()).unwrap_or_default(),
@@ -181,6 +185,9 @@ impl Index {
         }
         for prefix in &c.opaque {
             self.opaque.edit(prefix, readers, files);
+        }
+        for collection in &c.stamped {
+            self.stamped.edit(collection, readers, files);
         }
         for scope in &c.consumed {
             self.consumed.edit(scope, readers, files);

@@ -120,6 +120,10 @@ pub(crate) struct Resolved {
     /// Scopes below which this file defines things canopy cannot see: a path prefix such as
     /// `flake.modules.nixos` or `flake`.
     pub(crate) opaque: Vec<SmolStr>,
+    /// Collections whose modules the module system stamps with their class because this file
+    /// imports the flake module that does (flake-parts' `flakeModules.modules` for
+    /// `flake.modules`).
+    pub(crate) stamped: Vec<SmolStr>,
     pub(crate) classes: Vec<ClassUse>,
     pub(crate) shadowed: Vec<ShadowedRead>,
     /// Den hosts and users, which den turns into aspects of the same name.
@@ -366,6 +370,11 @@ fn resolve_ref(
             // flake's module outputs, which canopy then cannot know whole (dendritic.md §8.2).
             if reference.anchor == Some(Anchor::TopLevel) && flake_parts::may_define_outputs(input, path) {
                 out.opaque.push(SmolStr::new_static(OUTPUT_FAMILY));
+            }
+            if reference.anchor == Some(Anchor::TopLevel)
+                && let Some(collection) = flake_parts::stamps_classes(input, path)
+            {
+                out.stamped.push(SmolStr::new_static(collection));
             }
             // `inputs.agenix.nixosModules.default`: external, class from the output's name.
             let (Some(output), Some(module)) = (path.first(), path.get(1)) else { return };

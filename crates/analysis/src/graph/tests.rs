@@ -765,3 +765,55 @@ fn one_option_per_aspect_declares_each_aspect() {
         host flake.nixosConfigurations x Some("nixos") aspects=["nixos.modules.base", "nixos.modules.efi", "nixos.modules.pc", "nixos.modules.typo"]"#]],
     );
 }
+
+/// import-tree called in a builder's `modules` loads NixOS modules of that evaluation, not
+/// top-level modules: it is no root (dendritic.md §8.1). The near miss: the same folder under a
+/// call in the top-level `imports` is a root, and its NixOS module is no flake module.
+#[test]
+fn import_tree_in_a_lower_level_position_is_no_root() {
+    let lower = r#"#- /flake.nix
+{ outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } { imports = [ ./parts.nix ]; }; }
+#- /parts.nix
+{ inputs, ... }: { flake.nixosConfigurations.box = inputs.nixpkgs.lib.nixosSystem { modules = [ (inputs.import-tree ./nixos) ]; }; }
+#- /nixos/ssh.nix
+{ services.openssh.enable = true; }
+"#;
+    let ws = workspace(lower);
+    assert!(ws.roots().is_empty(), "{:?}", ws.roots());
+    check_diagnostics(lower, expect![[r#""#]]);
+    let top = lower.replace(
+        "modules = [ (inputs.import-tree ./nixos) ]",
+        "modules = [ ]; }; imports = [ (inputs.import-tree ./nixos) ]; x = { ",
+    );
+    assert_eq!(workspace(&top).roots(), ["nixos"]);
+    let rendered = render_diagnostics(&workspace(&top));
+    assert!(rendered.contains("nixos/ssh.nix:1:3 error[not-a-flake-module]"), "{rendered}");
+}
+
+/// A collection option's `default` defines what it holds (dendritic.md §8.2), and a collection
+/// under `flake.` whose modules' class nothing names has no class: `flake` is flake-parts'
+/// outputs, not the class. The near miss: a name neither the default nor any file defines.
+#[test]
+fn a_collection_default_defines_its_aspects() {
+    let fixture = format!(
+        "{FLAKE}{}",
+        r#"#- /modules/opts.nix
+{ lib, inputs, ... }: {
+  options.flake.homeBits = lib.mkOption {
+    type = lib.types.lazyAttrsOf lib.types.deferredModule;
+    default = { hm = inputs.home-manager.nixosModules.home-manager; };
+  };
+}
+#- /modules/host.nix
+{ config, inputs, ... }: {
+  flake.nixosConfigurations.box = inputs.nixpkgs.lib.nixosSystem { modules = [ config.flake.homeBits.hm config.flake.homeBits.hn ]; };
+}
+"#
+    );
+    check_diagnostics(
+        &fixture,
+        expect![[
+            r#"modules/host.nix:2:127 error[undefined-aspect] "hn": aspect `hn` is not defined in `flake.homeBits`; did you mean `hm`?"#
+        ]],
+    );
+}

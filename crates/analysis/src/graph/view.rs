@@ -120,6 +120,12 @@ impl<'g> View<'g> {
         ends.map(|end| SmolStr::new(&path[..end])).chain(family).any(|prefix| opaque.contains(&prefix, self.rec))
     }
 
+    /// Whether the module system stamps `collection`'s modules with their class, so that one
+    /// imported into another class is rejected (`Resolved::stamped`).
+    pub(crate) fn is_stamped(&self, collection: &str) -> bool {
+        self.graph.index.stamped.contains(&SmolStr::new(collection), self.rec)
+    }
+
     pub(crate) fn is_referenced(&self, key: &AspectKey) -> bool {
         self.graph.index.refs.contains(key, self.rec)
     }

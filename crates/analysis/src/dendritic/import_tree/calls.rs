@@ -52,7 +52,35 @@ pub(crate) struct ImportTreeCall {
 pub(crate) fn find_calls(root: &SyntaxNode, names: &NameTable) -> Vec<ImportTreeCall> {
     let tree_root = root.ancestors().last().unwrap_or_else(|| root.clone());
     let reader = Reader { tree_root, names, steps: Cell::new(0) };
-    root.descendants().filter_map(|node| reader.call(&node)).collect()
+    // Calls are few: only they pay for a walk up the tree.
+    root.descendants().filter_map(|node| reader.call(&node).filter(|_| !in_lower_level_position(&node))).collect()
+}
+
+/// Whether `node` sits where a lower-level module goes: a builder's `modules`, home-manager's
+/// `sharedModules`, the `imports` of a module other than the top-level one
+/// (`home-manager.users.me.imports`, `flake.modules.nixos.x = { imports = ...; }`). import-tree
+/// called there loads modules of that evaluation, not top-level modules: it is no root
+/// (dendritic.md §8.1).
+fn in_lower_level_position(node: &SyntaxNode) -> bool {
+    node.ancestors().filter(|a| a.kind() == NODE_ATTRPATH_VALUE).any(|entry| {
+        let keys: Vec<String> = first_child(&entry, NODE_ATTRPATH)
+            .map(|path| path.children().map(|k| k.text().to_string()).collect())
+            .unwrap_or_default();
+        match keys.last().map(String::as_str) {
+            Some("modules" | "sharedModules") => true,
+            // A top-level module's own `imports` sits in an attrset no other binding holds,
+            // except flake.nix's `outputs`.
+            Some("imports") => {
+                keys.len() > 1
+                    || entry
+                        .ancestors()
+                        .skip(1)
+                        .filter(|a| a.kind() == NODE_ATTRPATH_VALUE)
+                        .any(|outer| first_child(&outer, NODE_ATTRPATH).is_none_or(|path| path.text() != "outputs"))
+            }
+            _ => false,
+        }
+    })
 }
 
 /// How far the reader follows aliases and method chains. Real chains are a handful of links long;

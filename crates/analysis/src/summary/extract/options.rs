@@ -39,6 +39,7 @@ impl<'a> Extractor<'a> {
                 if via.is_some() || makes_module_option(&value) {
                     self.one_aspect_option(&value, prefix, via, attrs);
                 } else if let Some(decl) = self.option_decl(&value, prefix) {
+                    self.collection_default(&value, &decl.path);
                     self.out.options.push(decl);
                 }
             }
@@ -62,8 +63,28 @@ impl<'a> Extractor<'a> {
             let name = Name { text: name.clone(), range, origin: NameOrigin::Ident };
             parent = Some(self.add_node(parent, name, value.text_range()));
         }
-        let class = path.iter().rev().skip(1).find_map(|segment| classes::class_named_by(segment));
+        let class = class_in_path(&path[..path.len() - 1]);
         self.out.options.push(OptionDecl { path, range: value.text_range(), shape: DeclaredShape::One, class, via });
+    }
+
+    /// `default = { hm = ...; }` of a collection option: what it holds is defined while nothing
+    /// else defines the option (dendritic.md §8.2), so it is read as a definition at `path`.
+    fn collection_default(&mut self, value: &SyntaxNode, path: &[SmolStr]) {
+        let (function, args) = flatten_apply(value);
+        let set = args.first().map(|a| unparen(a.clone())).filter(|a| a.kind() == NODE_ATTR_SET);
+        let Some(set) = set.filter(|_| function_name(&function).as_deref() == Some("mkOption")) else { return };
+        let default = set
+            .children()
+            .filter(|e| e.kind() == NODE_ATTRPATH_VALUE)
+            .find(|e| first_attr_name(e).is_some_and(|n| n.text == "default"))
+            .and_then(|e| nth_expr(&e, 0));
+        let Some(default) = default.filter(|d| unparen(d.clone()).kind() == NODE_ATTR_SET) else { return };
+        let mut parent = None;
+        for name in path {
+            let name = Name { text: name.clone(), range: default.text_range(), origin: NameOrigin::Implicit };
+            parent = Some(self.add_node(parent, name, default.text_range()));
+        }
+        self.config_value(&default, parent);
     }
 
     /// The module argument called to make an option (`mkModuleOption { key = "base"; }`), when
@@ -122,9 +143,16 @@ impl<'a> Extractor<'a> {
             1 => DeclaredShape::Aspects,
             _ => DeclaredShape::ClassesThenAspects,
         };
-        let class = class.or_else(|| path.iter().find_map(|segment| classes::class_named_by(segment)));
+        let class = class.or_else(|| class_in_path(&path));
         Some(OptionDecl { path, range: value.text_range(), shape, class, via: None })
     }
+}
+
+/// The class a collection's path names (`nixos` in `nixos.modules`). The `flake` that starts a
+/// path is flake-parts' outputs, not the class: `flake.homeBits` holds modules of no known class.
+fn class_in_path(path: &[SmolStr]) -> Option<SmolStr> {
+    let skip = usize::from(path.first().is_some_and(|first| first == "flake"));
+    path.iter().skip(skip).find_map(|segment| classes::class_named_by(segment))
 }
 
 /// Whether `value` is, or is a function (through `let`s) returning, `mkOption { type = T; ... }`
