@@ -4,6 +4,7 @@
 use super::cx::Cx;
 use crate::base::diagnostics::Severity;
 use crate::dendritic::classes::{GENERIC, is_known_class};
+use crate::dendritic::flake_parts::STAMPED;
 use crate::graph::resolve::{ImportContext, Target};
 
 pub(super) fn check(cx: &mut Cx) {
@@ -44,9 +45,7 @@ pub(super) fn check(cx: &mut Cx) {
         // `flake.modules` carries classes only under flake-parts' modules module; imported through
         // a library canopy does not read, it may or may not be there.
         match &r.target {
-            Target::Aspect { key, .. }
-                if key.collection == "flake.modules" && !cx.graph.is_stamped("flake.modules") =>
-            {
+            Target::Aspect { key, .. } if key.collection == STAMPED && !cx.graph.is_stamped(STAMPED) => {
                 let message = format!(
                     "{message} (when flake-parts' `flakeModules.modules` stamps the class, which no top-level \
                      module here imports directly)"

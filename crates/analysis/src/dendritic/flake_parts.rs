@@ -105,5 +105,8 @@ pub(crate) fn may_define_outputs(input: &str, path: &[crate::summary::Name]) -> 
 /// mismatch is no error (dendritic.md §8.2).
 pub(crate) fn stamps_classes(input: &str, path: &[crate::summary::Name]) -> Option<&'static str> {
     let texts: Vec<&str> = path.iter().map(|n| n.text.as_str()).collect();
-    (input == "flake-parts" && texts == ["flakeModules", "modules"]).then_some("flake.modules")
+    (input == "flake-parts" && texts == ["flakeModules", "modules"]).then_some(STAMPED)
 }
+
+/// The collection flake-parts' modules module stamps with classes (`stamps_classes`).
+pub(crate) const STAMPED: &str = "flake.modules";

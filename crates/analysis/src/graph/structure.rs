@@ -95,6 +95,11 @@ impl Graph {
         !self.roots.is_empty() || self.file_id("flake.nix").is_some_and(|f| self.data(f).summary.calls_mk_flake)
     }
 
+    /// The file a path literal names: itself, or a folder's `default.nix`, as Nix reads it.
+    fn path_target(&self, target: &str) -> Option<FileId> {
+        self.file_id(target).or_else(|| self.file_id(&format!("{target}/default.nix")))
+    }
+
     /// Why the folder holds no dendritic flake, if it holds none.
     pub(crate) fn not_dendritic(&self) -> Option<NotDendritic> {
         match self.dendritic {
@@ -122,10 +127,7 @@ impl Graph {
             let data = self.data(id);
             for literal in &data.summary.files_read {
                 let Some(target) = relative_path(&data.path, literal) else { continue };
-                let Some(target) = self.file_id(&target).or_else(|| self.file_id(&format!("{target}/default.nix")))
-                else {
-                    continue;
-                };
+                let Some(target) = self.path_target(&target) else { continue };
                 if self.in_nested_flake(&self.data(target).path) || !seen.insert(target) {
                     continue;
                 }
@@ -150,10 +152,7 @@ impl Graph {
             .collect();
         while let Some(id) = queue.pop() {
             for target in import_targets(self.data(id)) {
-                let Some(target) = self.file_id(&target).or_else(|| self.file_id(&format!("{target}/default.nix")))
-                else {
-                    continue;
-                };
+                let Some(target) = self.path_target(&target) else { continue };
                 let base = self.import_tree_role(target);
                 let nested = self.in_nested_flake(&self.data(target).path);
                 if matches!(base, FileRole::Ignored | FileRole::Outside) && !nested && loaded.insert(target) {

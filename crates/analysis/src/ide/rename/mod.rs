@@ -72,7 +72,7 @@ pub(crate) fn prepare_rename(ws: &Graph, pos: FilePosition) -> Result<(TextRange
                     origin_source(&name)
                 ));
             }
-            unwritten_name(ws, &family(ws, &key))?;
+            unwritten_name(ws, &ws.family(&key))?;
             Ok((range, key.name.to_string()))
         }
         Some(Symbol::Local { name, range, binding }) => {
@@ -120,16 +120,11 @@ fn origin_source(name: &Name) -> &'static str {
     }
 }
 
-/// Every key that is the same aspect: the name in each class of its family.
-fn family(ws: &Graph, key: &AspectKey) -> Vec<AspectKey> {
-    ws.family(key)
-}
-
 fn rename_aspect(ws: &Graph, key: &AspectKey, new_name: &str) -> Result<Rename, String> {
     if new_name == key.name {
         return Ok(Rename { edits: Vec::new(), notes: Vec::new(), classes: Vec::new() });
     }
-    let keys = family(ws, key);
+    let keys = ws.family(key);
     unwritten_name(ws, &keys)?;
     for k in &keys {
         let target = AspectKey { name: new_name.into(), ..k.clone() };

@@ -57,12 +57,8 @@ impl<'a> Extractor<'a> {
         via: Option<SmolStr>,
         attrs: &[SyntaxNode],
     ) {
-        let mut parent = None;
         let range = attrs.last().map_or(value.text_range(), |a| a.text_range());
-        for name in &path {
-            let name = Name { text: name.clone(), range, origin: NameOrigin::Ident };
-            parent = Some(self.add_node(parent, name, value.text_range()));
-        }
+        self.path_nodes(&path, range, NameOrigin::Ident, value.text_range());
         let class = class_in_path(&path[..path.len() - 1]);
         self.out.options.push(OptionDecl { path, range: value.text_range(), shape: DeclaredShape::One, class, via });
     }
@@ -70,21 +66,27 @@ impl<'a> Extractor<'a> {
     /// `default = { hm = ...; }` of a collection option: what it holds is defined while nothing
     /// else defines the option (dendritic.md §8.2), so it is read as a definition at `path`.
     fn collection_default(&mut self, value: &SyntaxNode, path: &[SmolStr]) {
-        let (function, args) = flatten_apply(value);
-        let set = args.first().map(|a| unparen(a.clone())).filter(|a| a.kind() == NODE_ATTR_SET);
-        let Some(set) = set.filter(|_| function_name(&function).as_deref() == Some("mkOption")) else { return };
-        let default = set
-            .children()
-            .filter(|e| e.kind() == NODE_ATTRPATH_VALUE)
-            .find(|e| first_attr_name(e).is_some_and(|n| n.text == "default"))
-            .and_then(|e| nth_expr(&e, 0));
+        let default = mk_option_field(value, "default");
         let Some(default) = default.filter(|d| unparen(d.clone()).kind() == NODE_ATTR_SET) else { return };
+        let range = default.text_range();
+        let parent = self.path_nodes(path, range, NameOrigin::Implicit, range);
+        self.config_value(&default, parent);
+    }
+
+    /// Config nodes for `path` from the root, each name at `range`; the last one.
+    fn path_nodes(
+        &mut self,
+        path: &[SmolStr],
+        range: TextRange,
+        origin: NameOrigin,
+        binding: TextRange,
+    ) -> Option<NodeId> {
         let mut parent = None;
         for name in path {
-            let name = Name { text: name.clone(), range: default.text_range(), origin: NameOrigin::Implicit };
-            parent = Some(self.add_node(parent, name, default.text_range()));
+            let name = Name { text: name.clone(), range, origin };
+            parent = Some(self.add_node(parent, name, binding));
         }
-        self.config_value(&default, parent);
+        parent
     }
 
     /// The module argument called to make an option (`mkModuleOption { key = "base"; }`), when
@@ -155,6 +157,19 @@ fn class_in_path(path: &[SmolStr]) -> Option<SmolStr> {
     path.iter().skip(skip).find_map(|segment| classes::class_named_by(segment))
 }
 
+/// The value of `field` in `mkOption { field = ...; }`, when `value` is that call.
+fn mk_option_field(value: &SyntaxNode, field: &str) -> Option<SyntaxNode> {
+    let (function, args) = flatten_apply(value);
+    if function_name(&function).as_deref() != Some("mkOption") {
+        return None;
+    }
+    let set = args.first().map(|a| unparen(a.clone())).filter(|a| a.kind() == NODE_ATTR_SET)?;
+    set.children()
+        .filter(|e| e.kind() == NODE_ATTRPATH_VALUE)
+        .find(|e| first_attr_name(e).is_some_and(|n| n.text == field))
+        .and_then(|e| nth_expr(&e, 0))
+}
+
 /// Whether `value` is, or is a function (through `let`s) returning, `mkOption { type = T; ... }`
 /// with `T` a `deferredModule` or `deferredModuleWith { ... }` itself, not inside `attrsOf`.
 fn makes_module_option(value: &SyntaxNode) -> bool {
@@ -165,19 +180,7 @@ fn makes_module_option(value: &SyntaxNode) -> bool {
             None => return false,
         }
     }
-    let (function, args) = flatten_apply(&value);
-    if function_name(&function).as_deref() != Some("mkOption") {
-        return false;
-    }
-    let Some(set) = args.first().map(|a| unparen(a.clone())).filter(|a| a.kind() == NODE_ATTR_SET) else {
-        return false;
-    };
-    let Some(ty) = set
-        .children()
-        .filter(|e| e.kind() == NODE_ATTRPATH_VALUE)
-        .find(|e| first_attr_name(e).is_some_and(|n| n.text == "type"))
-        .and_then(|e| nth_expr(&e, 0))
-    else {
+    let Some(ty) = mk_option_field(&value, "type") else {
         return false;
     };
     let (ty, _) = flatten_apply(&unparen(ty));
