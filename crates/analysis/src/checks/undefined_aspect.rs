@@ -16,8 +16,18 @@ pub(super) fn check(cx: &mut Cx) {
         }
         let scope = key.scope();
         let container = super::cx::container(key);
-        let mut message = format!("aspect `{}` is not defined in `{container}`", key.name);
-        let near = near_names(&key.name, cx.graph.defined_in(&scope).map(|k| k.name.as_str()));
+        let library = cx.graph.collections().library_names(&key.collection);
+        let mut message = match library.is_empty() {
+            true => format!("aspect `{}` is not defined in `{container}`", key.name),
+            // den's batteries differ between versions: canopy knows those it has read.
+            false => format!(
+                "aspect `{}` is not defined in `{container}`, nor one of den's own batteries as of the \
+                 versions canopy knows",
+                key.name
+            ),
+        };
+        let defined = cx.graph.defined_in(&scope).map(|k| k.name.as_str());
+        let near = near_names(&key.name, defined.chain(library.iter().copied()));
         if let Some(best) = near.first() {
             message.push_str(&format!("; did you mean `{best}`?"));
         }
@@ -39,7 +49,9 @@ pub(super) fn check(cx: &mut Cx) {
         if !elsewhere.is_empty() {
             message.push_str(&format!(" (`{}` is defined for {})", key.name, elsewhere.join(", ")));
         }
-        if cx.graph.is_opaque(&scope) {
+        if !library.is_empty() {
+            cx.report_as(Severity::Warning, name.range, message);
+        } else if cx.graph.is_opaque(&scope) {
             message.push_str(&format!("; some of `{container}` is built at evaluation time, so it may exist"));
             cx.report_as(Severity::Warning, name.range, message);
         } else {

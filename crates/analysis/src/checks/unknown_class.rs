@@ -4,7 +4,7 @@
 
 use super::cx::Cx;
 use super::near::near_names;
-use crate::dendritic::classes::{KNOWN_CLASSES, is_known_class};
+use crate::dendritic::classes::{ANY_CLASS, KNOWN_CLASSES, is_known_class};
 
 pub(super) fn check(cx: &mut Cx) {
     let collections = cx.graph.collections();
@@ -14,6 +14,12 @@ pub(super) fn check(cx: &mut Cx) {
             continue;
         }
         if collections.library_defines_class(&class_use.collection, class) {
+            continue;
+        }
+        // den reads classes the workspace declares (denful/den `modules/options.nix`
+        // `den.classes`) and those its `forward` battery creates.
+        let den = collections.has_den_keys(&class_use.collection);
+        if den && (cx.graph.is_class_declared(class) || cx.graph.is_class_declared(ANY_CLASS)) {
             continue;
         }
         let near = near_names(class, KNOWN_CLASSES.iter().copied());

@@ -7,6 +7,10 @@ use smol_str::SmolStr;
 pub(crate) const KNOWN_CLASSES: &[&str] =
     &["nixos", "homeManager", "darwin", "nixvim", "nixOnDroid", "generic", "flake"];
 
+/// Stands for the classes a workspace creates that canopy cannot name (den's `forward` battery
+/// with a `fromClass` it cannot reduce): never a class name, which cannot contain `*`.
+pub(crate) const ANY_CLASS: &str = "*";
+
 /// The class of modules that load into any evaluation.
 pub(crate) const GENERIC: &str = "generic";
 

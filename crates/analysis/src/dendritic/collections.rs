@@ -8,7 +8,7 @@
 use rustc_hash::FxHashMap;
 use smol_str::SmolStr;
 
-use super::classes::class_of_output;
+use super::classes::{class_of_output, is_known_class};
 use crate::summary::{DeclaredShape, NamespaceDecl, OptionDecl};
 
 /// One segment of a row's pattern.
@@ -16,6 +16,9 @@ use crate::summary::{DeclaredShape, NamespaceDecl, OptionDecl};
 enum Segment {
     /// Exactly this name.
     Literal(SmolStr),
+    /// Any of these names, which the library makes aliases of the first (`den.provides`,
+    /// `den._`, `den.batteries`); the collection is named by the first.
+    Aliases(&'static [&'static str]),
     /// `<x>Modules` (or `<x>Configurations`): part of the collection's name, and names its class.
     Output(&'static str),
     /// A class, before the aspect (`flake.modules.<class>`).
@@ -45,6 +48,10 @@ pub(crate) enum RowKind {
     Den,
     /// A den namespace: `<ns>.<aspect>.<class>`.
     DenNamespace,
+    /// den's batteries, `den.provides.<aspect>.<class>`: den defines most of them itself.
+    DenBatteries,
+    /// `den.classes.<class>`: a class the workspace declares to den.
+    ClassDeclaration,
     /// `unify.modules.<aspect>.<class>`
     Unify,
     /// A host: `configurations.<class>.<host>`, `flake.<x>Configurations.<host>`, ...
@@ -69,6 +76,11 @@ struct Row {
     /// For a host row: the collection the library also makes each host (and each of its users)
     /// an aspect of.
     host_aspects: Option<HostAspects>,
+    /// Aspects the library itself defines in this collection, as of the versions canopy read.
+    library_names: &'static [&'static str],
+    /// Under an aspect, a key that is no class but holds classes is a nested aspect, and the
+    /// workspace may declare classes of its own (`den.classes`, den's `forward` battery).
+    den_keys: bool,
 }
 
 /// A library that makes hosts aspects: den turns `den.hosts.<system>.<host>` and every
@@ -99,11 +111,62 @@ const FLAKE_ASPECTS_RESERVED: &[&str] = &["name", "description", "includes", "pr
 
 /// den, `nix/lib/aspects/types.nix`: an aspect's options besides its classes (`_` is an alias of
 /// `provides`).
-const DEN_RESERVED: &[&str] = &["includes", "provides", "_", "description", "__functor", "name"];
+/// den, `nix/lib/aspects/types.nix` (vic/den 815076e) and the structural keys of
+/// `nix/lib/aspects/fx/key-classification.nix` (denful/den 75cead3): an aspect's options besides
+/// its classes (`_` is an alias of `provides`), plus the submodule's own `imports`.
+const DEN_RESERVED: &[&str] = &[
+    "includes",
+    "provides",
+    "_",
+    "description",
+    "__functor",
+    "name",
+    "meta",
+    "policies",
+    "into",
+    "classes",
+    "imports",
+    "_module",
+];
+
+/// den's batteries, the aspects den defines under `den.provides` (alias `den._`; `den.batteries`
+/// in newer versions): vic/den 815076e `modules/aspects/provides/`, denful/den
+/// `modules/aspects/provides/` and `modules/aspects/batteries/`. Versions add and drop some, so
+/// a name missing here is a warning, never an error.
+const DEN_BATTERIES: &[&str] = &[
+    "define-user",
+    "flake-scope",
+    "forward",
+    "hjem",
+    "home-manager",
+    "host-aspects",
+    "hostname",
+    "import-tree",
+    "inputs'",
+    "insecure",
+    "maid",
+    "mutual-provider",
+    "os-class",
+    "os-user",
+    "pkgs",
+    "primary-user",
+    "self'",
+    "tty-autologin",
+    "unfree",
+    "user-aspects",
+    "user-shell",
+    "vm-autologin",
+    "wsl",
+];
 
 /// den forwards aspects of these classes into hosts (`modules/aspects/provides/os-user.nix`,
 /// `os-class.nix`, `hjem.nix`, `maid.nix`, `wsl.nix`).
 const DEN_CLASSES: &[&str] = &["user", "os", "hjem", "maid", "wsl"];
+
+/// A key den recognises inside an aspect's value: a class it knows or a structural key.
+pub(crate) fn den_recognises(key: &str) -> bool {
+    is_known_class(key) || DEN_CLASSES.contains(&key) || DEN_RESERVED.contains(&key)
+}
 
 /// unify calls home-manager's class `home`.
 const UNIFY_ALIASES: &[(&str, &str)] = &[("home", "homeManager")];
@@ -122,6 +185,8 @@ fn builtin_rows() -> Vec<Row> {
         transposes_to: None,
         classes: &[],
         host_aspects: None,
+        library_names: &[],
+        den_keys: false,
     };
     vec![
         // flake-parts' modules module (`extras/modules.nix`).
@@ -138,8 +203,23 @@ fn builtin_rows() -> Vec<Row> {
         Row {
             reserved: DEN_RESERVED,
             classes: DEN_CLASSES,
+            den_keys: true,
             ..row(RowKind::Den, vec![lit("den"), lit("aspects"), Aspect, AspectClass])
         },
+        // den, `modules/aspects/provides.nix` (vic/den 815076e: `den.provides`, alias `_`) and
+        // `modules/aspects/batteries.nix` (denful/den: `den.batteries`, aliases `provides`, `_`).
+        Row {
+            reserved: DEN_RESERVED,
+            classes: DEN_CLASSES,
+            den_keys: true,
+            library_names: DEN_BATTERIES,
+            ..row(
+                RowKind::DenBatteries,
+                vec![lit("den"), Aliases(&["provides", "_", "batteries"]), Aspect, AspectClass],
+            )
+        },
+        // denful/den, `modules/options.nix`: `den.classes` is `lazyAttrsOf classSchemaType`.
+        row(RowKind::ClassDeclaration, vec![lit("den"), lit("classes"), Class]),
         Row { aliases: UNIFY_ALIASES, ..row(RowKind::Unify, vec![lit("unify"), lit("modules"), Aspect, AspectClass]) },
         row(RowKind::Host, vec![lit("configurations"), Class, Host]),
         row(RowKind::Host, vec![lit("flake"), Output("Configurations"), Host]),
@@ -235,6 +315,8 @@ impl CollectionSet {
                 transposes_to: None,
                 classes: &[],
                 host_aspects: None,
+                library_names: &[],
+                den_keys: false,
             };
             // A redeclared built-in (`options.flake.modules`) stays built-in.
             if !rows.iter().any(|r| r.pattern == row.pattern || overlaps(r, &row)) {
@@ -328,6 +410,13 @@ impl CollectionSet {
                     push_collection(&mut m.collection, name);
                     m.literal_len += 1;
                 }
+                Segment::Aliases(names) => {
+                    if !names.contains(&name) {
+                        return None;
+                    }
+                    push_collection(&mut m.collection, names[0]);
+                    m.literal_len += 1;
+                }
                 Segment::Output(suffix) => {
                     let class = class_of_output(name, suffix)?;
                     push_collection(&mut m.collection, name);
@@ -354,7 +443,11 @@ impl CollectionSet {
         }
         m.complete = m.matched == row.pattern.len();
         // The collection's own name must be reached before a match means anything.
-        let prefix = row.pattern.iter().take_while(|s| matches!(s, Segment::Literal(_) | Segment::Output(_))).count();
+        let prefix = row
+            .pattern
+            .iter()
+            .take_while(|s| matches!(s, Segment::Literal(_) | Segment::Aliases(_) | Segment::Output(_)))
+            .count();
         (m.matched >= prefix).then_some(m)
     }
 
@@ -376,22 +469,50 @@ impl CollectionSet {
     /// Whether the library storing aspects in `collection` defines `class` itself (den forwards
     /// `user` modules into hosts).
     pub(crate) fn library_defines_class(&self, collection: &str, class: &str) -> bool {
-        self.rows.iter().any(|r| r.classes.contains(&class) && r.collection_prefix() == collection)
+        self.rows_of(collection).any(|r| r.classes.contains(&class))
+    }
+
+    /// A class every module system or the library storing `collection` knows, or one the
+    /// workspace's own collections fix.
+    pub(crate) fn knows_class(&self, collection: &str, class: &str) -> bool {
+        is_known_class(class) || self.library_defines_class(collection, class) || self.declares_class(class)
+    }
+
+    /// Whether `collection` is den's: classes the workspace declares to den count there, and a key
+    /// under an aspect may be a nested aspect.
+    pub(crate) fn has_den_keys(&self, collection: &str) -> bool {
+        self.rows_of(collection).any(|r| r.den_keys)
+    }
+
+    /// For a match: a key under an aspect that the library reads as a class, rather than as a
+    /// nested aspect or a provider (`den.aspects.a.<key>`).
+    pub(crate) fn den_keys(&self, row: RowRef) -> bool {
+        self.rows[row.0].den_keys
+    }
+
+    /// The aspects the library itself defines in `collection` (den's batteries).
+    pub(crate) fn library_names(&self, collection: &str) -> &'static [&'static str] {
+        self.rows_of(collection).find(|r| !r.library_names.is_empty()).map_or(&[], |r| r.library_names)
+    }
+
+    fn rows_of<'s>(&'s self, collection: &'s str) -> impl Iterator<Item = &'s Row> + 's {
+        self.rows.iter().filter(move |r| r.collection_prefix() == collection)
     }
 }
 
 impl Row {
-    /// The literal names that start the pattern: `den`, `aspects`.
-    fn literal_prefix(&self) -> impl Iterator<Item = &SmolStr> + '_ {
+    /// The literal names that start the pattern: `den`, `aspects` (an alias by its first name).
+    fn literal_prefix(&self) -> impl Iterator<Item = &str> + '_ {
         self.pattern.iter().map_while(|s| match s {
-            Segment::Literal(l) => Some(l),
+            Segment::Literal(l) => Some(l.as_str()),
+            Segment::Aliases(names) => Some(names[0]),
             _ => None,
         })
     }
 
     /// The literal prefix as a dotted path: `den.aspects`.
     fn collection_prefix(&self) -> String {
-        self.literal_prefix().map(SmolStr::as_str).collect::<Vec<_>>().join(".")
+        self.literal_prefix().collect::<Vec<_>>().join(".")
     }
 
     fn class_named(&self, written: &str) -> SmolStr {

@@ -99,6 +99,8 @@ tables! {
     provided_args: SmolStr => Files,
     /// First names of declared options.
     declared: SmolStr => Files,
+    /// Classes declared to den (`Resolved::declared_classes`).
+    declared_classes: SmolStr => Files,
     hosts: HostKey => Files,
     /// Scopes that hold exactly another scope's aspects, by target: the sources, by file, sorted.
     mirrors: Scope => Vec<(Scope, FileId)>,
@@ -121,6 +123,7 @@ pub(crate) struct Contribution {
     provided: Vec<SmolStr>,
     hosts: Vec<HostKey>,
     declared: Vec<SmolStr>,
+    declared_classes: Vec<SmolStr>,
     mirrors: Vec<Mirror>,
     /// Import edges, as often as the file writes them.
     edges: Vec<(Owner, AspectKey)>,
@@ -159,6 +162,7 @@ impl Contribution {
             provided: summary.module.as_ref().map(|m| m.provides_args.clone()).unwrap_or_default(),
             hosts: r.hosts.iter().map(|h| h.key.clone()).collect(),
             declared: summary.declared.clone(),
+            declared_classes: r.declared_classes.clone(),
             mirrors: r.mirrors.clone(),
             edges: r.edges().map(|(o, k)| (o.clone(), k.clone())).collect(),
         }
@@ -205,6 +209,9 @@ impl Index {
         }
         for root in &c.declared {
             self.declared.edit(root, readers, files);
+        }
+        for class in &c.declared_classes {
+            self.declared_classes.edit(class, readers, files);
         }
         for mirror in &c.mirrors {
             self.mirrors.edit(&mirror.target, readers, |sources| {

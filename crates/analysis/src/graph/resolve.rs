@@ -11,10 +11,10 @@ use crate::base::Scope;
 
 use crate::base::text::TextRange;
 use crate::base::{AspectKey, HostKey};
-use crate::dendritic::collections::{CollectionSet, HostAspects, OUTPUT_FAMILY, PathMatch, RowKind};
+use crate::dendritic::collections::{self, CollectionSet, HostAspects, OUTPUT_FAMILY, PathMatch, RowKind};
 use crate::dendritic::contexts;
 use crate::dendritic::flake_parts::{self, TOP_LEVEL_ONLY};
-use crate::summary::{Anchor, FileSummary, Name, NodeId, RefRoot};
+use crate::summary::{Anchor, FileSummary, Name, NameOrigin, NodeId, RefRoot};
 
 /// An aspect definition site.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +128,9 @@ pub(crate) struct Resolved {
     pub(crate) shadowed: Vec<ShadowedRead>,
     /// Den hosts and users, which den turns into aspects of the same name.
     pub(crate) host_aspects: Vec<(HostKey, AspectKey)>,
+    /// Classes this file declares to den (`den.classes.<c>`, the classes a `forward` battery
+    /// creates), with `ANY_CLASS` for classes it creates that canopy cannot name.
+    pub(crate) declared_classes: Vec<SmolStr>,
     pub(crate) mirrors: Vec<Mirror>,
     /// The owners `refs` name.
     pub(crate) owners: Vec<Owner>,
@@ -178,7 +181,7 @@ enum Role {
 }
 
 pub(crate) fn resolve(summary: &FileSummary, collections: &CollectionSet) -> Resolved {
-    let mut out = Resolved::default();
+    let mut out = Resolved { declared_classes: summary.forwarded_classes.clone(), ..Resolved::default() };
     let roles = node_roles(summary, collections, &mut out);
     for (index, reference) in summary.refs.iter().enumerate() {
         resolve_ref(summary, collections, &roles, index, reference, &mut out);
@@ -215,13 +218,14 @@ fn find_mirrors(summary: &FileSummary, roles: &[Role], out: &mut Resolved) {
 }
 
 fn node_roles(summary: &FileSummary, collections: &CollectionSet, out: &mut Resolved) -> Vec<Role> {
+    let shapes = Shapes::of(summary);
     let mut roles = Vec::with_capacity(summary.nodes.len());
     for i in 0..summary.nodes.len() {
         let id = NodeId(i as u32);
         // A subtree no row starts is skipped without building its path.
         let top = summary.ancestors(id).last().unwrap_or(id);
         let role = if collections.is_root(&summary.node(top).name.text) {
-            classify_node(summary, id, collections, out)
+            classify_node(summary, &shapes, id, collections, out)
         } else {
             Role::None
         };
@@ -230,7 +234,57 @@ fn node_roles(summary: &FileSummary, collections: &CollectionSet, out: &mut Reso
     roles
 }
 
-fn classify_node(summary: &FileSummary, id: NodeId, collections: &CollectionSet, out: &mut Resolved) -> Role {
+/// What the names below a node say it is, where den reads a value by its keys.
+struct Shapes {
+    /// How far below each node the nearest key den recognises inside an aspect is (a class or a
+    /// structural key), saturating.
+    class_like: Vec<u8>,
+    /// The node has a key of a den host (`system`, `users`, ...): it is a host written without
+    /// its system level.
+    host_keys: Vec<bool>,
+}
+
+/// denful/den `nix/lib/aspects/fx/key-classification.nix` (`hasRecognizedSubKeys 3`): a key
+/// under an aspect that is no class is a nested aspect when some key up to four levels below it
+/// is a class or a structural key.
+const NESTED_ASPECT_DEPTH: u8 = 4;
+
+/// The options of a den host (vic/den 815076e `nix/lib/types.nix`, denful/den
+/// `nix/lib/entities/host.nix`). Both nest hosts under a system (`attrsOf systemType`); a
+/// repository that writes `den.hosts.phone = { system = ...; users.me = { }; }` (dendritic.md
+/// §8.3) means the host `phone`, never hosts named `system` and `users`.
+const DEN_HOST_KEYS: &[&str] = &["system", "users", "class", "hostName", "instantiate", "intoAttr", "aspect"];
+
+impl Shapes {
+    fn of(summary: &FileSummary) -> Shapes {
+        let n = summary.nodes.len();
+        let mut class_like = vec![u8::MAX; n];
+        let mut host_keys = vec![false; n];
+        // Children are numbered after their parents: one backwards pass sees every child first.
+        for i in (0..n).rev() {
+            let node = &summary.nodes[i];
+            let Some(parent) = node.parent else { continue };
+            let name = node.name.text.as_str();
+            let own = if collections::den_recognises(name) { 1 } else { u8::MAX };
+            let p = parent.0 as usize;
+            class_like[p] = class_like[p].min(own).min(class_like[i].saturating_add(1));
+            host_keys[p] |= DEN_HOST_KEYS.contains(&name);
+        }
+        Shapes { class_like, host_keys }
+    }
+
+    fn holds_classes(&self, id: NodeId) -> bool {
+        self.class_like[id.0 as usize] <= NESTED_ASPECT_DEPTH
+    }
+}
+
+fn classify_node(
+    summary: &FileSummary,
+    shapes: &Shapes,
+    id: NodeId,
+    collections: &CollectionSet,
+    out: &mut Resolved,
+) -> Role {
     let path = summary.node_path(id);
     let texts: Vec<&str> = path.iter().map(|n| n.text.as_str()).collect();
     let opaque_scope = |out: &mut Resolved| {
@@ -238,11 +292,28 @@ fn classify_node(summary: &FileSummary, id: NodeId, collections: &CollectionSet,
             out.opaque.push(SmolStr::new(texts.join(".")));
         }
     };
-    let Some(m) = collections.match_path(&texts) else {
+    let Some(mut m) = collections.match_path(&texts) else {
         // `flake = f x;`: every collection under this prefix may hold aspects canopy cannot see.
         opaque_scope(out);
         return Role::None;
     };
+    if m.kind == RowKind::ClassDeclaration {
+        if m.class_index == Some(path.len() - 1) {
+            out.declared_classes.push(path[path.len() - 1].text.clone());
+        }
+        return Role::None;
+    }
+    if collections.host_aspects(m.row).is_some() {
+        flat_host(summary, shapes, id, path.len(), &mut m);
+    }
+    // `den.aspects.hardware.audio.nixos`: `audio` holds classes, so it is a nested aspect.
+    let nested = m.class_index == Some(path.len() - 1)
+        && collections.den_keys(m.row)
+        && m.class.as_deref().is_some_and(|class| !collections.knows_class(&m.collection, class))
+        && shapes.holds_classes(id);
+    if nested {
+        return Role::AspectReserved;
+    }
     class_uses(&path, &m, out);
     if m.host.is_some() {
         return host_role(&path, id, m, collections, out);
@@ -252,6 +323,21 @@ fn classify_node(summary: &FileSummary, id: NodeId, collections: &CollectionSet,
         return Role::Inside(m);
     }
     aspect_role(&path, id, m, collections, out)
+}
+
+/// A den host written without its system level: the system's place holds the host.
+fn flat_host(summary: &FileSummary, shapes: &Shapes, id: NodeId, depth: usize, m: &mut PathMatch) {
+    let Some(system) = m.system.clone() else { return };
+    let system_index = match &m.host {
+        Some((_, index)) => index - 1,
+        None if m.complete || m.matched != depth => return,
+        None => depth - 1,
+    };
+    let Some(system_node) = summary.ancestors(id).nth(depth - 1 - system_index) else { return };
+    if shapes.host_keys[system_node.0 as usize] {
+        m.host = Some((system, system_index));
+        m.system = None;
+    }
 }
 
 /// The class a definition's path writes, if its last name is one.
@@ -352,6 +438,7 @@ fn resolve_ref(
     out: &mut Resolved,
 ) {
     let path = &reference.path;
+    let mut certain = reference.certain;
     let target = match &reference.root {
         RefRoot::ShadowedConfig => {
             let texts: Vec<&str> = path.iter().map(|n| n.text.as_str()).collect();
@@ -395,17 +482,58 @@ fn resolve_ref(
             Some(t) => t,
             None => return,
         },
+        RefRoot::Bracket => {
+            let Some((mapped, sure)) = bracket_path(collections, path) else { return };
+            certain &= sure;
+            match path_target(collections, &mapped, out) {
+                Some(t) => t,
+                None => return,
+            }
+        }
     };
     let context = reference.anchor.as_ref().and_then(|a| import_context(summary, roles, a));
     let owner = reference.owner.and_then(|n| owner_of(summary, roles, n)).map(|owner| out.owner_id(owner));
-    out.refs.push(ResolvedRef { target, index, certain: reference.certain, alias: reference.alias, context, owner });
+    out.refs.push(ResolvedRef { target, index, certain, alias: reference.alias, context, owner });
+}
+
+/// The configuration path a den bracket reference reads (denful/den `nix/lib/den-brackets.nix`,
+/// vic/den 815076e the same file): `<den/x>` is the battery `x`, `<ns/a>` the aspect `a` of the
+/// namespace `ns`, and `<a/...>` the aspect `a` (what follows is a provider or a nested aspect of
+/// it). Any other head throws "Aspect not found"; `false` when canopy cannot be sure of that (a
+/// longer path may start with a namespace canopy does not see declared).
+fn bracket_path(collections: &CollectionSet, path: &[Name]) -> Option<(Vec<Name>, bool)> {
+    let head = path.first()?;
+    let implicit = |text: &'static str| Name {
+        text: SmolStr::new_static(text),
+        range: TextRange::empty(head.range.start()),
+        origin: NameOrigin::Implicit,
+    };
+    if head.text == "den" {
+        let battery = path.get(1)?;
+        return Some((vec![head.clone(), implicit("provides"), battery.clone()], true));
+    }
+    if collections.is_namespace(&head.text) {
+        let aspect = path.get(1)?;
+        return Some((vec![head.clone(), aspect.clone()], true));
+    }
+    Some((vec![implicit("den"), implicit("aspects"), head.clone()], path.len() == 1))
 }
 
 fn path_target(collections: &CollectionSet, path: &[Name], out: &mut Resolved) -> Option<Target> {
     let texts: Vec<&str> = path.iter().map(|n| n.text.as_str()).collect();
     let m = collections.match_path(&texts)?;
-    if m.kind == RowKind::Host {
+    if matches!(m.kind, RowKind::Host | RowKind::ClassDeclaration) {
         return None;
+    }
+    let mut m = m;
+    // Under a den aspect, a key that is no class the library knows is a nested aspect, a provider
+    // or a class declared elsewhere: a reference says nothing about classes there.
+    if collections.den_keys(m.row)
+        && m.class_index.is_some()
+        && m.class.as_deref().is_some_and(|class| !collections.knows_class(&m.collection, class))
+    {
+        m.class_index = None;
+        m.class = None;
     }
     if let Some(class_index) = m.class_index {
         let class = m.class.clone().unwrap_or_else(|| path[class_index].text.clone());
@@ -419,6 +547,10 @@ fn path_target(collections: &CollectionSet, path: &[Name], out: &mut Resolved) -
     }
     let aspect_first = collections.aspect_first(m.row);
     match &m.aspect {
+        // den's own batteries: defined by den, outside the workspace.
+        Some((aspect, index)) if collections.library_names(&m.collection).contains(&aspect.as_str()) => {
+            Some(Target::External { class: None, name: path[*index].range })
+        }
         Some((aspect, index)) => {
             let key = AspectKey {
                 collection: SmolStr::new(&m.collection),

@@ -48,7 +48,7 @@ pub(crate) fn render_diagnostics(ws: &Analysis) -> String {
     out.join("\n")
 }
 
-fn render_roster(ws: &Analysis) -> String {
+pub(crate) fn render_roster(ws: &Analysis) -> String {
     let mut out = Vec::new();
     for a in ws.aspects() {
         let sites = |sites: &[Site]| {

@@ -149,6 +149,12 @@ impl<'g> View<'g> {
         }
     }
 
+    /// Some file declares `class` to den (`den.classes.<class>`, a `forward` battery); with
+    /// `ANY_CLASS`, some file creates classes canopy cannot name.
+    pub(crate) fn is_class_declared(&self, class: &str) -> bool {
+        self.graph.index.declared_classes.contains(&SmolStr::new(class), self.rec)
+    }
+
     /// Some top-level module sets `_module.args.<name>`.
     pub(crate) fn is_arg_provided(&self, name: &SmolStr) -> bool {
         self.graph.index.provided_args.contains(name, self.rec)

@@ -208,3 +208,19 @@ fn an_aspect_is_one_across_the_output_family() {
     assert_eq!(rename.edits.iter().map(|f| f.edits.len()).sum::<usize>(), 2);
     assert!(rename.messages().is_empty(), "{:?}", rename.messages());
 }
+
+#[test]
+fn definition_from_a_den_bracket_reaches_the_aspect() {
+    check_definition(
+        r#"#- /modules/den.nix
+{ inputs, den, ... }: { imports = [ inputs.den.flakeModule ]; _module.args.__findFile = den.lib.__findFile; }
+#- /modules/zsh.nix
+{ den.aspects.zsh.nixos.programs.zsh.enable = true; }
+#- /modules/tux.nix
+{ __findFile, ... }: { den.aspects.tux.includes = [ <z$0sh/plugins> ]; }
+"#,
+        expect![[r#"
+            origin "zsh"
+            modules/zsh.nix:"zsh" full="den.aspects.zsh.nixos.programs.zsh.enable = true;""#]],
+    );
+}

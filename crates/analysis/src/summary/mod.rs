@@ -86,6 +86,9 @@ pub(crate) enum RefRoot {
     /// `config` rebound by a lower-level module: `{ config, ... }: config.flake.x` reads the NixOS
     /// (or home-manager, ...) configuration. Recorded only for `shadowed-config`.
     ShadowedConfig,
+    /// A den bracket reference, `<zsh>` or `<den/define-user>`, where `__findFile` is bound (den's
+    /// `den.lib.__findFile`); the path is the bracket's text split at `/` and `.`.
+    Bracket,
 }
 
 /// How a reference is written.
@@ -210,6 +213,9 @@ pub(crate) struct FileSummary {
     /// `deferredModule` option: helpers that declare one aspect per call.
     pub(crate) option_helpers: Vec<SmolStr>,
     pub(crate) namespaces: Vec<NamespaceDecl>,
+    /// Classes this file's calls of den's `forward` battery create (`fromClass` over `each`), with
+    /// `ANY_CLASS` when canopy cannot name them.
+    pub(crate) forwarded_classes: Vec<SmolStr>,
     /// Files the top-level module imports by path (`./_hosts/x.nix`), as written.
     pub(crate) imports: Vec<String>,
     /// Files this one makes Nix read, as written: `import ./x.nix`, `callPackage ./x.nix`, paths

@@ -57,6 +57,10 @@ pub(crate) struct NameTable {
     pub(crate) uses: Vec<NameUse>,
     /// Set when the walk stopped at `syntax::MAX_DEPTH`.
     pub(crate) too_deep: Option<TextSize>,
+    /// Every search path (`<nixpkgs>`), with what `__findFile` resolves to there: Nix reads
+    /// `<x>` as `__findFile __nixPath "x"`, so a bound `__findFile` gives it its meaning. Kept
+    /// apart from `uses`, since nothing there is written as a name. Sorted by start.
+    pub(crate) searches: Vec<(TextSize, Resolution)>,
 }
 
 impl NameTable {
@@ -66,6 +70,7 @@ impl NameTable {
         builder.expr(root);
         let mut table = builder.table;
         table.uses.sort_by_key(|u| u.range.start());
+        table.searches.sort_by_key(|(start, _)| *start);
         table
     }
 
@@ -85,6 +90,12 @@ impl NameTable {
 
     pub(crate) fn resolution_at(&self, start: TextSize) -> Option<Resolution> {
         self.use_at(start).map(|u| u.resolution)
+    }
+
+    /// What `__findFile` resolves to at the search path starting at `start`.
+    pub(crate) fn search_at(&self, start: TextSize) -> Option<Resolution> {
+        let i = self.searches.partition_point(|(s, _)| *s < start);
+        self.searches.get(i).filter(|(s, _)| *s == start).map(|(_, r)| *r)
     }
 
     /// Every use that resolves to `id`.
@@ -167,6 +178,10 @@ impl Builder {
                 if let Some(name) = syntax::ident_text(node) {
                     self.record_use(name, node.text_range());
                 }
+            }
+            NODE_PATH_SEARCH => {
+                let resolution = self.resolve("__findFile");
+                self.table.searches.push((node.text_range().start(), resolution));
             }
             NODE_LAMBDA => self.lambda(node),
             NODE_LET_IN => self.let_in(node),

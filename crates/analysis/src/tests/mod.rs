@@ -7,6 +7,7 @@
 #[allow(unreachable_pub)]
 mod support;
 
+mod den;
 mod pathological;
 mod pruning;
 mod rename_property;

@@ -6,10 +6,12 @@ use smol_str::SmolStr;
 
 use super::read::{first_attr_name, flatten_apply, function_name, name_of};
 use super::{Ctx, Extractor, FUEL, PathValue};
-use crate::base::text::TextRange;
+use crate::base::text::{TextRange, TextSize};
+use crate::dendritic::classes::ANY_CLASS;
 use crate::dendritic::collections;
 use crate::dendritic::contexts::{self, BuilderClass};
 use crate::summary::*;
+use crate::syntax::names::Resolution;
 use crate::syntax::{self, SyntaxNode, first_child, nth_expr, static_attr, unparen};
 
 impl<'a> Extractor<'a> {
@@ -63,6 +65,7 @@ impl<'a> Extractor<'a> {
                 }
             }
             NODE_APPLY => self.apply(node, ctx),
+            NODE_PATH_SEARCH => self.bracket(node, ctx),
             NODE_IF_ELSE => {
                 let mut parts = syntax::expr_children(node);
                 if let Some(condition) = parts.next() {
@@ -224,6 +227,11 @@ impl<'a> Extractor<'a> {
         {
             self.out.namespaces.push(NamespaceDecl { name: SmolStr::new(text), range: first.text_range() });
         }
+        if name == "forward"
+            && let Some(classes) = self.forward_battery(&function, &args)
+        {
+            self.out.forwarded_classes.extend(classes);
+        }
         if let Some(builder) = contexts::builder(name) {
             self.expr(&function, &ctx.value());
             for arg in &args {
@@ -244,6 +252,67 @@ impl<'a> Extractor<'a> {
         for arg in &args {
             self.expr(arg, &inner);
         }
+    }
+
+    /// `<zsh>`, `<den/define-user>`: where `__findFile` is bound lexically (den's, set through
+    /// `_module.args.__findFile`), a search path names a den aspect. Unbound, it searches
+    /// `NIX_PATH`, which is no aspect.
+    fn bracket(&mut self, node: &SyntaxNode, ctx: &Ctx) {
+        let start = node.text_range().start();
+        if !matches!(self.names.search_at(start), Some(Resolution::Local(_))) {
+            return;
+        }
+        let text = node.text().to_string();
+        let Some(inner) = text.strip_prefix('<').and_then(|t| t.strip_suffix('>')) else { return };
+        let mut path = Vec::new();
+        let mut offset = start + TextSize::from(1);
+        for segment in inner.split(['/', '.']) {
+            if segment.is_empty() {
+                return;
+            }
+            let len = TextSize::of(segment);
+            path.push(Name {
+                text: SmolStr::new(segment),
+                range: TextRange::at(offset, len),
+                origin: NameOrigin::Ident,
+            });
+            offset += len + TextSize::from(1);
+        }
+        let value =
+            PathValue { root: RefRoot::Bracket, path, dynamic_tail: false, certain: true, form: RefForm::Select };
+        self.record(value, node.text_range(), ctx, false);
+    }
+
+    /// The classes a call of den's `forward` battery creates (vic/den 815076e
+    /// `nix/lib/forward.nix`: `fromClass` applied to each item of `each`): `p: "hm${p}"` over
+    /// `[ "Linux" "Darwin" ]` makes `hmLinux` and `hmDarwin`. `None` when the function is not
+    /// the battery; `ANY_CLASS` when canopy cannot reduce the call.
+    fn forward_battery(&self, function: &SyntaxNode, args: &[SyntaxNode]) -> Option<Vec<SmolStr>> {
+        let path = self.eval_path(function, FUEL)?;
+        let texts: Vec<&str> = path.path.iter().map(|n| n.text.as_str()).collect();
+        let battery = matches!(path.root, RefRoot::Config)
+            && matches!(texts.as_slice(), ["den", "provides" | "_" | "batteries", "forward"]);
+        if !battery {
+            return None;
+        }
+        let unknown = || Some(vec![SmolStr::new_static(ANY_CLASS)]);
+        let Some(set) = args.first().map(|a| unparen(a.clone())).filter(|s| s.kind() == NODE_ATTR_SET) else {
+            return unknown();
+        };
+        let field = |name: &str| {
+            set.children()
+                .filter(|e| e.kind() == NODE_ATTRPATH_VALUE)
+                .find(|e| first_attr_name(e).is_some_and(|n| n.text == name))
+                .and_then(|e| nth_expr(&e, 0))
+                .map(unparen)
+        };
+        let items: Option<Vec<String>> = field("each")
+            .filter(|l| l.kind() == NODE_LIST)
+            .and_then(|list| syntax::expr_children(&list).map(|item| syntax::plain_string(&unparen(item))).collect());
+        let classes = items.zip(field("fromClass")).and_then(|(items, from)| {
+            items.iter().map(|item| apply_class_template(&from, item).map(SmolStr::from)).collect::<Option<Vec<_>>>()
+        });
+        classes.or_else(unknown)
     }
 
     /// `lib.nixosSystem { modules = [ ... ]; }`: a nested evaluation of the builder's class.
@@ -299,4 +368,47 @@ impl<'a> Extractor<'a> {
             alias,
         });
     }
+}
+
+/// `f item` for the functions a `fromClass` is written as: `p: "hm${p}"`, `_: "wslHost"`,
+/// `lib.id`, `p: p`. Anything else is `None`.
+fn apply_class_template(function: &SyntaxNode, item: &str) -> Option<String> {
+    if function_name(function).is_some_and(|n| n == "id") {
+        return Some(item.to_owned());
+    }
+    if function.kind() != NODE_LAMBDA {
+        return None;
+    }
+    let param = first_child(function, NODE_IDENT_PARAM).and_then(|p| first_child(&p, NODE_IDENT))?;
+    let param = syntax::ident_text(&param)?;
+    let body = unparen(syntax::expr_children(function).last()?);
+    if body.kind() == NODE_IDENT {
+        return (syntax::ident_text(&body)? == param).then(|| item.to_owned());
+    }
+    if let Some(text) = syntax::plain_string(&body) {
+        return Some(text);
+    }
+    if body.kind() != NODE_STRING {
+        return None;
+    }
+    // A string of plain parts and `${param}`.
+    let mut out = String::new();
+    for part in body.children_with_tokens() {
+        match part {
+            // Escapes would need unescaping; class names have none.
+            rowan::NodeOrToken::Token(t) if t.kind() == TOKEN_STRING_CONTENT && !t.text().contains(['\\', '$']) => {
+                out.push_str(t.text())
+            }
+            rowan::NodeOrToken::Token(t) if matches!(t.kind(), TOKEN_STRING_START | TOKEN_STRING_END) => {}
+            rowan::NodeOrToken::Node(n) if n.kind() == NODE_INTERPOL => {
+                let inner = unparen(syntax::expr_children(&n).next()?);
+                if inner.kind() != NODE_IDENT || syntax::ident_text(&inner)? != param {
+                    return None;
+                }
+                out.push_str(item);
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
 }
