@@ -497,7 +497,8 @@ fn resolve_ref(
 }
 
 /// The configuration path a den bracket reference reads (denful/den `nix/lib/den-brackets.nix`,
-/// vic/den 815076e the same file): `<den/x>` is the battery `x`, `<ns/a>` the aspect `a` of the
+/// vic/den 815076e the same file): `<den/x>` is the battery `x` (`<den.x.y>` is read as the path
+/// `den.x.y` where it is written), `<ns/a>` the aspect `a` of the
 /// namespace `ns`, and `<a/...>` the aspect `a` (what follows is a provider or a nested aspect of
 /// it). Any other head throws "Aspect not found"; `false` when canopy cannot be sure of that (a
 /// longer path may start with a namespace canopy does not see declared).

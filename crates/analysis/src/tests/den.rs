@@ -52,7 +52,7 @@ fn brackets_are_references_where_find_file_is_bound() {
     check_diagnostics(
         r#"#- /modules/tux.nix
 { __findFile, ... }: {
-  den.aspects.tux.includes = [ <zsh> <den/define-user> <vix/bootable> <zsh/plugins> <nope> <den/nope> <vix/nah> <ghost/x> ];
+  den.aspects.tux.includes = [ <den.lib.parametric> <den.aspects.gone> <zsh> <den/define-user> <vix/bootable> <zsh/plugins> <nope> <den/nope> <vix/nah> <ghost/x> ];
 }
 #- /modules/zsh.nix
 { den.aspects.zsh.nixos.programs.zsh.enable = true; }
@@ -63,9 +63,10 @@ fn brackets_are_references_where_find_file_is_bound() {
 "#,
         expect![[r#"
             modules/no-find-file.nix:1:15 hint[unused-aspect] "other": aspect `other` (den.aspects) is defined, but nothing imports, includes or references it, so it has no effect
-            modules/tux.nix:2:86 error[undefined-aspect] "nope": aspect `nope` is not defined in `den.aspects`
-            modules/tux.nix:2:97 warning[undefined-aspect] "nope": aspect `nope` is not defined in `den.provides`, nor one of den's own batteries as of the versions canopy knows
-            modules/tux.nix:2:108 error[undefined-aspect] "nah": aspect `nah` is not defined in `vix`"#]],
+            modules/tux.nix:2:66 error[undefined-aspect] "gone": aspect `gone` is not defined in `den.aspects`
+            modules/tux.nix:2:126 error[undefined-aspect] "nope": aspect `nope` is not defined in `den.aspects`
+            modules/tux.nix:2:137 warning[undefined-aspect] "nope": aspect `nope` is not defined in `den.provides`, nor one of den's own batteries as of the versions canopy knows
+            modules/tux.nix:2:148 error[undefined-aspect] "nah": aspect `nah` is not defined in `vix`"#]],
     );
 }
 

@@ -278,8 +278,10 @@ impl<'a> Extractor<'a> {
             });
             offset += len + TextSize::from(1);
         }
-        let value =
-            PathValue { root: RefRoot::Bracket, path, dynamic_tail: false, certain: true, form: RefForm::Select };
+        // `<den.lib.parametric>`, `<den.aspects.zsh>`: a path into den's configuration, read as
+        // written (`/` would make the next name a battery).
+        let root = if inner.starts_with("den.") { RefRoot::Config } else { RefRoot::Bracket };
+        let value = PathValue { root, path, dynamic_tail: false, certain: true, form: RefForm::Select };
         self.record(value, node.text_range(), ctx, false);
     }
 
