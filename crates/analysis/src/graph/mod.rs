@@ -142,6 +142,13 @@ impl Graph {
             .collect();
         self.structure.loaded_by_import = loaded;
         self.structure.read_by_nix = read;
+        // A file starts or stops passing `inputs` down: the (few) files that read a lower-level
+        // module's `inputs` are read again, and no other.
+        let passed = self.fresh_passed_down();
+        if passed != self.passed_down {
+            self.passed_down = passed;
+            regained.extend(self.structure.receiving.iter().copied());
+        }
         regained.sort_unstable();
         regained.dedup();
         regained.retain(|id| !touched.contains(id) && self.contains(*id));
@@ -213,11 +220,11 @@ impl Graph {
                 ((id, role), Mutex::new(summary.unwrap_or_default()))
             })
             .collect();
-        let collections = &self.collections;
+        let (collections, passed) = (&self.collections, &self.passed_down);
         let resolved = parallel::map(&placed, |((_, role), summary)| {
             let mut summary = summary.lock().unwrap_or_else(PoisonError::into_inner);
             summary.prune(|root| collections.depth_read(root));
-            if role.in_graph() { resolve::resolve(&summary, collections) } else { Resolved::default() }
+            if role.in_graph() { resolve::resolve(&summary, collections, passed) } else { Resolved::default() }
         });
         for (((id, role), summary), resolved) in placed.into_iter().zip(resolved) {
             let Some(data) = self.files[id.0 as usize].as_mut() else { continue };
@@ -270,6 +277,7 @@ impl Graph {
         self.settle_structure();
         let ids: Vec<FileId> = self.file_ids().collect();
         self.collections = self.fresh_collections();
+        self.passed_down = self.fresh_passed_down();
         self.structure.loaded_by_import = self.loaded_by_import();
         self.structure.read_by_nix = self.read_by_nix(&self.structure.loaded_by_import);
         self.dendritic = self.is_dendritic();

@@ -14,6 +14,7 @@ mod eval;
 mod expr;
 mod module;
 mod options;
+mod passed;
 mod read;
 mod reads;
 
@@ -95,6 +96,10 @@ pub(crate) fn summarize_structure(path: &str, text: &str, parse: &Parse, names: 
         let mut summary = FileSummary::default();
         let mut extractor = Extractor::new(path, names, root.clone(), &mut summary);
         extractor.file(&root);
+        // Both spellings have `pecialArgs`; nearly every file has neither.
+        if text.contains("pecialArgs") {
+            extractor.passed_down(&root);
+        }
         extractor.finish();
         // Nearly every file names no import-tree at all: no need to walk it looking for calls.
         if text.contains("import-tree") {
@@ -135,8 +140,11 @@ enum RootBinding {
     ConfigPath(&'static [&'static str]),
     /// Any other top-level argument: maybe a den namespace.
     Argument,
-    /// `config` of a lower-level module: not the flake's.
-    ShadowedConfig,
+    /// `config` of a lower-level module (the argument `binding`): not the flake's.
+    ShadowedConfig { binding: BindingId },
+    /// `inputs` or `self` of a lower-level module: the flake's, if the workspace passes them
+    /// down (`RefRoot::PassedDown`).
+    PassedDown(&'static str),
 }
 
 /// A value of the expression evaluator: a path from a root.
@@ -147,6 +155,9 @@ struct PathValue {
     dynamic_tail: bool,
     certain: bool,
     form: RefForm,
+    /// For a path from a lower-level module's `config`, that argument: the options its module
+    /// declares itself are no shadowed read (`Extractor::own_options`).
+    lower_config: Option<BindingId>,
 }
 
 /// A folded string, and where its text comes from.
@@ -223,6 +234,8 @@ struct Extractor<'a> {
     /// The name table's bindings by scope, and those some name reads (`Extractor::bindings_of`).
     scopes: OnceCell<FxHashMap<TextRange, Vec<BindingId>>>,
     read: OnceCell<FxHashSet<BindingId>>,
+    /// What each lower-level module declares itself, by the `config` argument it binds.
+    own_options: RefCell<FxHashMap<BindingId, options::OwnOptions>>,
 }
 
 impl<'a> Extractor<'a> {
@@ -246,6 +259,7 @@ impl<'a> Extractor<'a> {
             folded: RefCell::default(),
             scopes: OnceCell::new(),
             read: OnceCell::new(),
+            own_options: RefCell::default(),
             root,
         }
     }
