@@ -130,6 +130,29 @@ impl Graph {
             applied.dirty = self.file_ids().collect();
             return applied;
         }
+        let mut regained = self.regained();
+        regained.retain(|id| !touched.contains(id) && self.contains(*id));
+        let entering: Vec<FileId> = touched.into_iter().chain(regained).collect();
+        for &id in &entering {
+            if let Some(data) = self.files[id.0 as usize].take() {
+                self.leave_graph(id, &data);
+                self.files[id.0 as usize] = Some(data);
+            }
+        }
+        self.enter_graph(&entering);
+        applied.dirty.extend(entering);
+        for fact in self.index.take_changes() {
+            applied.dirty.extend(self.readers.of(&fact));
+        }
+        applied.dirty.retain(|f| self.contains(*f));
+        applied
+    }
+
+    /// Files to read again, besides the ones changed, because a fact of all files that they
+    /// depend on changed its outcome: the (few) files whose loading or reading by path changed,
+    /// or that read a lower-level module's `inputs` when what is passed down changed. Each such
+    /// fact takes its new outcome.
+    fn regained(&mut self) -> Vec<FileId> {
         // Files imported by path load with their importers, transitively; a change to who imports
         // what is followed by reading the (few) importing files again.
         // Files Nix reads by path outside the roots likewise.
@@ -151,21 +174,7 @@ impl Graph {
         }
         regained.sort_unstable();
         regained.dedup();
-        regained.retain(|id| !touched.contains(id) && self.contains(*id));
-        let entering: Vec<FileId> = touched.into_iter().chain(regained).collect();
-        for &id in &entering {
-            if let Some(data) = self.files[id.0 as usize].take() {
-                self.leave_graph(id, &data);
-                self.files[id.0 as usize] = Some(data);
-            }
-        }
-        self.enter_graph(&entering);
-        applied.dirty.extend(entering);
-        for fact in self.index.take_changes() {
-            applied.dirty.extend(self.readers.of(&fact));
-        }
-        applied.dirty.retain(|f| self.contains(*f));
-        applied
+        regained
     }
 
     /// The id of the file at `path`, and whether it is new.

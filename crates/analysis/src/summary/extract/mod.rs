@@ -160,6 +160,22 @@ struct PathValue {
     lower_config: Option<BindingId>,
 }
 
+/// The options a lower-level module declares itself, by first name: the names its own `config`
+/// has whatever the workspace's other modules declare (dendritic.md §8.4).
+#[derive(Debug, Clone, Default)]
+struct OwnOptions {
+    names: Vec<SmolStr>,
+    /// Some declaration's first name is not known statically (`options.${x}`, `options = f x`):
+    /// it may be any name.
+    any: bool,
+}
+
+impl OwnOptions {
+    fn declares(&self, first: &str) -> bool {
+        self.any || self.names.iter().any(|n| n == first)
+    }
+}
+
 /// A folded string, and where its text comes from.
 type Folded = (SmolStr, NameOrigin);
 
@@ -235,7 +251,7 @@ struct Extractor<'a> {
     scopes: OnceCell<FxHashMap<TextRange, Vec<BindingId>>>,
     read: OnceCell<FxHashSet<BindingId>>,
     /// What each lower-level module declares itself, by the `config` argument it binds.
-    own_options: RefCell<FxHashMap<BindingId, options::OwnOptions>>,
+    own_options: RefCell<FxHashMap<BindingId, OwnOptions>>,
 }
 
 impl<'a> Extractor<'a> {

@@ -3,8 +3,8 @@
 use rnix::SyntaxKind::*;
 use smol_str::SmolStr;
 
-use super::Extractor;
 use super::read::{first_attr_name, flatten_apply, function_name};
+use super::{Extractor, OwnOptions};
 use crate::dendritic::classes;
 use crate::summary::*;
 use crate::syntax::names::{BindingKind, BindingValue};
@@ -207,22 +207,6 @@ fn attrs_of_wrappers(deferred: &SyntaxNode) -> usize {
     count
 }
 
-/// The options a lower-level module declares itself, by first name: the names its own `config`
-/// has whatever the workspace's other modules declare (dendritic.md §8.4).
-#[derive(Debug, Clone, Default)]
-pub(super) struct OwnOptions {
-    names: Vec<SmolStr>,
-    /// Some declaration's first name is not known statically (`options.${x}`, `options = f x`):
-    /// it may be any name.
-    any: bool,
-}
-
-impl OwnOptions {
-    pub(super) fn declares(&self, first: &str) -> bool {
-        self.any || self.names.iter().any(|n| n == first)
-    }
-}
-
 /// How deep `own_options` follows merges and `let`s at a module's root: real modules nest a few.
 const OWN_OPTIONS_DEPTH: u32 = 16;
 
@@ -273,7 +257,7 @@ impl<'a> Extractor<'a> {
                 for entry in module.children().filter(|e| e.kind() == NODE_ATTRPATH_VALUE) {
                     let Some(path) = first_child(&entry, NODE_ATTRPATH) else { continue };
                     let mut attrs = path.children();
-                    if !attrs.next().and_then(|a| static_attr(&a)).is_some_and(|n| n.text == "options") {
+                    if attrs.next().and_then(|a| static_attr(&a)).is_none_or(|n| n.text != "options") {
                         continue;
                     }
                     match attrs.next() {
