@@ -119,7 +119,92 @@ mod tests {
         );
     }
 
+    /// The workspace's `fleet` is a collection: reading it through a lower-level `config` is
+    /// the mistake, unless the module declares `options.fleet` itself.
+    const FLEET: &str = r#"
+#- /modules/options.nix
+{ lib, ... }: {
+  options.fleet = lib.mkOption { type = lib.types.lazyAttrsOf lib.types.deferredModule; };
+}
+"#;
+
+    #[test]
+    fn a_module_that_declares_other_options_than_it_reads() {
+        check(
+            &format!(
+                "{FLEET}{}",
+                r#"#- /modules/fleet.nix
+{
+  flake.modules.nixos.fleet = { config, lib, ... }: {
+    options.fleets.x = lib.mkOption { type = lib.types.str; };
+    config.networking.hostName = config.fleet.x;
+    config.imports = [ config.flake.modules.nixos.base ];
+  };
+}
+"#
+            ),
+            expect![[r#"
+                modules/fleet.nix:4:34 warning[shadowed-config] "config.fleet": `config` here is this module's own argument, not the flake's configuration: `config.fleet` does not exist in it; bind the value in a `let` outside the module (for example `let flakeConfig = config; in`) and read it from there
+                modules/fleet.nix:5:24 warning[shadowed-config] "config.flake": `config` here is this module's own argument, not the flake's configuration: `config.flake` does not exist in it; bind the value in a `let` outside the module (for example `let flakeConfig = config; in`) and read it from there"#]],
+        );
+    }
+
+    /// Another module's declaration is not this one's: the NixOS module declares `fleet` in the
+    /// NixOS configuration, the home-manager module inside it reads its own.
+    #[test]
+    fn options_declared_by_another_module() {
+        check(
+            &format!(
+                "{FLEET}{}",
+                r#"#- /modules/fleet.nix
+{
+  flake.modules.nixos.decl = { lib, ... }: { options.fleet.x = lib.mkOption { }; };
+  flake.modules.nixos.user = { config, ... }: { networking.hostName = config.fleet.x; };
+  flake.modules.nixos.pc = { config, lib, ... }: {
+    options.fleet.x = lib.mkOption { };
+    config.home-manager.users.bob = { config, ... }: { home.username = config.fleet.x; };
+  };
+}
+"#
+            ),
+            expect![[r#"
+                modules/fleet.nix:3:71 warning[shadowed-config] "config.fleet": `config` here is this module's own argument, not the flake's configuration: `config.fleet` does not exist in it; bind the value in a `let` outside the module (for example `let flakeConfig = config; in`) and read it from there
+                modules/fleet.nix:6:72 warning[shadowed-config] "config.fleet": `config` here is this module's own argument, not the flake's configuration: `config.fleet` does not exist in it; bind the value in a `let` outside the module (for example `let flakeConfig = config; in`) and read it from there"#]],
+        );
+    }
+
     // ---- near misses: Nix evaluates these ------------------------------------------------------
+
+    #[test]
+    fn a_module_that_declares_the_options_it_reads() {
+        check_silent(&format!(
+            "{FLEET}{}",
+            r#"#- /modules/fleet.nix
+{
+  flake.modules.nixos.fleet = { config, lib, ... }: {
+    options.fleet.x = lib.mkOption { type = lib.types.str; };
+    config.networking.hostName = config.fleet.x;
+  };
+  flake.modules.nixos.whole = { config, lib, ... }: {
+    options.fleet = lib.mkOption { type = lib.types.attrs; };
+    config.networking.hostName = config.fleet.name;
+  };
+  flake.modules.nixos.set = { config, lib, ... }: {
+    options = { fleet.x = lib.mkOption { }; };
+    config.networking.hostName = config.fleet.x;
+  };
+  flake.modules.nixos.merged = { config, lib, ... }: lib.mkMerge [
+    (lib.mkIf config.services.openssh.enable { options.fleet.x = lib.mkOption { }; })
+    { networking.hostName = config.fleet.x; }
+  ];
+  flake.modules.nixos.nested = { config, lib, ... }: let name = "fleet"; in {
+    options.${name}.x = lib.mkOption { };
+    home-manager.users.bob = { osConfig, ... }: { home.username = config.fleet.x; };
+  };
+}
+"#
+        ));
+    }
 
     #[test]
     fn the_outer_config_bound_in_a_let() {

@@ -230,7 +230,94 @@ in
         );
     }
 
+    /// The hosts pass `inputs` down (dendritic.md §8.4): a lower-level module's `inputs.self` is
+    /// the flake's, and a name its collection lacks is as undefined there as at top level. `self`
+    /// is not passed: it says nothing.
+    const PASSES_INPUTS: &str = r#"
+#- /modules/hosts.nix
+{ inputs, config, ... }: {
+  flake.nixosConfigurations.pc = inputs.nixpkgs.lib.nixosSystem {
+    specialArgs = { inherit inputs; };
+    modules = [ config.flake.modules.nixos.pc ];
+  };
+}
+#- /modules/ssh.nix
+{ flake.modules.nixos.ssh = { }; flake.nixosModules.base = { }; }
+"#;
+
+    #[test]
+    fn inputs_self_in_a_lower_level_module_where_inputs_are_passed_down() {
+        check(
+            &format!(
+                "{PASSES_INPUTS}{}",
+                r#"#- /modules/pc.nix
+{
+  flake.modules.nixos.pc = { inputs, self, ... }: {
+    imports = [
+      inputs.self.modules.nixos.ssh
+      inputs.self.modules.nixos.shh
+      inputs.self.nixosModules.bsae
+      self.modules.nixos.missing
+    ];
+  };
+}
+"#
+            ),
+            expect![[r#"
+                modules/pc.nix:5:33 error[undefined-aspect] "shh": aspect `shh` is not defined in `flake.modules.nixos`; did you mean `ssh`?
+                modules/pc.nix:6:32 error[undefined-aspect] "bsae": aspect `bsae` is not defined in `flake.nixosModules`; did you mean `base`?"#]],
+        );
+    }
+
+    /// Each way of passing: `extraSpecialArgs` of home-manager, one argument at a time,
+    /// `inherit (inputs) self`.
+    #[test]
+    fn every_way_of_passing_inputs_down() {
+        let pc = r#"#- /modules/pc.nix
+{ flake.modules.nixos.pc = { inputs, self, ... }: { imports = [ inputs.self.modules.nixos.missing self.modules.nixos.gone ]; }; }
+"#;
+        let ways = [
+            "{ flake.modules.nixos.hm = { inputs, ... }: { home-manager.extraSpecialArgs = { inherit inputs; }; }; }",
+            "{ inputs, ... }: { flake.nixosConfigurations.pc = inputs.nixpkgs.lib.nixosSystem { specialArgs.inputs = inputs; }; }",
+            "{ inputs, ... }: { flake.nixosConfigurations.pc = inputs.nixpkgs.lib.nixosSystem { specialArgs = { inherit (inputs) self; } // { inherit inputs; }; }; }",
+        ];
+        let mut out = Vec::new();
+        for way in ways {
+            let ws = crate::graph::tests::workspace(&format!("#- /modules/hosts.nix\n{way}\n{pc}"));
+            let all = crate::graph::tests::render_diagnostics(&ws);
+            out.push(all.lines().filter(|l| l.contains("[undefined-aspect]")).collect::<Vec<_>>().join("\n"));
+        }
+        expect![[r#"
+            modules/pc.nix:1:91 error[undefined-aspect] "missing": aspect `missing` is not defined in `flake.modules.nixos`
+            ---
+            modules/pc.nix:1:91 error[undefined-aspect] "missing": aspect `missing` is not defined in `flake.modules.nixos`
+            ---
+            modules/pc.nix:1:91 error[undefined-aspect] "missing": aspect `missing` is not defined in `flake.modules.nixos`
+            modules/pc.nix:1:118 error[undefined-aspect] "gone": aspect `gone` is not defined in `flake.modules.nixos`"#]].assert_eq(&out.join("\n---\n"));
+    }
+
     // ---- near misses: Nix evaluates these ------------------------------------------------------
+
+    #[test]
+    fn inputs_of_a_lower_level_module_when_nothing_passes_them_down() {
+        check_silent(
+            r#"
+#- /modules/hosts.nix
+{ inputs, config, ... }: let mine = { }; in {
+  flake.nixosConfigurations.pc = inputs.nixpkgs.lib.nixosSystem {
+    specialArgs = { inputs = mine; self = inputs.nixpkgs; };
+    modules = [ config.flake.modules.nixos.pc ];
+  };
+}
+#- /modules/pc.nix
+{
+  flake.modules.nixos.pc = { inputs, self, ... }: {
+    imports = [ inputs.self.modules.nixos.missing self.nixosModules.missing ];
+  };
+}
+"#,
+        );
+    }
 
     #[test]
     fn defined_in_another_file() {

@@ -143,7 +143,45 @@ in
         );
     }
 
+    /// Without a visible pass-down, a lower-level module's `inputs` is not the flake's: it uses
+    /// nothing.
+    #[test]
+    fn read_through_inputs_nothing_passes_down() {
+        check(
+            r#"
+#- /modules/ssh.nix
+{ flake.modules.nixos.ssh = { }; }
+#- /modules/pc.nix
+{ config, ... }: {
+  flake.modules.nixos.pc = { inputs, ... }: { imports = [ inputs.self.modules.nixos.ssh ]; };
+  flake.nixosConfigurations.pc = inputs.nixpkgs.lib.nixosSystem { modules = [ config.flake.modules.nixos.pc ]; };
+}
+"#,
+            expect![[
+                r#"modules/ssh.nix:1:23 hint[unused-aspect] "ssh": aspect `ssh` (flake.modules.nixos) is defined, but nothing imports, includes or references it, so it has no effect"#
+            ]],
+        );
+    }
+
     // ---- near misses ---------------------------------------------------------------------------
+
+    #[test]
+    fn read_through_inputs_passed_down() {
+        check_silent(
+            r#"
+#- /modules/ssh.nix
+{ flake.modules.nixos.ssh = { }; }
+#- /modules/pc.nix
+{ config, inputs, ... }: {
+  flake.modules.nixos.pc = { inputs, ... }: { imports = [ inputs.self.modules.nixos.ssh ]; };
+  flake.nixosConfigurations.pc = inputs.nixpkgs.lib.nixosSystem {
+    specialArgs = { inherit inputs; };
+    modules = [ config.flake.modules.nixos.pc ];
+  };
+}
+"#,
+        );
+    }
 
     #[test]
     fn referenced_from_anywhere() {

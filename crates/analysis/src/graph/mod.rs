@@ -130,20 +130,7 @@ impl Graph {
             applied.dirty = self.file_ids().collect();
             return applied;
         }
-        // Files imported by path load with their importers, transitively; a change to who imports
-        // what is followed by reading the (few) importing files again.
-        // Files Nix reads by path outside the roots likewise.
-        let loaded = self.loaded_by_import();
-        let read = self.read_by_nix(&loaded);
-        let mut regained: Vec<FileId> = loaded
-            .symmetric_difference(&self.structure.loaded_by_import)
-            .chain(read.symmetric_difference(&self.structure.read_by_nix))
-            .copied()
-            .collect();
-        self.structure.loaded_by_import = loaded;
-        self.structure.read_by_nix = read;
-        regained.sort_unstable();
-        regained.dedup();
+        let mut regained = self.regained();
         regained.retain(|id| !touched.contains(id) && self.contains(*id));
         let entering: Vec<FileId> = touched.into_iter().chain(regained).collect();
         for &id in &entering {
@@ -159,6 +146,35 @@ impl Graph {
         }
         applied.dirty.retain(|f| self.contains(*f));
         applied
+    }
+
+    /// Files to read again, besides the ones changed, because a fact of all files that they
+    /// depend on changed its outcome: the (few) files whose loading or reading by path changed,
+    /// or that read a lower-level module's `inputs` when what is passed down changed. Each such
+    /// fact takes its new outcome.
+    fn regained(&mut self) -> Vec<FileId> {
+        // Files imported by path load with their importers, transitively; a change to who imports
+        // what is followed by reading the (few) importing files again.
+        // Files Nix reads by path outside the roots likewise.
+        let loaded = self.loaded_by_import();
+        let read = self.read_by_nix(&loaded);
+        let mut regained: Vec<FileId> = loaded
+            .symmetric_difference(&self.structure.loaded_by_import)
+            .chain(read.symmetric_difference(&self.structure.read_by_nix))
+            .copied()
+            .collect();
+        self.structure.loaded_by_import = loaded;
+        self.structure.read_by_nix = read;
+        // A file starts or stops passing `inputs` down: the (few) files that read a lower-level
+        // module's `inputs` are read again, and no other.
+        let passed = self.fresh_passed_down();
+        if passed != self.passed_down {
+            self.passed_down = passed;
+            regained.extend(self.structure.receiving.iter().copied());
+        }
+        regained.sort_unstable();
+        regained.dedup();
+        regained
     }
 
     /// The id of the file at `path`, and whether it is new.
@@ -213,11 +229,11 @@ impl Graph {
                 ((id, role), Mutex::new(summary.unwrap_or_default()))
             })
             .collect();
-        let collections = &self.collections;
+        let (collections, passed) = (&self.collections, &self.passed_down);
         let resolved = parallel::map(&placed, |((_, role), summary)| {
             let mut summary = summary.lock().unwrap_or_else(PoisonError::into_inner);
             summary.prune(|root| collections.depth_read(root));
-            if role.in_graph() { resolve::resolve(&summary, collections) } else { Resolved::default() }
+            if role.in_graph() { resolve::resolve(&summary, collections, passed) } else { Resolved::default() }
         });
         for (((id, role), summary), resolved) in placed.into_iter().zip(resolved) {
             let Some(data) = self.files[id.0 as usize].as_mut() else { continue };
@@ -270,6 +286,7 @@ impl Graph {
         self.settle_structure();
         let ids: Vec<FileId> = self.file_ids().collect();
         self.collections = self.fresh_collections();
+        self.passed_down = self.fresh_passed_down();
         self.structure.loaded_by_import = self.loaded_by_import();
         self.structure.read_by_nix = self.read_by_nix(&self.structure.loaded_by_import);
         self.dendritic = self.is_dendritic();

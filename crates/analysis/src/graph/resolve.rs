@@ -16,6 +16,27 @@ use crate::dendritic::contexts;
 use crate::dendritic::flake_parts::{self, TOP_LEVEL_ONLY};
 use crate::summary::{Anchor, FileSummary, Name, NameOrigin, NodeId, RefRoot};
 
+/// The flake's own arguments (`inputs`, `self`) that some file of the workspace passes down to
+/// lower-level modules (`FileSummary::passes_down`): what a lower-level module's `inputs.self`
+/// or `self` is read as. Like the collection table, an input every file is read against; unlike
+/// it, only the files that read such an argument are read again when it changes
+/// (`Structure::receiving`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct PassedDown(Vec<SmolStr>);
+
+impl PassedDown {
+    /// From the arguments passed, in any order and with repeats.
+    pub(crate) fn new(mut arguments: Vec<SmolStr>) -> PassedDown {
+        arguments.sort();
+        arguments.dedup();
+        PassedDown(arguments)
+    }
+
+    pub(crate) fn passes(&self, argument: &str) -> bool {
+        self.0.iter().any(|a| a == argument)
+    }
+}
+
 /// An aspect definition site.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Definition {
@@ -180,11 +201,11 @@ enum Role {
     Inside(PathMatch),
 }
 
-pub(crate) fn resolve(summary: &FileSummary, collections: &CollectionSet) -> Resolved {
+pub(crate) fn resolve(summary: &FileSummary, collections: &CollectionSet, passed: &PassedDown) -> Resolved {
     let mut out = Resolved { declared_classes: summary.forwarded_classes.clone(), ..Resolved::default() };
     let roles = node_roles(summary, collections, &mut out);
     for (index, reference) in summary.refs.iter().enumerate() {
-        resolve_ref(summary, collections, &roles, index, reference, &mut out);
+        resolve_ref(summary, (collections, passed), &roles, index, reference, &mut out);
     }
     find_mirrors(summary, &roles, &mut out);
     // Kept for as long as the file is, one per file: growth slack would be memory for nothing.
@@ -287,8 +308,11 @@ fn classify_node(
 ) -> Role {
     let path = summary.node_path(id);
     let texts: Vec<&str> = path.iter().map(|n| n.text.as_str()).collect();
+    // Below the deepest place a row can match, an unreadable value hides no collection (and
+    // pruning drops it: `FileSummary::prune`).
+    let within_rows = texts.len() <= usize::from(collections.depth_read(texts[0]));
     let opaque_scope = |out: &mut Resolved| {
-        if summary.opaque_of(id).is_some() {
+        if within_rows && summary.opaque_of(id).is_some() {
             out.opaque.push(SmolStr::new(texts.join(".")));
         }
     };
@@ -431,7 +455,7 @@ fn aspect_role(path: &[&Name], id: NodeId, m: PathMatch, collections: &Collectio
 
 fn resolve_ref(
     summary: &FileSummary,
-    collections: &CollectionSet,
+    (collections, passed): (&CollectionSet, &PassedDown),
     roles: &[Role],
     index: usize,
     reference: &crate::summary::Reference,
@@ -490,6 +514,15 @@ fn resolve_ref(
                 None => return,
             }
         }
+        // Without a visible pass-down the argument may be anything the module's evaluation
+        // gives (a `_module.args` of its own, another flake's inputs): no reference, and nothing
+        // to judge. Not even in a flake-parts module stored as an aspect (`flake.flakeModules`):
+        // another flake that imports it gives it that flake's `inputs`.
+        RefRoot::PassedDown(argument) if passed.passes(argument) => match path_target(collections, path, out) {
+            Some(t) => t,
+            None => return,
+        },
+        RefRoot::PassedDown(_) => return,
     };
     let context = reference.anchor.as_ref().and_then(|a| import_context(summary, roles, a));
     let owner = reference.owner.and_then(|n| owner_of(summary, roles, n)).map(|owner| out.owner_id(owner));

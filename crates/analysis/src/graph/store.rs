@@ -10,7 +10,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use smol_str::SmolStr;
 
 use super::index::Index;
-use super::resolve::Resolved;
+use super::resolve::{PassedDown, Resolved};
 use super::table::{FactId, Readers};
 use super::trees::Trees;
 use crate::base::text::{Encoding, LineIndex, TextSize};
@@ -39,6 +39,8 @@ pub(crate) struct Graph {
     pub(super) by_path: FxHashMap<String, FileId>,
     pub(super) free: Vec<FileId>,
     pub(super) collections: CollectionSet,
+    /// What lower-level modules' `inputs` and `self` are read as, as of the last resolution.
+    pub(super) passed_down: PassedDown,
     pub(super) roots: ImportTreeRoots,
     /// Folders (with a trailing `/`) holding a flake of their own, such as templates: another
     /// repository as far as canopy is concerned.
@@ -67,6 +69,11 @@ pub(super) struct Structure {
     pub(super) reading: BTreeSet<FileId>,
     /// Files outside every root that Nix reads all the same (`FileRole::Parsed`).
     pub(super) read_by_nix: FxHashSet<FileId>,
+    /// How many files pass each of the flake's own arguments down (`FileSummary::passes_down`).
+    pub(super) passing: FxHashMap<SmolStr, u32>,
+    /// Files that read a lower-level module's `inputs` or `self` (`RefRoot::PassedDown`): read
+    /// again when what is passed down changes.
+    pub(super) receiving: BTreeSet<FileId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -89,6 +96,10 @@ impl Graph {
 
     pub(crate) fn collections(&self) -> &CollectionSet {
         &self.collections
+    }
+
+    pub(crate) fn passed_down(&self) -> &PassedDown {
+        &self.passed_down
     }
 
     pub(crate) fn file_id(&self, path: &str) -> Option<FileId> {

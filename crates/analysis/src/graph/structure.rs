@@ -8,13 +8,14 @@
 use rustc_hash::FxHashSet;
 use smol_str::SmolStr;
 
+use super::resolve::PassedDown;
 use super::store::{Declaration, FileData, Graph, Structure};
 use crate::base::text::TextRange;
 use crate::base::{FileId, FileRole, NotDendritic};
 use crate::dendritic::collections::CollectionSet;
 use crate::dendritic::import_tree::calls::ImportTreeCall;
 use crate::dendritic::import_tree::roots::{FileKind, ImportTreeRoots};
-use crate::summary::{FileSummary, NamespaceDecl, OptionDecl};
+use crate::summary::{FileSummary, NamespaceDecl, OptionDecl, RefRoot};
 
 fn file_declarations(summary: &FileSummary) -> impl Iterator<Item = Declaration> + '_ {
     let options = summary
@@ -52,6 +53,12 @@ impl Graph {
         if !data.summary.files_read.is_empty() {
             structure.reading.insert(id);
         }
+        for argument in &data.summary.passes_down {
+            *structure.passing.entry(argument.clone()).or_default() += 1;
+        }
+        if data.summary.refs.iter().any(|r| matches!(r.root, RefRoot::PassedDown(_))) {
+            structure.receiving.insert(id);
+        }
         structure.under_modules += usize::from(data.path.starts_with("modules/"));
     }
 
@@ -68,9 +75,18 @@ impl Graph {
                 }
             }
         }
+        for argument in &data.summary.passes_down {
+            if let Some(n) = structure.passing.get_mut(argument) {
+                *n -= 1;
+                if *n == 0 {
+                    structure.passing.remove(argument);
+                }
+            }
+        }
         structure.call_files.remove(&id);
         structure.importing.remove(&id);
         structure.reading.remove(&id);
+        structure.receiving.remove(&id);
         structure.under_modules =
             structure.under_modules.saturating_sub(usize::from(data.path.starts_with("modules/")));
     }
@@ -190,6 +206,10 @@ impl Graph {
         // Rows in a stable order, whatever the hash map's.
         options.sort_by(|a, b| (&a.path, a.class.as_deref()).cmp(&(&b.path, b.class.as_deref())));
         CollectionSet::new(&options, &namespaces)
+    }
+
+    pub(super) fn fresh_passed_down(&self) -> PassedDown {
+        PassedDown::new(self.structure.passing.keys().cloned().collect())
     }
 
     pub(super) fn fresh_roots(&self) -> ImportTreeRoots {

@@ -329,6 +329,13 @@ mod incremental {
             )),
             Just("flake.nixosModules = config.flake.modules.nixos;".to_string()),
             name().prop_map(|n| format!("flake.modules.nixos.x.imports = [ inputs.self.nixosModules.{n} ];")),
+            (name(), name()).prop_map(|(n, m)| format!(
+                "flake.modules.nixos.{n} = {{ inputs, ... }}: {{ imports = [ inputs.self.modules.nixos.{m} ]; }};"
+            )),
+            Just(
+                "flake.nixosConfigurations.pc = inputs.nixpkgs.lib.nixosSystem { specialArgs = { inherit inputs; }; };"
+                    .to_string()
+            ),
             (name(), name()).prop_map(|(h, u)| format!("den.hosts.x86_64-linux.{h}.users.{u} = {{ }};")),
             (name(), class()).prop_map(|(n, c)| format!("flake.aspects.{n}.{c} = {{ }};")),
             Just("imports = [ ./_c.nix ./d ];".to_string()),
@@ -572,6 +579,50 @@ fn an_edited_file_keeps_its_tree_until_its_text_changes() {
     let z = ws.file_id("modules/z.nix").expect("loaded");
     assert_eq!(z, a, "the id is reused");
     assert_eq!(ws.graph().tree(z).root().to_string(), "{ }\n");
+}
+
+/// Whether the workspace passes `inputs` down to lower-level modules is a fact of all its files
+/// (dendritic.md §8.4): edit by edit, the file that starts or stops passing them and the files
+/// that read a lower-level module's `inputs` are read again, and no other; what they say then is
+/// what a fresh build says.
+#[test]
+fn passing_inputs_down_reads_again_only_the_files_that_read_them() {
+    let one = |p: &str, t: &str| Change { set: vec![(p.to_string(), Arc::from(t))], remove: Vec::new() };
+    let passing = "{ inputs, ... }: {\n  flake.nixosConfigurations.pc = inputs.nixpkgs.lib.nixosSystem { specialArgs = { inherit inputs; }; };\n}\n";
+    let files = format!(
+        "{FLAKE}{}",
+        r#"#- /modules/pc.nix
+{ flake.modules.nixos.pc = { inputs, ... }: { imports = [ inputs.self.modules.nixos.missing ]; }; }
+#- /modules/ssh.nix
+{ flake.modules.nixos.ssh = { }; }
+#- /modules/hosts.nix
+{ }
+"#
+    );
+    let mut graph = crate::graph::store::Graph::of(Change { set: parse_fixture(&files), remove: Vec::new() });
+    let dirty = |graph: &crate::graph::store::Graph, applied: super::Applied| {
+        let mut paths: Vec<&str> = applied.dirty.iter().map(|f| graph.path(*f)).collect();
+        paths.sort();
+        paths.join(" ")
+    };
+    let applied = graph.apply(super::prepare(one("modules/hosts.nix", passing)));
+    assert_eq!(dirty(&graph, applied), "modules/hosts.nix modules/pc.nix");
+    let applied = graph.apply(super::prepare(one("modules/hosts.nix", "{ }\n")));
+    assert_eq!(dirty(&graph, applied), "modules/hosts.nix modules/pc.nix");
+
+    // Only what a lower-level module's `inputs` reads changes: `missing` is undefined while the
+    // hosts pass `inputs` down.
+    let errors = |ws: &Analysis| {
+        let all = render_diagnostics(ws);
+        all.lines().filter(|l| !l.contains("[unused-aspect]")).collect::<Vec<_>>().join("\n")
+    };
+    let mut ws = workspace(&files);
+    assert_eq!(errors(&ws), "");
+    ws.apply(one("modules/hosts.nix", passing));
+    expect![[r#"modules/pc.nix:1:85 error[undefined-aspect] "missing": aspect `missing` is not defined in `flake.modules.nixos`"#]].assert_eq(&errors(&ws));
+    assert_eq!(render_diagnostics(&ws), render_diagnostics(&workspace(&files.replace("{ }\n", passing))));
+    ws.apply(Change { set: Vec::new(), remove: vec!["modules/hosts.nix".to_string()] });
+    assert_eq!(errors(&ws), "");
 }
 
 /// A summary pruned again (when a collection goes away) still knows what the first pruning cut:

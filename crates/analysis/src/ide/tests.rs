@@ -224,3 +224,43 @@ fn definition_from_a_den_bracket_reaches_the_aspect() {
             modules/zsh.nix:"zsh" full="den.aspects.zsh.nixos.programs.zsh.enable = true;""#]],
     );
 }
+
+/// Where the hosts pass `inputs` down, a lower-level module's `inputs.self.modules.nixos.ssh` is
+/// the aspect `ssh` (dendritic.md §8.4): definition jumps to it, its references include it, and
+/// renaming it renames it there too.
+/// Where nothing passes it down, the same text names nothing.
+const PASSED_DOWN: &str = r#"#- /modules/ssh.nix
+{ flake.modules.nixos.ssh = { }; }
+#- /modules/pc.nix
+{ config, inputs, ... }: {
+  flake.modules.nixos.pc = { inputs, ... }: { imports = [ inputs.self.modules.nixos.ssh ]; };
+  flake.nixosConfigurations.pc = inputs.nixpkgs.lib.nixosSystem {
+    specialArgs = { inherit inputs; };
+    modules = [ config.flake.modules.nixos.pc ];
+  };
+}
+"#;
+
+#[test]
+fn inputs_passed_down_are_navigable() {
+    check_definition(
+        &PASSED_DOWN.replace("nixos.ssh ]", "nixos.s$0sh ]"),
+        expect![[r#"
+            origin "ssh"
+            modules/ssh.nix:"ssh" full="flake.modules.nixos.ssh = { };""#]],
+    );
+    let (ws, pos) = at(&PASSED_DOWN.replace("nixos.ssh = { }", "nixos.s$0sh = { }"));
+    let refs = references(&ws, pos, false).unwrap_or_default();
+    let lines: Vec<String> = refs.iter().map(|s| show_site(&ws, s.file, s.range)).collect();
+    expect![[r#"modules/pc.nix:"ssh""#]].assert_eq(&lines.join("\n"));
+    let rename = crate::ide::rename::rename(&ws, pos, "sshd").expect("renamed");
+    let mut edited: Vec<String> =
+        rename.edits.iter().flat_map(|f| f.edits.iter().map(|e| show_site(&ws, f.file, e.range))).collect();
+    edited.sort();
+    assert_eq!(edited, [r#"modules/pc.nix:"ssh""#, r#"modules/ssh.nix:"ssh""#]);
+
+    let unpassed = PASSED_DOWN.replace("specialArgs = { inherit inputs; };", "");
+    check_definition(&unpassed.replace("nixos.ssh ]", "nixos.s$0sh ]"), expect!["none"]);
+    let (ws, pos) = at(&unpassed.replace("nixos.ssh = { }", "nixos.s$0sh = { }"));
+    assert_eq!(references(&ws, pos, false).unwrap_or_default().len(), 0);
+}

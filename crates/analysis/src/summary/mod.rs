@@ -84,11 +84,17 @@ pub(crate) enum RefRoot {
     /// Another flake's outputs: `inputs.agenix.nixosModules.default` (`input` is `agenix`).
     Input(SmolStr),
     /// `config` rebound by a lower-level module: `{ config, ... }: config.flake.x` reads the NixOS
-    /// (or home-manager, ...) configuration. Recorded only for `shadowed-config`.
+    /// (or home-manager, ...) configuration. Recorded only for `shadowed-config`, and not for
+    /// the options the module declares itself (dendritic.md §8.4).
     ShadowedConfig,
     /// A den bracket reference, `<zsh>` or `<den/define-user>`, where `__findFile` is bound (den's
     /// `den.lib.__findFile`); the path is the bracket's text split at `/` and `.`.
     Bracket,
+    /// `inputs.self` or `self` (the argument named) of a lower-level module: `config.flake`, as
+    /// for `Config`, where the workspace passes that argument down through `specialArgs` or
+    /// `extraSpecialArgs` (`FileSummary::passes_down`); nothing otherwise, since the module
+    /// system gives a lower-level module no `inputs` of its own.
+    PassedDown(SmolStr),
 }
 
 /// How a reference is written.
@@ -222,6 +228,10 @@ pub(crate) struct FileSummary {
     /// in any `imports` or `modules` list (`extract::reads`). Sorted, without repeats.
     pub(crate) files_read: Vec<String>,
     pub(crate) import_tree: Vec<ImportTreeCall>,
+    /// The flake's own arguments (`inputs`, `self`) this file hands to lower-level modules
+    /// through `specialArgs` or `extraSpecialArgs`: in their modules, `inputs.self` (or `self`)
+    /// is the flake's outputs. Sorted.
+    pub(crate) passes_down: Vec<SmolStr>,
     /// `flake.nix` calls flake-parts' `mkFlake`: the flake is a flake-parts flake.
     pub(crate) calls_mk_flake: bool,
     /// Diagnostics this file alone decides: syntax, names, duplicates, shadowed `config`.

@@ -32,7 +32,9 @@ fn same_either_way(path: &str, text: &str, collections: &CollectionSet) -> Resul
     let whole = extract::summarize(path, text);
     let mut pruned = whole.clone();
     pruned.prune(|root| collections.depth_read(root));
-    let (a, b) = (resolve::resolve(&whole, collections), resolve::resolve(&pruned, collections));
+    // Passed down, so that references through a lower-level module's `inputs` resolve too.
+    let passed = resolve::PassedDown::new(vec!["inputs".into(), "self".into()]);
+    let (a, b) = (resolve::resolve(&whole, collections, &passed), resolve::resolve(&pruned, collections, &passed));
     let (a, b) = (readable(&whole, &a), readable(&pruned, &b));
     if a != b {
         return Err(format!("{path}: pruning changed the resolution\n--- whole\n{a}\n--- pruned\n{b}"));

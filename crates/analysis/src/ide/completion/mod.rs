@@ -21,7 +21,7 @@ use crate::base::text::{TextRange, TextSize};
 use crate::base::{AspectKey, Scope};
 use crate::dendritic::classes::KNOWN_CLASSES;
 use crate::dendritic::collections::{CollectionSet, PathMatch, RowKind};
-use crate::graph::resolve::Resolved;
+use crate::graph::resolve::{PassedDown, Resolved};
 use crate::graph::store::Graph;
 use crate::summary::extract;
 use crate::summary::{FileSummary, Name, NodeId, RefRoot};
@@ -123,12 +123,12 @@ fn complete_with(ws: &Graph, pos: FilePosition, outline: Outline) -> CompletionL
         };
 
         let mut items = Vec::new();
-        if let Some((path, is_definition)) = rooted_path_at(&summary, &at_cursor, ws.collections()) {
+        if let Some((path, is_definition)) = rooted_path_at(&summary, &at_cursor, ws.collections(), ws.passed_down()) {
             // The workspace resolves only the files of its graph.
             let resolved: Cow<Resolved> = if kept && ws.role(pos.file).in_graph() {
                 Cow::Borrowed(&ws.data(pos.file).resolved)
             } else {
-                Cow::Owned(crate::graph::resolve::resolve(&summary, ws.collections()))
+                Cow::Owned(crate::graph::resolve::resolve(&summary, ws.collections(), ws.passed_down()))
             };
             let typed = TypedFile::read(pos.file, &resolved, prefix);
             items.extend(path_completions(ws, &path, is_definition, &typed, prefix, replace));
@@ -185,10 +185,12 @@ fn rooted_path_at(
     summary: &FileSummary,
     at_cursor: &dyn Fn(TextRange) -> bool,
     collections: &CollectionSet,
+    passed: &PassedDown,
 ) -> Option<(Vec<SmolStr>, bool)> {
     for reference in &summary.refs {
         let usable = match &reference.root {
             RefRoot::Config => true,
+            RefRoot::PassedDown(argument) => passed.passes(argument),
             RefRoot::Argument => reference.path.first().is_some_and(|n| collections.is_namespace(&n.text)),
             _ => false,
         };

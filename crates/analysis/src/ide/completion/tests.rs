@@ -193,3 +193,22 @@ fn the_kept_outline_answers_as_a_fresh_reading_would() {
     // Files import-tree does not load are summarised but not resolved by the workspace.
     assert!(outside >= 50, "only {outside} positions in files outside the graph");
 }
+
+/// A lower-level module's `inputs.self` completes the flake's aspects where the workspace passes
+/// `inputs` down (dendritic.md §8.4), and nothing where it does not.
+#[test]
+fn through_inputs_passed_down() {
+    let passing = r#"#- /modules/hosts.nix
+{ inputs, ... }: { flake.nixosConfigurations.pc = inputs.nixpkgs.lib.nixosSystem { specialArgs = { inherit inputs; }; }; }
+"#;
+    let pc = r#"#- /modules/pc.nix
+{ flake.modules.nixos.pc = { inputs, ... }: { imports = [ inputs.self.modules.homeManager.$0 ]; }; }
+"#;
+    check(
+        &format!("{ASPECTS}{passing}{pc}"),
+        expect![[r#"
+            Aspect shell -> shell @"" homeManager · 1 file
+            Aspect ssh -> ssh @"" homeManager · 1 file, nixos · 1 file"#]],
+    );
+    check(&format!("{ASPECTS}{pc}"), expect![[r#"Local inputs -> inputs @"" "#]]);
+}

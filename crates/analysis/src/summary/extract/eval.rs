@@ -191,6 +191,19 @@ impl<'a> Extractor<'a> {
                     value.root = RefRoot::Input(name.text);
                 }
             }
+            // `inputs.self` of a lower-level module is the flake's outputs if the workspace passes
+            // `inputs` down; any other input there is left unread.
+            RefRoot::PassedDown(argument) if argument == "inputs" && value.path.is_empty() => {
+                if name.text == "self" {
+                    value.path.push(Name {
+                        text: SmolStr::new_static("flake"),
+                        range: name.range,
+                        origin: NameOrigin::Implicit,
+                    });
+                } else {
+                    value.dynamic_tail = true;
+                }
+            }
             RefRoot::Argument if value.path.is_empty() => {
                 let certain = value.certain;
                 match module_argument(&name.text) {
@@ -209,15 +222,17 @@ impl<'a> Extractor<'a> {
             return Some(root.clone());
         }
         let binding = self.names.binding(id);
-        // `{ config, ... }:` of any lambda that is not the top-level module binds another
-        // module's configuration.
-        if binding.kind == BindingKind::Formal
-            && binding.name == "config"
-            && !self.module_lambdas.contains(&binding.scope.text_range())
-        {
-            return Some(RootBinding::ShadowedConfig);
+        if binding.kind != BindingKind::Formal || self.module_lambdas.contains(&binding.scope.text_range()) {
+            return None;
         }
-        None
+        // `{ config, ... }:` of any lambda that is not the top-level module binds another
+        // module's configuration; its `inputs` and `self` are whatever the workspace passes down.
+        match binding.name.as_str() {
+            "config" => Some(RootBinding::ShadowedConfig { binding: id }),
+            "inputs" => Some(RootBinding::PassedDown("inputs")),
+            "self" => Some(RootBinding::PassedDown("self")),
+            _ => None,
+        }
     }
 
     /// Folds a string expression: literals, `let`-bound strings, concatenations, and names built
@@ -359,6 +374,7 @@ fn derived(origin: NameOrigin) -> NameOrigin {
 fn root_value(root: RootBinding, name: Name) -> PathValue {
     let implicit =
         |text: &'static str| Name { text: SmolStr::new_static(text), range: name.range, origin: NameOrigin::Implicit };
+    let mut lower_config = None;
     let (root, path) = match root {
         RootBinding::Config => (RefRoot::Config, Vec::new()),
         RootBinding::SelfOutputs => (RefRoot::Config, vec![implicit("flake")]),
@@ -367,9 +383,15 @@ fn root_value(root: RootBinding, name: Name) -> PathValue {
         RootBinding::ModuleArgs => (RefRoot::Argument, Vec::new()),
         RootBinding::ConfigPath(segments) => (RefRoot::Config, segments.iter().map(|s| implicit(s)).collect()),
         RootBinding::Argument => (RefRoot::Argument, vec![name.clone()]),
-        RootBinding::ShadowedConfig => (RefRoot::ShadowedConfig, Vec::new()),
+        RootBinding::ShadowedConfig { binding } => {
+            lower_config = Some(binding);
+            (RefRoot::ShadowedConfig, Vec::new())
+        }
+        // `self` is the flake's outputs, `config.flake`; `inputs` waits for its first name.
+        RootBinding::PassedDown("self") => (RefRoot::PassedDown(SmolStr::new_static("self")), vec![implicit("flake")]),
+        RootBinding::PassedDown(argument) => (RefRoot::PassedDown(SmolStr::new_static(argument)), Vec::new()),
     };
-    PathValue { root, path, dynamic_tail: false, certain: true, form: RefForm::Select }
+    PathValue { root, path, dynamic_tail: false, certain: true, form: RefForm::Select, lower_config }
 }
 
 /// What a top-level module argument means as a root. `None` for the arguments flake-parts and

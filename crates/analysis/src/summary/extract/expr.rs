@@ -281,7 +281,8 @@ impl<'a> Extractor<'a> {
         // `<den.lib.parametric>`, `<den.aspects.zsh>`: a path into den's configuration, read as
         // written (`/` would make the next name a battery).
         let root = if inner.starts_with("den.") { RefRoot::Config } else { RefRoot::Bracket };
-        let value = PathValue { root, path, dynamic_tail: false, certain: true, form: RefForm::Select };
+        let value =
+            PathValue { root, path, dynamic_tail: false, certain: true, form: RefForm::Select, lower_config: None };
         self.record(value, node.text_range(), ctx, false);
     }
 
@@ -347,14 +348,28 @@ impl<'a> Extractor<'a> {
         }
     }
 
+    /// Whether `value` reads, through a lower-level module's `config`, an option that module
+    /// declares itself: its own configuration, which has it (dendritic.md §8.4).
+    fn reads_own_option(&self, value: &PathValue) -> bool {
+        let (Some(binding), Some(first)) = (value.lower_config, value.path.first()) else { return false };
+        if let Some(known) = self.own_options.borrow().get(&binding) {
+            return known.declares(&first.text);
+        }
+        let scope = &self.names.binding(binding).scope;
+        let own = scope.try_to_node(&self.root).map(|lambda| self.own_options(&lambda)).unwrap_or_default();
+        let declares = own.declares(&first.text);
+        self.own_options.borrow_mut().insert(binding, own);
+        declares
+    }
+
     pub(super) fn record(&mut self, value: PathValue, range: TextRange, ctx: &Ctx, alias: bool) {
         // `inputs` alone, or an argument attrset before its first name, names nothing yet.
         let unresolved = match &value.root {
             RefRoot::Input(input) => input.is_empty() || value.path.is_empty(),
-            RefRoot::Argument => value.path.is_empty(),
+            RefRoot::Argument | RefRoot::PassedDown(_) => value.path.is_empty(),
             _ => false,
         };
-        if unresolved {
+        if unresolved || self.reads_own_option(&value) {
             return;
         }
         let anchor = (ctx.position && !alias).then(|| ctx.module.clone());

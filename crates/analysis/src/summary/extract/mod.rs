@@ -14,6 +14,7 @@ mod eval;
 mod expr;
 mod module;
 mod options;
+mod passed;
 mod read;
 mod reads;
 
@@ -95,6 +96,10 @@ pub(crate) fn summarize_structure(path: &str, text: &str, parse: &Parse, names: 
         let mut summary = FileSummary::default();
         let mut extractor = Extractor::new(path, names, root.clone(), &mut summary);
         extractor.file(&root);
+        // Both spellings have `pecialArgs`; nearly every file has neither.
+        if text.contains("pecialArgs") {
+            extractor.passed_down(&root);
+        }
         extractor.finish();
         // Nearly every file names no import-tree at all: no need to walk it looking for calls.
         if text.contains("import-tree") {
@@ -135,8 +140,11 @@ enum RootBinding {
     ConfigPath(&'static [&'static str]),
     /// Any other top-level argument: maybe a den namespace.
     Argument,
-    /// `config` of a lower-level module: not the flake's.
-    ShadowedConfig,
+    /// `config` of a lower-level module (the argument `binding`): not the flake's.
+    ShadowedConfig { binding: BindingId },
+    /// `inputs` or `self` of a lower-level module: the flake's, if the workspace passes them
+    /// down (`RefRoot::PassedDown`).
+    PassedDown(&'static str),
 }
 
 /// A value of the expression evaluator: a path from a root.
@@ -147,6 +155,25 @@ struct PathValue {
     dynamic_tail: bool,
     certain: bool,
     form: RefForm,
+    /// For a path from a lower-level module's `config`, that argument: the options its module
+    /// declares itself are no shadowed read (`Extractor::own_options`).
+    lower_config: Option<BindingId>,
+}
+
+/// The options a lower-level module declares itself, by first name: the names its own `config`
+/// has whatever the workspace's other modules declare (dendritic.md §8.4).
+#[derive(Debug, Clone, Default)]
+struct OwnOptions {
+    names: Vec<SmolStr>,
+    /// Some declaration's first name is not known statically (`options.${x}`, `options = f x`):
+    /// it may be any name.
+    any: bool,
+}
+
+impl OwnOptions {
+    fn declares(&self, first: &str) -> bool {
+        self.any || self.names.iter().any(|n| n == first)
+    }
 }
 
 /// A folded string, and where its text comes from.
@@ -223,6 +250,8 @@ struct Extractor<'a> {
     /// The name table's bindings by scope, and those some name reads (`Extractor::bindings_of`).
     scopes: OnceCell<FxHashMap<TextRange, Vec<BindingId>>>,
     read: OnceCell<FxHashSet<BindingId>>,
+    /// What each lower-level module declares itself, by the `config` argument it binds.
+    own_options: RefCell<FxHashMap<BindingId, OwnOptions>>,
 }
 
 impl<'a> Extractor<'a> {
@@ -246,6 +275,7 @@ impl<'a> Extractor<'a> {
             folded: RefCell::default(),
             scopes: OnceCell::new(),
             read: OnceCell::new(),
+            own_options: RefCell::default(),
             root,
         }
     }

@@ -3,8 +3,8 @@
 use rnix::SyntaxKind::*;
 use smol_str::SmolStr;
 
-use super::Extractor;
 use super::read::{first_attr_name, flatten_apply, function_name};
+use super::{Extractor, OwnOptions};
 use crate::dendritic::classes;
 use crate::summary::*;
 use crate::syntax::names::{BindingKind, BindingValue};
@@ -205,4 +205,113 @@ fn attrs_of_wrappers(deferred: &SyntaxNode) -> usize {
         node = parent;
     }
     count
+}
+
+/// How deep `own_options` follows merges and `let`s at a module's root: real modules nest a few.
+const OWN_OPTIONS_DEPTH: u32 = 16;
+
+impl<'a> Extractor<'a> {
+    /// The options the module that is the body of `lambda` declares at its root: `options.x...`,
+    /// `options = { x...; }`, through `let`, `with`, `//`, `mkMerge`, `mkIf` and friends there.
+    /// A module it imports is another module, whose options are not this one's to count.
+    pub(super) fn own_options(&self, lambda: &SyntaxNode) -> OwnOptions {
+        let mut out = OwnOptions::default();
+        if let Some(body) = syntax::expr_children(lambda).last() {
+            self.own_options_of(&body, OWN_OPTIONS_DEPTH, &mut out);
+        }
+        out
+    }
+
+    fn own_options_of(&self, module: &SyntaxNode, depth: u32, out: &mut OwnOptions) {
+        let Some(depth) = depth.checked_sub(1) else { return };
+        let module = unparen(module.clone());
+        match module.kind() {
+            NODE_LET_IN | NODE_WITH | NODE_ASSERT => {
+                if let Some(body) = syntax::expr_children(&module).last() {
+                    self.own_options_of(&body, depth, out);
+                }
+            }
+            NODE_BIN_OP if syntax::bin_op(&module) == Some(TOKEN_UPDATE) => {
+                for side in syntax::expr_children(&module) {
+                    self.own_options_of(&side, depth, out);
+                }
+            }
+            NODE_APPLY => {
+                let (function, args) = flatten_apply(&module);
+                let name = function_name(&function).unwrap_or_default();
+                match (name.as_str(), args.as_slice()) {
+                    ("mkMerge", [list]) if unparen(list.clone()).kind() == NODE_LIST => {
+                        for part in syntax::expr_children(&unparen(list.clone())) {
+                            self.own_options_of(&part, depth, out);
+                        }
+                    }
+                    (name, [_, .., last])
+                        if name == "optionalAttrs" || crate::dendritic::contexts::is_transparent_modifier(name) =>
+                    {
+                        self.own_options_of(last, depth, out)
+                    }
+                    _ => {}
+                }
+            }
+            NODE_ATTR_SET => {
+                for entry in module.children().filter(|e| e.kind() == NODE_ATTRPATH_VALUE) {
+                    let Some(path) = first_child(&entry, NODE_ATTRPATH) else { continue };
+                    let mut attrs = path.children();
+                    if attrs.next().and_then(|a| static_attr(&a)).is_none_or(|n| n.text != "options") {
+                        continue;
+                    }
+                    match attrs.next() {
+                        Some(attr) => self.own_option_name(&attr, out),
+                        None => {
+                            if let Some(value) = nth_expr(&entry, 0) {
+                                self.own_options_set(&value, depth, out);
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The value of `options = ...;`: its names are the options' first names.
+    fn own_options_set(&self, value: &SyntaxNode, depth: u32, out: &mut OwnOptions) {
+        let Some(depth) = depth.checked_sub(1) else { return };
+        let value = unparen(value.clone());
+        match value.kind() {
+            NODE_ATTR_SET => {
+                for entry in value.children() {
+                    match entry.kind() {
+                        NODE_ATTRPATH_VALUE => {
+                            match first_child(&entry, NODE_ATTRPATH).and_then(|p| p.children().next()) {
+                                Some(attr) => self.own_option_name(&attr, out),
+                                None => out.any = true,
+                            }
+                        }
+                        NODE_INHERIT => {
+                            let names = entry.children().filter(|c| c.kind() != NODE_INHERIT_FROM);
+                            for attr in names {
+                                self.own_option_name(&attr, out);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            NODE_BIN_OP if syntax::bin_op(&value) == Some(TOKEN_UPDATE) => {
+                for side in syntax::expr_children(&value) {
+                    self.own_options_set(&side, depth, out);
+                }
+            }
+            // A set canopy cannot read (`options = import ./options.nix;`) may declare any name.
+            _ => out.any = true,
+        }
+    }
+
+    fn own_option_name(&self, attr: &SyntaxNode, out: &mut OwnOptions) {
+        match self.attr_name(attr) {
+            Some(name) => out.names.push(name.text),
+            None => out.any = true,
+        }
+    }
 }

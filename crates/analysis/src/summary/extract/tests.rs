@@ -56,6 +56,9 @@ fn render(path: &str, src: &str) -> String {
     for n in &summary.namespaces {
         out.push(format!("namespace {}", n.name));
     }
+    if !summary.passes_down.is_empty() {
+        out.push(format!("passes_down {:?}", summary.passes_down));
+    }
     out.join("\n")
 }
 
@@ -189,6 +192,129 @@ fn shadowed_config_is_not_a_reference() {
             node flake.modules.nixos.w.imports "imports"
             ref ShadowedConfig flake.modules.nixos.z Select "config.flake.modules.nixos.z" owner=flake.modules.nixos.x.y anchor=node:flake.modules.nixos.x.y
             ref Config flake.modules.nixos.z Select "config.flake.modules.nixos.z" owner=flake.modules.nixos.w.imports anchor=node:flake.modules.nixos.w.imports"#]],
+    );
+}
+
+/// Only the options the lower-level module declares itself, in each way a module declares them,
+/// make its `config.<name>` its own; a nested module with a `config` of its own does not share them.
+#[test]
+fn a_lower_level_modules_own_options_are_no_shadowed_reads() {
+    check(
+        r#"{
+  flake.modules.nixos.a = { config, lib, ... }: {
+    options.fleet.x = lib.mkOption { };
+    config.networking.hostName = config.fleet.x;
+    config.b = config.flake.modules.nixos.b;
+  };
+  flake.modules.nixos.c = { config, lib, ... }: lib.mkMerge [
+    (lib.mkIf true { options = { fleet.x = lib.mkOption { }; inherit (lib) den; }; })
+    { y = config.fleet.x ++ config.den.z; }
+    { z = config.flake.y; }
+  ];
+  flake.modules.nixos.d = { config, lib, ... }: let o = { }; in {
+    options.flake = lib.mkOption { };
+    home-manager.users.u = { config, ... }: { y = config.flake.y; };
+    z = config.flake.y;
+  };
+  flake.modules.nixos.e = { config, ... }: { options = import ./options.nix; y = config.flake.y; };
+}"#,
+        expect![[r#"
+            module args=[] keys=["flake", "flake", "flake", "flake"] provides=[]
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.nixos "nixos"
+            node flake.modules.nixos.a "a"
+            node flake.modules.nixos.a.options "options"
+            node flake.modules.nixos.a.options.fleet "fleet"
+            node flake.modules.nixos.a.options.fleet.x "x" opaque=Call
+            node flake.modules.nixos.a.config "config"
+            node flake.modules.nixos.a.config.networking "networking"
+            node flake.modules.nixos.a.config.networking.hostName "hostName" opaque=Assigned
+            node flake.modules.nixos.a.config "config"
+            node flake.modules.nixos.a.config.b "b" opaque=Assigned
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.nixos "nixos"
+            node flake.modules.nixos.c "c"
+            node flake.modules.nixos.c.options "options"
+            node flake.modules.nixos.c.options.fleet "fleet"
+            node flake.modules.nixos.c.options.fleet.x "x" opaque=Call
+            node flake.modules.nixos.c.options.den "den" opaque=Assigned
+            node flake.modules.nixos.c.y "y"
+            node flake.modules.nixos.c.z "z" opaque=Assigned
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.nixos "nixos"
+            node flake.modules.nixos.d "d"
+            node flake.modules.nixos.d.options "options"
+            node flake.modules.nixos.d.options.flake "flake" opaque=Call
+            node flake.modules.nixos.d.home-manager "home-manager"
+            node flake.modules.nixos.d.home-manager.users "users"
+            node flake.modules.nixos.d.home-manager.users.u "u" module_class=homeManager
+            node flake.modules.nixos.d.home-manager.users.u.y "y" opaque=Assigned
+            node flake.modules.nixos.d.z "z" opaque=Assigned
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.nixos "nixos"
+            node flake.modules.nixos.e "e"
+            node flake.modules.nixos.e.options "options" opaque=Call
+            node flake.modules.nixos.e.y "y" opaque=Assigned
+            ref ShadowedConfig flake.modules.nixos.b Select "config.flake.modules.nixos.b" owner=flake.modules.nixos.a.config.b anchor=node:flake.modules.nixos.a.config.b
+            ref ShadowedConfig flake.y Select "config.flake.y" owner=flake.modules.nixos.c.z anchor=node:flake.modules.nixos.c.z
+            ref ShadowedConfig flake.y Select "config.flake.y" owner=flake.modules.nixos.d.home-manager.users.u.y anchor=node:flake.modules.nixos.d.home-manager.users.u.y"#]],
+    );
+}
+
+#[test]
+fn inputs_passed_down() {
+    check(
+        r#"{ inputs, self, config, ... }: {
+  flake.nixosConfigurations.a = inputs.nixpkgs.lib.nixosSystem {
+    specialArgs = { inherit (inputs) self; } // { };
+    modules = [ ];
+  };
+  flake.modules.nixos.b = { inputs, self, ... }: {
+    imports = [ inputs.self.modules.nixos.c self.nixosModules.d inputs.agenix.nixosModules.default ];
+    home-manager.extraSpecialArgs.inputs = inputs;
+  };
+}"#,
+        expect![[r#"
+            module args=["inputs", "self", "config"] keys=["flake", "flake"] provides=[]
+            node flake "flake"
+            node flake.nixosConfigurations "nixosConfigurations"
+            node flake.nixosConfigurations.a "a" opaque=Call
+            node flake "flake"
+            node flake.modules "modules"
+            node flake.modules.nixos "nixos"
+            node flake.modules.nixos.b "b"
+            node flake.modules.nixos.b.imports "imports"
+            node flake.modules.nixos.b.home-manager "home-manager"
+            node flake.modules.nixos.b.home-manager.extraSpecialArgs "extraSpecialArgs"
+            node flake.modules.nixos.b.home-manager.extraSpecialArgs.inputs "inputs" opaque=Assigned
+            ref Input("nixpkgs") lib.nixosSystem Select "inputs.nixpkgs.lib.nixosSystem" owner=flake.nixosConfigurations.a
+            ref Config flake Inherit "self" owner=flake.nixosConfigurations.a
+            ref PassedDown("inputs") flake.modules.nixos.c Select "inputs.self.modules.nixos.c" owner=flake.modules.nixos.b.imports anchor=node:flake.modules.nixos.b.imports
+            ref PassedDown("self") flake.nixosModules.d Select "self.nixosModules.d" owner=flake.modules.nixos.b.imports anchor=node:flake.modules.nixos.b.imports
+            passes_down ["inputs", "self"]"#]],
+    );
+    // Passed down only when it is the flake's own: not a local set of the same name.
+    check(
+        r#"{ inputs, ... }: let mine = { }; in {
+  flake.nixosConfigurations.a = inputs.nixpkgs.lib.nixosSystem { specialArgs = { inputs = mine; self = inputs.nixpkgs; }; };
+  flake.nixosConfigurations.b = inputs.nixpkgs.lib.nixosSystem { specialArgs.self = inputs.self; };
+}"#,
+        expect![[r#"
+            module args=["inputs"] keys=["flake", "flake"] provides=[]
+            node flake "flake"
+            node flake.nixosConfigurations "nixosConfigurations"
+            node flake.nixosConfigurations.a "a" opaque=Call
+            node flake "flake"
+            node flake.nixosConfigurations "nixosConfigurations"
+            node flake.nixosConfigurations.b "b" opaque=Call
+            ref Input("nixpkgs") lib.nixosSystem Select "inputs.nixpkgs.lib.nixosSystem" owner=flake.nixosConfigurations.a
+            ref Input("nixpkgs") lib.nixosSystem Select "inputs.nixpkgs.lib.nixosSystem" owner=flake.nixosConfigurations.b
+            ref Config flake Select "inputs.self" owner=flake.nixosConfigurations.b
+            passes_down ["self"]"#]],
     );
 }
 
