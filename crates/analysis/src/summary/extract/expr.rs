@@ -180,7 +180,13 @@ impl<'a> Extractor<'a> {
 
     /// The values of a `let`'s bindings. A binding that names a rooted path is an alias: it is
     /// recorded where it is written, and again (through the alias) where it is used.
+    ///
+    /// A bound value is in no module yet: it may be used nowhere, or as a module of any class
+    /// (`home-manager.sharedModules = [ hm ]`, a den `includes`, a helper's argument), so the
+    /// modules it imports have no known class there (dendritic.md §8.4). Where a use is read as
+    /// configuration (`imports = m;`), the value is walked again with that use's context.
     pub(super) fn let_bindings(&mut self, node: &SyntaxNode, ctx: &Ctx) {
+        let ctx = &Ctx { module: Anchor::Unknown, ..ctx.clone() };
         for entry in node.children() {
             match entry.kind() {
                 NODE_ATTRPATH_VALUE => {

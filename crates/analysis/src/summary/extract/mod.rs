@@ -265,7 +265,14 @@ impl<'a> Extractor<'a> {
         // The same expression can be reached twice (a folded `let` value is also walked where it
         // is bound); keep one record per place, the one that knows most.
         let refs = &mut self.out.refs;
-        refs.sort_by_key(|r| (r.range.start(), r.range.end(), r.anchor.is_none(), r.owner.is_none()));
+        // A known anchor knows more than `Unknown` (a `let` value's, walked where it is bound),
+        // which knows more than none.
+        let anchor_rank = |anchor: &Option<Anchor>| match anchor {
+            Some(Anchor::Unknown) => 1,
+            Some(_) => 0,
+            None => 2,
+        };
+        refs.sort_by_key(|r| (r.range.start(), r.range.end(), anchor_rank(&r.anchor), r.owner.is_none()));
         refs.dedup_by(|later, earlier| later.range == earlier.range && later.path == earlier.path);
         // Summaries live as long as the workspace, one per file: growth slack would be a third of
         // the memory they take.
