@@ -154,7 +154,8 @@ impl<'a> Extractor<'a> {
             Some(from) => {
                 let source = self.eval_path(from, FUEL);
                 if source.is_none() {
-                    self.expr(from, ctx);
+                    // The set inherited from is not itself where the inherited values go.
+                    self.expr(from, &ctx.value());
                 } else {
                     self.expr_inner_parts(from, ctx);
                 }
@@ -248,7 +249,37 @@ impl<'a> Extractor<'a> {
             Ctx { module: Anchor::Unknown, keys: Vec::new(), ..ctx.clone() }
         };
         for arg in &args {
-            self.expr(arg, &inner);
+            let set = unparen(arg.clone());
+            if ctx.position && contexts::lists_attr_values(name) && set.kind() == NODE_ATTR_SET {
+                self.listed_values(&set, &inner);
+            } else {
+                self.expr(arg, &inner);
+            }
+        }
+    }
+
+    /// A set literal whose values become the elements of a list of modules: each value stands
+    /// where the list's elements do; the names are only names.
+    fn listed_values(&mut self, set: &SyntaxNode, ctx: &Ctx) {
+        if !self.spend(set) {
+            return;
+        }
+        for entry in set.children() {
+            match entry.kind() {
+                NODE_ATTRPATH_VALUE => {
+                    let Some(path) = first_child(&entry, NODE_ATTRPATH) else { continue };
+                    let attrs: Vec<SyntaxNode> = path.children().collect();
+                    for attr in attrs.iter().filter(|a| static_attr(a).is_none()) {
+                        self.expr(attr, &ctx.value());
+                    }
+                    let Some(value) = nth_expr(&entry, 0) else { continue };
+                    // `{ a.b = m; }` lists the set `{ b = m; }`, which is no module of the list.
+                    let value_ctx = if attrs.len() == 1 { ctx.clone() } else { ctx.value() };
+                    self.expr(&value, &value_ctx);
+                }
+                NODE_INHERIT => self.inherit(&entry, ctx, false),
+                _ => self.expr(&entry, &ctx.value()),
+            }
         }
     }
 
