@@ -849,3 +849,24 @@ fn attr_values_of_a_set_lists_its_values_as_modules() {
             host unify.hosts pc Some("nixos") aspects=["unify.modules.efi", "unify.modules.gui"]"#]],
     );
 }
+
+/// Keys spelled `${info.field}` from a `let`-bound set of strings name den hosts and aspects as
+/// a `let`-bound string would. The near miss: a field the set does not hold stays dynamic.
+#[test]
+fn fields_of_a_let_bound_set_name_hosts_and_aspects() {
+    check_roster(
+        &format!(
+            "{FLAKE}{}",
+            r#"#- /modules/den.nix
+{ inputs, ... }: { imports = [ inputs.den.flakeModule ]; }
+#- /modules/box.nix
+let info = { name = "box"; system = "x86_64-linux"; }; in
+{ den.hosts.${info.system}.${info.name}.users.me = { }; den.aspects.${info.name}.nixos = { }; den.aspects.${info.user}.nixos = { }; }
+"#
+        ),
+        expect![[r#"
+            den.aspects.box classes=["nixos"] defs=[modules/box.nix@85 modules/box.nix@126] refs=[] hosts=["box"]
+            den.aspects.me classes=[] defs=[modules/box.nix@104] refs=[] hosts=["box"]
+            host den.hosts box None aspects=["den.aspects.box", "den.aspects.me"]"#]],
+    );
+}

@@ -152,6 +152,10 @@ struct PathValue {
 /// A folded string, and where its text comes from.
 type Folded = (SmolStr, NameOrigin);
 
+/// A set literal's fields by name: the value of each field written plainly once, `None` for any
+/// other (`Extractor::field`).
+type Fields = FxHashMap<SmolStr, Option<SyntaxNode>>;
+
 /// Context of the expression walk.
 #[derive(Debug, Clone)]
 struct Ctx {
@@ -220,6 +224,9 @@ struct Extractor<'a> {
     withs: RefCell<BTreeMap<(TextSize, u32), Option<PathValue>>>,
     /// What each `let` binding folds to as a string, by binding and the fuel left.
     folded: RefCell<FxHashMap<(BindingId, u32), Option<Folded>>>,
+    /// The fields of each set literal a constant was read from, by the set's range
+    /// (`Extractor::field`).
+    fields: RefCell<FxHashMap<TextRange, Option<Fields>>>,
     /// The name table's bindings by scope, and those some name reads (`Extractor::bindings_of`).
     scopes: OnceCell<FxHashMap<TextRange, Vec<BindingId>>>,
     read: OnceCell<FxHashSet<BindingId>>,
@@ -244,6 +251,7 @@ impl<'a> Extractor<'a> {
             budget: budget::Budget::new(usize::from(root.text_range().len())),
             withs: RefCell::default(),
             folded: RefCell::default(),
+            fields: RefCell::default(),
             scopes: OnceCell::new(),
             read: OnceCell::new(),
             root,
