@@ -245,7 +245,56 @@ mod tests {
         );
     }
 
+    /// A `let`-bound module read as an aspect's configuration is that aspect's module (where the
+    /// `let` sits inside the aspect too), and a module imported straight into an aspect keeps the
+    /// aspect's class.
+    #[test]
+    fn a_let_bound_module_where_it_is_used_as_an_aspect() {
+        check(
+            r#"
+#- /modules/a.nix
+{ inputs, ... }:
+let hm = { imports = [ inputs.foo.homeModules.default ]; };
+in {
+  flake.modules.nixos.x = hm;
+  flake.modules.nixos.y.imports = [ inputs.foo.homeModules.default ];
+  flake.modules.nixos.z = let m = { imports = [ inputs.foo.homeModules.default ]; }; in m;
+}
+"#,
+            expect![[r#"
+                modules/a.nix:2:47 error[wrong-class-import] "default": `inputs.foo.homeModules.default` is a `homeManager` module, imported into a `nixos` module: the module system rejects it there; import it under `home-manager.users.<name>.imports` or `home-manager.sharedModules`
+                modules/a.nix:5:60 error[wrong-class-import] "default": `inputs.foo.homeModules.default` is a `homeManager` module, imported into a `nixos` module: the module system rejects it there; import it under `home-manager.users.<name>.imports` or `home-manager.sharedModules`
+                modules/a.nix:6:72 error[wrong-class-import] "default": `inputs.foo.homeModules.default` is a `homeManager` module, imported into a `nixos` module: the module system rejects it there; import it under `home-manager.users.<name>.imports` or `home-manager.sharedModules`"#]],
+        );
+    }
+
     // ---- near misses: Nix evaluates these ------------------------------------------------------
+
+    /// A `let` binding is no module of any known place (dendritic.md §8.4): bound and never
+    /// used, used as a home-manager module, in an option of the workspace's own or in a den
+    /// aspect's `includes`, what it imports is not judged as the enclosing module's class.
+    #[test]
+    fn let_bound_modules_have_no_class_of_their_own() {
+        check_silent(
+            r#"
+#- /modules/shared.nix
+{ inputs, ... }:
+let hm = { imports = [ inputs.foo.homeModules.default ]; };
+in { flake.modules.nixos.x = { home-manager.sharedModules = [ hm ]; }; }
+#- /modules/unused.nix
+{ inputs, ... }:
+let unused = { imports = [ inputs.foo.homeModules.default ]; }; in { }
+#- /modules/option.nix
+{ inputs, ... }: {
+  flake.modules.nixos.y = let extra = { imports = [ inputs.foo.homeModules.default ]; }; in { my.modules = [ extra ]; };
+}
+#- /modules/den.nix
+{ inputs, ... }:
+let base = { nixos = { pkgs, ... }: { imports = [ inputs.x.homeModules.y ]; }; }; in
+{ imports = [ inputs.den.flakeModule ]; den.aspects.a.includes = [ base ]; }
+"#,
+        );
+    }
 
     #[test]
     fn the_same_class() {

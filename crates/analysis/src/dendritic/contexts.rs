@@ -96,6 +96,13 @@ pub(crate) fn passes_modules_through(function: &str) -> bool {
         )
 }
 
+/// Functions that make a list of an attrset's values (`lib/attrsets.nix`, and `builtins`): each
+/// value of a set literal given to one in a list of modules is a module of that list
+/// (`modules = attrValues { inherit (config.unify.modules) efi gui; }`).
+pub(crate) fn lists_attr_values(function: &str) -> bool {
+    function == "attrValues"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -868,3 +868,56 @@ fn a_collection_default_defines_its_aspects() {
         ]],
     );
 }
+
+/// `attrValues` of a set literal in a host's `modules` lists the set's values, the usual way
+/// unify hosts list their modules: each is an aspect of the host. The near misses: the same set
+/// in an ordinary option, bare or through `attrValues`, reads the aspects and imports none; a set
+/// built with `//` is not read as a list (a value on its left may be overridden).
+#[test]
+fn attr_values_of_a_set_lists_its_values_as_modules() {
+    check_roster(
+        &format!(
+            "{FLAKE}{}",
+            r#"#- /modules/a.nix
+{ unify.modules.efi.nixos = { }; unify.modules.gui.nixos = { }; unify.modules.tv.nixos = { }; }
+#- /modules/host.nix
+{ config, lib, ... }: let inherit (config.unify) modules; in
+{
+  unify.hosts.nixos.pc.modules = builtins.attrValues { inherit (modules) efi gui; };
+  unify.hosts.nixos.box.modules = lib.attrValues ({ tv = modules.tv; } // { });
+  unify.hosts.nixos.media.modules = lib.attrValues { tv = modules.tv; };
+  unify.hosts.nixos.pc.nixos.x = { inherit (modules) efi; };
+  unify.hosts.nixos.pc.nixos.y = builtins.attrValues { inherit (modules) tv; };
+}
+"#
+        ),
+        expect![[r#"
+            unify.modules.efi classes=["nixos"] defs=[modules/a.nix@16] refs=[modules/host.nix@136 modules/host.nix@354] hosts=["pc"]
+            unify.modules.gui classes=["nixos"] defs=[modules/a.nix@47] refs=[modules/host.nix@140] hosts=["pc"]
+            unify.modules.tv classes=["nixos"] defs=[modules/a.nix@78] refs=[modules/host.nix@213 modules/host.nix@294 modules/host.nix@435] hosts=["media"]
+            host unify.hosts box Some("nixos") aspects=[]
+            host unify.hosts media Some("nixos") aspects=["unify.modules.tv"]
+            host unify.hosts pc Some("nixos") aspects=["unify.modules.efi", "unify.modules.gui"]"#]],
+    );
+}
+
+/// Keys spelled `${info.field}` from a `let`-bound set of strings name den hosts and aspects as
+/// a `let`-bound string would. The near miss: a field the set does not hold stays dynamic.
+#[test]
+fn fields_of_a_let_bound_set_name_hosts_and_aspects() {
+    check_roster(
+        &format!(
+            "{FLAKE}{}",
+            r#"#- /modules/den.nix
+{ inputs, ... }: { imports = [ inputs.den.flakeModule ]; }
+#- /modules/box.nix
+let info = { name = "box"; system = "x86_64-linux"; }; in
+{ den.hosts.${info.system}.${info.name}.users.me = { }; den.aspects.${info.name}.nixos = { }; den.aspects.${info.user}.nixos = { }; }
+"#
+        ),
+        expect![[r#"
+            den.aspects.box classes=["nixos"] defs=[modules/box.nix@85 modules/box.nix@126] refs=[] hosts=["box"]
+            den.aspects.me classes=[] defs=[modules/box.nix@104] refs=[] hosts=["box"]
+            host den.hosts box None aspects=["den.aspects.box", "den.aspects.me"]"#]],
+    );
+}

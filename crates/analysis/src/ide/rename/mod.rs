@@ -352,7 +352,7 @@ fn constant_notes(
     }
     let mut notes = Vec::new();
     for ((file, literal), sites) in constants {
-        let (_, names) = parsed.entry(file).or_insert_with(|| parse(ws, file));
+        let (root, names) = parsed.entry(file).or_insert_with(|| parse(ws, file));
         // The innermost binding whose value holds the string.
         let holder = names
             .bindings
@@ -367,16 +367,81 @@ fn constant_notes(
             .min_by_key(|(_, value)| value.len());
         let Some((id, _)) = holder else { continue };
         let id = crate::syntax::names::BindingId(id as u32);
-        for other in names.uses_of(id).filter(|u| !sites.iter().any(|s| s.contains_range(u.range))) {
+        for (reader, range) in readers(root, names, id, literal) {
+            if sites.iter().any(|s| s.contains_range(range)) {
+                continue;
+            }
             notes.push(format!(
                 "{}:{}: `{}` holds the aspect's name and is read here too, which now reads `{new_name}`",
                 ws.path(file),
-                ws.line_number(file, other.range.start()),
-                names.binding(id).name
+                ws.line_number(file, range.start()),
+                names.binding(reader).name
             ));
         }
     }
     notes
+}
+
+/// The names that read the string at `literal` through `holder`, and where. When the string is
+/// one field of the set `holder` is bound to (`info = { name = "box"; system = ...; }`), a use
+/// that selects another field (`info.system`) reads something else, and `inherit (info) name;`
+/// reads it through the inherited `name`; any other use may read the whole set.
+fn readers(
+    root: &SyntaxNode,
+    names: &NameTable,
+    holder: crate::syntax::names::BindingId,
+    literal: TextRange,
+) -> Vec<(crate::syntax::names::BindingId, TextRange)> {
+    let Some(field) = holder_field(root, names, holder, literal) else {
+        return names.uses_of(holder).map(|u| (holder, u.range)).collect();
+    };
+    let mut out = Vec::new();
+    for u in names.uses_of(holder) {
+        let ident = match root.covering_element(u.range) {
+            rowan::NodeOrToken::Node(node) => Some(node),
+            rowan::NodeOrToken::Token(token) => token.parent(),
+        };
+        let parent = ident.as_ref().filter(|i| i.kind() == NODE_IDENT).and_then(|i| i.parent());
+        match parent {
+            Some(select) if select.kind() == NODE_SELECT && nth_expr(&select, 0) == ident => {
+                let first = first_child(&select, NODE_ATTRPATH).and_then(|p| p.children().next());
+                match first.as_ref().and_then(crate::syntax::static_attr) {
+                    Some(name) if name.text != field => {}
+                    _ => out.push((holder, u.range)),
+                }
+            }
+            Some(from) if from.kind() == NODE_INHERIT_FROM => {
+                let attrs = from.parent().into_iter().flat_map(|inherit| inherit.children());
+                for attr in attrs.filter(|a| crate::syntax::static_attr(a).is_some_and(|n| n.text == field)) {
+                    if let Some(inherited) = names.binding_at(attr.text_range()) {
+                        out.extend(names.uses_of(inherited).map(|u| (inherited, u.range)));
+                    }
+                }
+            }
+            _ => out.push((holder, u.range)),
+        }
+    }
+    out
+}
+
+/// The field of the set literal `holder` is bound to whose value holds `literal`, if it is one.
+fn holder_field(
+    root: &SyntaxNode,
+    names: &NameTable,
+    holder: crate::syntax::names::BindingId,
+    literal: TextRange,
+) -> Option<smol_str::SmolStr> {
+    let BindingValue::Expr(value) = &names.binding(holder).value else { return None };
+    let set = crate::syntax::unparen(value.try_to_node(root)?);
+    if set.kind() != NODE_ATTR_SET {
+        return None;
+    }
+    let entry = set
+        .children()
+        .filter(|e| e.kind() == NODE_ATTRPATH_VALUE)
+        .find(|e| nth_expr(e, 0).is_some_and(|v| v.text_range().contains_range(literal)))?;
+    let first = first_child(&entry, NODE_ATTRPATH)?.children().next()?;
+    Some(crate::syntax::static_attr(&first)?.text)
 }
 
 /// The local binding at `binding`, if it can be renamed.

@@ -231,3 +231,43 @@ fn prepare_refuses_names_from_file_names() {
     "#]]
     .assert_debug_eq(&result);
 }
+
+/// A name folded from a field of a `let`-bound set is renamed in the field's string, and the
+/// readers of that field elsewhere are noted; readers of the set's other fields are not.
+#[test]
+fn a_field_of_a_let_bound_set_renames_its_string() {
+    check(
+        r#"#- /modules/den.nix
+{ inputs, ... }: { imports = [ inputs.den.flakeModule ]; }
+#- /modules/box.nix
+let
+  info = { name = "box"; system = "x86_64-linux"; };
+  inherit (info) name system;
+in
+{
+  den.hosts.${info.system}.${info.name}.users.me = { };
+  den.aspects.${info.name}.nixos = { networking.hostName = info.name; time.timeZone = system; };
+  den.aspects.${name}.homeManager = { home.username = name; };
+}
+#- /modules/pc.nix
+{ den, ... }: { den.aspects.pc.includes = [ den.aspects.box$0 ]; }
+"#,
+        "crate",
+        expect![[r##"
+            #- /modules/box.nix
+            let
+              info = { name = "crate"; system = "x86_64-linux"; };
+              inherit (info) name system;
+            in
+            {
+              den.hosts.${info.system}.${info.name}.users.me = { };
+              den.aspects.${info.name}.nixos = { networking.hostName = info.name; time.timeZone = system; };
+              den.aspects.${name}.homeManager = { home.username = name; };
+            }
+            #- /modules/pc.nix
+            { den, ... }: { den.aspects.pc.includes = [ den.aspects.crate ]; }
+            note: den host `box` gets `box` by name; rename the host as well
+            note: modules/box.nix:7: `info` holds the aspect's name and is read here too, which now reads `crate`
+            note: modules/box.nix:8: `name` holds the aspect's name and is read here too, which now reads `crate`"##]],
+    );
+}

@@ -6,7 +6,7 @@ use rustc_hash::FxHashMap;
 use smol_str::SmolStr;
 
 use super::read::{flatten_apply, function_name, is_cur_pos_file, name_of};
-use super::{Extractor, FUEL, Folded, MAX_FOLDED_LEN, PathValue, RootBinding};
+use super::{Extractor, FUEL, Fields, Folded, MAX_FOLDED_LEN, PathValue, RootBinding};
 use crate::base::text::TextRange;
 use crate::dendritic::flake_parts::{self, Argument};
 use crate::summary::*;
@@ -272,6 +272,7 @@ impl<'a> Extractor<'a> {
                 Some((SmolStr::new(text), origin))
             }
             NODE_IDENT => self.fold_alias(&node, fuel),
+            NODE_SELECT => self.fold_field(&node, fuel),
             NODE_BIN_OP if syntax::bin_op(&node) == Some(TOKEN_ADD) => {
                 let mut text = String::new();
                 for side in syntax::expr_children(&node) {
@@ -325,10 +326,64 @@ impl<'a> Extractor<'a> {
         if let Some(known) = self.folded.borrow().get(&(id, fuel)) {
             return known.clone();
         }
-        let BindingValue::Expr(ptr) = &self.names.binding(id).value else { return None };
-        let folded = node_near(ident, ptr).and_then(|target| self.fold_string(&target, fuel));
+        let binding = self.names.binding(id);
+        let folded = match &binding.value {
+            BindingValue::Expr(ptr) => node_near(ident, ptr).and_then(|target| self.fold_string(&target, fuel)),
+            // `inherit (info) name;`: the field `name` of a set literal.
+            BindingValue::InheritFrom { from } => node_near(ident, from)
+                .and_then(|from| self.set_literal(&from, fuel))
+                .and_then(|set| self.field(&set, &binding.name))
+                .and_then(|value| self.fold_string(&value, fuel)),
+            _ => None,
+        };
         self.folded.borrow_mut().insert((id, fuel), folded.clone());
         folded
+    }
+
+    /// `info.name`, where `info` is bound to a set literal whose field `name` folds (`let info =
+    /// { name = "box"; }; in ... ${info.name}`). An `or` default is not folded: whether the field
+    /// is there would decide which string it is.
+    fn fold_field(&self, select: &SyntaxNode, fuel: u32) -> Option<Folded> {
+        let mut exprs = syntax::expr_children(select);
+        let mut value = exprs.next()?;
+        if exprs.next().is_some() {
+            return None;
+        }
+        for attr in first_child(select, NODE_ATTRPATH)?.children() {
+            let name = static_attr(&attr)?.text;
+            let set = self.set_literal(&value, fuel)?;
+            value = self.field(&set, &name)?;
+        }
+        self.fold_string(&value, fuel)
+    }
+
+    /// The set literal `node` is, or a `let` name bound to one, through aliases.
+    fn set_literal(&self, node: &SyntaxNode, fuel: u32) -> Option<SyntaxNode> {
+        let fuel = fuel.checked_sub(1).filter(|_| self.spend(node))?;
+        let node = unparen(node.clone());
+        match node.kind() {
+            NODE_ATTR_SET => Some(node),
+            NODE_IDENT => {
+                let id = self.local_binding_id(&node)?;
+                let BindingValue::Expr(ptr) = &self.names.binding(id).value else { return None };
+                self.set_literal(&node_near(&node, ptr)?, fuel)
+            }
+            _ => None,
+        }
+    }
+
+    /// The value of the field `name` of a set literal, when the literal alone says what it is: a
+    /// field written `name = e;` once, in a set with no dynamic key (which could be `name` too).
+    /// Each set's fields are indexed once, so that reading many fields of a big set stays linear.
+    fn field(&self, set: &SyntaxNode, name: &str) -> Option<SyntaxNode> {
+        let key = set.text_range();
+        if let Some(fields) = self.fields.borrow().get(&key) {
+            return fields.as_ref()?.get(name).cloned().flatten();
+        }
+        let fields = index_fields(set);
+        let value = fields.as_ref().and_then(|f| f.get(name).cloned().flatten());
+        self.fields.borrow_mut().insert(key, fields);
+        value
     }
 
     pub(super) fn fold_string_list(&self, list: &SyntaxNode) -> Option<Vec<Name>> {
@@ -362,6 +417,35 @@ impl<'a> Extractor<'a> {
         }
         (set.kind() == NODE_ATTR_SET).then_some(set)
     }
+}
+
+/// A set literal's fields by name: `Some(value)` for one written `name = value;` once, `None` for
+/// one written any other way (`name.x = ...`, `inherit name`, twice). `None` for the whole set
+/// when a key is dynamic.
+fn index_fields(set: &SyntaxNode) -> Option<Fields> {
+    let mut fields = Fields::default();
+    for entry in set.children() {
+        match entry.kind() {
+            NODE_ATTRPATH_VALUE => {
+                let attrs: Vec<SyntaxNode> = first_child(&entry, NODE_ATTRPATH)?.children().collect();
+                let name = static_attr(attrs.first()?)?.text;
+                let value = if attrs.len() == 1 { nth_expr(&entry, 0) } else { None };
+                match fields.entry(name) {
+                    std::collections::hash_map::Entry::Occupied(mut seen) => *seen.get_mut() = None,
+                    std::collections::hash_map::Entry::Vacant(new) => {
+                        new.insert(value);
+                    }
+                }
+            }
+            NODE_INHERIT => {
+                for attr in entry.children().filter(|c| c.kind() != NODE_INHERIT_FROM) {
+                    fields.insert(static_attr(&attr)?.text, None);
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(fields)
 }
 
 fn derived(origin: NameOrigin) -> NameOrigin {

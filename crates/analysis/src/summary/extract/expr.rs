@@ -157,7 +157,8 @@ impl<'a> Extractor<'a> {
             Some(from) => {
                 let source = self.eval_path(from, FUEL);
                 if source.is_none() {
-                    self.expr(from, ctx);
+                    // The set inherited from is not itself where the inherited values go.
+                    self.expr(from, &ctx.value());
                 } else {
                     self.expr_inner_parts(from, ctx);
                 }
@@ -183,7 +184,13 @@ impl<'a> Extractor<'a> {
 
     /// The values of a `let`'s bindings. A binding that names a rooted path is an alias: it is
     /// recorded where it is written, and again (through the alias) where it is used.
+    ///
+    /// A bound value is in no module yet: it may be used nowhere, or as a module of any class
+    /// (`home-manager.sharedModules = [ hm ]`, a den `includes`, a helper's argument), so the
+    /// modules it imports have no known class there (dendritic.md §8.4). Where a use is read as
+    /// configuration (`imports = m;`), the value is walked again with that use's context.
     pub(super) fn let_bindings(&mut self, node: &SyntaxNode, ctx: &Ctx) {
+        let ctx = &Ctx { module: Anchor::Unknown, ..ctx.clone() };
         for entry in node.children() {
             match entry.kind() {
                 NODE_ATTRPATH_VALUE => {
@@ -250,7 +257,37 @@ impl<'a> Extractor<'a> {
             Ctx { module: Anchor::Unknown, keys: Vec::new(), ..ctx.clone() }
         };
         for arg in &args {
-            self.expr(arg, &inner);
+            let set = unparen(arg.clone());
+            if ctx.position && contexts::lists_attr_values(name) && set.kind() == NODE_ATTR_SET {
+                self.listed_values(&set, &inner);
+            } else {
+                self.expr(arg, &inner);
+            }
+        }
+    }
+
+    /// A set literal whose values become the elements of a list of modules: each value stands
+    /// where the list's elements do; the names are only names.
+    fn listed_values(&mut self, set: &SyntaxNode, ctx: &Ctx) {
+        if !self.spend(set) {
+            return;
+        }
+        for entry in set.children() {
+            match entry.kind() {
+                NODE_ATTRPATH_VALUE => {
+                    let Some(path) = first_child(&entry, NODE_ATTRPATH) else { continue };
+                    let attrs: Vec<SyntaxNode> = path.children().collect();
+                    for attr in attrs.iter().filter(|a| static_attr(a).is_none()) {
+                        self.expr(attr, &ctx.value());
+                    }
+                    let Some(value) = nth_expr(&entry, 0) else { continue };
+                    // `{ a.b = m; }` lists the set `{ b = m; }`, which is no module of the list.
+                    let value_ctx = if attrs.len() == 1 { ctx.clone() } else { ctx.value() };
+                    self.expr(&value, &value_ctx);
+                }
+                NODE_INHERIT => self.inherit(&entry, ctx, false),
+                _ => self.expr(&entry, &ctx.value()),
+            }
         }
     }
 

@@ -179,6 +179,10 @@ impl OwnOptions {
 /// A folded string, and where its text comes from.
 type Folded = (SmolStr, NameOrigin);
 
+/// A set literal's fields by name: the value of each field written plainly once, `None` for any
+/// other (`Extractor::field`).
+type Fields = FxHashMap<SmolStr, Option<SyntaxNode>>;
+
 /// Context of the expression walk.
 #[derive(Debug, Clone)]
 struct Ctx {
@@ -247,6 +251,9 @@ struct Extractor<'a> {
     withs: RefCell<BTreeMap<(TextSize, u32), Option<PathValue>>>,
     /// What each `let` binding folds to as a string, by binding and the fuel left.
     folded: RefCell<FxHashMap<(BindingId, u32), Option<Folded>>>,
+    /// The fields of each set literal a constant was read from, by the set's range
+    /// (`Extractor::field`).
+    fields: RefCell<FxHashMap<TextRange, Option<Fields>>>,
     /// The name table's bindings by scope, and those some name reads (`Extractor::bindings_of`).
     scopes: OnceCell<FxHashMap<TextRange, Vec<BindingId>>>,
     read: OnceCell<FxHashSet<BindingId>>,
@@ -273,6 +280,7 @@ impl<'a> Extractor<'a> {
             budget: budget::Budget::new(usize::from(root.text_range().len())),
             withs: RefCell::default(),
             folded: RefCell::default(),
+            fields: RefCell::default(),
             scopes: OnceCell::new(),
             read: OnceCell::new(),
             own_options: RefCell::default(),
@@ -295,7 +303,14 @@ impl<'a> Extractor<'a> {
         // The same expression can be reached twice (a folded `let` value is also walked where it
         // is bound); keep one record per place, the one that knows most.
         let refs = &mut self.out.refs;
-        refs.sort_by_key(|r| (r.range.start(), r.range.end(), r.anchor.is_none(), r.owner.is_none()));
+        // A known anchor knows more than `Unknown` (a `let` value's, walked where it is bound),
+        // which knows more than none.
+        let anchor_rank = |anchor: &Option<Anchor>| match anchor {
+            Some(Anchor::Unknown) => 1,
+            Some(_) => 0,
+            None => 2,
+        };
+        refs.sort_by_key(|r| (r.range.start(), r.range.end(), anchor_rank(&r.anchor), r.owner.is_none()));
         refs.dedup_by(|later, earlier| later.range == earlier.range && later.path == earlier.path);
         // Summaries live as long as the workspace, one per file: growth slack would be a third of
         // the memory they take.

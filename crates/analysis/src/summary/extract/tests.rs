@@ -598,3 +598,57 @@ in { flake = parts; }"#,
             ref Config flake.aspects.gui With "gui" owner=flake.aspects.desktop.includes anchor=node:flake.aspects.desktop.includes"#]],
     );
 }
+
+/// A field of a `let`-bound set literal folds like a `let`-bound string, selected or inherited,
+/// with the name's origin at the string literal. The near misses stay dynamic: a field with an
+/// `or` default, a field written twice or below a dotted key, a set with a dynamic key (which may
+/// be the field), a lambda argument's field.
+#[test]
+fn fields_of_a_let_bound_set_fold() {
+    check(
+        r#"{ host, ... }:
+let
+  info = { name = "box"; system = "x86_64-linux"; net = { domain = "lan"; }; };
+  alias = info;
+  inherit (info) name;
+  twice = { a = "x"; a = "y"; b.c = "z"; };
+  dyn = { ${host} = "q"; d = "w"; };
+in
+{
+  den.hosts.${info.system}.${info.name} = { };
+  den.aspects.${name}.x = { };
+  den.aspects.${alias.net.domain}.x = { };
+  den.aspects.${info.name or "o"}.x = { };
+  den.aspects.${twice.a}.x = { };
+  den.aspects.${twice.b.c}.x = { };
+  den.aspects.${dyn.d}.x = { };
+  den.aspects.${host.name}.x = { };
+}"#,
+        expect![[r#"
+            module args=["host"] keys=["den", "den", "den", "den", "den", "den", "den", "den"] provides=[]
+            node den "den"
+            node den.hosts "hosts"
+            node den.hosts.x86_64-linux "${info.system}" Constant { literal: 53..67 }
+            node den.hosts.x86_64-linux.box "${info.name}" Constant { literal: 37..42 }
+            node den "den"
+            node den.aspects "aspects"
+            node den.aspects.box "${name}" Constant { literal: 37..42 }
+            node den.aspects.box.x "x"
+            node den "den"
+            node den.aspects "aspects"
+            node den.aspects.lan "${alias.net.domain}" Constant { literal: 86..91 }
+            node den.aspects.lan.x "x"
+            node den "den"
+            node den.aspects "aspects" opaque=DynamicKey
+            node den "den"
+            node den.aspects "aspects" opaque=DynamicKey
+            node den "den"
+            node den.aspects "aspects" opaque=DynamicKey
+            node den "den"
+            node den.aspects "aspects" opaque=DynamicKey
+            node den "den"
+            node den.aspects "aspects" opaque=DynamicKey
+            ref Argument host Select "host"
+            ref Argument host.name Select "host.name" owner=den.aspects"#]],
+    );
+}
