@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use rustc_hash::{FxHashMap, FxHashSet};
 use smol_str::SmolStr;
 
+use super::helpers::{HelperKey, Helpers};
 use super::index::Index;
 use super::resolve::Resolved;
 use super::table::{FactId, Readers};
@@ -67,6 +68,10 @@ pub(super) struct Structure {
     pub(super) reading: BTreeSet<FileId>,
     /// Files outside every root that Nix reads all the same (`FileRole::Parsed`).
     pub(super) read_by_nix: FxHashSet<FileId>,
+    /// The workspace helpers files define (`graph/helpers.rs`).
+    pub(super) helpers: Helpers,
+    /// The files whose calls may reach each helper: the ones to reduce again when it changes.
+    pub(super) callers: FxHashMap<HelperKey, FxHashSet<FileId>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

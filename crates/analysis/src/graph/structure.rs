@@ -8,12 +8,14 @@
 use rustc_hash::FxHashSet;
 use smol_str::SmolStr;
 
+use super::helpers::{self, HelperKey};
 use super::store::{Declaration, FileData, Graph, Structure};
 use crate::base::text::TextRange;
 use crate::base::{FileId, FileRole, NotDendritic};
 use crate::dendritic::collections::CollectionSet;
 use crate::dendritic::import_tree::calls::ImportTreeCall;
 use crate::dendritic::import_tree::roots::{FileKind, ImportTreeRoots};
+use crate::summary::helpers::HelperDef;
 use crate::summary::{FileSummary, NamespaceDecl, OptionDecl};
 
 fn file_declarations(summary: &FileSummary) -> impl Iterator<Item = Declaration> + '_ {
@@ -23,6 +25,12 @@ fn file_declarations(summary: &FileSummary) -> impl Iterator<Item = Declaration>
         .map(|o| Declaration::Collection(o.path.clone(), o.shape, o.class.clone(), o.via.clone()));
     let helpers = summary.option_helpers.iter().map(|name| Declaration::OptionHelper(name.clone()));
     options.chain(helpers).chain(summary.namespaces.iter().map(|n| Declaration::Namespace(n.name.clone())))
+}
+
+/// The helpers a file defines that other files may call.
+fn helper_defs(data: Option<&FileData>) -> FxHashSet<(HelperKey, &HelperDef)> {
+    let Some(data) = data else { return FxHashSet::default() };
+    data.summary.helpers.iter().filter_map(|d| Some((helpers::def_key(&data.path, d)?, d))).collect()
 }
 
 /// Files a module imports by path: `./x.nix`, or `./dir` meaning `./dir/default.nix`.
@@ -53,6 +61,16 @@ impl Graph {
             structure.reading.insert(id);
         }
         structure.under_modules += usize::from(data.path.starts_with("modules/"));
+        for def in &data.summary.helpers {
+            if let Some(key) = helpers::def_key(&data.path, def) {
+                structure.helpers.entry(key).or_default().push((id, def.clone()));
+            }
+        }
+        for call in &data.summary.calls {
+            for key in helpers::call_keys(&data.path, &call.callee) {
+                structure.callers.entry(key).or_default().insert(id);
+            }
+        }
     }
 
     pub(super) fn leave_structure(&mut self, id: FileId, data: &FileData) {
@@ -73,6 +91,33 @@ impl Graph {
         structure.reading.remove(&id);
         structure.under_modules =
             structure.under_modules.saturating_sub(usize::from(data.path.starts_with("modules/")));
+        for def in &data.summary.helpers {
+            let Some(key) = helpers::def_key(&data.path, def) else { continue };
+            if let Some(defs) = structure.helpers.get_mut(&key) {
+                defs.retain(|(file, _)| *file != id);
+                if defs.is_empty() {
+                    structure.helpers.remove(&key);
+                }
+            }
+        }
+        for call in &data.summary.calls {
+            for key in helpers::call_keys(&data.path, &call.callee) {
+                if let Some(files) = structure.callers.get_mut(&key) {
+                    files.remove(&id);
+                    if files.is_empty() {
+                        structure.callers.remove(&key);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The files whose calls may reach a helper that `old` or `new` (one file's data before and
+    /// after a change) defines differently.
+    pub(super) fn callers_of_changed(&self, old: Option<&FileData>, new: Option<&FileData>) -> Vec<FileId> {
+        let (old, new) = (helper_defs(old), helper_defs(new));
+        let changed = old.iter().filter(|d| !new.contains(d)).chain(new.iter().filter(|d| !old.contains(d)));
+        changed.flat_map(|(key, _)| self.structure.callers.get(key).into_iter().flatten().copied()).collect()
     }
 
     /// A file's role: import-tree's verdict, unless a loaded module imports it by path, or Nix

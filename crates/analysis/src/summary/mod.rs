@@ -8,6 +8,7 @@
 //! collection table later, so a file never needs re-reading when another file changes.
 
 pub(crate) mod extract;
+pub(crate) mod helpers;
 
 use rustc_hash::FxHashMap;
 use smol_str::SmolStr;
@@ -15,6 +16,7 @@ use smol_str::SmolStr;
 use crate::base::diagnostics::Finding;
 use crate::base::text::TextRange;
 use crate::dendritic::import_tree::calls::ImportTreeCall;
+use helpers::{HelperCall, HelperDef, Reduction};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct NodeId(pub u32);
@@ -209,6 +211,12 @@ pub(crate) struct FileSummary {
     /// Names this file provides as `_module.args.<name>` whose value is a function that makes a
     /// `deferredModule` option: helpers that declare one aspect per call.
     pub(crate) option_helpers: Vec<SmolStr>,
+    /// Lambda literals other files (or this one) may call as workspace helpers.
+    pub(crate) helpers: Vec<HelperDef>,
+    /// Calls that may reach a workspace helper, in source order.
+    pub(crate) calls: Vec<HelperCall>,
+    /// The graph's reduction of `calls`: the only part of a summary that depends on other files.
+    pub(crate) reduction: Reduction,
     pub(crate) namespaces: Vec<NamespaceDecl>,
     /// Files the top-level module imports by path (`./_hosts/x.nix`), as written.
     pub(crate) imports: Vec<String>,
@@ -291,6 +299,7 @@ impl FileSummary {
                 };
                 r.owner.into_iter().chain(anchor)
             })
+            .chain(self.calls.iter().filter_map(|c| c.at))
             .collect();
         for node in attached {
             let mut at = Some(node);
@@ -333,6 +342,9 @@ impl FileSummary {
             if let Some(Anchor::Node(n)) = &mut r.anchor {
                 *n = new_id(*n);
             }
+        }
+        for call in &mut self.calls {
+            call.at = call.at.map(new_id);
         }
         self.opaque.retain_mut(|(n, _)| {
             *n = new_id(*n);

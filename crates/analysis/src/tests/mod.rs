@@ -7,6 +7,7 @@
 #[allow(unreachable_pub)]
 mod support;
 
+mod helpers;
 mod pathological;
 mod pruning;
 mod rename_property;

@@ -12,6 +12,7 @@ mod budget;
 mod config;
 mod eval;
 mod expr;
+mod helpers;
 mod module;
 mod options;
 mod read;
@@ -223,6 +224,8 @@ struct Extractor<'a> {
     /// The name table's bindings by scope, and those some name reads (`Extractor::bindings_of`).
     scopes: OnceCell<FxHashMap<TextRange, Vec<BindingId>>>,
     read: OnceCell<FxHashSet<BindingId>>,
+    /// `let` bindings already read as helpers (`helpers.rs`).
+    local_helpers: FxHashSet<BindingId>,
 }
 
 impl<'a> Extractor<'a> {
@@ -246,6 +249,7 @@ impl<'a> Extractor<'a> {
             folded: RefCell::default(),
             scopes: OnceCell::new(),
             read: OnceCell::new(),
+            local_helpers: FxHashSet::default(),
             root,
         }
     }
