@@ -20,11 +20,13 @@
 use rustc_hash::FxHashMap;
 use smol_str::SmolStr;
 
-use super::structure::relative_path;
+use super::paths::relative_path;
 use crate::base::FileId;
 use crate::base::text::TextRange;
-use crate::summary::helpers::{ArgRef, Callee, HelperArg, HelperCall, HelperDef, HelperName, KeyPart};
-use crate::summary::{ConfigNode, FileSummary, Name, NameOrigin, NodeId, Opaque, OpaqueReason};
+use crate::summary::{
+    ArgRef, Callee, ConfigNode, FileSummary, HelperArg, HelperCall, HelperDef, HelperName, KeyPart, Name, NameOrigin,
+    NodeId, Opaque, OpaqueReason,
+};
 
 /// How other files reach a helper.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

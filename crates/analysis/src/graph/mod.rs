@@ -27,6 +27,7 @@ use crate::syntax::Parse;
 
 pub(crate) mod helpers;
 mod index;
+pub(crate) mod paths;
 pub(crate) mod queries;
 pub(crate) mod resolve;
 pub(crate) mod store;

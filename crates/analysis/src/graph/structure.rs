@@ -9,14 +9,14 @@ use rustc_hash::FxHashSet;
 use smol_str::SmolStr;
 
 use super::helpers::{self, HelperKey};
+use super::paths::relative_path;
 use super::store::{Declaration, FileData, Graph, Structure};
 use crate::base::text::TextRange;
 use crate::base::{FileId, FileRole, NotDendritic};
 use crate::dendritic::collections::CollectionSet;
 use crate::dendritic::import_tree::calls::ImportTreeCall;
 use crate::dendritic::import_tree::roots::{FileKind, ImportTreeRoots};
-use crate::summary::helpers::HelperDef;
-use crate::summary::{FileSummary, NamespaceDecl, OptionDecl};
+use crate::summary::{FileSummary, HelperDef, NamespaceDecl, OptionDecl};
 
 fn file_declarations(summary: &FileSummary) -> impl Iterator<Item = Declaration> + '_ {
     let options = summary
@@ -328,20 +328,4 @@ impl Graph {
             FileKind::Outside => FileRole::Outside,
         }
     }
-}
-
-/// The workspace path a relative path literal in the file at `from` names (`..` resolved).
-pub(crate) fn relative_path(from: &str, literal: &str) -> Option<String> {
-    let mut parts: Vec<&str> = from.split('/').collect();
-    parts.pop();
-    for segment in literal.split('/') {
-        match segment {
-            "." | "" => {}
-            ".." => {
-                parts.pop()?;
-            }
-            other => parts.push(other),
-        }
-    }
-    Some(parts.join("/"))
 }

@@ -295,3 +295,42 @@ fn an_option_helper_called_with_too_many_arguments_is_opaque() {
             modules/host.nix:3:73 warning[undefined-aspect] "typo": aspect `typo` is not defined in `flake.nixosModules`; some of `flake.nixosModules` is built at evaluation time, so it may exist"#]],
     );
 }
+
+// ---- cost ------------------------------------------------------------------------------------------
+
+/// 100,000 calls in one file, of a helper in another and of a `let`: reading and reducing them
+/// costs each call its own size (a lookup per call, never a walk of the others). Timed apart
+/// from the rest of the analysis, whose cost for as many aspects is its own matter.
+#[test]
+fn a_hundred_thousand_calls_cost_their_size() {
+    use std::time::{Duration, Instant};
+
+    use crate::graph::helpers::{self, Helpers, def_key};
+    use crate::summary::extract;
+
+    const CALLS: usize = 100_000;
+    let calls = |f: &str| (0..CALLS).map(|i| format!("({f} \"a{i}\")")).collect::<Vec<_>>().join("\n");
+    let module = format!(
+        "{{ lib, ... }}: let mk = name: {{ flake.modules.homeManager.${{name}} = {{ }}; }}; in\nlib.mkMerge [\n{}\n{}\n]\n",
+        calls("(import ./_lib.nix).mk"),
+        calls("mk"),
+    );
+    super::support::on_analysis_stack(move || {
+        let lib = extract::summarize("modules/_lib.nix", "{ mk = name: { flake.modules.nixos.${name} = { }; }; }");
+        let mut table = Helpers::default();
+        for def in &lib.helpers {
+            let key = def_key("modules/_lib.nix", def).expect("a helper other files reach");
+            table.entry(key).or_default().push((crate::base::FileId(0), def.clone()));
+        }
+        let started = Instant::now();
+        let mut summary = extract::summarize("modules/many.nix", &module);
+        assert_eq!(summary.calls.len(), 2 * CALLS);
+        helpers::reduce(&mut summary, "modules/many.nix", &table);
+        helpers::strip(&mut summary);
+        helpers::reduce(&mut summary, "modules/many.nix", &table);
+        let elapsed = started.elapsed();
+        // `flake`, `modules`, the class and the aspect, for each call.
+        assert_eq!(summary.nodes.len(), 4 * 2 * CALLS);
+        assert!(elapsed < Duration::from_secs(60), "took {elapsed:?}");
+    });
+}

@@ -1,4 +1,4 @@
-//! Workspace helpers and their calls, as data (`summary/helpers.rs`): a lambda literal where a
+//! Workspace helpers and their calls, as data (`HelperDef`, `HelperCall`): a lambda literal where a
 //! call can reach it (the file's value or one of its attributes, `_module.args.<f>`, an option's
 //! value, a called `let` binding) is read as the paths its body writes, with holes for its
 //! arguments; a call of something that may be one is kept with its literal arguments.
@@ -11,7 +11,6 @@ use super::read::{flatten_apply, function_name};
 use super::{Extractor, FUEL};
 use crate::dendritic::contexts;
 use crate::dendritic::flake_parts;
-use crate::summary::helpers::*;
 use crate::summary::*;
 use crate::syntax::names::{BindingId, BindingKind, BindingValue, Resolution};
 use crate::syntax::{self, SyntaxNode, first_child, node_near, nth_expr, static_attr, unparen};
