@@ -25,7 +25,9 @@ use crate::summary::FileSummary;
 use crate::summary::extract;
 use crate::syntax::Parse;
 
+pub(crate) mod helpers;
 mod index;
+pub(crate) mod paths;
 pub(crate) mod queries;
 pub(crate) mod resolve;
 pub(crate) mod store;
@@ -79,6 +81,8 @@ impl Graph {
     pub(crate) fn apply(&mut self, change: PreparedChange) -> Applied {
         let mut applied = Applied::default();
         let mut nested_changed = false;
+        // Files calling a helper that changed: their reductions are redone (`helpers.rs`).
+        let mut helper_callers: Vec<FileId> = Vec::new();
         for path in &change.remove {
             let Some(id) = self.by_path.remove(path.as_str()) else { continue };
             nested_changed |= path.ends_with("/flake.nix");
@@ -86,6 +90,7 @@ impl Graph {
             if let Some(data) = self.files[id.0 as usize].take() {
                 self.leave_graph(id, &data);
                 self.leave_structure(id, &data);
+                helper_callers.extend(self.callers_of_changed(Some(&data), None));
                 self.readers.remove(data.reads.iter().map(|fact| (*fact, id)).collect());
             }
             self.free.push(id);
@@ -95,7 +100,7 @@ impl Graph {
         for (path, text, summary, tree) in change.set {
             let (id, new) = self.id_for(&path);
             nested_changed |= new && path.ends_with("/flake.nix");
-            let old = self.files[id.0 as usize].take();
+            let mut old = self.files[id.0 as usize].take();
             if let Some(old) = &old {
                 self.leave_graph(id, old);
                 self.leave_structure(id, old);
@@ -104,7 +109,7 @@ impl Graph {
                 Some(tree) => self.trees.keep(id, text.clone(), Arc::new(tree)),
                 None => self.trees.forget(id),
             }
-            let reads = old.map(|old| old.reads).unwrap_or_default();
+            let reads = old.as_mut().map(|old| std::mem::take(&mut old.reads)).unwrap_or_default();
             let data = FileData {
                 line_index: OnceLock::new(),
                 path,
@@ -115,6 +120,7 @@ impl Graph {
                 reads,
             };
             self.enter_structure(id, &data);
+            helper_callers.extend(self.callers_of_changed(old.as_ref(), Some(&data)));
             self.files[id.0 as usize] = Some(data);
             touched.push(id);
         }
@@ -131,6 +137,9 @@ impl Graph {
             return applied;
         }
         let mut regained = self.regained();
+        regained.extend(helper_callers);
+        regained.sort_unstable();
+        regained.dedup();
         regained.retain(|id| !touched.contains(id) && self.contains(*id));
         let entering: Vec<FileId> = touched.into_iter().chain(regained).collect();
         for &id in &entering {
@@ -230,10 +239,18 @@ impl Graph {
             })
             .collect();
         let (collections, passed) = (&self.collections, &self.passed_down);
-        let resolved = parallel::map(&placed, |((_, role), summary)| {
+        let (files, helpers) = (&self.files, &self.structure.helpers);
+        let resolved = parallel::map(&placed, |((id, role), summary)| {
             let mut summary = summary.lock().unwrap_or_else(PoisonError::into_inner);
+            // The reduction is redone against today's helpers, on the summary its file made.
+            helpers::strip(&mut summary);
             summary.prune(|root| collections.depth_read(root));
-            if role.in_graph() { resolve::resolve(&summary, collections, passed) } else { Resolved::default() }
+            if !role.in_graph() {
+                return Resolved::default();
+            }
+            let path = files[id.0 as usize].as_ref().map_or("", |d| d.path.as_str());
+            helpers::reduce(&mut summary, path, helpers);
+            resolve::resolve(&summary, collections, passed)
         });
         for (((id, role), summary), resolved) in placed.into_iter().zip(resolved) {
             let Some(data) = self.files[id.0 as usize].as_mut() else { continue };

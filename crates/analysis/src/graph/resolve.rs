@@ -201,8 +201,14 @@ enum Role {
     Inside(PathMatch),
 }
 
+/// The opaque prefix of every path: a module canopy cannot read at all may define anything.
+pub(crate) const EVERYTHING: &str = "";
+
 pub(crate) fn resolve(summary: &FileSummary, collections: &CollectionSet, passed: &PassedDown) -> Resolved {
     let mut out = Resolved { declared_classes: summary.forwarded_classes.clone(), ..Resolved::default() };
+    if summary.reduction.opaque_all {
+        out.opaque.push(SmolStr::new_static(EVERYTHING));
+    }
     let roles = node_roles(summary, collections, &mut out);
     for (index, reference) in summary.refs.iter().enumerate() {
         resolve_ref(summary, (collections, passed), &roles, index, reference, &mut out);

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use rustc_hash::{FxHashMap, FxHashSet};
 use smol_str::SmolStr;
 
+use super::helpers::{HelperKey, Helpers};
 use super::index::Index;
 use super::resolve::{PassedDown, Resolved};
 use super::table::{FactId, Readers};
@@ -74,6 +75,10 @@ pub(super) struct Structure {
     /// Files that read a lower-level module's `inputs` or `self` (`RefRoot::PassedDown`): read
     /// again when what is passed down changes.
     pub(super) receiving: BTreeSet<FileId>,
+    /// The workspace helpers files define (`graph/helpers.rs`).
+    pub(super) helpers: Helpers,
+    /// The files whose calls may reach each helper: the ones to reduce again when it changes.
+    pub(super) callers: FxHashMap<HelperKey, FxHashSet<FileId>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -8,6 +8,8 @@
 use rustc_hash::FxHashSet;
 use smol_str::SmolStr;
 
+use super::helpers::{self, HelperKey};
+use super::paths::relative_path;
 use super::resolve::PassedDown;
 use super::store::{Declaration, FileData, Graph, Structure};
 use crate::base::text::TextRange;
@@ -15,7 +17,7 @@ use crate::base::{FileId, FileRole, NotDendritic};
 use crate::dendritic::collections::CollectionSet;
 use crate::dendritic::import_tree::calls::ImportTreeCall;
 use crate::dendritic::import_tree::roots::{FileKind, ImportTreeRoots};
-use crate::summary::{FileSummary, NamespaceDecl, OptionDecl, RefRoot};
+use crate::summary::{FileSummary, HelperDef, NamespaceDecl, OptionDecl, RefRoot};
 
 fn file_declarations(summary: &FileSummary) -> impl Iterator<Item = Declaration> + '_ {
     let options = summary
@@ -24,6 +26,12 @@ fn file_declarations(summary: &FileSummary) -> impl Iterator<Item = Declaration>
         .map(|o| Declaration::Collection(o.path.clone(), o.shape, o.class.clone(), o.via.clone()));
     let helpers = summary.option_helpers.iter().map(|name| Declaration::OptionHelper(name.clone()));
     options.chain(helpers).chain(summary.namespaces.iter().map(|n| Declaration::Namespace(n.name.clone())))
+}
+
+/// The helpers a file defines that other files may call.
+fn helper_defs(data: Option<&FileData>) -> FxHashSet<(HelperKey, &HelperDef)> {
+    let Some(data) = data else { return FxHashSet::default() };
+    data.summary.helpers.iter().filter_map(|d| Some((helpers::def_key(&data.path, d)?, d))).collect()
 }
 
 /// Files a module imports by path: `./x.nix`, or `./dir` meaning `./dir/default.nix`.
@@ -60,6 +68,16 @@ impl Graph {
             structure.receiving.insert(id);
         }
         structure.under_modules += usize::from(data.path.starts_with("modules/"));
+        for def in &data.summary.helpers {
+            if let Some(key) = helpers::def_key(&data.path, def) {
+                structure.helpers.entry(key).or_default().push((id, def.clone()));
+            }
+        }
+        for call in &data.summary.calls {
+            for key in helpers::call_keys(&data.path, &call.callee) {
+                structure.callers.entry(key).or_default().insert(id);
+            }
+        }
     }
 
     pub(super) fn leave_structure(&mut self, id: FileId, data: &FileData) {
@@ -89,6 +107,33 @@ impl Graph {
         structure.receiving.remove(&id);
         structure.under_modules =
             structure.under_modules.saturating_sub(usize::from(data.path.starts_with("modules/")));
+        for def in &data.summary.helpers {
+            let Some(key) = helpers::def_key(&data.path, def) else { continue };
+            if let Some(defs) = structure.helpers.get_mut(&key) {
+                defs.retain(|(file, _)| *file != id);
+                if defs.is_empty() {
+                    structure.helpers.remove(&key);
+                }
+            }
+        }
+        for call in &data.summary.calls {
+            for key in helpers::call_keys(&data.path, &call.callee) {
+                if let Some(files) = structure.callers.get_mut(&key) {
+                    files.remove(&id);
+                    if files.is_empty() {
+                        structure.callers.remove(&key);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The files whose calls may reach a helper that `old` or `new` (one file's data before and
+    /// after a change) defines differently.
+    pub(super) fn callers_of_changed(&self, old: Option<&FileData>, new: Option<&FileData>) -> Vec<FileId> {
+        let (old, new) = (helper_defs(old), helper_defs(new));
+        let changed = old.iter().filter(|d| !new.contains(d)).chain(new.iter().filter(|d| !old.contains(d)));
+        changed.flat_map(|(key, _)| self.structure.callers.get(key).into_iter().flatten().copied()).collect()
     }
 
     /// A file's role: import-tree's verdict, unless a loaded module imports it by path, or Nix
@@ -303,20 +348,4 @@ impl Graph {
             FileKind::Outside => FileRole::Outside,
         }
     }
-}
-
-/// The workspace path a relative path literal in the file at `from` names (`..` resolved).
-pub(crate) fn relative_path(from: &str, literal: &str) -> Option<String> {
-    let mut parts: Vec<&str> = from.split('/').collect();
-    parts.pop();
-    for segment in literal.split('/') {
-        match segment {
-            "." | "" => {}
-            ".." => {
-                parts.pop()?;
-            }
-            other => parts.push(other),
-        }
-    }
-    Some(parts.join("/"))
 }

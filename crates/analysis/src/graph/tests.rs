@@ -352,6 +352,11 @@ mod incremental {
             name().prop_map(|n| format!(
                 "flake.modules.nixos.{n}.a.b.c = {{ home-manager.users.u.imports = [ config.flake.modules.homeManager.{n} ]; }};"
             )),
+            // Workspace helpers: one file's helper reduced in another's call (`graph/helpers.rs`).
+            Just("factory.mk = n: { nixosModules.${n} = { }; };".to_string()),
+            name().prop_map(|n| format!("flake = config.factory.mk \"{n}\";")),
+            name().prop_map(|n| format!("imports = [ (config.factory.mk \"{n}\") ];")),
+            name().prop_map(|n| format!("flake = let mk = n: {{ nixosModules.${{n}} = {{ }}; }}; in mk \"{n}\";")),
         ]
     }
 

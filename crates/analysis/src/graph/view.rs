@@ -117,7 +117,11 @@ impl<'g> View<'g> {
         let opaque = &self.graph.index.opaque;
         // A family opaque as a whole (a third-party flake module may fill any module output).
         let family = Some(family(&scope.collection)).filter(|f| *f != scope.collection).map(SmolStr::new);
-        ends.map(|end| SmolStr::new(&path[..end])).chain(family).any(|prefix| opaque.contains(&prefix, self.rec))
+        let everything = SmolStr::new_static(super::resolve::EVERYTHING);
+        ends.map(|end| SmolStr::new(&path[..end]))
+            .chain(family)
+            .chain([everything])
+            .any(|prefix| opaque.contains(&prefix, self.rec))
     }
 
     /// Whether the module system stamps `collection`'s modules with their class, so that one

@@ -99,7 +99,7 @@ fn syntax_symbol(ws: &Graph, pos: FilePosition) -> Option<Symbol> {
                 local_at(&names, token.text_range())
             }
             TOKEN_PATH_REL => {
-                let target = crate::graph::structure::relative_path(ws.path(pos.file), token.text())?;
+                let target = crate::graph::paths::relative_path(ws.path(pos.file), token.text())?;
                 let file = ws.file_id(&target).or_else(|| ws.file_id(&format!("{target}/default.nix")))?;
                 Some(Symbol::Path { target: file, range: token.text_range() })
             }
@@ -142,7 +142,7 @@ mod tests {
 
     #[test]
     fn path_literals_resolve_against_the_file_folder() {
-        use crate::graph::structure::relative_path as path_target;
+        use crate::graph::paths::relative_path as path_target;
         assert_eq!(path_target("modules/a/b.nix", "./c.nix").as_deref(), Some("modules/a/c.nix"));
         assert_eq!(path_target("modules/a/b.nix", "../_lib/x.nix").as_deref(), Some("modules/_lib/x.nix"));
         assert_eq!(path_target("flake.nix", "./modules").as_deref(), Some("modules"));

@@ -8,6 +8,7 @@
 mod support;
 
 mod den;
+mod helpers;
 mod pathological;
 mod pruning;
 mod rename_property;

@@ -6,7 +6,7 @@ use rnix::SyntaxKind::*;
 use smol_str::SmolStr;
 
 use super::read::{flatten_apply, function_name, name_of};
-use super::{Ctx, Extractor, FUEL, MAX_CONFIG_DEPTH, RootBinding};
+use super::{Ctx, Extractor, FUEL, MAX_CONFIG_DEPTH, RootBinding, helpers};
 use crate::base::text::TextRange;
 use crate::dendritic::collections;
 use crate::dendritic::contexts::{self};
@@ -109,6 +109,7 @@ impl<'a> Extractor<'a> {
         {
             let name = third.text.clone();
             self.note_option_helper(&name, value);
+            self.module_arg_helper(&name, value);
         }
         self.config_value(value, current);
     }
@@ -162,6 +163,12 @@ impl<'a> Extractor<'a> {
                 }
             }
             NODE_LAMBDA => {
+                if let Some(id) = node
+                    && self.node_depth(node) <= helpers::MAX_OPTION_HELPER_DEPTH
+                {
+                    let path = self.out.node_path(id).into_iter().map(|n| n.text.clone()).collect();
+                    self.option_helper(path, &value);
+                }
                 self.register_fixpoint(&value, node);
                 self.lambda_defaults(&value, &ctx.value());
                 if let Some(body) = syntax::expr_children(&value).last() {
@@ -323,7 +330,10 @@ impl<'a> Extractor<'a> {
                 }
                 None => self.opaque_call(value, node, ctx),
             },
-            _ => self.opaque_call(value, node, ctx),
+            _ => {
+                self.note_call(value, node);
+                self.opaque_call(value, node, ctx)
+            }
         }
     }
 

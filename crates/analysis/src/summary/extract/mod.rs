@@ -12,6 +12,7 @@ mod budget;
 mod config;
 mod eval;
 mod expr;
+mod helpers;
 mod module;
 mod options;
 mod passed;
@@ -259,6 +260,8 @@ struct Extractor<'a> {
     read: OnceCell<FxHashSet<BindingId>>,
     /// What each lower-level module declares itself, by the `config` argument it binds.
     own_options: RefCell<FxHashMap<BindingId, OwnOptions>>,
+    /// `let` bindings already read as helpers (`helpers.rs`).
+    local_helpers: FxHashSet<BindingId>,
 }
 
 impl<'a> Extractor<'a> {
@@ -284,6 +287,7 @@ impl<'a> Extractor<'a> {
             scopes: OnceCell::new(),
             read: OnceCell::new(),
             own_options: RefCell::default(),
+            local_helpers: FxHashSet::default(),
             root,
         }
     }

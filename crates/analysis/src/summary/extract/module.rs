@@ -21,6 +21,7 @@ impl<'a> Extractor<'a> {
         } else if !self.module_root(&expr) {
             self.expr(&expr, &self.top_ctx());
         }
+        self.file_helpers(&expr);
     }
 
     pub(super) fn top_ctx(&self) -> Ctx {
@@ -75,7 +76,13 @@ impl<'a> Extractor<'a> {
                     None => true,
                 }
             }
-            NODE_APPLY => self.merged_module_root(&expr),
+            NODE_APPLY => {
+                let merged = self.merged_module_root(&expr);
+                if !merged {
+                    self.note_call(&expr, None);
+                }
+                merged
+            }
             NODE_BIN_OP if syntax::bin_op(&expr) == Some(TOKEN_UPDATE) => {
                 for side in syntax::expr_children(&expr) {
                     self.module_part(&side);
@@ -237,6 +244,11 @@ impl<'a> Extractor<'a> {
                 NODE_PATH_REL => {
                     let literal = inner.text().to_string();
                     self.out.imports.push(literal);
+                }
+                NODE_APPLY => {
+                    // An inline module of the top-level `imports` is the top-level module's.
+                    self.note_call(&inner, None);
+                    self.expr(&item, &ctx);
                 }
                 _ => self.expr(&item, &ctx),
             }

@@ -35,6 +35,9 @@ impl<'a> Extractor<'a> {
                 }
             }
             _ if !prefix.is_empty() => {
+                if let Some(default) = mk_option_field(&value, "default") {
+                    self.option_helper(prefix.clone(), &default);
+                }
                 let via = self.module_option_call(&value);
                 if via.is_some() || makes_module_option(&value) {
                     self.one_aspect_option(&value, prefix, via, attrs);
