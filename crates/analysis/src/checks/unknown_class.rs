@@ -23,7 +23,13 @@ pub(super) fn check(cx: &mut Cx) {
             continue;
         }
         let near = near_names(class, KNOWN_CLASSES.iter().copied());
-        let message = if let Some(best) = near.first() {
+        let usage = cx.graph.class_usage(class);
+        let consistent = usage.files >= 2 || (usage.defined && usage.referenced);
+        // A class the repository uses consistently may be a module system canopy does not know
+        // (nvf's `nvim` beside `nixvim`): only a spelling of a known class itself
+        // (`homemanager`, `home-manager`, `nixOS`) is still a mistake there.
+        let near = near.first().filter(|best| !consistent || same_spelling(class, best));
+        let message = if let Some(best) = near {
             if class_use.from_output {
                 let written = &cx.file.text[class_use.range];
                 format!("`{written}` names the unknown class `{class}`; did you mean `{best}Modules`?")
@@ -31,9 +37,8 @@ pub(super) fn check(cx: &mut Cx) {
                 format!("unknown class `{class}`; did you mean `{best}`?")
             }
         } else {
-            let usage = cx.graph.class_usage(class);
             // Outputs are consumed outside the repository: only a near miss is suspicious there.
-            if class_use.from_output || usage.files >= 2 || (usage.defined && usage.referenced) {
+            if class_use.from_output || consistent {
                 continue;
             }
             format!(
@@ -44,6 +49,12 @@ pub(super) fn check(cx: &mut Cx) {
         };
         cx.report(class_use.range, message);
     }
+}
+
+/// The same name but for case and separators: `homemanager`, `home-manager` and `homeManager`.
+fn same_spelling(a: &str, b: &str) -> bool {
+    let letters = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect::<String>();
+    letters(a) == letters(b)
 }
 
 #[cfg(test)]
@@ -171,6 +182,36 @@ mod tests {
   flake.modules.flake.a = { };
   flake.homeModules.a = { };
   den.aspects.a.homeManager.imports = [ config.flake.modules.homeManager.a ];
+}
+"#,
+        );
+    }
+
+    #[test]
+    fn a_class_near_a_known_one_used_once() {
+        check(
+            r#"
+#- /modules/git.nix
+{ flake.modules.nvim.git = { }; }
+"#,
+            expect![[
+                r#"modules/git.nix:1:17 warning[unknown-class] "nvim": unknown class `nvim`; did you mean `nixvim`?"#
+            ]],
+        );
+    }
+
+    #[test]
+    fn a_class_near_a_known_one_used_consistently() {
+        // nvf's `nvim` is no misspelt `nixvim` when the repository defines and evaluates it.
+        check_silent(
+            r#"
+#- /modules/git.nix
+{ flake.modules.nvim.git = { vim.git.enable = true; }; }
+#- /modules/nvim.nix
+{ self, inputs, ... }: {
+  perSystem = { pkgs, ... }: {
+    packages.nvim = inputs.nvf.lib.neovimConfiguration { inherit pkgs; modules = with self.modules.nvim; [ git ]; };
+  };
 }
 "#,
         );
