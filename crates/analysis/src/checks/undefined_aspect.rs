@@ -1,17 +1,26 @@
 //! `undefined-aspect`: a static reference to an aspect nobody defines.
 
 use rustc_hash::FxHashSet;
+use smol_str::SmolStr;
 
 use super::cx::Cx;
 use super::near::near_names;
 use crate::base::diagnostics::Severity;
 use crate::graph::resolve::Target;
+use crate::summary::RefRoot;
 
 pub(super) fn check(cx: &mut Cx) {
     let mut seen = FxHashSet::default();
     for r in &cx.file.resolved.refs {
         let Target::Aspect { key, name, .. } = &r.target else { continue };
         if !r.certain || !cx.graph.defining_keys(key).is_empty() || !seen.insert(name.range) {
+            continue;
+        }
+        // A bracket means a den aspect only with den's `__findFile` in scope, which the workspace
+        // gives top-level modules through `_module.args.__findFile`; a `__findFile` bound
+        // otherwise may resolve `<x>` any way it likes.
+        let bracket = cx.file.summary.refs.get(r.index).is_some_and(|s| s.root == RefRoot::Bracket);
+        if bracket && !cx.graph.is_arg_provided(&SmolStr::new_static("__findFile")) {
             continue;
         }
         let scope = key.scope();

@@ -71,6 +71,16 @@ fn brackets_are_references_where_find_file_is_bound() {
 }
 
 #[test]
+fn a_bracket_is_judged_only_with_den_s_find_file_provided() {
+    let fixture = r#"#- /flake.nix
+{ outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules); }
+#- /modules/tux.nix
+{ __findFile, ... }: { flake.modules.nixos.tux.imports = [ <nope> ]; }
+"#;
+    expect![[r#"modules/tux.nix:1:44 hint[unused-aspect] "tux": aspect `tux` (flake.modules.nixos) is defined, but nothing imports, includes or references it, so it has no effect"#]].assert_eq(&render_diagnostics(&workspace(fixture)));
+}
+
+#[test]
 fn a_bracket_makes_its_aspect_used_and_navigable() {
     check_roster(
         r#"#- /modules/tux.nix
