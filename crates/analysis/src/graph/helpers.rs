@@ -64,7 +64,7 @@ pub(crate) fn call_keys(path: &str, callee: &Callee) -> Vec<HelperKey> {
         },
         Callee::ModuleArg(name) => vec![HelperKey::ModuleArg(name.clone())],
         Callee::Option(option) => vec![HelperKey::Option(option.clone())],
-        Callee::Local(_) => Vec::new(),
+        Callee::Local(_) | Callee::Unknown => Vec::new(),
     }
 }
 

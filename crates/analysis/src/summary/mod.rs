@@ -446,6 +446,9 @@ pub(crate) enum Callee {
     Option(Vec<SmolStr>),
     /// A `let` binding of this file (`HelperName::Local`).
     Local(TextRange),
+    /// A function canopy cannot name (`(import ./lib.nix { inherit lib; }).mkFeature`): the
+    /// module it makes may define anything.
+    Unknown,
 }
 
 /// An argument as far as it is literal.

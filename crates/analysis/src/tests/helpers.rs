@@ -334,3 +334,23 @@ fn a_hundred_thousand_calls_cost_their_size() {
         assert!(elapsed < Duration::from_secs(60), "took {elapsed:?}");
     });
 }
+
+#[test]
+fn a_module_made_of_a_call_canopy_cannot_name_may_define_anything() {
+    // `(import ./_lib.nix { inherit lib; }).mkFeature`: a helper behind a call canopy does not
+    // follow; the module may define `ssh`, so the reference is no error.
+    check(
+        &format!(
+            r#"{HOST}#- /modules/_lib.nix
+{{ lib }}: {{ mkFeature = {{ name, nixos }}: {{ flake.nixosModules.${{name}} = nixos; }}; }}
+#- /modules/ssh.nix
+{{ lib, ... }}: (import ./_lib.nix {{ inherit lib; }}).mkFeature {{ name = "ssh"; nixos = {{ }}; }}
+"#
+        ),
+        expect![[r#"
+            aspect flake.nixosModules ssh at 
+            aspect flake.nixosModules typo at 
+            modules/host.nix:3:43 warning[undefined-aspect] "ssh": aspect `ssh` is not defined in `flake.nixosModules`; some of `flake.nixosModules` is built at evaluation time, so it may exist
+            modules/host.nix:3:73 warning[undefined-aspect] "typo": aspect `typo` is not defined in `flake.nixosModules`; some of `flake.nixosModules` is built at evaluation time, so it may exist"#]],
+    );
+}

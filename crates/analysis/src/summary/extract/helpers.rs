@@ -283,6 +283,19 @@ impl<'a> Extractor<'a> {
         self.out.calls.push(HelperCall { callee, args, function, range: call.text_range(), at });
     }
 
+    /// A module that is a call: of a helper, or of a function canopy cannot name, whose module
+    /// then may define anything (`Callee::Unknown`). `lib.mkMerge [ ... ]` and the like are read
+    /// as the module's root before this.
+    pub(super) fn note_module_call(&mut self, call: &SyntaxNode) {
+        let before = self.out.calls.len();
+        self.note_call(call, None);
+        if self.out.calls.len() == before {
+            let (function, _) = flatten_apply(call);
+            let (function, range) = (function.text_range(), call.text_range());
+            self.out.calls.push(HelperCall { callee: Callee::Unknown, args: Vec::new(), function, range, at: None });
+        }
+    }
+
     /// What `function` names, and how many of `args` belong to it (`import ./x.nix` takes one).
     fn callee(&mut self, function: &SyntaxNode, args: &[SyntaxNode]) -> Option<(Callee, usize)> {
         let function = unparen(function.clone());

@@ -79,7 +79,7 @@ impl<'a> Extractor<'a> {
             NODE_APPLY => {
                 let merged = self.merged_module_root(&expr);
                 if !merged {
-                    self.note_call(&expr, None);
+                    self.note_module_call(&expr);
                 }
                 merged
             }
