@@ -20,7 +20,7 @@ mod unused_aspect;
 mod wrong_class_import;
 
 use crate::base::FileId;
-use crate::base::diagnostics::{DiagnosticKind, Finding};
+use crate::base::diagnostics::{DiagnosticKind, Finding, Severity};
 use crate::graph::store::Graph;
 use crate::graph::table::{FactId, Recorder};
 
@@ -45,8 +45,25 @@ pub(crate) fn check(graph: &Graph, file: FileId, extra: &[ExtraCheck]) -> (Vec<F
         cx.kind = kind;
         run(&mut cx);
     }
-    let out = cx.out;
+    let mut out = cx.out;
+    if cx.graph.roots_guessed() {
+        out.iter_mut().for_each(guessed_roots);
+    }
     (out, reads.into_reads())
+}
+
+/// With neither a flake nor an import-tree call, canopy only guesses that `modules/` holds
+/// top-level modules (a nilla or plain `evalModules` project has the folder too): no graph check
+/// is sure Nix fails, and a plain module there is most likely just that.
+fn guessed_roots(finding: &mut Finding) {
+    let usual = registry::row(finding.kind).severity;
+    let severity = finding.lowered.unwrap_or(usual);
+    let lowered = match finding.kind {
+        DiagnosticKind::NotAFlakeModule | DiagnosticKind::ToplevelPkgs => Severity::Hint,
+        _ if severity == Severity::Error => Severity::Warning,
+        _ => return,
+    };
+    finding.lowered = Some(lowered);
 }
 
 /// Fixtures for the checks' tests: an analysis built from one string, and one kind's diagnostics

@@ -292,7 +292,8 @@ in
         ];
         let mut out = Vec::new();
         for way in ways {
-            let ws = crate::graph::tests::workspace(&format!("#- /modules/hosts.nix\n{way}\n{pc}"));
+            let flake = "#- /flake.nix\n{ outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules); }\n";
+            let ws = crate::graph::tests::workspace(&format!("{flake}#- /modules/hosts.nix\n{way}\n{pc}"));
             let all = crate::graph::tests::render_diagnostics(&ws);
             out.push(all.lines().filter(|l| l.contains("[undefined-aspect]")).collect::<Vec<_>>().join("\n"));
         }

@@ -201,13 +201,18 @@ fn a_flake_has_no_modules_fallback() {
         ),
         expect![[""]],
     );
-    // The near miss: a folder of modules with no flake at all is read as import-tree would read
-    // `modules/`, so the same NixOS module there is the mistake it looks like.
+    // A folder of modules with no flake at all is read as import-tree would read `modules/`, but
+    // that is a guess (a nilla or plain `evalModules` project has the folder too): the same NixOS
+    // module there is a hint, and no graph check is an error.
     check_diagnostics(
-        &format!("#- /modules/nixos.nix\n{nixos_module}"),
-        expect![[
-            r#"modules/nixos.nix:1:18 error[not-a-flake-module] "services": this file looks like a plain NixOS module (`services` is a NixOS option, not a flake-parts one), but import-tree loads every file here as a flake-parts module; wrap it as `flake.modules.nixos.nixos = ...`, or move it to a path with a `_` component so import-tree skips it"#
-        ]],
+        &format!(
+            "#- /modules/nixos.nix\n{nixos_module}#- /modules/pc.nix\n{}",
+            "{ config, ... }: { flake.modules.nixos.pc.imports = [ config.flake.modules.nixos.gone ]; }\n"
+        ),
+        expect![[r#"
+            modules/nixos.nix:1:18 hint[not-a-flake-module] "services": this file looks like a plain NixOS module (`services` is a NixOS option, not a flake-parts one), but import-tree loads every file here as a flake-parts module; wrap it as `flake.modules.nixos.nixos = ...`, or move it to a path with a `_` component so import-tree skips it
+            modules/pc.nix:1:40 hint[unused-aspect] "pc": aspect `pc` (flake.modules.nixos) is defined, but nothing imports, includes or references it, so it has no effect
+            modules/pc.nix:1:82 warning[undefined-aspect] "gone": aspect `gone` is not defined in `flake.modules.nixos`"#]],
     );
 }
 

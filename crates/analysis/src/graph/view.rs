@@ -44,6 +44,11 @@ impl<'g> View<'g> {
         &self.graph.collections
     }
 
+    /// Whether the roots are a guess (`ImportTreeRoots::guessed`). Not recorded, as `roots`.
+    pub(crate) fn roots_guessed(&self) -> bool {
+        self.graph.roots.guessed()
+    }
+
     /// Workspace-relative import-tree roots. A change to them re-checks every file: not recorded.
     pub(crate) fn roots(&self) -> Vec<String> {
         self.graph.roots.roots()

@@ -20,6 +20,9 @@ pub(crate) enum FileKind {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct ImportTreeRoots {
     calls: Vec<ResolvedCall>,
+    /// No call was found and `modules/` is read as if one named it: which files are top-level
+    /// modules is a guess.
+    guessed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,14 +114,20 @@ impl ImportTreeRoots {
                 resolved.push(call);
             }
         }
-        if !any_call && fallback_modules_dir {
+        let guessed = !any_call && fallback_modules_dir;
+        if guessed {
             resolved.push(ResolvedCall {
                 roots: vec![vec!["modules".to_string()]],
                 filters: Vec::new(),
                 init_filter: None,
             });
         }
-        ImportTreeRoots { calls: resolved }
+        ImportTreeRoots { calls: resolved, guessed }
+    }
+
+    /// The roots are `modules/`, guessed for a folder with neither a flake nor an import-tree call.
+    pub(crate) fn guessed(&self) -> bool {
+        self.guessed
     }
 
     /// Workspace-relative root folders ("modules", "hosts"), normalised (no "./", ".." resolved

@@ -291,7 +291,8 @@ impl<'a> Extractor<'a> {
         self.note_call(call, None);
         let (function, args) = flatten_apply(call);
         // import-tree's call is read for its roots, and `import ./x.nix` is a module by path.
-        let known = function.text().to_string().contains("import-tree") || (is_import(&function, self) && args.len() == 1);
+        let known =
+            function.text().to_string().contains("import-tree") || (is_import(&function, self) && args.len() == 1);
         if self.out.calls.len() == before && !known {
             let (function, range) = (function.text_range(), call.text_range());
             self.out.calls.push(HelperCall { callee: Callee::Unknown, args: Vec::new(), function, range, at: None });
