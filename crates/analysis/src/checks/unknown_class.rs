@@ -3,8 +3,11 @@
 //! when the module is imported somewhere, far from the typo.
 
 use super::cx::Cx;
+use super::edits;
 use super::near::near_names;
+use crate::base::fix::Fix;
 use crate::dendritic::classes::{ANY_CLASS, KNOWN_CLASSES, is_known_class};
+use crate::syntax::render_attr_name;
 
 pub(super) fn check(cx: &mut Cx) {
     let collections = cx.graph.collections();
@@ -42,7 +45,20 @@ pub(super) fn check(cx: &mut Cx) {
                 KNOWN_CLASSES.join(", ")
             )
         };
-        cx.report(class_use.range, message);
+        let (file, data) = (cx.file_id, cx.file);
+        let written = &data.text[class_use.range];
+        let finding = cx.report(class_use.range, message);
+        // The class as written: bare, quoted, or inside an output's name (`homemanagerModules`).
+        for (i, best) in near.iter().enumerate() {
+            let new_text = match class_use.from_output {
+                true => format!("{best}Modules"),
+                false if written.starts_with('"') => format!("\"{best}\""),
+                false => render_attr_name(best),
+            };
+            let fix =
+                Fix::edit(format!("Replace with `{new_text}`"), file, vec![edits::replace(class_use.range, new_text)]);
+            finding.fix(fix.preferred(i == 0).safe(near.len() == 1));
+        }
     }
 }
 
