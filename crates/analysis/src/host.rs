@@ -11,6 +11,7 @@
 use rustc_hash::FxHashSet;
 
 use crate::base::diagnostics::{Diagnostic, DiagnosticKind, Finding, Severity};
+use crate::base::fix::{Fix, Related, RelatedAt};
 use crate::base::parallel;
 use crate::base::text::{LineIndex, TextRange};
 use crate::base::{Change, FileId, FileRole, NotDendritic, Site};
@@ -223,10 +224,44 @@ impl Analysis {
         let role = self.graph.role(file);
         let read = self.graph.summary(file).diagnostics.iter().filter(|f| registry::row(f.kind).roles.contains(&role));
         let checked = self.checked.get(file.0 as usize).into_iter().flatten();
-        let mut all: Vec<Diagnostic> = read.chain(checked).map(Finding::to_diagnostic).collect();
+        let mut all: Vec<Diagnostic> = read.chain(checked).map(|f| self.with_fixes(file, f)).collect();
         all.sort_by_key(|d| (d.range.start(), d.range.end(), d.kind));
         all.dedup();
         all
+    }
+
+    /// The fixes of the diagnostics of `file` whose range meets `range`, each diagnostic's
+    /// preferred one first.
+    pub fn fixes(&self, file: FileId, range: TextRange) -> Vec<Fix> {
+        let meets = |d: &Diagnostic| d.range.start() <= range.end() && range.start() <= d.range.end();
+        let mut out: Vec<Fix> = Vec::new();
+        for fix in self.diagnostics(file).into_iter().filter(meets).flat_map(|d| d.fixes) {
+            if !out.contains(&fix) {
+                out.push(fix);
+            }
+        }
+        out
+    }
+
+    /// A finding as callers see it: its severity from the registry unless lowered, its fixes
+    /// (made now for the kinds found while parsing) and its related places, found now.
+    fn with_fixes(&self, file: FileId, finding: &Finding) -> Diagnostic {
+        let mut diagnostic = finding.to_diagnostic();
+        if let registry::Run::Parse(Some(fixes)) = registry::row(finding.kind).run {
+            diagnostic.fixes = fixes(&self.graph, file, finding);
+        }
+        for related in &finding.related {
+            match related {
+                RelatedAt::Here(range, message) => {
+                    diagnostic.related.push(Related { site: Site { file, range: *range }, message: message.clone() });
+                }
+                RelatedAt::Definitions(key, message) => {
+                    let sites = self.graph.definitions(key);
+                    diagnostic.related.extend(sites.into_iter().map(|site| Related { site, message: message.clone() }));
+                }
+            }
+        }
+        diagnostic
     }
 
     /// The diagnostics Nix itself would report parsing the file (syntax, undefined names,
@@ -344,7 +379,8 @@ impl Summary {
 impl Finding {
     /// The finding as callers see it, with its severity from the registry unless lowered.
     fn to_diagnostic(&self) -> Diagnostic {
-        let diagnostic = Diagnostic::new(self.kind, self.range, self.message.clone());
+        let mut diagnostic = Diagnostic::new(self.kind, self.range, self.message.clone());
+        diagnostic.fixes.clone_from(&self.fixes);
         match self.lowered {
             Some(severity) => diagnostic.with_severity(severity),
             None => diagnostic,
@@ -355,7 +391,14 @@ impl Finding {
 impl Diagnostic {
     /// A diagnostic of `kind` at its usual severity (the registry's).
     pub fn new(kind: DiagnosticKind, range: TextRange, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { kind, range, message: message.into(), severity: kind.default_severity() }
+        Diagnostic {
+            kind,
+            range,
+            message: message.into(),
+            severity: kind.default_severity(),
+            fixes: Vec::new(),
+            related: Vec::new(),
+        }
     }
 
     pub fn with_severity(mut self, severity: Severity) -> Diagnostic {

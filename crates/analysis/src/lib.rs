@@ -30,6 +30,7 @@ mod tests;
 
 pub use crate::base::diagnostics::{Diagnostic, DiagnosticKind, Severity};
 pub use crate::base::document::DocumentText;
+pub use crate::base::fix::{FileCreate, FileEdit, FileRename, Fix, Related, TextEdit};
 pub use crate::base::text::{Encoding, LineCol, LineIndex, TextRange, TextSize};
 pub use crate::base::{AspectKey, Change, FileId, FileRole, HostKey, NotDendritic, Site};
 pub use crate::graph::queries::{AspectInfo, HostInfo};
@@ -37,7 +38,7 @@ pub use crate::host::{ANALYSIS_STACK, Analysis, PreparedChange, Summary, run_on_
 pub use crate::ide::completion::{CompletionItem, CompletionKind, CompletionList};
 pub use crate::ide::hover::Hover;
 pub use crate::ide::references::{Highlight, HighlightKind};
-pub use crate::ide::rename::{FileEdit, Rename, TextEdit};
+pub use crate::ide::rename::Rename;
 pub use crate::ide::symbol_at::Symbol;
 pub use crate::ide::symbols::{DocumentSymbol, SymbolKind, WorkspaceSymbol};
 pub use crate::ide::{FilePosition, Navigation, NavigationTarget};

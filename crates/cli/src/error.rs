@@ -12,6 +12,8 @@ pub enum CliError {
     Analysis(String),
     /// Writing the result to stdout failed for another reason than a closed pipe.
     Output(io::Error),
+    /// `check --fix` could not write a file.
+    Write(String),
 }
 
 impl fmt::Display for CliError {
@@ -22,6 +24,7 @@ impl fmt::Display for CliError {
             }
             CliError::Analysis(reason) => write!(f, "the analysis failed: {reason}"),
             CliError::Output(err) => write!(f, "cannot write the result: {err}"),
+            CliError::Write(reason) => write!(f, "cannot write a fixed file: {reason}"),
         }
     }
 }

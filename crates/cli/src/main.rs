@@ -78,6 +78,13 @@ struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     format: CheckFormat,
+    /// Apply the safe fixes to the files and say what changed, then report what remains. This writes
+    /// files, the one command of canopy that does; a file changed since it was read is left alone.
+    #[arg(long, conflicts_with = "diff")]
+    fix: bool,
+    /// Print the safe fixes as a unified diff, writing nothing.
+    #[arg(long)]
+    diff: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -142,7 +149,14 @@ fn main() -> ExitCode {
         init_logging();
     }
     let outcome = match cli.command {
-        Command::Check(args) => check::run(&args.path, args.format),
+        Command::Check(args) => {
+            let fixing = match (args.fix, args.diff) {
+                (true, _) => check::Fixing::Write,
+                (false, true) => check::Fixing::Diff,
+                (false, false) => check::Fixing::No,
+            };
+            check::run(&args.path, args.format, fixing)
+        }
         Command::Aspects(args) => aspects::run(&args.path, args.format),
         Command::Lsp => {
             purge_at_once();

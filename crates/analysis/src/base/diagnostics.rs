@@ -6,6 +6,7 @@
 //! every diagnostic its severity from the registry as it leaves (`Finding::into_diagnostic`), so
 //! the registry is the one place that says how severe a kind is.
 
+use crate::base::fix::{Fix, Related, RelatedAt};
 use crate::base::text::TextRange;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -68,6 +69,10 @@ pub struct Diagnostic {
     pub range: TextRange,
     pub message: String,
     pub severity: Severity,
+    /// The ways to fix it, the preferred one first; none when canopy is not sure of one.
+    pub fixes: Vec<Fix>,
+    /// Other places it is about: the definition of a suggested name, the binding it shadows.
+    pub related: Vec<Related>,
 }
 
 /// One finding in one file, inside the analysis: its severity is the registry's unless `lowered`.
@@ -79,11 +84,25 @@ pub(crate) struct Finding {
     /// Set where a finding is less sure than its kind usually is (an undefined aspect in a
     /// collection partly built at evaluation time is a warning, not an error).
     pub(crate) lowered: Option<Severity>,
+    pub(crate) fixes: Vec<Fix>,
+    pub(crate) related: Vec<RelatedAt>,
 }
 
 impl Finding {
     pub(crate) fn new(kind: DiagnosticKind, range: TextRange, message: impl Into<String>) -> Finding {
-        Finding { kind, range, message: message.into(), lowered: None }
+        Finding { kind, range, message: message.into(), lowered: None, fixes: Vec::new(), related: Vec::new() }
+    }
+
+    /// Adds a way to fix it.
+    pub(crate) fn fix(&mut self, fix: Fix) -> &mut Finding {
+        self.fixes.push(fix);
+        self
+    }
+
+    /// Adds a place it is about.
+    pub(crate) fn related(&mut self, related: RelatedAt) -> &mut Finding {
+        self.related.push(related);
+        self
     }
 
     pub(crate) fn with_severity(mut self, severity: Severity) -> Finding {

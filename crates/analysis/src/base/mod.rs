@@ -3,6 +3,7 @@
 
 pub(crate) mod diagnostics;
 pub(crate) mod document;
+pub(crate) mod fix;
 pub(crate) mod parallel;
 pub(crate) mod stack;
 pub(crate) mod text;

@@ -1,8 +1,8 @@
 //! What a check sees, and where it reports.
 
-use crate::base::AspectKey;
 use crate::base::diagnostics::{DiagnosticKind, Finding, Severity};
 use crate::base::text::TextRange;
+use crate::base::{AspectKey, FileId};
 use crate::graph::store::FileData;
 use crate::graph::view::View;
 use crate::syntax::render_attr_name;
@@ -13,19 +13,32 @@ pub(crate) struct Cx<'a> {
     pub(crate) graph: View<'a>,
     /// The file being checked.
     pub(crate) file: &'a FileData,
+    pub(crate) file_id: FileId,
     pub(super) kind: DiagnosticKind,
     pub(super) out: Vec<Finding>,
 }
 
 impl Cx<'_> {
     /// Reports a finding of the kind being checked, at its usual severity.
-    pub(crate) fn report(&mut self, range: TextRange, message: impl Into<String>) {
-        self.out.push(Finding::new(self.kind, range, message));
+    /// Returns the finding, for the check to add its fixes and related places.
+    pub(crate) fn report(&mut self, range: TextRange, message: impl Into<String>) -> &mut Finding {
+        self.push(Finding::new(self.kind, range, message))
     }
 
     /// Reports a finding less sure than its kind usually is.
-    pub(crate) fn report_as(&mut self, severity: Severity, range: TextRange, message: impl Into<String>) {
-        self.out.push(Finding::new(self.kind, range, message).with_severity(severity));
+    pub(crate) fn report_as(
+        &mut self,
+        severity: Severity,
+        range: TextRange,
+        message: impl Into<String>,
+    ) -> &mut Finding {
+        self.push(Finding::new(self.kind, range, message).with_severity(severity))
+    }
+
+    fn push(&mut self, finding: Finding) -> &mut Finding {
+        self.out.push(finding);
+        let last = self.out.len() - 1;
+        &mut self.out[last]
     }
 }
 

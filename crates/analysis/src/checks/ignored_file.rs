@@ -2,6 +2,7 @@
 //! unless some module imports the file by hand.
 
 use super::cx::Cx;
+use crate::base::fix::{FileRename, Fix};
 
 pub(super) fn check(cx: &mut Cx) {
     let definitions = &cx.file.resolved.definitions;
@@ -23,20 +24,47 @@ pub(super) fn check(cx: &mut Cx) {
          it by path; to have import-tree load it, {fix}",
         names.join(", ")
     );
-    cx.report(first.name.range, message);
+    let fix = underscored(cx).then(|| out_of_underscore(cx)).flatten();
+    cx.report(first.name.range, message).fixes.extend(fix);
+}
+
+/// The file moved to the path without the `_` in front of each part below its root. Not safe:
+/// import-tree then loads it, and whatever it defines with it.
+fn out_of_underscore(cx: &Cx) -> Option<Fix> {
+    let path = cx.file.path.as_str();
+    let (root, below) = split_at_root(cx, path);
+    let moved: Vec<&str> = below.split('/').map(|part| part.trim_start_matches('_')).collect();
+    if moved.iter().any(|part| part.is_empty() || *part == ".nix") {
+        return None;
+    }
+    let to = format!("{root}{}", moved.join("/"));
+    Some(Fix {
+        title: format!("Move to `{to}`, which import-tree loads"),
+        edits: Vec::new(),
+        creates: Vec::new(),
+        renames: vec![FileRename { file: cx.file_id, to }],
+        safe: false,
+        preferred: true,
+    })
+}
+
+/// The file's path as its import-tree root (with a trailing `/`, empty for `.`) and the rest.
+fn split_at_root<'p>(cx: &Cx, path: &'p str) -> (&'p str, &'p str) {
+    for root in cx.graph.roots() {
+        if root == "." {
+            return ("", path);
+        }
+        if let Some(below) = path.strip_prefix(root.as_str()).and_then(|rest| rest.strip_prefix('/')) {
+            return (&path[..path.len() - below.len()], below);
+        }
+    }
+    ("", path)
 }
 
 /// Does the file's path below its import-tree root have a part starting with `_`? import-tree
 /// strips the first root (in call order) that holds the file before it looks for `/_`.
 fn underscored(cx: &Cx) -> bool {
-    let path = cx.file.path.as_str();
-    let below = cx
-        .graph
-        .roots()
-        .iter()
-        .find_map(|root| if root == "." { Some(path) } else { path.strip_prefix(root.as_str())?.strip_prefix('/') })
-        .unwrap_or(path);
-    below.split('/').any(|part| part.starts_with('_'))
+    split_at_root(cx, &cx.file.path).1.split('/').any(|part| part.starts_with('_'))
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //! `duplicate-attribute`) need only the file and are found while it is read (`nix_exact`).
 
 mod cx;
+mod edits;
 mod ignored_file;
 mod near;
 mod not_a_flake_module;
@@ -15,6 +16,7 @@ pub(crate) mod registry;
 mod shadowed_config;
 mod toplevel_pkgs;
 mod undefined_aspect;
+mod undefined_variable;
 mod unknown_class;
 mod unused_aspect;
 mod wrong_class_import;
@@ -36,10 +38,16 @@ pub(crate) type ExtraCheck = (DiagnosticKind, fn(&mut Cx));
 pub(crate) fn check(graph: &Graph, file: FileId, extra: &[ExtraCheck]) -> (Vec<Finding>, Vec<FactId>) {
     let reads = Recorder::default();
     let data = graph.data(file);
-    let mut cx = Cx { graph: graph.recording(&reads), file: data, kind: DiagnosticKind::SyntaxError, out: Vec::new() };
+    let mut cx = Cx {
+        graph: graph.recording(&reads),
+        file: data,
+        file_id: file,
+        kind: DiagnosticKind::SyntaxError,
+        out: Vec::new(),
+    };
     let registered = REGISTRY.iter().filter(|row| row.roles.contains(&data.role)).filter_map(|row| match row.run {
         Run::Graph(run) => Some((row.kind, run)),
-        Run::Parse => None,
+        Run::Parse(_) => None,
     });
     for (kind, run) in registered.chain(extra.iter().copied()) {
         cx.kind = kind;
@@ -130,3 +138,6 @@ pub(crate) mod test_support {
         assert!(rendered.is_empty(), "expected no `{}`, got:\n{rendered}", kind.code());
     }
 }
+
+#[cfg(test)]
+mod fix_tests;

@@ -3,6 +3,8 @@
 //! infinite-recursion error about `modulesPath`).
 
 use super::cx::Cx;
+use super::edits;
+use crate::base::fix::{FileRename, Fix};
 use crate::base::text::TextRange;
 use crate::dendritic::classes::{LOWER_LEVEL_ARGS, LOWER_LEVEL_KEYS, ModuleSystem, module_system};
 use crate::dendritic::flake_parts::FLAKE_PARTS_KEYS;
@@ -19,7 +21,37 @@ pub(super) fn check(cx: &mut Cx) {
         sign.class,
         crate::syntax::render_attr_name(stem)
     );
-    cx.report(sign.range, message);
+    let fixes = [wrap_fix(cx, sign.class, stem), underscore_fix(cx)];
+    cx.report(sign.range, message).fixes.extend(fixes.into_iter().flatten());
+}
+
+/// The whole file as the value of `flake.modules.<class>.<file name>`, its arguments kept on
+/// the module. Not safe: the module is no longer loaded as it was, but as an aspect to import.
+fn wrap_fix(cx: &Cx, class: &str, stem: &str) -> Option<Fix> {
+    let root = crate::syntax::parse(&cx.file.text).root();
+    let range = crate::syntax::trimmed_range(&edits::top_expr(&root)?);
+    let text = cx.file.text.get(std::ops::Range::<usize>::from(range))?;
+    let path = format!("flake.modules.{class}.{}", crate::syntax::render_attr_name(stem));
+    let wrapped = format!("{{\n  {path} =\n    {};\n}}", edits::indent(text, "    "));
+    let fix = Fix::edit(format!("Wrap as `{path}`"), cx.file_id, vec![edits::replace(range, wrapped)]);
+    Some(fix.preferred(true))
+}
+
+/// The file moved beside itself with a `_` in front of its name, where import-tree skips it.
+fn underscore_fix(cx: &Cx) -> Option<Fix> {
+    let (folder, name) = match cx.file.path.rsplit_once('/') {
+        Some((folder, name)) => (format!("{folder}/"), name),
+        None => (String::new(), cx.file.path.as_str()),
+    };
+    let to = format!("{folder}_{name}");
+    Some(Fix {
+        title: format!("Move to `{to}`, which import-tree skips"),
+        edits: Vec::new(),
+        creates: Vec::new(),
+        renames: vec![FileRename { file: cx.file_id, to }],
+        safe: false,
+        preferred: false,
+    })
 }
 
 /// Whether the file is a plain NixOS, nix-darwin or home-manager module rather than a

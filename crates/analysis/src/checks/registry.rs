@@ -7,11 +7,14 @@
 
 use super::cx::Cx;
 use super::{
-    ignored_file, not_a_flake_module, shadowed_config, toplevel_pkgs, undefined_aspect, unknown_class, unused_aspect,
-    wrong_class_import,
+    ignored_file, not_a_flake_module, shadowed_config, toplevel_pkgs, undefined_aspect, undefined_variable,
+    unknown_class, unused_aspect, wrong_class_import,
 };
+use crate::base::FileId;
 use crate::base::FileRole::{self, Flake, Ignored, Parsed, TopLevel};
-use crate::base::diagnostics::{DiagnosticKind, Severity};
+use crate::base::diagnostics::{DiagnosticKind, Finding, Severity};
+use crate::base::fix::Fix;
+use crate::graph::store::Graph;
 
 pub(crate) struct Row {
     pub(crate) kind: DiagnosticKind,
@@ -30,11 +33,16 @@ pub(crate) struct Row {
 
 /// How a kind is found.
 pub(crate) enum Run {
-    /// While its file is read, by `nix_exact`: what Nix itself reports parsing the file.
-    Parse,
+    /// While its file is read, by `nix_exact`: what Nix itself reports parsing the file. A
+    /// summary knows its text only, so the fixes of such a finding, if the kind has any, are made
+    /// when the door hands it out, by the function named here.
+    Parse(Option<ParseFixes>),
     /// By a check of one file against the graph, run again whenever a fact it read changes.
     Graph(fn(&mut Cx)),
 }
+
+/// The fixes of a finding made while its file was read, from the file's syntax tree.
+pub(crate) type ParseFixes = fn(&Graph, FileId, &Finding) -> Vec<Fix>;
 
 /// Where Nix reads the file as part of the flake.
 const READ_BY_NIX: &[FileRole] = &[TopLevel, Flake, Ignored, Parsed];
@@ -49,7 +57,7 @@ pub(crate) static REGISTRY: [Row; 11] = [
         default_enabled: true,
         roles: READ_BY_NIX,
         summary: "the file does not parse; reported where Nix reports it",
-        run: Run::Parse,
+        run: Run::Parse(None),
     },
     Row {
         kind: DiagnosticKind::UndefinedVariable,
@@ -58,7 +66,7 @@ pub(crate) static REGISTRY: [Row; 11] = [
         default_enabled: true,
         roles: READ_BY_NIX,
         summary: "a name bound nowhere and not under any `with`",
-        run: Run::Parse,
+        run: Run::Parse(Some(undefined_variable::fixes)),
     },
     Row {
         kind: DiagnosticKind::DuplicateAttribute,
@@ -67,7 +75,7 @@ pub(crate) static REGISTRY: [Row; 11] = [
         default_enabled: true,
         roles: READ_BY_NIX,
         summary: "an attribute defined twice where Nix rejects it",
-        run: Run::Parse,
+        run: Run::Parse(None),
     },
     Row {
         kind: DiagnosticKind::UndefinedAspect,
@@ -144,6 +152,9 @@ pub(crate) static REGISTRY: [Row; 11] = [
     },
 ];
 
+/// The README, on the repository's page.
+const README_URL: &str = "https://github.com/canopy-nix/canopy";
+
 pub(crate) fn row(kind: DiagnosticKind) -> &'static Row {
     &REGISTRY[kind as usize]
 }
@@ -171,6 +182,11 @@ impl DiagnosticKind {
     /// What the kind is about, in one line.
     pub fn summary(self) -> &'static str {
         row(self).summary
+    }
+
+    /// Where the README explains it: its section, whose anchor is the code.
+    pub fn docs_url(self) -> String {
+        format!("{README_URL}#{}", self.code())
     }
 }
 

@@ -1,23 +1,93 @@
 //! `shadowed-config`: `config.flake...` read inside a lower-level module whose own arguments
 //! rebind `config`, so it reads the NixOS (or home-manager, ...) configuration instead.
 
+use rnix::SyntaxKind::*;
+
 use super::cx::Cx;
-use crate::base::text::TextSize;
+use super::edits;
+use crate::base::fix::{Fix, RelatedAt};
+use crate::base::text::{TextRange, TextSize};
+use crate::graph::resolve::ShadowedRead;
 use crate::summary::RefRoot;
+use crate::syntax::{SyntaxNode, first_child};
 
 pub(super) fn check(cx: &mut Cx) {
-    for read in &cx.file.resolved.shadowed {
-        if in_flake_module(cx, read.range.start()) {
-            continue;
-        }
+    let reads: Vec<&ShadowedRead> =
+        cx.file.resolved.shadowed.iter().filter(|read| !in_flake_module(cx, read.range.start())).collect();
+    if reads.is_empty() {
+        return;
+    }
+    let root = crate::syntax::parse(&cx.file.text).root();
+    for read in reads.iter().copied() {
+        let fix = let_fix(cx, &root, &reads, read);
         let message = format!(
             "`config` here is this module's own argument, not the flake's configuration: \
              `config.{}` does not exist in it; bind the value in a `let` outside the module \
              (for example `let flakeConfig = config; in`) and read it from there",
             read.root
         );
-        cx.report(read.range, message);
+        let finding = cx.report(read.range, message);
+        if let Some((fix, outer)) = fix {
+            finding.fix(fix);
+            if let Some(outer) = outer {
+                finding.related(RelatedAt::Here(outer, "the flake's `config`, which the module's own hides".into()));
+            }
+        }
     }
+}
+
+/// The name the fix binds the flake's `config` to.
+const OUTER: &str = "flakeConfig";
+
+/// Binds the flake's `config` in a `let` right above the lower-level module the read is in, and
+/// reads every shadowed path of that module from there; adds `config` to the top-level module's
+/// arguments if it does not take it. With the place of the outer `config`, if it is bound already.
+fn let_fix(
+    cx: &Cx,
+    root: &SyntaxNode,
+    reads: &[&ShadowedRead],
+    read: &ShadowedRead,
+) -> Option<(Fix, Option<TextRange>)> {
+    let text = &cx.file.text;
+    if text.contains(OUTER) {
+        return None;
+    }
+    let config = TextRange::at(read.range.start(), TextSize::of("config"));
+    if text.get(std::ops::Range::<usize>::from(config))? != "config" {
+        return None;
+    }
+    let binds_config =
+        |n: &SyntaxNode| edits::pattern_names(n).is_some_and(|(names, _)| names.iter().any(|x| x == "config"));
+    let inner = edits::covering(root, config)?.ancestors().find(binds_config)?;
+    let outer = inner.ancestors().skip(1).find(|n| edits::pattern_names(n).is_some())?;
+    let mut changes = vec![edits::insert(inner.text_range().start(), format!("let {OUTER} = config; in "))];
+    let bound = pattern_entry(&outer, "config");
+    if bound.is_none() {
+        changes.push(edits::add_to_pattern(&outer, "config")?);
+    }
+    for other in reads.iter().filter(|r| inner.text_range().contains_range(r.range)) {
+        let at = TextRange::at(other.range.start(), TextSize::of("config"));
+        // A read in a module nested in this one reads that module's own `config`.
+        let owner = edits::covering(root, at).and_then(|n| n.ancestors().find(binds_config));
+        if text.get(std::ops::Range::<usize>::from(at)) == Some("config") && owner.as_ref() == Some(&inner) {
+            changes.push(edits::replace(at, OUTER));
+        }
+    }
+    let fix = Fix::edit(
+        format!("Read the flake's `config` through `let {OUTER} = config;` above the module"),
+        cx.file_id,
+        changes,
+    );
+    Some((fix.preferred(true).safe(true), bound))
+}
+
+/// Where a lambda's pattern binds `name`.
+fn pattern_entry(lambda: &SyntaxNode, name: &str) -> Option<TextRange> {
+    first_child(lambda, NODE_PATTERN)?
+        .children()
+        .filter(|c| c.kind() == NODE_PAT_ENTRY)
+        .find(|e| first_child(e, NODE_IDENT).is_some_and(|i| i.text() == name))
+        .map(|e| e.text_range())
 }
 
 /// Is the read at `start` inside an aspect of class `flake` (`flake.modules.flake.x`,

@@ -1,8 +1,16 @@
 //! `toplevel-pkgs`: a top-level module asks for an argument that exists only inside `perSystem`.
 
+use rnix::SyntaxKind::*;
+
 use super::cx::Cx;
+use super::edits;
 use crate::base::diagnostics::Severity;
+use crate::base::fix::Fix;
+use crate::base::text::TextRange;
 use crate::dendritic::flake_parts::PER_SYSTEM_ONLY;
+use crate::summary::ModuleArg;
+use crate::syntax::names::{BindingId, NameTable, Resolution};
+use crate::syntax::{SyntaxNode, first_child, nth_expr, unparen};
 
 pub(super) fn check(cx: &mut Cx) {
     let Some(module) = &cx.file.summary.module else { return };
@@ -10,10 +18,12 @@ pub(super) fn check(cx: &mut Cx) {
     if super::not_a_flake_module::looks_lower_level(cx) {
         return;
     }
+    let mut tree = None;
     for arg in &module.args {
         if !PER_SYSTEM_ONLY.contains(&arg.name.as_str()) || cx.graph.is_arg_provided(&arg.name) {
             continue;
         }
+        let root = tree.get_or_insert_with(|| crate::syntax::parse(&cx.file.text).root()).clone();
         // The module system looks an argument up only when it is read: one asked for and never
         // read breaks nothing yet, but is a trap for the next edit.
         if arg.used {
@@ -23,16 +33,67 @@ pub(super) fn check(cx: &mut Cx) {
                  or in the lower-level module that needs it",
                 arg.name
             );
-            cx.report(arg.range, message);
+            let fix = move_fix(cx, &root, arg);
+            cx.report(arg.range, message).fixes.extend(fix);
         } else {
             let message = format!(
                 "`{0}` is not an argument of top-level (flake-parts) modules: it exists only inside `perSystem`; \
                  unused here, so harmless, but reading it would fail with \"attribute '{0}' missing\": remove it",
                 arg.name
             );
-            cx.report_as(Severity::Hint, arg.range, message);
+            let edit = edits::top_expr(&root).and_then(|top| edits::remove_from_pattern(&top, &arg.name));
+            let title = format!("Remove `{}` from the arguments", arg.name);
+            let fix = edit.map(|edit| Fix::edit(title, cx.file_id, vec![edit]).preferred(true).safe(true));
+            cx.report_as(Severity::Hint, arg.range, message).fixes.extend(fix);
         }
     }
+}
+
+/// Takes the argument in each module that reads it instead, the lower-level modules (aspects'
+/// values) and `perSystem`, and drops it from the top-level pattern. `None` unless every read
+/// lies in such a module.
+fn move_fix(cx: &Cx, root: &SyntaxNode, arg: &ModuleArg) -> Option<Fix> {
+    let top = edits::top_expr(root)?;
+    let names = NameTable::build(root);
+    let binding = u32::try_from(names.bindings.iter().position(|b| b.range == arg.range)?).ok()?;
+    let reads = names.uses.iter().filter(|u| u.resolution == Resolution::Local(BindingId(binding)));
+    let summary = &cx.file.summary;
+    let bindings: Vec<TextRange> = (cx.file.resolved.definitions.iter())
+        .filter_map(|d| summary.nodes.get(d.node.0 as usize))
+        .map(|node| node.binding)
+        .collect();
+    let holds_module =
+        |n: &SyntaxNode| n.kind() == NODE_ATTRPATH_VALUE && (bindings.contains(&n.text_range()) || is_per_system(n));
+    // For each read, the innermost binding that holds a module.
+    let mut modules: Vec<SyntaxNode> = Vec::new();
+    for read in reads {
+        let binding = edits::covering(root, read.range)?.ancestors().find(holds_module)?;
+        let module = nth_expr(&binding, 0).map(unparen)?;
+        if !modules.contains(&module) {
+            modules.push(module);
+        }
+    }
+    if modules.is_empty() {
+        return None;
+    }
+    let mut changes = vec![edits::remove_from_pattern(&top, &arg.name)?];
+    for module in &modules {
+        match edits::pattern_names(module) {
+            Some((taken, _)) if taken.iter().any(|n| n == arg.name.as_str()) => {}
+            Some(_) => changes.push(edits::add_to_pattern(module, &arg.name)?),
+            None if module.kind() == NODE_ATTR_SET => {
+                changes.push(edits::insert(module.text_range().start(), format!("{{ {}, ... }}: ", arg.name)));
+            }
+            None => return None,
+        }
+    }
+    let title = format!("Take `{}` in the modules that read it, not at top level", arg.name);
+    Some(Fix::edit(title, cx.file_id, changes).preferred(true).safe(true))
+}
+
+/// `perSystem = ...;`
+fn is_per_system(binding: &SyntaxNode) -> bool {
+    first_child(binding, NODE_ATTRPATH).is_some_and(|path| path.text() == "perSystem")
 }
 
 #[cfg(test)]

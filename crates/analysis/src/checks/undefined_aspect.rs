@@ -4,10 +4,14 @@ use rustc_hash::FxHashSet;
 use smol_str::SmolStr;
 
 use super::cx::Cx;
+use super::edits;
 use super::near::near_names;
+use crate::base::AspectKey;
 use crate::base::diagnostics::Severity;
+use crate::base::fix::{FileCreate, Fix, RelatedAt, TextEdit};
 use crate::graph::resolve::Target;
-use crate::summary::RefRoot;
+use crate::summary::{Name, NameOrigin, RefForm, RefRoot};
+use crate::syntax::{is_plain_identifier, render_attr_name};
 
 pub(super) fn check(cx: &mut Cx) {
     let mut seen = FxHashSet::default();
@@ -58,15 +62,66 @@ pub(super) fn check(cx: &mut Cx) {
         if !elsewhere.is_empty() {
             message.push_str(&format!(" (`{}` is defined for {})", key.name, elsewhere.join(", ")));
         }
-        if !library.is_empty() {
-            cx.report_as(Severity::Warning, name.range, message);
+        let near: Vec<String> = near.into_iter().map(str::to_owned).collect();
+        let create = create_fix(cx, key, &container);
+        let form = cx.file.summary.refs.get(r.index).map(|reference| reference.form);
+        let (file, data) = (cx.file_id, cx.file);
+        let finding = if !library.is_empty() {
+            cx.report_as(Severity::Warning, name.range, message)
         } else if cx.graph.is_opaque(&scope) {
             message.push_str(&format!("; some of `{container}` is built at evaluation time, so it may exist"));
-            cx.report_as(Severity::Warning, name.range, message);
+            cx.report_as(Severity::Warning, name.range, message)
         } else {
-            cx.report(name.range, message);
+            cx.report(name.range, message)
+        };
+        // Only one name is near: that is what was meant.
+        let only = near.len() == 1 && library.is_empty();
+        for (i, suggestion) in near.iter().enumerate() {
+            if let Some(edit) = replacement(&data.text[name.range], name, form, suggestion) {
+                let fix = Fix::edit(format!("Replace with `{suggestion}`"), file, vec![edit]);
+                finding.fix(fix.preferred(i == 0).safe(only));
+            }
+            let defined = AspectKey { name: suggestion.as_str().into(), ..key.clone() };
+            finding.related(RelatedAt::Definitions(defined, format!("`{suggestion}` is defined here")));
         }
+        finding.fixes.extend(create);
     }
+}
+
+/// The edit that writes `near` where `name` is written, `None` where the name is not written
+/// at the reference alone (`inherit`, which also names a local; a name folded from elsewhere).
+fn replacement(written: &str, name: &Name, form: Option<RefForm>, near: &str) -> Option<TextEdit> {
+    let new_text = match (&name.origin, form?) {
+        (_, RefForm::Inherit) => return None,
+        (NameOrigin::Ident, RefForm::With) => is_plain_identifier(near).then(|| near.to_owned())?,
+        (NameOrigin::Ident | NameOrigin::Quoted, RefForm::Select) => render_attr_name(near),
+        (NameOrigin::Quoted, RefForm::With) => return None,
+        _ => return None,
+    };
+    (written != new_text).then(|| edits::replace(name.range, new_text))
+}
+
+/// A new file under the first import-tree root that defines the aspect, empty, in the collection
+/// and class of the reference. Never safe: it invents a file.
+fn create_fix(cx: &Cx, key: &AspectKey, container: &str) -> Option<Fix> {
+    let root = cx.graph.roots().into_iter().next()?;
+    let stem: String = key.name.chars().map(|c| if c == '/' || c.is_control() { '-' } else { c }).collect();
+    if stem.is_empty() || stem.starts_with('_') || stem.starts_with('.') {
+        return None;
+    }
+    let path = match root.as_str() {
+        "." | "" => format!("{stem}.nix"),
+        root => format!("{root}/{stem}.nix"),
+    };
+    let text = format!("{{\n  {container}.{} = {{ }};\n}}\n", render_attr_name(&key.name));
+    Some(Fix {
+        title: format!("Create aspect `{}` in `{path}`", key.name),
+        edits: Vec::new(),
+        creates: vec![FileCreate { path, text }],
+        renames: Vec::new(),
+        safe: false,
+        preferred: false,
+    })
 }
 
 #[cfg(test)]

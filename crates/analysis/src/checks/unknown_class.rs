@@ -3,8 +3,11 @@
 //! when the module is imported somewhere, far from the typo.
 
 use super::cx::Cx;
+use super::edits;
 use super::near::near_names;
+use crate::base::fix::Fix;
 use crate::dendritic::classes::{ANY_CLASS, KNOWN_CLASSES, is_known_class};
+use crate::syntax::render_attr_name;
 
 pub(super) fn check(cx: &mut Cx) {
     let collections = cx.graph.collections();
@@ -22,14 +25,14 @@ pub(super) fn check(cx: &mut Cx) {
         if den && (cx.graph.is_class_declared(class) || cx.graph.is_class_declared(ANY_CLASS)) {
             continue;
         }
-        let near = near_names(class, KNOWN_CLASSES.iter().copied());
         let usage = cx.graph.class_usage(class);
         let consistent = usage.files >= 2 || (usage.defined && usage.referenced);
         // A class the repository uses consistently may be a module system canopy does not know
         // (nvf's `nvim` beside `nixvim`): only a spelling of a known class itself
         // (`homemanager`, `home-manager`, `nixOS`) is still a mistake there.
-        let near = near.first().filter(|best| !consistent || same_spelling(class, best));
-        let message = if let Some(best) = near {
+        let mut near = near_names(class, KNOWN_CLASSES.iter().copied());
+        near.retain(|best| !consistent || same_spelling(class, best));
+        let message = if let Some(best) = near.first() {
             if class_use.from_output {
                 let written = &cx.file.text[class_use.range];
                 format!("`{written}` names the unknown class `{class}`; did you mean `{best}Modules`?")
@@ -47,7 +50,20 @@ pub(super) fn check(cx: &mut Cx) {
                 KNOWN_CLASSES.join(", ")
             )
         };
-        cx.report(class_use.range, message);
+        let (file, data) = (cx.file_id, cx.file);
+        let written = &data.text[class_use.range];
+        let finding = cx.report(class_use.range, message);
+        // The class as written: bare, quoted, or inside an output's name (`homemanagerModules`).
+        for (i, best) in near.iter().enumerate() {
+            let new_text = match class_use.from_output {
+                true => format!("{best}Modules"),
+                false if written.starts_with('"') => format!("\"{best}\""),
+                false => render_attr_name(best),
+            };
+            let fix =
+                Fix::edit(format!("Replace with `{new_text}`"), file, vec![edits::replace(class_use.range, new_text)]);
+            finding.fix(fix.preferred(i == 0).safe(near.len() == 1));
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::cx::Cx;
 use crate::base::diagnostics::Severity;
+use crate::base::fix::RelatedAt;
 use crate::dendritic::classes::{GENERIC, is_known_class};
 use crate::dendritic::flake_parts::STAMPED;
 use crate::graph::resolve::{ImportContext, Target};
@@ -44,15 +45,18 @@ pub(super) fn check(cx: &mut Cx) {
         );
         // `flake.modules` carries classes only under flake-parts' modules module; imported through
         // a library canopy does not read, it may or may not be there.
-        match &r.target {
+        let finding = match &r.target {
             Target::Aspect { key, .. } if key.collection == STAMPED && !cx.graph.is_stamped(STAMPED) => {
                 let message = format!(
                     "{message} (when flake-parts' `flakeModules.modules` stamps the class, which no top-level \
                      module here imports directly)"
                 );
-                cx.report_as(Severity::Warning, range, message);
+                cx.report_as(Severity::Warning, range, message)
             }
             _ => cx.report(range, message),
+        };
+        if let Target::Aspect { key, .. } = &r.target {
+            finding.related(RelatedAt::Definitions(key.clone(), format!("`{module}` is defined here")));
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `canopy check`: every diagnostic of every file, in one of three formats.
 
+mod fix;
 mod github;
 mod human;
 mod json;
@@ -61,8 +62,33 @@ pub struct Entry {
     pub message: String,
 }
 
-pub fn run(path: &Path, format: CheckFormat) -> Result<ExitCode, CliError> {
+/// What `check` does besides reporting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fixing {
+    /// Report only: nothing is written.
+    No,
+    /// Apply the safe fixes, say what changed, then report what remains.
+    Write,
+    /// Print the safe fixes as a unified diff; nothing is written.
+    Diff,
+}
+
+pub fn run(path: &Path, format: CheckFormat, fixing: Fixing) -> Result<ExitCode, CliError> {
     let root = Root::open(path)?;
+    if fixing != Fixing::No {
+        let progress = Progress::new();
+        let reporter = Reporter::start(&progress);
+        let fixes = analyse(&root, &progress, |analysis, _| fix::safe_fixes(analysis));
+        drop(reporter);
+        let mut refused = 0;
+        for flake in fixes?.flakes {
+            let folder = root.path.join(&flake.prefix);
+            refused += fix::apply(&folder, &flake.result, fixing == Fixing::Write)?;
+        }
+        if fixing == Fixing::Diff {
+            return Ok(if refused > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS });
+        }
+    }
     let progress = Progress::new();
     let reporter = Reporter::start(&progress);
     let analysed = analyse(&root, &progress, collect);

@@ -13,6 +13,7 @@ use rustc_hash::FxHashMap;
 
 use super::FilePosition;
 use super::symbol_at::{Symbol, symbol_at};
+pub(crate) use crate::base::fix::{FileEdit, TextEdit};
 use crate::base::text::TextRange;
 use crate::base::{AspectKey, FileId, Site};
 use crate::graph::resolve::Target;
@@ -20,19 +21,6 @@ use crate::graph::store::Graph;
 use crate::summary::{Name, NameOrigin, RefForm};
 use crate::syntax::names::{BindingKind, BindingValue, NameTable, Resolution};
 use crate::syntax::{SyntaxNode, first_child, is_plain_identifier, nth_expr, render_attr_name, trimmed_range};
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct TextEdit {
-    pub range: TextRange,
-    pub new_text: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileEdit {
-    pub file: FileId,
-    /// Non-overlapping, sorted by position.
-    pub edits: Vec<TextEdit>,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rename {
