@@ -2,9 +2,10 @@
 
 use canopy_analysis::Encoding;
 use tower_lsp::lsp_types::{
-    ClientCapabilities, CompletionOptions, HoverProviderCapability, OneOf, PositionEncodingKind, RenameOptions,
-    ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
-    WorkDoneProgressOptions, WorkspaceFoldersServerCapabilities, WorkspaceServerCapabilities,
+    ClientCapabilities, CodeActionKind, CodeActionOptions, CodeActionProviderCapability, CompletionOptions,
+    HoverProviderCapability, OneOf, PositionEncodingKind, RenameOptions, ResourceOperationKind, ServerCapabilities,
+    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions, WorkDoneProgressOptions,
+    WorkspaceFoldersServerCapabilities, WorkspaceServerCapabilities,
 };
 
 use crate::conv;
@@ -26,6 +27,9 @@ pub struct ClientCaps {
     pub document_changes: bool,
     /// Nested `DocumentSymbol`s.
     pub hierarchical_symbols: bool,
+    /// `create` and `rename` operations in workspace edits' `documentChanges`: fixes that create
+    /// or move a file are offered only then.
+    pub file_operations: bool,
 }
 
 impl Default for ClientCaps {
@@ -60,6 +64,12 @@ impl ClientCaps {
                 .and_then(|t| t.document_symbol.as_ref())
                 .and_then(|s| s.hierarchical_document_symbol_support)
                 .unwrap_or(false),
+            file_operations: workspace.and_then(|w| w.workspace_edit.as_ref()).is_some_and(|e| {
+                e.document_changes == Some(true)
+                    && e.resource_operations.as_ref().is_some_and(|ops| {
+                        ops.contains(&ResourceOperationKind::Create) && ops.contains(&ResourceOperationKind::Rename)
+                    })
+            }),
         }
     }
 }
@@ -86,6 +96,10 @@ pub fn server_capabilities(client: &ClientCaps) -> ServerCapabilities {
             work_done_progress_options: WorkDoneProgressOptions::default(),
         })),
         document_symbol_provider: Some(OneOf::Left(true)),
+        code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+            code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+            ..CodeActionOptions::default()
+        })),
         workspace_symbol_provider: Some(OneOf::Left(true)),
         workspace: Some(WorkspaceServerCapabilities {
             workspace_folders: Some(WorkspaceFoldersServerCapabilities {

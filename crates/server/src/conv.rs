@@ -77,22 +77,55 @@ pub fn severity(severity: Severity) -> lsp::DiagnosticSeverity {
     }
 }
 
-pub fn diagnostic(analysis: &Analysis, file: FileId, d: &Diagnostic, enc: Encoding) -> lsp::Diagnostic {
+pub fn diagnostic(space: &Space, analysis: &Analysis, file: FileId, d: &Diagnostic, enc: Encoding) -> lsp::Diagnostic {
     // Editors fade code tagged unnecessary: right for an aspect that has no effect.
     let tags = (d.kind == DiagnosticKind::UnusedAspect).then(|| vec![lsp::DiagnosticTag::UNNECESSARY]);
+    let related: Vec<lsp::DiagnosticRelatedInformation> = d
+        .related
+        .iter()
+        .filter_map(|r| {
+            let uri = space.uri(analysis.path(r.site.file))?;
+            let range = range_of(analysis, r.site.file, r.site.range, enc);
+            Some(lsp::DiagnosticRelatedInformation {
+                location: lsp::Location { uri, range },
+                message: r.message.clone(),
+            })
+        })
+        .collect();
+    // The fixes themselves are asked for with `textDocument/codeAction`, against the texts of that
+    // moment; `data` says which there are.
+    let fixes: Vec<serde_json::Value> = d
+        .fixes
+        .iter()
+        .map(|f| serde_json::json!({ "title": f.title, "safe": f.safe, "preferred": f.preferred }))
+        .collect();
     lsp::Diagnostic {
         range: range_of(analysis, file, d.range, enc),
         severity: Some(severity(d.severity)),
         code: Some(lsp::NumberOrString::String(d.kind.code().to_owned())),
+        code_description: Url::parse(&d.kind.docs_url()).ok().map(|href| lsp::CodeDescription { href }),
         source: Some("canopy".to_owned()),
         message: d.message.clone(),
+        related_information: (!related.is_empty()).then_some(related),
         tags,
-        ..lsp::Diagnostic::default()
+        data: (!fixes.is_empty()).then(|| serde_json::json!({ "fixes": fixes })),
     }
 }
 
+/// The analysis's diagnostics published for `file` under `config`. `open`: the editor has the
+/// file open.
+pub fn reported(space: &Space, analysis: &Analysis, file: FileId, open: bool, config: &Config) -> Vec<Diagnostic> {
+    // A document seen alone has no repository around it, and a file outside the roots that nothing
+    // reads may be a template full of placeholders: only what Nix itself would report while parsing
+    // applies, and to the template only while the user has it open, when they are editing it and
+    // want its mistakes shown (dendritic.md §8.1).
+    let parse_only = space.root().is_none() || (open && analysis.role(file) == FileRole::Outside);
+    let found = if parse_only { analysis.parse_diagnostics(file) } else { analysis.diagnostics(file) };
+    found.into_iter().filter(|d| config.reports(d.kind)).collect()
+}
+
 /// The diagnostics published for `file` under `config`: by the main loop, and shown by
-/// `canopy/inspectFile`. `open`: the editor has the file open.
+/// `canopy/inspectFile`.
 pub fn diagnostics(
     space: &Space,
     analysis: &Analysis,
@@ -101,13 +134,7 @@ pub fn diagnostics(
     config: &Config,
     enc: Encoding,
 ) -> Vec<lsp::Diagnostic> {
-    // A document seen alone has no repository around it, and a file outside the roots that nothing
-    // reads may be a template full of placeholders: only what Nix itself would report while parsing
-    // applies, and to the template only while the user has it open, when they are editing it and
-    // want its mistakes shown (dendritic.md §8.1).
-    let parse_only = space.root().is_none() || (open && analysis.role(file) == FileRole::Outside);
-    let found = if parse_only { analysis.parse_diagnostics(file) } else { analysis.diagnostics(file) };
-    found.iter().filter(|d| config.reports(d.kind)).map(|d| diagnostic(analysis, file, d, enc)).collect()
+    reported(space, analysis, file, open, config).iter().map(|d| diagnostic(space, analysis, file, d, enc)).collect()
 }
 
 pub fn symbol_kind(kind: SymbolKind) -> lsp::SymbolKind {

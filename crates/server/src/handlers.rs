@@ -47,7 +47,7 @@ fn internal_error(what: &str) -> Error {
 
 /// What a request reads beside its own document (see `pending`).
 #[derive(Clone, Copy)]
-enum Reads {
+pub(crate) enum Reads {
     /// Other files as last applied, after a short grace.
     Document,
     /// Every file of the document's space as the client has it: answers that edit other files.
@@ -65,7 +65,7 @@ pub(crate) async fn with_file<T: Send + 'static>(
     with_file_reading(state, what, uri, Reads::Document, f).await
 }
 
-async fn with_file_reading<T: Send + 'static>(
+pub(crate) async fn with_file_reading<T: Send + 'static>(
     state: &Arc<State>,
     what: &'static str,
     uri: &Url,

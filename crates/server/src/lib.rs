@@ -36,6 +36,7 @@
 //! thread, in order.
 
 mod caps;
+mod code_actions;
 mod config;
 mod conv;
 mod discover;

@@ -17,11 +17,11 @@ use tower_lsp::lsp_types::*;
 
 use crate::caps::{self, ClientCaps};
 use crate::config::Config;
-use crate::handlers;
 use crate::inspect::{self, InspectParams, Inspection};
 use crate::queue::{Op, Task};
 use crate::state::State;
 use crate::vfs::{DocKey, Document};
+use crate::{code_actions, handlers};
 
 pub struct Server {
     state: Arc<State>,
@@ -261,6 +261,10 @@ impl LanguageServer for Server {
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
         handlers::rename(&self.state, params).await
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        code_actions::code_action(&self.state, params).await
     }
 
     async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
