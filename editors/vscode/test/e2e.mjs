@@ -422,6 +422,29 @@ async function main() {
   await page.screenshot({ path: join(target, 'vscode-e2e.png'), animations: 'disabled' });
   await page.keyboard.press('Escape');
 
+  // The quick fix through the light bulb: on the misspelt `deskotp` (gruyere.nix, line 7), the
+  // bulb offers "Replace with `desktop`"; applying it clears that error from the Problems count.
+  await openAt('gruyere.nix', 7, 8);
+  const bulb = page.locator('.codicon-lightbulb-autofix, .codicon-lightbulb');
+  await bulb
+    .first()
+    .waitFor()
+    .catch(() => fail('no light bulb on `deskotp` in gruyere.nix'));
+  await bulb.first().click();
+  const fix = page.locator('.action-widget .monaco-list-row', { hasText: 'Replace with `desktop`' });
+  await fix
+    .first()
+    .waitFor()
+    .catch(() => fail('the light bulb on `deskotp` offers no "Replace with `desktop`"'));
+  // The preferred fix is the one the menu focuses (a click is caught by the menu's pointer block).
+  await page
+    .locator('.action-widget .monaco-list-row.focused', { hasText: 'Replace with `desktop`' })
+    .waitFor()
+    .catch(() => fail('the light bulb menu does not focus the preferred fix "Replace with `desktop`"'));
+  await page.keyboard.press('Enter');
+  const fixed = { errors: counts.errors - 1, warnings: counts.warnings };
+  log(`quick fix: ${await waitForProblems(fixed, 'problems after the quick fix on `deskotp`')}`);
+
   // A server that is not there: a message naming the setting, with a button that opens it.
   const missing = join(tmp, 'no-such-dir', 'canopy');
   await editSettings('remote', { 'canopy.server.path': missing });
