@@ -18,6 +18,7 @@ use crate::checks::{self, registry};
 use crate::graph;
 use crate::graph::queries::{AspectInfo, HostInfo};
 use crate::graph::store::Graph;
+use crate::ide::call_hierarchy::{self, Call, CallItem, GraphNode};
 use crate::ide::completion::{self, CompletionList};
 use crate::ide::hover::{self, Hover};
 use crate::ide::references::{self, Highlight};
@@ -271,6 +272,21 @@ impl Analysis {
 
     pub fn hover(&self, pos: FilePosition) -> Option<Hover> {
         hover::hover(&self.graph, pos)
+    }
+
+    /// The aspect or host under the cursor, as the item of a call hierarchy.
+    pub fn prepare_call_hierarchy(&self, pos: FilePosition) -> Option<CallItem> {
+        call_hierarchy::prepare(&self.graph, pos)
+    }
+
+    /// The aspects and hosts that import or include `node`.
+    pub fn incoming_calls(&self, node: &GraphNode) -> Vec<Call> {
+        call_hierarchy::incoming(&self.graph, node)
+    }
+
+    /// What `node` imports or includes.
+    pub fn outgoing_calls(&self, node: &GraphNode) -> Vec<Call> {
+        call_hierarchy::outgoing(&self.graph, node)
     }
 
     pub fn completions(&self, pos: FilePosition) -> CompletionList {

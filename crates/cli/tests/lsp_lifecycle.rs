@@ -21,6 +21,7 @@ fn initialize_indexes_with_progress_and_shuts_down_cleanly() {
         "hoverProvider",
         "documentSymbolProvider",
         "workspaceSymbolProvider",
+        "callHierarchyProvider",
     ] {
         assert_eq!(caps[provider], true, "{provider}");
     }

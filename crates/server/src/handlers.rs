@@ -11,14 +11,16 @@ use std::sync::Arc;
 
 use canopy_analysis::FileId;
 use canopy_analysis::FilePosition;
+use canopy_analysis::GraphNode;
 use tower_lsp::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp::lsp_types::{
-    CompletionItem, CompletionParams, CompletionResponse, CompletionTextEdit, DocumentChanges, DocumentHighlight,
-    DocumentHighlightParams, DocumentSymbolParams, DocumentSymbolResponse, GotoDefinitionParams,
-    GotoDefinitionResponse, Hover, HoverContents, HoverParams, Location, LocationLink, MarkupContent, MarkupKind,
-    MessageType, OneOf, OptionalVersionedTextDocumentIdentifier, Position, PrepareRenameResponse, ReferenceParams,
-    RenameParams, SymbolInformation, TextDocumentEdit, TextDocumentPositionParams, TextEdit, Url, WorkspaceEdit,
-    WorkspaceSymbolParams,
+    CallHierarchyIncomingCall, CallHierarchyIncomingCallsParams, CallHierarchyItem, CallHierarchyOutgoingCall,
+    CallHierarchyOutgoingCallsParams, CallHierarchyPrepareParams, CompletionItem, CompletionParams, CompletionResponse,
+    CompletionTextEdit, DocumentChanges, DocumentHighlight, DocumentHighlightParams, DocumentSymbolParams,
+    DocumentSymbolResponse, GotoDefinitionParams, GotoDefinitionResponse, Hover, HoverContents, HoverParams, Location,
+    LocationLink, MarkupContent, MarkupKind, MessageType, OneOf, OptionalVersionedTextDocumentIdentifier, Position,
+    PrepareRenameResponse, ReferenceParams, RenameParams, SymbolInformation, TextDocumentEdit,
+    TextDocumentPositionParams, TextEdit, Url, WorkspaceEdit, WorkspaceSymbolParams,
 };
 
 use crate::conv::{self, Snap};
@@ -331,4 +333,65 @@ pub async fn workspace_symbol(
     });
     let symbols = task.await.map_err(|_| internal_error("workspace/symbol"))?;
     Ok(Some(symbols))
+}
+
+pub async fn prepare_call_hierarchy(
+    state: &Arc<State>,
+    params: CallHierarchyPrepareParams,
+) -> Result<Option<Vec<CallHierarchyItem>>> {
+    let answer = at_position(state, "prepareCallHierarchy", params.text_document_position_params, |snap, pos| {
+        let item = snap.analysis.prepare_call_hierarchy(pos)?;
+        conv::call_item(snap, item).map(|item| vec![item])
+    })
+    .await?;
+    Ok(answer.flatten())
+}
+
+/// The node a follow-up request names: the one in the item's data, else the one found again at
+/// the item's name (a client that drops `data`).
+fn item_node(snap: &Snap<'_>, file: FileId, item: &CallHierarchyItem) -> Option<GraphNode> {
+    item.data.as_ref().and_then(conv::data_node).or_else(|| {
+        let offset = snap.offset(file, item.selection_range.start);
+        snap.analysis.prepare_call_hierarchy(FilePosition { file, offset }).map(|found| found.node)
+    })
+}
+
+/// The aspects and hosts that import the item, each with the places in its own file that do.
+pub async fn incoming_calls(
+    state: &Arc<State>,
+    params: CallHierarchyIncomingCallsParams,
+) -> Result<Option<Vec<CallHierarchyIncomingCall>>> {
+    let item = params.item;
+    let uri = item.uri.clone();
+    let answer = with_file(state, "callHierarchy/incomingCalls", &uri, move |snap, file| {
+        let node = item_node(snap, file, &item)?;
+        let calls = snap.analysis.incoming_calls(&node).into_iter().filter_map(|call| {
+            let from_ranges = call.from.iter().map(|s| snap.range(s.file, s.range)).collect();
+            Some(CallHierarchyIncomingCall { from: conv::call_item(snap, call.item)?, from_ranges })
+        });
+        Some(calls.collect())
+    })
+    .await?;
+    Ok(answer.flatten())
+}
+
+/// What the item imports. The protocol places `fromRanges` in the item's own document: an aspect
+/// defined in several files lists what each imports, with the ranges of the item's file only.
+pub async fn outgoing_calls(
+    state: &Arc<State>,
+    params: CallHierarchyOutgoingCallsParams,
+) -> Result<Option<Vec<CallHierarchyOutgoingCall>>> {
+    let item = params.item;
+    let uri = item.uri.clone();
+    let answer = with_file(state, "callHierarchy/outgoingCalls", &uri, move |snap, file| {
+        let node = item_node(snap, file, &item)?;
+        let calls = snap.analysis.outgoing_calls(&node).into_iter().filter_map(|call| {
+            let here = call.from.iter().filter(|s| s.file == file);
+            let from_ranges = here.map(|s| snap.range(s.file, s.range)).collect();
+            Some(CallHierarchyOutgoingCall { to: conv::call_item(snap, call.item)?, from_ranges })
+        });
+        Some(calls.collect())
+    })
+    .await?;
+    Ok(answer.flatten())
 }

@@ -318,3 +318,34 @@ pub(crate) fn add_class_file(classes: &mut Vec<(SmolStr, Vec<FileId>)>, class: &
         None => classes.push((class.clone(), vec![file])),
     }
 }
+
+impl Graph {
+    /// What `owner` imports or includes, each with the place that names it: the reference's name,
+    /// or, for an aspect a den host gets by its own name, the host's name. In no particular order;
+    /// costs the references of the files defining `owner`.
+    pub(crate) fn imports_by(&self, owner: &Owner) -> Vec<(AspectKey, Site)> {
+        let files = match owner {
+            Owner::Aspect(key) => self.index.defs.get(key, None),
+            Owner::Host(key) => self.index.hosts.get(key, None),
+        };
+        let mut out = Vec::new();
+        for file in distinct(files) {
+            let resolved = &self.data(file).resolved;
+            for r in resolved.refs.iter().filter(|r| r.context.is_some()) {
+                if let (Some(o), Target::Aspect { key, name, .. }) = (r.owner, &r.target)
+                    && resolved.owners.get(o as usize) == Some(owner)
+                {
+                    out.push((key.clone(), Site { file, range: name.range }));
+                }
+            }
+            if let Owner::Host(host) = owner
+                && let Some(site) = resolved.hosts.iter().find(|h| &h.key == host)
+            {
+                for (_, aspect) in resolved.host_aspects.iter().filter(|(h, _)| h == host) {
+                    out.push((aspect.clone(), Site { file, range: site.name.range }));
+                }
+            }
+        }
+        out
+    }
+}

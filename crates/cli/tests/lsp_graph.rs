@@ -1,0 +1,104 @@
+//! `canopy lsp` showing the aspect graph: the call hierarchy of aspects and hosts, the code lens
+//! above each aspect definition, and the hover of a host listing what it ends up with, over the
+//! `flake-modules` fixture.
+
+mod lsp_support;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use lsp_support::{ClientOptions, Lsp, file_uri, fixture, position_of, uri_path};
+use serde_json::{Value, json};
+
+fn at(path: &Path, position: Value) -> Value {
+    json!({ "textDocument": { "uri": file_uri(path) }, "position": position })
+}
+
+struct Session {
+    lsp: Lsp,
+    root: PathBuf,
+}
+
+impl Session {
+    fn start(options: impl FnOnce(ClientOptions) -> ClientOptions) -> Session {
+        let root = fixture("flake-modules");
+        Session { lsp: Lsp::start(options(ClientOptions::folder(&root))), root }
+    }
+
+    fn file(&self, path: &str) -> (PathBuf, String) {
+        let path = self.root.join(path);
+        let text = fs::read_to_string(&path).expect("read fixture file");
+        (path, text)
+    }
+}
+
+/// `name (file)` for each item of calls, under `key` (`from` or `to`), sorted as answered.
+fn items(calls: &Value, key: &str) -> Vec<String> {
+    let calls = calls.as_array().cloned().unwrap_or_default();
+    calls
+        .iter()
+        .map(|c| {
+            let item = &c[key];
+            let path = uri_path(item["uri"].as_str().unwrap_or_default());
+            let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            format!("{} ({file})", item["name"].as_str().unwrap_or_default())
+        })
+        .collect()
+}
+
+#[test]
+fn call_hierarchy_walks_the_graph_both_ways() {
+    let mut s = Session::start(|o| o);
+    let (ssh, ssh_text) = s.file("modules/base/ssh.nix");
+    let (gouda, gouda_text) = s.file("modules/hosts/gouda.nix");
+
+    // From the definition of the NixOS `ssh`: the item stands there, and one aspect imports it.
+    let prepared =
+        s.lsp.result("textDocument/prepareCallHierarchy", at(&ssh, position_of(&ssh_text, "nixos.ssh", 0, 7, false)));
+    let item = prepared[0].clone();
+    assert_eq!(item["name"], "ssh");
+    assert_eq!(item["detail"], "flake.modules.nixos");
+    assert_eq!(uri_path(item["uri"].as_str().expect("uri")), ssh);
+    assert_eq!(item["selectionRange"]["start"], position_of(&ssh_text, "nixos.ssh", 0, 6, false));
+    let incoming = s.lsp.result("callHierarchy/incomingCalls", json!({ "item": item }));
+    assert_eq!(items(&incoming, "from"), ["hosts/gouda (gouda.nix)"]);
+    // The range is the reference's, in the importer's file.
+    let refs = incoming[0]["fromRanges"].as_array().expect("ranges");
+    assert_eq!(refs.len(), 1);
+    assert_eq!(refs[0]["start"], position_of(&gouda_text, "ssh", 0, 0, false));
+    let outgoing = s.lsp.result("callHierarchy/outgoingCalls", json!({ "item": item }));
+    assert_eq!(outgoing, json!([]));
+
+    // From a reference to `hosts/gouda` in the host: the aspect, imported by the host, importing
+    // three aspects with a range each in its own file.
+    let aspect = position_of(&gouda_text, "nixos.\"hosts/gouda\" ]", 0, 8, false);
+    let prepared = s.lsp.result("textDocument/prepareCallHierarchy", at(&gouda, aspect));
+    let item = prepared[0].clone();
+    assert_eq!(item["name"], "hosts/gouda");
+    // The name as written, quotes included.
+    assert_eq!(item["selectionRange"]["start"], position_of(&gouda_text, "\"hosts/gouda\"", 0, 0, false));
+    let incoming = s.lsp.result("callHierarchy/incomingCalls", json!({ "item": item }));
+    assert_eq!(items(&incoming, "from"), ["gouda (gouda.nix)"]);
+    assert_eq!(incoming[0]["from"]["detail"], "host · flake.nixosConfigurations · nixos");
+    let outgoing = s.lsp.result("callHierarchy/outgoingCalls", json!({ "item": item }));
+    assert_eq!(items(&outgoing, "to"), ["alice (users.nix)", "desktop (desktop.nix)", "ssh (ssh.nix)"]);
+    for call in outgoing.as_array().expect("calls") {
+        let name = call["to"]["name"].as_str().expect("name");
+        let ranges = call["fromRanges"].as_array().expect("ranges");
+        assert_eq!(ranges.len(), 1, "{call}");
+        assert_eq!(ranges[0]["start"], position_of(&gouda_text, &format!("{name}\n"), 0, 0, false), "{call}");
+    }
+
+    // A client that drops `data` gets the same answer, found again at the item's name.
+    let mut bare = item.clone();
+    bare.as_object_mut().expect("item").remove("data");
+    assert_eq!(s.lsp.result("callHierarchy/outgoingCalls", json!({ "item": bare })), outgoing);
+    // A stale or foreign item is no error: nothing is there.
+    let mut stale = item.clone();
+    stale["data"] = json!({ "aspect": { "collection": "flake.modules", "class": "nixos", "name": "gone" } });
+    assert_eq!(s.lsp.result("callHierarchy/incomingCalls", json!({ "item": stale })), json!([]));
+    // Nothing to show on a keyword.
+    let none =
+        s.lsp.result("textDocument/prepareCallHierarchy", at(&gouda, position_of(&gouda_text, "imports", 0, 2, false)));
+    assert_eq!(none, Value::Null);
+}
