@@ -102,3 +102,23 @@ fn call_hierarchy_walks_the_graph_both_ways() {
         s.lsp.result("textDocument/prepareCallHierarchy", at(&gouda, position_of(&gouda_text, "imports", 0, 2, false)));
     assert_eq!(none, Value::Null);
 }
+
+#[test]
+fn hover_on_a_host_lists_every_aspect_it_ends_up_with() {
+    let mut s = Session::start(|o| o);
+    let (gouda, gouda_text) = s.file("modules/hosts/gouda.nix");
+    let hover = s
+        .lsp
+        .result("textDocument/hover", at(&gouda, position_of(&gouda_text, "nixosConfigurations.gouda", 0, 21, false)));
+    let markdown = hover["contents"]["value"].as_str().unwrap_or_default();
+    // It names one aspect; through it and what that includes, eight across two classes: `base`
+    // only through `desktop`, the home-manager ones through the user `alice`.
+    assert_eq!(
+        markdown,
+        "**host** `gouda` · `flake.nixosConfigurations` · nixos\n\n\
+         imports `hosts/gouda`\n\n\
+         ends up with 8 aspects\n\
+         - `homeManager` · `base`, `desktop`, `ssh`\n\
+         - `nixos` · `alice`, `base`, `desktop`, `hosts/gouda`, `ssh`",
+    );
+}

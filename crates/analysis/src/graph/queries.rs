@@ -349,3 +349,54 @@ impl Graph {
         out
     }
 }
+
+/// One file's edges by owner and its aspects' classes, read once for a walk.
+#[derive(Default)]
+struct FileEdges<'g> {
+    edges: FxHashMap<&'g Owner, Vec<&'g AspectKey>>,
+    classes: FxHashMap<&'g AspectKey, Vec<&'g SmolStr>>,
+}
+
+impl Graph {
+    /// Every aspect `owner` ends up with, through imports and includes at any depth, each with
+    /// the classes it is (its own, or those an aspect-first aspect contributes to), sorted by
+    /// key. Each file on the way is read once, however many of its aspects the walk reaches.
+    pub(crate) fn reachable(&self, owner: &Owner) -> Vec<(AspectKey, Vec<SmolStr>)> {
+        let mut files: FxHashMap<FileId, FileEdges<'_>> = FxHashMap::default();
+        let mut queue: Vec<AspectKey> = self.imports_by(owner).into_iter().map(|(key, _)| key).collect();
+        let mut seen: FxHashSet<AspectKey> = FxHashSet::default();
+        let mut out = Vec::new();
+        while let Some(key) = queue.pop() {
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.insert(key.clone());
+            let mut classes: Vec<SmolStr> = key.class.iter().cloned().collect();
+            let as_owner = Owner::Aspect(key.clone());
+            for file in distinct(self.index.defs.get(&key, None)) {
+                let read = files.entry(file).or_insert_with(|| self.file_edges(file));
+                queue.extend(read.edges.get(&as_owner).into_iter().flatten().map(|k| (*k).clone()));
+                if key.class.is_none() {
+                    classes.extend(read.classes.get(&key).into_iter().flatten().map(|c| (*c).clone()));
+                }
+            }
+            classes.sort();
+            classes.dedup();
+            out.push((key, classes));
+        }
+        out.sort();
+        out
+    }
+
+    fn file_edges(&self, file: FileId) -> FileEdges<'_> {
+        let resolved = &self.data(file).resolved;
+        let mut read = FileEdges::default();
+        for (owner, target) in resolved.edges() {
+            read.edges.entry(owner).or_default().push(target);
+        }
+        for c in &resolved.contributions {
+            read.classes.entry(&c.key).or_default().push(&c.class);
+        }
+        read
+    }
+}
