@@ -13,12 +13,13 @@ use rustc_hash::FxHashSet;
 use crate::base::diagnostics::{Diagnostic, DiagnosticKind, Finding, Severity};
 use crate::base::parallel;
 use crate::base::text::{LineIndex, TextRange};
-use crate::base::{Change, FileId, FileRole, NotDendritic, Site};
+use crate::base::{AspectKey, Change, FileId, FileRole, NotDendritic, Site};
 use crate::checks::{self, registry};
 use crate::graph;
 use crate::graph::queries::{AspectInfo, HostInfo};
 use crate::graph::store::Graph;
 use crate::ide::call_hierarchy::{self, Call, CallItem, GraphNode};
+use crate::ide::code_lens::{self, AspectLens, LensSummary};
 use crate::ide::completion::{self, CompletionList};
 use crate::ide::hover::{self, Hover};
 use crate::ide::references::{self, Highlight};
@@ -287,6 +288,16 @@ impl Analysis {
     /// What `node` imports or includes.
     pub fn outgoing_calls(&self, node: &GraphNode) -> Vec<Call> {
         call_hierarchy::outgoing(&self.graph, node)
+    }
+
+    /// Where the code lenses of a file go: one per aspect it defines.
+    pub fn code_lenses(&self, file: FileId) -> Vec<AspectLens> {
+        code_lens::code_lenses(&self.graph, file)
+    }
+
+    /// What an aspect's code lens says; `None` once nothing defines it.
+    pub fn resolve_code_lens(&self, key: &AspectKey) -> Option<LensSummary> {
+        code_lens::resolve(&self.graph, key)
     }
 
     pub fn completions(&self, pos: FilePosition) -> CompletionList {

@@ -122,3 +122,68 @@ fn hover_on_a_host_lists_every_aspect_it_ends_up_with() {
          - `nixos` · `alice`, `base`, `desktop`, `hosts/gouda`, `ssh`",
     );
 }
+
+fn lenses(s: &mut Session, path: &Path) -> Vec<Value> {
+    let lenses = s.lsp.result("textDocument/codeLens", json!({ "textDocument": { "uri": file_uri(path) } }));
+    lenses.as_array().cloned().unwrap_or_else(|| panic!("a list of lenses: {lenses}"))
+}
+
+#[test]
+fn code_lenses_count_files_classes_and_hosts_when_resolved() {
+    let mut s = Session::start(|o| o);
+    let (desktop, desktop_text) = s.file("modules/desktop/desktop.nix");
+    let listed = lenses(&mut s, &desktop);
+    // One per aspect the file defines, on its name, unresolved until shown.
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert_eq!(listed[0]["range"]["start"], position_of(&desktop_text, "nixos.desktop", 0, 6, false));
+    assert_eq!(listed[1]["range"]["start"], position_of(&desktop_text, "homeManager.desktop", 0, 12, false));
+    assert!(listed.iter().all(|l| l.get("command").is_none_or(Value::is_null)), "{listed:?}");
+
+    let resolved = s.lsp.result("codeLens/resolve", listed[0].clone());
+    let command = &resolved["command"];
+    // `fonts.nix` adds to it; the host gets the NixOS one through `hosts/gouda`, the
+    // home-manager one through the user `alice`.
+    assert_eq!(command["title"], "2 files · homeManager, nixos · 1 host");
+    assert_eq!(command["command"], "canopy.showReferences");
+    let arguments = command["arguments"].as_array().expect("arguments");
+    assert_eq!(uri_path(arguments[0].as_str().expect("uri")), desktop);
+    assert_eq!(arguments[1], listed[0]["range"]["start"]);
+    let mut places: Vec<String> = arguments[2]
+        .as_array()
+        .expect("locations")
+        .iter()
+        .map(|l| {
+            uri_path(l["uri"].as_str().unwrap_or_default())
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    places.sort();
+    assert_eq!(places, ["gouda.nix", "users.nix"]);
+    assert_eq!(resolved["range"], listed[0]["range"]);
+
+    // A lens that is not canopy's is refused, not answered with a guess.
+    let foreign = json!({ "range": listed[0]["range"], "data": { "uri": file_uri(&desktop) } });
+    let response = s.lsp.request("codeLens/resolve", foreign);
+    assert_eq!(response["error"]["code"], -32602, "{response}");
+}
+
+#[test]
+fn code_lenses_follow_their_setting() {
+    let mut s = Session::start(|mut o| {
+        o.initialization_options = json!({ "codeLens": { "enable": false } });
+        o
+    });
+    let (ssh, _) = s.file("modules/base/ssh.nix");
+    assert_eq!(lenses(&mut s, &ssh), Vec::<Value>::new());
+    // Settings replace each other whole: one without the key turns them back on.
+    s.lsp.notify("workspace/didChangeConfiguration", json!({ "settings": { "canopy": { "diagnostics": {} } } }));
+    let listed = lenses(&mut s, &ssh);
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    let resolved = s.lsp.result("codeLens/resolve", listed[0].clone());
+    assert_eq!(resolved["command"]["title"], "1 file · homeManager, nixos · 1 host");
+    s.lsp.notify("workspace/didChangeConfiguration", json!({ "settings": { "codeLens": { "enable": false } } }));
+    assert_eq!(lenses(&mut s, &ssh), Vec::<Value>::new());
+}

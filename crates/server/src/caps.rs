@@ -2,8 +2,8 @@
 
 use canopy_analysis::Encoding;
 use tower_lsp::lsp_types::{
-    CallHierarchyServerCapability, ClientCapabilities, CompletionOptions, HoverProviderCapability, OneOf,
-    PositionEncodingKind, RenameOptions, ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind,
+    CallHierarchyServerCapability, ClientCapabilities, CodeLensOptions, CompletionOptions, HoverProviderCapability,
+    OneOf, PositionEncodingKind, RenameOptions, ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind,
     TextDocumentSyncOptions, WorkDoneProgressOptions, WorkspaceFoldersServerCapabilities, WorkspaceServerCapabilities,
 };
 
@@ -26,6 +26,8 @@ pub struct ClientCaps {
     pub document_changes: bool,
     /// Nested `DocumentSymbol`s.
     pub hierarchical_symbols: bool,
+    /// `workspace/codeLens/refresh`, to redraw lenses when their setting changes.
+    pub code_lens_refresh: bool,
 }
 
 impl Default for ClientCaps {
@@ -60,6 +62,10 @@ impl ClientCaps {
                 .and_then(|t| t.document_symbol.as_ref())
                 .and_then(|s| s.hierarchical_document_symbol_support)
                 .unwrap_or(false),
+            code_lens_refresh: workspace
+                .and_then(|w| w.code_lens.as_ref())
+                .and_then(|c| c.refresh_support)
+                .unwrap_or(false),
         }
     }
 }
@@ -88,6 +94,8 @@ pub fn server_capabilities(client: &ClientCaps) -> ServerCapabilities {
         document_symbol_provider: Some(OneOf::Left(true)),
         workspace_symbol_provider: Some(OneOf::Left(true)),
         call_hierarchy_provider: Some(CallHierarchyServerCapability::Simple(true)),
+        // Lenses are listed at once and say what they say when shown (`codeLens/resolve`).
+        code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(true) }),
         workspace: Some(WorkspaceServerCapabilities {
             workspace_folders: Some(WorkspaceFoldersServerCapabilities {
                 supported: Some(true),

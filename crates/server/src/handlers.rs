@@ -15,12 +15,13 @@ use canopy_analysis::GraphNode;
 use tower_lsp::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp::lsp_types::{
     CallHierarchyIncomingCall, CallHierarchyIncomingCallsParams, CallHierarchyItem, CallHierarchyOutgoingCall,
-    CallHierarchyOutgoingCallsParams, CallHierarchyPrepareParams, CompletionItem, CompletionParams, CompletionResponse,
-    CompletionTextEdit, DocumentChanges, DocumentHighlight, DocumentHighlightParams, DocumentSymbolParams,
-    DocumentSymbolResponse, GotoDefinitionParams, GotoDefinitionResponse, Hover, HoverContents, HoverParams, Location,
-    LocationLink, MarkupContent, MarkupKind, MessageType, OneOf, OptionalVersionedTextDocumentIdentifier, Position,
-    PrepareRenameResponse, ReferenceParams, RenameParams, SymbolInformation, TextDocumentEdit,
-    TextDocumentPositionParams, TextEdit, Url, WorkspaceEdit, WorkspaceSymbolParams,
+    CallHierarchyOutgoingCallsParams, CallHierarchyPrepareParams, CodeLens, CodeLensParams, Command, CompletionItem,
+    CompletionParams, CompletionResponse, CompletionTextEdit, DocumentChanges, DocumentHighlight,
+    DocumentHighlightParams, DocumentSymbolParams, DocumentSymbolResponse, GotoDefinitionParams,
+    GotoDefinitionResponse, Hover, HoverContents, HoverParams, Location, LocationLink, MarkupContent, MarkupKind,
+    MessageType, OneOf, OptionalVersionedTextDocumentIdentifier, Position, PrepareRenameResponse, ReferenceParams,
+    RenameParams, SymbolInformation, TextDocumentEdit, TextDocumentPositionParams, TextEdit, Url, WorkspaceEdit,
+    WorkspaceSymbolParams,
 };
 
 use crate::conv::{self, Snap};
@@ -394,4 +395,51 @@ pub async fn outgoing_calls(
     })
     .await?;
     Ok(answer.flatten())
+}
+
+/// The command of every aspect lens: rust-analyzer's convention for "N references" lenses, with
+/// the arguments of VS Code's `editor.action.showReferences` (the document, the lens's position,
+/// the locations). No client runs it by itself: the VS Code extension and the Neovim
+/// configuration register it on the client side, and the server does not offer it through
+/// `workspace/executeCommand`, which would make vscode-languageclient claim the name first.
+pub const SHOW_REFERENCES: &str = "canopy.showReferences";
+
+/// One lens per aspect the document defines, resolved later; none when the setting is off.
+pub async fn code_lens(state: &Arc<State>, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+    if !state.config().code_lens {
+        return Ok(Some(Vec::new()));
+    }
+    let uri = params.text_document.uri;
+    with_file(state, "codeLens", &uri.clone(), move |snap, file| {
+        let lenses = snap.analysis.code_lenses(file).into_iter().map(|lens| CodeLens {
+            range: snap.range(file, lens.range),
+            command: None,
+            data: Some(serde_json::json!({ "uri": uri, "node": conv::node_data(&GraphNode::Aspect(lens.key)) })),
+        });
+        lenses.collect()
+    })
+    .await
+}
+
+/// A lens's title and command. A lens whose aspect is gone, or whose data is not canopy's, says
+/// so rather than failing: the client asked about a lens it holds.
+pub async fn code_lens_resolve(state: &Arc<State>, mut lens: CodeLens) -> Result<CodeLens> {
+    let data = lens.data.clone().unwrap_or_default();
+    let uri = data.get("uri").and_then(serde_json::Value::as_str).and_then(|u| Url::parse(u).ok());
+    let node = data.get("node").and_then(conv::data_node);
+    let (Some(uri), Some(GraphNode::Aspect(key))) = (uri, node) else {
+        return Err(Error::invalid_params("not a code lens of canopy's"));
+    };
+    let position = lens.range.start;
+    let answer = with_file(state, "codeLens/resolve", &uri.clone(), move |snap, _| {
+        let summary = snap.analysis.resolve_code_lens(&key)?;
+        let locations: Vec<Location> =
+            summary.references.iter().filter_map(|site| snap.location(site.file, site.range)).collect();
+        Some((summary.title, locations))
+    })
+    .await?;
+    let (title, locations) = answer.flatten().unwrap_or_else(|| ("not defined".to_owned(), Vec::new()));
+    let arguments = vec![serde_json::json!(uri), serde_json::json!(position), serde_json::json!(locations)];
+    lens.command = Some(Command { title, command: SHOW_REFERENCES.to_owned(), arguments: Some(arguments) });
+    Ok(lens)
 }

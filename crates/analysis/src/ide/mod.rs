@@ -3,6 +3,7 @@
 //! positions and types; nothing here knows LSP.
 
 pub(crate) mod call_hierarchy;
+pub(crate) mod code_lens;
 pub(crate) mod completion;
 pub(crate) mod goto_definition;
 pub(crate) mod hover;
