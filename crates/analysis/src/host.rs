@@ -304,6 +304,11 @@ impl Analysis {
         completion::complete(&self.graph, pos)
     }
 
+    /// Where an aspect a completion item offers is defined, as markdown (`completionItem/resolve`).
+    pub fn resolve_completion(&self, key: &AspectKey) -> Option<String> {
+        completion::resolve(&self.graph, key)
+    }
+
     /// The name a rename at `pos` would replace, and its text; an explanation when there is none.
     pub fn prepare_rename(&self, pos: FilePosition) -> Result<(TextRange, String), String> {
         rename::prepare_rename(&self.graph, pos)

@@ -187,3 +187,21 @@ fn code_lenses_follow_their_setting() {
     s.lsp.notify("workspace/didChangeConfiguration", json!({ "settings": { "codeLens": { "enable": false } } }));
     assert_eq!(lenses(&mut s, &ssh), Vec::<Value>::new());
 }
+
+#[test]
+fn a_completed_aspect_resolves_to_where_it_is_defined() {
+    let mut s = Session::start(|o| o);
+    let (gouda, gouda_text) = s.file("modules/hosts/gouda.nix");
+    let list = s.lsp.result("textDocument/completion", at(&gouda, position_of(&gouda_text, "desktop\n", 0, 4, false)));
+    let items = list["items"].as_array().cloned().unwrap_or_default();
+    let desktop = items.iter().find(|i| i["label"] == "desktop").cloned().unwrap_or_else(|| panic!("{list}"));
+    let resolved = s.lsp.result("completionItem/resolve", desktop.clone());
+    assert_eq!(
+        resolved["documentation"]["value"],
+        "`flake.modules.nixos.desktop` is defined in\n- `modules/desktop/desktop.nix` line 3\n- `modules/desktop/fonts.nix` line 3"
+    );
+    assert_eq!(resolved["label"], desktop["label"]);
+    // An item without canopy's data comes back as it went.
+    let plain = json!({ "label": "x", "data": { "uri": 3 } });
+    assert_eq!(s.lsp.result("completionItem/resolve", plain.clone()), plain);
+}

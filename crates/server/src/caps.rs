@@ -85,6 +85,8 @@ pub fn server_capabilities(client: &ClientCaps) -> ServerCapabilities {
         completion_provider: Some(CompletionOptions {
             // Aspect and class names follow a dot; quoted names start with a quote after one.
             trigger_characters: Some(vec![".".to_owned()]),
+            // An aspect's item says where it is defined once selected.
+            resolve_provider: Some(true),
             ..CompletionOptions::default()
         }),
         rename_provider: Some(OneOf::Right(RenameOptions {

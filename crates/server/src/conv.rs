@@ -125,6 +125,7 @@ pub fn completion_kind(kind: CompletionKind) -> lsp::CompletionItemKind {
     match kind {
         CompletionKind::Aspect => lsp::CompletionItemKind::MODULE,
         CompletionKind::Class => lsp::CompletionItemKind::CLASS,
+        CompletionKind::Collection => lsp::CompletionItemKind::FOLDER,
         CompletionKind::Local => lsp::CompletionItemKind::VARIABLE,
     }
 }

@@ -17,7 +17,7 @@ use tower_lsp::lsp_types::{
     CallHierarchyIncomingCall, CallHierarchyIncomingCallsParams, CallHierarchyItem, CallHierarchyOutgoingCall,
     CallHierarchyOutgoingCallsParams, CallHierarchyPrepareParams, CodeLens, CodeLensParams, Command, CompletionItem,
     CompletionParams, CompletionResponse, CompletionTextEdit, DocumentChanges, DocumentHighlight,
-    DocumentHighlightParams, DocumentSymbolParams, DocumentSymbolResponse, GotoDefinitionParams,
+    DocumentHighlightParams, DocumentSymbolParams, DocumentSymbolResponse, Documentation, GotoDefinitionParams,
     GotoDefinitionResponse, Hover, HoverContents, HoverParams, Location, LocationLink, MarkupContent, MarkupKind,
     MessageType, OneOf, OptionalVersionedTextDocumentIdentifier, Position, PrepareRenameResponse, ReferenceParams,
     RenameParams, SymbolInformation, TextDocumentEdit, TextDocumentPositionParams, TextEdit, Url, WorkspaceEdit,
@@ -189,7 +189,8 @@ pub async fn hover(state: &Arc<State>, params: HoverParams) -> Result<Option<Hov
 }
 
 pub async fn completion(state: &Arc<State>, params: CompletionParams) -> Result<Option<CompletionResponse>> {
-    at_position(state, "completion", params.text_document_position, |snap, pos| {
+    let uri = params.text_document_position.text_document.uri.clone();
+    at_position(state, "completion", params.text_document_position, move |snap, pos| {
         let list = snap.analysis.completions(pos);
         let items = list
             .items
@@ -206,6 +207,10 @@ pub async fn completion(state: &Arc<State>, params: CompletionParams) -> Result<
                         range: snap.range(pos.file, item.replace),
                         new_text: item.insert,
                     })),
+                    // What `completionItem/resolve` needs to say where the aspect is defined.
+                    data: item
+                        .aspect
+                        .map(|key| serde_json::json!({ "uri": uri, "node": conv::node_data(&GraphNode::Aspect(key)) })),
                     label: item.label,
                     ..CompletionItem::default()
                 }
@@ -442,4 +447,20 @@ pub async fn code_lens_resolve(state: &Arc<State>, mut lens: CodeLens) -> Result
     let arguments = vec![serde_json::json!(uri), serde_json::json!(position), serde_json::json!(locations)];
     lens.command = Some(Command { title, command: SHOW_REFERENCES.to_owned(), arguments: Some(arguments) });
     Ok(lens)
+}
+
+/// An aspect's item gets where the aspect is defined, as its documentation; other items, and
+/// items whose data is not canopy's, come back as they are.
+pub async fn completion_resolve(state: &Arc<State>, mut item: CompletionItem) -> Result<CompletionItem> {
+    let data = item.data.clone().unwrap_or_default();
+    let uri = data.get("uri").and_then(serde_json::Value::as_str).and_then(|u| Url::parse(u).ok());
+    let node = data.get("node").and_then(conv::data_node);
+    let (Some(uri), Some(GraphNode::Aspect(key))) = (uri, node) else { return Ok(item) };
+    let answer =
+        with_file(state, "completionItem/resolve", &uri, move |snap, _| snap.analysis.resolve_completion(&key)).await?;
+    if let Some(markdown) = answer.flatten() {
+        item.documentation =
+            Some(Documentation::MarkupContent(MarkupContent { kind: MarkupKind::Markdown, value: markdown }));
+    }
+    Ok(item)
 }

@@ -265,6 +265,10 @@ impl LanguageServer for Server {
         handlers::completion(&self.state, params).await
     }
 
+    async fn completion_resolve(&self, item: CompletionItem) -> Result<CompletionItem> {
+        handlers::completion_resolve(&self.state, item).await
+    }
+
     async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
         handlers::prepare_rename(&self.state, params).await
     }

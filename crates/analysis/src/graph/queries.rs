@@ -400,3 +400,14 @@ impl Graph {
         read
     }
 }
+
+impl Graph {
+    /// Every collection and class holding a defined aspect, with how many, in no particular
+    /// order: as many as the workspace has scopes, not aspects.
+    pub(crate) fn defined_scopes(&self) -> impl Iterator<Item = (&Scope, usize)> + '_ {
+        self.index
+            .scope_aspects
+            .keys()
+            .map(|scope| (scope, self.index.scope_aspects.get(scope, None).map_or(0, |keys| keys.len())))
+    }
+}
