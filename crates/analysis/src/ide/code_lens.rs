@@ -36,7 +36,8 @@ pub(crate) fn code_lenses(ws: &Graph, file: FileId) -> Vec<AspectLens> {
         .resolved
         .definitions
         .iter()
-        .filter(|d| seen.insert(&d.key))
+        // Only what the graph knows: the fuzz bodies resolve every lens listed.
+        .filter(|d| ws.is_defined(&d.key) && seen.insert(&d.key))
         .map(|d| AspectLens { key: d.key.clone(), range: d.name.range })
         .collect();
     out.sort_by_key(|l| l.range.start());
@@ -125,5 +126,14 @@ mod tests {
         assert_eq!(resolve(&ws, &gone), None);
         expect!["1 file · nixos · 1 host"]
             .assert_eq(&resolve(&ws, &lenses[0].key).map(|s| s.title).unwrap_or_default());
+    }
+
+    #[test]
+    fn a_file_outside_the_graph_has_no_lens() {
+        let text = format!("{FLAKE}{WORKSPACE}#- /templates/t.nix\n$0{{ flake.modules.nixos.ssh = {{ }}; }}\n");
+        let (ws, pos) = fixture(&text);
+        assert_eq!(code_lenses(&ws, pos.file), Vec::new());
+        let inside = ws.file_id("modules/ssh.nix").expect("the file");
+        assert_eq!(code_lenses(&ws, inside).len(), 2);
     }
 }
