@@ -324,12 +324,8 @@ impl Graph {
     /// or, for an aspect a den host gets by its own name, the host's name. In no particular order;
     /// costs the references of the files defining `owner`.
     pub(crate) fn imports_by(&self, owner: &Owner) -> Vec<(AspectKey, Site)> {
-        let files = match owner {
-            Owner::Aspect(key) => self.index.defs.get(key, None),
-            Owner::Host(key) => self.index.hosts.get(key, None),
-        };
         let mut out = Vec::new();
-        for file in distinct(files) {
+        for file in self.owner_files(owner) {
             let resolved = &self.data(file).resolved;
             for r in resolved.refs.iter().filter(|r| r.context.is_some()) {
                 if let (Some(o), Target::Aspect { key, name, .. }) = (r.owner, &r.target)
@@ -409,5 +405,37 @@ impl Graph {
             .scope_aspects
             .keys()
             .map(|scope| (scope, self.index.scope_aspects.get(scope, None).map_or(0, |keys| keys.len())))
+    }
+}
+
+impl Graph {
+    /// The files that define an aspect or declare a host, in id order.
+    pub(crate) fn owner_files(&self, owner: &Owner) -> Vec<FileId> {
+        let files = match owner {
+            Owner::Aspect(key) => self.index.defs.get(key, None),
+            Owner::Host(key) => self.index.hosts.get(key, None),
+        };
+        distinct(files).collect()
+    }
+
+    /// Who in `file` imports or includes `target`, each with the places that say so (as
+    /// `imports_by` finds them): one pass over the file, however many importers it holds.
+    pub(crate) fn importers_in(&self, file: FileId, target: &AspectKey) -> FxHashMap<Owner, Vec<Site>> {
+        let resolved = &self.data(file).resolved;
+        let mut out: FxHashMap<Owner, Vec<Site>> = FxHashMap::default();
+        for r in resolved.refs.iter().filter(|r| r.context.is_some()) {
+            if let (Some(o), Target::Aspect { key, name, .. }) = (r.owner, &r.target)
+                && key == target
+                && let Some(owner) = resolved.owners.get(o as usize)
+            {
+                out.entry(owner.clone()).or_default().push(Site { file, range: name.range });
+            }
+        }
+        for (host, _) in resolved.host_aspects.iter().filter(|(_, a)| a == target) {
+            if let Some(site) = resolved.hosts.iter().find(|h| &h.key == host) {
+                out.entry(Owner::Host(host.clone())).or_default().push(Site { file, range: site.name.range });
+            }
+        }
+        out
     }
 }

@@ -70,22 +70,44 @@ pub(crate) fn incoming(ws: &Graph, node: &GraphNode) -> Vec<Call> {
     });
     let mut seen = rustc_hash::FxHashSet::default();
     importers.retain(|owner| seen.insert(owner.clone()));
+    // Each file is read once, whatever number of importers it defines: a `base` included by
+    // thousands of aspects of one file costs that file once, not once per importer.
+    let mut files: Vec<FileId> = importers.iter().flat_map(|owner| ws.owner_files(owner)).collect();
+    files.sort();
+    files.dedup();
     let mut calls = Vec::new();
-    for owner in importers {
-        let mut by_file: FxHashMap<FileId, Vec<Site>> = FxHashMap::default();
-        for (target, site) in ws.imports_by(&owner) {
-            if &target == key {
-                by_file.entry(site.file).or_default().push(site);
-            }
+    for file in files {
+        let data = ws.data(file);
+        let binding = |node, name: TextRange| data.summary.node(node).binding.cover(name);
+        let mut aspects: FxHashMap<&AspectKey, NavigationTarget> = FxHashMap::default();
+        for d in &data.resolved.definitions {
+            let target =
+                NavigationTarget { file, full_range: binding(d.node, d.name.range), focus_range: d.name.range };
+            aspects.entry(&d.key).or_insert(target);
         }
-        for (file, from) in by_file {
-            let at = Some(Site { file, range: from[0].range });
-            let found = match &owner {
-                Owner::Aspect(k) => aspect_item(ws, k, at).filter(|i| i.target.file == file),
-                Owner::Host(h) => host_item(ws, h, at).filter(|i| i.target.file == file),
-            };
+        let mut hosts: FxHashMap<&HostKey, NavigationTarget> = FxHashMap::default();
+        for h in &data.resolved.hosts {
+            let target =
+                NavigationTarget { file, full_range: binding(h.node, h.name.range), focus_range: h.name.range };
+            hosts.entry(&h.key).or_insert(target);
+        }
+        for (owner, from) in ws.importers_in(file, key) {
             // An importer always stands in the file of its import; never invent a place for it.
-            if let Some(item) = found {
+            let item = match &owner {
+                Owner::Aspect(k) => aspects.get(k).map(|t| CallItem {
+                    node: GraphNode::Aspect(k.clone()),
+                    name: k.name.to_string(),
+                    detail: aspect_detail(k),
+                    target: *t,
+                }),
+                Owner::Host(h) => hosts.get(h).map(|t| CallItem {
+                    node: GraphNode::Host(h.clone()),
+                    name: h.name.to_string(),
+                    detail: host_detail(h),
+                    target: *t,
+                }),
+            };
+            if let Some(item) = item {
                 calls.push(Call { item, from });
             }
         }
