@@ -14,11 +14,13 @@ use crate::base::diagnostics::{Diagnostic, DiagnosticKind, Finding, Severity};
 use crate::base::fix::{Fix, Related, RelatedAt};
 use crate::base::parallel;
 use crate::base::text::{LineIndex, TextRange};
-use crate::base::{Change, FileId, FileRole, NotDendritic, Site};
+use crate::base::{AspectKey, Change, FileId, FileRole, NotDendritic, Site};
 use crate::checks::{self, registry};
 use crate::graph;
 use crate::graph::queries::{AspectInfo, HostInfo};
 use crate::graph::store::Graph;
+use crate::ide::call_hierarchy::{self, Call, CallItem, GraphNode};
+use crate::ide::code_lens::{self, AspectLens, LensSummary};
 use crate::ide::completion::{self, CompletionList};
 use crate::ide::hover::{self, Hover};
 use crate::ide::references::{self, Highlight};
@@ -308,8 +310,38 @@ impl Analysis {
         hover::hover(&self.graph, pos)
     }
 
+    /// The aspect or host under the cursor, as the item of a call hierarchy.
+    pub fn prepare_call_hierarchy(&self, pos: FilePosition) -> Option<CallItem> {
+        call_hierarchy::prepare(&self.graph, pos)
+    }
+
+    /// The aspects and hosts that import or include `node`.
+    pub fn incoming_calls(&self, node: &GraphNode) -> Vec<Call> {
+        call_hierarchy::incoming(&self.graph, node)
+    }
+
+    /// What `node` imports or includes.
+    pub fn outgoing_calls(&self, node: &GraphNode) -> Vec<Call> {
+        call_hierarchy::outgoing(&self.graph, node)
+    }
+
+    /// Where the code lenses of a file go: one per aspect it defines.
+    pub fn code_lenses(&self, file: FileId) -> Vec<AspectLens> {
+        code_lens::code_lenses(&self.graph, file)
+    }
+
+    /// What an aspect's code lens says; `None` once nothing defines it.
+    pub fn resolve_code_lens(&self, key: &AspectKey) -> Option<LensSummary> {
+        code_lens::resolve(&self.graph, key)
+    }
+
     pub fn completions(&self, pos: FilePosition) -> CompletionList {
         completion::complete(&self.graph, pos)
+    }
+
+    /// Where an aspect a completion item offers is defined, as markdown (`completionItem/resolve`).
+    pub fn resolve_completion(&self, key: &AspectKey) -> Option<String> {
+        completion::resolve(&self.graph, key)
     }
 
     /// The name a rename at `pos` would replace, and its text; an explanation when there is none.

@@ -35,6 +35,8 @@ pub use crate::base::text::{Encoding, LineCol, LineIndex, TextRange, TextSize};
 pub use crate::base::{AspectKey, Change, FileId, FileRole, HostKey, NotDendritic, Site};
 pub use crate::graph::queries::{AspectInfo, HostInfo};
 pub use crate::host::{ANALYSIS_STACK, Analysis, PreparedChange, Summary, run_on_analysis_stack};
+pub use crate::ide::call_hierarchy::{Call, CallItem, GraphNode};
+pub use crate::ide::code_lens::{AspectLens, LensSummary};
 pub use crate::ide::completion::{CompletionItem, CompletionKind, CompletionList};
 pub use crate::ide::hover::Hover;
 pub use crate::ide::references::{Highlight, HighlightKind};

@@ -21,10 +21,13 @@ fn initialize_indexes_with_progress_and_shuts_down_cleanly() {
         "hoverProvider",
         "documentSymbolProvider",
         "workspaceSymbolProvider",
+        "callHierarchyProvider",
     ] {
         assert_eq!(caps[provider], true, "{provider}");
     }
     assert_eq!(caps["renameProvider"]["prepareProvider"], true);
+    assert_eq!(caps["codeLensProvider"]["resolveProvider"], true);
+    assert_eq!(caps["completionProvider"]["resolveProvider"], true);
     assert!(caps["completionProvider"]["triggerCharacters"].as_array().is_some_and(|t| t.contains(&json!("."))));
     assert_eq!(caps["workspace"]["workspaceFolders"]["changeNotifications"], true);
     assert_eq!(result["serverInfo"]["name"], "canopy");

@@ -2,10 +2,10 @@
 
 use canopy_analysis::Encoding;
 use tower_lsp::lsp_types::{
-    ClientCapabilities, CodeActionKind, CodeActionOptions, CodeActionProviderCapability, CompletionOptions,
-    HoverProviderCapability, OneOf, PositionEncodingKind, RenameOptions, ResourceOperationKind, ServerCapabilities,
-    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions, WorkDoneProgressOptions,
-    WorkspaceFoldersServerCapabilities, WorkspaceServerCapabilities,
+    CallHierarchyServerCapability, ClientCapabilities, CodeActionKind, CodeActionOptions, CodeActionProviderCapability,
+    CodeLensOptions, CompletionOptions, HoverProviderCapability, OneOf, PositionEncodingKind, RenameOptions,
+    ResourceOperationKind, ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind,
+    TextDocumentSyncOptions, WorkDoneProgressOptions, WorkspaceFoldersServerCapabilities, WorkspaceServerCapabilities,
 };
 
 use crate::conv;
@@ -30,6 +30,8 @@ pub struct ClientCaps {
     /// `create` and `rename` operations in workspace edits' `documentChanges`: fixes that create
     /// or move a file are offered only then.
     pub file_operations: bool,
+    /// `workspace/codeLens/refresh`, to redraw lenses when their setting changes.
+    pub code_lens_refresh: bool,
 }
 
 impl Default for ClientCaps {
@@ -70,6 +72,10 @@ impl ClientCaps {
                         ops.contains(&ResourceOperationKind::Create) && ops.contains(&ResourceOperationKind::Rename)
                     })
             }),
+            code_lens_refresh: workspace
+                .and_then(|w| w.code_lens.as_ref())
+                .and_then(|c| c.refresh_support)
+                .unwrap_or(false),
         }
     }
 }
@@ -89,6 +95,8 @@ pub fn server_capabilities(client: &ClientCaps) -> ServerCapabilities {
         completion_provider: Some(CompletionOptions {
             // Aspect and class names follow a dot; quoted names start with a quote after one.
             trigger_characters: Some(vec![".".to_owned()]),
+            // An aspect's item says where it is defined once selected.
+            resolve_provider: Some(true),
             ..CompletionOptions::default()
         }),
         rename_provider: Some(OneOf::Right(RenameOptions {
@@ -101,6 +109,9 @@ pub fn server_capabilities(client: &ClientCaps) -> ServerCapabilities {
             ..CodeActionOptions::default()
         })),
         workspace_symbol_provider: Some(OneOf::Left(true)),
+        call_hierarchy_provider: Some(CallHierarchyServerCapability::Simple(true)),
+        // Lenses are listed at once and say what they say when shown (`codeLens/resolve`).
+        code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(true) }),
         workspace: Some(WorkspaceServerCapabilities {
             workspace_folders: Some(WorkspaceFoldersServerCapabilities {
                 supported: Some(true),

@@ -10,7 +10,8 @@
 //!   "diagnostics": {
 //!     "disabled": ["unknown-class", "toplevel-pkgs"],
 //!     "unusedAspect": false
-//!   }
+//!   },
+//!   "codeLens": { "enable": true }
 //! }
 //! ```
 //!
@@ -20,6 +21,8 @@
 //!   Default: off, as for `canopy check`: both take each kind's default from the analysis's
 //!   registry (`DiagnosticKind::default_enabled`), and an aspect may be meant for other flakes to
 //!   consume. `disabled` wins over it.
+//! - `codeLens.enable`: a lens above each aspect definition (`2 files · homeManager, nixos · 1
+//!   host`) that shows the aspect's references. Default: on.
 //!
 //! A malformed value never fails the session: the field falls back to its default and a warning
 //! goes to the log.
@@ -29,12 +32,20 @@ use std::collections::BTreeSet;
 use canopy_analysis::DiagnosticKind;
 use serde_json::Value;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// Kinds never published.
     pub disabled: BTreeSet<DiagnosticKind>,
     /// Publish `unused-aspect` (`None`: as the registry says by default).
     pub unused_aspect: Option<bool>,
+    /// Code lenses above aspect definitions.
+    pub code_lens: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config { disabled: BTreeSet::new(), unused_aspect: None, code_lens: true }
+    }
 }
 
 impl Config {
@@ -55,7 +66,7 @@ impl Config {
     pub fn section(settings: &Value) -> Option<&Value> {
         match settings.get("canopy") {
             Some(section) => Some(section),
-            None => settings.get("diagnostics").is_some().then_some(settings),
+            None => (settings.get("diagnostics").is_some() || settings.get("codeLens").is_some()).then_some(settings),
         }
     }
 
@@ -78,6 +89,7 @@ impl Config {
             warnings.push(format!("settings: expected an object, got `{section}`"));
             return (config, warnings);
         };
+        read_code_lens(section, &mut config, &mut warnings);
         let Some(diagnostics) = section.get("diagnostics") else { return (config, warnings) };
         let Some(diagnostics) = diagnostics.as_object() else {
             warnings.push(format!("settings: `diagnostics` must be an object, got `{diagnostics}`"));
@@ -107,6 +119,19 @@ impl Config {
             }
         }
         (config, warnings)
+    }
+}
+
+/// `codeLens.enable`.
+fn read_code_lens(section: &serde_json::Map<String, Value>, config: &mut Config, warnings: &mut Vec<String>) {
+    match section.get("codeLens") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(lens)) => match lens.get("enable") {
+            None | Some(Value::Null) => {}
+            Some(Value::Bool(on)) => config.code_lens = *on,
+            Some(other) => warnings.push(format!("settings: `codeLens.enable` must be true or false, got `{other}`")),
+        },
+        Some(other) => warnings.push(format!("settings: `codeLens` must be an object, got `{other}`")),
     }
 }
 
@@ -151,5 +176,23 @@ mod tests {
         assert!(Config::section(&flat).is_some());
         assert!(Config::section(&json!({ "nil": {} })).is_none());
         assert!(Config::section(&json!(null)).is_none());
+    }
+
+    #[test]
+    fn code_lenses_are_on_unless_turned_off() {
+        assert!(Config::default().code_lens);
+        let (config, warnings) =
+            Config::from_json(Config::section(&json!({ "codeLens": { "enable": false } })).expect("a section"));
+        assert!(warnings.is_empty());
+        assert!(!config.code_lens);
+        assert_eq!(config.disabled, Config::default().disabled);
+        let (config, warnings) =
+            Config::from_json(&json!({ "codeLens": { "enable": "no" }, "diagnostics": { "unusedAspect": true } }));
+        assert!(config.code_lens);
+        assert_eq!(config.unused_aspect, Some(true));
+        assert_eq!(warnings.len(), 1);
+        let (config, warnings) = Config::from_json(&json!({ "codeLens": false }));
+        assert!(config.code_lens);
+        assert_eq!(warnings.len(), 1);
     }
 }

@@ -2,9 +2,10 @@
 //! and LSP's (line/column positions in the negotiated encoding, URIs, protocol enums).
 
 use canopy_analysis::{
-    Analysis, CompletionKind, Diagnostic, DiagnosticKind, DocumentSymbol, Encoding, FileId, FileRole, HighlightKind,
-    LineCol, Severity, SymbolKind, TextRange, TextSize,
+    Analysis, AspectKey, CallItem, CompletionKind, Diagnostic, DiagnosticKind, DocumentSymbol, Encoding, FileId,
+    FileRole, GraphNode, HighlightKind, HostKey, LineCol, Severity, SymbolKind, TextRange, TextSize,
 };
+use smol_str::SmolStr;
 use tower_lsp::lsp_types::{self as lsp, Position, PositionEncodingKind, Range, Url};
 
 use crate::config::Config;
@@ -151,6 +152,7 @@ pub fn completion_kind(kind: CompletionKind) -> lsp::CompletionItemKind {
     match kind {
         CompletionKind::Aspect => lsp::CompletionItemKind::MODULE,
         CompletionKind::Class => lsp::CompletionItemKind::CLASS,
+        CompletionKind::Collection => lsp::CompletionItemKind::FOLDER,
         CompletionKind::Local => lsp::CompletionItemKind::VARIABLE,
     }
 }
@@ -208,6 +210,56 @@ fn contains(outer: Range, inner: Range) -> bool {
     key(outer.start) <= key(inner.start) && key(inner.end) <= key(outer.end)
 }
 
+/// A graph node as the `data` of a call hierarchy item, so that the follow-up requests need not
+/// find it again at a position that later edits may have moved.
+pub fn node_data(node: &GraphNode) -> serde_json::Value {
+    match node {
+        GraphNode::Aspect(key) => serde_json::json!({
+            "aspect": { "collection": key.collection.as_str(), "class": key.class.as_deref(), "name": key.name.as_str(), "classInPath": key.class_in_path }
+        }),
+        GraphNode::Host(key) => serde_json::json!({
+            "host": { "kind": key.kind.as_str(), "class": key.class.as_deref(), "name": key.name.as_str() }
+        }),
+    }
+}
+
+/// The node `node_data` wrote; `None` for anything else a client sends.
+pub fn data_node(data: &serde_json::Value) -> Option<GraphNode> {
+    let text = |v: &serde_json::Value, key: &str| v.get(key)?.as_str().map(SmolStr::new);
+    let class = |v: &serde_json::Value| match v.get("class") {
+        None | Some(serde_json::Value::Null) => Some(None),
+        Some(class) => class.as_str().map(|c| Some(SmolStr::new(c))),
+    };
+    if let Some(aspect) = data.get("aspect") {
+        return Some(GraphNode::Aspect(AspectKey {
+            collection: text(aspect, "collection")?,
+            class: class(aspect)?,
+            name: text(aspect, "name")?,
+            class_in_path: aspect.get("classInPath").and_then(serde_json::Value::as_bool).unwrap_or(false),
+        }));
+    }
+    let host = data.get("host")?;
+    Some(GraphNode::Host(HostKey { kind: text(host, "kind")?, class: class(host)?, name: text(host, "name")? }))
+}
+
+pub fn call_item(snap: &Snap<'_>, item: CallItem) -> Option<lsp::CallHierarchyItem> {
+    let t = item.target;
+    let kind = match item.node {
+        GraphNode::Aspect(_) => SymbolKind::Aspect,
+        GraphNode::Host(_) => SymbolKind::Host,
+    };
+    Some(lsp::CallHierarchyItem {
+        name: item.name,
+        kind: symbol_kind(kind),
+        tags: None,
+        detail: Some(item.detail),
+        uri: snap.uri(t.file)?,
+        range: snap.range(t.file, t.full_range),
+        selection_range: snap.range(t.file, t.focus_range),
+        data: Some(node_data(&item.node)),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -233,5 +285,29 @@ mod tests {
         let end = offset(&analysis, file, Position::new(1, 999), Encoding::Utf16);
         assert_eq!(end, TextSize::from(text.find("\n}").expect("end") as u32));
         assert_eq!(offset(&analysis, file, Position::new(99, 0), Encoding::Utf16), TextSize::of(text));
+    }
+
+    #[test]
+    fn a_node_comes_back_from_its_data_and_nothing_from_other_data() {
+        use canopy_analysis::{AspectKey, GraphNode, HostKey};
+        let aspect = GraphNode::Aspect(AspectKey {
+            collection: "flake.modules".into(),
+            class: Some("nixos".into()),
+            name: "hosts/gouda".into(),
+            class_in_path: true,
+        });
+        let host = GraphNode::Host(HostKey { kind: "den.hosts".into(), class: None, name: "igloo".into() });
+        for node in [aspect, host] {
+            assert_eq!(data_node(&node_data(&node)), Some(node));
+        }
+        for data in [
+            serde_json::json!(null),
+            serde_json::json!(3),
+            serde_json::json!({ "aspect": { "collection": 1, "name": "x" } }),
+            serde_json::json!({ "aspect": { "collection": "c", "class": 2, "name": "x" } }),
+            serde_json::json!({ "host": { "kind": "k" } }),
+        ] {
+            assert_eq!(data_node(&data), None, "{data}");
+        }
     }
 }

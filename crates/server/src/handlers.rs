@@ -11,10 +11,13 @@ use std::sync::Arc;
 
 use canopy_analysis::FileId;
 use canopy_analysis::FilePosition;
+use canopy_analysis::GraphNode;
 use tower_lsp::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp::lsp_types::{
-    CompletionItem, CompletionParams, CompletionResponse, CompletionTextEdit, DocumentChanges, DocumentHighlight,
-    DocumentHighlightParams, DocumentSymbolParams, DocumentSymbolResponse, GotoDefinitionParams,
+    CallHierarchyIncomingCall, CallHierarchyIncomingCallsParams, CallHierarchyItem, CallHierarchyOutgoingCall,
+    CallHierarchyOutgoingCallsParams, CallHierarchyPrepareParams, CodeLens, CodeLensParams, Command, CompletionItem,
+    CompletionParams, CompletionResponse, CompletionTextEdit, DocumentChanges, DocumentHighlight,
+    DocumentHighlightParams, DocumentSymbolParams, DocumentSymbolResponse, Documentation, GotoDefinitionParams,
     GotoDefinitionResponse, Hover, HoverContents, HoverParams, Location, LocationLink, MarkupContent, MarkupKind,
     MessageType, OneOf, OptionalVersionedTextDocumentIdentifier, Position, PrepareRenameResponse, ReferenceParams,
     RenameParams, SymbolInformation, TextDocumentEdit, TextDocumentPositionParams, TextEdit, Url, WorkspaceEdit,
@@ -186,7 +189,8 @@ pub async fn hover(state: &Arc<State>, params: HoverParams) -> Result<Option<Hov
 }
 
 pub async fn completion(state: &Arc<State>, params: CompletionParams) -> Result<Option<CompletionResponse>> {
-    at_position(state, "completion", params.text_document_position, |snap, pos| {
+    let uri = params.text_document_position.text_document.uri.clone();
+    at_position(state, "completion", params.text_document_position, move |snap, pos| {
         let list = snap.analysis.completions(pos);
         let items = list
             .items
@@ -203,6 +207,10 @@ pub async fn completion(state: &Arc<State>, params: CompletionParams) -> Result<
                         range: snap.range(pos.file, item.replace),
                         new_text: item.insert,
                     })),
+                    // What `completionItem/resolve` needs to say where the aspect is defined.
+                    data: item
+                        .aspect
+                        .map(|key| serde_json::json!({ "uri": uri, "node": conv::node_data(&GraphNode::Aspect(key)) })),
                     label: item.label,
                     ..CompletionItem::default()
                 }
@@ -331,4 +339,128 @@ pub async fn workspace_symbol(
     });
     let symbols = task.await.map_err(|_| internal_error("workspace/symbol"))?;
     Ok(Some(symbols))
+}
+
+pub async fn prepare_call_hierarchy(
+    state: &Arc<State>,
+    params: CallHierarchyPrepareParams,
+) -> Result<Option<Vec<CallHierarchyItem>>> {
+    let answer = at_position(state, "prepareCallHierarchy", params.text_document_position_params, |snap, pos| {
+        let item = snap.analysis.prepare_call_hierarchy(pos)?;
+        conv::call_item(snap, item).map(|item| vec![item])
+    })
+    .await?;
+    Ok(answer.flatten())
+}
+
+/// The node a follow-up request names: the one in the item's data, else the one found again at
+/// the item's name (a client that drops `data`).
+fn item_node(snap: &Snap<'_>, file: FileId, item: &CallHierarchyItem) -> Option<GraphNode> {
+    item.data.as_ref().and_then(conv::data_node).or_else(|| {
+        let offset = snap.offset(file, item.selection_range.start);
+        snap.analysis.prepare_call_hierarchy(FilePosition { file, offset }).map(|found| found.node)
+    })
+}
+
+/// The aspects and hosts that import the item, each with the places in its own file that do.
+pub async fn incoming_calls(
+    state: &Arc<State>,
+    params: CallHierarchyIncomingCallsParams,
+) -> Result<Option<Vec<CallHierarchyIncomingCall>>> {
+    let item = params.item;
+    let uri = item.uri.clone();
+    let answer = with_file(state, "callHierarchy/incomingCalls", &uri, move |snap, file| {
+        let node = item_node(snap, file, &item)?;
+        let calls = snap.analysis.incoming_calls(&node).into_iter().filter_map(|call| {
+            let from_ranges = call.from.iter().map(|s| snap.range(s.file, s.range)).collect();
+            Some(CallHierarchyIncomingCall { from: conv::call_item(snap, call.item)?, from_ranges })
+        });
+        Some(calls.collect())
+    })
+    .await?;
+    Ok(answer.flatten())
+}
+
+/// What the item imports. The protocol places `fromRanges` in the item's own document: an aspect
+/// defined in several files lists what each imports, with the ranges of the item's file only.
+pub async fn outgoing_calls(
+    state: &Arc<State>,
+    params: CallHierarchyOutgoingCallsParams,
+) -> Result<Option<Vec<CallHierarchyOutgoingCall>>> {
+    let item = params.item;
+    let uri = item.uri.clone();
+    let answer = with_file(state, "callHierarchy/outgoingCalls", &uri, move |snap, file| {
+        let node = item_node(snap, file, &item)?;
+        let calls = snap.analysis.outgoing_calls(&node).into_iter().filter_map(|call| {
+            let here = call.from.iter().filter(|s| s.file == file);
+            let from_ranges = here.map(|s| snap.range(s.file, s.range)).collect();
+            Some(CallHierarchyOutgoingCall { to: conv::call_item(snap, call.item)?, from_ranges })
+        });
+        Some(calls.collect())
+    })
+    .await?;
+    Ok(answer.flatten())
+}
+
+/// The command of every aspect lens: rust-analyzer's convention for "N references" lenses, with
+/// the arguments of VS Code's `editor.action.showReferences` (the document, the lens's position,
+/// the locations). No client runs it by itself: the VS Code extension and the Neovim
+/// configuration register it on the client side, and the server does not offer it through
+/// `workspace/executeCommand`, which would make vscode-languageclient claim the name first.
+pub const SHOW_REFERENCES: &str = "canopy.showReferences";
+
+/// One lens per aspect the document defines, resolved later; none when the setting is off.
+pub async fn code_lens(state: &Arc<State>, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+    if !state.config().code_lens {
+        return Ok(Some(Vec::new()));
+    }
+    let uri = params.text_document.uri;
+    with_file(state, "codeLens", &uri.clone(), move |snap, file| {
+        let lenses = snap.analysis.code_lenses(file).into_iter().map(|lens| CodeLens {
+            range: snap.range(file, lens.range),
+            command: None,
+            data: Some(serde_json::json!({ "uri": uri, "node": conv::node_data(&GraphNode::Aspect(lens.key)) })),
+        });
+        lenses.collect()
+    })
+    .await
+}
+
+/// A lens's title and command. A lens whose aspect is gone, or whose data is not canopy's, says
+/// so rather than failing: the client asked about a lens it holds.
+pub async fn code_lens_resolve(state: &Arc<State>, mut lens: CodeLens) -> Result<CodeLens> {
+    let data = lens.data.clone().unwrap_or_default();
+    let uri = data.get("uri").and_then(serde_json::Value::as_str).and_then(|u| Url::parse(u).ok());
+    let node = data.get("node").and_then(conv::data_node);
+    let (Some(uri), Some(GraphNode::Aspect(key))) = (uri, node) else {
+        return Err(Error::invalid_params("not a code lens of canopy's"));
+    };
+    let position = lens.range.start;
+    let answer = with_file(state, "codeLens/resolve", &uri.clone(), move |snap, _| {
+        let summary = snap.analysis.resolve_code_lens(&key)?;
+        let locations: Vec<Location> =
+            summary.references.iter().filter_map(|site| snap.location(site.file, site.range)).collect();
+        Some((summary.title, locations))
+    })
+    .await?;
+    let (title, locations) = answer.flatten().unwrap_or_else(|| ("not defined".to_owned(), Vec::new()));
+    let arguments = vec![serde_json::json!(uri), serde_json::json!(position), serde_json::json!(locations)];
+    lens.command = Some(Command { title, command: SHOW_REFERENCES.to_owned(), arguments: Some(arguments) });
+    Ok(lens)
+}
+
+/// An aspect's item gets where the aspect is defined, as its documentation; other items, and
+/// items whose data is not canopy's, come back as they are.
+pub async fn completion_resolve(state: &Arc<State>, mut item: CompletionItem) -> Result<CompletionItem> {
+    let data = item.data.clone().unwrap_or_default();
+    let uri = data.get("uri").and_then(serde_json::Value::as_str).and_then(|u| Url::parse(u).ok());
+    let node = data.get("node").and_then(conv::data_node);
+    let (Some(uri), Some(GraphNode::Aspect(key))) = (uri, node) else { return Ok(item) };
+    let answer =
+        with_file(state, "completionItem/resolve", &uri, move |snap, _| snap.analysis.resolve_completion(&key)).await?;
+    if let Some(markdown) = answer.flatten() {
+        item.documentation =
+            Some(Documentation::MarkupContent(MarkupContent { kind: MarkupKind::Markdown, value: markdown }));
+    }
+    Ok(item)
 }

@@ -60,9 +60,19 @@ fn apply_settings(state: &State, section: &Value) {
     for warning in warnings {
         tracing::warn!("{warning}");
     }
+    let lenses_before = state.config().code_lens;
     if state.set_config(config) {
         tracing::info!("settings changed: {:?}", state.config());
         state.submit(Task::Republish);
+        if state.config().code_lens != lenses_before && state.caps().code_lens_refresh {
+            // A round trip to the client: apart, so that no message waits for it.
+            let client = state.client.clone();
+            tokio::spawn(async move {
+                if let Err(err) = client.code_lens_refresh().await {
+                    tracing::debug!("workspace/codeLens/refresh failed: {err}");
+                }
+            });
+        }
     }
 }
 
@@ -255,6 +265,10 @@ impl LanguageServer for Server {
         handlers::completion(&self.state, params).await
     }
 
+    async fn completion_resolve(&self, item: CompletionItem) -> Result<CompletionItem> {
+        handlers::completion_resolve(&self.state, item).await
+    }
+
     async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
         handlers::prepare_rename(&self.state, params).await
     }
@@ -273,5 +287,34 @@ impl LanguageServer for Server {
 
     async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<Vec<SymbolInformation>>> {
         handlers::workspace_symbol(&self.state, params).await
+    }
+
+    async fn prepare_call_hierarchy(
+        &self,
+        params: CallHierarchyPrepareParams,
+    ) -> Result<Option<Vec<CallHierarchyItem>>> {
+        handlers::prepare_call_hierarchy(&self.state, params).await
+    }
+
+    async fn incoming_calls(
+        &self,
+        params: CallHierarchyIncomingCallsParams,
+    ) -> Result<Option<Vec<CallHierarchyIncomingCall>>> {
+        handlers::incoming_calls(&self.state, params).await
+    }
+
+    async fn outgoing_calls(
+        &self,
+        params: CallHierarchyOutgoingCallsParams,
+    ) -> Result<Option<Vec<CallHierarchyOutgoingCall>>> {
+        handlers::outgoing_calls(&self.state, params).await
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        handlers::code_lens(&self.state, params).await
+    }
+
+    async fn code_lens_resolve(&self, lens: CodeLens) -> Result<CodeLens> {
+        handlers::code_lens_resolve(&self.state, lens).await
     }
 }

@@ -22,7 +22,24 @@ return {
         -- Show the `unused-aspect` hint (off: an aspect may exist for other flakes to use).
         unusedAspect = false,
       },
+      -- A lens above each aspect definition (files · classes · hosts). Neovim draws lenses once
+      -- asked: `vim.lsp.codelens.refresh({ bufnr = 0 })`, say on BufEnter and InsertLeave.
+      codeLens = { enable = true },
     },
+  },
+  -- The command of canopy's lenses, run by `vim.lsp.codelens.run()`: the aspect's references
+  -- (the third argument, LSP locations) in the quickfix list. Client-side, as the server
+  -- offers no command of its own (docs/server.md, "Code lens").
+  commands = {
+    ['canopy.showReferences'] = function(command, ctx)
+      local client = vim.lsp.get_client_by_id(ctx.client_id)
+      local locations = (command.arguments or {})[3] or {}
+      local encoding = client and client.offset_encoding or 'utf-16'
+      local items = vim.lsp.util.locations_to_items(locations, encoding)
+      local title = 'canopy: ' .. (command.title or 'references')
+      vim.fn.setqflist({}, ' ', { title = title, items = items })
+      vim.cmd('botright copen')
+    end,
   },
   -- The server reads its first settings from `initializationOptions`. Send it the very object of
   -- `settings.canopy`, so that `settings` is the one place to configure canopy: were

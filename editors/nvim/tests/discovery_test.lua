@@ -18,7 +18,12 @@ h.run('discovery', function()
   h.eq(config.root_markers, { 'flake.nix', '.git' }, 'root_markers')
   h.eq(
     config.settings,
-    { canopy = { diagnostics = { disabled = {}, unusedAspect = false } } },
+    {
+      canopy = {
+        diagnostics = { disabled = {}, unusedAspect = false },
+        codeLens = { enable = true },
+      },
+    },
     'settings'
   )
   -- The initialization options are the `canopy` section of the settings, as sent on the wire.

@@ -44,7 +44,12 @@ h.run('settings', function()
   )
   h.eq(
     first.settings,
-    { canopy = { diagnostics = { disabled = { 'unknown-class' }, unusedAspect = false } } },
+    {
+      canopy = {
+        diagnostics = { disabled = { 'unknown-class' }, unusedAspect = false },
+        codeLens = { enable = true },
+      },
+    },
     'client.settings (what a pull answers)'
   )
   h.ok(
@@ -73,7 +78,10 @@ h.run('settings', function()
   h.eq(second.config.cmd, { h.bin, 'lsp' }, 'command from server.path')
   h.eq(
     sent,
-    { diagnostics = { disabled = { 'syntax-error' }, unusedAspect = true } },
+    {
+      diagnostics = { disabled = { 'syntax-error' }, unusedAspect = true },
+      codeLens = { enable = true },
+    },
     'initializationOptions'
   )
   wait_for({ 'syntax-error' }, 'diagnostics without syntax-error', unused)

@@ -1,6 +1,8 @@
 // The VS Code client for `canopy lsp`. It only starts the server, passes the settings and offers
-// two commands: every feature (diagnostics, navigation, hover, completion, rename, progress) is
-// the server's, rendered by vscode-languageclient.
+// two commands: every feature (diagnostics, navigation, hover, completion, rename, progress, the
+// call hierarchy, code lenses) is the server's, rendered by vscode-languageclient. The one
+// command the server's lenses name, `canopy.showReferences`, is run here, as rust-analyzer's
+// client runs its own.
 
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -12,6 +14,8 @@ import {
   ErrorAction,
   LanguageClient,
   type LanguageClientOptions,
+  type Location as LspLocation,
+  type Position as LspPosition,
   type ServerOptions,
   State,
 } from 'vscode-languageclient/node';
@@ -37,11 +41,12 @@ export function activate(context: vscode.ExtensionContext): void {
     progress,
     vscode.commands.registerCommand('canopy.restartServer', () => enqueue(restart)),
     vscode.commands.registerCommand('canopy.showOutput', () => output.show()),
+    vscode.commands.registerCommand('canopy.showReferences', showReferences),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('canopy.server')) {
         void enqueue(restart);
       } else if (
-        event.affectsConfiguration('canopy.diagnostics') &&
+        (event.affectsConfiguration('canopy.diagnostics') || event.affectsConfiguration('canopy.codeLens')) &&
         client !== undefined &&
         client.state !== State.Stopped
       ) {
@@ -136,13 +141,33 @@ async function start(): Promise<void> {
 
 /** The settings the server reads (docs/server.md, "Settings"). */
 function serverSettings(): object {
-  const config = vscode.workspace.getConfiguration('canopy.diagnostics');
+  const config = vscode.workspace.getConfiguration('canopy');
   return {
     diagnostics: {
-      disabled: config.get<string[]>('disabled', []),
-      unusedAspect: config.get<boolean>('unusedAspect', false),
+      disabled: config.get<string[]>('diagnostics.disabled', []),
+      unusedAspect: config.get<boolean>('diagnostics.unusedAspect', false),
     },
+    codeLens: { enable: config.get<boolean>('codeLens.enable', true) },
   };
+}
+
+/**
+ * The command of the server's aspect lenses (docs/server.md, "Code lens"): its arguments are
+ * the document, the lens's position and the references, in the protocol's types, as
+ * rust-analyzer's `showReferences` takes them; VS Code's own peek view shows them.
+ */
+async function showReferences(uri: string, position: LspPosition, locations: LspLocation[]): Promise<void> {
+  const current = client;
+  if (current === undefined) {
+    return;
+  }
+  const convert = current.protocol2CodeConverter;
+  await vscode.commands.executeCommand(
+    'editor.action.showReferences',
+    vscode.Uri.parse(uri),
+    convert.asPosition(position),
+    locations.map((location) => convert.asLocation(location)),
+  );
 }
 
 async function showStartError(message: string): Promise<void> {

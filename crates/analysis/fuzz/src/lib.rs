@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use canopy_analysis::{Analysis, Change, DocumentSymbol, FileId, FilePosition, Rename, TextRange, TextSize};
+use canopy_analysis::{Analysis, CallItem, Change, DocumentSymbol, FileId, FilePosition, Rename, TextRange, TextSize};
 
 /// A stall, not a benchmark: what takes milliseconds must not take this long even on a loaded
 /// machine in a debug build.
@@ -105,6 +105,13 @@ pub fn check_workspace(ws: &Analysis, offsets: &[u32]) {
             check_range(text, d.range, "diagnostic");
         }
         check_document_symbols(text, &ws.document_symbols(file));
+        for lens in ws.code_lenses(file) {
+            check_range(text, lens.range, "code lens");
+            let summary = ws.resolve_code_lens(&lens.key).expect("an aspect the file defines has a lens to show");
+            for site in &summary.references {
+                check_range(text_of(site.file), site.range, "code lens reference");
+            }
+        }
         let cursors = offsets.iter().map(|o| o % (len + 4)).chain([0, len, len + 1, len + 1000]);
         for offset in cursors {
             let pos = FilePosition { file, offset: TextSize::from(offset) };
@@ -158,6 +165,18 @@ fn check_position(ws: &Analysis, pos: FilePosition) {
     }
     for item in ws.completions(pos).items {
         check_range(text, item.replace, "completion");
+        if let Some(key) = &item.aspect {
+            let _ = ws.resolve_completion(key);
+        }
+    }
+    if let Some(item) = ws.prepare_call_hierarchy(pos) {
+        check_call_item(ws, &item);
+        for call in ws.incoming_calls(&item.node).iter().chain(&ws.outgoing_calls(&item.node)) {
+            check_call_item(ws, &call.item);
+            for site in &call.from {
+                check_range(text_of(site.file), site.range, "call site");
+            }
+        }
     }
     if let Ok((range, _)) = ws.prepare_rename(pos) {
         check_range(text, range, "prepare_rename");
@@ -167,6 +186,15 @@ fn check_position(ws: &Analysis, pos: FilePosition) {
             check_edits(ws, &rename);
         }
     }
+}
+
+/// A call hierarchy item: in a known file, its name inside its range.
+fn check_call_item(ws: &Analysis, item: &CallItem) {
+    assert!(ws.contains(item.target.file), "a call item names a file that is not in the workspace");
+    let text = ws.text(item.target.file);
+    check_range(text, item.target.full_range, "call item");
+    check_range(text, item.target.focus_range, "call item name");
+    assert!(item.target.full_range.contains_range(item.target.focus_range), "a call item's name lies outside it");
 }
 
 /// A rename's edits: in known files, inside their texts, sorted and never overlapping.

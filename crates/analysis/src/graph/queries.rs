@@ -318,3 +318,124 @@ pub(crate) fn add_class_file(classes: &mut Vec<(SmolStr, Vec<FileId>)>, class: &
         None => classes.push((class.clone(), vec![file])),
     }
 }
+
+impl Graph {
+    /// What `owner` imports or includes, each with the place that names it: the reference's name,
+    /// or, for an aspect a den host gets by its own name, the host's name. In no particular order;
+    /// costs the references of the files defining `owner`.
+    pub(crate) fn imports_by(&self, owner: &Owner) -> Vec<(AspectKey, Site)> {
+        let mut out = Vec::new();
+        for file in self.owner_files(owner) {
+            let resolved = &self.data(file).resolved;
+            for r in resolved.refs.iter().filter(|r| r.context.is_some()) {
+                if let (Some(o), Target::Aspect { key, name, .. }) = (r.owner, &r.target)
+                    && resolved.owners.get(o as usize) == Some(owner)
+                {
+                    out.push((key.clone(), Site { file, range: name.range }));
+                }
+            }
+            if let Owner::Host(host) = owner
+                && let Some(site) = resolved.hosts.iter().find(|h| &h.key == host)
+            {
+                for (_, aspect) in resolved.host_aspects.iter().filter(|(h, _)| h == host) {
+                    out.push((aspect.clone(), Site { file, range: site.name.range }));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// One file's edges by owner and its aspects' classes, read once for a walk.
+#[derive(Default)]
+struct FileEdges<'g> {
+    edges: FxHashMap<&'g Owner, Vec<&'g AspectKey>>,
+    classes: FxHashMap<&'g AspectKey, Vec<&'g SmolStr>>,
+}
+
+impl Graph {
+    /// Every aspect `owner` ends up with, through imports and includes at any depth, each with
+    /// the classes it is (its own, or those an aspect-first aspect contributes to), sorted by
+    /// key. Each file on the way is read once, however many of its aspects the walk reaches.
+    pub(crate) fn reachable(&self, owner: &Owner) -> Vec<(AspectKey, Vec<SmolStr>)> {
+        let mut files: FxHashMap<FileId, FileEdges<'_>> = FxHashMap::default();
+        let mut queue: Vec<AspectKey> = self.imports_by(owner).into_iter().map(|(key, _)| key).collect();
+        let mut seen: FxHashSet<AspectKey> = FxHashSet::default();
+        let mut out = Vec::new();
+        while let Some(key) = queue.pop() {
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.insert(key.clone());
+            let mut classes: Vec<SmolStr> = key.class.iter().cloned().collect();
+            let as_owner = Owner::Aspect(key.clone());
+            for file in distinct(self.index.defs.get(&key, None)) {
+                let read = files.entry(file).or_insert_with(|| self.file_edges(file));
+                queue.extend(read.edges.get(&as_owner).into_iter().flatten().map(|k| (*k).clone()));
+                if key.class.is_none() {
+                    classes.extend(read.classes.get(&key).into_iter().flatten().map(|c| (*c).clone()));
+                }
+            }
+            classes.sort();
+            classes.dedup();
+            out.push((key, classes));
+        }
+        out.sort();
+        out
+    }
+
+    fn file_edges(&self, file: FileId) -> FileEdges<'_> {
+        let resolved = &self.data(file).resolved;
+        let mut read = FileEdges::default();
+        for (owner, target) in resolved.edges() {
+            read.edges.entry(owner).or_default().push(target);
+        }
+        for c in &resolved.contributions {
+            read.classes.entry(&c.key).or_default().push(&c.class);
+        }
+        read
+    }
+}
+
+impl Graph {
+    /// Every collection and class holding a defined aspect, with how many, in no particular
+    /// order: as many as the workspace has scopes, not aspects.
+    pub(crate) fn defined_scopes(&self) -> impl Iterator<Item = (&Scope, usize)> + '_ {
+        self.index
+            .scope_aspects
+            .keys()
+            .map(|scope| (scope, self.index.scope_aspects.get(scope, None).map_or(0, |keys| keys.len())))
+    }
+}
+
+impl Graph {
+    /// The files that define an aspect or declare a host, in id order.
+    pub(crate) fn owner_files(&self, owner: &Owner) -> Vec<FileId> {
+        let files = match owner {
+            Owner::Aspect(key) => self.index.defs.get(key, None),
+            Owner::Host(key) => self.index.hosts.get(key, None),
+        };
+        distinct(files).collect()
+    }
+
+    /// Who in `file` imports or includes `target`, each with the places that say so (as
+    /// `imports_by` finds them): one pass over the file, however many importers it holds.
+    pub(crate) fn importers_in(&self, file: FileId, target: &AspectKey) -> FxHashMap<Owner, Vec<Site>> {
+        let resolved = &self.data(file).resolved;
+        let mut out: FxHashMap<Owner, Vec<Site>> = FxHashMap::default();
+        for r in resolved.refs.iter().filter(|r| r.context.is_some()) {
+            if let (Some(o), Target::Aspect { key, name, .. }) = (r.owner, &r.target)
+                && key == target
+                && let Some(owner) = resolved.owners.get(o as usize)
+            {
+                out.entry(owner.clone()).or_default().push(Site { file, range: name.range });
+            }
+        }
+        for (host, _) in resolved.host_aspects.iter().filter(|(_, a)| a == target) {
+            if let Some(site) = resolved.hosts.iter().find(|h| &h.key == host) {
+                out.entry(Owner::Host(host.clone())).or_default().push(Site { file, range: site.name.range });
+            }
+        }
+        out
+    }
+}

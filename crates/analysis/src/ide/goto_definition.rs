@@ -42,7 +42,7 @@ pub(crate) fn aspect_targets(ws: &Graph, key: &AspectKey) -> Vec<NavigationTarge
     })
 }
 
-fn host_targets(ws: &Graph, key: &HostKey) -> Vec<NavigationTarget> {
+pub(crate) fn host_targets(ws: &Graph, key: &HostKey) -> Vec<NavigationTarget> {
     let sites = ws.host_definitions(key);
     with_bindings(ws, sites, |resolved, range| resolved.hosts.iter().find(|h| h.name.range == range).map(|h| h.node))
 }

@@ -6,8 +6,11 @@ use smol_str::SmolStr;
 
 use super::FilePosition;
 use super::symbol_at::{Symbol, symbol_at};
-use crate::base::AspectKey;
+use std::collections::BTreeMap;
+
 use crate::base::text::TextRange;
+use crate::base::{AspectKey, HostKey};
+use crate::graph::resolve::Owner;
 use crate::graph::store::Graph;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,23 +35,7 @@ pub(crate) fn hover(ws: &Graph, pos: FilePosition) -> Option<Hover> {
                 .count();
             format!("**class** `{class}` in `{collection}`\n\n{}", plural(count, "aspect"))
         }
-        Symbol::Host { key, .. } => {
-            let mut out = format!("**host** `{}` · `{}`", key.name, key.kind);
-            if let Some(class) = &key.class {
-                let _ = write!(out, " · {class}");
-            }
-            let aspects: Vec<String> = ws
-                .hosts()
-                .into_iter()
-                .filter(|h| h.key == key)
-                .flat_map(|h| h.aspects)
-                .map(|k| format!("`{k}`"))
-                .collect();
-            if !aspects.is_empty() {
-                let _ = write!(out, "\n\nimports {}", aspects.join(", "));
-            }
-            out
-        }
+        Symbol::Host { key, .. } => host(ws, &key),
         Symbol::Local { name, binding, .. } => {
             let line = ws.line_number(pos.file, binding.start());
             format!("**local** `{name}`, bound at line {line}")
@@ -95,6 +82,49 @@ fn aspect(ws: &Graph, key: &AspectKey) -> String {
         sections.push(format!("hosts {}", names(hosts)));
     }
     sections.join("\n\n")
+}
+
+/// Most aspects a host's hover names per class; the rest are counted.
+const HOST_ASPECTS_SHOWN: usize = 12;
+
+/// A host: the aspects it names, then every aspect it ends up with through them, per class.
+fn host(ws: &Graph, key: &HostKey) -> String {
+    let mut out = format!("**host** `{}` · `{}`", key.name, key.kind);
+    if let Some(class) = &key.class {
+        let _ = write!(out, " · {class}");
+    }
+    let owner = Owner::Host(key.clone());
+    let mut direct: Vec<AspectKey> = ws.imports_by(&owner).into_iter().map(|(k, _)| k).collect();
+    direct.sort();
+    direct.dedup();
+    if direct.is_empty() {
+        return out;
+    }
+    let _ = write!(out, "\n\nimports {}", capped(&direct.iter().collect::<Vec<_>>()));
+    let reached = ws.reachable(&owner);
+    let mut by_class: BTreeMap<SmolStr, Vec<&AspectKey>> = BTreeMap::new();
+    for (aspect, classes) in &reached {
+        // An aspect-first aspect that contributes to no class yet still belongs to the host.
+        let none = [SmolStr::new_static("(no class)")];
+        let classes = if classes.is_empty() { &none[..] } else { &classes[..] };
+        for class in classes {
+            by_class.entry(class.clone()).or_default().push(aspect);
+        }
+    }
+    let _ = write!(out, "\n\nends up with {}", plural(reached.len(), "aspect"));
+    for (class, aspects) in by_class {
+        let _ = write!(out, "\n- `{class}` · {}", capped(&aspects));
+    }
+    out
+}
+
+/// The first `HOST_ASPECTS_SHOWN` names, and how many more there are.
+fn capped(aspects: &[&AspectKey]) -> String {
+    let mut names: Vec<String> = aspects.iter().take(HOST_ASPECTS_SHOWN).map(|k| format!("`{}`", k.name)).collect();
+    if aspects.len() > HOST_ASPECTS_SHOWN {
+        names.push(format!("… and {} more", aspects.len() - HOST_ASPECTS_SHOWN));
+    }
+    names.join(", ")
 }
 
 fn plural(n: usize, word: &str) -> String {

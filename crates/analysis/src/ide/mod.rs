@@ -2,6 +2,8 @@
 //! and a position that returns plain data (byte ranges in files). The language server converts
 //! positions and types; nothing here knows LSP.
 
+pub(crate) mod call_hierarchy;
+pub(crate) mod code_lens;
 pub(crate) mod completion;
 pub(crate) mod goto_definition;
 pub(crate) mod hover;

@@ -264,3 +264,54 @@ fn inputs_passed_down_are_navigable() {
     let (ws, pos) = at(&unpassed.replace("nixos.ssh = { }", "nixos.s$0sh = { }"));
     assert_eq!(references(&ws, pos, false).unwrap_or_default().len(), 0);
 }
+
+#[test]
+fn hover_on_a_host_lists_what_it_ends_up_with_per_class() {
+    // `gouda` names `base` and `ssh`; `base` includes `ssh` (again) and `mosh`, which includes
+    // the home-manager `shell`; `mosh` includes `base` back: the walk ends all the same.
+    let workspace = r#"#- /modules/features.nix
+{ config, ... }: {
+  flake.modules.nixos.ssh = { };
+  flake.modules.nixos.base.imports = [ config.flake.modules.nixos.ssh config.flake.modules.nixos.mosh ];
+  flake.modules.nixos.mosh = {
+    imports = [ config.flake.modules.nixos.base ];
+    home-manager.sharedModules = [ config.flake.modules.homeManager.shell ];
+  };
+  flake.modules.homeManager.shell = { };
+}
+#- /modules/hosts.nix
+{ config, ... }: {
+  configurations.nixos.gouda.module.imports = [ config.flake.modules.nixos.base config.flake.modules.nixos.ssh ];
+  configurations.nixos.bare.module = { };
+}
+"#;
+    let (ws, pos) = at(&workspace.replace("nixos.gouda", "nixos.gou$0da"));
+    expect![[r#"
+        **host** `gouda` · `configurations` · nixos
+
+        imports `base`, `ssh`
+
+        ends up with 4 aspects
+        - `homeManager` · `shell`
+        - `nixos` · `base`, `mosh`, `ssh`"#]]
+    .assert_eq(&hover(&ws, pos).map(|h| h.markdown).unwrap_or_default());
+    let (ws, pos) = at(&workspace.replace("nixos.bare", "nixos.ba$0re"));
+    expect!["**host** `bare` · `configurations` · nixos"]
+        .assert_eq(&hover(&ws, pos).map(|h| h.markdown).unwrap_or_default());
+
+    // Past twelve aspects in a class, the rest are counted.
+    let many: String = (0..15).map(|i| format!("  flake.modules.nixos.a{i:02} = {{ }};\n")).collect();
+    let names: String = (0..15).map(|i| format!(" a{i:02}")).collect();
+    let workspace = format!(
+        "#- /modules/many.nix\n{{ config, ... }}: {{\n{many}  configurations.nixos.big.module.imports = with config.flake.modules.nixos; [{names} ];\n}}\n"
+    );
+    let (ws, pos) = at(&workspace.replace("nixos.big", "nixos.b$0ig"));
+    let markdown = hover(&ws, pos).map(|h| h.markdown).unwrap_or_default();
+    let capped = "`a00`, `a01`, `a02`, `a03`, `a04`, `a05`, `a06`, `a07`, `a08`, `a09`, `a10`, `a11`, … and 3 more";
+    assert!(markdown.contains(&format!("imports {capped}\n")), "{markdown}");
+    let last = markdown.lines().last().unwrap_or_default();
+    expect![
+        "- `nixos` · `a00`, `a01`, `a02`, `a03`, `a04`, `a05`, `a06`, `a07`, `a08`, `a09`, `a10`, `a11`, … and 3 more"
+    ]
+    .assert_eq(last);
+}

@@ -4,6 +4,7 @@
 --     server = { path = 'canopy', args = { 'lsp' } },
 --     root_markers = { 'flake.nix', '.git' },
 --     diagnostics = { disabled = { 'unknown-class' }, unusedAspect = true },
+--     codeLens = { enable = true },
 --   })
 --
 -- It only writes `vim.lsp.config('canopy', ...)` over the defaults of lsp/canopy.lua and enables
@@ -16,6 +17,7 @@ local M = {}
 ---@field server? { path?: string, args?: string[] } The command: `path` (default `canopy`, looked up on the PATH) run with `args` (default `{ 'lsp' }`).
 ---@field root_markers? string[] Files or folders that mark a workspace's root, tried in order, each from the file's folder upward (default `{ 'flake.nix', '.git' }`).
 ---@field diagnostics? { disabled?: string[], unusedAspect?: boolean } canopy's `diagnostics` settings (docs/server.md).
+---@field codeLens? { enable?: boolean } canopy's `codeLens` settings (docs/server.md): lenses above aspect definitions.
 
 ---@param opts? canopy.Options
 function M.setup(opts)
@@ -29,6 +31,7 @@ function M.setup(opts)
   vim.validate('server.args', args, 'table')
   vim.validate('root_markers', root_markers, 'table')
   vim.validate('diagnostics', opts.diagnostics, 'table', true)
+  vim.validate('codeLens', opts.codeLens, 'table', true)
 
   -- The server replaces its settings whole with each object it gets: fill in every default.
   -- Keys this plugin does not know pass through, for settings newer than the plugin.
@@ -36,7 +39,9 @@ function M.setup(opts)
     vim.tbl_extend('force', { disabled = {}, unusedAspect = false }, opts.diagnostics or {})
   vim.validate('diagnostics.disabled', diagnostics.disabled, 'table')
   vim.validate('diagnostics.unusedAspect', diagnostics.unusedAspect, 'boolean')
-  local settings = { canopy = { diagnostics = diagnostics } }
+  local code_lens = vim.tbl_extend('force', { enable = true }, opts.codeLens or {})
+  vim.validate('codeLens.enable', code_lens.enable, 'boolean')
+  local settings = { canopy = { diagnostics = diagnostics, codeLens = code_lens } }
 
   -- lsp/canopy.lua's `before_init` sends `settings.canopy` as the initialization options too.
   vim.lsp.config('canopy', {

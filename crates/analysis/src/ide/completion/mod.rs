@@ -1,6 +1,8 @@
 //! Completion: aspect names after a rooted path to a class (`config.flake.modules.nixos.|`), in
 //! `with <collection>; [ | ]` lists and in `includes`; class names where a path expects a class;
-//! local names anywhere else.
+//! the workspace's collections on the way to one (`config.flake.|` offers `modules`); local
+//! names anywhere else, but never after a dot of a rooted path. Resolving an aspect's item
+//! (`resolve`) says where it is defined.
 //!
 //! It has to work while the user types, where the tree is broken: after a trailing dot rnix's
 //! error recovery loses the surrounding list. So the file is summarised again with a placeholder
@@ -32,6 +34,8 @@ use crate::syntax::{self, render_attr_name};
 pub enum CompletionKind {
     Aspect,
     Class,
+    /// A part of a collection's path: `modules` in `config.flake.modules`.
+    Collection,
     Local,
 }
 
@@ -45,6 +49,8 @@ pub struct CompletionItem {
     pub kind: CompletionKind,
     /// The classes and file counts of an aspect (`nixos · 3 files`).
     pub detail: Option<String>,
+    /// The aspect an item names, for `resolve`.
+    pub aspect: Option<AspectKey>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -123,7 +129,9 @@ fn complete_with(ws: &Graph, pos: FilePosition, outline: Outline) -> CompletionL
         };
 
         let mut items = Vec::new();
-        if let Some((path, is_definition)) = rooted_path_at(&summary, &at_cursor, ws.collections(), ws.passed_down()) {
+        let rooted = rooted_path_at(&summary, &at_cursor, ws.collections(), ws.passed_down());
+        let in_rooted_path = rooted.as_ref().is_some_and(|(_, is_definition)| !is_definition);
+        if let Some((path, is_definition)) = rooted {
             // The workspace resolves only the files of its graph.
             let resolved: Cow<Resolved> = if kept && ws.role(pos.file).in_graph() {
                 Cow::Borrowed(&ws.data(pos.file).resolved)
@@ -132,11 +140,15 @@ fn complete_with(ws: &Graph, pos: FilePosition, outline: Outline) -> CompletionL
             };
             let typed = TypedFile::read(pos.file, &resolved, prefix);
             items.extend(path_completions(ws, &path, is_definition, &typed, prefix, replace));
+            if items.is_empty() {
+                items.extend(collection_items(ws, &path, replace));
+            }
         }
         let in_rooted = !items.is_empty();
         // After a dot only attribute names fit; in a `with` list both aspects and locals do.
-        let after_dot = text[..usize::from(offset)].trim_end().ends_with('.');
-        if !in_rooted || (matches!(typed, Typed::Nothing) && !after_dot) {
+        let after_dot = text[..usize::from(replace.start())].trim_end().ends_with('.');
+        let attribute = after_dot && in_rooted_path;
+        if !attribute && (!in_rooted || (matches!(typed, Typed::Nothing) && !after_dot)) {
             items.extend(local_completions(names(), offset, replace));
         }
         finish(items, prefix, in_rooted)
@@ -266,6 +278,7 @@ fn aspect_items(
                 replace,
                 kind: CompletionKind::Aspect,
                 detail: Some(detail),
+                aspect: Some(key.clone()),
             }
         })
         .collect()
@@ -289,8 +302,57 @@ fn class_items(ws: &Graph, m: &PathMatch, replace: TextRange) -> Vec<CompletionI
             replace,
             kind: CompletionKind::Class,
             detail: Some(format!("class · {n} aspect{}", if n == 1 { "" } else { "s" })),
+            aspect: None,
         })
         .collect()
+}
+
+/// The next name of every collection the workspace defines aspects in whose path continues the
+/// one at the cursor: `modules` and `nixosModules` after `config.flake.`.
+fn collection_items(ws: &Graph, path: &[SmolStr], replace: TextRange) -> Vec<CompletionItem> {
+    let Some((_, before)) = path.split_last() else { return Vec::new() };
+    let mut counts: Vec<(SmolStr, usize)> = Vec::new();
+    for (scope, n) in ws.defined_scopes() {
+        let segments: Vec<&str> = scope.collection.split('.').collect();
+        let continues = segments.len() > before.len() && segments.iter().zip(before).all(|(s, b)| *s == b.as_str());
+        if !continues {
+            continue;
+        }
+        let next = SmolStr::new(segments[before.len()]);
+        match counts.iter_mut().find(|(name, _)| *name == next) {
+            Some((_, total)) => *total += n,
+            None => counts.push((next, n)),
+        }
+    }
+    counts
+        .into_iter()
+        .map(|(name, n)| CompletionItem {
+            label: name.to_string(),
+            insert: render_attr_name(&name),
+            replace,
+            kind: CompletionKind::Collection,
+            detail: Some(format!("collection · {n} aspect{}", if n == 1 { "" } else { "s" })),
+            aspect: None,
+        })
+        .collect()
+}
+
+/// Where an aspect offered by completion is defined, as markdown: its definition sites (the
+/// aspect it mirrors included), a few, then how many more. `None` where it is defined nowhere.
+pub(crate) fn resolve(ws: &Graph, key: &AspectKey) -> Option<String> {
+    const SHOWN: usize = 8;
+    let targets = super::goto_definition::aspect_targets(ws, key);
+    if targets.is_empty() {
+        return None;
+    }
+    let mut lines = vec![format!("`{key}` is defined in")];
+    for t in targets.iter().take(SHOWN) {
+        lines.push(format!("- `{}` line {}", ws.path(t.file), ws.line_number(t.file, t.focus_range.start())));
+    }
+    if targets.len() > SHOWN {
+        lines.push(format!("- … and {} more", targets.len() - SHOWN));
+    }
+    Some(lines.join("\n"))
 }
 
 /// Names bound around the cursor, innermost first.
@@ -312,6 +374,7 @@ fn local_completions(names: &NameTable, offset: TextSize, replace: TextRange) ->
             replace,
             kind: CompletionKind::Local,
             detail: None,
+            aspect: None,
         })
         .collect()
 }

@@ -212,3 +212,73 @@ fn through_inputs_passed_down() {
     );
     check(&format!("{ASPECTS}{pc}"), expect![[r#"Local inputs -> inputs @"" "#]]);
 }
+
+const OUTPUTS: &str = r#"#- /modules/out.nix
+{ flake.nixosModules.server = { }; flake.nixosModules.base = { }; }
+"#;
+
+#[test]
+fn after_config_flake_the_collections_and_no_local_name() {
+    // `config`, `lib` and `pkgs` are bound here: none of them fits after the dot.
+    check(
+        &format!(
+            "{ASPECTS}{OUTPUTS}{}",
+            r#"#- /modules/b.nix
+{ config, lib, pkgs, ... }: {
+  flake.modules.nixos.pc.imports = [ config.flake.$0 ];
+}
+"#
+        ),
+        expect![[r#"
+            Collection modules -> modules @"" collection · 6 aspects
+            Collection nixosModules -> nixosModules @"" collection · 2 aspects"#]],
+    );
+    // Partly typed, the same.
+    check(
+        &format!(
+            "{ASPECTS}{OUTPUTS}{}",
+            r#"#- /modules/b.nix
+{ config, lib, pkgs, ... }: {
+  flake.modules.nixos.pc.imports = [ config.flake.nixo$0 ];
+}
+"#
+        ),
+        expect![[r#"Collection nixosModules -> nixosModules @"nixo" collection · 2 aspects"#]],
+    );
+    // A bare name in a list still offers the locals.
+    check(
+        &format!(
+            "{ASPECTS}{}",
+            r#"#- /modules/b.nix
+{ config, ... }: {
+  flake.modules.nixos.pc.imports = [ conf$0 ];
+}
+"#
+        ),
+        expect![[r#"Local config -> config @"conf" "#]],
+    );
+}
+
+#[test]
+fn resolving_an_aspect_item_says_where_it_is_defined() {
+    let (ws, pos) = fixture(&format!(
+        "{FLAKE}{ASPECTS}{}",
+        r#"#- /modules/more.nix
+{
+  flake.modules.nixos.ssh.x = 1;
+}
+#- /modules/b.nix
+{ config, ... }: { flake.modules.nixos.pc.imports = [ config.flake.modules.nixos.ss$0 ]; }
+"#
+    ));
+    let list = complete(&ws, pos);
+    let ssh = list.items.iter().find(|i| i.label == "ssh").and_then(|i| i.aspect.clone()).expect("ssh is offered");
+    expect![[r#"
+        `flake.modules.nixos.ssh` is defined in
+        - `modules/a.nix` line 2
+        - `modules/more.nix` line 2"#]]
+    .assert_eq(&super::resolve(&ws, &ssh).unwrap_or_default());
+    let gone = crate::base::AspectKey { name: "gone".into(), ..ssh };
+    assert_eq!(super::resolve(&ws, &gone), None);
+    assert!(list.items.iter().all(|i| i.aspect.is_some() == (i.kind == super::CompletionKind::Aspect)));
+}
