@@ -4,7 +4,8 @@
 //! Nix reports one error per file: the first syntax error, or the first error of a grammar
 //! action (attributes defined twice, dynamic attributes where they are not allowed, formals
 //! given twice) if that comes earlier, or else the first undefined variable. canopy reports them
-//! all, with the one Nix would report first at the front and the rest in source order. A
+//! all, with the one Nix would report first at the front and the rest in source order, except
+//! undefined variables in a file with a syntax error, which Nix never gets to. A
 //! Nix-faithful lexer and recognizer (`lexer`, `grammar`) decide the first error and its
 //! position; rnix's tree supplies names and the errors after Nix's first.
 
@@ -82,7 +83,12 @@ pub(crate) fn parse_time_diagnostics_with(
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
-    let mut undefined = undefined_variable::diagnostics(&root, names, trusted_until);
+    // Nix checks names only in a file that parses. Before a syntax error the names are no surer:
+    // `a = 1 b = 2;` reads `b` as a variable only because a `;` is missing.
+    let mut undefined = match syntax_error_at {
+        Some(_) => Vec::new(),
+        None => undefined_variable::diagnostics(&root, names, trusted_until),
+    };
     let first = if !parse_errors.is_empty() {
         parse_errors.remove(0)
     } else if !undefined.is_empty() {
@@ -194,21 +200,22 @@ mod tests {
     #[test]
     fn nix_first_then_source_order() {
         check(
-            "{ b = x; a = 1; a = 2; c = }",
+            "{ b = { }; a = 1; a = 2; d = 3; d = 4; c = }",
             expect![[r#"
-                duplicate-attribute@16..17: attribute 'a' already defined at 1:10
-                undefined-variable@6..7: undefined variable 'x'
-                syntax-error@27..28: unexpected '}'"#]],
+                duplicate-attribute@18..19: attribute 'a' already defined at 1:12
+                duplicate-attribute@32..33: attribute 'd' already defined at 1:26
+                syntax-error@43..44: unexpected '}'"#]],
         );
     }
 
     #[test]
-    fn names_after_a_syntax_error_are_not_reported() {
+    fn no_names_are_reported_in_a_file_with_a_syntax_error() {
+        // Nix checks names only once the file parses; `b` is a variable here only because the
+        // `;` after `1` is missing.
+        check("[ x ( ] y", expect!["syntax-error@6..7: unexpected ']'"]);
         check(
-            "[ x ( ] y",
-            expect![[r#"
-            syntax-error@6..7: unexpected ']'
-            undefined-variable@2..3: undefined variable 'x'"#]],
+            "{\n  x = {\n    a = 1\n    b = 2;\n  };\n}\n",
+            expect!["syntax-error@26..27: unexpected '=', expecting ';'"],
         );
     }
 
