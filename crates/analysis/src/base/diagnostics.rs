@@ -41,6 +41,7 @@ pub enum DiagnosticKind {
     ShadowedConfig,
     ToplevelPkgs,
     NotAFlakeModule,
+    UnmergeableFlakeOutput,
     IgnoredFile,
     UnusedAspect,
 }
@@ -57,6 +58,7 @@ impl DiagnosticKind {
         DiagnosticKind::ShadowedConfig,
         DiagnosticKind::ToplevelPkgs,
         DiagnosticKind::NotAFlakeModule,
+        DiagnosticKind::UnmergeableFlakeOutput,
         DiagnosticKind::IgnoredFile,
         DiagnosticKind::UnusedAspect,
     ];

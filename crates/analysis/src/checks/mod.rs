@@ -18,6 +18,7 @@ mod toplevel_pkgs;
 mod undefined_aspect;
 mod undefined_variable;
 mod unknown_class;
+mod unmergeable_flake_output;
 mod unused_aspect;
 mod wrong_class_import;
 

@@ -8,7 +8,7 @@
 use super::cx::Cx;
 use super::{
     ignored_file, not_a_flake_module, shadowed_config, toplevel_pkgs, undefined_aspect, undefined_variable,
-    unknown_class, unused_aspect, wrong_class_import,
+    unknown_class, unmergeable_flake_output, unused_aspect, wrong_class_import,
 };
 use crate::base::FileId;
 use crate::base::FileRole::{self, Flake, Ignored, Parsed, TopLevel};
@@ -49,7 +49,7 @@ const READ_BY_NIX: &[FileRole] = &[TopLevel, Flake, Ignored, Parsed];
 const MODULES: &[FileRole] = &[TopLevel, Flake];
 
 /// In `DiagnosticKind::ALL`'s order (a test checks it), so that `row` is an index.
-pub(crate) static REGISTRY: [Row; 11] = [
+pub(crate) static REGISTRY: [Row; 12] = [
     Row {
         kind: DiagnosticKind::SyntaxError,
         code: "syntax-error",
@@ -130,6 +130,15 @@ pub(crate) static REGISTRY: [Row; 11] = [
         roles: &[TopLevel],
         summary: "a plain NixOS / home-manager module under an import-tree root",
         run: Run::Graph(not_a_flake_module::check),
+    },
+    Row {
+        kind: DiagnosticKind::UnmergeableFlakeOutput,
+        code: "unmergeable-flake-output",
+        severity: Severity::Error,
+        default_enabled: true,
+        roles: MODULES,
+        summary: "a flake output no option declares, defined in two or more top-level modules",
+        run: Run::Graph(unmergeable_flake_output::check),
     },
     Row {
         kind: DiagnosticKind::IgnoredFile,

@@ -110,3 +110,48 @@ pub(crate) fn stamps_classes(input: &str, path: &[crate::summary::Name]) -> Opti
 
 /// The collection flake-parts' modules module stamps with classes (`stamps_classes`).
 pub(crate) const STAMPED: &str = "flake.modules";
+
+/// Flake outputs flake-parts declares as options, so that their definitions merge: `modules/*.nix`
+/// (`apps`, `checks`, `devShells`, `formatter`, `legacyPackages`, `packages` through
+/// `mkTransposedPerSystemModule`; `nixosConfigurations`, `nixosModules`, `overlays`) and
+/// `extras/` (`bundlers`, `flakeModules` with its alias `flakeModule`, `modules`). flake-aspects'
+/// `nix/flakeModule.nix` declares `aspects`. Any other `flake.<x>` is `types.unique` over `raw`
+/// (`modules/flake.nix`): defined in two modules, Nix fails with "No option has been declared for
+/// this flake output attribute, so its definitions can't be merged automatically".
+pub(crate) const DECLARED_OUTPUTS: &[&str] = &[
+    "apps",
+    "bundlers",
+    "checks",
+    "devShells",
+    "flakeModule",
+    "flakeModules",
+    "formatter",
+    "legacyPackages",
+    "modules",
+    "nixosConfigurations",
+    "nixosModules",
+    "overlays",
+    "packages",
+    "aspects",
+];
+
+/// Stands for every flake output, where a module declares `options.flake` whole.
+pub(crate) const ANY_OUTPUT: &str = "*";
+
+/// Stands for the outputs a flake module of another flake may declare (`may_declare_outputs`).
+pub(crate) const FOREIGN_OUTPUTS: &str = "?";
+
+/// What `inputs.<input>.<path>`, imported by a top-level module, declares of the flake's outputs:
+/// home-manager's flake module (`flake-module.nix`) declares `homeModules` and
+/// `homeConfigurations`, and for a few weeks of 2025 `homeManagerModules` instead, which it may
+/// therefore declare (`?homeManagerModules`); any other flake module but flake-parts' and
+/// flake-aspects' (`DECLARED_OUTPUTS`) may declare any (`FOREIGN_OUTPUTS`).
+pub(crate) fn declared_by_flake_module(input: &str, path: &[crate::summary::Name]) -> &'static [&'static str] {
+    let texts: Vec<&str> = path.iter().map(|n| n.text.as_str()).collect();
+    let flake_module = matches!(texts.as_slice(), ["flakeModule" | "flakeModules", ..] | ["modules", "flake", ..]);
+    if !flake_module || matches!(input, "flake-parts" | "flake-aspects") {
+        return &[];
+    }
+    let home_manager = input == "home-manager" || texts.get(1) == Some(&"home-manager");
+    if home_manager { &["homeModules", "homeConfigurations", "?homeManagerModules"] } else { &[FOREIGN_OUTPUTS] }
+}

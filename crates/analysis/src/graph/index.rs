@@ -101,6 +101,9 @@ tables! {
     declared: SmolStr => Files,
     /// Classes declared to den (`Resolved::declared_classes`).
     declared_classes: SmolStr => Files,
+    /// Flake outputs defined for certain, and declared (`Resolved::outputs`, `declared_outputs`).
+    outputs: SmolStr => Files,
+    declared_outputs: SmolStr => Files,
     hosts: HostKey => Files,
     /// Scopes that hold exactly another scope's aspects, by target: the sources, by file, sorted.
     mirrors: Scope => Vec<(Scope, FileId)>,
@@ -124,6 +127,8 @@ pub(crate) struct Contribution {
     hosts: Vec<HostKey>,
     declared: Vec<SmolStr>,
     declared_classes: Vec<SmolStr>,
+    outputs: Vec<SmolStr>,
+    declared_outputs: Vec<SmolStr>,
     mirrors: Vec<Mirror>,
     /// Import edges, as often as the file writes them.
     edges: Vec<(Owner, AspectKey)>,
@@ -163,6 +168,8 @@ impl Contribution {
             hosts: r.hosts.iter().map(|h| h.key.clone()).collect(),
             declared: summary.declared.clone(),
             declared_classes: r.declared_classes.clone(),
+            outputs: r.outputs.clone(),
+            declared_outputs: r.declared_outputs.clone(),
             mirrors: r.mirrors.clone(),
             edges: r.edges().map(|(o, k)| (o.clone(), k.clone())).collect(),
         }
@@ -212,6 +219,12 @@ impl Index {
         }
         for class in &c.declared_classes {
             self.declared_classes.edit(class, readers, files);
+        }
+        for output in &c.outputs {
+            self.outputs.edit(output, readers, files);
+        }
+        for output in &c.declared_outputs {
+            self.declared_outputs.edit(output, readers, files);
         }
         for mirror in &c.mirrors {
             self.mirrors.edit(&mirror.target, readers, |sources| {

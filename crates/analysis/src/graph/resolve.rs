@@ -152,6 +152,11 @@ pub(crate) struct Resolved {
     /// Classes this file declares to den (`den.classes.<c>`, the classes a `forward` battery
     /// creates), with `ANY_CLASS` for classes it creates that canopy cannot name.
     pub(crate) declared_classes: Vec<SmolStr>,
+    /// Flake outputs this file defines for certain (`FileSummary::outputs`), by name.
+    pub(crate) outputs: Vec<SmolStr>,
+    /// Flake outputs this file declares options for, or `ANY_OUTPUT`; with `ANY_OUTPUT` too when
+    /// it imports a flake module that may declare outputs canopy does not know of.
+    pub(crate) declared_outputs: Vec<SmolStr>,
     pub(crate) mirrors: Vec<Mirror>,
     /// The owners `refs` name.
     pub(crate) owners: Vec<Owner>,
@@ -205,7 +210,12 @@ enum Role {
 pub(crate) const EVERYTHING: &str = "";
 
 pub(crate) fn resolve(summary: &FileSummary, collections: &CollectionSet, passed: &PassedDown) -> Resolved {
-    let mut out = Resolved { declared_classes: summary.forwarded_classes.clone(), ..Resolved::default() };
+    let mut out = Resolved {
+        declared_classes: summary.forwarded_classes.clone(),
+        outputs: summary.outputs.iter().filter(|(_, certain)| *certain).map(|(n, _)| n.text.clone()).collect(),
+        declared_outputs: summary.declared_outputs.clone(),
+        ..Resolved::default()
+    };
     if summary.reduction.opaque_all {
         out.opaque.push(SmolStr::new_static(EVERYTHING));
     }
@@ -487,6 +497,10 @@ fn resolve_ref(
             // flake's module outputs, which canopy then cannot know whole (dendritic.md §8.2).
             if reference.anchor == Some(Anchor::TopLevel) && flake_parts::may_define_outputs(input, path) {
                 out.opaque.push(SmolStr::new_static(OUTPUT_FAMILY));
+            }
+            if reference.anchor == Some(Anchor::TopLevel) {
+                let declared = flake_parts::declared_by_flake_module(input, path);
+                out.declared_outputs.extend(declared.iter().map(|d| SmolStr::new_static(d)));
             }
             if reference.anchor == Some(Anchor::TopLevel)
                 && let Some(collection) = flake_parts::stamps_classes(input, path)

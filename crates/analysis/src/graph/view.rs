@@ -164,6 +164,17 @@ impl<'g> View<'g> {
         self.graph.index.declared_classes.contains(&SmolStr::new(class), self.rec)
     }
 
+    /// How many files define the flake output `name` for certain.
+    pub(crate) fn output_files(&self, name: &SmolStr) -> usize {
+        self.graph.index.outputs.get(name, self.rec).map_or(0, |files| files.distinct().count())
+    }
+
+    /// Some module declares an option for the flake output `name` (`ANY_OUTPUT` and
+    /// `FOREIGN_OUTPUTS` included: ask for those too).
+    pub(crate) fn is_output_declared(&self, name: &str) -> bool {
+        self.graph.index.declared_outputs.contains(&SmolStr::new(name), self.rec)
+    }
+
     /// Some top-level module sets `_module.args.<name>`.
     pub(crate) fn is_arg_provided(&self, name: &SmolStr) -> bool {
         self.graph.index.provided_args.contains(name, self.rec)

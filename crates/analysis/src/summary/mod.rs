@@ -225,6 +225,13 @@ pub(crate) struct FileSummary {
     /// The graph's reduction of `calls`: the only part of a summary that depends on other files.
     pub(crate) reduction: Reduction,
     pub(crate) namespaces: Vec<NamespaceDecl>,
+    /// The flake outputs this file's top-level configuration defines (`flake.<x>`), each with
+    /// where its name is written and whether the definition is certain: not under a `mkIf`,
+    /// `optionalAttrs` or `if`, and readable.
+    pub(crate) outputs: Vec<(Name, bool)>,
+    /// Flake outputs this file declares an option for (`options.flake.<x>`, `transposition.<x>`),
+    /// with `ANY_OUTPUT` for a declaration of `flake` itself.
+    pub(crate) declared_outputs: Vec<SmolStr>,
     /// Classes this file's calls of den's `forward` battery create (`fromClass` over `each`), with
     /// `ANY_CLASS` when canopy cannot name them.
     pub(crate) forwarded_classes: Vec<SmolStr>,

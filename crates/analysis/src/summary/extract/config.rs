@@ -25,6 +25,7 @@ impl<'a> Extractor<'a> {
         self.out.nodes.push(ConfigNode { parent, name, binding });
         self.depths.push(depth);
         self.opaque_marked.push(false);
+        self.conditional_marks.push(self.conditions > 0);
         // The rules look at the last few names only; no need to build the whole path.
         let mut tail: Vec<&str> = self.out.ancestors(id).take(4).map(|n| self.out.node(n).name.text.as_str()).collect();
         tail.reverse();
@@ -186,9 +187,11 @@ impl<'a> Extractor<'a> {
                 if let Some(condition) = parts.next() {
                     self.expr(&condition, &ctx.value());
                 }
+                self.conditions += 1;
                 for branch in parts {
                     self.config_value(&branch, node);
                 }
+                self.conditions -= 1;
             }
             NODE_IDENT | NODE_SELECT => {
                 if let Some(path) = self.eval_path(&value, FUEL) {
@@ -287,7 +290,10 @@ impl<'a> Extractor<'a> {
             for arg in &args[..args.len() - 1] {
                 self.expr(arg, &ctx.value());
             }
+            let conditional = u32::from(name == "mkIf");
+            self.conditions += conditional;
             self.config_value(&args[args.len() - 1], node);
+            self.conditions -= conditional;
             return;
         }
         match (name, args.as_slice()) {

@@ -243,6 +243,10 @@ struct Extractor<'a> {
     depths: Vec<u16>,
     /// Nodes already in `out.opaque`, by node.
     opaque_marked: Vec<bool>,
+    /// By node: created where a definition may not apply (`mkIf`, `optionalAttrs`, `if`).
+    conditional_marks: Vec<bool>,
+    /// How many conditions the walk is inside.
+    conditions: u32,
     /// Bindings being folded into configuration, innermost last: one met again inside its own
     /// value (`rec { b.c = { a = b; }; b = b; }`) is not followed, or the fold would not end.
     folding: Vec<BindingId>,
@@ -279,6 +283,8 @@ impl<'a> Extractor<'a> {
             depth: 0,
             depths: Vec::new(),
             opaque_marked: Vec::new(),
+            conditional_marks: Vec::new(),
+            conditions: 0,
             folding: Vec::new(),
             budget: budget::Budget::new(usize::from(root.text_range().len())),
             withs: RefCell::default(),
@@ -290,6 +296,38 @@ impl<'a> Extractor<'a> {
             local_helpers: FxHashSet::default(),
             root,
         }
+    }
+
+    /// `flake.<x>` definitions, each certain unless it or something below it was written under a
+    /// condition, or its value could not be read.
+    fn flake_outputs(&self) -> Vec<(Name, bool)> {
+        let nodes = &self.out.nodes;
+        let mut uncertain = self.conditional_marks.clone();
+        uncertain.resize(nodes.len(), false);
+        for (id, _) in &self.out.opaque {
+            uncertain[id.0 as usize] = true;
+        }
+        // Children come after their parents: one backwards pass carries doubts upwards.
+        for i in (0..nodes.len()).rev() {
+            if let Some(parent) = nodes[i].parent
+                && uncertain[i]
+            {
+                uncertain[parent.0 as usize] = true;
+            }
+        }
+        let is_flake = |id: NodeId| {
+            let node = &nodes[id.0 as usize];
+            node.parent.is_none() && node.name.text == "flake"
+        };
+        nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.parent.is_some_and(is_flake))
+            .map(|(i, n)| {
+                let flake_doubtful = n.parent.is_some_and(|p| self.conditional_marks.get(p.0 as usize) == Some(&true));
+                (n.name.clone(), !uncertain[i] && !flake_doubtful)
+            })
+            .collect()
     }
 
     fn finish(&mut self) {
@@ -304,6 +342,16 @@ impl<'a> Extractor<'a> {
         if let Some(module) = self.out.module.as_mut() {
             module.keys = self.out.nodes.iter().filter(|n| n.parent.is_none()).map(|n| n.name.clone()).collect();
         }
+        self.out.outputs = self.flake_outputs();
+        // `transposition.<x>` makes `x` a per-system option and a flake output that merges.
+        let transposed = self.out.nodes.iter().filter(|n| {
+            n.parent.is_some_and(|p| {
+                let parent = self.out.node(p);
+                parent.parent.is_none() && parent.name.text == "transposition"
+            })
+        });
+        let transposed: Vec<SmolStr> = transposed.map(|n| n.name.text.clone()).collect();
+        self.out.declared_outputs.extend(transposed);
         // The same expression can be reached twice (a folded `let` value is also walked where it
         // is bound); keep one record per place, the one that knows most.
         let refs = &mut self.out.refs;

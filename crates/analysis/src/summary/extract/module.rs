@@ -113,9 +113,12 @@ impl<'a> Extractor<'a> {
         for condition in conditions {
             self.expr(condition, &ctx.value());
         }
+        let conditional = u32::from(!conditions.is_empty() && name != "mkMerge");
+        self.conditions += conditional;
         for part in &parts {
             self.module_part(part);
         }
+        self.conditions -= conditional;
         true
     }
 

@@ -6,6 +6,7 @@ use smol_str::SmolStr;
 use super::read::{first_attr_name, flatten_apply, function_name};
 use super::{Extractor, OwnOptions};
 use crate::dendritic::classes;
+use crate::dendritic::flake_parts::ANY_OUTPUT;
 use crate::summary::*;
 use crate::syntax::names::{BindingKind, BindingValue};
 use crate::syntax::{self, SyntaxNode, first_child, nth_expr, static_attr, unparen};
@@ -24,6 +25,17 @@ impl<'a> Extractor<'a> {
             self.out.declared.push(first.clone());
         }
         let value = unparen(value.clone());
+        // A declared flake output merges its definitions (flake-parts `modules/flake.nix`).
+        let output = match prefix.as_slice() {
+            [flake, output, ..] if flake == "flake" => Some(output.clone()),
+            [flake] if flake == "flake" && value.kind() != NODE_ATTR_SET => Some(SmolStr::new_static(ANY_OUTPUT)),
+            _ => None,
+        };
+        if let Some(output) = output
+            && !self.out.declared_outputs.contains(&output)
+        {
+            self.out.declared_outputs.push(output);
+        }
         match value.kind() {
             NODE_ATTR_SET => {
                 for entry in value.children().filter(|e| e.kind() == NODE_ATTRPATH_VALUE) {
