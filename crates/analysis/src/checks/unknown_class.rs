@@ -6,17 +6,14 @@ use super::cx::Cx;
 use super::edits;
 use super::near::near_names;
 use crate::base::fix::Fix;
-use crate::dendritic::classes::{ANY_CLASS, KNOWN_CLASSES, is_known_class};
+use crate::dendritic::classes::{ANY_CLASS, KNOWN_CLASSES};
 use crate::syntax::render_attr_name;
 
 pub(super) fn check(cx: &mut Cx) {
     let collections = cx.graph.collections();
     for class_use in &cx.file.resolved.classes {
         let class = &class_use.class;
-        if is_known_class(class) || collections.declares_class(class) {
-            continue;
-        }
-        if collections.library_defines_class(&class_use.collection, class) {
+        if collections.knows_class(&class_use.collection, class) {
             continue;
         }
         // den reads classes the workspace declares (denful/den `modules/options.nix`

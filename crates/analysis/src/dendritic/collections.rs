@@ -478,6 +478,14 @@ impl CollectionSet {
         is_known_class(class) || self.library_defines_class(collection, class) || self.declares_class(class)
     }
 
+    /// For a match whose path names a class under a den aspect: the key is no class the library
+    /// knows, so it may be a nested aspect, a provider or a class declared elsewhere.
+    pub(crate) fn unknown_den_key(&self, m: &PathMatch) -> bool {
+        self.den_keys(m.row)
+            && m.class_index.is_some()
+            && m.class.as_deref().is_some_and(|class| !self.knows_class(&m.collection, class))
+    }
+
     /// Whether `collection` is den's: classes the workspace declares to den count there, and a key
     /// under an aspect may be a nested aspect.
     pub(crate) fn has_den_keys(&self, collection: &str) -> bool {

@@ -90,12 +90,17 @@ const WRITE_NO_OUTPUTS: &[&str] = &["flake-parts", "den", "flake-aspects", "impo
 /// fill the flake's module outputs: any flake module of an input not in `WRITE_NO_OUTPUTS`
 /// (`inputs.wrappers.flakeModules.wrappers` builds `flake.wrapperModules`).
 pub(crate) fn may_define_outputs(input: &str, path: &[crate::summary::Name]) -> bool {
-    let flake_module = match path.first().map(|n| n.text.as_str()) {
+    is_flake_module(path) && !WRITE_NO_OUTPUTS.contains(&input)
+}
+
+/// Whether `inputs.<input>.<path>` names a flake module: `flakeModule`, `flakeModules.<x>` or
+/// `modules.flake.<x>`.
+fn is_flake_module(path: &[crate::summary::Name]) -> bool {
+    match path.first().map(|n| n.text.as_str()) {
         Some("flakeModule" | "flakeModules") => true,
         Some("modules") => path.get(1).is_some_and(|n| n.text == "flake"),
         _ => false,
-    };
-    flake_module && !WRITE_NO_OUTPUTS.contains(&input)
+    }
 }
 
 /// The collection whose modules `inputs.<input>.<path>`, imported by a top-level module, stamps
@@ -147,11 +152,9 @@ pub(crate) const FOREIGN_OUTPUTS: &str = "?";
 /// therefore declare (`?homeManagerModules`); any other flake module but flake-parts' and
 /// flake-aspects' (`DECLARED_OUTPUTS`) may declare any (`FOREIGN_OUTPUTS`).
 pub(crate) fn declared_by_flake_module(input: &str, path: &[crate::summary::Name]) -> &'static [&'static str] {
-    let texts: Vec<&str> = path.iter().map(|n| n.text.as_str()).collect();
-    let flake_module = matches!(texts.as_slice(), ["flakeModule" | "flakeModules", ..] | ["modules", "flake", ..]);
-    if !flake_module || matches!(input, "flake-parts" | "flake-aspects") {
+    if !is_flake_module(path) || matches!(input, "flake-parts" | "flake-aspects") {
         return &[];
     }
-    let home_manager = input == "home-manager" || texts.get(1) == Some(&"home-manager");
+    let home_manager = input == "home-manager" || path.get(1).is_some_and(|n| n.text == "home-manager");
     if home_manager { &["homeModules", "homeConfigurations", "?homeManagerModules"] } else { &[FOREIGN_OUTPUTS] }
 }

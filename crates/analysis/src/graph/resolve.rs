@@ -347,10 +347,7 @@ fn classify_node(
         flat_host(summary, shapes, id, path.len(), &mut m);
     }
     // `den.aspects.hardware.audio.nixos`: `audio` holds classes, so it is a nested aspect.
-    let nested = m.class_index == Some(path.len() - 1)
-        && collections.den_keys(m.row)
-        && m.class.as_deref().is_some_and(|class| !collections.knows_class(&m.collection, class))
-        && shapes.holds_classes(id);
+    let nested = m.class_index == Some(path.len() - 1) && collections.unknown_den_key(&m) && shapes.holds_classes(id);
     if nested {
         return Role::AspectReserved;
     }
@@ -582,10 +579,7 @@ fn path_target(collections: &CollectionSet, path: &[Name], out: &mut Resolved) -
     let mut m = m;
     // Under a den aspect, a key that is no class the library knows is a nested aspect, a provider
     // or a class declared elsewhere: a reference says nothing about classes there.
-    if collections.den_keys(m.row)
-        && m.class_index.is_some()
-        && m.class.as_deref().is_some_and(|class| !collections.knows_class(&m.collection, class))
-    {
+    if collections.unknown_den_key(&m) {
         m.class_index = None;
         m.class = None;
     }
