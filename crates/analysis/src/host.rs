@@ -10,7 +10,7 @@
 
 use rustc_hash::FxHashSet;
 
-use crate::base::diagnostics::{Diagnostic, DiagnosticKind, Finding, Severity};
+use crate::base::diagnostics::{Diagnostic, DiagnosticKind, DiagnosticsConfig, Finding, Severity};
 use crate::base::fix::{Fix, Related, RelatedAt};
 use crate::base::parallel;
 use crate::base::text::{LineIndex, TextRange};
@@ -230,6 +230,41 @@ impl Analysis {
         all.sort_by_key(|d| (d.range.start(), d.range.end(), d.kind));
         all.dedup();
         all
+    }
+
+    /// The diagnostics of `file` the user sees: the kinds `config` has on, at the severity it
+    /// gives them, less those a suppression comment covers, with an `unused-suppression` hint for
+    /// each suppression that covers nothing (when that kind is on).
+    pub fn reported(&self, file: FileId, config: &DiagnosticsConfig) -> Vec<Diagnostic> {
+        let mut shown = self.diagnostics(file);
+        shown.retain(|d| config.reports(d.kind));
+        for d in &mut shown {
+            d.severity = config.severity_of(d);
+        }
+        let suppressions = &self.graph.summary(file).suppressions;
+        let report_unused = config.reports(DiagnosticKind::UnusedSuppression);
+        let lines = self.graph.line_index(file);
+        checks::suppressions::apply(file, lines, suppressions, &mut shown, report_unused);
+        if report_unused {
+            for d in &mut shown {
+                d.severity = config.severity_of(d);
+            }
+        }
+        shown
+    }
+
+    /// Classes the user says exist, beside those canopy knows (canopy.toml's `classes`): module
+    /// systems of their own, which `unknown-class` then never reports. Re-checks every file when
+    /// they change.
+    pub fn set_user_classes(&mut self, classes: impl IntoIterator<Item = String>) {
+        let classes: FxHashSet<smol_str::SmolStr> = classes.into_iter().map(Into::into).collect();
+        if self.graph.set_user_classes(classes) {
+            let all = self.graph.files().into_iter().collect();
+            match self.bulk.as_mut() {
+                Some(waiting) => waiting.extend(all),
+                None => self.recheck(all),
+            }
+        }
     }
 
     /// The fixes of the diagnostics of `file` whose range meets `range`, each diagnostic's

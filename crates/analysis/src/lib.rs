@@ -28,7 +28,7 @@ extern crate self as canopy_analysis;
 #[cfg(test)]
 mod tests;
 
-pub use crate::base::diagnostics::{Diagnostic, DiagnosticKind, Severity};
+pub use crate::base::diagnostics::{Diagnostic, DiagnosticKind, DiagnosticsConfig, Severity};
 pub use crate::base::document::DocumentText;
 pub use crate::base::fix::{FileCreate, FileEdit, FileRename, Fix, Related, TextEdit};
 pub use crate::base::text::{Encoding, LineCol, LineIndex, TextRange, TextSize};

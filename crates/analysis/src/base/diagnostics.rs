@@ -6,6 +6,8 @@
 //! every diagnostic its severity from the registry as it leaves (`Finding::into_diagnostic`), so
 //! the registry is the one place that says how severe a kind is.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::base::fix::{Fix, Related, RelatedAt};
 use crate::base::text::TextRange;
 
@@ -18,6 +20,13 @@ pub enum Severity {
 }
 
 impl Severity {
+    pub const ALL: [Severity; 4] = [Severity::Error, Severity::Warning, Severity::Information, Severity::Hint];
+
+    /// The severity `as_str` names.
+    pub fn from_name(name: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Error => "error",
@@ -44,6 +53,7 @@ pub enum DiagnosticKind {
     UnmergeableFlakeOutput,
     IgnoredFile,
     UnusedAspect,
+    UnusedSuppression,
 }
 
 impl DiagnosticKind {
@@ -61,6 +71,7 @@ impl DiagnosticKind {
         DiagnosticKind::UnmergeableFlakeOutput,
         DiagnosticKind::IgnoredFile,
         DiagnosticKind::UnusedAspect,
+        DiagnosticKind::UnusedSuppression,
     ];
 }
 
@@ -110,5 +121,58 @@ impl Finding {
     pub(crate) fn with_severity(mut self, severity: Severity) -> Finding {
         self.lowered = Some(severity);
         self
+    }
+}
+
+/// Which kinds are reported, and how severely: the user's choices over the registry's defaults.
+///
+/// Callers build it in layers (canopy.toml, then the editor's settings or the command line's
+/// flags), each later choice overriding an earlier one for the same kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DiagnosticsConfig {
+    /// Kinds turned on or off, where the user said so.
+    enabled: BTreeMap<DiagnosticKind, bool>,
+    severity: BTreeMap<DiagnosticKind, Severity>,
+}
+
+impl DiagnosticsConfig {
+    pub fn set_enabled(&mut self, kind: DiagnosticKind, on: bool) {
+        self.enabled.insert(kind, on);
+    }
+
+    pub fn set_severity(&mut self, kind: DiagnosticKind, severity: Severity) {
+        self.severity.insert(kind, severity);
+    }
+
+    /// `--select`: exactly these kinds, whatever was on before.
+    pub fn select_only(&mut self, kinds: &BTreeSet<DiagnosticKind>) {
+        for &kind in DiagnosticKind::ALL {
+            self.enabled.insert(kind, kinds.contains(&kind));
+        }
+    }
+
+    /// `later`'s choices over this one's.
+    pub fn then(mut self, later: &DiagnosticsConfig) -> DiagnosticsConfig {
+        self.enabled.extend(later.enabled.iter().map(|(k, v)| (*k, *v)));
+        self.severity.extend(later.severity.iter().map(|(k, v)| (*k, *v)));
+        self
+    }
+
+    pub fn reports(&self, kind: DiagnosticKind) -> bool {
+        self.enabled.get(&kind).copied().unwrap_or_else(|| kind.default_enabled())
+    }
+
+    /// The severity `diagnostic` is reported with. An override replaces the kind's usual
+    /// severity; where canopy lowered one finding below it because it is less sure of that one
+    /// (a collection partly built at evaluation time), the override never makes it more severe
+    /// than canopy did: raising it would claim a certainty canopy does not have.
+    pub fn severity_of(&self, diagnostic: &Diagnostic) -> Severity {
+        let Some(&chosen) = self.severity.get(&diagnostic.kind) else { return diagnostic.severity };
+        if diagnostic.severity == diagnostic.kind.default_severity() {
+            chosen
+        } else {
+            // `Severity` orders from most to least severe.
+            chosen.max(diagnostic.severity)
+        }
     }
 }

@@ -14,6 +14,7 @@ mod near;
 mod not_a_flake_module;
 pub(crate) mod registry;
 mod shadowed_config;
+pub(crate) mod suppressions;
 mod toplevel_pkgs;
 mod undefined_aspect;
 mod undefined_variable;
@@ -48,7 +49,7 @@ pub(crate) fn check(graph: &Graph, file: FileId, extra: &[ExtraCheck]) -> (Vec<F
     };
     let registered = REGISTRY.iter().filter(|row| row.roles.contains(&data.role)).filter_map(|row| match row.run {
         Run::Graph(run) => Some((row.kind, run)),
-        Run::Parse(_) => None,
+        Run::Parse(_) | Run::Reported => None,
     });
     for (kind, run) in registered.chain(extra.iter().copied()) {
         cx.kind = kind;

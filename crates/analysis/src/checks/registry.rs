@@ -11,7 +11,7 @@ use super::{
     unknown_class, unmergeable_flake_output, unused_aspect, wrong_class_import,
 };
 use crate::base::FileId;
-use crate::base::FileRole::{self, Flake, Ignored, Parsed, TopLevel};
+use crate::base::FileRole::{self, Flake, Ignored, Outside, Parsed, TopLevel};
 use crate::base::diagnostics::{DiagnosticKind, Finding, Severity};
 use crate::base::fix::Fix;
 use crate::graph::store::Graph;
@@ -39,6 +39,8 @@ pub(crate) enum Run {
     Parse(Option<ParseFixes>),
     /// By a check of one file against the graph, run again whenever a fact it read changes.
     Graph(fn(&mut Cx)),
+    /// From the diagnostics the user has on, as they are reported.
+    Reported,
 }
 
 /// The fixes of a finding made while its file was read, from the file's syntax tree.
@@ -47,9 +49,10 @@ pub(crate) type ParseFixes = fn(&Graph, FileId, &Finding) -> Vec<Fix>;
 /// Where Nix reads the file as part of the flake.
 const READ_BY_NIX: &[FileRole] = &[TopLevel, Flake, Ignored, Parsed];
 const MODULES: &[FileRole] = &[TopLevel, Flake];
+const ALL_ROLES: &[FileRole] = &[TopLevel, Flake, Ignored, Parsed, Outside];
 
 /// In `DiagnosticKind::ALL`'s order (a test checks it), so that `row` is an index.
-pub(crate) static REGISTRY: [Row; 12] = [
+pub(crate) static REGISTRY: [Row; 13] = [
     Row {
         kind: DiagnosticKind::SyntaxError,
         code: "syntax-error",
@@ -158,6 +161,17 @@ pub(crate) static REGISTRY: [Row; 12] = [
         roles: MODULES,
         summary: "an aspect no reference, include or host reaches",
         run: Run::Graph(unused_aspect::check),
+    },
+    Row {
+        kind: DiagnosticKind::UnusedSuppression,
+        code: "unused-suppression",
+        severity: Severity::Hint,
+        default_enabled: true,
+        roles: ALL_ROLES,
+        summary: "a `# canopy: ignore` comment that suppresses nothing, or that canopy cannot read",
+        // Found where the reported diagnostics are filtered (`checks/suppressions.rs`), since
+        // whether a suppression is used depends on which kinds the user has on.
+        run: Run::Reported,
     },
 ];
 

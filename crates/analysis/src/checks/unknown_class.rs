@@ -13,7 +13,7 @@ pub(super) fn check(cx: &mut Cx) {
     let collections = cx.graph.collections();
     for class_use in &cx.file.resolved.classes {
         let class = &class_use.class;
-        if collections.knows_class(&class_use.collection, class) {
+        if collections.knows_class(&class_use.collection, class) || cx.graph.is_user_class(class) {
             continue;
         }
         // den reads classes the workspace declares (denful/den `modules/options.nix`

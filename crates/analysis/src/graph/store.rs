@@ -53,6 +53,8 @@ pub(crate) struct Graph {
     pub(super) readers: Readers,
     pub(super) structure: Structure,
     pub(super) trees: Trees,
+    /// Classes the user says exist (canopy.toml's `classes`): module systems canopy does not know.
+    pub(super) user_classes: FxHashSet<SmolStr>,
 }
 
 #[derive(Default)]
@@ -112,6 +114,13 @@ impl Graph {
     }
 
     /// Every file, in path order.
+    /// Replaces the classes the user says exist; whether they changed.
+    pub(crate) fn set_user_classes(&mut self, classes: FxHashSet<SmolStr>) -> bool {
+        let changed = classes != self.user_classes;
+        self.user_classes = classes;
+        changed
+    }
+
     pub(crate) fn files(&self) -> Vec<FileId> {
         let mut ids: Vec<FileId> = self.file_ids().collect();
         ids.sort_by(|a, b| self.path(*a).cmp(self.path(*b)));

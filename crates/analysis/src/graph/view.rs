@@ -39,6 +39,12 @@ impl<'g> View<'g> {
         View { graph, rec }
     }
 
+    /// A class the user says exists (`Analysis::set_user_classes`). A change to them re-checks
+    /// every file: not recorded.
+    pub(crate) fn is_user_class(&self, class: &str) -> bool {
+        self.graph.user_classes.contains(class)
+    }
+
     /// The collection table. A change to it re-checks every file: not recorded.
     pub(crate) fn collections(&self) -> &'g CollectionSet {
         &self.graph.collections

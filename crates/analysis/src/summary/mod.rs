@@ -249,6 +249,8 @@ pub(crate) struct FileSummary {
     pub(crate) calls_mk_flake: bool,
     /// Diagnostics this file alone decides: syntax, names, duplicates, shadowed `config`.
     pub(crate) diagnostics: Vec<Finding>,
+    /// `# canopy: ignore[...]` comments, in source order.
+    pub(crate) suppressions: Vec<crate::checks::suppressions::Suppression>,
     /// Top-level names below which `prune` dropped nodes, each with the depth it kept there.
     pub(crate) cut: Vec<(SmolStr, u16)>,
 }

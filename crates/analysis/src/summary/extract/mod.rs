@@ -106,6 +106,10 @@ pub(crate) fn summarize_structure(path: &str, text: &str, parse: &Parse, names: 
         if text.contains("import-tree") {
             summary.import_tree = crate::dendritic::import_tree::calls::find_calls(&root, names);
         }
+        // Nearly every file has no suppression comment, and each one says `canopy:`.
+        if text.contains("canopy:") {
+            summary.suppressions = crate::checks::suppressions::find(&root, text);
+        }
         // Every relative path literal starts with `./` or `../`.
         if text.contains("./") {
             summary.files_read = reads::read_paths(&root);
