@@ -10,12 +10,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use canopy_analysis::{Analysis, Change, NotDendritic, run_on_analysis_stack};
+use canopy_config::ProjectConfig;
 use canopy_vfs::Skipped;
 
 use crate::error::CliError;
 use crate::load::{self, Root};
 use crate::output;
 use crate::progress::Progress;
+use crate::settings;
 
 /// What a query returned for each flake, and what loading the workspace left out.
 #[derive(Debug)]
@@ -69,41 +71,48 @@ pub fn folder(display_prefix: &str, prefix: &str) -> String {
 
 /// Loads the workspace at `root` and runs `query` on each flake in it: the root's, and every flake
 /// below that the root's leaves out (`Analysis::nested_flakes`), each on its own analysis with
-/// paths relative to its folder.
+/// paths relative to its folder (`prefix`, the second argument of `query`), and with its
+/// `canopy.toml` (`settings::for_flake`).
 pub fn analyse<T: Send>(
     root: &Root,
     progress: &Progress,
-    query: impl Fn(&Analysis, &Progress) -> T + Send + Sync,
+    query: impl Fn(&Analysis, &str, &ProjectConfig, &Progress) -> T + Send + Sync,
 ) -> Result<Analysed<T>, CliError> {
-    let joined = run_on_analysis_stack("canopy-analysis", || {
+    let joined = run_on_analysis_stack("canopy-analysis", || -> Result<Analysed<T>, CliError> {
         let started = Instant::now();
         let loaded = load::load(&root.path, progress);
         let files = loaded.files.len();
         tracing::debug!(files, skipped = loaded.skipped.len(), elapsed = ?started.elapsed(), "loaded");
         progress.analysing(files);
         let mut flakes = Vec::new();
-        let mut pending = vec![(String::new(), loaded.files)];
-        while let Some((prefix, set)) = pending.pop() {
+        let defaults = Arc::new(ProjectConfig::default());
+        let mut pending = vec![(String::new(), loaded.files, defaults)];
+        while let Some((prefix, set, inherited)) = pending.pop() {
+            let shown = format!("{}{prefix}", root.display_prefix);
+            let config = settings::for_flake(&root.path.join(&prefix), &shown, &inherited)?;
             let mut analysis = Analysis::new();
+            // Before the files, so that their checks run once, with the classes.
+            analysis.set_user_classes(config.classes.iter().cloned());
             let all = set.len();
             analysis.apply(Change { set: set.clone(), remove: Vec::new() });
             tracing::debug!(prefix, elapsed = ?started.elapsed(), "analysis built");
             let nested = split(&set, analysis.nested_flakes());
             let own = all - nested.iter().map(|(_, files)| files.len()).sum::<usize>();
-            let result = query(&analysis, progress);
+            let result = query(&analysis, &prefix, &config, progress);
             flakes.push(Flake { prefix: prefix.clone(), files: own, not_dendritic: analysis.not_dendritic(), result });
-            pending.extend(nested.into_iter().map(|(folder, files)| (format!("{prefix}{folder}"), files)));
+            pending
+                .extend(nested.into_iter().map(|(folder, files)| (format!("{prefix}{folder}"), files, config.clone())));
         }
         flakes.sort_by(|a, b| a.prefix.cmp(&b.prefix));
         tracing::debug!(elapsed = ?started.elapsed(), flakes = flakes.len(), "queried");
-        Analysed { flakes, files, skipped: loaded.skipped, repaired: loaded.repaired }
+        Ok(Analysed { flakes, files, skipped: loaded.skipped, repaired: loaded.repaired })
     })
     .map_err(|err| {
         let reason = canopy_vfs::io_reason(&err);
         CliError::Analysis(format!("cannot start the analysis thread: {reason}"))
     })?;
     // The panic message is already on stderr (the default hook printed it).
-    joined.map_err(|_| CliError::Analysis("internal error (a bug in canopy; please report it)".to_owned()))
+    joined.map_err(|_| CliError::Analysis("internal error (a bug in canopy; please report it)".to_owned()))?
 }
 
 /// Files as `Change::set` takes them: workspace path and text.

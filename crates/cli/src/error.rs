@@ -14,6 +14,8 @@ pub enum CliError {
     Output(io::Error),
     /// `check --fix` could not write a file.
     Write(String),
+    /// A `canopy.toml` is malformed or unreadable, or a flag names no code: the message says where.
+    Config(String),
 }
 
 impl fmt::Display for CliError {
@@ -25,6 +27,7 @@ impl fmt::Display for CliError {
             CliError::Analysis(reason) => write!(f, "the analysis failed: {reason}"),
             CliError::Output(err) => write!(f, "cannot write the result: {err}"),
             CliError::Write(reason) => write!(f, "cannot write a fixed file: {reason}"),
+            CliError::Config(reason) => write!(f, "{reason}"),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Loading the workspace: `canopy_vfs` decides which files exist and reads them; this module adds
 //! what only the command line needs: the root as the user named it, and the progress line.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -33,6 +34,52 @@ impl Root {
         let cwd = std::env::current_dir().and_then(fs::canonicalize).ok();
         let display_prefix = display_prefix(arg, &path, cwd.as_deref());
         Ok(Root { path, display_prefix })
+    }
+}
+
+/// What `check` was given: a folder to report whole, or files to report of the flake around them.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub root: Root,
+    /// The files to report, relative to the root with `/` separators; `None` for every file.
+    pub only: Option<BTreeSet<String>>,
+}
+
+impl Target {
+    /// One folder, or one or more files. For files the root is the nearest folder above all of
+    /// them that holds a `flake.nix` (the flake they belong to, which is analysed whole), or the
+    /// folder they share when none does.
+    pub fn open(args: &[PathBuf]) -> Result<Target, CliError> {
+        match args {
+            [] => Ok(Target { root: Root::open(Path::new("."))?, only: None }),
+            [one] if one.is_dir() => Ok(Target { root: Root::open(one)?, only: None }),
+            files => {
+                let mut canonical = Vec::with_capacity(files.len());
+                for arg in files {
+                    let fail = |reason: String| CliError::Root { path: arg.clone(), reason };
+                    let path = fs::canonicalize(arg).map_err(|err| fail(io_reason(&err)))?;
+                    if path.is_dir() {
+                        return Err(fail("a folder among files: give one folder, or files".to_owned()));
+                    }
+                    canonical.push(path);
+                }
+                let mut shared = canonical[0].parent().map(Path::to_path_buf).unwrap_or_default();
+                while !canonical.iter().all(|p| p.starts_with(&shared)) {
+                    if !shared.pop() {
+                        break;
+                    }
+                }
+                let flake = shared.ancestors().find(|folder| folder.join("flake.nix").is_file());
+                let folder = flake.unwrap_or(&shared).to_path_buf();
+                let root = Root::open(&folder)?;
+                let only = canonical
+                    .iter()
+                    .filter_map(|p| p.strip_prefix(&root.path).ok())
+                    .map(|p| p.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"))
+                    .collect();
+                Ok(Target { root, only: Some(only) })
+            }
+        }
     }
 }
 

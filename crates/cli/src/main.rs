@@ -12,6 +12,7 @@ mod load;
 mod location;
 mod output;
 mod progress;
+mod settings;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,8 +22,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 const CHECK_AFTER_HELP: &str = "\
 Exit status:
   0  no diagnostic of error severity
-  1  at least one diagnostic of error severity
-  2  bad arguments, an unreadable PATH, or canopy could not finish
+  1  at least one diagnostic of error severity (or of the level --error-on gives, or worse)
+  2  bad arguments, an unreadable PATH, a malformed canopy.toml, or canopy could not finish
+
+Configuration: each flake's canopy.toml (at its root; a flake below the root without one uses the
+root's) sets which codes are reported and how severely; --select, --ignore and --severity apply
+over it. A `# canopy: ignore[code]` comment at the end of a line, or alone on the line above,
+suppresses that code there (docs/configuration.md).
 
 Positions: lines and columns are 1-based in `human` and `github` output and 0-based in `json`
 output (as in LSP); columns count UTF-16 code units, as LSP and most editors do. Paths in `human`
@@ -72,12 +78,26 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct CheckArgs {
-    /// The repository's root folder. Every `.nix` file below it is read.
-    #[arg(default_value = ".")]
-    path: PathBuf,
+    /// The repository's root folder, every `.nix` file below it read and reported. Or files: the
+    /// flake around them (the nearest folder above them with a `flake.nix`) is analysed whole,
+    /// and only these files are reported, as pre-commit wants.
+    #[arg(default_value = ".", value_name = "PATH")]
+    paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     format: CheckFormat,
+    /// Report only these codes (comma-separated), whether on by default or not.
+    #[arg(long, value_delimiter = ',', value_name = "CODE")]
+    select: Vec<String>,
+    /// Never report these codes (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "CODE")]
+    ignore: Vec<String>,
+    /// Report CODE at LEVEL (error, warning, information or hint); repeatable, or comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "CODE=LEVEL")]
+    severity: Vec<String>,
+    /// Exit with status 1 when a diagnostic of this severity or a more severe one is reported.
+    #[arg(long, value_enum, default_value_t = ErrorOn::Error, value_name = "LEVEL")]
+    error_on: ErrorOn,
     /// Apply the safe fixes to the files and say what changed, then report what remains. This writes
     /// files, the one command of canopy that does; a file changed since it was read is left alone.
     #[arg(long, conflicts_with = "diff")]
@@ -95,6 +115,17 @@ pub enum CheckFormat {
     Json,
     /// GitHub Actions workflow annotations (`::error file=...::message`).
     Github,
+    /// SARIF 2.1.0, for GitHub code scanning and other static-analysis dashboards.
+    Sarif,
+}
+
+/// The least severe level that makes `check` exit with status 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ErrorOn {
+    Error,
+    Warning,
+    Information,
+    Hint,
 }
 
 #[derive(Debug, Args)]
@@ -155,7 +186,10 @@ fn main() -> ExitCode {
                 (false, true) => check::Fixing::Diff,
                 (false, false) => check::Fixing::No,
             };
-            check::run(&args.path, args.format, fixing)
+            match check::Options::new(&args.select, &args.ignore, &args.severity, args.error_on) {
+                Ok(options) => check::run(&args.paths, args.format, fixing, &options),
+                Err(err) => Err(err),
+            }
         }
         Command::Aspects(args) => aspects::run(&args.path, args.format),
         Command::Lsp => {

@@ -105,7 +105,8 @@ pub fn run(path: &Path, format: AspectsFormat) -> Result<ExitCode, CliError> {
     let root = Root::open(path)?;
     let progress = Progress::new();
     let reporter = Reporter::start(&progress);
-    let analysed = analyse(&root, &progress, |workspace, _| roster(workspace, workspace.aspects(), workspace.hosts()));
+    let analysed =
+        analyse(&root, &progress, |workspace, _, _, _| roster(workspace, workspace.aspects(), workspace.hosts()));
     drop(reporter);
     let analysed = analysed?;
     analysed.note_loading(&root.display_prefix);

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use canopy_analysis::{Analysis, Fix, TextEdit};
+use canopy_analysis::{Analysis, DiagnosticsConfig, FileId, Fix, TextEdit};
 
 use crate::error::CliError;
 use crate::output;
@@ -20,13 +20,13 @@ pub struct Fixed {
 
 /// Each file's safe fixes applied, one per diagnostic (its first safe one); a fix whose edits
 /// overlap one already taken waits for the next run.
-pub fn safe_fixes(analysis: &Analysis) -> Vec<Fixed> {
+pub fn safe_fixes(analysis: &Analysis, reported: &dyn Fn(FileId) -> bool, config: &DiagnosticsConfig) -> Vec<Fixed> {
     let mut out = Vec::new();
-    for file in analysis.files() {
+    for file in analysis.files().into_iter().filter(|file| reported(*file)) {
         let mut taken: Vec<TextEdit> = Vec::new();
         let mut titles = Vec::new();
         let mut seen: Vec<Fix> = Vec::new();
-        for diagnostic in analysis.diagnostics(file).into_iter().filter(|d| d.kind.default_enabled()) {
+        for diagnostic in analysis.reported(file, config) {
             let Some(fix) =
                 diagnostic.fixes.into_iter().find(|f| f.safe && f.creates.is_empty() && f.renames.is_empty())
             else {

@@ -4,21 +4,24 @@ mod fix;
 mod github;
 mod human;
 mod json;
+mod sarif;
 
-use std::path::{Path, PathBuf};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use canopy_analysis::{Analysis, FileId};
-use canopy_analysis::{Diagnostic, NotDendritic, Severity};
+use canopy_analysis::{Diagnostic, DiagnosticKind, DiagnosticsConfig, NotDendritic, Severity};
+use canopy_config::ProjectConfig;
 use canopy_vfs::Skipped;
 
-use crate::CheckFormat;
 use crate::analyse::analyse;
 use crate::error::CliError;
-use crate::load::Root;
+use crate::load::Target;
 use crate::location::{Range, Sources};
 use crate::output;
 use crate::progress::{Progress, Reporter};
+use crate::{CheckFormat, ErrorOn};
 
 /// Everything a format prints.
 #[derive(Debug)]
@@ -46,8 +49,9 @@ pub struct FlakeSummary {
 }
 
 impl Report {
-    pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+    /// Whether a diagnostic of `level` or a more severe one is reported.
+    pub fn reaches(&self, level: Severity) -> bool {
+        self.diagnostics.iter().any(|d| d.severity <= level)
     }
 }
 
@@ -60,6 +64,16 @@ pub struct Entry {
     pub severity: Severity,
     pub code: &'static str,
     pub message: String,
+    /// The fixes that only edit files (SARIF's `fixes`), the preferred one first.
+    pub fixes: Vec<EntryFix>,
+}
+
+/// A fix as the formats print it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryFix {
+    pub title: String,
+    /// Path (relative to the root), range and new text of each edit, by file then position.
+    pub edits: Vec<(String, Range, String)>,
 }
 
 /// What `check` does besides reporting.
@@ -73,12 +87,85 @@ pub enum Fixing {
     Diff,
 }
 
-pub fn run(path: &Path, format: CheckFormat, fixing: Fixing) -> Result<ExitCode, CliError> {
-    let root = Root::open(path)?;
+/// What the command line says about which diagnostics to report, over each flake's canopy.toml.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `--select`, `--ignore` and `--severity`.
+    pub flags: DiagnosticsConfig,
+    /// `--error-on`.
+    pub error_on: Severity,
+}
+
+impl Options {
+    pub fn new(
+        select: &[String],
+        ignore: &[String],
+        severity: &[String],
+        error_on: ErrorOn,
+    ) -> Result<Options, CliError> {
+        let kind = |flag: &str, code: &str| {
+            DiagnosticKind::from_code(code.trim())
+                .ok_or_else(|| CliError::Config(format!("{flag}: unknown code `{}`", code.trim())))
+        };
+        let mut flags = DiagnosticsConfig::default();
+        if !select.is_empty() {
+            let kinds = select.iter().map(|code| kind("--select", code)).collect::<Result<_, _>>()?;
+            flags.select_only(&kinds);
+        }
+        for code in ignore {
+            flags.set_enabled(kind("--ignore", code)?, false);
+        }
+        for pair in severity {
+            let Some((code, level)) = pair.split_once('=') else {
+                return Err(CliError::Config(format!("--severity: expected CODE=LEVEL, got `{pair}`")));
+            };
+            let level = Severity::from_name(level.trim()).ok_or_else(|| {
+                CliError::Config(format!(
+                    "--severity: unknown level `{}` (error, warning, information, hint)",
+                    level.trim()
+                ))
+            })?;
+            flags.set_severity(kind("--severity", code)?, level);
+        }
+        let error_on = match error_on {
+            ErrorOn::Error => Severity::Error,
+            ErrorOn::Warning => Severity::Warning,
+            ErrorOn::Information => Severity::Information,
+            ErrorOn::Hint => Severity::Hint,
+        };
+        Ok(Options { flags, error_on })
+    }
+}
+
+/// Which files of a flake are reported, and how: its canopy.toml under the command line's flags.
+struct Scope<'a> {
+    config: DiagnosticsConfig,
+    project: &'a ProjectConfig,
+    /// The flake's folder relative to the root.
+    prefix: &'a str,
+    only: Option<&'a BTreeSet<String>>,
+}
+
+impl<'a> Scope<'a> {
+    fn new(prefix: &'a str, project: &'a ProjectConfig, options: &Options, only: Option<&'a BTreeSet<String>>) -> Self {
+        Scope { config: project.diagnostics.clone().then(&options.flags), project, prefix, only }
+    }
+
+    fn reports(&self, path: &str) -> bool {
+        !self.project.exclude.excludes(path)
+            && self.only.is_none_or(|only| only.contains(&format!("{}{path}", self.prefix)))
+    }
+}
+
+pub fn run(paths: &[PathBuf], format: CheckFormat, fixing: Fixing, options: &Options) -> Result<ExitCode, CliError> {
+    let Target { root, only } = Target::open(paths)?;
     if fixing != Fixing::No {
         let progress = Progress::new();
         let reporter = Reporter::start(&progress);
-        let fixes = analyse(&root, &progress, |analysis, _| fix::safe_fixes(analysis));
+        let fixes = analyse(&root, &progress, |analysis, prefix, project, _| {
+            let scope = Scope::new(prefix, project, options, only.as_ref());
+            fix::safe_fixes(analysis, &|file| scope.reports(analysis.path(file)), &scope.config)
+        });
         drop(reporter);
         let mut refused = 0;
         for flake in fixes?.flakes {
@@ -91,7 +178,9 @@ pub fn run(path: &Path, format: CheckFormat, fixing: Fixing) -> Result<ExitCode,
     }
     let progress = Progress::new();
     let reporter = Reporter::start(&progress);
-    let analysed = analyse(&root, &progress, collect);
+    let analysed = analyse(&root, &progress, |analysis, prefix, project, progress| {
+        collect(analysis, &Scope::new(prefix, project, options, only.as_ref()), progress)
+    });
     drop(reporter);
     let analysed = analysed?;
     analysed.note_loading(&root.display_prefix);
@@ -100,7 +189,13 @@ pub fn run(path: &Path, format: CheckFormat, fixing: Fixing) -> Result<ExitCode,
     let mut flakes = Vec::new();
     for flake in analysed.flakes {
         let (entries, aspects) = flake.result;
-        diagnostics.extend(entries.into_iter().map(|e| Entry { path: format!("{}{}", flake.prefix, e.path), ..e }));
+        diagnostics.extend(entries.into_iter().map(|mut e| {
+            e.path.insert_str(0, &flake.prefix);
+            for (path, _, _) in e.fixes.iter_mut().flat_map(|f| f.edits.iter_mut()) {
+                path.insert_str(0, &flake.prefix);
+            }
+            e
+        }));
         flakes.push(FlakeSummary {
             prefix: flake.prefix,
             files: flake.files,
@@ -116,20 +211,21 @@ pub fn run(path: &Path, format: CheckFormat, fixing: Fixing) -> Result<ExitCode,
         CheckFormat::Human => human::write(out, &report, &root.display_prefix),
         CheckFormat::Json => json::write(out, &report),
         CheckFormat::Github => github::write(out, &report, &root.display_prefix),
+        CheckFormat::Sarif => sarif::write(out, &report),
     })?;
-    Ok(if report.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if report.reaches(options.error_on) { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-/// Every diagnostic of a kind that is on by default (the registry's choice, which the server
-/// shares), sorted, and the number of aspects.
-fn collect(analysis: &Analysis, progress: &Progress) -> (Vec<Entry>, usize) {
+/// Every diagnostic the scope reports (the kinds on by default, the registry's choice which the
+/// server shares, under the user's configuration), sorted, and the number of aspects.
+fn collect(analysis: &Analysis, scope: &Scope<'_>, progress: &Progress) -> (Vec<Entry>, usize) {
     let files = analysis.files();
     progress.checking(files.len());
     let mut entries = Vec::new();
     for file in files {
-        let mut diagnostics = analysis.diagnostics(file);
-        diagnostics.retain(|d| d.kind.default_enabled());
-        entries.extend(positioned(analysis, file, diagnostics));
+        if scope.reports(analysis.path(file)) {
+            entries.extend(positioned(analysis, file, analysis.reported(file, &scope.config)));
+        }
         progress.advance();
     }
     sort(&mut entries);
@@ -147,6 +243,23 @@ fn positioned(sources: &impl Sources, file: FileId, diagnostics: Vec<Diagnostic>
         severity: d.severity,
         code: d.kind.code(),
         message: d.message,
+        fixes: d
+            .fixes
+            .into_iter()
+            .filter(|fix| fix.creates.is_empty() && fix.renames.is_empty())
+            .map(|fix| EntryFix {
+                title: fix.title,
+                edits: fix
+                    .edits
+                    .iter()
+                    .flat_map(|edit| {
+                        edit.edits.iter().map(|e| {
+                            (sources.path(edit.file).to_owned(), sources.range(edit.file, e.range), e.new_text.clone())
+                        })
+                    })
+                    .collect(),
+            })
+            .collect(),
     })
 }
 
