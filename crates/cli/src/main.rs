@@ -28,7 +28,7 @@ Exit status:
 Configuration: each flake's canopy.toml (at its root; a flake below the root without one uses the
 root's) sets which codes are reported and how severely; --select, --ignore and --severity apply
 over it. A `# canopy: ignore[code]` comment at the end of a line, or alone on the line above,
-suppresses that code there (docs/configuration.md).
+suppresses that code there (README.md, Configuration).
 
 Positions: lines and columns are 1-based in `human` and `github` output and 0-based in `json`
 output (as in LSP); columns count UTF-16 code units, as LSP and most editors do. Paths in `human`

@@ -29,7 +29,7 @@
 
 use std::collections::BTreeSet;
 
-use canopy_analysis::DiagnosticKind;
+use canopy_analysis::{DiagnosticKind, DiagnosticsConfig};
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,15 +49,22 @@ impl Default for Config {
 }
 
 impl Config {
-    /// Whether diagnostics of `kind` are published.
-    pub fn reports(&self, kind: DiagnosticKind) -> bool {
-        if self.disabled.contains(&kind) {
-            return false;
+    /// The editor's choices of diagnostics, to lay over canopy.toml's.
+    pub fn diagnostics(&self) -> DiagnosticsConfig {
+        let mut chosen = DiagnosticsConfig::default();
+        if let Some(on) = self.unused_aspect {
+            chosen.set_enabled(DiagnosticKind::UnusedAspect, on);
         }
-        match (kind, self.unused_aspect) {
-            (DiagnosticKind::UnusedAspect, Some(on)) => on,
-            _ => kind.default_enabled(),
+        for kind in &self.disabled {
+            chosen.set_enabled(*kind, false);
         }
+        chosen
+    }
+
+    /// Whether diagnostics of `kind` are published, as far as the editor's settings say.
+    #[cfg(test)]
+    fn reports(&self, kind: DiagnosticKind) -> bool {
+        self.diagnostics().reports(kind)
     }
 
     /// canopy's part of a settings object: the value under `canopy`, or the object itself when it

@@ -121,8 +121,16 @@ pub fn reported(space: &Space, analysis: &Analysis, file: FileId, open: bool, co
     // applies, and to the template only while the user has it open, when they are editing it and
     // want its mistakes shown (dendritic.md §8.1).
     let parse_only = space.root().is_none() || (open && analysis.role(file) == FileRole::Outside);
-    let found = if parse_only { analysis.parse_diagnostics(file) } else { analysis.diagnostics(file) };
-    found.into_iter().filter(|d| config.reports(d.kind)).collect()
+    let project = space.project();
+    if project.exclude.excludes(analysis.path(file)) {
+        return Vec::new();
+    }
+    // canopy.toml first, then the editor's settings over it.
+    let chosen = project.diagnostics.clone().then(&config.diagnostics());
+    if parse_only {
+        return analysis.parse_diagnostics(file).into_iter().filter(|d| chosen.reports(d.kind)).collect();
+    }
+    analysis.reported(file, &chosen)
 }
 
 /// The diagnostics published for `file` under `config`: by the main loop, and shown by

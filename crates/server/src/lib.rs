@@ -48,6 +48,7 @@ mod logging;
 mod main_loop;
 mod outbox;
 mod pending;
+mod project;
 mod queue;
 mod server;
 mod space;

@@ -25,6 +25,7 @@ use crate::discover;
 use crate::index;
 use crate::jobs::{Entry, Jobs};
 use crate::outbox::{Outgoing, Step};
+use crate::project;
 use crate::queue::{Chunk, Message, Op, Prepared, Task};
 use crate::space::{Contents, OpenDoc, Space, SpaceId};
 use crate::state::State;
@@ -264,6 +265,9 @@ impl MainLoop {
                 }
             }
             Op::Disk { path } => {
+                if project::concerns(&path) {
+                    self.reload_projects();
+                }
                 for (space, rel) in self.state.folders_at(&path) {
                     self.route_disk(&space, rel, batch);
                 }
@@ -468,13 +472,37 @@ impl MainLoop {
         self.state.folders().iter().filter(|f| encloses(space, f)).filter_map(|f| f.root().map(PathBuf::from)).collect()
     }
 
+    /// Reads every space's canopy.toml again; a space whose configuration changed takes its
+    /// classes and publishes all its diagnostics anew.
+    fn reload_projects(&mut self) {
+        for space in self.state.spaces() {
+            if project::reload(&self.state, &space) {
+                self.take_classes(&space);
+                let book = self.book(&space);
+                book.dirty = true;
+                book.full = true;
+                self.schedule_publish();
+            }
+        }
+    }
+
+    /// Hands the analysis the classes the space's canopy.toml names.
+    fn take_classes(&self, space: &Space) {
+        let classes = space.project().classes.clone();
+        if catch_unwind(AssertUnwindSafe(|| space.write().analysis.set_user_classes(classes))).is_err() {
+            tracing::error!("the analysis failed while checking {}", space.name());
+        }
+    }
+
     fn start_index(&mut self, space: Arc<Space>) {
         let Some(root) = space.root() else { return };
         let exclude = self.nested(&space);
         tracing::debug!("indexing {} (excluding {exclude:?})", root.display());
         let job = index::next_job();
+        project::reload(&self.state, &space);
         // The folder arrives in chunks: cross-file checks wait for the last one.
         space.write().analysis.begin_bulk();
+        self.take_classes(&space);
         self.book(&space).indexing = Some(Indexing { job, touched: HashSet::new() });
         index::start(self.state.clone(), space, exclude, job);
     }

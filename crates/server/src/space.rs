@@ -14,9 +14,10 @@ use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use canopy_analysis::Analysis;
+use canopy_config::ProjectConfig;
 use tower_lsp::lsp_types::Url;
 
 use crate::pending::Pending;
@@ -68,6 +69,15 @@ impl Contents {
     }
 }
 
+/// What a space holds of its configuration (`project::reload` reads it), with the file and text
+/// it was read from, to tell a change.
+#[derive(Default)]
+pub struct Project {
+    /// `None` when there is no file.
+    pub source: Option<(PathBuf, String)>,
+    pub config: Arc<ProjectConfig>,
+}
+
 pub struct Space {
     pub id: SpaceId,
     pub origin: Origin,
@@ -76,6 +86,8 @@ pub struct Space {
     pub pending: Pending,
     /// Set once the space is dropped from the server, so that its indexer stops early.
     removed: AtomicBool,
+    /// Its `canopy.toml` (`project::reload` keeps it current).
+    project: RwLock<Project>,
 }
 
 impl Space {
@@ -97,6 +109,7 @@ impl Space {
             contents: RwLock::new(contents),
             pending: Pending::default(),
             removed: AtomicBool::new(false),
+            project: RwLock::new(Project::default()),
         }
     }
 
@@ -166,6 +179,20 @@ impl Space {
     /// The analysis, for writing. Only the main loop writes.
     pub fn write(&self) -> RwLockWriteGuard<'_, Contents> {
         self.contents.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// What its `canopy.toml` says (canopy's defaults when it has none, or a malformed one).
+    pub fn project(&self) -> Arc<ProjectConfig> {
+        self.project.read().unwrap_or_else(PoisonError::into_inner).config.clone()
+    }
+
+    pub fn set_project(&self, project: Project) {
+        *self.project.write().unwrap_or_else(PoisonError::into_inner) = project;
+    }
+
+    /// Whether its configuration was read from this file and text (`None`: no file).
+    pub fn project_source_is(&self, source: Option<&(PathBuf, String)>) -> bool {
+        self.project.read().unwrap_or_else(PoisonError::into_inner).source.as_ref() == source
     }
 
     pub fn mark_removed(&self) {
