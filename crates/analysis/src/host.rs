@@ -253,6 +253,16 @@ impl Analysis {
         shown
     }
 
+    /// A fix that suppresses `diagnostic` (one `reported` gave for `file`) with a comment on the
+    /// line above it; `None` for an `unused-suppression` hint or where no comment can go.
+    pub fn suppression(&self, file: FileId, diagnostic: &Diagnostic) -> Option<Fix> {
+        if diagnostic.kind == DiagnosticKind::UnusedSuppression {
+            return None;
+        }
+        let tree = self.graph.tree(file);
+        checks::suppressions::suppress(file, &tree.root(), self.graph.text(file), diagnostic)
+    }
+
     /// Classes the user says exist, beside those canopy knows (canopy.toml's `classes`): module
     /// systems of their own, which `unknown-class` then never reports. Re-checks every file when
     /// they change.

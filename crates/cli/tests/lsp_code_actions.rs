@@ -128,3 +128,29 @@ fn a_range_without_diagnostics_has_no_actions() {
     assert_eq!(lsp.result("textDocument/codeAction", params), json!([]));
     lsp.shutdown();
 }
+
+#[test]
+fn any_diagnostic_can_be_suppressed_by_a_comment_above_it() {
+    let dir = copy_fixture("broken");
+    let root = dir.path();
+    let path = root.join("modules/hosts/gruyere.nix");
+    let mut lsp = Lsp::start(ClientOptions::folder(root));
+    let uri = file_uri(&path);
+    lsp.open(&path);
+    let published =
+        lsp.wait_for_diagnostics(&path, "unknown-class", |ds| codes(ds).contains(&"unknown-class".to_owned()));
+    let diagnostic = the_one(&published, "unknown-class", &lsp).clone();
+    let actions = actions_for(&mut lsp, &uri, &diagnostic);
+    let suppress = actions
+        .iter()
+        .find(|a| a["title"] == "Suppress `unknown-class` on this line")
+        .cloned()
+        .unwrap_or_else(|| lsp.fail(&format!("no suppress action: {actions:?}")));
+    assert_ne!(suppress["isPreferred"], true, "the real fix stays the preferred one");
+    apply(&mut lsp, &suppress, &uri, 2);
+    let after = lsp
+        .wait_for_diagnostics(&path, "unknown-class suppressed", |ds| !codes(ds).contains(&"unknown-class".to_owned()));
+    assert!(!codes(&after).contains(&"unused-suppression".to_owned()), "the comment is used: {after:?}");
+    assert!(codes(&after).contains(&"undefined-aspect".to_owned()), "nothing else went: {after:?}");
+    lsp.shutdown();
+}

@@ -36,7 +36,9 @@ pub async fn code_action(state: &Arc<State>, params: CodeActionParams) -> Result
         let mut actions = Vec::new();
         for d in conv::reported(snap.space, snap.analysis, file, true, &config).iter().filter(|d| meets(d.range)) {
             let diagnostic = conv::diagnostic(snap.space, snap.analysis, file, d, snap.enc);
-            for fix in &d.fixes {
+            // Its own fixes first, then a comment that silences it.
+            let suppression = snap.analysis.suppression(file, d);
+            for fix in d.fixes.iter().chain(&suppression) {
                 let Some(edit) = workspace_edit(snap, fix, caps.document_changes, caps.file_operations) else {
                     continue;
                 };

@@ -209,6 +209,30 @@ pub(crate) fn apply(
     diagnostics.sort_by_key(|d| (d.range.start(), d.range.end(), d.kind));
 }
 
+/// A comment that suppresses `diagnostic`, alone on a line of its own above the diagnostic's
+/// line, indented as that line is: the editor's "suppress" action. `None` where that line starts
+/// inside a string or a comment spanning lines, where a `#` would be text.
+pub(crate) fn suppress(file: FileId, root: &SyntaxNode, text: &str, diagnostic: &Diagnostic) -> Option<Fix> {
+    let start = usize::from(diagnostic.range.start()).min(text.len());
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let at = TextSize::from(line_start as u32);
+    if let Some(token) = root.token_at_offset(at).right_biased()
+        && token.text_range().start() < at
+        && token.kind() != TOKEN_WHITESPACE
+    {
+        return None;
+    }
+    let line = &text[line_start..];
+    let indent = &line[..line.len() - line.trim_start_matches([' ', '\t']).len()];
+    let code = diagnostic.kind.code();
+    let comment = format!("{indent}# canopy: ignore[{code}]\n");
+    Some(Fix::edit(
+        format!("Suppress `{code}` on this line"),
+        file,
+        vec![TextEdit { range: TextRange::empty(at), new_text: comment }],
+    ))
+}
+
 /// The hints for what of `suppression` went unused.
 fn unused(file: FileId, suppression: &Suppression, used: &[bool]) -> Vec<Diagnostic> {
     let hint = |range, message: String| Diagnostic::new(DiagnosticKind::UnusedSuppression, range, message);

@@ -254,3 +254,41 @@ fn user_classes_are_known() {
     analysis.set_user_classes([]);
     assert_eq!(unknown(&analysis), 1);
 }
+
+#[test]
+fn the_suppress_fix_silences_the_diagnostic_and_is_used() {
+    let fixture = format!("#- /modules/hosts.nix\n{HOST}");
+    let analysis = analysis(&fixture);
+    let file = analysis.file_id("modules/hosts.nix").expect("the file");
+    let config = DiagnosticsConfig::default();
+    let first = analysis.reported(file, &config).into_iter().next().expect("a diagnostic");
+    let fix = analysis.suppression(file, &first).expect("a suppression fix");
+    assert_eq!(fix.title, "Suppress `undefined-aspect` on this line");
+    let mut text = analysis.text(file).to_owned();
+    for edit in fix.edits.iter().flat_map(|e| e.edits.iter()).rev() {
+        text.replace_range(std::ops::Range::<usize>::from(edit.range), &edit.new_text);
+    }
+    assert!(text.contains("\n  # canopy: ignore[undefined-aspect]\n  configurations.nixos.a"), "{text}");
+    let fixed = crate::checks::test_support::analysis(&format!("#- /modules/hosts.nix\n{text}"));
+    let file = fixed.file_id("modules/hosts.nix").expect("the file");
+    let left: Vec<String> =
+        fixed.reported(file, &config).iter().map(|d| fixed.text(file)[d.range].to_owned()).collect();
+    assert_eq!(left, ["lost"], "only the other one is left, and the comment is used");
+}
+
+#[test]
+fn no_suppress_fix_where_the_line_starts_inside_a_string() {
+    let fixture = "#- /modules/doc.nix
+{ config, ... }:
+{
+  x = ''
+    ${toString config.flake.modules.nixos.gone}
+  '';
+}
+";
+    let analysis = analysis(fixture);
+    let file = analysis.file_id("modules/doc.nix").expect("the file");
+    let found = analysis.reported(file, &DiagnosticsConfig::default());
+    let gone = found.iter().find(|d| d.kind == DiagnosticKind::UndefinedAspect).expect("undefined `gone`");
+    assert_eq!(analysis.suppression(file, gone), None);
+}
