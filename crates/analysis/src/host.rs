@@ -22,6 +22,7 @@ use crate::graph::store::Graph;
 use crate::ide::call_hierarchy::{self, Call, CallItem, GraphNode};
 use crate::ide::code_lens::{self, AspectLens, LensSummary};
 use crate::ide::completion::{self, CompletionList};
+use crate::ide::graph::{self as graph_view, AspectGraph, GraphQuery};
 use crate::ide::hover::{self, Hover};
 use crate::ide::references::{self, Highlight};
 use crate::ide::rename::{self, Rename};
@@ -261,6 +262,12 @@ impl Analysis {
         }
         let tree = self.graph.tree(file);
         checks::suppressions::suppress(file, &tree.root(), self.graph.text(file), diagnostic)
+    }
+
+    /// The aspect graph, or the part of it `query` asks for, laid out; an error names a focus
+    /// (host or aspect) that matches nothing.
+    pub fn aspect_graph(&self, query: &GraphQuery) -> Result<AspectGraph, String> {
+        graph_view::aspect_graph(&self.graph, query)
     }
 
     /// Classes the user says exist, beside those canopy knows (canopy.toml's `classes`): module

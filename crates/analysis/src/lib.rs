@@ -38,6 +38,7 @@ pub use crate::host::{ANALYSIS_STACK, Analysis, PreparedChange, Summary, run_on_
 pub use crate::ide::call_hierarchy::{Call, CallItem, GraphNode};
 pub use crate::ide::code_lens::{AspectLens, LensSummary};
 pub use crate::ide::completion::{CompletionItem, CompletionKind, CompletionList};
+pub use crate::ide::graph::{AspectGraph, Edge, EdgeKind, GraphQuery, Mark, Node};
 pub use crate::ide::hover::Hover;
 pub use crate::ide::references::{Highlight, HighlightKind};
 pub use crate::ide::rename::Rename;

@@ -8,6 +8,7 @@ mod analyse;
 mod aspects;
 mod check;
 mod error;
+mod graph;
 mod load;
 mod location;
 mod output;
@@ -45,6 +46,15 @@ Exit status: 0, or 2 for bad arguments, an unreadable PATH, or when canopy could
 Positions in `json` output are as in LSP: 0-based lines, columns in UTF-16 code units; paths are
 relative to PATH.";
 
+const GRAPH_AFTER_HELP: &str = "\
+Exit status: 0, or 2 for bad arguments, an unreadable PATH, a --host or --aspect that names
+nothing, or when canopy could not finish.
+
+Marks: undefined (referenced, defined nowhere), opaque (defined nowhere canopy can see, in a
+collection partly built at evaluation time), unused (defined, reached by nothing). Above 1500
+nodes, and with no --host or --aspect, one node stands for each folder of aspects (said on
+stderr). Paths in `json` and `html` are relative to PATH.";
+
 const AFTER_HELP: &str = "Set CANOPY_LOG (e.g. CANOPY_LOG=debug) to log to stderr.";
 
 /// Checker for dendritic Nix repositories (flake-parts + import-tree).
@@ -67,6 +77,9 @@ enum Command {
     /// List every aspect and host: where each is defined, referenced and included.
     #[command(after_help = ASPECTS_AFTER_HELP)]
     Aspects(AspectsArgs),
+    /// Draw the aspect graph: hosts and aspects, and what imports or includes what.
+    #[command(after_help = GRAPH_AFTER_HELP)]
+    Graph(GraphArgs),
     /// Run the language server, speaking LSP over stdin/stdout.
     ///
     /// Editors start it as `canopy lsp`, with no arguments, and talk to it over its standard input
@@ -138,6 +151,40 @@ struct AspectsArgs {
     format: AspectsFormat,
 }
 
+#[derive(Debug, Args)]
+struct GraphArgs {
+    /// The repository's root folder. Every `.nix` file below it is read.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    format: GraphFormat,
+    /// Only this host and every aspect it gets, through any number of includes.
+    #[arg(long, value_name = "NAME", conflicts_with = "aspect")]
+    host: Option<String>,
+    /// Only this aspect, what it includes, and what imports or includes it.
+    #[arg(long, value_name = "NAME")]
+    aspect: Option<String>,
+    /// Only aspects that contribute to this class, and hosts of it.
+    #[arg(long, value_name = "CLASS")]
+    class: Option<String>,
+    /// With --host or --aspect: at most this many edges away from it.
+    #[arg(long, value_name = "N")]
+    depth: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// A Mermaid flowchart, which GitHub renders in Markdown.
+    Mermaid,
+    /// Graphviz DOT (`canopy graph --format dot | dot -Tsvg`).
+    Dot,
+    /// One JSON object: nodes with their layout and definitions, and edges.
+    Json,
+    /// One self-contained page to open in a browser: pan, zoom, search, select.
+    Html,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum AspectsFormat {
     /// One line per aspect, grouped by collection and class, then the hosts.
@@ -192,6 +239,16 @@ fn main() -> ExitCode {
             }
         }
         Command::Aspects(args) => aspects::run(&args.path, args.format),
+        Command::Graph(args) => {
+            let query = canopy_analysis::GraphQuery {
+                host: args.host,
+                aspect: args.aspect,
+                class: args.class,
+                depth: args.depth,
+                group_above: None,
+            };
+            graph::run(&args.path, args.format, query)
+        }
         Command::Lsp => {
             purge_at_once();
             return canopy_server::run_stdio();

@@ -7,7 +7,7 @@
 //! depends on. The parse-level kinds (`syntax-error`, `undefined-variable`,
 //! `duplicate-attribute`) need only the file and are found while it is read (`nix_exact`).
 
-mod cx;
+pub(crate) mod cx;
 mod edits;
 mod ignored_file;
 mod near;
@@ -20,7 +20,7 @@ mod undefined_aspect;
 mod undefined_variable;
 mod unknown_class;
 mod unmergeable_flake_output;
-mod unused_aspect;
+pub(crate) mod unused_aspect;
 mod wrong_class_import;
 
 use crate::base::FileId;

@@ -4,6 +4,7 @@ use super::cx::Cx;
 use crate::base::AspectKey;
 use crate::base::Scope;
 use crate::dendritic::collections::RowKind;
+use crate::graph::view::View;
 
 pub(super) fn check(cx: &mut Cx) {
     let mut reported = rustc_hash::FxHashSet::default();
@@ -15,7 +16,7 @@ pub(super) fn check(cx: &mut Cx) {
         }
         let key = &definition.key;
         let same_site = cx.file.resolved.definitions.iter().filter(|d| d.name.range == definition.name.range);
-        if same_site.map(|d| &d.key).any(|k| used(cx, k)) {
+        if same_site.map(|d| &d.key).any(|k| used(&cx.graph, k)) {
             continue;
         }
         let message = format!(
@@ -27,8 +28,9 @@ pub(super) fn check(cx: &mut Cx) {
     }
 }
 
-fn used(cx: &Cx, key: &AspectKey) -> bool {
-    let graph = &cx.graph;
+/// Whether something reaches `key`: a reference, a host, or a use of its whole collection; an
+/// output is for other flakes. The aspect graph marks by it too.
+pub(crate) fn used(graph: &View<'_>, key: &AspectKey) -> bool {
     if graph.is_referenced(key) || graph.is_named_by_host(key) {
         return true;
     }

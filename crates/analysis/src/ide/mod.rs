@@ -6,6 +6,7 @@ pub(crate) mod call_hierarchy;
 pub(crate) mod code_lens;
 pub(crate) mod completion;
 pub(crate) mod goto_definition;
+pub(crate) mod graph;
 pub(crate) mod hover;
 pub(crate) mod references;
 pub(crate) mod rename;
