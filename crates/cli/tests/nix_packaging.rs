@@ -3,7 +3,7 @@
 //!
 //! - every `.nix` file of the repository parses with `nix-instantiate --parse`, but the test
 //!   repositories in `fixtures/` (some malformed on purpose; the Nix referee parses them all);
-//! - `canopy check` reports nothing on the flake's own files;
+//! - `canopy check flake.nix nix/...` reports nothing on the flake's own files;
 //! - the flake's outputs evaluate with `nix-instantiate --eval --strict` against the stand-ins in
 //!   `nix_packaging/stand-in/` for nixpkgs, flake-parts and import-tree (`nix_packaging/eval.nix`
 //!   calls the flake as Nix does), and say what they must: the package's name, version, lock
@@ -110,13 +110,13 @@ fn copy_of(files: &BTreeSet<String>) -> tempfile::TempDir {
 
 #[test]
 fn nix_packaging_canopy_reports_nothing_on_its_own_flake() {
-    // The flake alone, as `nix flake check` gives it to canopy (nix/self-check.nix): the rest of
-    // the repository holds fixtures/, broken on purpose.
+    // File arguments: canopy analyses the flake around them (the repository's root, with the
+    // flakes of fixtures/ beside it, which are broken on purpose) and reports on them only.
     let files = flake_files();
-    let copy = copy_of(&files);
     let output = Command::new(env!("CARGO_BIN_EXE_canopy"))
         .args(["check", "--format", "json"])
-        .arg(copy.path())
+        .args(&files)
+        .current_dir(repository())
         .env_remove("CANOPY_LOG")
         .output()
         .expect("run canopy");
@@ -124,9 +124,10 @@ fn nix_packaging_canopy_reports_nothing_on_its_own_flake() {
     assert_eq!(output.status.code(), Some(0), "{report:#}\n{}", text(&output.stderr));
     assert_eq!(report["diagnostics"], json!([]), "{report:#}");
     assert_eq!(report["skipped"], json!([]), "{report:#}");
-    // Read as a dendritic flake, every file: else there would be nothing to report on.
-    let flakes = json!([{ "path": "", "files": files.len(), "aspects": 1, "dendritic": true }]);
-    assert_eq!(report["flakes"], flakes, "{report:#}");
+    // Read as a dendritic flake, whose one aspect is the flake module: else canopy would have had
+    // nothing to say about these files.
+    let root = &report["flakes"][0];
+    assert_eq!((&root["path"], &root["dendritic"], &root["aspects"]), (&json!(""), &json!(true), &json!(1)), "{root}");
 }
 
 /// Paths, as the filter sees them, and whether the package's source keeps them.
