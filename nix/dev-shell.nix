@@ -1,5 +1,6 @@
-# `nix develop`: what tests/run needs to build and test canopy and its VS Code extension. The
-# editors' end-to-end tests need more (Chromium, Emacs, a Neovim 0.11); .ci/run installs those.
+# `nix develop`: a shell to build and test canopy and to build its VS Code extension. The rest of
+# tests/run (Chromium for VS Code, Emacs, Python for Neovim and pre-commit, strace) is not here:
+# .ci/run installs it on Debian.
 {
   perSystem =
     { pkgs, ... }:
