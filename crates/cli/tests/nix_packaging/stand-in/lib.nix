@@ -2,7 +2,7 @@
 # from Nix's builtins so that the flake evaluates with Debian's nix-instantiate and no network.
 # Each function does what the nixpkgs function of that name does for the arguments the flake
 # passes; nothing else of nixpkgs' lib is here, so a call of anything else fails the test.
-# Option types check values (what the module system would reject, this rejects) but do not merge.
+# The two option types the flake declares check values as nixpkgs' do; they do not merge.
 let
   inherit (builtins)
     elemAt
