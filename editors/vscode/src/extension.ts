@@ -24,6 +24,7 @@ import { StatusBarProgress } from './progress';
 const PATH_SETTING = 'canopy.server.path';
 
 let client: LanguageClient | undefined;
+let extensionPath: string;
 let output: vscode.OutputChannel;
 let progress: vscode.StatusBarItem;
 // Starts and stops run one after another: a settings change and the restart command may
@@ -31,6 +32,7 @@ let progress: vscode.StatusBarItem;
 let queue: Promise<void> = Promise.resolve();
 
 export function activate(context: vscode.ExtensionContext): void {
+  extensionPath = context.extensionPath;
   // One channel for the extension's life, so a restart keeps the earlier server's log.
   output = vscode.window.createOutputChannel('canopy');
   progress = vscode.window.createStatusBarItem('canopy.progress', vscode.StatusBarAlignment.Left);
@@ -82,12 +84,13 @@ async function stop(): Promise<void> {
 
 async function start(): Promise<void> {
   const config = vscode.workspace.getConfiguration('canopy');
-  const configured = config.get<string>('server.path', 'canopy');
-  const command = await findExecutable(configured);
-  if (command === undefined) {
-    void showStartError(`canopy: the language server \`${configured}\` was not found.`);
+  const server = await findServer(config.get<string>('server.path', ''));
+  if (!('command' in server)) {
+    void showStartError(server.missing);
     return;
   }
+  const { command } = server;
+  output.appendLine(`canopy: starting ${command} (${server.source})`);
   const serverOptions: ServerOptions = { command, args: config.get<string[]>('server.args', ['lsp']) };
   // A server that fails before answering `initialize` (not canopy, an old canopy without `lsp`,
   // wrong arguments) fails again if restarted, and vscode-languageclient would restart it four
@@ -173,8 +176,9 @@ async function showReferences(uri: string, position: LspPosition, locations: Lsp
 async function showStartError(message: string): Promise<void> {
   const open = 'Open Setting';
   const choice = await vscode.window.showErrorMessage(
-    `${message} Install canopy (\`cargo install --locked --path crates/cli\` in its repository) ` +
-      `or set \`${PATH_SETTING}\` to the canopy executable, then run "canopy: Restart Server".`,
+    `${message} Install canopy (see the extension's README: cargo, Nix, or this extension's package ` +
+      `for your platform, which carries it) or set \`${PATH_SETTING}\` to the canopy executable, then run ` +
+      `"canopy: Restart Server".`,
     open,
   );
   if (choice === open) {
@@ -185,10 +189,39 @@ async function showStartError(message: string): Promise<void> {
   }
 }
 
+type Server = { command: string; source: string } | { missing: string };
+
 /**
- * The executable `setting` names, checked before starting because a failed spawn only surfaces as
- * a generic "couldn't create connection". A bare name is looked up on the PATH, as a shell would;
- * a relative path is taken from the first workspace folder (`./target/debug/canopy`).
+ * The server to start, in this order: `canopy.server.path` when it is set; else `canopy` on the
+ * PATH; else the `canopy` this extension carries (`server/canopy`, in the package built for one
+ * platform: `npm run package:target`). Checked before starting because a failed spawn only
+ * surfaces as a generic "couldn't create connection".
+ */
+async function findServer(setting: string): Promise<Server> {
+  if (setting.trim() !== '') {
+    const command = await findExecutable(setting);
+    return command !== undefined
+      ? { command, source: PATH_SETTING }
+      : { missing: `canopy: the language server \`${setting}\` (\`${PATH_SETTING}\`) was not found.` };
+  }
+  const onPath = await findExecutable('canopy');
+  if (onPath !== undefined) {
+    return { command: onPath, source: 'canopy on the PATH' };
+  }
+  const bundled = path.join(extensionPath, 'server', process.platform === 'win32' ? 'canopy.exe' : 'canopy');
+  if (await isExecutable(bundled)) {
+    return { command: bundled, source: 'the server this extension carries' };
+  }
+  return {
+    missing:
+      'canopy: the language server was not found: `canopy` is not on the PATH, and this package of the ' +
+      'extension carries no server (only the packages built for one platform do).',
+  };
+}
+
+/**
+ * The executable `setting` names. A bare name is looked up on the PATH, as a shell would; a
+ * relative path is taken from the first workspace folder (`./target/debug/canopy`).
  */
 async function findExecutable(setting: string): Promise<string | undefined> {
   const name = setting.trim().replace(/^~(?=$|[\\/])/, os.homedir());

@@ -1,7 +1,8 @@
-// The extension in a real VS Code: code-server 4.100.3 (VS Code 1.100) with the packaged .vsix,
-// driven through headless Chromium by Playwright, on a copy of fixtures/broken served by the
-// repository's own canopy binary. Every failed expectation exits 1 with a message; a missing tool
-// is a failure too, never a skip.
+// The extension in a real VS Code: code-server 4.100.3 (VS Code 1.100) with the extension's package
+// for this platform (`npm run package:target`), which carries the repository's own canopy binary,
+// driven through headless Chromium by Playwright, on a copy of fixtures/broken. No `canopy` is on
+// code-server's PATH and `canopy.server.path` is unset: the server is the one in the package.
+// Every failed expectation exits 1 with a message; a missing tool is a failure too, never a skip.
 //
 //   npm ci && npm run test:e2e        (needs cargo, Debian's chromium, and either root or the
 //                                      packages libkrb5-dev pkg-config ripgrep already installed)
@@ -20,19 +21,21 @@ import {
   mkdtempSync,
   openSync,
   readFileSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const extensionDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = resolve(extensionDir, '../..');
 const target = join(repo, 'target');
-const server = join(target, 'debug', 'canopy');
 const codeServerDir = join(target, 'code-server');
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const failureShot = join(target, 'vscode-e2e-failure.png');
@@ -65,6 +68,50 @@ function freePort() {
     });
     probe.on('error', reject);
   });
+}
+
+/** Builds canopy (debug: the test run has built it already) and returns the executable cargo reports. */
+function buildServer() {
+  log('$ cargo build -p canopy');
+  const result = spawnSync('cargo', ['build', '-p', 'canopy', '--message-format=json-render-diagnostics'], {
+    cwd: repo,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.error) fail(`cannot run \`cargo\`: ${result.error.message}`);
+  if (result.status !== 0) fail(`\`cargo build -p canopy\` exited with status ${result.status ?? result.signal}`);
+  const built = result.stdout
+    .toString()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line))
+    .find((m) => m.reason === 'compiler-artifact' && m.target?.name === 'canopy' && m.executable);
+  return built?.executable ?? fail('cargo build reported no canopy executable');
+}
+
+/** The PATH without any folder that holds a `canopy`, so that only the packaged server can start. */
+function pathWithoutCanopy() {
+  const folders = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  const kept = folders.filter((dir) => !existsSync(join(dir, 'canopy')));
+  expect(
+    kept.some((dir) => existsSync(join(dir, 'node'))),
+    '`node` (which runs code-server) is only in folders that also hold a `canopy`: cannot hide canopy',
+  );
+  return kept.join(delimiter);
+}
+
+/** The executables of the running processes whose file is named `canopy`. */
+function runningCanopies() {
+  const found = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const exe = readlinkSync(`/proc/${pid}/exe`);
+      if (exe.endsWith('/canopy')) found.push(exe);
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return found;
 }
 
 /** The counts `canopy check` reports for the fixture, from its committed expected output. */
@@ -249,13 +296,16 @@ async function main() {
     `unexpected ${fixture}/canopy-check.txt: no errors or no toplevel-pkgs warning`,
   );
 
-  run('cargo', ['build', '-p', 'canopy'], repo);
-  expect(existsSync(server), `cargo build did not produce ${server}`);
+  const platform = `${process.platform}-${process.arch}`;
+  const platforms = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64'];
+  expect(platforms.includes(platform), `no package of the extension for ${platform} (${platforms.join(', ')})`);
+  const server = buildServer();
   run('bash', [join(extensionDir, 'test', 'install-code-server.sh'), codeServerDir], extensionDir);
   const codeServerBin = join(codeServerDir, 'node_modules', '.bin', 'code-server');
-  run('npm', ['run', 'package'], extensionDir);
+  run('npm', ['run', 'package:target', '--', platform, '--binary', server], extensionDir);
   const { name, version } = JSON.parse(readFileSync(join(extensionDir, 'package.json'), 'utf8'));
-  const vsix = join(extensionDir, `${name}-${version}.vsix`);
+  const vsix = join(extensionDir, `${name}-${platform}-${version}.vsix`);
+  const path = pathWithoutCanopy();
 
   cpSync(fixture, workspace, { recursive: true });
   // Padding, so that indexing lasts long enough to show: a dozen files take milliseconds, and a
@@ -271,7 +321,8 @@ async function main() {
   // `toplevel-pkgs` off from the start: the first count proves the settings reach the server at
   // initialisation; turning it back on later proves a change reaches it too.
   writeSettings('user', { ...editorSettings, 'canopy.diagnostics.disabled': ['toplevel-pkgs'] });
-  writeSettings('remote', { 'canopy.server.path': server });
+  // `canopy.server.path` unset: the extension looks on the PATH, then takes the server it carries.
+  writeSettings('remote', {});
   const common = [
     '--config',
     join(tmp, 'config.yaml'),
@@ -299,7 +350,11 @@ async function main() {
       '--disable-workspace-trust',
       workspace,
     ],
-    { detached: true, stdio: ['ignore', openSync(logFile, 'w'), openSync(logFile, 'a')] },
+    {
+      detached: true,
+      env: { ...process.env, PATH: path },
+      stdio: ['ignore', openSync(logFile, 'w'), openSync(logFile, 'a')],
+    },
   );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + WAIT;
@@ -351,6 +406,15 @@ async function main() {
   // the server publishes every file's diagnostics.
   const initial = { errors: counts.errors, warnings: counts.warnings - counts.toplevelPkgs };
   log(`problems: ${await waitForProblems(initial, 'diagnostics with `toplevel-pkgs` disabled')}`);
+  // They came from the server in the installed package.
+  const extensions = realpathSync(join(tmp, 'extensions'));
+  const serving = runningCanopies();
+  const packaged = serving.filter((exe) => exe.startsWith(`${extensions}/`) && exe.endsWith('/server/canopy'));
+  expect(
+    packaged.length > 0,
+    `no canopy runs from the installed package under ${extensions} (running: ${JSON.stringify(serving)})`,
+  );
+  log(`server: ${packaged[0]}`);
   const progress = await page.evaluate(() => window.canopyProgress);
   expect(
     progress.some((text) => /canopy: indexing broken/.test(text)),
