@@ -1,6 +1,6 @@
 //! Every fixture repository, checked end to end by the real binary against the results written
 //! beside it: `canopy-check.txt` (human output), `canopy-check.json` (the JSON contract, `root`
-//! left out) and `canopy-aspects.json` (the roster). Nothing more and nothing less may appear.
+//! left out), `canopy-aspects.json` (the roster) and `canopy-graph.json` (the aspect graph). Nothing more and nothing less may appear.
 //!
 //! After an intended change, `UPDATE_EXPECT=1 cargo test -p canopy --test fixtures` rewrites the
 //! expected files; review the diff like any other change.
@@ -69,6 +69,10 @@ fn every_fixture_gives_exactly_its_expected_results() {
         let (roster, _) = canopy(dir, &["aspects", "--format", "json"]);
         let roster: Value = serde_json::from_str(&roster).expect("aspects --format json prints JSON");
         expect_file(&dir.join("canopy-aspects.json"), &pretty(roster), &mut failures);
+        let (graph, graph_code) = canopy(dir, &["graph", "--format", "json"]);
+        assert_eq!(graph_code, 0, "{}: canopy graph", dir.display());
+        let graph: Value = serde_json::from_str(&graph).expect("graph --format json prints JSON");
+        expect_file(&dir.join("canopy-graph.json"), &pretty(graph), &mut failures);
 
         // The exit code follows the diagnostics: 1 exactly when one is an error.
         let errors =
