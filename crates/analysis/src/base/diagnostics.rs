@@ -42,6 +42,10 @@ pub enum DiagnosticKind {
     ToplevelPkgs,
     NotAFlakeModule,
     UnmergeableFlakeOutput,
+    MissingEllipsis,
+    ImportsReadConfig,
+    SelfReferentialDefinition,
+    PlaintextSecret,
     IgnoredFile,
     UnusedAspect,
 }
@@ -59,6 +63,10 @@ impl DiagnosticKind {
         DiagnosticKind::ToplevelPkgs,
         DiagnosticKind::NotAFlakeModule,
         DiagnosticKind::UnmergeableFlakeOutput,
+        DiagnosticKind::MissingEllipsis,
+        DiagnosticKind::ImportsReadConfig,
+        DiagnosticKind::SelfReferentialDefinition,
+        DiagnosticKind::PlaintextSecret,
         DiagnosticKind::IgnoredFile,
         DiagnosticKind::UnusedAspect,
     ];

@@ -408,7 +408,70 @@ fn related_places_and_the_readme_section() {
     expect![[r#"
         modules/pc.nix https://github.com/canopy-nix/canopy#shadowed-config
           modules/pc.nix "config": the flake's `config`, which the module's own hides
+        modules/pc.nix https://github.com/canopy-nix/canopy#imports-read-config
         modules/pc.nix https://github.com/canopy-nix/canopy#undefined-aspect
           modules/desktop.nix "desktop": `desktop` is defined here"#]]
     .assert_eq(&out.join("\n"));
+}
+
+#[test]
+fn missing_ellipsis_after_the_last_argument() {
+    check_fixes(
+        DiagnosticKind::MissingEllipsis,
+        r#"
+#- /modules/tools.nix
+{ flake.modules.nixos.tools = { pkgs }: { environment.systemPackages = [ pkgs.git ]; }; }
+"#,
+        expect![[r#"
+            == Add `...` to the arguments [safe, preferred]
+            -- modules/tools.nix
+            { flake.modules.nixos.tools = { pkgs, ... }: { environment.systemPackages = [ pkgs.git ]; }; }
+        "#]],
+    );
+}
+
+#[test]
+fn missing_ellipsis_after_a_trailing_comma() {
+    check_fixes(
+        DiagnosticKind::MissingEllipsis,
+        r#"
+#- /modules/tools.nix
+{
+  flake.modules.nixos.tools =
+    {
+      pkgs,
+      lib, # the library
+    }:
+    { environment.systemPackages = [ pkgs.git ]; };
+}
+"#,
+        expect![[r#"
+            == Add `...` to the arguments [safe, preferred]
+            -- modules/tools.nix
+            {
+              flake.modules.nixos.tools =
+                {
+                  pkgs,
+                  lib, ... # the library
+                }:
+                { environment.systemPackages = [ pkgs.git ]; };
+            }
+        "#]],
+    );
+}
+
+#[test]
+fn missing_ellipsis_in_an_empty_pattern() {
+    check_fixes(
+        DiagnosticKind::MissingEllipsis,
+        r#"
+#- /modules/tools.nix
+{ flake.modules.nixos.tools = args@{}: { }; }
+"#,
+        expect![[r#"
+            == Add `...` to the arguments [safe, preferred]
+            -- modules/tools.nix
+            { flake.modules.nixos.tools = args@{ ... }: { }; }
+        "#]],
+    );
 }

@@ -8,6 +8,7 @@
 //! collection table later, so a file never needs re-reading when another file changes.
 
 pub(crate) mod extract;
+pub(crate) mod lints;
 
 use rustc_hash::FxHashMap;
 use smol_str::SmolStr;
@@ -247,6 +248,9 @@ pub(crate) struct FileSummary {
     pub(crate) passes_down: Vec<SmolStr>,
     /// `flake.nix` calls flake-parts' `mkFlake`: the flake is a flake-parts flake.
     pub(crate) calls_mk_flake: bool,
+    /// What this file's modules do that fails wherever they are evaluated as modules; the checks
+    /// decide which places are certainly modules.
+    pub(crate) lints: Vec<lints::Lint>,
     /// Diagnostics this file alone decides: syntax, names, duplicates, shadowed `config`.
     pub(crate) diagnostics: Vec<Finding>,
     /// Top-level names below which `prune` dropped nodes, each with the depth it kept there.
