@@ -475,3 +475,49 @@ fn missing_ellipsis_in_an_empty_pattern() {
         "#]],
     );
 }
+
+#[test]
+fn module_attribute_access_selects_the_stored_aspect() {
+    check_fixes(
+        DiagnosticKind::ModuleAttributeAccess,
+        r#"
+#- /modules/platforms.nix
+{
+  flake.nixosModules.allPlatforms = { development = { }; };
+  flake.nixosModules.development = { };
+}
+#- /modules/pc.nix
+{ config, ... }: {
+  flake.modules.nixos.pc.imports = [ config.flake.nixosModules.allPlatforms.development ];
+}
+"#,
+        expect![[r#"
+            == Select the aspect `development` [preferred]
+            -- modules/pc.nix
+            { config, ... }: {
+              flake.modules.nixos.pc.imports = [ config.flake.nixosModules.development ];
+            }
+        "#]],
+    );
+}
+
+#[test]
+fn module_attribute_access_without_such_an_aspect_has_no_fix() {
+    let analysis = analysis(
+        r#"
+#- /modules/pc.nix
+{ config, ... }: {
+  flake.nixosModules.allPlatforms = { development = { }; };
+  flake.modules.nixos.pc.imports = [ config.flake.nixosModules.allPlatforms.development ];
+}
+"#,
+    );
+    let found: Vec<Vec<Fix>> = analysis
+        .files()
+        .into_iter()
+        .flat_map(|f| analysis.diagnostics(f))
+        .filter(|d| d.kind == DiagnosticKind::ModuleAttributeAccess)
+        .map(|d| d.fixes)
+        .collect();
+    assert_eq!(found, vec![Vec::<Fix>::new()], "one finding, with no fix");
+}

@@ -12,6 +12,7 @@ mod edits;
 mod ignored_file;
 mod imports_read_config;
 mod missing_ellipsis;
+mod module_attribute_access;
 mod module_place;
 mod near;
 mod not_a_flake_module;

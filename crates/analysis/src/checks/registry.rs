@@ -7,7 +7,7 @@
 
 use super::cx::Cx;
 use super::{
-    ignored_file, imports_read_config, missing_ellipsis, not_a_flake_module, plaintext_secret,
+    ignored_file, imports_read_config, missing_ellipsis, module_attribute_access, not_a_flake_module, plaintext_secret,
     self_referential_definition, shadowed_config, toplevel_pkgs, undefined_aspect, undefined_variable, unknown_class,
     unmergeable_flake_output, unused_aspect, wrong_class_import,
 };
@@ -50,7 +50,7 @@ const READ_BY_NIX: &[FileRole] = &[TopLevel, Flake, Ignored, Parsed];
 const MODULES: &[FileRole] = &[TopLevel, Flake];
 
 /// In `DiagnosticKind::ALL`'s order (a test checks it), so that `row` is an index.
-pub(crate) static REGISTRY: [Row; 16] = [
+pub(crate) static REGISTRY: [Row; 17] = [
     Row {
         kind: DiagnosticKind::SyntaxError,
         code: "syntax-error",
@@ -167,6 +167,15 @@ pub(crate) static REGISTRY: [Row; 16] = [
         roles: MODULES,
         summary: "a definition whose value needs its module's own `config` at the very path it defines",
         run: Run::Graph(self_referential_definition::check),
+    },
+    Row {
+        kind: DiagnosticKind::ModuleAttributeAccess,
+        code: "module-attribute-access",
+        severity: Severity::Error,
+        default_enabled: true,
+        roles: MODULES,
+        summary: "an attribute selected from a stored module, which after merging holds only `imports` and the module system's keys",
+        run: Run::Graph(module_attribute_access::check),
     },
     Row {
         kind: DiagnosticKind::PlaintextSecret,

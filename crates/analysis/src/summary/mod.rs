@@ -170,6 +170,10 @@ pub(crate) struct OptionDecl {
     /// declares an aspect only if some top-level module provides that argument as a function
     /// that makes a `deferredModule` option (`FileSummary::option_helpers`).
     pub(crate) via: Option<SmolStr>,
+    /// Written here as `mkOption { type = T; }` with `T` a `deferredModule` in `attrsOf`s only, and
+    /// no `apply`: a stored module then merges to `{ imports = [ ... ]; }` and nothing else
+    /// (nixpkgs `lib/types.nix`, `deferredModuleWith`'s `merge`).
+    pub(crate) plain: bool,
 }
 
 /// `inputs.den.namespace "vix" true`: a den namespace, an argument and a top-level collection.
