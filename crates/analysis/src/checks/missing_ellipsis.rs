@@ -51,11 +51,13 @@ mod tests {
 {
   flake.modules.nixos.tools = { pkgs }: { environment.systemPackages = [ pkgs.git ]; };
   flake.nixosModules.editor = { config, pkgs, lib }: { };
+  flake.modules.nixos.empty = { }: { services.x = { enable = true; }; };
 }
 "#,
             expect![[r#"
                 modules/tools.nix:2:31 error[missing-ellipsis] "{ pkgs }": this module's arguments have no `...`, but the module system calls every module with all of its arguments (`config`, `options`, `lib` and more), not only those named, so the call fails ("called with unexpected argument"; this pattern leaves out `config`); add `...`
-                modules/tools.nix:3:31 error[missing-ellipsis] "{ config, pkgs, lib }": this module's arguments have no `...`, but the module system calls every module with all of its arguments (`config`, `options`, `lib` and more), not only those named, so the call fails ("called with unexpected argument"; this pattern leaves out `options`); add `...`"#]],
+                modules/tools.nix:3:31 error[missing-ellipsis] "{ config, pkgs, lib }": this module's arguments have no `...`, but the module system calls every module with all of its arguments (`config`, `options`, `lib` and more), not only those named, so the call fails ("called with unexpected argument"; this pattern leaves out `options`); add `...`
+                modules/tools.nix:4:31 error[missing-ellipsis] "{ }": this module's arguments have no `...`, but the module system calls every module with all of its arguments (`config`, `options`, `lib` and more), not only those named, so the call fails ("called with unexpected argument"; this pattern leaves out `config`); add `...`"#]],
         );
     }
 

@@ -6,6 +6,7 @@
 //! `let`, `with`, `//`, `mkMerge` and `mkIf`; a value of any other shape is read only for what
 //! it forces (`strict.rs`). Each syntax node is visited once, so the walk costs the file's size.
 
+mod marks;
 mod secrets;
 mod strict;
 
@@ -13,18 +14,27 @@ use rnix::SyntaxKind::*;
 use rustc_hash::FxHashMap;
 use smol_str::SmolStr;
 
+use self::marks::Marks;
 use self::strict::{Force, Spine};
 use super::read::{first_attr_name, flatten_apply, function_name, is_flake};
 use crate::base::fix::TextEdit;
-use crate::base::text::{TextRange, TextSize};
+use crate::base::text::TextRange;
 use crate::dendritic::{contexts, flake_parts};
+use crate::summary::ConfigNode;
 use crate::summary::lints::{Base, Lint, Place};
-use crate::syntax::names::{BindingKind, NameTable, Resolution};
+use crate::syntax::names::NameTable;
 use crate::syntax::{self, SyntaxNode, first_child, nth_expr, static_attr, unparen};
 
 /// The lints of a file, `file_name` its name (a `flake.nix` holds its module in `mkFlake`'s
-/// call).
-pub(super) fn lints(file_name: Option<&str>, root: &SyntaxNode, names: &NameTable) -> Vec<Lint> {
+/// call), `nodes` the configuration tree the extractor built of it (`marks.rs`).
+pub(super) fn lints(
+    file_name: Option<&str>,
+    text: &str,
+    root: &SyntaxNode,
+    names: &NameTable,
+    nodes: &[ConfigNode],
+) -> Vec<Lint> {
+    let marks = Marks::new(text, names, nodes);
     let Some(expr) = nth_expr(root, 0) else { return Vec::new() };
     let top = Place { base: Base::TopLevel, path: Vec::new(), listed: false };
     let mut walk = Walk {
@@ -34,7 +44,7 @@ pub(super) fn lints(file_name: Option<&str>, root: &SyntaxNode, names: &NameTabl
         base: Base::TopLevel,
         path: Vec::new(),
         frame: Frame::new(top.clone(), 0),
-        config_reads: config_reads(names),
+        marks,
     };
     if file_name == Some("flake.nix") && is_flake(&expr) {
         for module in mk_flake_modules(&expr) {
@@ -108,26 +118,20 @@ struct Walk<'a> {
     /// The configuration path walked, from the base's root.
     path: Vec<SmolStr>,
     frame: Frame,
-    /// Where a module function's `config` argument is read, sorted: most values read none, and
-    /// need no closer look.
-    config_reads: Vec<TextSize>,
-}
-
-/// Where some function's `config` argument is read.
-fn config_reads(names: &NameTable) -> Vec<TextSize> {
-    let formal = |r: &Resolution| match r {
-        Resolution::Local(id) => names.binding(*id).kind == BindingKind::Formal,
-        _ => false,
-    };
-    names.uses.iter().filter(|u| u.name == "config" && formal(&u.resolution)).map(|u| u.range.start()).collect()
+    marks: Marks,
 }
 
 impl Walk<'_> {
     /// Whether `node` reads a function's `config` anywhere.
     fn reads_config(&self, node: &SyntaxNode) -> bool {
-        let range = node.text_range();
-        let at = self.config_reads.partition_point(|start| *start < range.start());
-        self.config_reads.get(at).is_some_and(|start| *start < range.end())
+        self.marks.reads_config(node.text_range())
+    }
+
+    /// Whether an entry of an attrset may hold anything the walk finds: its names and value
+    /// hold a mark, or a condition around it may read one of its paths.
+    fn worth_a_look(&self, entry: &SyntaxNode) -> bool {
+        entry.kind() == NODE_ATTRPATH_VALUE
+            && (!self.frame.conditions.is_empty() || self.marks.worth_a_look(entry.text_range()))
     }
 
     fn deeper(&mut self) -> bool {
@@ -208,7 +212,10 @@ impl Walk<'_> {
             .children()
             .filter(|e| e.kind() == NODE_ATTRPATH_VALUE)
             .any(|entry| first_attr_name(&entry).is_some_and(|n| n.text == "config" || n.text == "options"));
-        for entry in set.children().filter(|e| e.kind() == NODE_ATTRPATH_VALUE) {
+        for entry in set.children() {
+            if !self.worth_a_look(&entry) {
+                continue;
+            }
             let Some((path, value)) = entry_parts(&entry) else { continue };
             let Some(first) = path.first_child() else { continue };
             let Some(name) = static_attr(&first) else { continue };
@@ -267,9 +274,18 @@ impl Walk<'_> {
         }
         let value = unparen(value.clone());
         self.conditions_read_here();
+        // A string's secret is told by the name above it (`password = lib.mkForce "x"`); anything
+        // else, by what it holds.
+        let skip = self.frame.conditions.is_empty()
+            && !self.marks.worth_a_look(value.text_range())
+            && !self.path.last().is_some_and(|key| secrets::names_secret(key));
         match value.kind() {
+            _ if skip => {}
             NODE_ATTR_SET => {
-                for entry in value.children().filter(|e| e.kind() == NODE_ATTRPATH_VALUE) {
+                for entry in value.children() {
+                    if !self.worth_a_look(&entry) {
+                        continue;
+                    }
                     if let Some((path, v)) = entry_parts(&entry) {
                         self.config_path(path.children(), &v);
                     }

@@ -18,11 +18,8 @@ const NOT_SECRET: &[&str] = &["hashed", "hash", "public"];
 
 /// Whether an attribute named `name` holds a secret when its value is a string.
 pub(super) fn names_secret(name: &str) -> bool {
-    // Most names hold none of the words: decided without splitting them.
-    let lower = |c: u8| c.to_ascii_lowercase();
-    let mentions =
-        |word: &[u8]| name.as_bytes().windows(word.len()).any(|w| w.iter().map(|c| lower(*c)).eq(word.iter().copied()));
-    if ![&b"pass"[..], b"secret", b"token", b"key"].into_iter().any(mentions) {
+    // Most names end otherwise: decided without splitting them.
+    if !ends_like_a_secret(name) {
         return false;
     }
     let words = words(name);
@@ -44,6 +41,18 @@ pub(super) fn is_secret_value(value: &str) -> bool {
         || ["env:", "file:", "vault:"].iter().any(|prefix| value.starts_with(prefix));
     !value.is_empty() && !reference
 }
+
+/// Whether `name` ends, in any case, as a name of a secret must (its last word is one of
+/// `SECRET_WORDS`, or `key`): one look at its end, for the many names that do not.
+fn ends_like_a_secret(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    ENDINGS
+        .iter()
+        .any(|end| bytes.len() >= end.len() && bytes[bytes.len() - end.len()..].eq_ignore_ascii_case(end.as_bytes()))
+}
+
+/// The endings of `SECRET_WORDS` (`apikey` and the like end in `key`).
+const ENDINGS: &[&str] = &["password", "passwd", "passphrase", "secret", "token", "key"];
 
 /// `POSTGRES_PASSWORD`, `apiKey`, `client-secret`, `secret.key` as lowercase words.
 fn words(name: &str) -> Vec<String> {
