@@ -408,7 +408,116 @@ fn related_places_and_the_readme_section() {
     expect![[r#"
         modules/pc.nix https://github.com/canopy-nix/canopy#shadowed-config
           modules/pc.nix "config": the flake's `config`, which the module's own hides
+        modules/pc.nix https://github.com/canopy-nix/canopy#imports-read-config
         modules/pc.nix https://github.com/canopy-nix/canopy#undefined-aspect
           modules/desktop.nix "desktop": `desktop` is defined here"#]]
     .assert_eq(&out.join("\n"));
+}
+
+#[test]
+fn missing_ellipsis_after_the_last_argument() {
+    check_fixes(
+        DiagnosticKind::MissingEllipsis,
+        r#"
+#- /modules/tools.nix
+{ flake.modules.nixos.tools = { pkgs }: { environment.systemPackages = [ pkgs.git ]; }; }
+"#,
+        expect![[r#"
+            == Add `...` to the arguments [safe, preferred]
+            -- modules/tools.nix
+            { flake.modules.nixos.tools = { pkgs, ... }: { environment.systemPackages = [ pkgs.git ]; }; }
+        "#]],
+    );
+}
+
+#[test]
+fn missing_ellipsis_after_a_trailing_comma() {
+    check_fixes(
+        DiagnosticKind::MissingEllipsis,
+        r#"
+#- /modules/tools.nix
+{
+  flake.modules.nixos.tools =
+    {
+      pkgs,
+      lib, # the library
+    }:
+    { environment.systemPackages = [ pkgs.git ]; };
+}
+"#,
+        expect![[r#"
+            == Add `...` to the arguments [safe, preferred]
+            -- modules/tools.nix
+            {
+              flake.modules.nixos.tools =
+                {
+                  pkgs,
+                  lib, ... # the library
+                }:
+                { environment.systemPackages = [ pkgs.git ]; };
+            }
+        "#]],
+    );
+}
+
+#[test]
+fn missing_ellipsis_in_an_empty_pattern() {
+    check_fixes(
+        DiagnosticKind::MissingEllipsis,
+        r#"
+#- /modules/tools.nix
+{ flake.modules.nixos.tools = args@{}: { }; }
+"#,
+        expect![[r#"
+            == Add `...` to the arguments [safe, preferred]
+            -- modules/tools.nix
+            { flake.modules.nixos.tools = args@{ ... }: { }; }
+        "#]],
+    );
+}
+
+#[test]
+fn module_attribute_access_selects_the_stored_aspect() {
+    check_fixes(
+        DiagnosticKind::ModuleAttributeAccess,
+        r#"
+#- /modules/platforms.nix
+{
+  flake.nixosModules.allPlatforms = { development = { }; };
+  flake.nixosModules.development = { };
+}
+#- /modules/pc.nix
+{ config, ... }: {
+  flake.modules.nixos.pc.imports = [ config.flake.nixosModules.allPlatforms.development ];
+}
+"#,
+        expect![[r#"
+            == Select the aspect `development` [preferred]
+            -- modules/pc.nix
+            { config, ... }: {
+              flake.modules.nixos.pc.imports = [ config.flake.nixosModules.development ];
+            }
+        "#]],
+    );
+}
+
+#[test]
+fn module_attribute_access_without_such_an_aspect_has_no_fix() {
+    let analysis = analysis(
+        r#"
+#- /modules/pc.nix
+{ config, ... }: {
+  flake.nixosModules.allPlatforms = { development = { }; };
+  flake.modules.nixos.pc.imports = [ config.flake.nixosModules.allPlatforms.development ];
+}
+"#,
+    );
+    let found: Vec<Vec<Fix>> = analysis
+        .files()
+        .into_iter()
+        .flat_map(|f| analysis.diagnostics(f))
+        .filter(|d| d.kind == DiagnosticKind::ModuleAttributeAccess)
+        .map(|d| d.fixes)
+        .collect();
+    assert_eq!(found, vec![Vec::<Fix>::new()], "one finding, with no fix");
 }

@@ -10,9 +10,15 @@
 pub(crate) mod cx;
 mod edits;
 mod ignored_file;
+mod imports_read_config;
+mod missing_ellipsis;
+mod module_attribute_access;
+mod module_place;
 mod near;
 mod not_a_flake_module;
+mod plaintext_secret;
 pub(crate) mod registry;
+mod self_referential_definition;
 mod shadowed_config;
 pub(crate) mod suppressions;
 mod toplevel_pkgs;

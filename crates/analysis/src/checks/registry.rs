@@ -7,8 +7,9 @@
 
 use super::cx::Cx;
 use super::{
-    ignored_file, not_a_flake_module, shadowed_config, toplevel_pkgs, undefined_aspect, undefined_variable,
-    unknown_class, unmergeable_flake_output, unused_aspect, wrong_class_import,
+    ignored_file, imports_read_config, missing_ellipsis, module_attribute_access, not_a_flake_module, plaintext_secret,
+    self_referential_definition, shadowed_config, toplevel_pkgs, undefined_aspect, undefined_variable, unknown_class,
+    unmergeable_flake_output, unused_aspect, wrong_class_import,
 };
 use crate::base::FileId;
 use crate::base::FileRole::{self, Flake, Ignored, Outside, Parsed, TopLevel};
@@ -52,7 +53,7 @@ const MODULES: &[FileRole] = &[TopLevel, Flake];
 const ALL_ROLES: &[FileRole] = &[TopLevel, Flake, Ignored, Parsed, Outside];
 
 /// In `DiagnosticKind::ALL`'s order (a test checks it), so that `row` is an index.
-pub(crate) static REGISTRY: [Row; 13] = [
+pub(crate) static REGISTRY: [Row; 18] = [
     Row {
         kind: DiagnosticKind::SyntaxError,
         code: "syntax-error",
@@ -142,6 +143,51 @@ pub(crate) static REGISTRY: [Row; 13] = [
         roles: MODULES,
         summary: "a flake output no option declares, defined in two or more top-level modules",
         run: Run::Graph(unmergeable_flake_output::check),
+    },
+    Row {
+        kind: DiagnosticKind::MissingEllipsis,
+        code: "missing-ellipsis",
+        severity: Severity::Error,
+        default_enabled: true,
+        roles: MODULES,
+        summary: "a module function whose arguments have no `...` and leave out `config`, `options` or `lib`",
+        run: Run::Graph(missing_ellipsis::check),
+    },
+    Row {
+        kind: DiagnosticKind::ImportsReadConfig,
+        code: "imports-read-config",
+        severity: Severity::Error,
+        default_enabled: true,
+        roles: MODULES,
+        summary: "a module's `imports` read that module's own `config`",
+        run: Run::Graph(imports_read_config::check),
+    },
+    Row {
+        kind: DiagnosticKind::SelfReferentialDefinition,
+        code: "self-referential-definition",
+        severity: Severity::Error,
+        default_enabled: true,
+        roles: MODULES,
+        summary: "a definition whose value needs its module's own `config` at the very path it defines",
+        run: Run::Graph(self_referential_definition::check),
+    },
+    Row {
+        kind: DiagnosticKind::ModuleAttributeAccess,
+        code: "module-attribute-access",
+        severity: Severity::Error,
+        default_enabled: true,
+        roles: MODULES,
+        summary: "an attribute selected from a stored module, which after merging holds only `imports` and the module system's keys",
+        run: Run::Graph(module_attribute_access::check),
+    },
+    Row {
+        kind: DiagnosticKind::PlaintextSecret,
+        code: "plaintext-secret",
+        severity: Severity::Warning,
+        default_enabled: true,
+        roles: MODULES,
+        summary: "a string literal under a secret's name (`password`, `token`, `apiKey`, ...) in a configuration",
+        run: Run::Graph(plaintext_secret::check),
     },
     Row {
         kind: DiagnosticKind::IgnoredFile,

@@ -81,6 +81,9 @@ struct Row {
     /// Under an aspect, a key that is no class but holds classes is a nested aspect, and the
     /// workspace may declare classes of its own (`den.classes`, den's `forward` battery).
     den_keys: bool,
+    /// For a declared collection: every declaration of it is a plain `deferredModule` option
+    /// (`OptionDecl::plain`), so each stored module merges to `{ imports = [ ... ]; }`.
+    plain: bool,
 }
 
 /// A library that makes hosts aspects: den turns `den.hosts.<system>.<host>` and every
@@ -187,6 +190,7 @@ fn builtin_rows() -> Vec<Row> {
         host_aspects: None,
         library_names: &[],
         den_keys: false,
+        plain: false,
     };
     vec![
         // flake-parts' modules module (`extras/modules.nix`).
@@ -317,9 +321,13 @@ impl CollectionSet {
                 host_aspects: None,
                 library_names: &[],
                 den_keys: false,
+                plain: decl.plain,
             };
-            // A redeclared built-in (`options.flake.modules`) stays built-in.
-            if !rows.iter().any(|r| r.pattern == row.pattern || overlaps(r, &row)) {
+            // A redeclared built-in (`options.flake.modules`) stays built-in; a collection
+            // declared twice holds plain modules only if both declarations say so.
+            if let Some(same) = rows.iter_mut().find(|r| r.kind == RowKind::Custom && r.pattern == row.pattern) {
+                same.plain &= row.plain;
+            } else if !rows.iter().any(|r| r.pattern == row.pattern || overlaps(r, &row)) {
                 rows.push(row);
             }
         }
@@ -454,6 +462,12 @@ impl CollectionSet {
     /// `true` for rows whose aspects keep classes inside them (`den.aspects.<aspect>.<class>`).
     pub(crate) fn aspect_first(&self, row: RowRef) -> bool {
         self.rows[row.0].pattern.last() == Some(&Segment::AspectClass)
+    }
+
+    /// For a declared collection: each stored module merges to `{ imports = [ ... ]; }`
+    /// (`Row::plain`).
+    pub(crate) fn holds_plain_modules(&self, row: RowRef) -> bool {
+        self.rows[row.0].kind == RowKind::Custom && self.rows[row.0].plain
     }
 
     /// The class-first collection an aspect-first row also defines its aspects in.
@@ -591,6 +605,7 @@ mod tests {
             range: TextRange::default(),
             shape: DeclaredShape::Aspects,
             class: Some("nixos".into()),
+            plain: true,
         };
         let ns = NamespaceDecl { name: "vix".into(), range: TextRange::default() };
         CollectionSet::new(&[option], &[ns])

@@ -43,6 +43,14 @@ pub(crate) fn nested_class<S: AsRef<str>>(path: &[S]) -> Option<&'static str> {
     })
 }
 
+/// Whether `path` is, as a whole, a nested evaluation (`home-manager.users.bob`, not
+/// `x.home-manager.users.bob`).
+pub(crate) fn nested_exactly<S: AsRef<str>>(path: &[S]) -> bool {
+    NESTED.iter().any(|(pattern, _)| {
+        pattern.len() == path.len() && pattern.iter().zip(path).all(|(p, name)| *p == "*" || *p == name.as_ref())
+    })
+}
+
 /// Keys whose value is a list of modules to import into the enclosing module's evaluation
 /// (`includes` is the den and flake-aspects spelling; `modules` belongs to hosts).
 pub(crate) fn is_module_list_key(key: &str) -> bool {

@@ -85,8 +85,9 @@ pub(super) struct Structure {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) enum Declaration {
-    /// An option declaration's path, shape, class, and the helper it is made by (`OptionDecl`).
-    Collection(Vec<SmolStr>, DeclaredShape, Option<SmolStr>, Option<SmolStr>),
+    /// An option declaration's path, shape, class, the helper it is made by, and whether it holds
+    /// plain merged modules (`OptionDecl`).
+    Collection(Vec<SmolStr>, DeclaredShape, Option<SmolStr>, Option<SmolStr>, bool),
     /// A module argument that makes `deferredModule` options (`FileSummary::option_helpers`).
     OptionHelper(SmolStr),
     Namespace(SmolStr),

@@ -23,7 +23,7 @@ fn file_declarations(summary: &FileSummary) -> impl Iterator<Item = Declaration>
     let options = summary
         .options
         .iter()
-        .map(|o| Declaration::Collection(o.path.clone(), o.shape, o.class.clone(), o.via.clone()));
+        .map(|o| Declaration::Collection(o.path.clone(), o.shape, o.class.clone(), o.via.clone(), o.plain));
     let helpers = summary.option_helpers.iter().map(|name| Declaration::OptionHelper(name.clone()));
     options.chain(helpers).chain(summary.namespaces.iter().map(|n| Declaration::Namespace(n.name.clone())))
 }
@@ -233,15 +233,15 @@ impl Graph {
             match declaration {
                 // A call of a module argument declares an aspect only where some top-level module
                 // provides that argument as a maker of `deferredModule` options.
-                Declaration::Collection(path, shape, class, via) if via.as_ref().is_none_or(helper) => {
-                    options.push(OptionDecl {
+                Declaration::Collection(path, shape, class, via, plain) if via.as_ref().is_none_or(helper) => options
+                    .push(OptionDecl {
                         path: path.clone(),
                         range: TextRange::default(),
                         shape: *shape,
                         class: class.clone(),
                         via: None,
-                    })
-                }
+                        plain: *plain,
+                    }),
                 Declaration::Namespace(name) => {
                     namespaces.push(NamespaceDecl { name: name.clone(), range: TextRange::default() })
                 }

@@ -8,6 +8,7 @@
 //! collection table later, so a file never needs re-reading when another file changes.
 
 pub(crate) mod extract;
+pub(crate) mod lints;
 
 use rustc_hash::FxHashMap;
 use smol_str::SmolStr;
@@ -169,6 +170,10 @@ pub(crate) struct OptionDecl {
     /// declares an aspect only if some top-level module provides that argument as a function
     /// that makes a `deferredModule` option (`FileSummary::option_helpers`).
     pub(crate) via: Option<SmolStr>,
+    /// Written here as `mkOption { type = T; }` with `T` a `deferredModule` in `attrsOf`s only, and
+    /// no `apply`: a stored module then merges to `{ imports = [ ... ]; }` and nothing else
+    /// (nixpkgs `lib/types.nix`, `deferredModuleWith`'s `merge`).
+    pub(crate) plain: bool,
 }
 
 /// `inputs.den.namespace "vix" true`: a den namespace, an argument and a top-level collection.
@@ -247,6 +252,9 @@ pub(crate) struct FileSummary {
     pub(crate) passes_down: Vec<SmolStr>,
     /// `flake.nix` calls flake-parts' `mkFlake`: the flake is a flake-parts flake.
     pub(crate) calls_mk_flake: bool,
+    /// What this file's modules do that fails wherever they are evaluated as modules; the checks
+    /// decide which places are certainly modules.
+    pub(crate) lints: Vec<lints::Lint>,
     /// Diagnostics this file alone decides: syntax, names, duplicates, shadowed `config`.
     pub(crate) diagnostics: Vec<Finding>,
     /// `# canopy: ignore[...]` comments, in source order.

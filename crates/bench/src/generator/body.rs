@@ -203,7 +203,8 @@ fn nixos_setting(rng: &mut Rng, body: &mut Body) {
             let mut inner = Tree::new();
             inner.insert(path("enable"), Value::raw("true"));
             inner.insert(path(rng.word(WORDS)), scalar(rng));
-            let cond = format!("config.services.{}.enable", rng.pick(SERVICES));
+            let other = other_service(rng, &service);
+            let cond = format!("config.services.{other}.enable");
             let v = Value::Apply { func: "lib.mkIf".to_owned(), args: vec![Value::raw(cond), Value::Attrs(inner)] };
             body.set(path(&format!("services.{service}")), v, None);
         }
@@ -218,6 +219,19 @@ fn nixos_setting(rng: &mut Rng, body: &mut Body) {
             body.set(path("powerManagement.cpuFreqGovernor"), v, None);
         }
     }
+}
+
+/// A service other than `service`: a condition on the service's own `enable` around its
+/// definition would wait on itself (`self-referential-definition`). Where the draw is the same
+/// service, its neighbour in the list keeps the random stream, and so the rest of the workspace,
+/// as it was.
+fn other_service(rng: &mut Rng, service: &str) -> &'static str {
+    let drawn = rng.word(SERVICES);
+    if drawn != service {
+        return drawn;
+    }
+    let at = SERVICES.iter().position(|s| *s == drawn).unwrap_or(0);
+    SERVICES[(at + 1) % SERVICES.len()]
 }
 
 fn home_setting(rng: &mut Rng, body: &mut Body) {

@@ -13,6 +13,7 @@ mod config;
 mod eval;
 mod expr;
 mod helpers;
+mod lints;
 mod module;
 mod options;
 mod passed;
@@ -102,6 +103,8 @@ pub(crate) fn summarize_structure(path: &str, text: &str, parse: &Parse, names: 
             extractor.passed_down(&root);
         }
         extractor.finish();
+        let file_name = path.rsplit('/').next();
+        summary.lints = lints::lints(file_name, text, &root, names, &summary.nodes);
         // Nearly every file names no import-tree at all: no need to walk it looking for calls.
         if text.contains("import-tree") {
             summary.import_tree = crate::dendritic::import_tree::calls::find_calls(&root, names);

@@ -5,7 +5,7 @@ use rnix::SyntaxKind::*;
 use rustc_hash::FxHashMap;
 
 use super::eval::module_argument;
-use super::read::{first_attr_name, flatten_apply, function_name};
+use super::read::{first_attr_name, flatten_apply, function_name, is_flake};
 use super::{Ctx, Extractor, RootBinding};
 use crate::base::text::TextRange;
 use crate::dendritic::{contexts, flake_parts};
@@ -257,15 +257,4 @@ impl<'a> Extractor<'a> {
             }
         }
     }
-}
-
-/// A flake: an attrset with `outputs`. A file named `flake.nix` that is not one is a module like
-/// any other (`modules/flake.nix`, which import-tree loads as a flake-parts module).
-fn is_flake(expr: &SyntaxNode) -> bool {
-    let set = unparen(expr.clone());
-    set.kind() == NODE_ATTR_SET
-        && set
-            .children()
-            .filter(|e| e.kind() == NODE_ATTRPATH_VALUE)
-            .any(|entry| first_attr_name(&entry).is_some_and(|n| n.text == "outputs"))
 }

@@ -75,7 +75,15 @@ impl<'a> Extractor<'a> {
         let range = attrs.last().map_or(value.text_range(), |a| a.text_range());
         self.path_nodes(&path, range, NameOrigin::Ident, value.text_range());
         let class = class_in_path(&path[..path.len() - 1]);
-        self.out.options.push(OptionDecl { path, range: value.text_range(), shape: DeclaredShape::One, class, via });
+        let plain = via.is_none() && plain_module_option(value);
+        self.out.options.push(OptionDecl {
+            path,
+            range: value.text_range(),
+            shape: DeclaredShape::One,
+            class,
+            via,
+            plain,
+        });
     }
 
     /// `default = { hm = ...; }` of a collection option: what it holds is defined while nothing
@@ -161,7 +169,8 @@ impl<'a> Extractor<'a> {
             _ => DeclaredShape::ClassesThenAspects,
         };
         let class = class.or_else(|| class_in_path(&path));
-        Some(OptionDecl { path, range: value.text_range(), shape, class, via: None })
+        let plain = plain_module_option(value);
+        Some(OptionDecl { path, range: value.text_range(), shape, class, via: None, plain })
     }
 }
 
@@ -200,6 +209,23 @@ fn makes_module_option(value: &SyntaxNode) -> bool {
     };
     let (ty, _) = flatten_apply(&unparen(ty));
     matches!(function_name(&ty).as_deref(), Some("deferredModule" | "deferredModuleWith"))
+}
+
+/// `mkOption { type = T; ... }` without `apply`, where `T` is `deferredModule` or
+/// `deferredModuleWith { ... }` inside `attrsOf`s and `lazyAttrsOf`s only.
+fn plain_module_option(value: &SyntaxNode) -> bool {
+    if mk_option_field(value, "apply").is_some() {
+        return false;
+    }
+    let Some(mut ty) = mk_option_field(value, "type") else { return false };
+    loop {
+        let (function, args) = flatten_apply(&unparen(ty.clone()));
+        match (function_name(&function).as_deref(), args.as_slice()) {
+            (Some("attrsOf" | "lazyAttrsOf"), [element]) => ty = element.clone(),
+            (Some("deferredModule"), []) | (Some("deferredModuleWith"), [_]) => return true,
+            _ => return false,
+        }
+    }
 }
 
 /// How many `attrsOf`/`lazyAttrsOf` wrap a `deferredModule` in an option's type.

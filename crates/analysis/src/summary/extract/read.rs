@@ -54,3 +54,14 @@ pub(super) fn is_cur_pos_file(node: &SyntaxNode) -> bool {
             .and_then(|a| static_attr(&a))
             .is_some_and(|n| n.text == "file")
 }
+
+/// A flake: an attrset with `outputs`. A file named `flake.nix` that is not one is a module like
+/// any other (`modules/flake.nix`, which import-tree loads as a flake-parts module).
+pub(super) fn is_flake(expr: &SyntaxNode) -> bool {
+    let set = unparen(expr.clone());
+    set.kind() == NODE_ATTR_SET
+        && set
+            .children()
+            .filter(|e| e.kind() == NODE_ATTRPATH_VALUE)
+            .any(|entry| first_attr_name(&entry).is_some_and(|n| n.text == "outputs"))
+}
