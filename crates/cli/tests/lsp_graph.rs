@@ -205,3 +205,41 @@ fn a_completed_aspect_resolves_to_where_it_is_defined() {
     let plain = json!({ "label": "x", "data": { "uri": 3 } });
     assert_eq!(s.lsp.result("completionItem/resolve", plain.clone()), plain);
 }
+
+/// `canopy/graph`: the same graph as `canopy graph --format json`, with LSP locations; a position
+/// centres it on the aspect there; a focus that names nothing is an error.
+#[test]
+fn the_graph_request_answers_the_workspace_graph_and_centres_on_the_cursor() {
+    let mut s = Session::start(|o| o);
+    let (gouda, gouda_text) = s.file("modules/hosts/gouda.nix");
+    let whole = s.lsp.result("canopy/graph", json!({ "textDocument": { "uri": file_uri(&gouda) } }));
+    let ids = |graph: &Value| -> Vec<String> {
+        graph["nodes"].as_array().cloned().unwrap_or_default().iter().map(|n| n["id"].as_str().unwrap_or("").to_owned()).collect()
+    };
+    // The command line's JSON of the same fixture names the same nodes, in the same order.
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_canopy"))
+        .args(["graph", "--format", "json"])
+        .arg(&s.root)
+        .output()
+        .expect("run canopy graph");
+    let cli: Value = serde_json::from_slice(&cli.stdout).expect("JSON");
+    assert_eq!(ids(&whole), ids(&cli), "{whole}");
+    assert_eq!(whole["edges"], cli["edges"]);
+    let host = whole["nodes"].as_array().and_then(|n| n.iter().find(|n| n["kind"] == "host")).cloned().expect("a host");
+    assert_eq!(host["name"], "gouda");
+    assert_eq!(host["definitions"][0]["uri"], file_uri(&gouda));
+
+    // On `ssh` in gouda.nix: ssh, and what imports it, up to the host.
+    let on_ssh = position_of(&gouda_text, "ssh", 0, 1, false);
+    let centred =
+        s.lsp.result("canopy/graph", json!({ "textDocument": { "uri": file_uri(&gouda) }, "position": on_ssh }));
+    assert_eq!(centred["focus"], "ssh");
+    let names: Vec<&str> = centred["nodes"].as_array().expect("nodes").iter().filter_map(|n| n["name"].as_str()).collect();
+    assert!(names.contains(&"ssh") && names.contains(&"gouda") && !names.contains(&"desktop"), "{names:?}");
+
+    let id = s.lsp.send_request("canopy/graph", json!({ "textDocument": { "uri": file_uri(&gouda) }, "host": "cheddar" }));
+    let answer = s.lsp.response(id, "the error for an unknown host");
+    assert_eq!(answer["error"]["code"], -32602, "{answer}");
+    assert_eq!(answer["error"]["message"], "no host named `cheddar`");
+    s.lsp.shutdown();
+}

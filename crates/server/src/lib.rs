@@ -28,6 +28,7 @@
 //! - `outbox`: messages the server sends on its own, in order; `logging`: stderr and the client's
 //!   log; `transport`: frames and checks what arrives on stdin before tower-lsp reads it.
 //! - `inspect`: `canopy/inspectFile`, a debugging request showing what the server holds for a file.
+//! - `graph`: `canopy/graph`, the aspect graph for a client to draw.
 //!
 //! Invariants: the protocol handlers never run analysis on the async runtime's threads (queries
 //! go to the blocking pool, writes to the main loop, reading texts to threads of their own); edits
@@ -40,6 +41,7 @@ mod code_actions;
 mod config;
 mod conv;
 mod discover;
+mod graph;
 mod handlers;
 mod index;
 mod inspect;
@@ -129,6 +131,7 @@ async fn serve(outbox: Outbox, outbox_rx: tokio::sync::mpsc::UnboundedReceiver<o
         .custom_method(transport::INVALID_REQUEST_METHOD, Server::invalid_request)
         .custom_method(transport::METHOD_NOT_FOUND_METHOD, Server::method_not_found)
         .custom_method(inspect::METHOD, Server::inspect_file)
+        .custom_method(graph::METHOD, Server::graph)
         .finish();
     let exit = Arc::new(Notify::new());
     let stdin = transport::guard(tokio::io::stdin(), exit.clone());

@@ -21,7 +21,7 @@ use crate::inspect::{self, InspectParams, Inspection};
 use crate::queue::{Op, Task};
 use crate::state::State;
 use crate::vfs::{DocKey, Document};
-use crate::{code_actions, handlers};
+use crate::{code_actions, graph, handlers};
 
 pub struct Server {
     state: Arc<State>,
@@ -46,6 +46,11 @@ impl Server {
     /// makes for unknown `$/` methods, right for notifications, but a request must be answered.
     pub async fn method_not_found(&self) -> Result<()> {
         Err(tower_lsp::jsonrpc::Error::method_not_found())
+    }
+
+    /// `canopy/graph`, the aspect graph (see `graph`).
+    pub async fn graph(&self, params: graph::GraphParams) -> Result<Option<graph::GraphResult>> {
+        graph::graph(&self.state, params).await
     }
 
     /// `canopy/inspectFile`, a debugging request (see `inspect`).
