@@ -214,7 +214,13 @@ fn the_graph_request_answers_the_workspace_graph_and_centres_on_the_cursor() {
     let (gouda, gouda_text) = s.file("modules/hosts/gouda.nix");
     let whole = s.lsp.result("canopy/graph", json!({ "textDocument": { "uri": file_uri(&gouda) } }));
     let ids = |graph: &Value| -> Vec<String> {
-        graph["nodes"].as_array().cloned().unwrap_or_default().iter().map(|n| n["id"].as_str().unwrap_or("").to_owned()).collect()
+        graph["nodes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|n| n["id"].as_str().unwrap_or("").to_owned())
+            .collect()
     };
     // The command line's JSON of the same fixture names the same nodes, in the same order.
     let cli = std::process::Command::new(env!("CARGO_BIN_EXE_canopy"))
@@ -234,10 +240,12 @@ fn the_graph_request_answers_the_workspace_graph_and_centres_on_the_cursor() {
     let centred =
         s.lsp.result("canopy/graph", json!({ "textDocument": { "uri": file_uri(&gouda) }, "position": on_ssh }));
     assert_eq!(centred["focus"], "ssh");
-    let names: Vec<&str> = centred["nodes"].as_array().expect("nodes").iter().filter_map(|n| n["name"].as_str()).collect();
+    let names: Vec<&str> =
+        centred["nodes"].as_array().expect("nodes").iter().filter_map(|n| n["name"].as_str()).collect();
     assert!(names.contains(&"ssh") && names.contains(&"gouda") && !names.contains(&"desktop"), "{names:?}");
 
-    let id = s.lsp.send_request("canopy/graph", json!({ "textDocument": { "uri": file_uri(&gouda) }, "host": "cheddar" }));
+    let id =
+        s.lsp.send_request("canopy/graph", json!({ "textDocument": { "uri": file_uri(&gouda) }, "host": "cheddar" }));
     let answer = s.lsp.response(id, "the error for an unknown host");
     assert_eq!(answer["error"]["code"], -32602, "{answer}");
     assert_eq!(answer["error"]["message"], "no host named `cheddar`");
