@@ -8,17 +8,15 @@
 //! cost must stay linear in the edges per sweep for graphs of thousands of nodes (the layout
 //! crates found do force-directed or full Sugiyama with quadratic crossing minimisation).
 
-use super::AspectGraph;
-
 /// Sweeps of the row ordering, down and up: past a few, crossings barely change.
 const SWEEPS: usize = 4;
 
-pub(super) fn place(graph: &mut AspectGraph) {
-    let n = graph.nodes.len();
+/// The layer and row of each of `n` nodes joined by `edges` (from, to).
+pub(super) fn place(n: usize, edges: impl Iterator<Item = (usize, usize)>) -> Vec<(u32, u32)> {
     let mut out: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for e in &graph.edges {
-        if e.from != e.to {
-            out[e.from].push(e.to);
+    for (from, to) in edges {
+        if from != to {
+            out[from].push(to);
         }
     }
     let forward = acyclic(&out);
@@ -63,10 +61,7 @@ pub(super) fn place(graph: &mut AspectGraph) {
             }
         }
     }
-    for (node, data) in graph.nodes.iter_mut().enumerate() {
-        data.layer = layer[node] as u32;
-        data.row = row[node] as u32;
-    }
+    layer.iter().zip(&row).map(|(&l, &r)| (l as u32, r as u32)).collect()
 }
 
 /// The edges that remain once each cycle is cut where an iterative depth-first walk closes it.

@@ -15,6 +15,7 @@ use rustc_hash::FxHashMap;
 use super::call_hierarchy::GraphNode;
 use crate::base::{Scope, Site};
 use crate::checks::cx::container;
+use crate::graph::queries::{AspectInfo, HostInfo};
 use crate::graph::store::Graph;
 use crate::syntax::render_attr_name;
 
@@ -172,23 +173,7 @@ pub(crate) fn aspect_graph(graph: &Graph, query: &GraphQuery) -> Result<AspectGr
             row: 0,
         });
     }
-    let mut edges = Vec::new();
-    for host in &hosts {
-        let from = index[&GraphNode::Host(host.key.clone())];
-        for aspect in &host.aspects {
-            if let Some(&to) = index.get(&GraphNode::Aspect(aspect.clone())) {
-                edges.push(Edge { from, to, kind: EdgeKind::Imports });
-            }
-        }
-    }
-    for aspect in &aspects {
-        let from = index[&GraphNode::Aspect(aspect.key.clone())];
-        for included in &aspect.includes {
-            if let Some(&to) = index.get(&GraphNode::Aspect(included.clone())) {
-                edges.push(Edge { from, to, kind: EdgeKind::Includes });
-            }
-        }
-    }
+    let edges = edges(&hosts, &aspects, &index);
     let keep = select(&nodes, &edges, query)?;
     let mut picture = restrict(nodes, edges, &keep);
     if let Some(most) = query.group_above
@@ -196,7 +181,11 @@ pub(crate) fn aspect_graph(graph: &Graph, query: &GraphQuery) -> Result<AspectGr
     {
         picture = by_folder(graph, picture);
     }
-    layout::place(&mut picture);
+    let places = layout::place(picture.nodes.len(), picture.edges.iter().map(|e| (e.from, e.to)));
+    for (node, (layer, row)) in picture.nodes.iter_mut().zip(places) {
+        node.layer = layer;
+        node.row = row;
+    }
     Ok(picture)
 }
 
@@ -255,6 +244,27 @@ fn by_folder(graph: &Graph, picture: AspectGraph) -> AspectGraph {
     edges.sort();
     edges.dedup();
     AspectGraph { nodes: groups, edges, grouped: Some(before) }
+}
+
+/// Hosts' imports and aspects' includes, between nodes numbered by `index`.
+fn edges(hosts: &[HostInfo], aspects: &[AspectInfo], index: &FxHashMap<GraphNode, usize>) -> Vec<Edge> {
+    let mut edges = Vec::new();
+    let mut add = |from: GraphNode, to: GraphNode, kind| {
+        if let (Some(&from), Some(&to)) = (index.get(&from), index.get(&to)) {
+            edges.push(Edge { from, to, kind });
+        }
+    };
+    for host in hosts {
+        for aspect in &host.aspects {
+            add(GraphNode::Host(host.key.clone()), GraphNode::Aspect(aspect.clone()), EdgeKind::Imports);
+        }
+    }
+    for aspect in aspects {
+        for included in &aspect.includes {
+            add(GraphNode::Aspect(aspect.key.clone()), GraphNode::Aspect(included.clone()), EdgeKind::Includes);
+        }
+    }
+    edges
 }
 
 /// Which nodes the query keeps.
