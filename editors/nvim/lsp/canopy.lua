@@ -4,6 +4,11 @@
 -- with `vim.lsp.config('canopy', { ... })` (or `require('canopy').setup({ ... })`) is merged over
 -- it. canopy's behaviour and settings are documented in docs/server.md of the canopy repository.
 
+-- :CanopyGraph [mermaid] [NAME]: the aspect graph (lua/canopy/graph.lua).
+vim.api.nvim_create_user_command('CanopyGraph', function(opts)
+  require('canopy.graph').run(opts)
+end, { nargs = '*', desc = 'canopy: show the aspect graph (HTML page, or `mermaid` in a buffer)' })
+
 ---@type vim.lsp.Config
 return {
   cmd = { 'canopy', 'lsp' },

@@ -58,4 +58,30 @@ h.run('graph', function()
   vim.lsp.buf.incoming_calls()
   h.eq(quickfix(root, 'LSP'), { 'modules/hosts/gouda.nix:6' }, 'incoming calls')
   h.ok('vim.lsp.buf.incoming_calls() on `desktop` lists `hosts/gouda` at gouda.nix:6')
+
+  -- :CanopyGraph mermaid: the Mermaid text in a scratch buffer.
+  vim.cmd.cclose()
+  vim.api.nvim_set_current_buf(bufnr)
+  vim.cmd('CanopyGraph mermaid')
+  local lines = vim.api.nvim_buf_get_lines(0, 0, -1, false)
+  h.eq(lines[1], 'flowchart LR', 'the scratch buffer starts a Mermaid flowchart')
+  local text = table.concat(lines, '\n')
+  h.check(text:find('gouda', 1, true) ~= nil and text:find('desktop', 1, true) ~= nil, 'the graph names gouda and desktop:\n%s', text)
+  h.eq(vim.bo.buftype, 'nofile', 'a scratch buffer')
+  h.ok(':CanopyGraph mermaid shows the Mermaid text of the graph in a scratch buffer')
+
+  -- :CanopyGraph gouda: the host's page, handed to vim.ui.open.
+  vim.cmd.close()
+  vim.api.nvim_set_current_buf(bufnr)
+  local opened
+  vim.ui.open = function(path)
+    opened = path
+  end
+  vim.cmd('CanopyGraph gouda')
+  h.check(opened ~= nil and opened:match('%.html$') ~= nil, 'vim.ui.open got an HTML file: %s', tostring(opened))
+  local page = h.read(opened)
+  h.check(page:find('<!DOCTYPE html>', 1, true) == 1, 'a page')
+  h.check(page:find('"name":"gouda"', 1, true) ~= nil, 'the page holds gouda')
+  h.check(page:find('"name":"alice"', 1, true) ~= nil, 'and what gouda gets (alice)')
+  h.ok(':CanopyGraph gouda writes the HTML page of what gouda gets and opens it with vim.ui.open')
 end)
