@@ -1,8 +1,8 @@
 // The VS Code client for `canopy lsp`. It only starts the server, passes the settings and offers
-// two commands: every feature (diagnostics, navigation, hover, completion, rename, progress, the
+// a few commands: every feature (diagnostics, navigation, hover, completion, rename, progress, the
 // call hierarchy, code lenses) is the server's, rendered by vscode-languageclient. The one
 // command the server's lenses name, `canopy.showReferences`, is run here, as rust-analyzer's
-// client runs its own.
+// client runs its own; "Show Aspect Graph" shows canopy's page in a webview (graph.ts).
 
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -19,11 +19,14 @@ import {
   type ServerOptions,
   State,
 } from 'vscode-languageclient/node';
+import { type Launch, onSaved, showGraph } from './graph';
 import { StatusBarProgress } from './progress';
 
 const PATH_SETTING = 'canopy.server.path';
 
 let client: LanguageClient | undefined;
+// How the running server was started, for the commands that run the same binary.
+let launch: Launch | undefined;
 let extensionPath: string;
 let output: vscode.OutputChannel;
 let progress: vscode.StatusBarItem;
@@ -44,6 +47,8 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('canopy.restartServer', () => enqueue(restart)),
     vscode.commands.registerCommand('canopy.showOutput', () => output.show()),
     vscode.commands.registerCommand('canopy.showReferences', showReferences),
+    vscode.commands.registerCommand('canopy.showGraph', () => showGraph(client, launch)),
+    vscode.workspace.onDidSaveTextDocument(onSaved),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('canopy.server')) {
         void enqueue(restart);
@@ -91,7 +96,9 @@ async function start(): Promise<void> {
   }
   const { command } = server;
   output.appendLine(`canopy: starting ${command} (${server.source})`);
-  const serverOptions: ServerOptions = { command, args: config.get<string[]>('server.args', ['lsp']) };
+  const args = config.get<string[]>('server.args', ['lsp']);
+  const serverOptions: ServerOptions = { command, args };
+  launch = { command, args };
   // A server that fails before answering `initialize` (not canopy, an old canopy without `lsp`,
   // wrong arguments) fails again if restarted, and vscode-languageclient would restart it four
   // times, each with its own messages. Until it has run, every failure ends in one message.

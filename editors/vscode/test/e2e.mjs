@@ -457,6 +457,37 @@ async function main() {
     );
   log('definition: shadowed-config.nix, Ln 2, Col 23');
 
+  // The aspect graph, centred on `audio` under the cursor: a webview with canopy's page, whose
+  // nodes open their definitions.
+  await openAt('gruyere.nix', 12, 8);
+  await runCommand('canopy: Show Aspect Graph');
+  let graphFrame;
+  const graphDeadline = Date.now() + WAIT;
+  while (graphFrame === undefined && Date.now() < graphDeadline) {
+    for (const frame of page.frames()) {
+      const ready = await frame.evaluate(() => document.body?.dataset.ready === 'true').catch(() => false);
+      if (ready) {
+        graphFrame = frame;
+      }
+    }
+    if (graphFrame === undefined) {
+      await page.waitForTimeout(250);
+    }
+  }
+  expect(graphFrame !== undefined, 'no webview with the aspect graph appeared after "canopy: Show Aspect Graph"');
+  const labels = await graphFrame.$$eval('.node', (nodes) => nodes.map((n) => n.querySelector('text').textContent));
+  log(`graph nodes: ${labels.join(', ')}`);
+  for (const name of ['audio', 'gruyere']) {
+    expect(labels.includes(name), `the graph centred on \`audio\` does not show \`${name}\`: ${labels.join(', ')}`);
+  }
+  expect(!labels.includes('orphan'), `the graph centred on \`audio\` shows the unrelated \`orphan\``);
+  // The view is narrow beside the editor: searching the name brings the node into view.
+  await graphFrame.fill('#search', 'audio');
+  await graphFrame.locator('.node[data-id="aspect:flake.modules.nixos.audio"]').click();
+  await waitForActiveTab('shadowed-config.nix', 'a click on the `audio` node of the graph');
+  log('graph: a webview centred on audio; clicking it opened shadowed-config.nix');
+  await page.screenshot({ path: join(repo, 'target/vscode-graph.png') });
+
   // A settings change reaches the running server: `toplevel-pkgs` comes back.
   await editSettings('user', editorSettings);
   log(`problems: ${await waitForProblems(counts, 'diagnostics after enabling `toplevel-pkgs`')}`);
