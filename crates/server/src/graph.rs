@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use canopy_analysis::{FilePosition, GraphNode, GraphQuery, Symbol};
+use canopy_analysis::{FilePosition, GraphQuery, Symbol};
 use serde::{Deserialize, Serialize};
 use tower_lsp::jsonrpc::{Error, Result};
 use tower_lsp::lsp_types::{Location, Position, TextDocumentIdentifier};
@@ -114,16 +114,12 @@ fn draw(
         .nodes
         .into_iter()
         .map(|n| NodeOut {
-            kind: match (&n.node, graph.grouped) {
-                (_, Some(_)) => "group",
-                (GraphNode::Host(_), None) => "host",
-                (GraphNode::Aspect(_), None) => "aspect",
-            },
+            kind: n.kind(),
             id: n.id,
             name: n.name,
             container: n.container,
             classes: n.classes,
-            mark: Some(n.mark.as_str()).filter(|m| !m.is_empty()),
+            mark: n.mark.name(),
             definitions: n.definitions.iter().filter_map(|site| snap.location(site.file, site.range)).collect(),
             layer: n.layer,
             row: n.row,

@@ -11,7 +11,7 @@ mod mermaid;
 use std::path::Path;
 use std::process::ExitCode;
 
-use canopy_analysis::{Analysis, AspectGraph, GraphNode, GraphQuery};
+use canopy_analysis::{Analysis, AspectGraph, GraphQuery};
 use serde::Serialize;
 
 use crate::GraphFormat;
@@ -132,16 +132,12 @@ fn picture(analysis: &Analysis, query: &GraphQuery) -> Result<Picture, String> {
         .nodes
         .into_iter()
         .map(|n| PictureNode {
-            kind: match (&n.node, graph.grouped) {
-                (_, Some(_)) => "group",
-                (GraphNode::Host(_), None) => "host",
-                (GraphNode::Aspect(_), None) => "aspect",
-            },
+            kind: n.kind(),
             id: n.id,
             name: n.name,
             container: n.container,
             classes: n.classes,
-            mark: Some(n.mark.as_str()).filter(|m| !m.is_empty()),
+            mark: n.mark.name(),
             definitions: n.definitions.into_iter().map(|site| analysis.location(site)).collect(),
             flake: String::new(),
             layer: n.layer,

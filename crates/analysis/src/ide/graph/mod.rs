@@ -60,6 +60,8 @@ pub struct Node {
     pub definitions: Vec<Site>,
     /// How many aspects or hosts a grouped node stands for; 1 otherwise.
     pub members: usize,
+    /// It stands for a folder of aspects (or the hosts), not for one.
+    pub group: bool,
     pub mark: Mark,
     /// Its place in the layered layout: `layer` from the left, `row` from the top.
     pub layer: u32,
@@ -79,7 +81,23 @@ pub enum Mark {
     Unused,
 }
 
+impl Node {
+    /// `host`, `aspect`, or `group` for a folder of aspects.
+    pub fn kind(&self) -> &'static str {
+        match &self.node {
+            _ if self.group => "group",
+            GraphNode::Host(_) => "host",
+            GraphNode::Aspect(_) => "aspect",
+        }
+    }
+}
+
 impl Mark {
+    /// The mark's name, `None` when nothing is wrong.
+    pub fn name(self) -> Option<&'static str> {
+        Some(self.as_str()).filter(|name| !name.is_empty())
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Mark::None => "",
@@ -138,6 +156,7 @@ pub(crate) fn aspect_graph(graph: &Graph, query: &GraphQuery) -> Result<AspectGr
             classes: key.class.iter().map(ToString::to_string).collect(),
             definitions: host.definitions.clone(),
             members: 1,
+            group: false,
             mark: Mark::None,
             node,
             layer: 0,
@@ -167,6 +186,7 @@ pub(crate) fn aspect_graph(graph: &Graph, query: &GraphQuery) -> Result<AspectGr
             },
             definitions: aspect.definitions.clone(),
             members: 1,
+            group: false,
             mark,
             node,
             layer: 0,
@@ -214,6 +234,7 @@ fn by_folder(graph: &Graph, picture: AspectGraph) -> AspectGraph {
                 classes: Vec::new(),
                 definitions: Vec::new(),
                 members: 0,
+                group: true,
                 mark: Mark::None,
                 node: node.node.clone(),
                 layer: 0,
