@@ -19,7 +19,7 @@ import {
   type ServerOptions,
   State,
 } from 'vscode-languageclient/node';
-import { type Launch, onSaved, showGraph } from './graph';
+import { type Launch, onSaved, showGraph, watchFiles } from './graph';
 import { StatusBarProgress } from './progress';
 
 const PATH_SETTING = 'canopy.server.path';
@@ -49,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('canopy.showReferences', showReferences),
     vscode.commands.registerCommand('canopy.showGraph', () => showGraph(client, launch)),
     vscode.workspace.onDidSaveTextDocument(onSaved),
+    watchFiles(),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('canopy.server')) {
         void enqueue(restart);

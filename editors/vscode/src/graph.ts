@@ -2,7 +2,8 @@
 // editor, centred on the aspect or host under the cursor when there is one. Everything about the
 // graph is canopy's (the nodes, their marks, the layout, the page); this file asks the server
 // what is under the cursor (`canopy/graph`, docs/server.md), runs the same binary as the server
-// for the page, opens a definition when a node is clicked, and draws again when a file is saved.
+// for the page, opens a definition when a node is clicked, and draws again when a `.nix` file is
+// saved or changes on disk.
 
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
@@ -52,8 +53,35 @@ export async function showGraph(client: LanguageClient | undefined, launch: Laun
 /** Draws again after a save, when the view is open. */
 export function onSaved(document: vscode.TextDocument): void {
   if (panel !== undefined && document.languageId === 'nix') {
-    void draw();
+    redraw();
   }
+}
+
+/** Draws again when a `.nix` file changes on disk (a branch checked out, a file generated),
+ * once a burst of events has passed. */
+export function watchFiles(): vscode.Disposable {
+  const watcher = vscode.workspace.createFileSystemWatcher('**/*.nix');
+  const changed = () => {
+    if (panel !== undefined) {
+      redraw();
+    }
+  };
+  watcher.onDidChange(changed);
+  watcher.onDidCreate(changed);
+  watcher.onDidDelete(changed);
+  return watcher;
+}
+
+let pending: ReturnType<typeof setTimeout> | undefined;
+
+function redraw(): void {
+  if (pending !== undefined) {
+    clearTimeout(pending);
+  }
+  pending = setTimeout(() => {
+    pending = undefined;
+    void draw();
+  }, 300);
 }
 
 /** The aspect or host under the cursor, as the server names it. */

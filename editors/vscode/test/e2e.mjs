@@ -488,6 +488,28 @@ async function main() {
   log('graph: a webview centred on audio; clicking it opened shadowed-config.nix');
   await page.screenshot({ path: join(repo, 'target/vscode-graph.png') });
 
+  // A file that imports `audio` appears on disk: the view draws it.
+  writeFileSync(
+    join(workspace, 'modules/features/listener.nix'),
+    '{ config, ... }:\n{\n  flake.modules.nixos.listener.imports = [ config.flake.modules.nixos.audio ];\n}\n',
+  );
+  let redrawn = false;
+  const redrawDeadline = Date.now() + WAIT;
+  while (!redrawn && Date.now() < redrawDeadline) {
+    for (const frame of page.frames()) {
+      const names = await frame
+        .$$eval('.node text:first-of-type', (texts) => texts.map((t) => t.textContent))
+        .catch(() => []);
+      redrawn ||= names.includes('listener');
+    }
+    if (!redrawn) {
+      await page.waitForTimeout(250);
+    }
+  }
+  expect(redrawn, 'the graph view did not draw `listener`, written to disk after it opened');
+  rmSync(join(workspace, 'modules/features/listener.nix'));
+  log('graph: redrawn with `listener` once its file appeared on disk');
+
   // A settings change reaches the running server: `toplevel-pkgs` comes back.
   await editSettings('user', editorSettings);
   log(`problems: ${await waitForProblems(counts, 'diagnostics after enabling `toplevel-pkgs`')}`);
