@@ -7,18 +7,20 @@ use crate::dendritic::collections::RowKind;
 use crate::graph::view::View;
 
 pub(super) fn check(cx: &mut Cx) {
-    let mut reported = rustc_hash::FxHashSet::default();
-    for definition in &cx.file.resolved.definitions {
-        // One site can define several keys of one aspect (flake-aspects also writes
-        // `flake.modules.<class>.<aspect>`); the first is the aspect as written.
-        if !reported.insert(definition.name.range) {
-            continue;
-        }
+    // One site can define several keys of one aspect (flake-aspects also writes
+    // `flake.modules.<class>.<aspect>`): the site is used when any of them is, and reported once,
+    // as the first key, the aspect as written. Grouped in one pass, so that a file of many
+    // aspects costs their number, not its square.
+    let mut sites: rustc_hash::FxHashMap<_, (usize, bool)> = rustc_hash::FxHashMap::default();
+    for (i, definition) in cx.file.resolved.definitions.iter().enumerate() {
+        let site = sites.entry(definition.name.range).or_insert((i, false));
+        site.1 = site.1 || used(&cx.graph, &definition.key);
+    }
+    let mut unused: Vec<usize> = sites.into_values().filter(|(_, used)| !used).map(|(first, _)| first).collect();
+    unused.sort_unstable();
+    for i in unused {
+        let definition = &cx.file.resolved.definitions[i];
         let key = &definition.key;
-        let same_site = cx.file.resolved.definitions.iter().filter(|d| d.name.range == definition.name.range);
-        if same_site.map(|d| &d.key).any(|k| used(&cx.graph, k)) {
-            continue;
-        }
         let message = format!(
             "aspect `{}` ({}) is defined, but nothing imports, includes or references it, so it has no effect",
             key.name,
