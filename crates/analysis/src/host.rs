@@ -237,19 +237,23 @@ impl Analysis {
     /// gives them, less those a suppression comment covers, with an `unused-suppression` hint for
     /// each suppression that covers nothing (when that kind is on).
     pub fn reported(&self, file: FileId, config: &DiagnosticsConfig) -> Vec<Diagnostic> {
-        let mut shown = self.diagnostics(file);
+        self.as_configured(file, self.diagnostics(file), config)
+    }
+
+    /// `parse_diagnostics` as the user sees them: under `config` and the file's suppressions,
+    /// as `reported`.
+    pub fn reported_parse(&self, file: FileId, config: &DiagnosticsConfig) -> Vec<Diagnostic> {
+        self.as_configured(file, self.parse_diagnostics(file), config)
+    }
+
+    fn as_configured(&self, file: FileId, mut shown: Vec<Diagnostic>, config: &DiagnosticsConfig) -> Vec<Diagnostic> {
         shown.retain(|d| config.reports(d.kind));
-        for d in &mut shown {
-            d.severity = config.severity_of(d);
-        }
         let suppressions = &self.graph.summary(file).suppressions;
         let report_unused = config.reports(DiagnosticKind::UnusedSuppression);
         let lines = self.graph.line_index(file);
         checks::suppressions::apply(file, lines, suppressions, &mut shown, report_unused);
-        if report_unused {
-            for d in &mut shown {
-                d.severity = config.severity_of(d);
-            }
+        for d in &mut shown {
+            d.severity = config.severity_of(d);
         }
         shown
     }

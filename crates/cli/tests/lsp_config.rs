@@ -110,3 +110,19 @@ fn suppression_comments_in_an_open_document() {
     assert_eq!(severity_of(&found, "unused-suppression"), Some(4));
     assert!(lsp.shutdown().success());
 }
+
+/// A document analysed alone gets only what Nix says parsing it, and its suppressions apply to
+/// that as to everything else.
+#[test]
+fn suppression_comments_apply_to_a_document_seen_alone() {
+    let dir = copy_fixture("flake-modules");
+    let mut lsp = Lsp::start(ClientOptions::folder(dir.path()));
+    let alone = tempfile::tempdir().expect("temp dir");
+    let path = alone.path().join("scratch.nix");
+    let uri = file_uri(&path);
+    lsp.open_text(&uri, "{\n  a = nope;\n  b = gone; # canopy: ignore[undefined-variable]\n}\n");
+    let found = lsp.wait_for_diagnostics(&path, "one undefined variable", |d| !d.is_empty());
+    assert_eq!(codes(&found), ["undefined-variable"], "{found:?}");
+    assert_eq!(found[0]["range"]["start"]["line"], 1, "only `nope`, on line 2: {found:?}");
+    assert!(lsp.shutdown().success());
+}

@@ -127,10 +127,7 @@ pub fn reported(space: &Space, analysis: &Analysis, file: FileId, open: bool, co
     }
     // canopy.toml first, then the editor's settings over it.
     let chosen = project.diagnostics.clone().then(&config.diagnostics());
-    if parse_only {
-        return analysis.parse_diagnostics(file).into_iter().filter(|d| chosen.reports(d.kind)).collect();
-    }
-    analysis.reported(file, &chosen)
+    if parse_only { analysis.reported_parse(file, &chosen) } else { analysis.reported(file, &chosen) }
 }
 
 /// The diagnostics published for `file` under `config`: by the main loop, and shown by
