@@ -92,9 +92,7 @@ impl ProjectConfig {
             let message = err.message().trim_end().to_owned();
             at(err.span().unwrap_or(0..0), message)
         })?;
-        let kind = |code: &Spanned<String>| {
-            DiagnosticKind::from_code(code.get_ref()).ok_or_else(|| at(code.span(), unknown_code(code.get_ref())))
-        };
+        let kind = |code: &Spanned<String>| parse_code(code.get_ref()).map_err(|message| at(code.span(), message));
         let mut config = ProjectConfig::default();
         for code in &file.diagnostics.disabled {
             config.diagnostics.set_enabled(kind(code)?, false);
@@ -107,9 +105,7 @@ impl ProjectConfig {
             config.diagnostics.set_enabled(kind, true);
         }
         for (code, level) in &file.diagnostics.severity {
-            let severity = Severity::from_name(level.get_ref()).ok_or_else(|| {
-                at(level.span(), format!("unknown severity `{}`: expected {}", level.get_ref(), severities()))
-            })?;
+            let severity = parse_severity(level.get_ref()).map_err(|message| at(level.span(), message))?;
             config.diagnostics.set_severity(kind(code)?, severity);
         }
         for class in &file.classes {
@@ -123,6 +119,17 @@ impl ProjectConfig {
         config.exclude = Exclude::new(patterns).map_err(|(span, message)| at(span, message))?;
         Ok(config)
     }
+}
+
+/// A diagnostic's code, as `canopy.toml`, the command line's flags and the editor's settings name
+/// it; the error says which code was meant, when one is near.
+pub fn parse_code(code: &str) -> Result<DiagnosticKind, String> {
+    DiagnosticKind::from_code(code).ok_or_else(|| unknown_code(code))
+}
+
+/// A severity's name: `error`, `warning`, `information` or `hint`.
+pub fn parse_severity(name: &str) -> Result<Severity, String> {
+    Severity::from_name(name).ok_or_else(|| format!("unknown severity `{name}`: expected {}", severities()))
 }
 
 /// "unknown code `x`", with the nearest codes canopy has.

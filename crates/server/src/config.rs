@@ -106,11 +106,12 @@ impl Config {
             None | Some(Value::Null) => {}
             Some(Value::Array(codes)) => {
                 for code in codes {
-                    match code.as_str().and_then(DiagnosticKind::from_code) {
-                        Some(kind) => {
+                    match code.as_str().map(canopy_config::parse_code) {
+                        Some(Ok(kind)) => {
                             config.disabled.insert(kind);
                         }
-                        None => warnings.push(format!("settings: `diagnostics.disabled`: unknown code {code}")),
+                        Some(Err(message)) => warnings.push(format!("settings: `diagnostics.disabled`: {message}")),
+                        None => warnings.push(format!("settings: `diagnostics.disabled`: {code} is no code")),
                     }
                 }
             }

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use canopy_analysis::{Analysis, FileId};
-use canopy_analysis::{Diagnostic, DiagnosticKind, DiagnosticsConfig, NotDendritic, Severity};
+use canopy_analysis::{Diagnostic, DiagnosticsConfig, NotDendritic, Severity};
 use canopy_config::ProjectConfig;
 use canopy_vfs::Skipped;
 
@@ -104,8 +104,7 @@ impl Options {
         error_on: ErrorOn,
     ) -> Result<Options, CliError> {
         let kind = |flag: &str, code: &str| {
-            DiagnosticKind::from_code(code.trim())
-                .ok_or_else(|| CliError::Config(format!("{flag}: unknown code `{}`", code.trim())))
+            canopy_config::parse_code(code.trim()).map_err(|message| CliError::Config(format!("{flag}: {message}")))
         };
         let mut flags = DiagnosticsConfig::default();
         if !select.is_empty() {
@@ -119,12 +118,8 @@ impl Options {
             let Some((code, level)) = pair.split_once('=') else {
                 return Err(CliError::Config(format!("--severity: expected CODE=LEVEL, got `{pair}`")));
             };
-            let level = Severity::from_name(level.trim()).ok_or_else(|| {
-                CliError::Config(format!(
-                    "--severity: unknown level `{}` (error, warning, information, hint)",
-                    level.trim()
-                ))
-            })?;
+            let level = canopy_config::parse_severity(level.trim())
+                .map_err(|message| CliError::Config(format!("--severity: {message}")))?;
             flags.set_severity(kind("--severity", code)?, level);
         }
         let error_on = match error_on {
