@@ -99,11 +99,10 @@
       code.textContent = `${d.path}:${d.range.start.line + 1}`;
       details.appendChild(code);
     }
-    // In an editor's view, the editor opens the definition.
-    if (window.acquireVsCodeApi || window.canopyOpen) {
-      const open = window.canopyOpen || (m => window.__vscode.postMessage(m));
-      if (window.acquireVsCodeApi && !window.__vscode) window.__vscode = window.acquireVsCodeApi();
-      if (item.node.definitions.length) open({ open: item.node.definitions[0] });
+    // In VS Code's view the extension opens the definition (it may ask for its API only once).
+    if (window.acquireVsCodeApi && item.node.definitions.length) {
+      window.__vscode ??= window.acquireVsCodeApi();
+      window.__vscode.postMessage({ open: item.node.definitions[0] });
     }
   };
   for (const item of byId.values()) {

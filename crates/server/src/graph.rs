@@ -17,9 +17,6 @@ use crate::state::State;
 
 pub const METHOD: &str = "canopy/graph";
 
-/// Above this many nodes, and with no focus, folders of aspects stand for their aspects.
-const GROUP_ABOVE: usize = 1500;
-
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GraphParams {
@@ -105,10 +102,7 @@ fn draw(
             _ => {}
         }
     }
-    if query.host.is_none() && query.aspect.is_none() {
-        query.group_above = Some(GROUP_ABOVE);
-    }
-    let graph = analysis.aspect_graph(&query)?;
+    let graph = analysis.aspect_graph(&query.grouped_unless_focused())?;
     let ids: Vec<String> = graph.nodes.iter().map(|n| n.id.clone()).collect();
     let nodes = graph
         .nodes

@@ -22,9 +22,6 @@ use crate::location::{Location, Sources};
 use crate::output;
 use crate::progress::{Progress, Reporter};
 
-/// Above this many nodes, the picture groups aspects by folder (unless a focus narrows it).
-pub const GROUP_ABOVE: usize = 1500;
-
 /// The graph of every flake of the root, as the formats draw it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Picture {
@@ -63,11 +60,9 @@ pub struct PictureEdge {
     pub kind: &'static str,
 }
 
-pub fn run(path: &Path, format: GraphFormat, mut query: GraphQuery) -> Result<ExitCode, CliError> {
+pub fn run(path: &Path, format: GraphFormat, query: GraphQuery) -> Result<ExitCode, CliError> {
     let root = Root::open(path)?;
-    if query.host.is_none() && query.aspect.is_none() {
-        query.group_above = Some(GROUP_ABOVE);
-    }
+    let query = query.grouped_unless_focused();
     let progress = Progress::new();
     let reporter = Reporter::start(&progress);
     let analysed = analyse(&root, &progress, |analysis, _, _, _| picture(analysis, &query));

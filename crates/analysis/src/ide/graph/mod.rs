@@ -133,6 +133,20 @@ impl EdgeKind {
     }
 }
 
+impl GraphQuery {
+    /// Above this many nodes a picture with no focus groups them (`group_above`).
+    pub const GROUP_ABOVE: usize = 1500;
+
+    /// With no host or aspect to centre on, a graph of more than `GROUP_ABOVE` nodes comes as
+    /// folders of aspects: what `canopy graph` and `canopy/graph` draw.
+    pub fn grouped_unless_focused(mut self) -> GraphQuery {
+        if self.host.is_none() && self.aspect.is_none() {
+            self.group_above = Some(GraphQuery::GROUP_ABOVE);
+        }
+        self
+    }
+}
+
 /// The graph `query` asks for; an error names a focus that matches nothing.
 pub(crate) fn aspect_graph(graph: &Graph, query: &GraphQuery) -> Result<AspectGraph, String> {
     let view = graph.view();
