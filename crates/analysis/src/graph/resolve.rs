@@ -5,6 +5,7 @@
 //! the file's own summary and on the collection table only, so a file is re-resolved when its text
 //! changes or, rarely, when the workspace's declared collections change.
 
+use rustc_hash::FxHashMap;
 use smol_str::SmolStr;
 
 use crate::base::Scope;
@@ -163,18 +164,6 @@ pub(crate) struct Resolved {
 }
 
 impl Resolved {
-    fn owner_id(&mut self, owner: Owner) -> u32 {
-        // References come in source order, so an owner's references mostly follow each other.
-        let at = match self.owners.iter().rposition(|o| *o == owner) {
-            Some(at) => at,
-            None => {
-                self.owners.push(owner);
-                self.owners.len() - 1
-            }
-        };
-        at as u32
-    }
-
     /// Aspects this file's imports reach from `owner`.
     pub(crate) fn edges(&self) -> impl Iterator<Item = (&Owner, &AspectKey)> {
         self.refs.iter().filter(|r| r.context.is_some()).filter_map(|r| match (r.owner, &r.target) {
@@ -220,8 +209,22 @@ pub(crate) fn resolve(summary: &FileSummary, collections: &CollectionSet, passed
         out.opaque.push(SmolStr::new_static(EVERYTHING));
     }
     let roles = node_roles(summary, collections, &mut out);
+    // Each owner's index in `out.owners`: a file of N aspects each importing another has N
+    // owners, and looking each up by a scan cost N² (issue 21).
+    let mut owner_ids = FxHashMap::default();
     for (index, reference) in summary.refs.iter().enumerate() {
-        resolve_ref(summary, (collections, passed), &roles, index, reference, &mut out);
+        let Some(mut resolved) = resolve_ref(summary, (collections, passed), &roles, index, reference, &mut out) else {
+            continue;
+        };
+        if let Some(owner) = reference.owner.and_then(|n| owner_of(summary, &roles, n)) {
+            let next = out.owners.len() as u32;
+            let id = *owner_ids.entry(owner).or_insert_with_key(|owner| {
+                out.owners.push(owner.clone());
+                next
+            });
+            resolved.owner = Some(id);
+        }
+        out.refs.push(resolved);
     }
     find_mirrors(summary, &roles, &mut out);
     // Kept for as long as the file is, one per file: growth slack would be memory for nothing.
@@ -473,7 +476,7 @@ fn resolve_ref(
     index: usize,
     reference: &crate::summary::Reference,
     out: &mut Resolved,
-) {
+) -> Option<ResolvedRef> {
     let path = &reference.path;
     let mut certain = reference.certain;
     let target = match &reference.root {
@@ -487,7 +490,7 @@ fn resolve_ref(
                 let range = TextRange::new(reference.range.start(), first.range.end().max(reference.range.start()));
                 out.shadowed.push(ShadowedRead { range, root: first.text.clone() });
             }
-            return;
+            return None;
         }
         RefRoot::Input(input) => {
             // A flake module of another flake, imported into this one: it may fill any of the
@@ -505,30 +508,30 @@ fn resolve_ref(
                 out.stamped.push(SmolStr::new_static(collection));
             }
             // `inputs.agenix.nixosModules.default`: external, class from the output's name.
-            let (Some(output), Some(module)) = (path.first(), path.get(1)) else { return };
-            let Some(class) = crate::dendritic::classes::class_of_output(&output.text, "Modules") else { return };
+            let (Some(output), Some(module)) = (path.first(), path.get(1)) else { return None };
+            let Some(class) = crate::dendritic::classes::class_of_output(&output.text, "Modules") else { return None };
             Target::External { class: Some(class), name: module.range }
         }
         RefRoot::Argument => {
-            let Some(first) = path.first() else { return };
+            let Some(first) = path.first() else { return None };
             if !collections.is_namespace(&first.text) {
-                return;
+                return None;
             }
             match path_target(collections, path, out) {
                 Some(t) => t,
-                None => return,
+                None => return None,
             }
         }
         RefRoot::Config => match path_target(collections, path, out) {
             Some(t) => t,
-            None => return,
+            None => return None,
         },
         RefRoot::Bracket => {
-            let Some((mapped, sure)) = bracket_path(collections, path) else { return };
+            let Some((mapped, sure)) = bracket_path(collections, path) else { return None };
             certain &= sure;
             match path_target(collections, &mapped, out) {
                 Some(t) => t,
-                None => return,
+                None => return None,
             }
         }
         // Without a visible pass-down the argument may be anything the module's evaluation
@@ -537,13 +540,12 @@ fn resolve_ref(
         // another flake that imports it gives it that flake's `inputs`.
         RefRoot::PassedDown(argument) if passed.passes(argument) => match path_target(collections, path, out) {
             Some(t) => t,
-            None => return,
+            None => return None,
         },
-        RefRoot::PassedDown(_) => return,
+        RefRoot::PassedDown(_) => return None,
     };
     let context = reference.anchor.as_ref().and_then(|a| import_context(summary, roles, a));
-    let owner = reference.owner.and_then(|n| owner_of(summary, roles, n)).map(|owner| out.owner_id(owner));
-    out.refs.push(ResolvedRef { target, index, certain, alias: reference.alias, context, owner });
+    Some(ResolvedRef { target, index, certain, alias: reference.alias, context, owner: None })
 }
 
 /// The configuration path a den bracket reference reads (denful/den `nix/lib/den-brackets.nix`,
