@@ -113,15 +113,16 @@ impl Analysis {
         let (graph, extra) = (&self.graph, self.extra_checks());
         let results = parallel::map(&live, |&file| checks::check(graph, file, extra));
         let mut reads = Vec::with_capacity(live.len());
+        let mut old = Vec::with_capacity(live.len());
         for (&file, (findings, file_reads)) in live.iter().zip(results) {
             let at = file.0 as usize;
             if self.checked.len() <= at {
                 self.checked.resize_with(at + 1, Vec::new);
             }
-            self.checked[at] = findings;
+            old.push(std::mem::replace(&mut self.checked[at], findings));
             reads.push((file, file_reads));
         }
-        self.graph.set_reads(reads);
+        parallel::drop_alongside(old, || self.graph.set_reads(reads));
         self.changed.extend(live);
     }
 

@@ -4,6 +4,7 @@
 pub(crate) mod diagnostics;
 pub(crate) mod document;
 pub(crate) mod fix;
+pub(crate) mod near;
 pub(crate) mod parallel;
 pub(crate) mod stack;
 pub(crate) mod text;

@@ -14,7 +14,6 @@ mod imports_read_config;
 mod missing_ellipsis;
 mod module_attribute_access;
 mod module_place;
-mod near;
 mod not_a_flake_module;
 mod plaintext_secret;
 pub(crate) mod registry;

@@ -5,7 +5,6 @@ use smol_str::SmolStr;
 
 use super::cx::Cx;
 use super::edits;
-use super::near::near_names;
 use crate::base::AspectKey;
 use crate::base::diagnostics::Severity;
 use crate::base::fix::{FileCreate, Fix, RelatedAt, TextEdit};
@@ -39,8 +38,7 @@ pub(super) fn check(cx: &mut Cx) {
                 key.name
             ),
         };
-        let defined = cx.graph.defined_in(&scope).map(|k| k.name.as_str());
-        let near = near_names(&key.name, defined.chain(library.iter().copied()));
+        let near = cx.graph.near_defined(&scope, &key.name, library);
         if let Some(best) = near.first() {
             message.push_str(&format!("; did you mean `{best}`?"));
         }
@@ -62,7 +60,6 @@ pub(super) fn check(cx: &mut Cx) {
         if !elsewhere.is_empty() {
             message.push_str(&format!(" (`{}` is defined for {})", key.name, elsewhere.join(", ")));
         }
-        let near: Vec<String> = near.into_iter().map(str::to_owned).collect();
         let create = create_fix(cx, key, &container);
         let form = cx.file.summary.refs.get(r.index).map(|reference| reference.form);
         let (file, data) = (cx.file_id, cx.file);

@@ -4,8 +4,8 @@
 
 use super::cx::Cx;
 use super::edits;
-use super::near::near_names;
 use crate::base::fix::Fix;
+use crate::base::near::near_names;
 use crate::dendritic::classes::{ANY_CLASS, KNOWN_CLASSES};
 use crate::syntax::render_attr_name;
 

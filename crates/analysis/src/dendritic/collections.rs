@@ -5,14 +5,14 @@
 //! somewhere new is a new row; custom collections (options the workspace declares) and den
 //! namespaces become rows at run time.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use smol_str::SmolStr;
 
 use super::classes::{class_of_output, is_known_class};
 use crate::summary::{DeclaredShape, NamespaceDecl, OptionDecl};
 
 /// One segment of a row's pattern.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Segment {
     /// Exactly this name.
     Literal(SmolStr),
@@ -284,6 +284,15 @@ pub(crate) struct CollectionSet {
     rows: Vec<Row>,
     /// Rows by their first segment, which is always a literal.
     by_first: FxHashMap<SmolStr, Vec<usize>>,
+    /// Rows by collection (`Row::collection_prefix`). This and the sets below keep every
+    /// question asked of the table independent of its size: a repository may declare thousands
+    /// of collections, and each reference asks.
+    by_collection: FxHashMap<String, Vec<usize>>,
+    /// The classes declared collections fix.
+    declared_classes: FxHashSet<SmolStr>,
+    /// The first names of declared collections and den namespaces.
+    declared_roots: FxHashSet<SmolStr>,
+    /// Sorted.
     namespaces: Vec<SmolStr>,
 }
 
@@ -296,6 +305,16 @@ impl Default for CollectionSet {
 impl CollectionSet {
     pub(crate) fn new(options: &[OptionDecl], namespaces: &[NamespaceDecl]) -> CollectionSet {
         let mut rows = builtin_rows();
+        // A declaration is dropped when a row has its pattern, or a row other than a host row
+        // its literal prefix (it overlaps a built-in collection, or one declared before it).
+        // Asked by hash: scanning the rows for each declaration costs declarations².
+        let mut patterns: FxHashSet<Vec<Segment>> = rows.iter().map(|r| r.pattern.clone()).collect();
+        let mut prefixes: FxHashSet<Vec<String>> = rows
+            .iter()
+            .filter(|r| r.kind != RowKind::Host)
+            .map(|r| r.literal_prefix().map(str::to_owned).collect())
+            .collect();
+        let mut custom: FxHashMap<Vec<Segment>, usize> = FxHashMap::default();
         for decl in options {
             let mut pattern: Vec<Segment> = decl.path.iter().cloned().map(Segment::Literal).collect();
             match decl.shape {
@@ -325,9 +344,16 @@ impl CollectionSet {
             };
             // A redeclared built-in (`options.flake.modules`) stays built-in; a collection
             // declared twice holds plain modules only if both declarations say so.
-            if let Some(same) = rows.iter_mut().find(|r| r.kind == RowKind::Custom && r.pattern == row.pattern) {
+            if let Some(&same) = custom.get(&row.pattern) {
+                let same: &mut Row = &mut rows[same];
                 same.plain &= row.plain;
-            } else if !rows.iter().any(|r| r.pattern == row.pattern || overlaps(r, &row)) {
+                continue;
+            }
+            let prefix: Vec<String> = row.literal_prefix().map(str::to_owned).collect();
+            if !patterns.contains(&row.pattern) && !prefixes.contains(&prefix) {
+                patterns.insert(row.pattern.clone());
+                prefixes.insert(prefix);
+                custom.insert(row.pattern.clone(), rows.len());
                 rows.push(row);
             }
         }
@@ -344,29 +370,36 @@ impl CollectionSet {
             }
         }
         let mut by_first: FxHashMap<SmolStr, Vec<usize>> = FxHashMap::default();
+        let mut by_collection: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+        let mut declared_classes = FxHashSet::default();
+        let mut declared_roots = FxHashSet::default();
         for (i, row) in rows.iter().enumerate() {
             if let Some(Segment::Literal(first)) = row.pattern.first() {
                 by_first.entry(first.clone()).or_default().push(i);
+                if matches!(row.kind, RowKind::Custom | RowKind::DenNamespace) {
+                    declared_roots.insert(first.clone());
+                }
+            }
+            by_collection.entry(row.collection_prefix()).or_default().push(i);
+            if let (RowKind::Custom, Some(class)) = (row.kind, &row.class) {
+                declared_classes.insert(class.clone());
             }
         }
-        CollectionSet { rows, by_first, namespaces: names }
+        CollectionSet { rows, by_first, by_collection, declared_classes, declared_roots, namespaces: names }
     }
 
     /// `true` for a class some declared collection fixes (`options.nixos.modules` of class `nixos`).
     pub(crate) fn declares_class(&self, class: &str) -> bool {
-        self.rows.iter().any(|r| r.kind == RowKind::Custom && r.class.as_deref() == Some(class))
+        self.declared_classes.contains(class)
     }
 
     /// `true` when `name` starts a collection the workspace declares (or a den namespace).
     pub(crate) fn declares_root(&self, name: &str) -> bool {
-        self.rows.iter().any(|r| {
-            matches!(r.kind, RowKind::Custom | RowKind::DenNamespace)
-                && matches!(r.pattern.first(), Some(Segment::Literal(first)) if first == name)
-        })
+        self.declared_roots.contains(name)
     }
 
     pub(crate) fn is_namespace(&self, name: &str) -> bool {
-        self.namespaces.iter().any(|n| n == name)
+        self.namespaces.binary_search_by(|n| n.as_str().cmp(name)).is_ok()
     }
 
     /// `true` when `name` starts some collection or host path.
@@ -517,8 +550,8 @@ impl CollectionSet {
         self.rows_of(collection).find(|r| !r.library_names.is_empty()).map_or(&[], |r| r.library_names)
     }
 
-    fn rows_of<'s>(&'s self, collection: &'s str) -> impl Iterator<Item = &'s Row> + 's {
-        self.rows.iter().filter(move |r| r.collection_prefix() == collection)
+    fn rows_of<'s>(&'s self, collection: &str) -> impl Iterator<Item = &'s Row> + 's {
+        self.by_collection.get(collection).into_iter().flatten().map(|&i| &self.rows[i])
     }
 }
 
@@ -541,10 +574,6 @@ impl Row {
         let canonical = self.aliases.iter().find(|(alias, _)| *alias == written).map_or(written, |(_, class)| class);
         SmolStr::new(canonical)
     }
-}
-
-fn overlaps(builtin: &Row, custom: &Row) -> bool {
-    builtin.kind != RowKind::Host && builtin.literal_prefix().eq(custom.literal_prefix())
 }
 
 fn push_collection(collection: &mut String, name: &str) {

@@ -79,6 +79,7 @@ impl PreparedChange {
 impl Graph {
     /// Applies a prepared change and says which files' diagnostics may differ.
     pub(crate) fn apply(&mut self, change: PreparedChange) -> Applied {
+        self.near.get_mut().unwrap_or_else(PoisonError::into_inner).clear();
         let mut applied = Applied::default();
         let mut nested_changed = false;
         // Files calling a helper that changed: their reductions are redone (`helpers.rs`).
@@ -208,8 +209,13 @@ impl Graph {
     }
 
     /// Records what files' checks read, in place of what they read before.
-    pub(crate) fn set_reads(&mut self, updates: Vec<(FileId, Vec<FactId>)>) {
+    pub(crate) fn set_reads(&mut self, mut updates: Vec<(FileId, Vec<FactId>)>) {
         let live = |graph: &Graph, file: FileId| graph.files.get(file.0 as usize).is_some_and(Option::is_some);
+        // Most files checked again read what they read before (both sorted): leaving and
+        // entering the readers' map again would be most of a recheck's cost.
+        updates.retain(|(file, reads)| {
+            self.files.get(file.0 as usize).and_then(Option::as_ref).is_none_or(|d| d.reads != *reads)
+        });
         // The old reads leave first: a file may read again what it read before.
         let leaving: Vec<(FactId, FileId)> = updates
             .iter()

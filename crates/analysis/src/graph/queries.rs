@@ -39,6 +39,15 @@ pub struct HostInfo {
     pub aspects: Vec<AspectKey>,
 }
 
+/// One aspect's sites in the roster (`Graph::aspects`), before sorting.
+#[derive(Default)]
+struct RosterSites<'g> {
+    definitions: Vec<Site>,
+    references: Vec<Site>,
+    /// Classes contributed, with the file that contributes each.
+    contributions: Vec<(FileId, &'g SmolStr)>,
+}
+
 /// Each file of an entry once, in id order (none for no entry).
 fn distinct(files: Option<&Files>) -> impl Iterator<Item = FileId> + '_ {
     files.into_iter().flat_map(Files::distinct)
@@ -247,37 +256,81 @@ impl Graph {
                 queue.extend(includes.get(aspect).into_iter().flatten());
             }
         }
+        // Sites and classes, gathered in the same pass over every file: asking each aspect's
+        // files for it costs aspects times the size of those files, N² for one file of N aspects.
+        let mut sites: FxHashMap<&AspectKey, RosterSites> = FxHashMap::default();
+        for file in self.file_ids() {
+            let resolved = &self.data(file).resolved;
+            for d in &resolved.definitions {
+                sites.entry(&d.key).or_default().definitions.push(Site { file, range: d.name.range });
+            }
+            for c in &resolved.contributions {
+                sites.entry(&c.key).or_default().contributions.push((file, &c.class));
+            }
+            for r in &resolved.refs {
+                if let Target::Aspect { key, name, .. } = &r.target {
+                    sites.entry(key).or_default().references.push(Site { file, range: name.range });
+                }
+            }
+        }
         let list = |set: Option<&BTreeSet<AspectKey>>| set.map(|s| s.iter().cloned().collect()).unwrap_or_default();
         self.aspect_keys()
             .into_iter()
-            .map(|key| AspectInfo {
-                classes: self.classes(&key).into_iter().map(|(c, _)| c).collect(),
-                definitions: self.definitions(&key),
-                references: self.references(&key),
-                includes: list(includes.get(&key)),
-                included_by: list(included_by.get(&key)),
-                hosts: hosts.get(&key).map(|h| h.iter().cloned().collect()).unwrap_or_default(),
-                key,
+            .map(|key| {
+                let found = sites.remove(&key).unwrap_or_default();
+                let RosterSites { mut definitions, mut references, contributions } = found;
+                // As `classes`: the aspect's own class, and what the files defining it contribute.
+                let defining: FxHashSet<FileId> = definitions.iter().map(|d| d.file).collect();
+                let mut classes: Vec<SmolStr> = contributions
+                    .into_iter()
+                    .filter(|(file, _)| defining.contains(file))
+                    .map(|(_, class)| class.clone())
+                    .chain(key.class.clone().filter(|_| !definitions.is_empty()))
+                    .collect();
+                classes.sort();
+                classes.dedup();
+                self.sort_sites(&mut definitions);
+                self.sort_sites(&mut references);
+                references.dedup();
+                AspectInfo {
+                    classes,
+                    definitions,
+                    references,
+                    includes: list(includes.get(&key)),
+                    included_by: list(included_by.get(&key)),
+                    hosts: hosts.get(&key).map(|h| h.iter().cloned().collect()).unwrap_or_default(),
+                    key,
+                }
             })
             .collect()
     }
 
-    /// Every host, sorted by key.
+    /// Every host, sorted by key. Gathered in one pass over every file, as the roster is.
     pub(crate) fn hosts(&self) -> Vec<HostInfo> {
+        let mut found: FxHashMap<&HostKey, (Vec<Site>, Vec<AspectKey>)> = FxHashMap::default();
+        for file in self.file_ids() {
+            let resolved = &self.data(file).resolved;
+            for h in &resolved.hosts {
+                found.entry(&h.key).or_default().0.push(Site { file, range: h.name.range });
+            }
+            for (owner, target) in resolved.edges() {
+                if let Owner::Host(host) = owner {
+                    found.entry(host).or_default().1.push(target.clone());
+                }
+            }
+            for (host, aspect) in &resolved.host_aspects {
+                found.entry(host).or_default().1.push(aspect.clone());
+            }
+        }
         let mut keys: Vec<&HostKey> = self.index.hosts.keys().collect();
         keys.sort();
         keys.into_iter()
             .map(|key| {
-                let mut aspects = Vec::new();
-                let owner = Owner::Host(key.clone());
-                for file in distinct(self.index.hosts.get(key, None)) {
-                    let resolved = &self.data(file).resolved;
-                    aspects.extend(resolved.edges().filter(|(o, _)| **o == owner).map(|(_, t)| t.clone()));
-                    aspects.extend(resolved.host_aspects.iter().filter(|(h, _)| h == key).map(|(_, a)| a.clone()));
-                }
+                let (mut definitions, mut aspects) = found.remove(key).unwrap_or_default();
+                self.sort_sites(&mut definitions);
                 aspects.sort();
                 aspects.dedup();
-                HostInfo { key: key.clone(), definitions: self.host_definitions(key), aspects }
+                HostInfo { key: key.clone(), definitions, aspects }
             })
             .collect()
     }

@@ -508,40 +508,28 @@ fn resolve_ref(
                 out.stamped.push(SmolStr::new_static(collection));
             }
             // `inputs.agenix.nixosModules.default`: external, class from the output's name.
-            let (Some(output), Some(module)) = (path.first(), path.get(1)) else { return None };
-            let Some(class) = crate::dendritic::classes::class_of_output(&output.text, "Modules") else { return None };
+            let (output, module) = (path.first()?, path.get(1)?);
+            let class = crate::dendritic::classes::class_of_output(&output.text, "Modules")?;
             Target::External { class: Some(class), name: module.range }
         }
         RefRoot::Argument => {
-            let Some(first) = path.first() else { return None };
+            let first = path.first()?;
             if !collections.is_namespace(&first.text) {
                 return None;
             }
-            match path_target(collections, path, out) {
-                Some(t) => t,
-                None => return None,
-            }
+            path_target(collections, path, out)?
         }
-        RefRoot::Config => match path_target(collections, path, out) {
-            Some(t) => t,
-            None => return None,
-        },
+        RefRoot::Config => path_target(collections, path, out)?,
         RefRoot::Bracket => {
-            let Some((mapped, sure)) = bracket_path(collections, path) else { return None };
+            let (mapped, sure) = bracket_path(collections, path)?;
             certain &= sure;
-            match path_target(collections, &mapped, out) {
-                Some(t) => t,
-                None => return None,
-            }
+            path_target(collections, &mapped, out)?
         }
         // Without a visible pass-down the argument may be anything the module's evaluation
         // gives (a `_module.args` of its own, another flake's inputs): no reference, and nothing
         // to judge. Not even in a flake-parts module stored as an aspect (`flake.flakeModules`):
         // another flake that imports it gives it that flake's `inputs`.
-        RefRoot::PassedDown(argument) if passed.passes(argument) => match path_target(collections, path, out) {
-            Some(t) => t,
-            None => return None,
-        },
+        RefRoot::PassedDown(argument) if passed.passes(argument) => path_target(collections, path, out)?,
         RefRoot::PassedDown(_) => return None,
     };
     let context = reference.anchor.as_ref().and_then(|a| import_context(summary, roles, a));

@@ -2,7 +2,7 @@
 //! beside them (the collection table, the import-tree roots, the index, who reads what). Only data
 //! and simple accessors live here; what updates it is in `mod.rs` and `structure.rs`.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use std::collections::BTreeSet;
 
@@ -15,7 +15,7 @@ use super::resolve::{PassedDown, Resolved};
 use super::table::{FactId, Readers};
 use super::trees::Trees;
 use crate::base::text::{Encoding, LineIndex, TextSize};
-use crate::base::{FileId, FileRole};
+use crate::base::{FileId, FileRole, Scope};
 use crate::dendritic::collections::CollectionSet;
 use crate::dendritic::import_tree::roots::ImportTreeRoots;
 use crate::summary::{DeclaredShape, FileSummary};
@@ -55,7 +55,15 @@ pub(crate) struct Graph {
     pub(super) trees: Trees,
     /// Classes the user says exist (canopy.toml's `classes`): module systems canopy does not know.
     pub(super) user_classes: FxHashSet<SmolStr>,
+    /// "Did you mean" answers as of the index's current state (`View::near_defined`): when a
+    /// keystroke undefines an aspect N files import, each of them asks the same question of the
+    /// same scope, which answered per file cost N × the scope's size (issue 21). Emptied whenever
+    /// the index changes.
+    pub(super) near: Mutex<NearNames>,
 }
+
+/// Names near a name in a scope, by (scope, name).
+pub(super) type NearNames = FxHashMap<(Scope, SmolStr), Arc<[SmolStr]>>;
 
 #[derive(Default)]
 pub(super) struct Structure {

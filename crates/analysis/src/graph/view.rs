@@ -6,11 +6,14 @@
 //! Two inputs are read unrecorded: the collection table and the import-tree roots. Any change to
 //! either reads every file again and checks every file (`Graph::rebuild`).
 
+use std::sync::{Arc, PoisonError};
+
 use smol_str::SmolStr;
 
 use super::resolve::Owner;
 use super::store::Graph;
 use super::table::Recorder;
+use crate::base::near::near_names;
 use crate::base::{AspectKey, HostKey, Scope};
 use crate::dendritic::collections::{CollectionSet, family};
 
@@ -97,6 +100,22 @@ impl<'g> View<'g> {
     /// particular order.
     pub(crate) fn defined_in(&self, scope: &Scope) -> impl Iterator<Item = &'g AspectKey> + use<'g> {
         self.graph.index.scope_aspects.get(scope, self.rec).into_iter().flatten()
+    }
+
+    /// The names defined in `scope`, and `extra` names, near `name`, closest first ("did you
+    /// mean"). The answer is shared by every file that asks it of the graph's current state.
+    pub(crate) fn near_defined(&self, scope: &Scope, name: &SmolStr, extra: &[&str]) -> Arc<[SmolStr]> {
+        // Read (and recorded) whether or not the answer is known: it depends on the scope.
+        let defined = self.graph.index.scope_aspects.get(scope, self.rec);
+        let key = (scope.clone(), name.clone());
+        let memo = || self.graph.near.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(known) = memo().get(&key) {
+            return known.clone();
+        }
+        let candidates = defined.into_iter().flatten().map(|k| k.name.as_str()).chain(extra.iter().copied());
+        let near: Arc<[SmolStr]> = near_names(name, candidates).into_iter().map(SmolStr::new).collect();
+        memo().insert(key, near.clone());
+        near
     }
 
     /// Every key that is the same aspect as `key` (defined or referenced), `key` among them when

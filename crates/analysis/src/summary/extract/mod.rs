@@ -359,6 +359,16 @@ impl<'a> Extractor<'a> {
         });
         let transposed: Vec<SmolStr> = transposed.map(|n| n.name.text.clone()).collect();
         self.out.declared_outputs.extend(transposed);
+        // Sets, gathered as lists with repeats.
+        for names in [
+            &mut self.out.declared,
+            &mut self.out.declared_outputs,
+            &mut self.out.option_helpers,
+            &mut self.out.passes_down,
+        ] {
+            names.sort_unstable();
+            names.dedup();
+        }
         // The same expression can be reached twice (a folded `let` value is also walked where it
         // is bound); keep one record per place, the one that knows most.
         let refs = &mut self.out.refs;

@@ -19,9 +19,8 @@ impl<'a> Extractor<'a> {
                 None => return,
             }
         }
-        if let Some(first) = prefix.first()
-            && !self.out.declared.contains(first)
-        {
+        // Made a set in `finish`: asking the list here costs declarations².
+        if let Some(first) = prefix.first() {
             self.out.declared.push(first.clone());
         }
         let value = unparen(value.clone());
@@ -31,9 +30,7 @@ impl<'a> Extractor<'a> {
             [flake] if flake == "flake" && value.kind() != NODE_ATTR_SET => Some(SmolStr::new_static(ANY_OUTPUT)),
             _ => None,
         };
-        if let Some(output) = output
-            && !self.out.declared_outputs.contains(&output)
-        {
+        if let Some(output) = output {
             self.out.declared_outputs.push(output);
         }
         match value.kind() {
@@ -128,7 +125,7 @@ impl<'a> Extractor<'a> {
     /// `_module.args.<name> = <a function that makes a deferredModule option>;` (or inside
     /// `_module.args = { ... }`): `name` declares one aspect per call.
     pub(super) fn note_option_helper(&mut self, name: &SmolStr, value: &SyntaxNode) {
-        if makes_module_option(value) && !self.out.option_helpers.contains(name) {
+        if makes_module_option(value) {
             self.out.option_helpers.push(name.clone());
         }
     }

@@ -102,10 +102,7 @@ impl<'a> Extractor<'a> {
     }
 
     fn note_passed(&mut self, argument: &str) {
-        if !self.out.passes_down.iter().any(|a| a == argument) {
-            self.out.passes_down.push(SmolStr::new(argument));
-            self.out.passes_down.sort();
-        }
+        self.out.passes_down.push(SmolStr::new(argument));
     }
 }
 

@@ -1,0 +1,123 @@
+//! The cost of each input dimension per element, from 1,000 to 100,000 elements
+//! (`canopy_bench::dimensions`): `cargo bench -p canopy-bench --bench dimensions`. divan reports
+//! items per second; a dimension is linear when that rate holds as the size grows
+//! (docs/performance.md, "Every dimension linear").
+//!
+//! `cold`: the whole workspace analysed (`canopy check` and `canopy aspects` without the file
+//! system): the graph, every file's diagnostics with UTF-16 positions, the roster of aspects and
+//! hosts. `edit`: one file changed in the analysed workspace, as a keystroke is, and the changed
+//! files' diagnostics.
+
+use std::sync::Arc;
+
+use canopy_analysis::{ANALYSIS_STACK, Analysis, Change, DiagnosticsConfig, Encoding};
+use canopy_bench::dimensions::{Dimension, Workspace};
+use divan::counter::ItemsCount;
+use divan::{Bencher, black_box};
+
+fn main() {
+    // The analysis expects the big stack canopy gives its threads.
+    std::thread::Builder::new()
+        .stack_size(ANALYSIS_STACK)
+        .spawn(divan::main)
+        .expect("start the benchmark thread")
+        .join()
+        .expect("benchmarks ran");
+}
+
+const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
+
+fn change(files: &[(String, String)]) -> Change {
+    Change { set: files.iter().map(|(p, t)| (p.clone(), Arc::from(t.as_str()))).collect(), remove: Vec::new() }
+}
+
+/// Every diagnostic of `files` a user sees by default, positioned as the server and the command line position them.
+fn positions(ws: &Analysis, files: &[canopy_analysis::FileId]) -> usize {
+    let config = DiagnosticsConfig::default();
+    let mut n = 0;
+    for &file in files {
+        let (text, index) = (ws.text(file), ws.line_index(file));
+        for d in ws.reported(file, &config) {
+            black_box(index.line_col(text, d.range.start(), Encoding::Utf16));
+            black_box(index.line_col(text, d.range.end(), Encoding::Utf16));
+            n += 1;
+        }
+    }
+    n
+}
+
+fn cold(bencher: Bencher, dimension: Dimension, n: usize) {
+    let workspace = dimension.workspace(n);
+    bencher.counter(ItemsCount::new(n)).with_inputs(|| change(&workspace.files)).bench_local_values(|change| {
+        let mut ws = Analysis::new();
+        ws.apply(change);
+        let files = ws.take_changed();
+        black_box(positions(&ws, &files));
+        black_box(ws.aspects());
+        black_box(ws.hosts());
+        // Freed outside the measurement: dropping is not what is measured.
+        ws
+    });
+}
+
+fn edit(bencher: Bencher, dimension: Dimension, n: usize) {
+    let Workspace { files, edit } = dimension.workspace(n);
+    let (path, text) = edit.expect("the dimension has an edit");
+    let before = files.iter().find(|(p, _)| *p == path).map(|(_, t)| t.clone()).expect("the edited file");
+    let mut ws = Analysis::new();
+    ws.apply(change(&files));
+    ws.take_changed();
+    // Alternating between the two texts, so that every call is a real change.
+    let texts = [text, before];
+    let mut turn = 0;
+    bencher
+        .counter(ItemsCount::new(n))
+        .with_inputs(|| {
+            turn += 1;
+            change(&[(path.clone(), texts[turn % 2].clone())])
+        })
+        .bench_local_values(|change| {
+            ws.apply(change);
+            let files = ws.take_changed();
+            black_box(positions(&ws, &files));
+        });
+}
+
+macro_rules! dimension {
+    ($name:ident, $dimension:expr) => {
+        mod $name {
+            use super::*;
+
+            #[divan::bench(args = SIZES, sample_count = 3, sample_size = 1)]
+            fn cold(bencher: Bencher, n: usize) {
+                super::cold(bencher, $dimension, n);
+            }
+        }
+    };
+    ($name:ident, $dimension:expr, edit) => {
+        mod $name {
+            use super::*;
+
+            #[divan::bench(args = SIZES, sample_count = 3, sample_size = 1)]
+            fn cold(bencher: Bencher, n: usize) {
+                super::cold(bencher, $dimension, n);
+            }
+
+            #[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
+            fn edit(bencher: Bencher, n: usize) {
+                super::edit(bencher, $dimension, n);
+            }
+        }
+    };
+}
+
+dimension!(aspects_per_file, Dimension::AspectsPerFile, edit);
+dimension!(files_per_aspect, Dimension::FilesPerAspect);
+dimension!(importers_per_aspect, Dimension::ImportersPerAspect, edit);
+dimension!(hosts, Dimension::Hosts);
+dimension!(nesting_depth, Dimension::NestingDepth);
+dimension!(with_depth, Dimension::WithDepth);
+dimension!(files, Dimension::Files);
+dimension!(with_list, Dimension::WithList);
+dimension!(collections, Dimension::Collections);
+dimension!(diagnostics_per_line, Dimension::DiagnosticsPerLine);
