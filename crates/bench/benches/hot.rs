@@ -7,6 +7,9 @@ use canopy_analysis::{ANALYSIS_STACK, Analysis, Change, FilePosition, TextSize};
 use canopy_bench::generator::{self, Generated};
 use divan::{Bencher, black_box};
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     // The analysis expects the big stack canopy gives its threads; on divan's default main thread
     // every call would map a fresh stack segment first.

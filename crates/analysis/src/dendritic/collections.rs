@@ -422,10 +422,18 @@ impl CollectionSet {
     pub(crate) fn match_path<S: AsRef<str>>(&self, path: &[S]) -> Option<PathMatch> {
         let first = path.first()?.as_ref();
         let candidates = self.by_first.get(first)?;
-        candidates.iter().filter_map(|&i| self.match_row(i, path)).max_by_key(|m| (m.matched, m.literal_len))
+        // Every config node of every file is read here, against each row of its first name: the
+        // rows are scored without building their matches, and only the best is built.
+        let best = candidates
+            .iter()
+            .filter_map(|&i| self.match_row(i, path, false).map(|m| (i, m.matched, m.literal_len)))
+            .max_by_key(|&(_, matched, literal_len)| (matched, literal_len))?;
+        self.match_row(best.0, path, true)
     }
 
-    fn match_row<S: AsRef<str>>(&self, index: usize, path: &[S]) -> Option<PathMatch> {
+    /// How `path` reads against one row; with `build` false, only how far (`matched`,
+    /// `literal_len`), leaving the names out.
+    fn match_row<S: AsRef<str>>(&self, index: usize, path: &[S], build: bool) -> Option<PathMatch> {
         let row = &self.rows[index];
         let mut m = PathMatch {
             row: RowRef(index),
@@ -448,22 +456,29 @@ impl CollectionSet {
                     if lit != name {
                         return None;
                     }
-                    push_collection(&mut m.collection, name);
+                    if build {
+                        push_collection(&mut m.collection, name);
+                    }
                     m.literal_len += 1;
                 }
                 Segment::Aliases(names) => {
                     if !names.contains(&name) {
                         return None;
                     }
-                    push_collection(&mut m.collection, names[0]);
+                    if build {
+                        push_collection(&mut m.collection, names[0]);
+                    }
                     m.literal_len += 1;
                 }
                 Segment::Output(suffix) => {
                     let class = class_of_output(name, suffix)?;
-                    push_collection(&mut m.collection, name);
+                    if build {
+                        push_collection(&mut m.collection, name);
+                        m.class = Some(class);
+                    }
                     m.literal_len += 1;
-                    m.class = Some(class);
                 }
+                _ if !build => {}
                 Segment::Class => {
                     m.class = Some(row.class_named(name));
                     m.class_index = Some(m.matched);

@@ -114,6 +114,7 @@ tables! {
 }
 
 /// A file's contribution, as the index sees it.
+#[derive(Default)]
 pub(crate) struct Contribution {
     defs: Vec<AspectKey>,
     refs: Vec<AspectKey>,
@@ -132,6 +133,51 @@ pub(crate) struct Contribution {
     mirrors: Vec<Mirror>,
     /// Import edges, as often as the file writes them.
     edges: Vec<(Owner, AspectKey)>,
+}
+
+/// Declares `Contribution::difference` over every field, so that none can be left out.
+macro_rules! difference {
+    ($($field:ident),* $(,)?) => {
+        impl Contribution {
+            /// What `old` holds that `new` does not, and what `new` adds, list by list: each
+            /// list less the run both start with and the run both end with. Exact as multisets
+            /// (what is skipped is in both), and small for an edit, which changes one place.
+            pub(crate) fn difference(old: Contribution, new: Contribution) -> (Contribution, Contribution) {
+                let (mut gone, mut came) = (Contribution::default(), Contribution::default());
+                $((gone.$field, came.$field) = middles(old.$field, new.$field);)*
+                (gone, came)
+            }
+        }
+    };
+}
+
+difference!(
+    defs,
+    refs,
+    host_aspects,
+    opaque,
+    stamped,
+    consumed,
+    classes,
+    provided,
+    hosts,
+    declared,
+    declared_classes,
+    outputs,
+    declared_outputs,
+    mirrors,
+    edges,
+);
+
+/// `old` and `new` less their common first and last elements.
+fn middles<T: PartialEq>(mut old: Vec<T>, mut new: Vec<T>) -> (Vec<T>, Vec<T>) {
+    let start = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
+    let end = old[start..].iter().rev().zip(new[start..].iter().rev()).take_while(|(a, b)| a == b).count();
+    old.truncate(old.len() - end);
+    new.truncate(new.len() - end);
+    old.drain(..start);
+    new.drain(..start);
+    (old, new)
 }
 
 impl Contribution {

@@ -103,7 +103,7 @@ impl Graph {
             nested_changed |= new && path.ends_with("/flake.nix");
             let mut old = self.files[id.0 as usize].take();
             if let Some(old) = &old {
-                self.leave_graph(id, old);
+                self.start_leaving(id, old);
                 self.leave_structure(id, old);
             }
             match tree {
@@ -145,7 +145,7 @@ impl Graph {
         let entering: Vec<FileId> = touched.into_iter().chain(regained).collect();
         for &id in &entering {
             if let Some(data) = self.files[id.0 as usize].take() {
-                self.leave_graph(id, &data);
+                self.start_leaving(id, &data);
                 self.files[id.0 as usize] = Some(data);
             }
         }
@@ -263,9 +263,16 @@ impl Graph {
             data.summary = summary.into_inner().unwrap_or_else(PoisonError::into_inner);
             data.role = role;
             data.resolved = resolved;
-            if role.in_graph() {
-                let contribution = Contribution::of(&data.summary, &data.resolved);
-                self.index.update(id, &contribution, Delta::Add, &self.readers);
+            let new = role.in_graph().then(|| Contribution::of(&data.summary, &data.resolved));
+            match (self.leaving.remove(&id), new) {
+                (Some(old), Some(new)) => {
+                    let (gone, came) = Contribution::difference(old, new);
+                    self.index.update(id, &gone, Delta::Remove, &self.readers);
+                    self.index.update(id, &came, Delta::Add, &self.readers);
+                }
+                (Some(old), None) => self.index.update(id, &old, Delta::Remove, &self.readers),
+                (None, Some(new)) => self.index.update(id, &new, Delta::Add, &self.readers),
+                (None, None) => {}
             }
         }
     }
@@ -296,6 +303,20 @@ impl Graph {
         }
     }
 
+    /// Takes a file that enters the graph again out of it, in part: its old contribution waits in
+    /// `leaving` until its new one is known (`enter_graph`), and only the difference reaches the
+    /// index. A keystroke in a file of 50,000 aspects changes a few of its entries; taking all of
+    /// them out and putting them back was most of its cost.
+    fn start_leaving(&mut self, id: FileId, data: &FileData) {
+        if data.role.in_graph() {
+            let contribution = Contribution::of(&data.summary, &data.resolved);
+            // Entering twice in one change (touched, then regained) leaves once.
+            if let Some(earlier) = self.leaving.insert(id, contribution) {
+                self.index.update(id, &earlier, Delta::Remove, &self.readers);
+            }
+        }
+    }
+
     fn leave_graph(&mut self, id: FileId, data: &FileData) {
         if data.role.in_graph() {
             let contribution = Contribution::of(&data.summary, &data.resolved);
@@ -314,6 +335,7 @@ impl Graph {
         self.structure.read_by_nix = self.read_by_nix(&self.structure.loaded_by_import);
         self.dendritic = self.is_dendritic();
         self.index = Index::default();
+        self.leaving.clear();
         self.readers.clear();
         for data in self.files.iter_mut().flatten() {
             data.reads = Vec::new();
