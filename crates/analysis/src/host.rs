@@ -15,6 +15,7 @@ use crate::base::fix::{Fix, Related, RelatedAt};
 use crate::base::parallel;
 use crate::base::text::{LineIndex, TextRange};
 use crate::base::{AspectKey, Change, FileId, FileRole, NotDendritic, Site};
+use crate::checks::suppressions::Unused;
 use crate::checks::{self, registry};
 use crate::graph;
 use crate::graph::queries::{AspectInfo, HostInfo};
@@ -156,6 +157,12 @@ impl Analysis {
         }
     }
 
+    /// Between `begin_bulk` and `end_bulk`: the workspace is still being loaded, and only
+    /// `reported_local` says what is true of it.
+    pub fn loading(&self) -> bool {
+        self.bulk.is_some()
+    }
+
     /// Files whose diagnostics may have changed since the last call (removed files included).
     pub fn take_changed(&mut self) -> Vec<FileId> {
         let mut changed: Vec<FileId> = self.changed.drain().collect();
@@ -225,10 +232,17 @@ impl Analysis {
 
     /// Every diagnostic of a file, sorted by position.
     pub fn diagnostics(&self, file: FileId) -> Vec<Diagnostic> {
+        let checked = self.checked.get(file.0 as usize).into_iter().flatten();
+        self.gather(file, checked)
+    }
+
+    /// The findings made while `file` was read that its role has, and `checked`, as callers see
+    /// them, sorted by position.
+    fn gather<'a>(&self, file: FileId, checked: impl Iterator<Item = &'a Finding>) -> Vec<Diagnostic> {
         let role = self.graph.role(file);
         let read = self.graph.summary(file).diagnostics.iter().filter(|f| registry::row(f.kind).roles.contains(&role));
-        let checked = self.checked.get(file.0 as usize).into_iter().flatten();
-        let mut all: Vec<Diagnostic> = read.chain(checked).map(|f| self.with_fixes(file, f)).collect();
+        let mut all: Vec<Diagnostic> = read.map(|f| self.with_fixes(file, f)).collect();
+        all.extend(checked.map(|f| self.with_fixes(file, f)));
         all.sort_by_key(|d| (d.range.start(), d.range.end(), d.kind));
         all.dedup();
         all
@@ -238,25 +252,54 @@ impl Analysis {
     /// gives them, less those a suppression comment covers, with an `unused-suppression` hint for
     /// each suppression that covers nothing (when that kind is on).
     pub fn reported(&self, file: FileId, config: &DiagnosticsConfig) -> Vec<Diagnostic> {
-        self.as_configured(file, self.diagnostics(file), config)
+        self.as_configured(file, self.diagnostics(file), config, Unused::All)
+    }
+
+    /// `reported` for the kinds whose verdict reads the file alone (the registry's `Reach`):
+    /// what Nix reports parsing it and the checks of its own modules, never a finding about what
+    /// other files define (`undefined-aspect`), and an unused suppression only where it names
+    /// such kinds alone. For a caller still loading the workspace (between `begin_bulk` and
+    /// `end_bulk`, when the cross-file checks wait): it runs the file's local checks now, so it
+    /// answers in the middle of a load, and what it answers stays true once the load ends, but
+    /// for the rare file whose role another file decides (a module imported by path from a file
+    /// not read yet gets its checks then).
+    pub fn reported_local(&self, file: FileId, config: &DiagnosticsConfig) -> Vec<Diagnostic> {
+        let (checked, _) = checks::check_local(&self.graph, file);
+        let shown = self.gather(file, checked.iter());
+        self.as_configured(file, shown, config, Unused::OfLocalKinds)
     }
 
     /// `parse_diagnostics` as the user sees them: under `config` and the file's suppressions,
     /// as `reported`.
     pub fn reported_parse(&self, file: FileId, config: &DiagnosticsConfig) -> Vec<Diagnostic> {
-        self.as_configured(file, self.parse_diagnostics(file), config)
+        self.as_configured(file, self.parse_diagnostics(file), config, Unused::All)
     }
 
-    fn as_configured(&self, file: FileId, mut shown: Vec<Diagnostic>, config: &DiagnosticsConfig) -> Vec<Diagnostic> {
+    fn as_configured(
+        &self,
+        file: FileId,
+        mut shown: Vec<Diagnostic>,
+        config: &DiagnosticsConfig,
+        unused: Unused,
+    ) -> Vec<Diagnostic> {
         shown.retain(|d| config.reports(d.kind));
         let suppressions = &self.graph.summary(file).suppressions;
-        let report_unused = config.reports(DiagnosticKind::UnusedSuppression);
+        let unused = if config.reports(DiagnosticKind::UnusedSuppression) { unused } else { Unused::Hidden };
         let lines = self.graph.line_index(file);
-        checks::suppressions::apply(file, lines, suppressions, &mut shown, report_unused);
+        checks::suppressions::apply(file, lines, suppressions, &mut shown, unused);
         for d in &mut shown {
             d.severity = config.severity_of(d);
         }
         shown
+    }
+
+    /// Whether a file, by its path alone, may decide what the other files are to the flake: a
+    /// `flake.nix` names the import-tree roots (which files are top-level modules, which are
+    /// ignored) and makes its folder a flake of its own. A caller loading a workspace in batches
+    /// reads these first, so that what `reported_local` says of the files that follow is judged
+    /// by the flake's structure from the start, not by a guess that `modules/` is a root.
+    pub fn decides_structure(path: &str) -> bool {
+        path.rsplit('/').next() == Some("flake.nix")
     }
 
     /// A fix that suppresses `diagnostic` (one `reported` gave for `file`) with a comment on the

@@ -32,16 +32,19 @@ fn initialize_indexes_with_progress_and_shuts_down_cleanly() {
     assert_eq!(caps["workspace"]["workspaceFolders"]["changeNotifications"], true);
     assert_eq!(result["serverInfo"]["name"], "canopy");
 
-    // Progress: a token is created, then begin, "N of M files" reports, end.
+    // Progress: a token is created, then begin, "N of M files" reports, end. `flake.nix` is read
+    // first, in a chunk of its own (it says what the other files are to the flake), then the rest.
     let create = lsp.wait_for("window/workDoneProgress/create", |m| m["method"] == "window/workDoneProgress/create");
     let token = create["params"]["token"].clone();
     let begin =
         lsp.wait_for("progress begin", |m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "begin");
     assert_eq!(begin["params"]["token"], token);
     assert!(begin["params"]["value"]["title"].as_str().is_some_and(|t| t.contains("flake-modules")), "{begin}");
-    let report =
-        lsp.wait_for("progress report", |m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "report");
-    assert_eq!(report["params"]["value"]["message"], "8 of 8 files", "{report}");
+    for files in ["1 of 8 files", "8 of 8 files"] {
+        let report = lsp
+            .wait_for("progress report", |m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "report");
+        assert_eq!(report["params"]["value"]["message"], files, "{report}");
+    }
     lsp.wait_for("progress end", |m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end");
 
     // The watcher for files changed outside the editor.

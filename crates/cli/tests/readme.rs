@@ -1,6 +1,7 @@
 //! The README's table of diagnostics is the registry's (`crates/analysis/src/checks/registry.rs`),
 //! row by row: the same codes in the same order, each with its default severity, whether it is on
-//! by default, and its one-line summary.
+//! by default, and its one-line summary. docs/server.md names the local and the cross-file kinds
+//! as the registry's `reach` column has them.
 
 use canopy_analysis::DiagnosticKind;
 
@@ -39,4 +40,22 @@ fn every_code_has_a_section() {
         let heading = format!("\n### `{}`\n", kind.code());
         assert!(readme.contains(&heading), "README.md has no section {heading:?}");
     }
+}
+
+/// The codes written between backticks in docs/server.md from `after` to the next `end`.
+fn codes_in_server_docs(after: &str, end: &str) -> Vec<String> {
+    let docs =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/server.md")).expect("server.md");
+    let from = docs.split(after).nth(1).unwrap_or_else(|| panic!("docs/server.md says {after:?}"));
+    let list = from.split(end).next().unwrap_or_default();
+    list.split('`').skip(1).step_by(2).map(str::to_owned).collect()
+}
+
+#[test]
+fn the_server_docs_name_the_local_and_the_cross_file_kinds() {
+    let of = |local: bool| -> Vec<String> {
+        DiagnosticKind::ALL.iter().filter(|k| k.is_local() == local).map(|k| k.code().to_owned()).collect()
+    };
+    assert_eq!(codes_in_server_docs("Local kinds: ", "."), of(true), "the local kinds, in the registry's order");
+    assert_eq!(codes_in_server_docs("a cross-file kind (", ")"), of(false), "the cross-file kinds");
 }

@@ -114,7 +114,9 @@ pub fn diagnostic(space: &Space, analysis: &Analysis, file: FileId, d: &Diagnost
 }
 
 /// The analysis's diagnostics published for `file` under `config`. `open`: the editor has the
-/// file open.
+/// file open. While the space is indexed (the analysis loading), only the kinds whose verdict reads
+/// the file alone: a cross-file one, judged against half the folder, would report an aspect
+/// defined in a file not read yet as undefined.
 pub fn reported(space: &Space, analysis: &Analysis, file: FileId, open: bool, config: &Config) -> Vec<Diagnostic> {
     // A document seen alone has no repository around it, and a file outside the roots that nothing
     // reads may be a template full of placeholders: only what Nix itself would report while parsing
@@ -127,7 +129,13 @@ pub fn reported(space: &Space, analysis: &Analysis, file: FileId, open: bool, co
     }
     // canopy.toml first, then the editor's settings over it.
     let chosen = project.diagnostics.clone().then(&config.diagnostics());
-    if parse_only { analysis.reported_parse(file, &chosen) } else { analysis.reported(file, &chosen) }
+    if parse_only {
+        analysis.reported_parse(file, &chosen)
+    } else if analysis.loading() {
+        analysis.reported_local(file, &chosen)
+    } else {
+        analysis.reported(file, &chosen)
+    }
 }
 
 /// The diagnostics published for `file` under `config`: by the main loop, and shown by

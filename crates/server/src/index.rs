@@ -1,11 +1,17 @@
 //! Indexing a folder in the background: find its files, read them, prepare them for the analysis
-//! (`Analysis::prepare`, the costly part) and hand them to the main loop in chunks. The main loop applies one chunk at a time and serves edits and requests between
-//! chunks, so nothing waits for the whole folder.
+//! (`Analysis::prepare`, the costly part) and hand them to the main loop in chunks. The main loop
+//! applies one chunk at a time and serves edits and requests between chunks, so nothing waits for
+//! the whole folder.
+//!
+//! The first chunk holds only the files that decide what the others are to the flake
+//! (`Analysis::decides_structure`: the `flake.nix` files), so that it is applied at once and open
+//! documents are judged by the flake's own roots while the rest is read (`main_loop/publish`).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use canopy_analysis::{Analysis, Change, PreparedChange};
 
@@ -79,6 +85,7 @@ fn run(state: &State, space: Arc<Space>, exclude: &[PathBuf], job: u64, token: O
     let Some(root) = space.root().map(PathBuf::from) else { return };
     let (paths, mut skipped) = discover::walk(&root, exclude);
     let total = paths.len();
+    let (first, rest): (Vec<String>, Vec<String>) = paths.into_iter().partition(|p| Analysis::decides_structure(p));
     tracing::info!("indexing {} files in {}", total, root.display());
     if let Some(token) = &token {
         let title = format!("canopy: indexing {}", space.name());
@@ -90,7 +97,8 @@ fn run(state: &State, space: Arc<Space>, exclude: &[PathBuf], job: u64, token: O
     let size = (total / 20).clamp(32, 1000);
     let mut done = 0;
     let mut read = 0;
-    let mut batches = paths.chunks(size).peekable();
+    let first = (!first.is_empty()).then_some(first.as_slice());
+    let mut batches = first.into_iter().chain(rest.chunks(size)).peekable();
     if batches.peek().is_none() {
         let change = prepare(&space, Vec::new());
         let chunk = Chunk { space, job, change, done: 0, total, read: 0, skipped, last: true, token };
@@ -115,10 +123,32 @@ fn run(state: &State, space: Arc<Space>, exclude: &[PathBuf], job: u64, token: O
         read += files.len();
         let last = removed || batches.peek().is_none();
         let change = prepare(&space, files);
+        if last {
+            hold_for_tests(&space);
+        }
         let chunk = Chunk { space: space.clone(), job, change, done, total, read, skipped, last, token: token.clone() };
         state.send(Task::Index(chunk));
         if last {
             break;
         }
+    }
+}
+
+/// Set only by end-to-end tests: a path at which a file appears when the test lets indexing end.
+const HOLD: &str = "CANOPY_TEST_INDEX_HOLD";
+
+/// The longest a test hook holds an index, so that a hook set by mistake only delays it.
+const HOLD_AT_MOST: Duration = Duration::from_secs(60);
+
+/// The tests' hook (docs/server.md, "Testing"): with `CANOPY_TEST_INDEX_HOLD` set to a path, an
+/// indexer waits before handing over its last chunk until a file exists there, so that a test can
+/// observe what the server does while a folder is indexed however fast the machine reads it,
+/// without timing. Unset, as everywhere but those tests, it costs one lookup per index.
+fn hold_for_tests(space: &Space) {
+    let Some(path) = std::env::var_os(HOLD).map(PathBuf::from) else { return };
+    let until = Instant::now() + HOLD_AT_MOST;
+    tracing::debug!("indexing {} held until {} exists", space.name(), path.display());
+    while !path.exists() && !space.is_removed() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(10));
     }
 }

@@ -20,7 +20,6 @@ use canopy_analysis::{FileId, PreparedChange};
 use tokio::sync::watch;
 use tower_lsp::lsp_types::{self as lsp, Url};
 
-use crate::conv;
 use crate::discover;
 use crate::index;
 use crate::jobs::{Entry, Jobs};
@@ -32,6 +31,7 @@ use crate::state::State;
 use crate::vfs::DocKey;
 
 mod flakes;
+mod publish;
 
 /// Quiet time before diagnostics are published: long enough to merge a burst of keystrokes, short
 /// enough to feel immediate.
@@ -62,8 +62,9 @@ pub fn spawn(state: Arc<State>, rx: mpsc::Receiver<Message>, applied: watch::Sen
 /// What the main loop keeps about one space.
 struct Book {
     space: Arc<Space>,
-    /// The indexing run in progress. Diagnostics wait for it: half a graph would report aspects
-    /// defined in files not read yet as undefined.
+    /// The indexing run in progress. Diagnostics wait for it, but for the open documents' own
+    /// (`publish_open`): half a graph would report aspects defined in files not read yet as
+    /// undefined.
     indexing: Option<Indexing>,
     /// Non-empty diagnostic sets last published, by workspace path, with the URI they went to.
     published: HashMap<String, (Url, Vec<lsp::Diagnostic>)>,
@@ -75,6 +76,9 @@ struct Book {
     /// Paths whose set is recomputed at the next publication though their file may not have
     /// changed: documents closed since, whose set depended on their being open.
     recheck: HashSet<String>,
+    /// Open documents whose set goes out before the index ends (`publish_open`): opened or
+    /// edited while it runs, or all of them when the settings changed meanwhile.
+    early: HashSet<String>,
     /// Diagnostics may have changed since the last publication.
     dirty: bool,
     /// Recompute every file's set, not only the changed ones.
@@ -92,6 +96,9 @@ struct Book {
 
 struct Indexing {
     job: u64,
+    /// A chunk of the run is applied: the first holds the files that decide what the others are to
+    /// the flake (`index`), by which open documents are judged until the rest is read.
+    ready: bool,
     /// Paths changed by the editor, and files or folders read again from disk, during the run:
     /// the indexer's copy of what lies there is older.
     touched: HashSet<String>,
@@ -116,6 +123,7 @@ impl Book {
             paths: HashMap::new(),
             resend: HashSet::new(),
             recheck: HashSet::new(),
+            early: HashSet::new(),
             dirty: false,
             full: false,
             files: BTreeSet::new(),
@@ -180,13 +188,12 @@ impl MainLoop {
             self.flush_ops();
             // Requests waiting for these changes to be taken, or for those applied, may go ahead.
             self.applied.send_replace(self.seq);
+            // Before a chunk, whose apply may take a while: a document just opened is waited for.
+            self.publish_if_due();
             if let Some(chunk) = self.chunks.pop_front() {
                 self.apply_chunk(chunk);
                 self.reconcile_due();
-            }
-            if self.publish_at.is_some_and(|at| at <= Instant::now()) {
-                self.publish_at = None;
-                self.publish_all();
+                self.publish_if_due();
             }
         }
     }
@@ -209,9 +216,17 @@ impl MainLoop {
                 for book in self.books.values_mut() {
                     book.dirty = true;
                     book.full = true;
+                    book.early_all();
                 }
                 self.schedule_publish();
             }
+        }
+    }
+
+    fn publish_if_due(&mut self) {
+        if self.publish_at.is_some_and(|at| at <= Instant::now()) {
+            self.publish_at = None;
+            self.publish_all();
         }
     }
 
@@ -388,6 +403,7 @@ impl MainLoop {
         }
         let mut reopened = Vec::new();
         let mut closed = Vec::new();
+        let mut edited = Vec::new();
         {
             // A bug in the analysis must not take the server down with it: the panic is logged by
             // the panic hook and the space keeps serving what it has.
@@ -398,6 +414,9 @@ impl MainLoop {
             }
             for (path, open) in versions {
                 let before = known_as(&held, space, &path);
+                if open.is_some() {
+                    edited.push(path.clone());
+                }
                 let opened = match open {
                     Some(doc) => held.open.insert(path.clone(), doc).is_none(),
                     None => {
@@ -423,6 +442,9 @@ impl MainLoop {
         // its problems: publish at once.
         let opened = !reopened.is_empty();
         let book = self.book(space);
+        if book.indexing.is_some() {
+            book.early.extend(edited);
+        }
         book.resend.extend(reopened);
         book.recheck.extend(closed);
         book.dirty = true;
@@ -481,6 +503,7 @@ impl MainLoop {
                 let book = self.book(&space);
                 book.dirty = true;
                 book.full = true;
+                book.early_all();
                 self.schedule_publish();
             }
         }
@@ -503,7 +526,7 @@ impl MainLoop {
         // The folder arrives in chunks: cross-file checks wait for the last one.
         space.write().analysis.begin_bulk();
         self.take_classes(&space);
-        self.book(&space).indexing = Some(Indexing { job, touched: HashSet::new() });
+        self.book(&space).indexing = Some(Indexing { job, ready: false, touched: HashSet::new() });
         index::start(self.state.clone(), space, exclude, job);
     }
 
@@ -540,6 +563,14 @@ impl MainLoop {
         }
         self.book(&space).files.extend(kept);
         self.apply(&space, change, Vec::new());
+        let book = self.book(&space);
+        if let Some(indexing) = book.indexing.as_mut().filter(|i| !i.ready) {
+            indexing.ready = true;
+            // Documents opened before the structure was read waited for it.
+            if book.has_early() {
+                self.publish_at = Some(Instant::now());
+            }
+        }
         if let Some(token) = &chunk.token {
             let percentage = (chunk.done * 100).checked_div(chunk.total).unwrap_or(100) as u32;
             let message = format!("{} of {} files", chunk.done, chunk.total);
@@ -593,127 +624,6 @@ impl MainLoop {
         }
         self.drop_flakes(book.flakes);
     }
-
-    // ---- diagnostics ---------------------------------------------------------------------------
-
-    fn publish_all(&mut self) {
-        let mut ids: Vec<(usize, SpaceId)> = self
-            .books
-            .iter()
-            .filter(|(_, b)| b.dirty && b.indexing.is_none())
-            .map(|(id, b)| (b.space.root().map_or(0, |root| root.components().count()), *id))
-            .collect();
-        // A folder clears the sets of the files a flake found below it takes over before the flake
-        // publishes its own for them.
-        ids.sort();
-        for (_, id) in ids {
-            if let Some(book) = self.books.get_mut(&id) {
-                publish(&self.state, book);
-            }
-        }
-    }
-}
-
-/// Publishes the sets of one space that differ from what the client has.
-fn publish(state: &State, book: &mut Book) {
-    let space = book.space.clone();
-    let outgoing = {
-        let mut held = space.write();
-        let (wanted, resend) = wanted(state, book, &mut held);
-        outgoing(book, &held, wanted, &resend)
-    };
-    book.dirty = false;
-    book.full = false;
-    for message in outgoing {
-        state.outbox.send(message);
-    }
-}
-
-/// Every path whose set may differ, and the set it should now have; and the paths whose set goes
-/// out even if unchanged.
-fn wanted(
-    state: &State,
-    book: &mut Book,
-    held: &mut Contents,
-) -> (BTreeMap<String, Vec<lsp::Diagnostic>>, HashSet<String>) {
-    let config = state.config();
-    let enc = state.caps().encoding;
-    let changed = held.analysis.take_changed();
-    // Paths first lose the set of ids they no longer hold, then gain what their current id says: a
-    // file removed and re-created under a new id ends with the new set, whatever the ids' order.
-    let mut wanted: BTreeMap<String, Vec<lsp::Diagnostic>> = BTreeMap::new();
-    let ids: Vec<FileId> = if book.full {
-        wanted.extend(book.published.keys().map(|p| (p.clone(), Vec::new())));
-        book.paths.clear();
-        held.analysis.files()
-    } else {
-        for id in &changed {
-            if let Some(old) = book.paths.remove(id) {
-                wanted.insert(old, Vec::new());
-            }
-        }
-        changed.into_iter().filter(|&id| held.analysis.contains(id)).collect()
-    };
-    let analysis = &held.analysis;
-    let space = &book.space;
-    let open = &held.open;
-    let check = |id: FileId, path: &str| {
-        let open = open.contains_key(path);
-        catch_unwind(AssertUnwindSafe(|| conv::diagnostics(space, analysis, id, open, &config, enc))).unwrap_or_else(
-            |_| {
-                tracing::error!("the analysis failed while checking {path}");
-                Vec::new()
-            },
-        )
-    };
-    for id in ids {
-        let path = analysis.path(id).to_owned();
-        book.paths.insert(id, path.clone());
-        wanted.insert(path.clone(), check(id, &path));
-    }
-    let resend = std::mem::take(&mut book.resend);
-    for path in resend.iter().chain(&std::mem::take(&mut book.recheck)) {
-        let Some(id) = analysis.file_id(path).filter(|_| !wanted.contains_key(path)) else { continue };
-        book.paths.insert(id, path.clone());
-        wanted.insert(path.clone(), check(id, path));
-    }
-    (wanted, resend)
-}
-
-/// The messages that bring the client from what it was sent to `wanted`, each set under the URI
-/// the client knows its file by.
-fn outgoing(
-    book: &mut Book,
-    held: &Contents,
-    wanted: BTreeMap<String, Vec<lsp::Diagnostic>>,
-    resend: &HashSet<String>,
-) -> Vec<Outgoing> {
-    let mut out = Vec::new();
-    for (path, diagnostics) in wanted {
-        let Some(uri) = held.uri(&book.space, &path) else {
-            tracing::warn!("no URI for {path} in {}", book.space.name());
-            continue;
-        };
-        let before = match book.published.remove(&path) {
-            // The client knows the file by another URI now (a document opened or closed under
-            // another spelling of its folder): the set under the old one goes.
-            Some((old, _)) if DocKey::from_uri(&old) != DocKey::from_uri(&uri) => {
-                out.push(Outgoing::Diagnostics { uri: old, diagnostics: Vec::new(), version: None });
-                None
-            }
-            before => before.map(|(_, set)| set),
-        };
-        let unchanged = before.as_deref().unwrap_or_default() == diagnostics.as_slice();
-        if !diagnostics.is_empty() {
-            book.published.insert(path.clone(), (uri.clone(), diagnostics.clone()));
-        }
-        if unchanged && !resend.contains(&path) {
-            continue;
-        }
-        let version = held.open.get(&path).map(|doc| doc.version);
-        out.push(Outgoing::Diagnostics { uri, diagnostics, version });
-    }
-    out
 }
 
 /// Whether folder `outer` strictly encloses folder `inner`.

@@ -34,7 +34,7 @@ use crate::graph::store::Graph;
 use crate::graph::table::{FactId, Recorder};
 
 pub(crate) use self::cx::Cx;
-use self::registry::{REGISTRY, Run};
+use self::registry::{REGISTRY, Reach, Row, Run};
 
 /// A check run beside the registry's, reporting as `kind`: tests of the graph's freshness add one.
 pub(crate) type ExtraCheck = (DiagnosticKind, fn(&mut Cx));
@@ -43,6 +43,16 @@ pub(crate) type ExtraCheck = (DiagnosticKind, fn(&mut Cx));
 /// freshness add their own): the findings, and the facts of the graph they read (see
 /// `graph/table.rs`).
 pub(crate) fn check(graph: &Graph, file: FileId, extra: &[ExtraCheck]) -> (Vec<Finding>, Vec<FactId>) {
+    run(graph, file, |_| true, extra)
+}
+
+/// The checks of `file` whose verdict reads the file alone (`registry::Reach::Local`), with the
+/// facts they read: none, as a test holds them to.
+pub(crate) fn check_local(graph: &Graph, file: FileId) -> (Vec<Finding>, Vec<FactId>) {
+    run(graph, file, |row| row.reach == Reach::Local, &[])
+}
+
+fn run(graph: &Graph, file: FileId, rows: impl Fn(&Row) -> bool, extra: &[ExtraCheck]) -> (Vec<Finding>, Vec<FactId>) {
     let reads = Recorder::default();
     let data = graph.data(file);
     let mut cx = Cx {
@@ -52,10 +62,11 @@ pub(crate) fn check(graph: &Graph, file: FileId, extra: &[ExtraCheck]) -> (Vec<F
         kind: DiagnosticKind::SyntaxError,
         out: Vec::new(),
     };
-    let registered = REGISTRY.iter().filter(|row| row.roles.contains(&data.role)).filter_map(|row| match row.run {
-        Run::Graph(run) => Some((row.kind, run)),
-        Run::Parse(_) | Run::Reported => None,
-    });
+    let registered =
+        REGISTRY.iter().filter(|row| row.roles.contains(&data.role) && rows(row)).filter_map(|row| match row.run {
+            Run::Graph(run) => Some((row.kind, run)),
+            Run::Parse(_) | Run::Reported => None,
+        });
     for (kind, run) in registered.chain(extra.iter().copied()) {
         cx.kind = kind;
         run(&mut cx);

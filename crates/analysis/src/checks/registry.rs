@@ -27,6 +27,8 @@ pub(crate) struct Row {
     pub(crate) default_enabled: bool,
     /// The roles of the files it is reported in.
     pub(crate) roles: &'static [FileRole],
+    /// What its verdict on a file reads besides that file.
+    pub(crate) reach: Reach,
     /// What it is about, in one line.
     pub(crate) summary: &'static str,
     pub(crate) run: Run,
@@ -42,6 +44,23 @@ pub(crate) enum Run {
     Graph(fn(&mut Cx)),
     /// From the diagnostics the user has on, as they are reported.
     Reported,
+}
+
+/// What a kind's verdict on a file reads besides the file itself. Every kind reads what the file
+/// is to the flake (its role, the import-tree roots, the collection table: the structure every
+/// file is read against, settled by the `flake.nix` files a loader reads first,
+/// `Analysis::decides_structure`); a cross-file kind also reads the index of what other files
+/// define, reference, declare and provide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// Nothing more: its findings can be shown while the workspace is still being loaded
+    /// (`Analysis::reported_local`), where a cross-file verdict would judge against half of it. A
+    /// check of this reach reads no table of the index (`cx.graph` only for the structure); a test
+    /// holds it to that.
+    Local,
+    /// The index (`cx.graph`'s recorded tables): a half-loaded workspace would give false
+    /// findings, an aspect defined in a file not read yet reported as undefined.
+    Workspace,
 }
 
 /// The fixes of a finding made while its file was read, from the file's syntax tree.
@@ -60,6 +79,7 @@ pub(crate) static REGISTRY: [Row; 18] = [
         severity: Severity::Error,
         default_enabled: true,
         roles: READ_BY_NIX,
+        reach: Reach::Local,
         summary: "the file does not parse; reported where Nix reports it",
         run: Run::Parse(None),
     },
@@ -69,6 +89,7 @@ pub(crate) static REGISTRY: [Row; 18] = [
         severity: Severity::Error,
         default_enabled: true,
         roles: READ_BY_NIX,
+        reach: Reach::Local,
         summary: "a name bound nowhere and not under any `with`",
         run: Run::Parse(Some(undefined_variable::fixes)),
     },
@@ -78,6 +99,7 @@ pub(crate) static REGISTRY: [Row; 18] = [
         severity: Severity::Error,
         default_enabled: true,
         roles: READ_BY_NIX,
+        reach: Reach::Local,
         summary: "an attribute defined twice where Nix rejects it",
         run: Run::Parse(None),
     },
@@ -87,6 +109,7 @@ pub(crate) static REGISTRY: [Row; 18] = [
         severity: Severity::Error,
         default_enabled: true,
         roles: MODULES,
+        reach: Reach::Workspace,
         summary: "a reference to an aspect nobody defines",
         run: Run::Graph(undefined_aspect::check),
     },
@@ -96,6 +119,7 @@ pub(crate) static REGISTRY: [Row; 18] = [
         severity: Severity::Warning,
         default_enabled: true,
         roles: MODULES,
+        reach: Reach::Workspace,
         summary: "a class that is neither known nor used consistently in the repository",
         run: Run::Graph(unknown_class::check),
     },
@@ -105,6 +129,8 @@ pub(crate) static REGISTRY: [Row; 18] = [
         severity: Severity::Error,
         default_enabled: true,
         roles: MODULES,
+        // Whether flake-parts stamps classes depends on what the flake imports.
+        reach: Reach::Workspace,
         summary: "a module of one class imported where another class is evaluated",
         run: Run::Graph(wrong_class_import::check),
     },
@@ -114,6 +140,7 @@ pub(crate) static REGISTRY: [Row; 18] = [
         severity: Severity::Warning,
         default_enabled: true,
         roles: MODULES,
+        reach: Reach::Local,
         summary: "`config.flake...` read inside a lower-level module whose own `config` hides the flake's",
         run: Run::Graph(shadowed_config::check),
     },
@@ -123,6 +150,8 @@ pub(crate) static REGISTRY: [Row; 18] = [
         severity: Severity::Warning,
         default_enabled: true,
         roles: &[TopLevel],
+        // `_module.args.pkgs` set in another file provides it.
+        reach: Reach::Workspace,
         summary: "a top-level module asks for `pkgs`, `system`, `self'` or `inputs'`, which exist only inside `perSystem`",
         run: Run::Graph(toplevel_pkgs::check),
     },
@@ -132,6 +161,8 @@ pub(crate) static REGISTRY: [Row; 18] = [
         severity: Severity::Error,
         default_enabled: true,
         roles: &[TopLevel],
+        // A top-level key is a flake-parts one where another file declares it as an option.
+        reach: Reach::Workspace,
         summary: "a plain NixOS / home-manager module under an import-tree root",
         run: Run::Graph(not_a_flake_module::check),
     },
@@ -141,6 +172,7 @@ pub(crate) static REGISTRY: [Row; 18] = [
         severity: Severity::Error,
         default_enabled: true,
         roles: MODULES,
+        reach: Reach::Workspace,
         summary: "a flake output no option declares, defined in two or more top-level modules",
         run: Run::Graph(unmergeable_flake_output::check),
     },
@@ -150,6 +182,7 @@ pub(crate) static REGISTRY: [Row; 18] = [
         severity: Severity::Error,
         default_enabled: true,
         roles: MODULES,
+        reach: Reach::Local,
         summary: "a module function whose arguments have no `...` and leave out `config`, `options` or `lib`",
         run: Run::Graph(missing_ellipsis::check),
     },
@@ -159,6 +192,7 @@ pub(crate) static REGISTRY: [Row; 18] = [
         severity: Severity::Error,
         default_enabled: true,
         roles: MODULES,
+        reach: Reach::Local,
         summary: "a module's `imports` read that module's own `config`",
         run: Run::Graph(imports_read_config::check),
     },
@@ -168,6 +202,7 @@ pub(crate) static REGISTRY: [Row; 18] = [
         severity: Severity::Error,
         default_enabled: true,
         roles: MODULES,
+        reach: Reach::Local,
         summary: "a definition whose value needs its module's own `config` at the very path it defines",
         run: Run::Graph(self_referential_definition::check),
     },
@@ -177,6 +212,8 @@ pub(crate) static REGISTRY: [Row; 18] = [
         severity: Severity::Error,
         default_enabled: true,
         roles: MODULES,
+        // Reads where the selected aspect is defined, and whether its modules are stamped.
+        reach: Reach::Workspace,
         summary: "an attribute selected from a stored module, which after merging holds only `imports` and the module system's keys",
         run: Run::Graph(module_attribute_access::check),
     },
@@ -186,6 +223,7 @@ pub(crate) static REGISTRY: [Row; 18] = [
         severity: Severity::Warning,
         default_enabled: true,
         roles: MODULES,
+        reach: Reach::Local,
         summary: "a string literal under a secret's name (`password`, `token`, `apiKey`, ...) in a configuration",
         run: Run::Graph(plaintext_secret::check),
     },
@@ -195,6 +233,8 @@ pub(crate) static REGISTRY: [Row; 18] = [
         severity: Severity::Hint,
         default_enabled: true,
         roles: &[Ignored],
+        // Another file importing it by path makes it a top-level module.
+        reach: Reach::Workspace,
         summary: "a file import-tree ignores defines aspects",
         run: Run::Graph(ignored_file::check),
     },
@@ -205,6 +245,7 @@ pub(crate) static REGISTRY: [Row; 18] = [
         // An aspect may be there for other flakes to import: only asked for, it is noise.
         default_enabled: false,
         roles: MODULES,
+        reach: Reach::Workspace,
         summary: "an aspect no reference, include or host reaches",
         run: Run::Graph(unused_aspect::check),
     },
@@ -214,6 +255,8 @@ pub(crate) static REGISTRY: [Row; 18] = [
         severity: Severity::Hint,
         default_enabled: true,
         roles: ALL_ROLES,
+        // `reported_local` judges only the suppressions of local kinds' codes.
+        reach: Reach::Local,
         summary: "a `# canopy: ignore` comment that suppresses nothing, or that canopy cannot read",
         // Found where the reported diagnostics are filtered (`checks/suppressions.rs`), since
         // whether a suppression is used depends on which kinds the user has on.
@@ -246,6 +289,13 @@ impl DiagnosticKind {
     /// Whether the kind is reported when the user has not said otherwise.
     pub fn default_enabled(self) -> bool {
         row(self).default_enabled
+    }
+
+    /// Whether its verdict on a file reads that file alone (and what the file is to the flake),
+    /// not what other files define: shown while the workspace is still being loaded
+    /// (`Analysis::reported_local`).
+    pub fn is_local(self) -> bool {
+        row(self).reach == Reach::Local
     }
 
     /// What the kind is about, in one line.

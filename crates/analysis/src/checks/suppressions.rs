@@ -155,8 +155,34 @@ fn parse(comment: &str, start: TextSize, at: usize, leading: bool, line_target: 
     Suppression { removal: TextRange::empty(start), directive: TextRange::new(offset(at), offset(end)), target, codes }
 }
 
+/// Which suppressions that covered nothing are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unused {
+    /// None: the user has `unused-suppression` off.
+    Hidden,
+    /// Every one: every kind was checked.
+    All,
+    /// Those that name only codes of local kinds (`registry::Reach::Local`), or codes of no kind:
+    /// only those kinds were checked (`Analysis::reported_local`), and a suppression of a
+    /// cross-file kind, or of every kind, may yet cover what the whole workspace reports.
+    OfLocalKinds,
+}
+
+impl Unused {
+    /// Whether covering nothing of `code` (`None`: every code) is known to mean it is unused.
+    fn judges(self, code: Option<&str>) -> bool {
+        match self {
+            Unused::Hidden => false,
+            Unused::All => true,
+            Unused::OfLocalKinds => {
+                code.is_some_and(|code| DiagnosticKind::from_code(code).is_none_or(DiagnosticKind::is_local))
+            }
+        }
+    }
+}
+
 /// Drops from `diagnostics` those a suppression of `file` covers, and adds an `unused-suppression`
-/// hint for each suppression (or code in one) that covered nothing, when `report_unused`.
+/// hint for each suppression (or code in one) that covered nothing, as far as `unused` says.
 ///
 /// One map lookup per diagnostic: a file with many diagnostics and many suppressions costs
 /// their sum, not their product.
@@ -165,7 +191,7 @@ pub(crate) fn apply(
     lines: &LineIndex,
     suppressions: &[Suppression],
     diagnostics: &mut Vec<Diagnostic>,
-    report_unused: bool,
+    unused: Unused,
 ) {
     if suppressions.is_empty() {
         return;
@@ -200,11 +226,11 @@ pub(crate) fn apply(
         }
         !suppressed
     });
-    if !report_unused {
+    if unused == Unused::Hidden {
         return;
     }
     for (suppression, used) in suppressions.iter().zip(used) {
-        diagnostics.extend(unused(file, suppression, &used));
+        diagnostics.extend(unused_hints(file, suppression, &used, unused));
     }
     diagnostics.sort_by_key(|d| (d.range.start(), d.range.end(), d.kind));
 }
@@ -233,8 +259,8 @@ pub(crate) fn suppress(file: FileId, root: &SyntaxNode, text: &str, diagnostic: 
     ))
 }
 
-/// The hints for what of `suppression` went unused.
-fn unused(file: FileId, suppression: &Suppression, used: &[bool]) -> Vec<Diagnostic> {
+/// The hints for what of `suppression` went unused, as far as `judged` tells.
+fn unused_hints(file: FileId, suppression: &Suppression, used: &[bool], judged: Unused) -> Vec<Diagnostic> {
     let hint = |range, message: String| Diagnostic::new(DiagnosticKind::UnusedSuppression, range, message);
     let remove_comment = || {
         Fix::edit(
@@ -249,16 +275,18 @@ fn unused(file: FileId, suppression: &Suppression, used: &[bool]) -> Vec<Diagnos
         return vec![d];
     }
     if suppression.codes.is_empty() {
-        if used[0] {
+        if used[0] || !judged.judges(None) {
             return Vec::new();
         }
         let mut d = hint(suppression.directive, "unused suppression: no diagnostic here to suppress".to_owned());
         d.fixes.push(remove_comment().safe(true));
         return vec![d];
     }
-    let all_unused = used.iter().all(|u| !u);
+    // Removing the comment is safe only when no code of it may yet be used.
+    let all_unused = suppression.codes.iter().zip(used).all(|((code, _), used)| !used && judged.judges(Some(code)));
     let mut out = Vec::new();
-    for ((code, range), _) in suppression.codes.iter().zip(used).filter(|(_, used)| !**used) {
+    let known_unused = |((code, _), used): &(&(SmolStr, TextRange), &bool)| !**used && judged.judges(Some(code));
+    for ((code, range), _) in suppression.codes.iter().zip(used).filter(known_unused) {
         let message = match DiagnosticKind::from_code(code) {
             Some(_) => format!("unused suppression: no `{code}` here to suppress"),
             None => format!("unused suppression: `{code}` is no code of canopy's"),

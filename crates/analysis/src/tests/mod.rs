@@ -9,6 +9,7 @@ mod support;
 
 mod den;
 mod helpers;
+mod local;
 mod pathological;
 mod pruning;
 mod rename_property;
