@@ -11,7 +11,7 @@
 
 use std::hash::{Hash, Hasher};
 
-use rustc_hash::{FxHashMap, FxHasher};
+use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 
 use crate::base::FileId;
 
@@ -69,18 +69,22 @@ impl Readers {
     }
 
     /// Forgets what files read: `(fact, file)` pairs. Grouped by fact, so that many files that
-    /// read one fact (thousands import `base`) leave it in one pass, not one pass each.
-    pub(crate) fn remove(&mut self, mut reads: Vec<(FactId, FileId)>) {
-        reads.sort_unstable();
-        for group in reads.chunk_by(|a, b| a.0 == b.0) {
-            let fact = group[0].0;
+    /// read one fact (thousands import `base`) leave it in one pass, not one pass each; grouped
+    /// by hash, as sorting a million pairs made a keystroke that re-checks every file cost more
+    /// per file the more files there are.
+    pub(crate) fn remove(&mut self, reads: Vec<(FactId, FileId)>) {
+        let mut by_fact: FxHashMap<FactId, Vec<FileId>> = FxHashMap::default();
+        for (fact, file) in reads {
+            by_fact.entry(fact).or_default().push(file);
+        }
+        for (fact, leaving) in by_fact {
             let Some(files) = self.0.get_mut(&fact) else { continue };
-            if let [(_, file)] = group {
-                if let Some(i) = files.iter().position(|f| f == file) {
+            if let [file] = leaving[..] {
+                if let Some(i) = files.iter().position(|f| *f == file) {
                     files.swap_remove(i);
                 }
             } else {
-                let leaving: rustc_hash::FxHashSet<FileId> = group.iter().map(|(_, f)| *f).collect();
+                let leaving: FxHashSet<FileId> = leaving.into_iter().collect();
                 files.retain(|f| !leaving.contains(f));
             }
             if files.is_empty() {
