@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use canopy_analysis::{ANALYSIS_STACK, Analysis, Change, DiagnosticsConfig, Encoding};
+use canopy_analysis::{Analysis, Change, DiagnosticsConfig, Encoding};
 use canopy_bench::dimensions::{Dimension, Workspace};
 use divan::counter::ItemsCount;
 use divan::{Bencher, black_box};
@@ -22,11 +22,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     // The analysis expects the big stack canopy gives its threads.
-    std::thread::Builder::new()
-        .stack_size(ANALYSIS_STACK)
-        .spawn(divan::main)
+    canopy_analysis::run_on_analysis_stack("bench", divan::main)
         .expect("start the benchmark thread")
-        .join()
         .expect("benchmarks ran");
 }
 

@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, LazyLock};
 
-use canopy_analysis::{ANALYSIS_STACK, Analysis, Change, FilePosition, TextSize};
+use canopy_analysis::{Analysis, Change, FilePosition, TextSize};
 use canopy_bench::generator::{self, Generated};
 use divan::{Bencher, black_box};
 
@@ -11,13 +11,9 @@ use divan::{Bencher, black_box};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    // The analysis expects the big stack canopy gives its threads; on divan's default main thread
-    // every call would map a fresh stack segment first.
-    std::thread::Builder::new()
-        .stack_size(ANALYSIS_STACK)
-        .spawn(divan::main)
+    // The analysis expects the big stack canopy gives its threads.
+    canopy_analysis::run_on_analysis_stack("bench", divan::main)
         .expect("start the benchmark thread")
-        .join()
         .expect("benchmarks ran");
 }
 
