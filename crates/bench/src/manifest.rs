@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 pub const FILE_NAME: &str = ".canopy-bench.json";
 
 /// Bumped whenever the generator's output for a seed changes, so cached workspaces are rebuilt.
-pub const GENERATOR_VERSION: u32 = 2;
+pub const GENERATOR_VERSION: u32 = 3;
 
 /// A byte range in a file, with the text it covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

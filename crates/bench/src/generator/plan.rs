@@ -503,6 +503,12 @@ impl Planner {
             let ids: Vec<AspectId> = match family {
                 0 => classes.iter().map(|c| self.add_aspect(Coll::Modules(*c), &name, Role::Feature)).collect(),
                 1 => classes.iter().map(|c| self.add_aspect(Coll::Custom(*c), &name, Role::Feature)).collect(),
+                // Nothing declares `flake.darwinModules` (flake-parts declares `nixosModules`, the
+                // home-manager flake module `homeModules`): spread over files, flake-parts would
+                // refuse to merge it, so a darwin feature goes where darwin modules merge.
+                2 if classes[0] == Class::Darwin => {
+                    vec![self.add_aspect(Coll::Modules(Class::Darwin), &name, Role::Feature)]
+                }
                 2 => vec![self.add_aspect(Coll::Output(classes[0]), &name, Role::Feature)],
                 3 => vec![self.add_aspect(Coll::Den, &name, Role::Feature)],
                 _ => vec![self.add_aspect(Coll::Vix, &name, Role::Feature)],
