@@ -47,10 +47,11 @@ pub(crate) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> 
 
 /// Frees `garbage` on another core while `here` runs on this one; both are done on return.
 /// Freeing a big batch's old results (thousands of findings with their fixes) costs about as
-/// much as making them.
-pub(crate) fn drop_alongside<T: Send, R>(garbage: T, here: impl FnOnce() -> R) -> R {
+/// much as making them. A small batch (a keystroke's one file) is freed here: a thread would cost
+/// more.
+pub(crate) fn drop_alongside<T: Send, R>(garbage: Vec<T>, here: impl FnOnce() -> R) -> R {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if cores <= 1 {
+    if cores <= 1 || garbage.len() < SMALL_BATCH {
         drop(garbage);
         return here();
     }

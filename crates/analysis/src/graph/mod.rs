@@ -12,7 +12,7 @@
 
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use self::index::{Contribution, Delta, Index};
 use self::resolve::Resolved;
@@ -98,12 +98,15 @@ impl Graph {
             applied.removed.push(id);
         }
         let mut touched: Vec<FileId> = Vec::new();
+        // Old contributions of the files that enter the graph again (`start_leaving`). A rebuild
+        // drops them with the index.
+        let mut leaving = FxHashMap::default();
         for (path, text, summary, tree) in change.set {
             let (id, new) = self.id_for(&path);
             nested_changed |= new && path.ends_with("/flake.nix");
             let mut old = self.files[id.0 as usize].take();
             if let Some(old) = &old {
-                self.start_leaving(id, old);
+                self.start_leaving(&mut leaving, id, old);
                 self.leave_structure(id, old);
             }
             match tree {
@@ -145,11 +148,11 @@ impl Graph {
         let entering: Vec<FileId> = touched.into_iter().chain(regained).collect();
         for &id in &entering {
             if let Some(data) = self.files[id.0 as usize].take() {
-                self.start_leaving(id, &data);
+                self.start_leaving(&mut leaving, id, &data);
                 self.files[id.0 as usize] = Some(data);
             }
         }
-        self.enter_graph(&entering);
+        self.enter_graph(&entering, leaving);
         applied.dirty.extend(entering);
         for fact in self.index.take_changes() {
             applied.dirty.extend(self.readers.of(&fact));
@@ -233,7 +236,9 @@ impl Graph {
     /// Gives files their roles and, when loaded, their places in the graph. Reading summaries
     /// against the collection table is the costly part, and independent per file: it runs on
     /// every core.
-    fn enter_graph(&mut self, ids: &[FileId]) {
+    /// `leaving`: the old contributions of files among `ids` that were in the graph
+    /// (`start_leaving`).
+    fn enter_graph(&mut self, ids: &[FileId], mut leaving: FxHashMap<FileId, Contribution>) {
         self.deepen(ids);
         // Pruning needs each summary mutably: it is lent to the one worker that reads it.
         let placed: Vec<((FileId, FileRole), Mutex<FileSummary>)> = ids
@@ -264,7 +269,7 @@ impl Graph {
             data.role = role;
             data.resolved = resolved;
             let new = role.in_graph().then(|| Contribution::of(&data.summary, &data.resolved));
-            match (self.leaving.remove(&id), new) {
+            match (leaving.remove(&id), new) {
                 (Some(old), Some(new)) => {
                     let (gone, came) = Contribution::difference(old, new);
                     self.index.update(id, &gone, Delta::Remove, &self.readers);
@@ -307,11 +312,11 @@ impl Graph {
     /// `leaving` until its new one is known (`enter_graph`), and only the difference reaches the
     /// index. A keystroke in a file of 50,000 aspects changes a few of its entries; taking all of
     /// them out and putting them back was most of its cost.
-    fn start_leaving(&mut self, id: FileId, data: &FileData) {
+    fn start_leaving(&mut self, leaving: &mut FxHashMap<FileId, Contribution>, id: FileId, data: &FileData) {
         if data.role.in_graph() {
             let contribution = Contribution::of(&data.summary, &data.resolved);
             // Entering twice in one change (touched, then regained) leaves once.
-            if let Some(earlier) = self.leaving.insert(id, contribution) {
+            if let Some(earlier) = leaving.insert(id, contribution) {
                 self.index.update(id, &earlier, Delta::Remove, &self.readers);
             }
         }
@@ -335,12 +340,11 @@ impl Graph {
         self.structure.read_by_nix = self.read_by_nix(&self.structure.loaded_by_import);
         self.dendritic = self.is_dendritic();
         self.index = Index::default();
-        self.leaving.clear();
         self.readers.clear();
         for data in self.files.iter_mut().flatten() {
             data.reads = Vec::new();
         }
-        self.enter_graph(&ids);
+        self.enter_graph(&ids, FxHashMap::default());
     }
 }
 

@@ -10,7 +10,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use smol_str::SmolStr;
 
 use super::helpers::{HelperKey, Helpers};
-use super::index::{Contribution, Index};
+use super::index::Index;
 use super::resolve::{PassedDown, Resolved};
 use super::table::{FactId, Readers};
 use super::trees::Trees;
@@ -60,9 +60,6 @@ pub(crate) struct Graph {
     /// same scope, which answered per file cost N × the scope's size (issue 21). Emptied whenever
     /// the index changes.
     pub(super) near: Mutex<NearNames>,
-    /// The old contributions of files entering the graph again, during a change
-    /// (`Graph::start_leaving`).
-    pub(super) leaving: FxHashMap<FileId, Contribution>,
 }
 
 /// Names near a name in a scope, by (scope, name).
