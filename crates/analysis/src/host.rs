@@ -89,6 +89,15 @@ impl Analysis {
         PreparedChange(graph::prepare(change))
     }
 
+    /// Reads the files of a prepared edit or opened document against the analysis as it is now,
+    /// which is most of what applying them costs, so that `apply_prepared` need not: a caller
+    /// that applies under a write lock does this under a read lock first. Whatever changes in
+    /// between, `apply_prepared` notices and reads again; a batch of more than a few files is left
+    /// to it.
+    pub fn resolve_ahead(&self, change: &mut PreparedChange) {
+        self.graph.resolve_ahead(&mut change.0);
+    }
+
     /// Applies a batch of changes.
     pub fn apply(&mut self, change: Change) {
         self.apply_prepared(Analysis::prepare(change));

@@ -150,8 +150,9 @@ fn next_job() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-/// Prepares `change` on one of the workers (threads with the analysis's stack), which sends the
-/// result to the main loop. A panic in the analysis is caught there and comes back as no change (the panic hook
+/// Prepares `change` on one of the workers (threads with the analysis's stack), reads it ahead
+/// against the space's analysis (`Analysis::resolve_ahead`), and sends the result to the main
+/// loop. A panic in the analysis is caught there and comes back as no change (the panic hook
 /// logs it).
 fn spawn(state: &Arc<State>, space: &Arc<Space>, job: u64, change: Change) -> Option<Prepared> {
     let slot = Arc::new(Mutex::new(Some(change)));
@@ -163,7 +164,14 @@ fn spawn(state: &Arc<State>, space: &Arc<Space>, job: u64, change: Change) -> Op
             let files = change.set.len() + change.remove.len();
             let first = change.set.iter().map(|(path, _)| path).chain(&change.remove).next().cloned();
             let started = Instant::now();
-            let change = catch_unwind(AssertUnwindSafe(|| Analysis::prepare(change))).ok();
+            let change = catch_unwind(AssertUnwindSafe(|| {
+                let mut change = Analysis::prepare(change);
+                // Most of an edit's cost, done under the read lock that requests share, so that
+                // the main loop's write lock does not hold hovers up for it.
+                space.read().analysis.resolve_ahead(&mut change);
+                change
+            }))
+            .ok();
             let (name, took) = (space.name(), started.elapsed().as_millis());
             tracing::debug!("prepared {files} file(s) of {name} in {took} ms, the first {first:?}");
             Some(Prepared { space, job, change })

@@ -140,6 +140,18 @@ pub(crate) fn reduce(summary: &mut FileSummary, path: &str, helpers: &Helpers) {
     summary.reduction.opaque_all = opaque_all;
 }
 
+/// What `reduce` reads of `helpers` for the calls of the file at `path`: each key its calls
+/// name, with the definitions found there. Equal answers at two moments mean the same reduction
+/// (`Graph::resolve_ahead`).
+pub(crate) fn used(summary: &FileSummary, path: &str, helpers: &Helpers) -> Vec<(HelperKey, Vec<(FileId, HelperDef)>)> {
+    let keys = summary.calls.iter().flat_map(|call| call_keys(path, &call.callee));
+    keys.map(|key| {
+        let defs = helpers.get(&key).cloned().unwrap_or_default();
+        (key, defs)
+    })
+    .collect()
+}
+
 /// The one helper some key names; several different ones are as good as none.
 fn the_helper<'h>(helpers: &'h Helpers, keys: &[HelperKey]) -> Option<&'h HelperDef> {
     let defs = keys.iter().find_map(|k| helpers.get(k).filter(|d| !d.is_empty()))?;

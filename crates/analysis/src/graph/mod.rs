@@ -49,8 +49,28 @@ pub(crate) struct Applied {
 /// A change whose new texts are already summarised. Preparing needs no graph, so a caller can do
 /// it in parallel and outside any lock, then apply quickly.
 pub(crate) struct PreparedChange {
-    set: Vec<(String, Arc<str>, FileSummary, Option<Parse>)>,
+    set: Vec<Prepared>,
     remove: Vec<String>,
+}
+
+/// One new text of a change, summarised, and perhaps read against the graph already.
+struct Prepared {
+    path: String,
+    text: Arc<str>,
+    summary: FileSummary,
+    tree: Option<Parse>,
+    ahead: Option<Ahead>,
+}
+
+/// A file of a small change read against the collection table ahead of its apply
+/// (`Graph::resolve_ahead`): its summary is then pruned and reduced, and this is what the
+/// reading gave. It holds while the graph is the one it was read against (`version`) and the
+/// change itself alters neither what is passed down nor the helpers it called.
+struct Ahead {
+    version: u64,
+    resolved: Resolved,
+    /// The helpers the reduction read, as they were (`helpers::used`).
+    helpers: Vec<(helpers::HelperKey, Vec<(FileId, crate::summary::HelperDef)>)>,
 }
 
 /// Summarises a change's new texts on every core.
@@ -60,14 +80,14 @@ pub(crate) fn prepare(change: Change) -> PreparedChange {
         .set
         .into_iter()
         .zip(summaries)
-        .map(|((path, text), (summary, tree))| (path, text, summary, tree))
+        .map(|((path, text), (summary, tree))| Prepared { path, text, summary, tree, ahead: None })
         .collect();
     PreparedChange { set, remove: change.remove }
 }
 
 impl PreparedChange {
     pub(crate) fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
-        self.set.retain(|(path, ..)| keep(path));
+        self.set.retain(|prepared| keep(&prepared.path));
         self.remove.retain(|path| keep(path));
     }
 
@@ -77,31 +97,47 @@ impl PreparedChange {
 }
 
 impl Graph {
+    /// Reads the files of a small change (an edit, an opened document) against the collection
+    /// table as the graph holds it now, which is the costly part of entering a file into the
+    /// graph: a caller holding the graph for reading does it, so that the apply, which holds it
+    /// for writing, need not (a keystroke in a file of 50,000 aspects spent half its write lock
+    /// here, issue 21). What the apply finds no longer holds it reads again.
+    pub(crate) fn resolve_ahead(&self, change: &mut PreparedChange) {
+        if change.set.len() > KEEP_TREES_OF {
+            return;
+        }
+        let (collections, passed) = (&self.collections, &self.passed_down);
+        for prepared in &mut change.set {
+            let summary = &mut prepared.summary;
+            // Pruned shallower than the table reads: the apply summarises it again (`deepen`).
+            if summary.cut.iter().any(|(root, kept)| collections.depth_read(root) > *kept) {
+                continue;
+            }
+            helpers::strip(summary);
+            summary.prune(|root| collections.depth_read(root));
+            let used = helpers::used(summary, &prepared.path, &self.structure.helpers);
+            helpers::reduce(summary, &prepared.path, &self.structure.helpers);
+            let resolved = resolve::resolve(summary, collections, passed);
+            prepared.ahead = Some(Ahead { version: self.version, resolved, helpers: used });
+        }
+    }
+
     /// Applies a prepared change and says which files' diagnostics may differ.
     pub(crate) fn apply(&mut self, change: PreparedChange) -> Applied {
+        let version = self.version;
+        self.version = self.version.wrapping_add(1);
         self.near.get_mut().unwrap_or_else(PoisonError::into_inner).clear();
         let mut applied = Applied::default();
-        let mut nested_changed = false;
         // Files calling a helper that changed: their reductions are redone (`helpers.rs`).
         let mut helper_callers: Vec<FileId> = Vec::new();
-        for path in &change.remove {
-            let Some(id) = self.by_path.remove(path.as_str()) else { continue };
-            nested_changed |= path.ends_with("/flake.nix");
-            self.trees.forget(id);
-            if let Some(data) = self.files[id.0 as usize].take() {
-                self.leave_graph(id, &data);
-                self.leave_structure(id, &data);
-                helper_callers.extend(self.callers_of_changed(Some(&data), None));
-                self.readers.remove(data.reads.iter().map(|fact| (*fact, id)).collect());
-            }
-            self.free.push(id);
-            applied.removed.push(id);
-        }
+        let mut nested_changed = self.remove_files(&change.remove, &mut applied, &mut helper_callers);
         let mut touched: Vec<FileId> = Vec::new();
         // Old contributions of the files that enter the graph again (`start_leaving`). A rebuild
         // drops them with the index.
         let mut leaving = FxHashMap::default();
-        for (path, text, summary, tree) in change.set {
+        // Files read ahead against this very graph (`resolve_ahead`).
+        let mut ahead = FxHashMap::default();
+        for Prepared { path, text, summary, tree, ahead: read_ahead } in change.set {
             let (id, new) = self.id_for(&path);
             nested_changed |= new && path.ends_with("/flake.nix");
             let mut old = self.files[id.0 as usize].take();
@@ -127,6 +163,9 @@ impl Graph {
             helper_callers.extend(self.callers_of_changed(old.as_ref(), Some(&data)));
             self.files[id.0 as usize] = Some(data);
             touched.push(id);
+            if let Some(read_ahead) = read_ahead.filter(|a| a.version == version) {
+                ahead.insert(id, read_ahead);
+            }
         }
 
         // Shared inputs that changed their outcome: every file is read again (rare: a collection
@@ -140,7 +179,10 @@ impl Graph {
             applied.dirty = self.file_ids().collect();
             return applied;
         }
-        let mut regained = self.regained();
+        let (mut regained, passed_changed) = self.regained();
+        if passed_changed {
+            ahead.clear();
+        }
         regained.extend(helper_callers);
         regained.sort_unstable();
         regained.dedup();
@@ -152,7 +194,7 @@ impl Graph {
                 self.files[id.0 as usize] = Some(data);
             }
         }
-        self.enter_graph(&entering, leaving);
+        self.enter_graph(&entering, leaving, ahead);
         applied.dirty.extend(entering);
         for fact in self.index.take_changes() {
             applied.dirty.extend(self.readers.of(&fact));
@@ -161,11 +203,30 @@ impl Graph {
         applied
     }
 
+    /// Takes the files at `paths` out of the graph; says whether a nested flake went with them.
+    fn remove_files(&mut self, paths: &[String], applied: &mut Applied, helper_callers: &mut Vec<FileId>) -> bool {
+        let mut nested_changed = false;
+        for path in paths {
+            let Some(id) = self.by_path.remove(path.as_str()) else { continue };
+            nested_changed |= path.ends_with("/flake.nix");
+            self.trees.forget(id);
+            if let Some(data) = self.files[id.0 as usize].take() {
+                self.leave_graph(id, &data);
+                self.leave_structure(id, &data);
+                helper_callers.extend(self.callers_of_changed(Some(&data), None));
+                self.readers.remove(data.reads.iter().map(|fact| (*fact, id)).collect());
+            }
+            self.free.push(id);
+            applied.removed.push(id);
+        }
+        nested_changed
+    }
+
     /// Files to read again, besides the ones changed, because a fact of all files that they
     /// depend on changed its outcome: the (few) files whose loading or reading by path changed,
     /// or that read a lower-level module's `inputs` when what is passed down changed. Each such
-    /// fact takes its new outcome.
-    fn regained(&mut self) -> Vec<FileId> {
+    /// fact takes its new outcome. Also whether what is passed down changed.
+    fn regained(&mut self) -> (Vec<FileId>, bool) {
         // Files imported by path load with their importers, transitively; a change to who imports
         // what is followed by reading the (few) importing files again.
         // Files Nix reads by path outside the roots likewise.
@@ -181,13 +242,14 @@ impl Graph {
         // A file starts or stops passing `inputs` down: the (few) files that read a lower-level
         // module's `inputs` are read again, and no other.
         let passed = self.fresh_passed_down();
-        if passed != self.passed_down {
+        let passed_changed = passed != self.passed_down;
+        if passed_changed {
             self.passed_down = passed;
             regained.extend(self.structure.receiving.iter().copied());
         }
         regained.sort_unstable();
         regained.dedup();
-        regained
+        (regained, passed_changed)
     }
 
     /// The id of the file at `path`, and whether it is new.
@@ -237,21 +299,45 @@ impl Graph {
     /// against the collection table is the costly part, and independent per file: it runs on
     /// every core.
     /// `leaving`: the old contributions of files among `ids` that were in the graph
-    /// (`start_leaving`).
-    fn enter_graph(&mut self, ids: &[FileId], mut leaving: FxHashMap<FileId, Contribution>) {
+    /// (`start_leaving`); `ahead`: files among them read ahead against this graph
+    /// (`resolve_ahead`), taken as read when they still hold.
+    fn enter_graph(
+        &mut self,
+        ids: &[FileId],
+        mut leaving: FxHashMap<FileId, Contribution>,
+        mut ahead: FxHashMap<FileId, Ahead>,
+    ) {
         self.deepen(ids);
-        // Pruning needs each summary mutably: it is lent to the one worker that reads it.
-        let placed: Vec<((FileId, FileRole), Mutex<FileSummary>)> = ids
+        let mut ready: Vec<Option<Resolved>> = ids
             .iter()
-            .map(|&id| {
+            .map(|id| {
+                let read = ahead.remove(id)?;
+                let data = self.files[id.0 as usize].as_ref()?;
+                let holds = self.role_for(*id).in_graph()
+                    && helpers::used(&data.summary, &data.path, &self.structure.helpers) == read.helpers;
+                holds.then_some(read.resolved)
+            })
+            .collect();
+        #[cfg(test)]
+        {
+            self.taken_ahead += ready.iter().flatten().count();
+        }
+        // Pruning needs each summary mutably: it is lent to the one worker that reads it.
+        let placed: Vec<((FileId, FileRole), Mutex<FileSummary>, bool)> = ids
+            .iter()
+            .zip(&ready)
+            .map(|(&id, ready)| {
                 let role = self.role_for(id);
                 let summary = self.files[id.0 as usize].as_mut().map(|d| std::mem::take(&mut d.summary));
-                ((id, role), Mutex::new(summary.unwrap_or_default()))
+                ((id, role), Mutex::new(summary.unwrap_or_default()), ready.is_some())
             })
             .collect();
         let (collections, passed) = (&self.collections, &self.passed_down);
         let (files, helpers) = (&self.files, &self.structure.helpers);
-        let resolved = parallel::map(&placed, |((id, role), summary)| {
+        let resolved = parallel::map(&placed, |((id, role), summary, ready)| {
+            if *ready {
+                return Resolved::default();
+            }
             let mut summary = summary.lock().unwrap_or_else(PoisonError::into_inner);
             // The reduction is redone against today's helpers, on the summary its file made.
             helpers::strip(&mut summary);
@@ -263,7 +349,8 @@ impl Graph {
             helpers::reduce(&mut summary, path, helpers);
             resolve::resolve(&summary, collections, passed)
         });
-        for (((id, role), summary), resolved) in placed.into_iter().zip(resolved) {
+        for ((((id, role), summary, _), resolved), ready) in placed.into_iter().zip(resolved).zip(&mut ready) {
+            let resolved = ready.take().unwrap_or(resolved);
             let Some(data) = self.files[id.0 as usize].as_mut() else { continue };
             data.summary = summary.into_inner().unwrap_or_else(PoisonError::into_inner);
             data.role = role;
@@ -344,7 +431,7 @@ impl Graph {
         for data in self.files.iter_mut().flatten() {
             data.reads = Vec::new();
         }
-        self.enter_graph(&ids, FxHashMap::default());
+        self.enter_graph(&ids, FxHashMap::default(), FxHashMap::default());
     }
 }
 

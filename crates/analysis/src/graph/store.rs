@@ -60,6 +60,12 @@ pub(crate) struct Graph {
     /// same scope, which answered per file cost N × the scope's size (issue 21). Emptied whenever
     /// the index changes.
     pub(super) near: Mutex<NearNames>,
+    /// How many changes the graph has taken: what a file read ahead of its change was read
+    /// against (`Graph::resolve_ahead`).
+    pub(super) version: u64,
+    /// Files whose reading ahead an apply took, for tests.
+    #[cfg(test)]
+    pub(super) taken_ahead: usize,
 }
 
 /// Names near a name in a scope, by (scope, name).

@@ -398,6 +398,12 @@ mod incremental {
     }
 
     impl Op {
+        fn path(&self) -> usize {
+            match self {
+                Op::Set(i, _) | Op::Remove(i) => *i,
+            }
+        }
+
         /// Applies the edit to `files` (the texts a fresh build reads), and says it as a change.
         fn apply_to(self, files: &mut BTreeMap<&str, String>) -> Change {
             match self {
@@ -458,6 +464,24 @@ mod incremental {
                 for file in ws.files() {
                     prop_assert_eq!(ws.graph().tree(file).root().to_string(), ws.text(file));
                 }
+            }
+        }
+
+        /// Edits read ahead (`Analysis::resolve_ahead`), sometimes against a graph that a change
+        /// to another file then moves on (`stale`), apply as if they were not.
+        #[test]
+        fn edits_read_ahead_equal_a_fresh_build(ops in prop::collection::vec((op(), op(), any::<bool>()), 1..10)) {
+            let mut ws = Analysis::new();
+            let mut files: BTreeMap<&str, String> = BTreeMap::new();
+            for (op, between, stale) in ops {
+                let path = op.path();
+                let mut prepared = Analysis::prepare(op.apply_to(&mut files));
+                ws.resolve_ahead(&mut prepared);
+                if stale && between.path() != path {
+                    ws.apply(between.apply_to(&mut files));
+                }
+                ws.apply_prepared(prepared);
+                prop_assert_eq!(snapshot(&ws), snapshot(&from_scratch(&files)));
             }
         }
 
@@ -930,4 +954,57 @@ let info = { name = "box"; system = "x86_64-linux"; }; in
             den.aspects.me classes=[] defs=[modules/box.nix@104] refs=[] hosts=["box"]
             host den.hosts box None aspects=["den.aspects.box", "den.aspects.me"]"#]],
     );
+}
+
+/// A keystroke read ahead (`Analysis::resolve_ahead`) is taken by its apply when nothing moved
+/// in between, and read again when the graph moved on, when the edit changes what is passed down,
+/// or when it changes a helper its own calls use; each time the result is a fresh build's.
+#[test]
+fn an_edit_read_ahead_is_taken_only_while_it_holds() {
+    let one = |p: &str, t: &str| Change { set: vec![(p.to_string(), Arc::from(t))], remove: Vec::new() };
+    let files = format!(
+        "{FLAKE}{}",
+        r#"#- /modules/a.nix
+{ config, ... }: { flake.modules.nixos.a = { imports = [ config.flake.modules.nixos.b ]; }; }
+#- /modules/b.nix
+{ config, ... }: {
+  factory.mk = n: { nixosModules.${n} = { }; };
+  flake = config.factory.mk "one";
+}
+#- /modules/hosts.nix
+{ }
+"#
+    );
+    let mut texts: std::collections::BTreeMap<String, Arc<str>> = parse_fixture(&files).into_iter().collect();
+    let mut ws = Analysis::new();
+    ws.apply(Change { set: texts.clone().into_iter().collect(), remove: Vec::new() });
+    let mut edit = |ws: &mut Analysis, path: &str, text: &str, between: Option<(&str, &str)>| {
+        let before = ws.graph().taken_ahead;
+        let mut prepared = Analysis::prepare(one(path, text));
+        ws.resolve_ahead(&mut prepared);
+        texts.insert(path.to_string(), Arc::from(text));
+        if let Some((other, other_text)) = between {
+            ws.apply(one(other, other_text));
+            texts.insert(other.to_string(), Arc::from(other_text));
+        }
+        ws.apply_prepared(prepared);
+        let mut fresh = Analysis::new();
+        fresh.apply(Change { set: texts.clone().into_iter().collect(), remove: Vec::new() });
+        assert_eq!(render_diagnostics(ws), render_diagnostics(&fresh), "after editing {path}");
+        assert_eq!(render_roster(ws), render_roster(&fresh), "after editing {path}");
+        ws.graph().taken_ahead - before
+    };
+    let a = "{ config, ... }: { flake.modules.nixos.a = { imports = [ config.flake.modules.nixos.c ]; }; }\n";
+    assert_eq!(edit(&mut ws, "modules/a.nix", a, None), 1, "nothing moved: taken");
+    let a = "{ config, ... }: { flake.modules.nixos.a = { imports = [ config.flake.modules.nixos.one ]; }; }\n";
+    assert_eq!(edit(&mut ws, "modules/a.nix", a, Some(("modules/c.nix", "{ flake.modules.nixos.c = { }; }\n"))), 0);
+    let passing = "{ inputs, ... }: {\n  flake.nixosConfigurations.pc = inputs.nixpkgs.lib.nixosSystem { specialArgs = { inherit inputs; }; };\n}\n";
+    assert_eq!(edit(&mut ws, "modules/hosts.nix", passing, None), 0, "what is passed down changed");
+    // The helper the file calls is its own, and the edit changes it: the aspect is `one-x` now.
+    let b = "{ config, ... }: {\n  factory.mk = n: { nixosModules.\"${n}-x\" = { }; };\n  flake = config.factory.mk \"one\";\n}\n";
+    assert_eq!(edit(&mut ws, "modules/b.nix", b, None), 0, "its helper changed");
+    assert!(render_roster(&ws).contains("one-x"), "{}", render_roster(&ws));
+    // The same helper again: the reduction holds.
+    let b = format!("{b}# a comment\n");
+    assert_eq!(edit(&mut ws, "modules/b.nix", &b, None), 1, "its helper is as it was");
 }

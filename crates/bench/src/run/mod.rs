@@ -7,6 +7,7 @@ mod lsp;
 mod measure;
 mod report;
 mod requests;
+mod scale;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -42,8 +43,9 @@ const SIZE_BUDGET: Duration = Duration::from_secs(40);
 const SIZE_MINIMUM: Duration = Duration::from_secs(8);
 const MAX_RUNS: usize = 25;
 
-/// Targets, from issue 5.
-const COLD_TARGET: f64 = 0.7;
+/// Targets, from issue 5; the cold index's as issue 21 restates it (rnix stays the parser, and
+/// every file is parsed once).
+const COLD_TARGET: f64 = 1.0;
 const GROWTH_TARGET: f64 = 1.2;
 const KEYSTROKE_TARGET: f64 = 3.0;
 const REQUEST_P99_MS: f64 = 5.0;
@@ -93,6 +95,7 @@ pub fn run(options: Options) -> Result<(), String> {
     cold_index(&sizes, &workspaces, options.runs, &mut rows);
     let lsp = workspaces.iter().find(|(s, _, _)| *s == options.lsp_size).expect("generated above");
     keystrokes(lsp, options.runs, &mut rows);
+    scale::measure(options.runs, &mut rows);
     server(&canopy, lsp, options.iterations, &data, &mut rows)?;
     large_file(&canopy, &large, &options, &data, &mut rows)?;
     println!("{}", report::table(&rows));
