@@ -347,7 +347,10 @@ impl Graph {
             }
             let path = files[id.0 as usize].as_ref().map_or("", |d| d.path.as_str());
             helpers::reduce(&mut summary, path, helpers);
-            resolve::resolve(&summary, collections, passed)
+            summary.shrink();
+            let mut resolved = resolve::resolve(&summary, collections, passed);
+            resolved.shrink();
+            resolved
         });
         for ((((id, role), summary, _), resolved), ready) in placed.into_iter().zip(resolved).zip(&mut ready) {
             let resolved = ready.take().unwrap_or(resolved);

@@ -164,6 +164,24 @@ pub(crate) struct Resolved {
 }
 
 impl Resolved {
+    /// Gives back what the lists reserved beyond their length (see `FileSummary::shrink`).
+    pub(crate) fn shrink(&mut self) {
+        self.definitions.shrink_to_fit();
+        self.contributions.shrink_to_fit();
+        self.hosts.shrink_to_fit();
+        self.refs.shrink_to_fit();
+        self.opaque.shrink_to_fit();
+        self.stamped.shrink_to_fit();
+        self.classes.shrink_to_fit();
+        self.shadowed.shrink_to_fit();
+        self.host_aspects.shrink_to_fit();
+        self.declared_classes.shrink_to_fit();
+        self.outputs.shrink_to_fit();
+        self.declared_outputs.shrink_to_fit();
+        self.mirrors.shrink_to_fit();
+        self.owners.shrink_to_fit();
+    }
+
     /// Aspects this file's imports reach from `owner`.
     pub(crate) fn edges(&self) -> impl Iterator<Item = (&Owner, &AspectKey)> {
         self.refs.iter().filter(|r| r.context.is_some()).filter_map(|r| match (r.owner, &r.target) {

@@ -264,6 +264,31 @@ pub(crate) struct FileSummary {
 }
 
 impl FileSummary {
+    /// Gives back what the lists reserved beyond their length: a summary lives as long as its
+    /// file, and lists grown by pushing hold up to twice what they need.
+    pub(crate) fn shrink(&mut self) {
+        self.nodes.shrink_to_fit();
+        self.opaque.shrink_to_fit();
+        self.module_classes.shrink_to_fit();
+        self.refs.shrink_to_fit();
+        self.options.shrink_to_fit();
+        self.declared.shrink_to_fit();
+        self.option_helpers.shrink_to_fit();
+        self.helpers.shrink_to_fit();
+        self.calls.shrink_to_fit();
+        self.namespaces.shrink_to_fit();
+        self.outputs.shrink_to_fit();
+        self.declared_outputs.shrink_to_fit();
+        self.forwarded_classes.shrink_to_fit();
+        self.imports.shrink_to_fit();
+        self.files_read.shrink_to_fit();
+        self.import_tree.shrink_to_fit();
+        self.passes_down.shrink_to_fit();
+        self.lints.shrink_to_fit();
+        self.diagnostics.shrink_to_fit();
+        self.suppressions.shrink_to_fit();
+    }
+
     pub(crate) fn node(&self, id: NodeId) -> &ConfigNode {
         &self.nodes[id.0 as usize]
     }
