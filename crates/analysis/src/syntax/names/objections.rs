@@ -10,7 +10,7 @@ use rnix::SyntaxKind::{self, *};
 use rowan::NodeOrToken;
 use rustc_hash::{FxHashMap, FxHasher};
 
-use crate::syntax::{SyntaxNode, first_child, nth_expr, unparen};
+use crate::syntax::SyntaxNode;
 
 /// An attribute name as Nix's grammar reads it.
 enum Key {
@@ -36,18 +36,36 @@ fn extend(prefix: u64, name: u64) -> u64 {
     hasher.finish()
 }
 
-fn key(attr: &SyntaxNode) -> Key {
-    match attr.kind() {
-        NODE_IDENT => match attr.first_token() {
-            Some(token) => Key::Name(hash_name(token.text())),
-            None => Key::Unsure,
-        },
-        NODE_STRING => string_key(attr),
-        NODE_DYNAMIC => match nth_expr(attr, 0).map(unparen) {
-            // A string or a URI inside is a static name to Nix (`${"a"}`, `${("a")}`).
-            Some(inner) if !matches!(inner.kind(), NODE_STRING | NODE_LITERAL) => Key::Dynamic,
+type Green = rowan::GreenNodeData;
+
+fn kind(node: &Green) -> SyntaxKind {
+    <rnix::NixLanguage as rowan::Language>::kind_from_raw(node.kind())
+}
+
+/// The child nodes of `node`. The check reads the green tree, which costs no allocation: it
+/// looks at every binding of every file.
+fn child_nodes(node: &Green) -> impl Iterator<Item = &Green> {
+    node.children().filter_map(NodeOrToken::into_node)
+}
+
+fn key(attr: &Green) -> Key {
+    match kind(attr) {
+        NODE_IDENT => match attr.children().next() {
+            Some(NodeOrToken::Token(token)) => Key::Name(hash_name(token.text())),
             _ => Key::Unsure,
         },
+        NODE_STRING => string_key(attr),
+        NODE_DYNAMIC => {
+            let mut inner = child_nodes(attr).next();
+            while let Some(paren) = inner.filter(|n| kind(n) == NODE_PAREN) {
+                inner = child_nodes(paren).next();
+            }
+            match inner {
+                // A string or a URI inside is a static name to Nix (`${"a"}`, `${("a")}`).
+                Some(inner) if !matches!(kind(inner), NODE_STRING | NODE_LITERAL) => Key::Dynamic,
+                _ => Key::Unsure,
+            }
+        }
         _ => Key::Unsure,
     }
 }
@@ -55,24 +73,24 @@ fn key(attr: &SyntaxNode) -> Key {
 /// A `"..."` name with one plain piece of text is that text; an interpolated one is dynamic.
 /// Escapes, `\r` (Nix reads `\r\n` as `\n`) and `$` (which can end a piece of Nix's string
 /// early) leave it unsure, and so does an indented string, which Nix takes for no name at all.
-fn string_key(string: &SyntaxNode) -> Key {
+fn string_key(string: &Green) -> Key {
     let mut text = None;
-    for element in string.children_with_tokens() {
+    for element in string.children() {
         match element {
-            NodeOrToken::Node(node) if node.kind() == NODE_INTERPOL => return Key::Dynamic,
+            NodeOrToken::Node(node) if kind(node) == NODE_INTERPOL => return Key::Dynamic,
             NodeOrToken::Node(_) => return Key::Unsure,
-            NodeOrToken::Token(token) => match token.kind() {
+            NodeOrToken::Token(token) => match <rnix::NixLanguage as rowan::Language>::kind_from_raw(token.kind()) {
                 TOKEN_STRING_START if token.text() == "\"" => {}
                 TOKEN_STRING_END => {}
-                TOKEN_STRING_CONTENT if text.is_none() => text = Some(token),
+                TOKEN_STRING_CONTENT if text.is_none() => text = Some(token.text()),
                 _ => return Key::Unsure,
             },
         }
     }
     match text {
         None => Key::Name(hash_name("")),
-        Some(token) if token.text().contains(['\\', '\r', '$']) => Key::Unsure,
-        Some(token) => Key::Name(hash_name(token.text())),
+        Some(text) if text.contains(['\\', '\r', '$']) => Key::Unsure,
+        Some(text) => Key::Name(hash_name(text)),
     }
 }
 
@@ -91,15 +109,16 @@ pub(super) fn set_may_clash(
 ) -> bool {
     counts.clear();
     complete.clear();
-    for entry in set.children() {
-        match entry.kind() {
+    let green = set.green();
+    for entry in child_nodes(green) {
+        match kind(entry) {
             NODE_ATTRPATH_VALUE => {
-                let Some(path) = first_child(&entry, NODE_ATTRPATH) else { return true };
+                let Some(path) = child_nodes(entry).find(|n| kind(n) == NODE_ATTRPATH) else { return true };
                 let mut prefix = 0;
                 let mut names = 0;
                 let mut dynamic = false;
-                for attr in path.children() {
-                    match key(&attr) {
+                for attr in child_nodes(path) {
+                    match key(attr) {
                         Key::Name(name) => {
                             prefix = extend(prefix, name);
                             *counts.entry(prefix).or_insert(0) += 1;
@@ -121,8 +140,8 @@ pub(super) fn set_may_clash(
                 }
             }
             NODE_INHERIT => {
-                for attr in entry.children().filter(|c| c.kind() != NODE_INHERIT_FROM) {
-                    let Key::Name(name) = key(&attr) else { return true };
+                for attr in child_nodes(entry).filter(|n| kind(n) != NODE_INHERIT_FROM) {
+                    let Key::Name(name) = key(attr) else { return true };
                     let path = extend(0, name);
                     *counts.entry(path).or_insert(0) += 1;
                     complete.push(path);
