@@ -73,8 +73,8 @@ fn the_gate_skips_the_grammar_only_where_it_finds_nothing() {
             snippets.add(&input.name, &input.text);
         }
         let mut mutated = Tally::default();
-        for (name, text) in mutated_fixtures(&repos, MUTATIONS_PER_FILE) {
-            mutated.add(&name, &text);
+        for input in mutated_fixtures(&repos, MUTATIONS_PER_FILE) {
+            mutated.add(&input.name, &input.text);
         }
         fixtures.report("fixture files");
         snippets.report("referee snippets");

@@ -35,16 +35,30 @@ pub const INSERTIONS: &[&str] = &[
     "<a/>",
 ];
 
-/// `per_file` mutations of each fixture file: (a name saying which file and how, the text).
-pub fn mutated_fixtures(repos: &[Repository], per_file: usize) -> Vec<(String, String)> {
+/// Numbers rnix's tokenizer reads otherwise than Nix's lexer: canopy reports no name past one
+/// (rnix's tree is a guess there), where Nix may report an undefined variable.
+pub const MISREAD_NUMBERS: &[&str] = &["0.", "1.5e"];
+
+/// One mutated fixture file.
+pub struct Mutated {
+    /// Which file, which mutation, and how.
+    pub name: String,
+    pub text: String,
+    /// What the mutation inserted, if it inserted something.
+    pub inserted: Option<&'static str>,
+}
+
+/// `per_file` mutations of each fixture file.
+pub fn mutated_fixtures(repos: &[Repository], per_file: usize) -> Vec<Mutated> {
     let mut random = Xorshift(0x9e37_79b9_7f4a_7c15);
     let mut out = Vec::new();
     for repo in repos {
         for (path, text) in &repo.files {
             let tokens = tokens(text);
             for k in 0..per_file {
-                let (how, mutated) = mutate(text, &tokens, &mut random);
-                out.push((format!("mutated: {}/{path} #{k} ({how})", repo.name), mutated));
+                let (how, mutated, inserted) = mutate(text, &tokens, &mut random);
+                let name = format!("mutated: {}/{path} #{k} ({how})", repo.name);
+                out.push(Mutated { name, text: mutated, inserted });
             }
         }
     }
@@ -94,26 +108,24 @@ fn char_boundary(text: &str, random: &mut Xorshift) -> usize {
     at
 }
 
-fn mutate(text: &str, tokens: &[Token], random: &mut Xorshift) -> (String, String) {
+fn mutate(text: &str, tokens: &[Token], random: &mut Xorshift) -> (String, String, Option<&'static str>) {
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     match below(random, 6) {
         0 if !tokens.is_empty() => {
             let token = &tokens[below(random, tokens.len())];
-            ("token deleted".to_string(), format!("{}{}", &text[..token.start], &text[token.end..]))
+            ("token deleted".to_string(), format!("{}{}", &text[..token.start], &text[token.end..]), None)
         }
         1 if !text.is_empty() => {
             let at = char_boundary(text, random).min(text.len() - 1);
             let at = (0..=at).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
             let width = text[at..].chars().next().map_or(1, char::len_utf8);
-            ("character deleted".to_string(), format!("{}{}", &text[..at], &text[at + width..]))
+            ("character deleted".to_string(), format!("{}{}", &text[..at], &text[at + width..]), None)
         }
         2 => {
-            // Inherited names are left alone: Nix 2.8 places their duplicates otherwise than
-            // current Nix (see `referee::known`).
             let bindings: Vec<usize> = (0..lines.len())
                 .filter(|&i| {
                     let line = lines[i].trim();
-                    line.ends_with(';') && line.contains(" = ") && !line.starts_with("inherit")
+                    line.ends_with(';') && (line.contains(" = ") || line.starts_with("inherit"))
                 })
                 .collect();
             if bindings.is_empty() {
@@ -122,7 +134,7 @@ fn mutate(text: &str, tokens: &[Token], random: &mut Xorshift) -> (String, Strin
             let i = bindings[below(random, bindings.len())];
             let mut out: Vec<&str> = lines.clone();
             out.insert(i + 1, lines[i]);
-            ("binding line repeated".to_string(), out.concat())
+            ("binding line repeated".to_string(), out.concat(), None)
         }
         3 if lines.len() > 1 => {
             let (i, j) = (below(random, lines.len()), below(random, lines.len()));
@@ -132,7 +144,7 @@ fn mutate(text: &str, tokens: &[Token], random: &mut Xorshift) -> (String, Strin
             if text.ends_with('\n') {
                 swapped.push('\n');
             }
-            ("lines swapped".to_string(), swapped)
+            ("lines swapped".to_string(), swapped, None)
         }
         4 => {
             let formals: Vec<&Token> = tokens.iter().filter(|t| t.formal).collect();
@@ -141,19 +153,19 @@ fn mutate(text: &str, tokens: &[Token], random: &mut Xorshift) -> (String, Strin
             }
             let formal = formals[below(random, formals.len())];
             let name = &text[formal.start..formal.end];
-            ("formal repeated".to_string(), format!("{}{name}, {}", &text[..formal.start], &text[formal.start..]))
+            ("formal repeated".to_string(), format!("{}{name}, {}", &text[..formal.start], &text[formal.start..]), None)
         }
         _ => insert(text, tokens, random),
     }
 }
 
 /// One of `INSERTIONS`, before a token or at any character boundary.
-fn insert(text: &str, tokens: &[Token], random: &mut Xorshift) -> (String, String) {
+fn insert(text: &str, tokens: &[Token], random: &mut Xorshift) -> (String, String, Option<&'static str>) {
     let piece = INSERTIONS[below(random, INSERTIONS.len())];
     let at = if tokens.is_empty() || below(random, 2) == 0 {
         char_boundary(text, random)
     } else {
         tokens[below(random, tokens.len())].start
     };
-    (format!("{piece:?} inserted"), format!("{}{piece}{}", &text[..at], &text[at..]))
+    (format!("{piece:?} inserted"), format!("{}{piece}{}", &text[..at], &text[at..]), Some(piece))
 }
