@@ -20,13 +20,18 @@ use crate::syntax::names::NameTable;
 ///   checking (the range of numbers, `0.` and floats with an `e`, whitespace beyond Nix's four
 ///   bytes) and pipes (rnix chains `|>` and `<|` where Nix refuses to).
 ///
-/// Why this suffices: rnix reads a superset of Nix's tokens with the same boundaries but for
-/// the numbers and the whitespace above (`\r` ends comments in both, as `syntax::parse` hands
-/// rnix lone `\r`s as line ends), and each of its productions is one of Nix's, but for the
-/// shapes the name table checks. Nix's parser runs out of stack only 10,000 levels down, where
-/// rnix has given up at 512 with an error. What is left, then, is what Nix's grammar actions
-/// check, which the name table sees whole once every binding set, pattern and `inherit` has
-/// been walked.
+/// Why this suffices. Where rnix's tokenizer yields no error token, its tokens are Nix's with the
+/// same boundaries, but for the numbers and spaces above and the search paths the name table
+/// checks (it refuses a path ending in `/` as Nix does, and `\r` ends comments in both:
+/// `syntax::parse` hands rnix lone `\r`s as line ends).
+/// rnix's parser checks every token it takes against what it expects, but for the close of a
+/// parenthesis, and each production it accepts is one of Nix's, but for the shapes the name
+/// table checks and chains of pipes: a text rnix reads without an error, then, is one Nix's
+/// grammar reads too, into the same binding sets, patterns and `inherit`s. Nix's parser runs out
+/// of stack only 10,000 levels down, where rnix has given up at 512 with an error. What is left
+/// are the checks of Nix's grammar actions, which the name table makes of every binding set and
+/// pattern it walks; it walks them all unless it went too deep, or a set's paths overlap (which
+/// it notes first), since only then does Nix move bindings from one set into another.
 pub(crate) fn grammar_finds_nothing(text: &str, parse: &Parse, names: &NameTable) -> bool {
     parse.errors().is_empty()
         && parse.refused().is_none()
@@ -155,6 +160,20 @@ mod tests {
     }
 
     #[test]
+    fn texts_not_read_whole() {
+        crate::base::stack::with_stack(|| {
+            // Refused by `syntax::parse`: Nix runs out of stack too.
+            let deep = format!("{}1{}", "(".repeat(10_001), ")".repeat(10_001));
+            let shallow = format!("{}1{}", "(".repeat(400), ")".repeat(400));
+            check(&deep, &shallow);
+            // Deeper than the name table walks: the gate cannot vouch for what lies below.
+            let deep = format!("{}{}", "[".repeat(3500), "]".repeat(3500));
+            assert!(!gate(&deep));
+            assert!(gate(&format!("{}{}", "[".repeat(300), "]".repeat(300))));
+        });
+    }
+
+    #[test]
     fn rnix_errors() {
         check("{ a = 1 }", "{ a = 1; }");
         check("", "1");
@@ -187,6 +206,8 @@ mod tests {
     fn whitespace_only_rnix_takes() {
         check("[ 1\u{a0}2 ]", "[ 1 2 ] # é — “x”");
         check("[ 1\u{c}2 ]", "[ 1\t2 ]");
+        // A lone `\r` ends a comment for Nix, and for rnix as `syntax::parse` hands it over.
+        check("# c\r}", "# c\r1");
         check("[ 1\u{2003}2 ]", "[ 1 2 ] # \u{2013}");
     }
 
