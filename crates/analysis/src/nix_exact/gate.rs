@@ -31,7 +31,9 @@ use crate::syntax::names::NameTable;
 /// of stack only 10,000 levels down, where rnix has given up at 512 with an error. What is left
 /// are the checks of Nix's grammar actions, which the name table makes of every binding set and
 /// pattern it walks; it walks them all unless it went too deep, or a set's paths overlap (which
-/// it notes first), since only then does Nix move bindings from one set into another.
+/// it notes first), since only then does Nix move bindings from one set into another. (What
+/// rnix takes is read from rnix 0.15's tokenizer and parser: a new rnix must be read again;
+/// `src/tests/grammar_gate.rs` would catch much, not all.)
 pub(crate) fn grammar_finds_nothing(text: &str, parse: &Parse, names: &NameTable) -> bool {
     parse.errors().is_empty()
         && parse.refused().is_none()
