@@ -10,6 +10,7 @@
 //! position; rnix's tree supplies names and the errors after Nix's first.
 
 mod attrsets;
+pub(crate) mod gate;
 mod grammar;
 mod lexer;
 mod symbols;
@@ -30,6 +31,14 @@ use self::symbols::SymbolOrder;
 /// attributes defined twice.
 pub(crate) struct NixGrammar(Findings);
 
+#[cfg(test)]
+impl NixGrammar {
+    /// No error, no duplicate, no number rnix misreads.
+    pub(crate) fn finds_nothing(&self) -> bool {
+        self.0.errors.is_empty() && self.0.rnix_misreads_from.is_none()
+    }
+}
+
 /// Runs Nix's grammar over `text`. It reads the text alone, so it can run while rnix parses the
 /// same text (`extract::summarize` does so for big files). `tree` gives rnix's tree of `text`,
 /// asked for only when the grammar needs Nix's symbol order (to tell which of two repeated
@@ -43,10 +52,19 @@ pub(crate) fn nix_grammar(text: &str, tree: &dyn Fn() -> rnix::SyntaxNode) -> Ni
     NixGrammar(grammar::check(text, &mut order))
 }
 
+/// `nix_grammar`, unless `gate::grammar_finds_nothing` shows it would find nothing: then its
+/// empty findings, at a fraction of the cost.
+pub(crate) fn nix_grammar_where_needed(text: &str, parse: &Parse, names: &NameTable) -> NixGrammar {
+    if gate::grammar_finds_nothing(text, parse, names) {
+        return NixGrammar(Findings { errors: Vec::new(), rnix_misreads_from: None });
+    }
+    nix_grammar(text, &|| parse.root())
+}
+
 /// Every parse-time diagnostic of one file, the one Nix would report first at the front.
 #[cfg(test)]
 pub(crate) fn parse_time_diagnostics(text: &str, parse: &Parse, names: &NameTable) -> Vec<Finding> {
-    let grammar = nix_grammar(text, &|| parse.root());
+    let grammar = nix_grammar_where_needed(text, parse, names);
     parse_time_diagnostics_with(text, parse, names, grammar)
 }
 

@@ -8,6 +8,7 @@
 mod bindings;
 mod globals;
 mod merges;
+mod objections;
 
 use rnix::SyntaxKind::*;
 use rustc_hash::FxHashMap;
@@ -61,12 +62,24 @@ pub(crate) struct NameTable {
     /// `<x>` as `__findFile __nixPath "x"`, so a bound `__findFile` gives it its meaning. Kept
     /// apart from `uses`, since nothing there is written as a name. Sorted by start.
     pub(crate) searches: Vec<(TextSize, Resolution)>,
+    /// Set when the walk met something Nix's parser could report although rnix read it without
+    /// an error (see `objections`): a name defined twice or a dynamic one where Nix forbids it, a
+    /// formal given twice, a lambda where Nix takes no function, a parenthesis not closed by `)`,
+    /// a search path Nix's lexer does not read as one.
+    pub(crate) nix_may_object: bool,
 }
 
 impl NameTable {
     pub(crate) fn build(root: &SyntaxNode) -> NameTable {
         let merges = Merges::new(root);
-        let mut builder = Builder { table: NameTable::default(), scopes: Vec::new(), depth: 0, merges };
+        let mut builder = Builder {
+            table: NameTable::default(),
+            scopes: Vec::new(),
+            depth: 0,
+            merges,
+            counts: FxHashMap::default(),
+            complete: Vec::new(),
+        };
         builder.expr(root);
         let mut table = builder.table;
         table.uses.sort_by_key(|u| u.range.start());
@@ -119,6 +132,9 @@ struct Builder {
     scopes: Vec<Scope>,
     depth: u32,
     merges: Merges,
+    /// Scratch space of `objections::set_may_clash`.
+    counts: FxHashMap<u64, u32>,
+    complete: Vec<u64>,
 }
 
 impl Builder {
@@ -157,14 +173,23 @@ impl Builder {
         self.table.uses.push(NameUse { name, range, resolution });
     }
 
-    fn bind(&mut self, map: &mut FxHashMap<SmolStr, BindingId>, binding: Binding) {
+    /// Binds `binding` in `map`, unless its name is bound there already; says which.
+    fn bind(&mut self, map: &mut FxHashMap<SmolStr, BindingId>, binding: Binding) -> bool {
         // The first binding of a name wins; duplicates are reported elsewhere.
         if map.contains_key(&binding.name) {
-            return;
+            return false;
         }
         let id = BindingId(self.table.bindings.len() as u32);
         map.insert(binding.name.clone(), id);
         self.table.bindings.push(binding);
+        true
+    }
+
+    /// Notes whether Nix could report something of the entries of the binding set `node`.
+    fn check_set(&mut self, node: &SyntaxNode, let_in: bool) {
+        if !self.table.nix_may_object {
+            self.table.nix_may_object = objections::set_may_clash(node, let_in, &mut self.counts, &mut self.complete);
+        }
     }
 
     fn expr(&mut self, node: &SyntaxNode) {
@@ -180,10 +205,24 @@ impl Builder {
                 }
             }
             NODE_PATH_SEARCH => {
+                if !objections::nix_search_path(node) {
+                    self.table.nix_may_object = true;
+                }
                 let resolution = self.resolve("__findFile");
                 self.table.searches.push((node.text_range().start(), resolution));
             }
-            NODE_LAMBDA => self.lambda(node),
+            NODE_LAMBDA => {
+                if !objections::takes_a_function(node.parent().map(|p| p.kind())) {
+                    self.table.nix_may_object = true;
+                }
+                self.lambda(node)
+            }
+            NODE_PAREN => {
+                if !objections::closed_paren(node) {
+                    self.table.nix_may_object = true;
+                }
+                self.children(node)
+            }
             NODE_LET_IN => self.let_in(node),
             NODE_LEGACY_LET => self.recursive_set(node),
             NODE_ATTR_SET => {
@@ -227,6 +266,9 @@ impl Builder {
     fn attrpath_dynamics(&mut self, path: &SyntaxNode) {
         for attr in path.children() {
             if attr.kind() != NODE_IDENT {
+                if objections::indented_string_attr(&attr) {
+                    self.table.nix_may_object = true;
+                }
                 self.expr(&attr);
             }
         }
@@ -248,16 +290,19 @@ impl Builder {
                     for part in child.children() {
                         match part.kind() {
                             NODE_PAT_ENTRY => {
-                                if let Some(ident) = first_child(&part, NODE_IDENT) {
-                                    self.bind_ident(&mut names, &ident, BindingKind::Formal, &ptr);
-                                }
+                                // A formal given twice, or also the `@` name: Nix rejects both.
+                                let bound = first_child(&part, NODE_IDENT).is_some_and(|ident| {
+                                    self.bind_ident(&mut names, &ident, BindingKind::Formal, &ptr)
+                                });
+                                self.table.nix_may_object |= !bound;
                                 // The first child is the formal's own name; a default follows.
                                 defaults.extend(syntax::expr_children(&part).skip(1));
                             }
                             NODE_PAT_BIND => {
-                                if let Some(ident) = first_child(&part, NODE_IDENT) {
-                                    self.bind_ident(&mut names, &ident, BindingKind::PatternAlias, &ptr);
-                                }
+                                let bound = first_child(&part, NODE_IDENT).is_some_and(|ident| {
+                                    self.bind_ident(&mut names, &ident, BindingKind::PatternAlias, &ptr)
+                                });
+                                self.table.nix_may_object |= !bound;
                             }
                             _ => {}
                         }
@@ -283,12 +328,10 @@ impl Builder {
         ident: &SyntaxNode,
         kind: BindingKind,
         scope: &NodePtr,
-    ) {
-        if let Some(name) = syntax::ident_text(ident) {
-            let binding =
-                Binding { name, range: ident.text_range(), kind, value: BindingValue::Argument, scope: *scope };
-            self.bind(names, binding);
-        }
+    ) -> bool {
+        let Some(name) = syntax::ident_text(ident) else { return false };
+        let binding = Binding { name, range: ident.text_range(), kind, value: BindingValue::Argument, scope: *scope };
+        self.bind(names, binding)
     }
 
     /// Collects the names a let, rec set or legacy let binds.
@@ -296,12 +339,15 @@ impl Builder {
         let ptr = NodePtr::new(node);
         let mut names = FxHashMap::default();
         for entry in node.children() {
-            entry_bindings(&entry, kind, ptr, |binding| self.bind(&mut names, binding));
+            entry_bindings(&entry, kind, ptr, |binding| {
+                self.bind(&mut names, binding);
+            });
         }
         names
     }
 
     fn let_in(&mut self, node: &SyntaxNode) {
+        self.check_set(node, true);
         self.merges.plan(node);
         let names = self.collect_bindings(node, BindingKind::Let);
         // Plain `inherit x;` reads `x` outside the let.
@@ -315,6 +361,7 @@ impl Builder {
     }
 
     fn recursive_set(&mut self, node: &SyntaxNode) {
+        self.check_set(node, false);
         self.merges.plan(node);
         let mut names = self.collect_bindings(node, BindingKind::Rec);
         // Entries written beside this set that Nix moves into it (see `merges`).
@@ -336,6 +383,7 @@ impl Builder {
 
     /// A non-recursive attrset: values and inherits read the enclosing scope.
     fn plain_set(&mut self, node: &SyntaxNode) {
+        self.check_set(node, false);
         self.merges.plan(node);
         self.plain_inherit_uses(node);
         self.entry_values(node);

@@ -1,5 +1,5 @@
-//! What the analysis tests share: the fixture repositories, running on a caller's stack, and a
-//! seeded random stream.
+//! What the analysis tests share: the fixture repositories and their seeded mutations, running on
+//! a caller's stack, and a seeded random stream.
 
 #![allow(dead_code)]
 
@@ -8,9 +8,12 @@
 pub mod bodies;
 
 mod fixtures;
+mod mutations;
 
 // Each test binary includes this module and uses part of it.
 #[allow(unused_imports)]
 pub use bodies::on_analysis_stack;
 #[allow(unused_imports)]
 pub use fixtures::*;
+#[allow(unused_imports)]
+pub use mutations::*;

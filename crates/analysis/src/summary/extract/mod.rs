@@ -81,7 +81,7 @@ fn summarize_then_check(
     crate::base::stack::with_stack(|| {
         let names = NameTable::build(&parse.root());
         let mut summary = summarize_structure(path, text, parse, &names);
-        let grammar = grammar().unwrap_or_else(|| nix_exact::nix_grammar(text, &|| parse.root()));
+        let grammar = grammar().unwrap_or_else(|| nix_exact::nix_grammar_where_needed(text, parse, &names));
         // Nix's verdicts first, then the extractor's own (a file it could not read in full).
         let extracted = std::mem::take(&mut summary.diagnostics);
         summary.diagnostics = nix_exact::parse_time_diagnostics_with(text, parse, &names, grammar);
