@@ -17,9 +17,6 @@ use canopy_bench::dimensions::{Dimension, Workspace};
 use divan::counter::ItemsCount;
 use divan::{Bencher, black_box};
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     // The analysis expects the big stack canopy gives its threads.
     canopy_analysis::run_on_analysis_stack("bench", divan::main)

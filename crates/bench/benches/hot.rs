@@ -7,9 +7,6 @@ use canopy_analysis::{Analysis, Change, FilePosition, TextSize};
 use canopy_bench::generator::{self, Generated};
 use divan::{Bencher, black_box};
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     // The analysis expects the big stack canopy gives its threads.
     canopy_analysis::run_on_analysis_stack("bench", divan::main)
