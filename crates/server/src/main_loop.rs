@@ -68,7 +68,8 @@ struct Book {
     indexing: Option<Indexing>,
     /// Non-empty diagnostic sets last published, by workspace path, with the URI they went to.
     published: HashMap<String, (Url, Vec<lsp::Diagnostic>)>,
-    /// The path each file id had when last published (ids are reused after removals).
+    /// The path each file id had when last published with something to say, or to clear (ids
+    /// are reused after removals).
     paths: HashMap<FileId, String>,
     /// Paths whose set goes out at the next publication even if it did not change: documents
     /// opened since, whose client may have dropped the set or may still show an older one.

@@ -13,6 +13,7 @@
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use rustc_hash::{FxHashMap, FxHashSet};
+use thin_vec::ThinVec;
 
 use self::index::{Contribution, Delta, Index};
 use self::resolve::Resolved;
@@ -279,7 +280,10 @@ impl Graph {
         // Most files checked again read what they read before (both sorted): leaving and
         // entering the readers' map again would be most of a recheck's cost.
         updates.retain(|(file, reads)| {
-            self.files.get(file.0 as usize).and_then(Option::as_ref).is_none_or(|d| d.reads != *reads)
+            self.files
+                .get(file.0 as usize)
+                .and_then(Option::as_ref)
+                .is_none_or(|d| d.reads.as_slice() != reads.as_slice())
         });
         // The old reads leave first: a file may read again what it read before.
         let leaving: Vec<(FactId, FileId)> = updates
@@ -291,7 +295,7 @@ impl Graph {
         for (file, reads) in updates {
             let Some(data) = self.files.get_mut(file.0 as usize).and_then(Option::as_mut) else { continue };
             self.readers.add(file, &reads);
-            data.reads = reads;
+            data.reads = reads.into();
         }
     }
 
@@ -432,7 +436,7 @@ impl Graph {
         self.index = Index::default();
         self.readers.clear();
         for data in self.files.iter_mut().flatten() {
-            data.reads = Vec::new();
+            data.reads = ThinVec::new();
         }
         self.enter_graph(&ids, FxHashMap::default(), FxHashMap::default());
     }

@@ -7,6 +7,7 @@
 
 use rustc_hash::FxHashMap;
 use smol_str::SmolStr;
+use thin_vec::ThinVec;
 
 use crate::base::Scope;
 
@@ -135,32 +136,32 @@ pub(crate) struct ShadowedRead {
 /// A file's contribution to the graph.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Resolved {
-    pub(crate) definitions: Vec<Definition>,
-    pub(crate) contributions: Vec<ClassContribution>,
-    pub(crate) hosts: Vec<HostSite>,
-    pub(crate) refs: Vec<ResolvedRef>,
+    pub(crate) definitions: ThinVec<Definition>,
+    pub(crate) contributions: ThinVec<ClassContribution>,
+    pub(crate) hosts: ThinVec<HostSite>,
+    pub(crate) refs: ThinVec<ResolvedRef>,
     /// Scopes below which this file defines things canopy cannot see: a path prefix such as
     /// `flake.modules.nixos` or `flake`.
-    pub(crate) opaque: Vec<SmolStr>,
+    pub(crate) opaque: ThinVec<SmolStr>,
     /// Collections whose modules the module system stamps with their class because this file
     /// imports the flake module that does (flake-parts' `flakeModules.modules` for
     /// `flake.modules`).
-    pub(crate) stamped: Vec<SmolStr>,
-    pub(crate) classes: Vec<ClassUse>,
-    pub(crate) shadowed: Vec<ShadowedRead>,
+    pub(crate) stamped: ThinVec<SmolStr>,
+    pub(crate) classes: ThinVec<ClassUse>,
+    pub(crate) shadowed: ThinVec<ShadowedRead>,
     /// Den hosts and users, which den turns into aspects of the same name.
-    pub(crate) host_aspects: Vec<(HostKey, AspectKey)>,
+    pub(crate) host_aspects: ThinVec<(HostKey, AspectKey)>,
     /// Classes this file declares to den (`den.classes.<c>`, the classes a `forward` battery
     /// creates), with `ANY_CLASS` for classes it creates that canopy cannot name.
-    pub(crate) declared_classes: Vec<SmolStr>,
+    pub(crate) declared_classes: ThinVec<SmolStr>,
     /// Flake outputs this file defines for certain (`FileSummary::outputs`), by name.
-    pub(crate) outputs: Vec<SmolStr>,
+    pub(crate) outputs: ThinVec<SmolStr>,
     /// Flake outputs this file declares options for, or `ANY_OUTPUT`; with `ANY_OUTPUT` too when
     /// it imports a flake module that may declare outputs canopy does not know of.
-    pub(crate) declared_outputs: Vec<SmolStr>,
-    pub(crate) mirrors: Vec<Mirror>,
+    pub(crate) declared_outputs: ThinVec<SmolStr>,
+    pub(crate) mirrors: ThinVec<Mirror>,
     /// The owners `refs` name.
-    pub(crate) owners: Vec<Owner>,
+    pub(crate) owners: ThinVec<Owner>,
 }
 
 impl Resolved {
@@ -218,9 +219,9 @@ pub(crate) const EVERYTHING: &str = "";
 
 pub(crate) fn resolve(summary: &FileSummary, collections: &CollectionSet, passed: &PassedDown) -> Resolved {
     let mut out = Resolved {
-        declared_classes: summary.forwarded_classes.clone(),
+        declared_classes: summary.forwarded_classes.iter().cloned().collect(),
         outputs: summary.outputs.iter().filter(|(_, certain)| *certain).map(|(n, _)| n.text.clone()).collect(),
-        declared_outputs: summary.declared_outputs.clone(),
+        declared_outputs: summary.declared_outputs.iter().cloned().collect(),
         ..Resolved::default()
     };
     if summary.reduction.opaque_all {

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use smol_str::SmolStr;
+use thin_vec::ThinVec;
 
 use super::helpers::{HelperKey, Helpers};
 use super::index::Index;
@@ -24,13 +25,14 @@ use crate::syntax::Parse;
 pub(crate) struct FileData {
     pub(crate) path: String,
     pub(crate) text: Arc<str>,
-    /// Built on first use: most files never have a position converted.
-    pub(super) line_index: OnceLock<LineIndex>,
+    /// Built on first use: most files never have a position converted (boxed, so that those
+    /// hold a pointer's width, not the index's).
+    pub(super) line_index: OnceLock<Box<LineIndex>>,
     pub(crate) summary: FileSummary,
     pub(crate) role: FileRole,
     pub(crate) resolved: Resolved,
     /// The facts this file's checks read when they last ran.
-    pub(super) reads: Vec<FactId>,
+    pub(super) reads: ThinVec<FactId>,
 }
 
 /// One repository's files and the aspect graph they make.
@@ -157,7 +159,7 @@ impl Graph {
 
     pub(crate) fn line_index(&self, file: FileId) -> &LineIndex {
         let data = self.data(file);
-        data.line_index.get_or_init(|| LineIndex::new(&data.text))
+        data.line_index.get_or_init(|| Box::new(LineIndex::new(&data.text)))
     }
 
     /// The 1-based line of `offset` in `file`, for messages that name a place (`path:line`).

@@ -12,6 +12,7 @@ pub(crate) mod lints;
 
 use rustc_hash::FxHashMap;
 use smol_str::SmolStr;
+use thin_vec::ThinVec;
 
 use crate::base::diagnostics::Finding;
 use crate::base::text::TextRange;
@@ -209,58 +210,58 @@ pub(crate) struct ModuleInfo {
 pub(crate) struct FileSummary {
     /// `None` when the file is not shaped like a module (not an attrset or a function returning one).
     pub(crate) module: Option<ModuleInfo>,
-    pub(crate) nodes: Vec<ConfigNode>,
+    pub(crate) nodes: ThinVec<ConfigNode>,
     /// Nodes some of whose attributes cannot be known statically, by node. Few nodes have one,
     /// so they live beside the nodes rather than in each (summaries are most of canopy's memory).
-    pub(crate) opaque: Vec<(NodeId, Opaque)>,
+    pub(crate) opaque: ThinVec<(NodeId, Opaque)>,
     /// Nodes whose value starts a nested evaluation of a known class (`home-manager.users.<name>`
     /// holds home-manager modules), by node.
-    pub(crate) module_classes: Vec<(NodeId, SmolStr)>,
-    pub(crate) refs: Vec<Reference>,
-    pub(crate) options: Vec<OptionDecl>,
+    pub(crate) module_classes: ThinVec<(NodeId, SmolStr)>,
+    pub(crate) refs: ThinVec<Reference>,
+    pub(crate) options: ThinVec<OptionDecl>,
     /// The first name of every option this file declares, whatever its type.
-    pub(crate) declared: Vec<SmolStr>,
+    pub(crate) declared: ThinVec<SmolStr>,
     /// Names this file provides as `_module.args.<name>` whose value is a function that makes a
     /// `deferredModule` option: helpers that declare one aspect per call.
-    pub(crate) option_helpers: Vec<SmolStr>,
+    pub(crate) option_helpers: ThinVec<SmolStr>,
     /// Lambda literals other files (or this one) may call as workspace helpers.
-    pub(crate) helpers: Vec<HelperDef>,
+    pub(crate) helpers: ThinVec<HelperDef>,
     /// Calls that may reach a workspace helper, in source order.
-    pub(crate) calls: Vec<HelperCall>,
+    pub(crate) calls: ThinVec<HelperCall>,
     /// The graph's reduction of `calls`: the only part of a summary that depends on other files.
     pub(crate) reduction: Reduction,
-    pub(crate) namespaces: Vec<NamespaceDecl>,
+    pub(crate) namespaces: ThinVec<NamespaceDecl>,
     /// The flake outputs this file's top-level configuration defines (`flake.<x>`), each with
     /// where its name is written and whether the definition is certain: not under a `mkIf`,
     /// `optionalAttrs` or `if`, and readable.
-    pub(crate) outputs: Vec<(Name, bool)>,
+    pub(crate) outputs: ThinVec<(Name, bool)>,
     /// Flake outputs this file declares an option for (`options.flake.<x>`, `transposition.<x>`),
     /// with `ANY_OUTPUT` for a declaration of `flake` itself.
-    pub(crate) declared_outputs: Vec<SmolStr>,
+    pub(crate) declared_outputs: ThinVec<SmolStr>,
     /// Classes this file's calls of den's `forward` battery create (`fromClass` over `each`), with
     /// `ANY_CLASS` when canopy cannot name them.
-    pub(crate) forwarded_classes: Vec<SmolStr>,
+    pub(crate) forwarded_classes: ThinVec<SmolStr>,
     /// Files the top-level module imports by path (`./_hosts/x.nix`), as written.
-    pub(crate) imports: Vec<String>,
+    pub(crate) imports: ThinVec<String>,
     /// Files this one makes Nix read, as written: `import ./x.nix`, `callPackage ./x.nix`, paths
     /// in any `imports` or `modules` list (`extract::reads`). Sorted, without repeats.
-    pub(crate) files_read: Vec<String>,
-    pub(crate) import_tree: Vec<ImportTreeCall>,
+    pub(crate) files_read: ThinVec<String>,
+    pub(crate) import_tree: ThinVec<ImportTreeCall>,
     /// The flake's own arguments (`inputs`, `self`) this file hands to lower-level modules
     /// through `specialArgs` or `extraSpecialArgs`: in their modules, `inputs.self` (or `self`)
     /// is the flake's outputs. Sorted.
-    pub(crate) passes_down: Vec<SmolStr>,
+    pub(crate) passes_down: ThinVec<SmolStr>,
     /// `flake.nix` calls flake-parts' `mkFlake`: the flake is a flake-parts flake.
     pub(crate) calls_mk_flake: bool,
     /// What this file's modules do that fails wherever they are evaluated as modules; the checks
     /// decide which places are certainly modules.
-    pub(crate) lints: Vec<lints::Lint>,
+    pub(crate) lints: ThinVec<lints::Lint>,
     /// Diagnostics this file alone decides: syntax, names, duplicates, shadowed `config`.
-    pub(crate) diagnostics: Vec<Finding>,
+    pub(crate) diagnostics: ThinVec<Finding>,
     /// `# canopy: ignore[...]` comments, in source order.
-    pub(crate) suppressions: Vec<crate::checks::suppressions::Suppression>,
+    pub(crate) suppressions: ThinVec<crate::checks::suppressions::Suppression>,
     /// Top-level names below which `prune` dropped nodes, each with the depth it kept there.
-    pub(crate) cut: Vec<(SmolStr, u16)>,
+    pub(crate) cut: ThinVec<(SmolStr, u16)>,
 }
 
 impl FileSummary {

@@ -149,8 +149,13 @@ fn wanted(
     };
     for id in ids {
         let path = held.analysis.path(id).to_owned();
-        book.paths.insert(id, path.clone());
         let set = set_of(book, held, &config, enc, id, &path);
+        // Nothing to say and nothing said before: no message, so no entry. After indexing that is
+        // nearly every file, whose paths and URIs would be copied for nothing at the server's peak.
+        if set.is_empty() && !book.published.contains_key(&path) {
+            continue;
+        }
+        book.paths.insert(id, path.clone());
         wanted.insert(path, set);
     }
     let resend = std::mem::take(&mut book.resend);

@@ -84,7 +84,7 @@ fn summarize_then_check(
         let grammar = grammar().unwrap_or_else(|| nix_exact::nix_grammar_where_needed(text, parse, &names));
         // Nix's verdicts first, then the extractor's own (a file it could not read in full).
         let extracted = std::mem::take(&mut summary.diagnostics);
-        summary.diagnostics = nix_exact::parse_time_diagnostics_with(text, parse, &names, grammar);
+        summary.diagnostics = nix_exact::parse_time_diagnostics_with(text, parse, &names, grammar).into();
         summary.diagnostics.extend(extracted);
         summary
     })
@@ -104,18 +104,18 @@ pub(crate) fn summarize_structure(path: &str, text: &str, parse: &Parse, names: 
         }
         extractor.finish();
         let file_name = path.rsplit('/').next();
-        summary.lints = lints::lints(file_name, text, &root, names, &summary.nodes);
+        summary.lints = lints::lints(file_name, text, &root, names, &summary.nodes).into();
         // Nearly every file names no import-tree at all: no need to walk it looking for calls.
         if text.contains("import-tree") {
-            summary.import_tree = crate::dendritic::import_tree::calls::find_calls(&root, names);
+            summary.import_tree = crate::dendritic::import_tree::calls::find_calls(&root, names).into();
         }
         // Nearly every file has no suppression comment, and each one says `canopy:`.
         if text.contains("canopy:") {
-            summary.suppressions = crate::checks::suppressions::find(&root, text);
+            summary.suppressions = crate::checks::suppressions::find(&root, text).into();
         }
         // Every relative path literal starts with `./` or `../`.
         if text.contains("./") {
-            summary.files_read = reads::read_paths(&root);
+            summary.files_read = reads::read_paths(&root).into();
         }
         summary
     })
@@ -349,7 +349,7 @@ impl<'a> Extractor<'a> {
         if let Some(module) = self.out.module.as_mut() {
             module.keys = self.out.nodes.iter().filter(|n| n.parent.is_none()).map(|n| n.name.clone()).collect();
         }
-        self.out.outputs = self.flake_outputs();
+        self.out.outputs = self.flake_outputs().into();
         // `transposition.<x>` makes `x` a per-system option and a flake output that merges.
         let transposed = self.out.nodes.iter().filter(|n| {
             n.parent.is_some_and(|p| {
