@@ -133,7 +133,7 @@ pub(crate) struct ShadowedRead {
     pub(crate) root: SmolStr,
 }
 
-/// A file's contribution to the graph.
+/// A file's contribution to the graph. Thin vectors, as `FileSummary`'s lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Resolved {
     pub(crate) definitions: ThinVec<Definition>,

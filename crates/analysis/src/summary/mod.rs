@@ -205,7 +205,8 @@ pub(crate) struct ModuleInfo {
     pub(crate) provides_args: Vec<SmolStr>,
 }
 
-/// Everything a file contributes.
+/// Everything a file contributes. Its lists are thin vectors (a pointer while empty): most of
+/// them are empty in most files, and a summary lives as long as its file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct FileSummary {
     /// `None` when the file is not shaped like a module (not an attrset or a function returning one).
