@@ -9,6 +9,7 @@
 //! `ANALYSIS_STACK` bytes of stack (`run_on_analysis_stack` starts one).
 
 use rustc_hash::FxHashSet;
+use thin_vec::ThinVec;
 
 use crate::base::diagnostics::{Diagnostic, DiagnosticKind, DiagnosticsConfig, Finding, Severity};
 use crate::base::fix::{Fix, Related, RelatedAt};
@@ -39,7 +40,7 @@ use crate::summary::FileSummary;
 pub struct Analysis {
     graph: Graph,
     /// Each file's cross-file findings, by file id, kept current by `apply`.
-    checked: Vec<Vec<Finding>>,
+    checked: Vec<ThinVec<Finding>>,
     /// Files whose diagnostics may have changed since `take_changed` was last called.
     changed: FxHashSet<FileId>,
     /// Set between `begin_bulk` and `end_bulk`: the files whose checks wait for the end.
@@ -107,7 +108,7 @@ impl Analysis {
         let applied = self.graph.apply(change.0);
         for file in applied.removed {
             if let Some(findings) = self.checked.get_mut(file.0 as usize) {
-                *findings = Vec::new();
+                *findings = ThinVec::new();
             }
             self.changed.insert(file);
         }
@@ -127,9 +128,9 @@ impl Analysis {
         for (&file, (findings, file_reads)) in live.iter().zip(results) {
             let at = file.0 as usize;
             if self.checked.len() <= at {
-                self.checked.resize_with(at + 1, Vec::new);
+                self.checked.resize_with(at + 1, ThinVec::new);
             }
-            old.push(std::mem::replace(&mut self.checked[at], findings));
+            old.push(std::mem::replace(&mut self.checked[at], findings.into()));
             reads.push((file, file_reads));
         }
         parallel::drop_alongside(old, || self.graph.set_reads(reads));

@@ -210,7 +210,7 @@ impl Contribution {
             stamped: r.stamped.to_vec(),
             consumed,
             classes,
-            provided: summary.module.as_ref().map(|m| m.provides_args.clone()).unwrap_or_default(),
+            provided: summary.module.as_ref().map(|m| m.provides_args.to_vec()).unwrap_or_default(),
             hosts: r.hosts.iter().map(|h| h.key.clone()).collect(),
             declared: summary.declared.to_vec(),
             declared_classes: r.declared_classes.to_vec(),

@@ -12,6 +12,7 @@
 use std::hash::{Hash, Hasher};
 
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
+use smallvec::SmallVec;
 
 use crate::base::FileId;
 
@@ -225,9 +226,10 @@ impl<K: Hash + Eq + Clone, E: Entry> Table<K, E> {
 }
 
 /// The files that contribute one entry, once per occurrence (a multiset), sorted, so removing a
-/// file's old contribution is exact and readers walk the distinct files without sorting.
+/// file's old contribution is exact and readers walk the distinct files without sorting. Most
+/// entries have one or two files: they are held inline, without an allocation of their own.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Files(Vec<FileId>);
+pub(crate) struct Files(SmallVec<[FileId; 4]>);
 
 impl Files {
     pub(crate) fn add(&mut self, file: FileId) {

@@ -198,11 +198,11 @@ pub(crate) struct ModuleArg {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct ModuleInfo {
     /// Arguments of the top-level pattern (`{ config, pkgs, ... }:`).
-    pub(crate) args: Vec<ModuleArg>,
+    pub(crate) args: ThinVec<ModuleArg>,
     /// The top-level configuration's own names (`config.x` counts as `x`), in source order.
-    pub(crate) keys: Vec<Name>,
+    pub(crate) keys: ThinVec<Name>,
     /// Names set with `_module.args.<name>` at top level.
-    pub(crate) provides_args: Vec<SmolStr>,
+    pub(crate) provides_args: ThinVec<SmolStr>,
 }
 
 /// Everything a file contributes. Its lists are thin vectors (a pointer while empty): most of
