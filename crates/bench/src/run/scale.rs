@@ -79,50 +79,40 @@ fn long_file(runs: usize, rows: &mut Vec<Row>) {
 }
 
 /// A keystroke in one file of 50,000 aspects (it renames one, undefining the import of the one
-/// before), then undone, as the server takes it: prepared and read ahead under no lock or the
-/// read lock, applied under the write lock, which is what holds up every request.
+/// before), then undone.
 fn keystroke_in_a_long_file(runs: usize, rows: &mut Vec<Row>) {
-    say(format!("keystrokes in one file of {KEYSTROKE_FILE} aspects"));
-    let (files, (path, edited)) = texts(&Dimension::AspectsPerFile.workspace(KEYSTROKE_FILE));
-    let original = files.iter().find(|(p, _)| *p == path).map(|(_, t)| t.clone()).expect("the edited file");
-    let mut analysis = Analysis::new();
-    analysis.apply(Change { set: files, remove: Vec::new() });
-    analysis.take_changed();
-    let (locked, whole, _) = keystrokes(&mut analysis, &path, [&edited, &original], runs);
-    let t = median(&locked);
-    rows.push(Row {
-        measurement: format!(
-            "keystroke in one file of {KEYSTROKE_FILE} aspects: under the write lock (from keystroke to diagnostics: median {})",
-            fmt_ms(median(&whole))
-        ),
-        figure: format!("{} (p99 {})", fmt_ms(t), fmt_ms(percentile(&locked, 99.0))),
-        baseline: String::new(),
-        ratio: String::new(),
-        target: format!("< {}", fmt_ms(KEYSTROKE_LOCKED_TARGET)),
-        verdict: verdict(t < KEYSTROKE_LOCKED_TARGET),
-    });
+    let what = format!("keystroke in one file of {KEYSTROKE_FILE} aspects");
+    locked_keystroke(Dimension::AspectsPerFile, KEYSTROKE_FILE, &what, KEYSTROKE_LOCKED_TARGET, runs, rows);
 }
 
-/// A keystroke that undefines the aspect 20,000 files import, then undone, as the server takes
-/// it (see `keystroke_in_a_long_file`).
+/// A keystroke that undefines the aspect 20,000 files import, then undone.
 fn undefining_an_imported_aspect(runs: usize, rows: &mut Vec<Row>) {
-    say(format!("keystrokes undefining an aspect {IMPORTERS} files import"));
-    let (files, (path, edited)) = texts(&Dimension::ImportersPerAspect.workspace(IMPORTERS));
+    let what = format!("keystroke undefining an aspect {IMPORTERS} files import, then undone");
+    locked_keystroke(Dimension::ImportersPerAspect, IMPORTERS, &what, IMPORTERS_TARGET, runs, rows);
+}
+
+/// The edit of `dimension`'s workspace of `n`, typed and undone as the server takes it
+/// (`keystrokes`): the row's figure is the time under the write lock, which holds up every
+/// request; the whole keystroke's is shown beside it.
+fn locked_keystroke(dimension: Dimension, n: usize, what: &str, target: Duration, runs: usize, rows: &mut Vec<Row>) {
+    say(what);
+    let (files, (path, edited)) = texts(&dimension.workspace(n));
     let original = files.iter().find(|(p, _)| *p == path).map(|(_, t)| t.clone()).expect("the edited file");
     let mut analysis = Analysis::new();
     analysis.apply(Change { set: files, remove: Vec::new() });
     analysis.take_changed();
     let (locked, whole, diagnosed) = keystrokes(&mut analysis, &path, [&edited, &original], runs);
+    let t = median(&locked);
     rows.push(Row {
         measurement: format!(
-            "keystroke undefining an aspect {IMPORTERS} files import, then undone: under the write lock (from keystroke to the diagnostics of the {diagnosed} files re-checked: median {})",
+            "{what}: under the write lock (from keystroke to the diagnostics of the {diagnosed} files re-checked: median {})",
             fmt_ms(median(&whole))
         ),
-        figure: format!("{} (p99 {})", fmt_ms(median(&locked)), fmt_ms(percentile(&locked, 99.0))),
+        figure: format!("{} (p99 {})", fmt_ms(t), fmt_ms(percentile(&locked, 99.0))),
         baseline: String::new(),
         ratio: String::new(),
-        target: format!("< {}", fmt_ms(IMPORTERS_TARGET)),
-        verdict: verdict(median(&locked) < IMPORTERS_TARGET),
+        target: format!("< {}", fmt_ms(target)),
+        verdict: verdict(t < target),
     });
 }
 
