@@ -94,7 +94,8 @@ impl Analysis {
     /// which is most of what applying them costs, so that `apply_prepared` need not: a caller
     /// that applies under a write lock does this under a read lock first. Whatever changes in
     /// between, `apply_prepared` notices and reads again; a batch of more than a few files is left
-    /// to it.
+    /// to it. The change must be applied to this analysis: what it checks is that none other was
+    /// applied in between.
     pub fn resolve_ahead(&self, change: &mut PreparedChange) {
         self.graph.resolve_ahead(&mut change.0);
     }
