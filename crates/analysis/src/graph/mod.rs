@@ -16,7 +16,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use thin_vec::ThinVec;
 
 use self::index::{Contribution, Delta, Index};
-use self::resolve::Resolved;
+use self::resolve::{PassedDown, Resolved};
 use self::store::{FileData, Graph};
 use self::table::FactId;
 use crate::base::parallel;
@@ -107,18 +107,15 @@ impl Graph {
         if change.set.len() > KEEP_TREES_OF {
             return;
         }
-        let (collections, passed) = (&self.collections, &self.passed_down);
+        let helpers = &self.structure.helpers;
         for prepared in &mut change.set {
             let summary = &mut prepared.summary;
-            // Pruned shallower than the table reads: the apply summarises it again (`deepen`).
-            if summary.cut.iter().any(|(root, kept)| collections.depth_read(root) > *kept) {
+            // The apply summarises it again (`deepen`).
+            if pruned_above(summary, &self.collections) {
                 continue;
             }
-            helpers::strip(summary);
-            summary.prune(|root| collections.depth_read(root));
-            let used = helpers::used(summary, &prepared.path, &self.structure.helpers);
-            helpers::reduce(summary, &prepared.path, &self.structure.helpers);
-            let resolved = resolve::resolve(summary, collections, passed);
+            let used = helpers::used(summary, &prepared.path, helpers);
+            let resolved = read_summary(summary, &prepared.path, true, &self.collections, &self.passed_down, helpers);
             prepared.ahead = Some(Ahead { version: self.version, resolved, helpers: used });
         }
     }
@@ -312,12 +309,14 @@ impl Graph {
         mut ahead: FxHashMap<FileId, Ahead>,
     ) {
         self.deepen(ids);
+        let roles: Vec<FileRole> = ids.iter().map(|&id| self.role_for(id)).collect();
         let mut ready: Vec<Option<Resolved>> = ids
             .iter()
-            .map(|id| {
+            .zip(&roles)
+            .map(|(id, role)| {
                 let read = ahead.remove(id)?;
                 let data = self.files[id.0 as usize].as_ref()?;
-                let holds = self.role_for(*id).in_graph()
+                let holds = role.in_graph()
                     && helpers::used(&data.summary, &data.path, &self.structure.helpers) == read.helpers;
                 holds.then_some(read.resolved)
             })
@@ -329,9 +328,9 @@ impl Graph {
         // Pruning needs each summary mutably: it is lent to the one worker that reads it.
         let placed: Vec<((FileId, FileRole), Mutex<FileSummary>, bool)> = ids
             .iter()
+            .zip(roles)
             .zip(&ready)
-            .map(|(&id, ready)| {
-                let role = self.role_for(id);
+            .map(|((&id, role), ready)| {
                 let summary = self.files[id.0 as usize].as_mut().map(|d| std::mem::take(&mut d.summary));
                 ((id, role), Mutex::new(summary.unwrap_or_default()), ready.is_some())
             })
@@ -343,18 +342,8 @@ impl Graph {
                 return Resolved::default();
             }
             let mut summary = summary.lock().unwrap_or_else(PoisonError::into_inner);
-            // The reduction is redone against today's helpers, on the summary its file made.
-            helpers::strip(&mut summary);
-            summary.prune(|root| collections.depth_read(root));
-            if !role.in_graph() {
-                return Resolved::default();
-            }
             let path = files[id.0 as usize].as_ref().map_or("", |d| d.path.as_str());
-            helpers::reduce(&mut summary, path, helpers);
-            summary.shrink();
-            let mut resolved = resolve::resolve(&summary, collections, passed);
-            resolved.shrink();
-            resolved
+            read_summary(&mut summary, path, role.in_graph(), collections, passed, helpers)
         });
         for ((((id, role), summary, _), resolved), ready) in placed.into_iter().zip(resolved).zip(&mut ready) {
             let resolved = ready.take().unwrap_or(resolved);
@@ -385,11 +374,7 @@ impl Graph {
         let shallow: Vec<FileId> = ids
             .iter()
             .copied()
-            .filter(|id| {
-                self.files[id.0 as usize]
-                    .as_ref()
-                    .is_some_and(|d| d.summary.cut.iter().any(|(root, kept)| collections.depth_read(root) > *kept))
-            })
+            .filter(|id| self.files[id.0 as usize].as_ref().is_some_and(|d| pruned_above(&d.summary, collections)))
             .collect();
         let files = &self.files;
         let fresh = parallel::map(&shallow, |id| {
@@ -440,6 +425,35 @@ impl Graph {
         }
         self.enter_graph(&ids, FxHashMap::default(), FxHashMap::default());
     }
+}
+
+/// Reads a summary against the graph's shared inputs, as entering the graph does (and reading
+/// ahead of it): the helper reduction redone against today's helpers, on the summary its file
+/// made; pruned to what the collection table reads; and for a file in the graph, resolved.
+fn read_summary(
+    summary: &mut FileSummary,
+    path: &str,
+    in_graph: bool,
+    collections: &CollectionSet,
+    passed: &PassedDown,
+    helpers: &helpers::Helpers,
+) -> Resolved {
+    helpers::strip(summary);
+    summary.prune(|root| collections.depth_read(root));
+    if !in_graph {
+        return Resolved::default();
+    }
+    helpers::reduce(summary, path, helpers);
+    summary.shrink();
+    let mut resolved = resolve::resolve(summary, collections, passed);
+    resolved.shrink();
+    resolved
+}
+
+/// Whether `summary` was pruned shallower than the collection table now reads somewhere, so
+/// that its file must be summarised again (`Graph::deepen`).
+fn pruned_above(summary: &FileSummary, collections: &CollectionSet) -> bool {
+    summary.cut.iter().any(|(root, kept)| collections.depth_read(root) > *kept)
 }
 
 /// Summarises texts on every core.
