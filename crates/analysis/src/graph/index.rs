@@ -227,14 +227,17 @@ impl Index {
     pub(crate) fn update(&mut self, file: FileId, c: &Contribution, delta: Delta, readers: &Readers) {
         let files = |f: &mut Files| f.apply(file, delta);
         for key in &c.defs {
-            if self.defs.edit(key, readers, files) != Flip::Same {
-                self.sync_names(key, readers);
-                self.sync_scope(key, readers);
+            let flip = self.defs.edit(key, readers, files);
+            if flip != Flip::Same {
+                let defined = flip == Flip::Appeared;
+                self.sync_names(key, defined || self.refs.contains(key, None), readers);
+                self.sync_scope(key, defined, readers);
             }
         }
         for key in &c.refs {
-            if self.refs.edit(key, readers, files) != Flip::Same {
-                self.sync_names(key, readers);
+            let flip = self.refs.edit(key, readers, files);
+            if flip != Flip::Same {
+                self.sync_names(key, flip == Flip::Appeared || self.defs.contains(key, None), readers);
             }
         }
         for key in &c.host_aspects {
@@ -290,10 +293,10 @@ impl Index {
         }
     }
 
-    /// Keeps `scope_aspects` in step with `defs`, for a key that just appeared or vanished.
-    fn sync_scope(&mut self, key: &AspectKey, readers: &Readers) {
+    /// Keeps `scope_aspects` in step with `defs`, for a key that just appeared (`defined`) or
+    /// vanished.
+    fn sync_scope(&mut self, key: &AspectKey, defined: bool, readers: &Readers) {
         let scope = key.scope();
-        let defined = self.defs.contains(key, None);
         self.scope_aspects.edit(&scope, readers, |keys| {
             if defined {
                 keys.insert(key.clone());
@@ -303,9 +306,10 @@ impl Index {
         });
     }
 
-    /// Keeps `names` in step with the keys that exist (defined or referenced).
-    fn sync_names(&mut self, key: &AspectKey, readers: &Readers) {
-        let exists = self.defs.contains(key, None) || self.refs.contains(key, None);
+    /// Keeps `names` in step with the keys that exist (defined or referenced), for a key whose
+    /// definitions or references just appeared or vanished: whether it `exists` now, as the
+    /// caller knows without looking it up again.
+    fn sync_names(&mut self, key: &AspectKey, exists: bool, readers: &Readers) {
         let name = (SmolStr::new(family(&key.collection)), key.name.clone());
         let member = (key.collection.clone(), key.class.clone());
         self.names.edit(&name, readers, |members| {

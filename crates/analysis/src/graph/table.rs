@@ -11,7 +11,8 @@
 
 use std::hash::{Hash, Hasher};
 
-use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
+use hashbrown::hash_map::EntryRef;
+use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet, FxHasher};
 use smallvec::SmallVec;
 
 use crate::base::FileId;
@@ -137,13 +138,13 @@ enum Before<E> {
 pub(crate) struct Table<K, E> {
     /// Its field's name in the index: part of the identity of every fact read from it.
     id: &'static str,
-    entries: FxHashMap<K, E>,
+    entries: hashbrown::HashMap<K, E, FxBuildHasher>,
     before: FxHashMap<K, Before<E>>,
 }
 
 impl<K: Hash + Eq + Clone, E: Entry> Table<K, E> {
     pub(crate) fn new(id: &'static str) -> Table<K, E> {
-        Table { id, entries: FxHashMap::default(), before: FxHashMap::default() }
+        Table { id, entries: hashbrown::HashMap::default(), before: FxHashMap::default() }
     }
 
     /// The entry of `key`, noted as read whole.
@@ -192,17 +193,28 @@ impl<K: Hash + Eq + Clone, E: Entry> Table<K, E> {
             };
             self.before.insert(key.clone(), before);
         }
-        let existed = self.entries.contains_key(key);
-        let entry = self.entries.entry(key.clone()).or_default();
-        f(entry);
-        let exists = !entry.is_empty();
-        if !exists {
-            self.entries.remove(key);
-        }
-        match (existed, exists) {
-            (false, true) => Flip::Appeared,
-            (true, false) => Flip::Vanished,
-            _ => Flip::Same,
+        // One probe of the table per edit: a cold index makes millions of them, and in a table
+        // of 100,000 keys each probe is a cache miss.
+        match self.entries.entry_ref(key) {
+            EntryRef::Occupied(mut entry) => {
+                f(entry.get_mut());
+                if entry.get().is_empty() {
+                    entry.remove();
+                    Flip::Vanished
+                } else {
+                    Flip::Same
+                }
+            }
+            EntryRef::Vacant(vacant) => {
+                let mut entry = E::default();
+                f(&mut entry);
+                if entry.is_empty() {
+                    Flip::Same
+                } else {
+                    vacant.insert_with_key(key.clone(), entry);
+                    Flip::Appeared
+                }
+            }
         }
     }
 

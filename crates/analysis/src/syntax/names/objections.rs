@@ -94,6 +94,9 @@ fn string_key(string: &Green) -> Key {
     }
 }
 
+/// Past this many entries, `set_may_clash`'s scratch table is made anew rather than cleared.
+const SCRATCH_KEPT: usize = 256;
+
 /// Whether Nix's parser could report something of the entries of the binding set `set` (an
 /// attrset, a `let`, a legacy `let`): a dynamic name in an `inherit` or first in a `let`, or a
 /// name defined twice. Nix merges, walks into or rejects a binding only when an earlier one has
@@ -107,7 +110,13 @@ pub(super) fn set_may_clash(
     counts: &mut FxHashMap<u64, u32>,
     complete: &mut Vec<u64>,
 ) -> bool {
-    counts.clear();
+    // Clearing a hash table costs its capacity, not its length: after one big set (a file
+    // declaring 100,000 collections), clearing it for each small set after was quadratic.
+    if counts.capacity() > SCRATCH_KEPT {
+        *counts = FxHashMap::default();
+    } else {
+        counts.clear();
+    }
     complete.clear();
     let green = set.green();
     for entry in child_nodes(green) {
