@@ -96,7 +96,7 @@ pub(crate) fn summarize_structure(path: &str, text: &str, parse: &Parse, names: 
     crate::base::stack::with_stack(|| {
         let root = parse.root();
         let mut summary = FileSummary::default();
-        let mut extractor = Extractor::new(path, names, root.clone(), &mut summary);
+        let mut extractor = Extractor::new(path, text, names, root.clone(), &mut summary);
         extractor.file(&root);
         // Both spellings have `pecialArgs`; nearly every file has neither.
         if text.contains("pecialArgs") {
@@ -238,6 +238,8 @@ impl Ctx {
 struct Extractor<'a> {
     file_name: Option<&'a str>,
     dir_name: Option<&'a str>,
+    /// The text the tree was parsed from (same offsets).
+    text: &'a str,
     names: &'a NameTable,
     /// The tree's root, where node pointers are resolved.
     root: SyntaxNode,
@@ -276,13 +278,20 @@ struct Extractor<'a> {
 }
 
 impl<'a> Extractor<'a> {
-    fn new(path: &'a str, names: &'a NameTable, root: SyntaxNode, out: &'a mut FileSummary) -> Extractor<'a> {
+    fn new(
+        path: &'a str,
+        text: &'a str,
+        names: &'a NameTable,
+        root: SyntaxNode,
+        out: &'a mut FileSummary,
+    ) -> Extractor<'a> {
         let mut parts = path.rsplit('/');
         let file_name = parts.next().filter(|n| !n.is_empty());
         let dir_name = parts.next();
         Extractor {
             file_name,
             dir_name,
+            text,
             names,
             out,
             roots: FxHashMap::default(),
