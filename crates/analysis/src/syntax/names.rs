@@ -21,6 +21,7 @@ use self::bindings::entry_bindings;
 pub(crate) use self::bindings::{Binding, BindingId, BindingKind, BindingValue, NodePtr};
 use self::globals::is_global;
 use self::merges::Merges;
+pub(crate) use self::merges::may_merge;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct WithId(pub u32);
@@ -71,7 +72,17 @@ pub(crate) struct NameTable {
 
 impl NameTable {
     pub(crate) fn build(root: &SyntaxNode) -> NameTable {
-        let merges = Merges::new(root);
+        NameTable::build_with(root, Merges::new(root))
+    }
+
+    /// `build`, for the tree of `text`: a text that cannot hold a `rec` set or a legacy `let`
+    /// spares the walk looking for one (`merges::may_merge`).
+    pub(crate) fn build_from_text(root: &SyntaxNode, text: &str) -> NameTable {
+        let merges = if may_merge(text) { Merges::new(root) } else { Merges::default() };
+        NameTable::build_with(root, merges)
+    }
+
+    fn build_with(root: &SyntaxNode, merges: Merges) -> NameTable {
         let mut builder = Builder {
             table: NameTable::default(),
             scopes: Vec::new(),

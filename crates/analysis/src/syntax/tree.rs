@@ -91,7 +91,8 @@ pub(crate) fn ident_text(node: &SyntaxNode) -> Option<SmolStr> {
     if node.kind() != NODE_IDENT {
         return None;
     }
-    node.first_token().map(|t| SmolStr::new(t.text()))
+    // Read from the green tree: a red token would be allocated and freed for every name read.
+    node.green().children().find_map(rowan::NodeOrToken::into_token).map(|t| SmolStr::new(t.text()))
 }
 
 /// The binary operator token of a `NODE_BIN_OP`.
@@ -151,13 +152,15 @@ pub(crate) fn plain_string(node: &SyntaxNode) -> Option<String> {
     if node.kind() != NODE_STRING {
         return None;
     }
-    let mut tokens = node.children_with_tokens();
+    // Read from the green tree: red tokens would be allocated and freed for every string read.
+    let green = node.green();
+    let mut tokens = green.children();
     let start = tokens.next()?.into_token()?;
     let indented = start.text() == "''";
     let mut out = String::new();
     for element in tokens {
         let token = element.into_token()?;
-        match token.kind() {
+        match <rnix::NixLanguage as rowan::Language>::kind_from_raw(token.kind()) {
             TOKEN_STRING_CONTENT => {
                 if indented {
                     unescape_indented(token.text(), &mut out)

@@ -21,3 +21,4 @@ mod local;
 mod pathological;
 mod pruning;
 mod rename_property;
+mod text_shortcuts;

@@ -79,7 +79,7 @@ fn summarize_then_check(
     grammar: impl FnOnce() -> Option<nix_exact::NixGrammar>,
 ) -> FileSummary {
     crate::base::stack::with_stack(|| {
-        let names = NameTable::build(&parse.root());
+        let names = NameTable::build_from_text(&parse.root(), text);
         let mut summary = summarize_structure(path, text, parse, &names);
         let grammar = grammar().unwrap_or_else(|| nix_exact::nix_grammar_where_needed(text, parse, &names));
         // Nix's verdicts first, then the extractor's own (a file it could not read in full).

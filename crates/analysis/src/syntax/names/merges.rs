@@ -199,6 +199,17 @@ fn repeats_a_first_name(set: &SyntaxNode) -> bool {
 
 /// Whether the tree holds a `rec` set (or a legacy `let`, which is one). Read from the green
 /// tree, which costs no allocation: most files have none, and then no set needs a plan.
+/// Whether the text could hold a `rec` set or a legacy `let` (`let {`), with a byte search in
+/// place of `has_rec_set`'s walk of the tree: a `rec` token is the text `rec`, and a legacy
+/// `let` is `let` then, past any spaces, `{` (or a comment, taken as maybe).
+pub(crate) fn may_merge(text: &str) -> bool {
+    text.contains("rec")
+        || text.match_indices("let").any(|(at, _)| {
+            let after = text.as_bytes()[at + 3..].iter().find(|b| !b.is_ascii_whitespace());
+            matches!(after, Some(b'{' | b'#' | b'/'))
+        })
+}
+
 fn has_rec_set(root: &SyntaxNode) -> bool {
     let green = root.green();
     let mut stack: Vec<&rowan::GreenNodeData> = vec![&green];
@@ -218,4 +229,25 @@ fn has_rec_set(root: &SyntaxNode) -> bool {
         }
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_merge;
+
+    #[test]
+    fn a_text_may_merge_where_it_holds_rec_or_a_legacy_let() {
+        for text in [
+            "rec { a = 1; }",
+            "let { body = 1; }",
+            "let\n  # old style\n  { body = 1; }",
+            "let/**/{ body = 1; }",
+            "x: direct",
+        ] {
+            assert!(may_merge(text), "{text:?}");
+        }
+        for text in ["{ a = 1; }", "let a = 1; in a", "let\n  b = { };\nin b", "{ letter = 1; }", "x: { }"] {
+            assert!(!may_merge(text), "{text:?}");
+        }
+    }
 }
