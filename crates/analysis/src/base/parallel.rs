@@ -106,6 +106,9 @@ fn map_merged_on<T: Sync, R: Send>(
             })
             .collect();
         drop(done);
+        // Should `merge` panic, the workers waiting for it are let go (and stop at their next
+        // result, which no one receives): the scope would otherwise wait for them forever.
+        let _release = Release(&merged);
         let mut waiting: Vec<Option<Option<R>>> = std::iter::repeat_with(|| None).take(window).collect();
         for (i, result) in results {
             waiting[i % window] = Some(result);
@@ -124,6 +127,17 @@ fn map_merged_on<T: Sync, R: Send>(
     // Items no worker made (none could start), here.
     for (i, item) in items.iter().enumerate().skip(at) {
         merge(i, f(item));
+    }
+}
+
+/// Lets every worker of `map_merged_on` past its wait when dropped.
+struct Release<'a>(&'a (Mutex<usize>, Condvar));
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        let (count, moved) = self.0;
+        *count.lock().unwrap_or_else(PoisonError::into_inner) = usize::MAX / 2;
+        moved.notify_all();
     }
 }
 
@@ -183,6 +197,15 @@ mod tests {
             |at, r| merged.push((at, r)),
         );
         assert_eq!(merged, items.iter().map(|&i| (i, i)).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_merge_that_panics_panics_the_caller_and_leaves_no_worker_waiting() {
+        let items: Vec<usize> = (0..2000).collect();
+        let outcome = std::panic::catch_unwind(|| {
+            super::map_merged_on(2, &items, 4, |i| *i, |at, _| assert!(at < 10, "the merge of item {at}"))
+        });
+        assert!(outcome.is_err());
     }
 
     #[test]
