@@ -431,12 +431,14 @@ impl Graph {
 
     /// Reads every file again against fresh shared inputs. Every file is checked again after,
     /// so what checks read before is forgotten. `collections`: the collection table as the
-    /// caller just made it, which holds unless a nested flake came or went (settling the
-    /// structure then changes which files' declarations count); building it twice cost a fifth
-    /// of the apply of a workspace declaring 100,000 collections.
+    /// caller just made it, which holds while settling the structure leaves the nested flakes as
+    /// they were (new roots can take one in, and the declarations of its files then count);
+    /// building it twice cost a fifth of the apply of a workspace declaring 100,000 collections.
     fn rebuild(&mut self, collections: Option<CollectionSet>) {
+        let nested = self.nested_flakes.clone();
         self.settle_structure();
         let ids: Vec<FileId> = self.file_ids().collect();
+        let collections = collections.filter(|_| self.nested_flakes == nested);
         self.collections = collections.unwrap_or_else(|| self.fresh_collections());
         self.passed_down = self.fresh_passed_down();
         self.structure.loaded_by_import = self.loaded_by_import();

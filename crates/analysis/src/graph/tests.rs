@@ -1008,3 +1008,39 @@ fn an_edit_read_ahead_is_taken_only_while_it_holds() {
     let b = format!("{b}# a comment\n");
     assert_eq!(edit(&mut ws, "modules/b.nix", &b, None), 1, "its helper is as it was");
 }
+
+/// A change of the import-tree roots can take a nested flake into the workspace, and with it the
+/// collections its files declare: the rebuild then builds the collection table from the settled
+/// structure, not from the one before (where that folder was another repository).
+#[test]
+fn roots_that_take_in_a_nested_flake_take_in_its_declared_collections() {
+    let files = r#"#- /flake.nix
+{ outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules); }
+#- /other/flake.nix
+{ outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./.); }
+#- /other/declare.nix
+{ lib, ... }: { options.my.stack.parts = lib.mkOption { type = lib.types.lazyAttrsOf lib.types.deferredModule; }; }
+#- /modules/parts.nix
+{ config, ... }: {
+  my.stack.parts.base = { };
+  my.stack.parts.web = { imports = [ config.my.stack.parts.base config.my.stack.parts.missing ]; };
+}
+"#;
+    let both = "{ outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree [ ./modules ./other ]); }\n";
+    let mut ws = workspace(files);
+    let before = render_diagnostics(&ws);
+    ws.apply(Change { set: vec![("flake.nix".to_string(), Arc::from(both))], remove: Vec::new() });
+    let fresh = workspace(&files.replacen(
+        "{ outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules); }\n",
+        both,
+        1,
+    ));
+    assert_eq!(render_diagnostics(&ws), render_diagnostics(&fresh));
+    assert_eq!(render_roster(&ws), render_roster(&fresh));
+    // The declaration counts once `other/` is loaded: `missing` is then an undefined aspect.
+    assert!(
+        !before.contains("missing") && render_diagnostics(&fresh).contains("\"missing\""),
+        "{before}\n---\n{}",
+        render_diagnostics(&fresh)
+    );
+}
