@@ -291,6 +291,8 @@ mod incremental {
         "modules/d/default.nix",
         "modules/g.nix",
         "other/f.nix",
+        // A nested flake while the roots leave `other/` out, part of the workspace when they take it in.
+        "other/flake.nix",
         "templates/t/flake.nix",
         "templates/t/modules/h.nix",
     ];
