@@ -168,15 +168,13 @@ impl Graph {
 
         // Shared inputs that changed their outcome: every file is read again (rare: a collection
         // declared, an import-tree call edited, a nested flake added).
-        if nested_changed {
-            self.rebuild(None);
-            applied.dirty = self.file_ids().collect();
-            return applied;
-        }
         let collections = self.fresh_collections();
-        if collections != self.collections || self.fresh_roots() != self.roots || self.is_dendritic() != self.dendritic
+        if nested_changed
+            || collections != self.collections
+            || self.fresh_roots() != self.roots
+            || self.is_dendritic() != self.dendritic
         {
-            self.rebuild(Some(collections));
+            self.rebuild(collections);
             applied.dirty = self.file_ids().collect();
             return applied;
         }
@@ -434,12 +432,11 @@ impl Graph {
     /// caller just made it, which holds while settling the structure leaves the nested flakes as
     /// they were (new roots can take one in, and the declarations of its files then count);
     /// building it twice cost a fifth of the apply of a workspace declaring 100,000 collections.
-    fn rebuild(&mut self, collections: Option<CollectionSet>) {
+    fn rebuild(&mut self, collections: CollectionSet) {
         let nested = self.nested_flakes.clone();
         self.settle_structure();
         let ids: Vec<FileId> = self.file_ids().collect();
-        let collections = collections.filter(|_| self.nested_flakes == nested);
-        self.collections = collections.unwrap_or_else(|| self.fresh_collections());
+        self.collections = if self.nested_flakes == nested { collections } else { self.fresh_collections() };
         self.passed_down = self.fresh_passed_down();
         self.structure.loaded_by_import = self.loaded_by_import();
         self.structure.read_by_nix = self.read_by_nix(&self.structure.loaded_by_import);
