@@ -7,6 +7,13 @@
 
 pub use rowan::{TextRange, TextSize};
 
+/// Whether `needle` occurs in `text`. The shortcuts that spare a file a walk ("no `import-tree`
+/// here") ask this several times per file: `memchr`'s vectorised search costs a fraction of
+/// `str::contains` there (about 3% of a cold index, issue 21).
+pub(crate) fn holds(text: &str, needle: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some()
+}
+
 /// How a column is counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Encoding {

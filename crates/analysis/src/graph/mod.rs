@@ -31,6 +31,7 @@ mod index;
 pub(crate) mod paths;
 pub(crate) mod queries;
 pub(crate) mod resolve;
+mod roster;
 pub(crate) mod store;
 pub(crate) mod structure;
 pub(crate) mod table;
@@ -185,7 +186,9 @@ impl Graph {
         regained.extend(helper_callers);
         regained.sort_unstable();
         regained.dedup();
-        regained.retain(|id| !touched.contains(id) && self.contains(*id));
+        // A set, not `touched.contains`: both lists can hold every file of a big batch.
+        let entered: FxHashSet<FileId> = touched.iter().copied().collect();
+        regained.retain(|id| !entered.contains(id) && self.contains(*id));
         let entering: Vec<FileId> = touched.into_iter().chain(regained).collect();
         for &id in &entering {
             if let Some(data) = self.files[id.0 as usize].take() {

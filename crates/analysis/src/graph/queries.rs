@@ -1,8 +1,6 @@
-//! The graph's queries: the roster (`aspects`, `hosts`) and the questions the editor features
-//! ask about aspects and hosts. Those a check may also ask are answered by `View` (without
-//! recording here), so both read a fact the same way.
-
-use std::collections::BTreeSet;
+//! The graph's queries: the questions the editor features ask about aspects and hosts (the
+//! roster, which lists them all, is `roster.rs`). Those a check may also ask are answered by
+//! `View` (without recording here), so both read a fact the same way.
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use smol_str::SmolStr;
@@ -37,15 +35,6 @@ pub struct HostInfo {
     pub definitions: Vec<Site>,
     /// Aspects the host imports directly.
     pub aspects: Vec<AspectKey>,
-}
-
-/// One aspect's sites in the roster (`Graph::aspects`), before sorting.
-#[derive(Default)]
-struct RosterSites<'g> {
-    definitions: Vec<Site>,
-    references: Vec<Site>,
-    /// Classes contributed, with the file that contributes each.
-    contributions: Vec<(FileId, &'g SmolStr)>,
 }
 
 /// Each file of an entry once, in id order (none for no entry).
@@ -221,120 +210,6 @@ impl Graph {
         self.view().hosts_of(key)
     }
 
-    /// The roster: every aspect, sorted by key. The graph's edges are gathered in one pass and
-    /// each host walks them once, so the roster costs the size of the graph, not aspects times
-    /// graph.
-    pub(crate) fn aspects(&self) -> Vec<AspectInfo> {
-        let mut includes: FxHashMap<AspectKey, BTreeSet<AspectKey>> = FxHashMap::default();
-        let mut included_by: FxHashMap<AspectKey, BTreeSet<AspectKey>> = FxHashMap::default();
-        let mut host_aspects: FxHashMap<HostKey, BTreeSet<AspectKey>> = FxHashMap::default();
-        for data in self.files.iter().flatten() {
-            for (owner, target) in data.resolved.edges() {
-                match owner {
-                    Owner::Aspect(key) => {
-                        includes.entry(key.clone()).or_default().insert(target.clone());
-                        included_by.entry(target.clone()).or_default().insert(key.clone());
-                    }
-                    Owner::Host(host) => {
-                        host_aspects.entry(host.clone()).or_default().insert(target.clone());
-                    }
-                }
-            }
-            for (host, aspect) in &data.resolved.host_aspects {
-                host_aspects.entry(host.clone()).or_default().insert(aspect.clone());
-            }
-        }
-        let mut hosts: FxHashMap<AspectKey, BTreeSet<HostKey>> = FxHashMap::default();
-        for (host, direct) in &host_aspects {
-            let mut queue: Vec<&AspectKey> = direct.iter().collect();
-            let mut seen: FxHashSet<&AspectKey> = FxHashSet::default();
-            while let Some(aspect) = queue.pop() {
-                if !seen.insert(aspect) {
-                    continue;
-                }
-                hosts.entry(aspect.clone()).or_default().insert(host.clone());
-                queue.extend(includes.get(aspect).into_iter().flatten());
-            }
-        }
-        // Sites and classes, gathered in the same pass over every file: asking each aspect's
-        // files for it costs aspects times the size of those files, N² for one file of N aspects.
-        let mut sites: FxHashMap<&AspectKey, RosterSites> = FxHashMap::default();
-        for file in self.file_ids() {
-            let resolved = &self.data(file).resolved;
-            for d in &resolved.definitions {
-                sites.entry(&d.key).or_default().definitions.push(Site { file, range: d.name.range });
-            }
-            for c in &resolved.contributions {
-                sites.entry(&c.key).or_default().contributions.push((file, &c.class));
-            }
-            for r in &resolved.refs {
-                if let Target::Aspect { key, name, .. } = &r.target {
-                    sites.entry(key).or_default().references.push(Site { file, range: name.range });
-                }
-            }
-        }
-        let list = |set: Option<&BTreeSet<AspectKey>>| set.map(|s| s.iter().cloned().collect()).unwrap_or_default();
-        self.aspect_keys()
-            .into_iter()
-            .map(|key| {
-                let found = sites.remove(&key).unwrap_or_default();
-                let RosterSites { mut definitions, mut references, contributions } = found;
-                // As `classes`: the aspect's own class, and what the files defining it contribute.
-                let defining: FxHashSet<FileId> = definitions.iter().map(|d| d.file).collect();
-                let mut classes: Vec<SmolStr> = contributions
-                    .into_iter()
-                    .filter(|(file, _)| defining.contains(file))
-                    .map(|(_, class)| class.clone())
-                    .chain(key.class.clone().filter(|_| !definitions.is_empty()))
-                    .collect();
-                classes.sort();
-                classes.dedup();
-                self.sort_sites(&mut definitions);
-                self.sort_sites(&mut references);
-                references.dedup();
-                AspectInfo {
-                    classes,
-                    definitions,
-                    references,
-                    includes: list(includes.get(&key)),
-                    included_by: list(included_by.get(&key)),
-                    hosts: hosts.get(&key).map(|h| h.iter().cloned().collect()).unwrap_or_default(),
-                    key,
-                }
-            })
-            .collect()
-    }
-
-    /// Every host, sorted by key. Gathered in one pass over every file, as the roster is.
-    pub(crate) fn hosts(&self) -> Vec<HostInfo> {
-        let mut found: FxHashMap<&HostKey, (Vec<Site>, Vec<AspectKey>)> = FxHashMap::default();
-        for file in self.file_ids() {
-            let resolved = &self.data(file).resolved;
-            for h in &resolved.hosts {
-                found.entry(&h.key).or_default().0.push(Site { file, range: h.name.range });
-            }
-            for (owner, target) in resolved.edges() {
-                if let Owner::Host(host) = owner {
-                    found.entry(host).or_default().1.push(target.clone());
-                }
-            }
-            for (host, aspect) in &resolved.host_aspects {
-                found.entry(host).or_default().1.push(aspect.clone());
-            }
-        }
-        let mut keys: Vec<&HostKey> = self.index.hosts.keys().collect();
-        keys.sort();
-        keys.into_iter()
-            .map(|key| {
-                let (mut definitions, mut aspects) = found.remove(key).unwrap_or_default();
-                self.sort_sites(&mut definitions);
-                aspects.sort();
-                aspects.dedup();
-                HostInfo { key: key.clone(), definitions, aspects }
-            })
-            .collect()
-    }
-
     /// Every host, in no particular order.
     pub(crate) fn host_keys(&self) -> impl Iterator<Item = &HostKey> + '_ {
         self.index.hosts.keys()
@@ -351,7 +226,7 @@ impl Graph {
         sites
     }
 
-    fn sort_sites(&self, sites: &mut [Site]) {
+    pub(super) fn sort_sites(&self, sites: &mut [Site]) {
         sites.sort_by(|a, b| (self.path(a.file), a.range.start()).cmp(&(self.path(b.file), b.range.start())));
     }
 }

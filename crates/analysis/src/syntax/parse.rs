@@ -334,9 +334,7 @@ fn relined(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     // Nearly every file has no `\r` at all: one memchr says so at a fraction of the cost of the
     // byte-by-byte look at each one's neighbour below, which was most of a parse's overhead.
-    if !bytes.contains(&b'\r') {
-        return None;
-    }
+    memchr::memchr(b'\r', bytes)?;
     let mut lone = (0..bytes.len()).filter(|&i| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n')).peekable();
     lone.peek()?;
     let mut relined = bytes.to_vec();

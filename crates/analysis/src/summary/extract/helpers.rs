@@ -85,7 +85,7 @@ impl<'a> Extractor<'a> {
         // walk of the whole file (a sixth of the extractor's time).
         let range = lambda.text_range();
         let own = self.text.get(usize::from(range.start())..usize::from(range.end()));
-        if own.is_some_and(|own| !own.contains("${")) {
+        if own.is_some_and(|own| !crate::base::text::holds(own, "${")) {
             return;
         }
         if let Some(def) = self.helper_def(lambda, name)

@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 use rustc_hash::{FxHashMap, FxHashSet};
 use smol_str::SmolStr;
 
-use crate::base::text::{TextRange, TextSize};
+use crate::base::text::{TextRange, TextSize, holds};
 use crate::dendritic::contexts::{self};
 use crate::nix_exact;
 use crate::summary::*;
@@ -99,22 +99,22 @@ pub(crate) fn summarize_structure(path: &str, text: &str, parse: &Parse, names: 
         let mut extractor = Extractor::new(path, text, names, root.clone(), &mut summary);
         extractor.file(&root);
         // Both spellings have `pecialArgs`; nearly every file has neither.
-        if text.contains("pecialArgs") {
+        if holds(text, "pecialArgs") {
             extractor.passed_down(&root);
         }
         extractor.finish();
         let file_name = path.rsplit('/').next();
         summary.lints = lints::lints(file_name, text, &root, names, &summary.nodes).into();
         // Nearly every file names no import-tree at all: no need to walk it looking for calls.
-        if text.contains("import-tree") {
+        if holds(text, "import-tree") {
             summary.import_tree = crate::dendritic::import_tree::calls::find_calls(&root, names).into();
         }
         // Nearly every file has no suppression comment, and each one says `canopy:`.
-        if text.contains("canopy:") {
+        if holds(text, "canopy:") {
             summary.suppressions = crate::checks::suppressions::find(&root, text).into();
         }
         // Every relative path literal starts with `./` or `../`.
-        if text.contains("./") {
+        if holds(text, "./") {
             summary.files_read = reads::read_paths(&root).into();
         }
         summary

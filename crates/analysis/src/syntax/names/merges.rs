@@ -13,6 +13,7 @@ use rnix::SyntaxKind::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use smol_str::SmolStr;
 
+use crate::base::text::holds;
 use crate::syntax::attrsets::{Added, AttrSets, Literals, PathAttr, SetId};
 use crate::syntax::{self, SyntaxNode, first_child, static_attr};
 
@@ -203,8 +204,8 @@ fn repeats_a_first_name(set: &SyntaxNode) -> bool {
 /// place of `has_rec_set`'s walk of the tree: a `rec` token is the text `rec`, and a legacy
 /// `let` is `let` then, past any spaces, `{` (or a comment, taken as maybe).
 pub(crate) fn may_merge(text: &str) -> bool {
-    text.contains("rec")
-        || text.match_indices("let").any(|(at, _)| {
+    holds(text, "rec")
+        || memchr::memmem::find_iter(text.as_bytes(), b"let").any(|at| {
             let after = text.as_bytes()[at + 3..].iter().find(|b| !b.is_ascii_whitespace());
             matches!(after, Some(b'{' | b'#' | b'/'))
         })
