@@ -69,15 +69,15 @@ impl Graph {
                 let mut definitions = definitions.get(id).to_vec();
                 let mut references = references.get(id).to_vec();
                 // As `classes`: the aspect's own class, and what the files defining it contribute.
-                let defining: FxHashSet<FileId> = definitions.iter().map(|d| d.file).collect();
                 let key = aspects.key(id);
-                let mut classes: Vec<SmolStr> = contributions
-                    .get(id)
-                    .iter()
-                    .filter(|(file, _)| defining.contains(file))
-                    .map(|(_, class)| (*class).clone())
-                    .chain(key.class.clone().filter(|_| !definitions.is_empty()))
-                    .collect();
+                let contributed = contributions.get(id);
+                let mut classes: Vec<SmolStr> = Vec::new();
+                if !contributed.is_empty() {
+                    let defining: FxHashSet<FileId> = definitions.iter().map(|d| d.file).collect();
+                    let from_definers = contributed.iter().filter(|(file, _)| defining.contains(file));
+                    classes.extend(from_definers.map(|(_, class)| (*class).clone()));
+                }
+                classes.extend(key.class.clone().filter(|_| !definitions.is_empty()));
                 classes.sort();
                 classes.dedup();
                 self.sort_sites(&mut definitions);
