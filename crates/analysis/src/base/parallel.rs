@@ -60,7 +60,9 @@ pub(crate) fn map_merged<T: Sync, R: Send>(
     map_merged_on(cores, items, window, f, merge);
 }
 
-/// `map_merged` on at most `workers` threads.
+/// `map_merged` on at most `workers` threads, the calling one among them: between merges it
+/// makes items too, so that merging costs no thread of its own (two workers and a merging thread
+/// on two cores spent their time waking each other).
 fn map_merged_on<T: Sync, R: Send>(
     workers: usize,
     items: &[T],
@@ -77,25 +79,28 @@ fn map_merged_on<T: Sync, R: Send>(
     let next = AtomicUsize::new(0);
     // How many results were merged; a worker waits while it is `window` items ahead of it.
     let merged = (Mutex::new(0usize), Condvar::new());
-    // A result, or `None` for an item whose worker panicked: it is made again here, in turn.
+    // A result, or `None` for an item whose maker panicked: it is made again here, in turn.
     let (done, results) = mpsc::channel::<(usize, Option<R>)>();
+    // Caught, so that the items after it are not left waiting on it.
+    let make = |i: usize| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&items[i]))).ok();
     let mut at = 0;
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
+        let results = results;
+        let handles: Vec<_> = (1..workers)
             .filter_map(|_| {
-                let (done, next, merged, f) = (done.clone(), &next, &merged, &f);
+                let (done, next, merged, make) = (done.clone(), &next, &merged, &make);
                 let worker = move || loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(item) = items.get(i) else { break };
+                    if i >= items.len() {
+                        break;
+                    }
                     let (count, moved) = merged;
                     let mut count = count.lock().unwrap_or_else(PoisonError::into_inner);
                     while i >= *count + window {
                         count = moved.wait(count).unwrap_or_else(PoisonError::into_inner);
                     }
                     drop(count);
-                    // Caught, so that the items after it are not left waiting on it.
-                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(item))).ok();
-                    if done.send((i, result)).is_err() {
+                    if done.send((i, make(i))).is_err() {
                         break;
                     }
                 };
@@ -110,21 +115,39 @@ fn map_merged_on<T: Sync, R: Send>(
         // result, which no one receives): the scope would otherwise wait for them forever.
         let _release = Release(&merged);
         let mut waiting: Vec<Option<Option<R>>> = std::iter::repeat_with(|| None).take(window).collect();
-        for (i, result) in results {
-            waiting[i % window] = Some(result);
+        while at < items.len() {
+            // The next item, if it is within the window, is made here; else a worker's result
+            // is awaited (there is one coming: every item not made here was taken by a worker).
+            let i = next.load(Ordering::Relaxed);
+            if i < (at + window).min(items.len())
+                && next.compare_exchange(i, i + 1, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+            {
+                waiting[i % window] = Some(make(i));
+            } else if i < items.len() && i < at + window {
+                continue;
+            } else {
+                let Ok((i, result)) = results.recv() else { break };
+                waiting[i % window] = Some(result);
+            }
+            while let Ok((i, result)) = results.try_recv() {
+                waiting[i % window] = Some(result);
+            }
+            let before = at;
             while let Some(result) = waiting[at % window].take() {
                 merge(at, result.unwrap_or_else(|| f(&items[at])));
                 at += 1;
             }
-            let (count, moved) = &merged;
-            *count.lock().unwrap_or_else(PoisonError::into_inner) = at;
-            moved.notify_all();
+            if at != before {
+                let (count, moved) = &merged;
+                *count.lock().unwrap_or_else(PoisonError::into_inner) = at;
+                moved.notify_all();
+            }
         }
         for handle in handles {
             let _ = handle.join();
         }
     });
-    // Items no worker made (none could start), here.
+    // Items no one made (cannot happen while every worker sends what it takes), here.
     for (i, item) in items.iter().enumerate().skip(at) {
         merge(i, f(item));
     }
@@ -206,6 +229,28 @@ mod tests {
             super::map_merged_on(2, &items, 4, |i| *i, |at, _| assert!(at < 10, "the merge of item {at}"))
         });
         assert!(outcome.is_err());
+    }
+
+    #[test]
+    fn the_calling_thread_makes_items_between_merges() {
+        let items: Vec<usize> = (0..1000).collect();
+        let caller = std::thread::current().id();
+        let here = std::sync::atomic::AtomicUsize::new(0);
+        let mut merged = Vec::new();
+        super::map_merged_on(
+            2,
+            &items,
+            4,
+            |&i| {
+                if std::thread::current().id() == caller {
+                    here.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+                i
+            },
+            |at, r| merged.push((at, r)),
+        );
+        assert_eq!(merged, items.iter().map(|&i| (i, i)).collect::<Vec<_>>());
+        assert!(here.into_inner() > 0, "every item was made by the one worker");
     }
 
     #[test]
