@@ -18,10 +18,10 @@ use divan::counter::ItemsCount;
 use divan::{Bencher, black_box};
 
 fn main() {
-    // `cargo bench` alone passes `--bench`, and nothing else: then each dimension runs in a process
-    // of its own. Run in one, the dimensions measured last pay for the heap and the caches the
-    // ones before left (docs/performance.md, "Every dimension linear"). Any other argument (a
-    // filter, an option of divan's) is a run as asked.
+    // `cargo bench` alone passes `--bench`, and nothing else: then each measurement of each
+    // dimension runs in a process of its own. Run in one, the measurements made last pay for, or
+    // profit from, the heap and the caches the ones before left (docs/performance.md, "Every
+    // dimension linear"). Any other argument (a filter, an option of divan's) is a run as asked.
     let args: Vec<String> = std::env::args().skip(1).collect();
     if std::env::var_os(ONE_DIMENSION).is_none() && args.iter().all(|arg| arg == "--bench") {
         each_dimension_alone(&args);
@@ -36,21 +36,25 @@ fn main() {
 /// Set in the processes `each_dimension_alone` starts.
 const ONE_DIMENSION: &str = "CANOPY_BENCH_ONE_DIMENSION";
 
-/// This benchmark again, once per dimension, one after the other; exits with the first failure.
+/// This benchmark again, once per measurement of each dimension, one after the other; exits with
+/// the first failure. A dimension without that measurement selects nothing, and prints nothing.
 fn each_dimension_alone(args: &[String]) {
     let exe = std::env::current_exe().expect("the benchmark's own path");
     for dimension in Dimension::ALL {
-        // Anchored at the crate's name, so that `files` selects `files` alone, not `files_per_aspect`.
-        let pattern = format!("^dimensions::{}::", dimension.name());
-        let status = std::process::Command::new(&exe)
-            .args(args)
-            .arg(&pattern)
-            .env(ONE_DIMENSION, "1")
-            .status()
-            .expect("start the benchmark for one dimension");
-        if !status.success() {
-            eprintln!("the benchmark of {} failed: {status}", dimension.name());
-            std::process::exit(status.code().unwrap_or(1));
+        for measurement in ["cold", "edit", "roster"] {
+            // Anchored, with the separators, so that `files` selects `files` alone, not
+            // `files_per_aspect` (divan matches more than the name at the end: no `$`).
+            let pattern = format!("^dimensions::{}::{measurement}", dimension.name());
+            let status = std::process::Command::new(&exe)
+                .args(args)
+                .arg(&pattern)
+                .env(ONE_DIMENSION, "1")
+                .status()
+                .expect("start the benchmark for one dimension");
+            if !status.success() {
+                eprintln!("the benchmark of {} ({measurement}) failed: {status}", dimension.name());
+                std::process::exit(status.code().unwrap_or(1));
+            }
         }
     }
 }
