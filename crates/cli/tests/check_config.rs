@@ -222,6 +222,20 @@ fn file_arguments_analyse_the_flake_and_report_only_those_files() {
     let run = check(dir.path(), &["modules/hosts.nix", "modules/orphan.nix"]);
     assert_eq!(run.code, 1);
     assert_eq!(run.reported(), [triple("modules/hosts.nix", "error", "undefined-aspect")]);
+    // Every file of the flake was read; the two named were reported, and the summary says so.
+    let json: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let read = json["files"].as_u64().expect("a file count");
+    assert!(read > 2, "{read} files read");
+    assert_eq!(json["reported"], 2);
+    assert_eq!(json["flakes"][0]["reported"], 2);
+    let human = Command::new(env!("CARGO_BIN_EXE_canopy"))
+        .args(["check", "modules/shell.nix"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run canopy");
+    let human = String::from_utf8_lossy(&human.stdout);
+    assert!(human.ends_with(&format!(" in 1 of {read} files\n")), "{human}");
+    assert!(check(dir.path(), &[]).stdout.contains(&format!("\"reported\": {read}")), "the whole flake reported");
     // The whole flake is read: the aspect another file defines is defined.
     fs::write(dir.path().join("modules/gone.nix"), "{\n  flake.modules.nixos.gone = { };\n}\n").expect("write");
     assert_eq!(check(dir.path(), &["modules/hosts.nix"]).reported(), []);

@@ -33,13 +33,13 @@ pub fn write(out: &mut dyn Write, report: &Report, display_prefix: &str) -> io::
     let shown: Vec<&FlakeSummary> = report.flakes.iter().filter(|f| f.files > 0).collect();
     if shown.len() <= 1 {
         let skipped = report.skipped.len();
-        return writeln!(out, "{}", summary(report.diagnostics.iter(), report.files, skipped));
+        return writeln!(out, "{}", summary(report.diagnostics.iter(), report.files, report.reported, skipped));
     }
     for flake in shown {
         let own = report.diagnostics.iter().filter(|d| flake_of(report, &d.path) == Some(&flake.prefix));
         let skipped = report.skipped.iter().filter(|s| flake_of(report, &s.path) == Some(&flake.prefix)).count();
         let folder = crate::analyse::folder(display_prefix, &flake.prefix);
-        writeln!(out, "{}: {}", escape(&folder), summary(own, flake.files, skipped))?;
+        writeln!(out, "{}: {}", escape(&folder), summary(own, flake.files, flake.reported, skipped))?;
     }
     Ok(())
 }
@@ -51,8 +51,14 @@ fn flake_of<'a>(report: &'a Report, path: &str) -> Option<&'a String> {
 
 /// `2 errors, 1 warning, 0 hints in 12 files (1 skipped)`. Errors, warnings and hints always
 /// appear, so the line reads the same from run to run; information only when there is some (no
-/// kind produces it by default).
-fn summary<'a>(diagnostics: impl Iterator<Item = &'a Entry> + Clone, files: usize, skipped: usize) -> String {
+/// kind produces it by default). `in 1 of 12 files` when only some of the files read are
+/// reported (files named on the command line, files `canopy.toml` excludes).
+fn summary<'a>(
+    diagnostics: impl Iterator<Item = &'a Entry> + Clone,
+    files: usize,
+    reported: usize,
+    skipped: usize,
+) -> String {
     let of = |severity| diagnostics.clone().filter(|d| d.severity == severity).count();
     let mut parts =
         vec![count(of(Severity::Error), "error", "errors"), count(of(Severity::Warning), "warning", "warnings")];
@@ -61,7 +67,11 @@ fn summary<'a>(diagnostics: impl Iterator<Item = &'a Entry> + Clone, files: usiz
         parts.push(count(information, "information", "information"));
     }
     parts.push(count(of(Severity::Hint), "hint", "hints"));
-    let mut line = format!("{} in {}", parts.join(", "), count(files, "file", "files"));
+    let files = match reported < files {
+        true => format!("{reported} of {}", count(files, "file", "files")),
+        false => count(files, "file", "files"),
+    };
+    let mut line = format!("{} in {files}", parts.join(", "));
     if skipped > 0 {
         line.push_str(&format!(" ({skipped} skipped)"));
     }
@@ -107,8 +117,20 @@ modules/odd [x]/ça va.nix:4:40: error[undefined-variable]: undefined variable `
         report.diagnostics.clear();
         report.skipped.clear();
         report.files = 1;
+        report.reported = 1;
         let mut out = Vec::new();
         write(&mut out, &report, "").expect("write to memory");
         assert_eq!(String::from_utf8_lossy(&out), "0 errors, 0 warnings, 0 hints in 1 file\n");
+    }
+
+    #[test]
+    fn a_report_of_some_files_says_how_many_of_those_read() {
+        let mut report = testing::report();
+        report.diagnostics.clear();
+        report.skipped.clear();
+        report.reported = 1;
+        let mut out = Vec::new();
+        write(&mut out, &report, "").expect("write to memory");
+        assert_eq!(String::from_utf8_lossy(&out), "0 errors, 0 warnings, 0 hints in 1 of 12 files\n");
     }
 }

@@ -20,6 +20,9 @@ struct Output<'a> {
     /// Also added later: the folder's own workspace, then every flake below it, each analysed on
     /// its own (`files` and `aspects` above are their sums).
     flakes: Vec<Flake<'a>>,
+    /// Added later too: how many of `files` had their diagnostics reported (fewer when the
+    /// command line names files, or `canopy.toml` excludes some).
+    reported: usize,
 }
 
 #[derive(Serialize)]
@@ -27,6 +30,7 @@ struct Flake<'a> {
     /// Relative to the root, ending in `/`; empty for the root.
     path: &'a str,
     files: usize,
+    reported: usize,
     aspects: usize,
     dendritic: bool,
     /// Why it is no dendritic flake, when it is none.
@@ -74,11 +78,13 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             .map(|f| Flake {
                 path: &f.prefix,
                 files: f.files,
+                reported: f.reported,
                 aspects: f.aspects,
                 dendritic: f.not_dendritic.is_none(),
                 note: f.not_dendritic.map(|n| n.explanation()),
             })
             .collect(),
+        reported: report.reported,
     };
     serde_json::to_writer_pretty(&mut *out, &output)?;
     writeln!(out)

@@ -30,6 +30,9 @@ pub struct Report {
     pub root: PathBuf,
     /// Files analysed (skipped ones not included).
     pub files: usize,
+    /// Files whose diagnostics are reported: fewer than `files` when the command line names files
+    /// or `canopy.toml` excludes some, since the flake around them is analysed whole.
+    pub reported: usize,
     pub aspects: usize,
     /// Sorted by path, then position.
     pub diagnostics: Vec<Entry>,
@@ -44,6 +47,8 @@ pub struct FlakeSummary {
     /// Its folder relative to the root, ending in `/`; empty for the root.
     pub prefix: String,
     pub files: usize,
+    /// As `Report::reported`.
+    pub reported: usize,
     pub aspects: usize,
     pub not_dendritic: Option<NotDendritic>,
 }
@@ -183,7 +188,7 @@ pub fn run(paths: &[PathBuf], format: CheckFormat, fixing: Fixing, options: &Opt
     let mut diagnostics = Vec::new();
     let mut flakes = Vec::new();
     for flake in analysed.flakes {
-        let (entries, aspects) = flake.result;
+        let (entries, aspects, reported) = flake.result;
         diagnostics.extend(entries.into_iter().map(|mut e| {
             e.path.insert_str(0, &flake.prefix);
             for (path, _, _) in e.fixes.iter_mut().flat_map(|f| f.edits.iter_mut()) {
@@ -194,14 +199,23 @@ pub fn run(paths: &[PathBuf], format: CheckFormat, fixing: Fixing, options: &Opt
         flakes.push(FlakeSummary {
             prefix: flake.prefix,
             files: flake.files,
+            reported,
             aspects,
             not_dendritic: flake.not_dendritic,
         });
     }
     sort(&mut diagnostics);
     let aspects = flakes.iter().map(|f| f.aspects).sum();
-    let report =
-        Report { root: root.path, files: analysed.files, aspects, diagnostics, skipped: analysed.skipped, flakes };
+    let reported = flakes.iter().map(|f| f.reported).sum();
+    let report = Report {
+        root: root.path,
+        files: analysed.files,
+        reported,
+        aspects,
+        diagnostics,
+        skipped: analysed.skipped,
+        flakes,
+    };
     output::to_stdout(|out| match format {
         CheckFormat::Human => human::write(out, &report, &root.display_prefix),
         CheckFormat::Json => json::write(out, &report),
@@ -212,14 +226,17 @@ pub fn run(paths: &[PathBuf], format: CheckFormat, fixing: Fixing, options: &Opt
 }
 
 /// Every diagnostic the scope reports (the kinds on by default, the registry's choice which the
-/// server shares, under the user's configuration), sorted, and the number of aspects.
-fn collect(analysis: &Analysis, scope: &Scope<'_>, progress: &Progress) -> (Vec<Entry>, usize) {
+/// server shares, under the user's configuration), sorted, the number of aspects, and how many
+/// files were reported.
+fn collect(analysis: &Analysis, scope: &Scope<'_>, progress: &Progress) -> (Vec<Entry>, usize, usize) {
     let files = analysis.files();
     progress.checking(files.len());
     let mut entries = Vec::new();
+    let mut reported = 0;
     for file in files {
         if scope.reports(analysis.path(file)) {
             entries.extend(positioned(analysis, file, analysis.reported(file, &scope.config)));
+            reported += 1;
         }
         progress.advance();
     }
@@ -228,7 +245,7 @@ fn collect(analysis: &Analysis, scope: &Scope<'_>, progress: &Progress) -> (Vec<
     // Only the count: the full roster computes every aspect's hosts, which is much more work.
     let aspects = analysis.aspect_count();
     tracing::debug!(aspects, "aspects counted");
-    (entries, aspects)
+    (entries, aspects, reported)
 }
 
 fn positioned(sources: &impl Sources, file: FileId, diagnostics: Vec<Diagnostic>) -> impl Iterator<Item = Entry> {
@@ -327,13 +344,20 @@ pub(crate) mod testing {
         Report {
             root: "/home/me/repo".into(),
             files: 12,
+            reported: 12,
             aspects: 4,
             diagnostics,
             skipped: vec![Skipped {
                 path: "modules/bad.nix".to_owned(),
                 reason: "not valid UTF-8 (first bad byte at offset 7)".to_owned(),
             }],
-            flakes: vec![FlakeSummary { prefix: String::new(), files: 12, aspects: 4, not_dendritic: None }],
+            flakes: vec![FlakeSummary {
+                prefix: String::new(),
+                files: 12,
+                reported: 12,
+                aspects: 4,
+                not_dendritic: None,
+            }],
         }
     }
 }
