@@ -119,12 +119,12 @@ fn map_merged_on<T: Sync, R: Send>(
             // The next item, if it is within the window, is made here; else a worker's result
             // is awaited (there is one coming: every item not made here was taken by a worker).
             let i = next.load(Ordering::Relaxed);
-            if i < (at + window).min(items.len())
-                && next.compare_exchange(i, i + 1, Ordering::Relaxed, Ordering::Relaxed).is_ok()
-            {
+            if i < (at + window).min(items.len()) {
+                // A worker took it first: look again.
+                if next.compare_exchange(i, i + 1, Ordering::Relaxed, Ordering::Relaxed).is_err() {
+                    continue;
+                }
                 waiting[i % window] = Some(make(i));
-            } else if i < items.len() && i < at + window {
-                continue;
             } else {
                 let Ok((i, result)) = results.recv() else { break };
                 waiting[i % window] = Some(result);
