@@ -94,9 +94,9 @@ fn cold(bencher: Bencher, dimension: Dimension, n: usize, roster: bool) {
         // Freed outside the measurement: dropping is not what is measured.
         ws
     };
-    // Once untimed first, so that every measurement finds the process's heap grown as the one
-    // before it left it: the first benchmark of a process otherwise pays for pages the later ones
-    // reuse, which made `cold` at 1,000 slower than `roster` at 1,000 (it does more).
+    // Once untimed first, so that the timed runs find the heap already grown: the first run of a
+    // process pays for fresh pages the later ones reuse, which made `cold` at 1,000 (measured
+    // first) slower than `roster` at 1,000, which does more.
     drop(analyse(change(&workspace.files)));
     bencher.counter(ItemsCount::new(n)).with_inputs(|| change(&workspace.files)).bench_local_values(analyse);
 }

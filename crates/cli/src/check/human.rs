@@ -111,26 +111,24 @@ modules/odd [x]/ça va.nix:4:40: error[undefined-variable]: undefined variable `
         assert!(text.starts_with("fixtures/broken/modules/hosts/gouda.nix:4:50: "));
     }
 
-    #[test]
-    fn a_clean_report_is_just_the_summary() {
+    /// The output of the test report without diagnostics or skipped files, its file counts set.
+    fn clean(files: usize, reported: usize) -> String {
         let mut report = testing::report();
         report.diagnostics.clear();
         report.skipped.clear();
-        report.files = 1;
-        report.reported = 1;
+        (report.files, report.reported) = (files, reported);
         let mut out = Vec::new();
         write(&mut out, &report, "").expect("write to memory");
-        assert_eq!(String::from_utf8_lossy(&out), "0 errors, 0 warnings, 0 hints in 1 file\n");
+        String::from_utf8(out).expect("UTF-8 output")
+    }
+
+    #[test]
+    fn a_clean_report_is_just_the_summary() {
+        assert_eq!(clean(1, 1), "0 errors, 0 warnings, 0 hints in 1 file\n");
     }
 
     #[test]
     fn a_report_of_some_files_says_how_many_of_those_read() {
-        let mut report = testing::report();
-        report.diagnostics.clear();
-        report.skipped.clear();
-        report.reported = 1;
-        let mut out = Vec::new();
-        write(&mut out, &report, "").expect("write to memory");
-        assert_eq!(String::from_utf8_lossy(&out), "0 errors, 0 warnings, 0 hints in 1 of 12 files\n");
+        assert_eq!(clean(12, 1), "0 errors, 0 warnings, 0 hints in 1 of 12 files\n");
     }
 }
