@@ -123,7 +123,8 @@ impl Analysis {
     fn recheck(&mut self, dirty: FxHashSet<FileId>) {
         let live: Vec<FileId> = dirty.into_iter().filter(|file| self.graph.contains(*file)).collect();
         let (graph, extra) = (&self.graph, self.extra_checks());
-        let results = parallel::map(&live, |&file| checks::check(graph, file, extra));
+        let memo = checks::Memo::default();
+        let results = parallel::map(&live, |&file| checks::check(graph, file, extra, &memo));
         let mut reads = Vec::with_capacity(live.len());
         let mut old = Vec::with_capacity(live.len());
         for (&file, (findings, file_reads)) in live.iter().zip(results) {
@@ -363,7 +364,7 @@ impl Analysis {
         if let registry::Run::Parse(Some(fixes)) = registry::row(finding.kind).run {
             diagnostic.fixes = fixes(&self.graph, file, finding);
         }
-        for related in &finding.related {
+        for related in finding.all_related() {
             match related {
                 RelatedAt::Here(range, message) => {
                     diagnostic.related.push(Related { site: Site { file, range: *range }, message: message.clone() });
@@ -522,8 +523,8 @@ impl Summary {
 impl Finding {
     /// The finding as callers see it, with its severity from the registry unless lowered.
     fn to_diagnostic(&self) -> Diagnostic {
-        let mut diagnostic = Diagnostic::new(self.kind, self.range, self.message.clone());
-        diagnostic.fixes.clone_from(&self.fixes);
+        let mut diagnostic = Diagnostic::new(self.kind, self.range, &*self.message);
+        diagnostic.fixes = self.all_fixes().cloned().collect();
         match self.lowered {
             Some(severity) => diagnostic.with_severity(severity),
             None => diagnostic,

@@ -7,6 +7,7 @@
 //! the registry is the one place that says how severe a kind is.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::base::fix::{Fix, Related, RelatedAt};
 use crate::base::text::TextRange;
@@ -103,17 +104,46 @@ pub struct Diagnostic {
 pub(crate) struct Finding {
     pub(crate) kind: DiagnosticKind,
     pub(crate) range: TextRange,
-    pub(crate) message: String,
+    /// Shared where many findings say the same (every file that imports one undefined aspect).
+    pub(crate) message: Arc<str>,
     /// Set where a finding is less sure than its kind usually is (an undefined aspect in a
     /// collection partly built at evaluation time is a warning, not an error).
     pub(crate) lowered: Option<Severity>,
     pub(crate) fixes: Vec<Fix>,
     pub(crate) related: Vec<RelatedAt>,
+    /// Fixes and related places every finding about one thing has (`undefined-aspect`'s for one
+    /// aspect), after the finding's own: made once, not once per file.
+    pub(crate) shared: Option<Arc<SharedParts>>,
+}
+
+/// See `Finding::shared`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub(crate) struct SharedParts {
+    pub(crate) fixes: Vec<Fix>,
+    pub(crate) related: Vec<RelatedAt>,
 }
 
 impl Finding {
-    pub(crate) fn new(kind: DiagnosticKind, range: TextRange, message: impl Into<String>) -> Finding {
-        Finding { kind, range, message: message.into(), lowered: None, fixes: Vec::new(), related: Vec::new() }
+    pub(crate) fn new(kind: DiagnosticKind, range: TextRange, message: impl Into<Arc<str>>) -> Finding {
+        Finding {
+            kind,
+            range,
+            message: message.into(),
+            lowered: None,
+            fixes: Vec::new(),
+            related: Vec::new(),
+            shared: None,
+        }
+    }
+
+    /// Its fixes: its own, then the shared ones.
+    pub(crate) fn all_fixes(&self) -> impl Iterator<Item = &Fix> {
+        self.fixes.iter().chain(self.shared.iter().flat_map(|shared| &shared.fixes))
+    }
+
+    /// Its related places: its own, then the shared ones.
+    pub(crate) fn all_related(&self) -> impl Iterator<Item = &RelatedAt> {
+        self.related.iter().chain(self.shared.iter().flat_map(|shared| &shared.related))
     }
 
     /// Adds a way to fix it.

@@ -1,10 +1,14 @@
 //! What a check sees, and where it reports.
 
+use std::sync::Arc;
+
 use crate::base::diagnostics::{DiagnosticKind, Finding, Severity};
 use crate::base::text::TextRange;
 use crate::base::{AspectKey, FileId};
 use crate::graph::store::FileData;
 use crate::graph::view::View;
+
+use super::memo::Memo;
 use crate::syntax::render_attr_name;
 
 /// What a check sees, and where it reports.
@@ -16,12 +20,14 @@ pub(crate) struct Cx<'a> {
     pub(crate) file_id: FileId,
     pub(super) kind: DiagnosticKind,
     pub(super) out: Vec<Finding>,
+    /// Verdicts shared by the files of one round of checks.
+    pub(super) memo: &'a Memo,
 }
 
 impl Cx<'_> {
     /// Reports a finding of the kind being checked, at its usual severity.
     /// Returns the finding, for the check to add its fixes and related places.
-    pub(crate) fn report(&mut self, range: TextRange, message: impl Into<String>) -> &mut Finding {
+    pub(crate) fn report(&mut self, range: TextRange, message: impl Into<Arc<str>>) -> &mut Finding {
         self.push(Finding::new(self.kind, range, message))
     }
 
@@ -30,7 +36,7 @@ impl Cx<'_> {
         &mut self,
         severity: Severity,
         range: TextRange,
-        message: impl Into<String>,
+        message: impl Into<Arc<str>>,
     ) -> &mut Finding {
         self.push(Finding::new(self.kind, range, message).with_severity(severity))
     }

@@ -11,6 +11,7 @@ pub(crate) mod cx;
 mod edits;
 mod ignored_file;
 mod imports_read_config;
+mod memo;
 mod missing_ellipsis;
 mod module_attribute_access;
 mod module_place;
@@ -34,6 +35,7 @@ use crate::graph::store::Graph;
 use crate::graph::table::{FactId, Recorder};
 
 pub(crate) use self::cx::Cx;
+pub(crate) use self::memo::Memo;
 use self::registry::{REGISTRY, Reach, Row, Run};
 
 /// A check run beside the registry's, reporting as `kind`: tests of the graph's freshness add one.
@@ -42,17 +44,23 @@ pub(crate) type ExtraCheck = (DiagnosticKind, fn(&mut Cx));
 /// Every check the registry runs on `file`'s role, and `extra` ones (tests of the graph's
 /// freshness add their own): the findings, and the facts of the graph they read (see
 /// `graph/table.rs`).
-pub(crate) fn check(graph: &Graph, file: FileId, extra: &[ExtraCheck]) -> (Vec<Finding>, Vec<FactId>) {
-    run(graph, file, |_| true, extra)
+pub(crate) fn check(graph: &Graph, file: FileId, extra: &[ExtraCheck], memo: &Memo) -> (Vec<Finding>, Vec<FactId>) {
+    run(graph, file, |_| true, extra, memo)
 }
 
 /// The checks of `file` whose verdict reads the file alone (`registry::Reach::Local`), with the
 /// facts they read: none, as a test holds them to.
 pub(crate) fn check_local(graph: &Graph, file: FileId) -> (Vec<Finding>, Vec<FactId>) {
-    run(graph, file, |row| row.reach == Reach::Local, &[])
+    run(graph, file, |row| row.reach == Reach::Local, &[], &Memo::default())
 }
 
-fn run(graph: &Graph, file: FileId, rows: impl Fn(&Row) -> bool, extra: &[ExtraCheck]) -> (Vec<Finding>, Vec<FactId>) {
+fn run(
+    graph: &Graph,
+    file: FileId,
+    rows: impl Fn(&Row) -> bool,
+    extra: &[ExtraCheck],
+    memo: &Memo,
+) -> (Vec<Finding>, Vec<FactId>) {
     let reads = Recorder::default();
     let data = graph.data(file);
     let mut cx = Cx {
@@ -61,6 +69,7 @@ fn run(graph: &Graph, file: FileId, rows: impl Fn(&Row) -> bool, extra: &[ExtraC
         file_id: file,
         kind: DiagnosticKind::SyntaxError,
         out: Vec::new(),
+        memo,
     };
     let registered =
         REGISTRY.iter().filter(|row| row.roles.contains(&data.role) && rows(row)).filter_map(|row| match row.run {

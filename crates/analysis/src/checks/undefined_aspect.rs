@@ -1,14 +1,19 @@
 //! `undefined-aspect`: a static reference to an aspect nobody defines.
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashSet;
 use smol_str::SmolStr;
 
 use super::cx::Cx;
 use super::edits;
+use super::memo::Verdict;
 use crate::base::AspectKey;
-use crate::base::diagnostics::Severity;
+use crate::base::diagnostics::{Severity, SharedParts};
 use crate::base::fix::{FileCreate, Fix, RelatedAt, TextEdit};
 use crate::graph::resolve::Target;
+use crate::graph::table::Recorder;
+use crate::graph::view::View;
 use crate::summary::{Name, NameOrigin, RefForm, RefRoot};
 use crate::syntax::{is_plain_identifier, render_attr_name};
 
@@ -26,63 +31,78 @@ pub(super) fn check(cx: &mut Cx) {
         if bracket && !cx.graph.is_arg_provided(&SmolStr::new_static("__findFile")) {
             continue;
         }
-        let scope = key.scope();
-        let container = super::cx::container(key);
-        let library = cx.graph.collections().library_names(&key.collection);
-        let mut message = match library.is_empty() {
-            true => format!("aspect `{}` is not defined in `{container}`", key.name),
-            // den's batteries differ between versions: canopy knows those it has read.
-            false => format!(
-                "aspect `{}` is not defined in `{container}`, nor one of den's own batteries as of the \
-                 versions canopy knows",
-                key.name
-            ),
-        };
-        let near = cx.graph.near_defined(&scope, &key.name, library);
-        if let Some(best) = near.first() {
-            message.push_str(&format!("; did you mean `{best}`?"));
-        }
-        // The same aspect in other classes of its family: the class where the collection is
-        // shared, else the collection (`flake.homeModules` and `flake.homeManagerModules` are
-        // both home-manager's).
-        let mut elsewhere: Vec<String> = cx
-            .graph
-            .family(key)
-            .into_iter()
-            .filter(|other| other != key && cx.graph.is_defined(other))
-            .map(|other| match other.collection == key.collection {
-                true => other.class.unwrap_or_default().to_string(),
-                false => other.collection.to_string(),
-            })
-            .collect();
-        elsewhere.sort();
-        elsewhere.dedup();
-        if !elsewhere.is_empty() {
-            message.push_str(&format!(" (`{}` is defined for {})", key.name, elsewhere.join(", ")));
-        }
-        let create = create_fix(cx, key, &container);
+        let verdict = cx.memo.undefined(key, || verdict(cx, key));
+        cx.graph.note(&verdict.reads);
         let form = cx.file.summary.refs.get(r.index).map(|reference| reference.form);
         let (file, data) = (cx.file_id, cx.file);
-        let finding = if !library.is_empty() {
-            cx.report_as(Severity::Warning, name.range, message)
-        } else if cx.graph.is_opaque(&scope) {
-            message.push_str(&format!("; some of `{container}` is built at evaluation time, so it may exist"));
-            cx.report_as(Severity::Warning, name.range, message)
-        } else {
-            cx.report(name.range, message)
+        let finding = match verdict.lowered {
+            Some(severity) => cx.report_as(severity, name.range, verdict.message.clone()),
+            None => cx.report(name.range, verdict.message.clone()),
         };
-        // Only one name is near: that is what was meant.
-        let only = near.len() == 1 && library.is_empty();
-        for (i, suggestion) in near.iter().enumerate() {
+        for (i, suggestion) in verdict.near.iter().enumerate() {
             if let Some(edit) = replacement(&data.text[name.range], name, form, suggestion) {
                 let fix = Fix::edit(format!("Replace with `{suggestion}`"), file, vec![edit]);
-                finding.fix(fix.preferred(i == 0).safe(only));
+                finding.fix(fix.preferred(i == 0).safe(verdict.only));
             }
-            let defined = AspectKey { name: suggestion.as_str().into(), ..key.clone() };
-            finding.related(RelatedAt::Definitions(defined, format!("`{suggestion}` is defined here")));
         }
-        finding.fixes.extend(create);
+        finding.shared = Some(verdict.shared.clone());
     }
+}
+
+fn verdict(cx: &Cx, key: &AspectKey) -> Verdict {
+    let reads = Recorder::default();
+    let graph = cx.graph.recording_into(&reads);
+    let scope = key.scope();
+    let container = super::cx::container(key);
+    let library = graph.collections().library_names(&key.collection);
+    let mut message = match library.is_empty() {
+        true => format!("aspect `{}` is not defined in `{container}`", key.name),
+        // den's batteries differ between versions: canopy knows those it has read.
+        false => format!(
+            "aspect `{}` is not defined in `{container}`, nor one of den's own batteries as of the \
+             versions canopy knows",
+            key.name
+        ),
+    };
+    let near = graph.near_defined(&scope, &key.name, library);
+    if let Some(best) = near.first() {
+        message.push_str(&format!("; did you mean `{best}`?"));
+    }
+    // The same aspect in other classes of its family: the class where the collection is
+    // shared, else the collection (`flake.homeModules` and `flake.homeManagerModules` are
+    // both home-manager's).
+    let mut elsewhere: Vec<String> = graph
+        .family(key)
+        .into_iter()
+        .filter(|other| other != key && graph.is_defined(other))
+        .map(|other| match other.collection == key.collection {
+            true => other.class.unwrap_or_default().to_string(),
+            false => other.collection.to_string(),
+        })
+        .collect();
+    elsewhere.sort();
+    elsewhere.dedup();
+    if !elsewhere.is_empty() {
+        message.push_str(&format!(" (`{}` is defined for {})", key.name, elsewhere.join(", ")));
+    }
+    let lowered = if !library.is_empty() {
+        Some(Severity::Warning)
+    } else if graph.is_opaque(&scope) {
+        message.push_str(&format!("; some of `{container}` is built at evaluation time, so it may exist"));
+        Some(Severity::Warning)
+    } else {
+        None
+    };
+    let related = near
+        .iter()
+        .map(|suggestion| {
+            let defined = AspectKey { name: suggestion.as_str().into(), ..key.clone() };
+            RelatedAt::Definitions(defined, format!("`{suggestion}` is defined here"))
+        })
+        .collect();
+    let shared = SharedParts { fixes: create_fix(&graph, key, &container).into_iter().collect(), related };
+    let only = near.len() == 1 && library.is_empty();
+    Verdict { lowered, message: message.into(), near, only, shared: Arc::new(shared), reads: reads.into_reads() }
 }
 
 /// The edit that writes `near` where `name` is written, `None` where the name is not written
@@ -100,8 +120,8 @@ fn replacement(written: &str, name: &Name, form: Option<RefForm>, near: &str) ->
 
 /// A new file under the first import-tree root that defines the aspect, empty, in the collection
 /// and class of the reference. Never safe: it invents a file.
-fn create_fix(cx: &Cx, key: &AspectKey, container: &str) -> Option<Fix> {
-    let root = cx.graph.roots().into_iter().next()?;
+fn create_fix(graph: &View, key: &AspectKey, container: &str) -> Option<Fix> {
+    let root = graph.roots().into_iter().next()?;
     let stem: String = key.name.chars().map(|c| if c == '/' || c.is_control() { '-' } else { c }).collect();
     if stem.is_empty() || stem.starts_with('_') || stem.starts_with('.') {
         return None;
@@ -621,5 +641,54 @@ in
 { self, ... }: { flake.modules.nixos.pc.imports = [ self.nixosModules.base ]; }
 "#,
         );
+    }
+
+    // ---- one verdict, many files ----------------------------------------------------------------
+
+    /// Files that import one undefined aspect share one verdict (made once per round of checks):
+    /// each still has the whole finding, and each still reads what the verdict read, so that
+    /// defining a near name, or the aspect itself, checks every one of them again.
+    #[test]
+    fn files_sharing_a_verdict_each_have_it_and_each_stay_fresh() {
+        use std::sync::Arc;
+
+        use crate::{Analysis, Change};
+
+        let importer = |name: &str| {
+            format!(
+                "{{ config, ... }}: {{ flake.modules.nixos.{name}.imports = [ config.flake.modules.nixos.ssh ]; }}\n"
+            )
+        };
+        let mut ws = test_support::analysis(&format!(
+            "#- /modules/a.nix\n{}#- /modules/b.nix\n{}#- /modules/sssh.nix\n{{ flake.modules.nixos.sssh = {{ }}; }}\n",
+            importer("a"),
+            importer("b")
+        ));
+        let undefined = |ws: &Analysis| -> Vec<(String, String, usize, usize)> {
+            ws.files()
+                .into_iter()
+                .flat_map(|file| {
+                    ws.diagnostics(file)
+                        .into_iter()
+                        .filter(|d| d.kind == DiagnosticKind::UndefinedAspect)
+                        .map(move |d| (ws.path(file).to_owned(), d.message, d.fixes.len(), d.related.len()))
+                })
+                .collect()
+        };
+        let message = "aspect `ssh` is not defined in `flake.modules.nixos`; did you mean `sssh`?";
+        // Each: the replacement and the new file, and where `sssh` is defined.
+        let both = [("modules/a.nix", message, 2, 1), ("modules/b.nix", message, 2, 1)];
+        let both: Vec<_> = both.iter().map(|(p, m, f, r)| (p.to_string(), m.to_string(), *f, *r)).collect();
+        assert_eq!(undefined(&ws), both);
+        // The near name goes: both files are told so, though only one of them made the verdict.
+        let set = |path: &str, text: &str| Change { set: vec![(path.to_owned(), Arc::from(text))], remove: Vec::new() };
+        ws.apply(set("modules/sssh.nix", "{ flake.modules.nixos.other = { }; }\n"));
+        let plain = "aspect `ssh` is not defined in `flake.modules.nixos`".to_owned();
+        // The new file only.
+        let told: Vec<_> =
+            ["modules/a.nix", "modules/b.nix"].iter().map(|p| (p.to_string(), plain.clone(), 1, 0)).collect();
+        assert_eq!(undefined(&ws), told);
+        ws.apply(set("modules/sssh.nix", "{ flake.modules.nixos.ssh = { }; }\n"));
+        assert_eq!(undefined(&ws), []);
     }
 }

@@ -49,6 +49,10 @@ impl Recorder {
         self.0.borrow_mut().push(fact);
     }
 
+    pub(crate) fn note_all(&self, facts: &[FactId]) {
+        self.0.borrow_mut().extend_from_slice(facts);
+    }
+
     /// The facts read, each once.
     pub(crate) fn into_reads(self) -> Vec<FactId> {
         let mut reads = self.0.into_inner();

@@ -12,7 +12,7 @@ use smol_str::SmolStr;
 
 use super::resolve::Owner;
 use super::store::Graph;
-use super::table::Recorder;
+use super::table::{FactId, Recorder};
 use crate::base::near::near_names;
 use crate::base::{AspectKey, HostKey, Scope};
 use crate::dendritic::collections::{CollectionSet, family};
@@ -40,6 +40,22 @@ pub(crate) struct ClassUsage {
 impl<'g> View<'g> {
     pub(crate) fn new(graph: &'g Graph, rec: Option<&'g Recorder>) -> View<'g> {
         View { graph, rec }
+    }
+
+    /// The same graph, recording into `rec` instead: for a verdict many files share, made once
+    /// with what it read, which each file that uses it then reads too (`note`).
+    pub(crate) fn recording_into<'r>(&self, rec: &'r Recorder) -> View<'r>
+    where
+        'g: 'r,
+    {
+        View { graph: self.graph, rec: Some(rec) }
+    }
+
+    /// Records `facts` as read, as if this view had read them itself.
+    pub(crate) fn note(&self, facts: &[FactId]) {
+        if let Some(rec) = self.rec {
+            rec.note_all(facts);
+        }
     }
 
     /// A class the user says exists (`Analysis::set_user_classes`). A change to them re-checks

@@ -568,7 +568,7 @@ fn a_big_file_summarises_the_same_with_its_grammar_on_another_thread() {
     let parse = crate::syntax::parse(&src);
     let sequential = super::summarize_parse("modules/big.nix", &src, &parse);
     assert_eq!(concurrent, sequential);
-    let messages: Vec<&str> = concurrent.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    let messages: Vec<&str> = concurrent.diagnostics.iter().map(|d| &*d.message).collect();
     assert_eq!(
         messages,
         [
