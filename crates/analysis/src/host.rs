@@ -8,7 +8,7 @@
 //! Every call may recurse as deep as the files are nested: run it on a thread with
 //! `ANALYSIS_STACK` bytes of stack (`run_on_analysis_stack` starts one).
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use thin_vec::ThinVec;
 
 use crate::base::diagnostics::{Diagnostic, DiagnosticKind, DiagnosticsConfig, Finding, Severity};
@@ -21,6 +21,7 @@ use crate::checks::{self, registry};
 use crate::graph;
 use crate::graph::queries::{AspectInfo, HostInfo};
 use crate::graph::store::Graph;
+use crate::graph::table::Checks;
 use crate::ide::call_hierarchy::{self, Call, CallItem, GraphNode};
 use crate::ide::code_lens::{self, AspectLens, LensSummary};
 use crate::ide::completion::{self, CompletionList};
@@ -44,7 +45,7 @@ pub struct Analysis {
     /// Files whose diagnostics may have changed since `take_changed` was last called.
     changed: FxHashSet<FileId>,
     /// Set between `begin_bulk` and `end_bulk`: the files whose checks wait for the end.
-    bulk: Option<FxHashSet<FileId>>,
+    bulk: Option<FxHashMap<FileId, Checks>>,
     /// Checks beside the registry's, for tests of how the graph keeps diagnostics fresh.
     #[cfg(test)]
     extra_checks: Vec<checks::ExtraCheck>,
@@ -113,30 +114,54 @@ impl Analysis {
             }
             self.changed.insert(file);
         }
+        self.check_again(applied.dirty);
+    }
+
+    /// Runs again the checks `dirty` names, now or, in a bulk load, at its end.
+    fn check_again(&mut self, dirty: FxHashMap<FileId, Checks>) {
         match self.bulk.as_mut() {
-            Some(waiting) => waiting.extend(applied.dirty),
-            None => self.recheck(applied.dirty),
+            Some(waiting) => {
+                for (file, again) in dirty {
+                    let checks = waiting.entry(file).or_insert(Checks::NONE);
+                    *checks = checks.with(again);
+                }
+            }
+            None => self.recheck(dirty),
         }
     }
 
-    /// Runs the checks of `dirty` files, on every core, and records what they read.
-    fn recheck(&mut self, dirty: FxHashSet<FileId>) {
-        let live: Vec<FileId> = dirty.into_iter().filter(|file| self.graph.contains(*file)).collect();
+    /// Runs the checks of `dirty` files (those each needs again), on every core, and records
+    /// what they read.
+    fn recheck(&mut self, dirty: FxHashMap<FileId, Checks>) {
+        let live: Vec<(FileId, Checks)> = dirty.into_iter().filter(|(file, _)| self.graph.contains(*file)).collect();
         let (graph, extra) = (&self.graph, self.extra_checks());
         let memo = checks::Memo::default();
-        let results = parallel::map(&live, |&file| checks::check(graph, file, extra, &memo));
+        let results = parallel::map(&live, |&(file, again)| checks::check(graph, file, extra, &memo, again));
         let mut reads = Vec::with_capacity(live.len());
         let mut old = Vec::with_capacity(live.len());
-        for (&file, (findings, file_reads)) in live.iter().zip(results) {
+        for (&(file, again), (findings, file_reads)) in live.iter().zip(results) {
             let at = file.0 as usize;
             if self.checked.len() <= at {
                 self.checked.resize_with(at + 1, ThinVec::new);
             }
-            old.push(std::mem::replace(&mut self.checked[at], findings.into()));
-            reads.push((file, file_reads));
+            let was = std::mem::take(&mut self.checked[at]);
+            self.checked[at] = match again {
+                Checks::ALL => {
+                    old.push(was);
+                    findings.into()
+                }
+                // The other checks' findings stand, in the checks' order as always.
+                again => {
+                    let mut merged: Vec<Finding> = was.into_iter().filter(|f| !again.has(f.check)).collect();
+                    merged.extend(findings);
+                    merged.sort_by_key(|f| f.check);
+                    merged.into()
+                }
+            };
+            reads.push((file, again, file_reads));
         }
         parallel::drop_alongside(old, || self.graph.set_reads(reads));
-        self.changed.extend(live);
+        self.changed.extend(live.into_iter().map(|(file, _)| file));
     }
 
     #[cfg(not(test))]
@@ -159,7 +184,7 @@ impl Analysis {
     /// from what is known so far) but cross-file diagnostics wait, so loading n files in batches
     /// checks each file once.
     pub fn begin_bulk(&mut self) {
-        self.bulk.get_or_insert_with(FxHashSet::default);
+        self.bulk.get_or_insert_with(FxHashMap::default);
     }
 
     /// Ends a bulk load with the checks it put off.
@@ -336,11 +361,8 @@ impl Analysis {
     pub fn set_user_classes(&mut self, classes: impl IntoIterator<Item = String>) {
         let classes: FxHashSet<smol_str::SmolStr> = classes.into_iter().map(Into::into).collect();
         if self.graph.set_user_classes(classes) {
-            let all = self.graph.files().into_iter().collect();
-            match self.bulk.as_mut() {
-                Some(waiting) => waiting.extend(all),
-                None => self.recheck(all),
-            }
+            let all = self.graph.files().into_iter().map(|file| (file, Checks::ALL)).collect();
+            self.check_again(all);
         }
     }
 

@@ -111,6 +111,10 @@ pub(crate) struct Finding {
     pub(crate) lowered: Option<Severity>,
     pub(crate) fixes: Vec<Fix>,
     pub(crate) related: Vec<RelatedAt>,
+    /// The number of the check that made it, in its file's set of checks
+    /// (`graph::table::Checks`): a file whose checks run again in part keeps the findings of
+    /// the others.
+    pub(crate) check: u8,
     /// Fixes and related places every finding about one thing has (`undefined-aspect`'s for one
     /// aspect), after the finding's own: made once, not once per file.
     pub(crate) shared: Option<Arc<SharedParts>>,
@@ -132,6 +136,7 @@ impl Finding {
             lowered: None,
             fixes: Vec::new(),
             related: Vec::new(),
+            check: 0,
             shared: None,
         }
     }

@@ -19,6 +19,8 @@ pub(crate) struct Cx<'a> {
     pub(crate) file: &'a FileData,
     pub(crate) file_id: FileId,
     pub(super) kind: DiagnosticKind,
+    /// The number of the check running (`Checks`), which its findings carry.
+    pub(super) check: u8,
     pub(super) out: Vec<Finding>,
     /// Verdicts shared by the files of one round of checks.
     pub(super) memo: &'a Memo,
@@ -41,7 +43,8 @@ impl Cx<'_> {
         self.push(Finding::new(self.kind, range, message).with_severity(severity))
     }
 
-    fn push(&mut self, finding: Finding) -> &mut Finding {
+    fn push(&mut self, mut finding: Finding) -> &mut Finding {
+        finding.check = self.check;
         self.out.push(finding);
         let last = self.out.len() - 1;
         &mut self.out[last]

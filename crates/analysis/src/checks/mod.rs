@@ -32,7 +32,7 @@ mod wrong_class_import;
 use crate::base::FileId;
 use crate::base::diagnostics::{DiagnosticKind, Finding, Severity};
 use crate::graph::store::Graph;
-use crate::graph::table::{FactId, Recorder};
+use crate::graph::table::{Checks, FactId, Recorder};
 
 pub(crate) use self::cx::Cx;
 pub(crate) use self::memo::Memo;
@@ -44,15 +44,35 @@ pub(crate) type ExtraCheck = (DiagnosticKind, fn(&mut Cx));
 /// Every check the registry runs on `file`'s role, and `extra` ones (tests of the graph's
 /// freshness add their own): the findings, and the facts of the graph they read (see
 /// `graph/table.rs`).
-pub(crate) fn check(graph: &Graph, file: FileId, extra: &[ExtraCheck], memo: &Memo) -> (Vec<Finding>, Vec<FactId>) {
-    run(graph, file, |_| true, extra, memo)
+/// `again`: which of them, where a file's own text is as it was and only what some checks read
+/// has changed (`Checks::ALL` otherwise).
+pub(crate) fn check(
+    graph: &Graph,
+    file: FileId,
+    extra: &[ExtraCheck],
+    memo: &Memo,
+    again: Checks,
+) -> (Vec<Finding>, Vec<FactId>) {
+    run(graph, file, |_| true, extra, memo, again)
 }
 
 /// The checks of `file` whose verdict reads the file alone (`registry::Reach::Local`), with the
 /// facts they read: none, as a test holds them to.
 pub(crate) fn check_local(graph: &Graph, file: FileId) -> (Vec<Finding>, Vec<FactId>) {
-    run(graph, file, |row| row.reach == Reach::Local, &[], &Memo::default())
+    run(graph, file, |row| row.reach == Reach::Local, &[], &Memo::default(), Checks::ALL)
 }
+
+/// The graph checks, in the registry's order, each with its number in `Checks`.
+fn numbered() -> impl Iterator<Item = (u8, &'static Row, fn(&mut Cx))> {
+    let graph_checks = REGISTRY.iter().filter_map(|row| match row.run {
+        Run::Graph(run) => Some((row, run)),
+        Run::Parse(_) | Run::Reported => None,
+    });
+    graph_checks.enumerate().map(|(i, (row, run))| (i as u8, row, run))
+}
+
+/// The number the extra checks of tests share, after every registry check's.
+const EXTRA: u8 = 15;
 
 fn run(
     graph: &Graph,
@@ -60,6 +80,7 @@ fn run(
     rows: impl Fn(&Row) -> bool,
     extra: &[ExtraCheck],
     memo: &Memo,
+    again: Checks,
 ) -> (Vec<Finding>, Vec<FactId>) {
     let reads = Recorder::default();
     let data = graph.data(file);
@@ -68,16 +89,17 @@ fn run(
         file: data,
         file_id: file,
         kind: DiagnosticKind::SyntaxError,
+        check: 0,
         out: Vec::new(),
         memo,
     };
-    let registered =
-        REGISTRY.iter().filter(|row| row.roles.contains(&data.role) && rows(row)).filter_map(|row| match row.run {
-            Run::Graph(run) => Some((row.kind, run)),
-            Run::Parse(_) | Run::Reported => None,
-        });
-    for (kind, run) in registered.chain(extra.iter().copied()) {
-        cx.kind = kind;
+    let registered = numbered()
+        .filter(|(check, row, _)| again.has(*check) && row.roles.contains(&data.role) && rows(row))
+        .map(|(check, row, run)| (check, row.kind, run));
+    let extra = extra.iter().filter(|_| again.has(EXTRA)).map(|&(kind, run)| (EXTRA, kind, run));
+    for (check, kind, run) in registered.chain(extra) {
+        (cx.kind, cx.check) = (kind, check);
+        reads.now_reading(check);
         run(&mut cx);
     }
     let mut out = cx.out;
@@ -85,6 +107,12 @@ fn run(
         out.iter_mut().for_each(guessed_roots);
     }
     (out, reads.into_reads())
+}
+
+#[test]
+fn the_tests_extra_checks_have_a_number_of_their_own() {
+    assert!(numbered().count() <= usize::from(EXTRA), "a file's `Checks` has 16 bits: a check more needs a wider set");
+    assert!(numbered().enumerate().all(|(i, (check, _, _))| usize::from(check) == i));
 }
 
 /// With neither a flake nor an import-tree call, canopy only guesses that `modules/` holds

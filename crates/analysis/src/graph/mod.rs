@@ -18,7 +18,7 @@ use thin_vec::ThinVec;
 use self::index::{Contribution, Delta, Index};
 use self::resolve::{PassedDown, Resolved};
 use self::store::{FileData, Graph};
-use self::table::FactId;
+use self::table::{Checks, FactId};
 use crate::base::parallel;
 use crate::base::{Change, FileId, FileRole};
 use crate::dendritic::collections::CollectionSet;
@@ -41,9 +41,10 @@ pub(crate) mod view;
 /// What an update did, for the caller that keeps diagnostics.
 #[derive(Debug, Default)]
 pub(crate) struct Applied {
-    /// Files whose cross-file diagnostics may differ now: the files changed, and the readers of
-    /// every fact that changed. Every file after a rebuild.
-    pub(crate) dirty: FxHashSet<FileId>,
+    /// Files whose cross-file diagnostics may differ now, each with the checks to run again: the
+    /// files changed (all their checks), and the readers of every fact that changed (the checks
+    /// that read it). Every file after a rebuild.
+    pub(crate) dirty: FxHashMap<FileId, Checks>,
     /// Files gone (their ids may be given to new files later).
     pub(crate) removed: Vec<FileId>,
 }
@@ -176,7 +177,7 @@ impl Graph {
             || self.is_dendritic() != self.dendritic
         {
             self.rebuild(collections);
-            applied.dirty = self.file_ids().collect();
+            applied.dirty = self.file_ids().map(|file| (file, Checks::ALL)).collect();
             return applied;
         }
         let (mut regained, passed_changed) = self.regained();
@@ -197,11 +198,20 @@ impl Graph {
             }
         }
         self.enter_graph(&entering, leaving, ahead);
-        applied.dirty.extend(entering);
+        applied.dirty.extend(entering.into_iter().map(|file| (file, Checks::ALL)));
         for fact in self.index.take_changes() {
-            applied.dirty.extend(self.readers.of(&fact));
+            for &file in self.readers.of(&fact) {
+                let Some(data) = self.files.get(file.0 as usize).and_then(Option::as_ref) else { continue };
+                // A reader whose reads do not say which checks read the fact runs them all.
+                let checks = match table::readers_of(&data.reads, fact) {
+                    Checks::NONE => Checks::ALL,
+                    checks => checks,
+                };
+                let again = applied.dirty.entry(file).or_insert(Checks::NONE);
+                *again = again.with(checks);
+            }
         }
-        applied.dirty.retain(|f| self.contains(*f));
+        applied.dirty.retain(|f, _| self.contains(*f));
         applied
     }
 
@@ -275,25 +285,33 @@ impl Graph {
         graph
     }
 
-    /// Records what files' checks read, in place of what they read before.
-    pub(crate) fn set_reads(&mut self, mut updates: Vec<(FileId, Vec<FactId>)>) {
-        let live = |graph: &Graph, file: FileId| graph.files.get(file.0 as usize).is_some_and(Option::is_some);
-        // Most files checked again read what they read before (both sorted): leaving and
-        // entering the readers' map again would be most of a recheck's cost.
-        updates.retain(|(file, reads)| {
-            self.files
-                .get(file.0 as usize)
-                .and_then(Option::as_ref)
-                .is_none_or(|d| d.reads.as_slice() != reads.as_slice())
-        });
+    /// Records what files' checks read, in place of what they read before: for each file, the
+    /// checks that ran again and what they read (what the others read stands).
+    pub(crate) fn set_reads(&mut self, updates: Vec<(FileId, Checks, Vec<FactId>)>) {
+        let mut changed: Vec<(FileId, Vec<FactId>)> = Vec::new();
+        for (file, again, reads) in updates {
+            let Some(data) = self.files.get_mut(file.0 as usize).and_then(Option::as_mut) else { continue };
+            let reads = match again {
+                Checks::ALL => reads,
+                again => table::merge_reads(&data.reads, again, &reads),
+            };
+            // Most files checked again read what they read before: leaving and entering the
+            // readers' map again would be most of a recheck's cost.
+            let same_facts = data.reads.len() == reads.len()
+                && data.reads.iter().zip(&reads).all(|(was, now)| was.fact() == now.fact());
+            if same_facts {
+                data.reads = reads.into();
+            } else {
+                changed.push((file, reads));
+            }
+        }
         // The old reads leave first: a file may read again what it read before.
-        let leaving: Vec<(FactId, FileId)> = updates
+        let leaving: Vec<(FactId, FileId)> = changed
             .iter()
-            .filter(|(file, _)| live(self, *file))
             .flat_map(|(file, _)| self.data(*file).reads.iter().map(move |fact| (*fact, *file)))
             .collect();
         self.readers.remove(leaving);
-        for (file, reads) in updates {
+        for (file, reads) in changed {
             let Some(data) = self.files.get_mut(file.0 as usize).and_then(Option::as_mut) else { continue };
             self.readers.add(file, &reads);
             data.reads = reads.into();

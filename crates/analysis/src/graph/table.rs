@@ -26,40 +26,130 @@ pub(crate) enum Level {
     Value,
 }
 
-/// A fact a check read, as a hash of its table, key and level. Two facts could share an id (a
-/// chance of one in 2^64 per pair): a change to either would then re-check the readers of both,
-/// which costs time and never freshness.
+/// A fact a check read, as a hash of its table, key and level, in the high 48 bits. Two facts
+/// could share an id (a chance of one in 2^48 per pair): a change to either would then re-check
+/// the readers of both, which costs time and never freshness.
+///
+/// The low 16 bits are zero in a fact itself. Where a file keeps what its checks read, they say
+/// which of its checks read it (`Checks`), so that a change to the fact runs those checks again
+/// and no others, at no cost in memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct FactId(u64);
+
+impl FactId {
+    /// The fact, without the checks that read it.
+    pub(crate) fn fact(self) -> FactId {
+        FactId(self.0 & !u64::from(Checks::ALL.0))
+    }
+
+    /// The checks that read it, where a file's reads say.
+    pub(crate) fn checks(self) -> Checks {
+        Checks(self.0 as u16)
+    }
+
+    fn read_by(self, checks: Checks) -> FactId {
+        FactId(self.fact().0 | u64::from(checks.0))
+    }
+}
 
 fn fact<K: Hash>(table: &str, key: &K, level: Level) -> FactId {
     let mut hasher = FxHasher::default();
     table.hash(&mut hasher);
     key.hash(&mut hasher);
     level.hash(&mut hasher);
-    FactId(hasher.finish())
+    // FxHash's best-mixed bits end up low, where the checks' bits go: mixed again first
+    // (splitmix64's finaliser), every bit of the fact depends on every bit of the hash.
+    let mut z = hasher.finish();
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    FactId(z ^ (z >> 31)).fact()
 }
 
-/// Notes the facts a check reads.
+/// A set of the checks a file runs, one bit each (`checks::registry` numbers them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub(crate) struct Checks(pub(crate) u16);
+
+impl Checks {
+    pub(crate) const ALL: Checks = Checks(u16::MAX);
+    pub(crate) const NONE: Checks = Checks(0);
+
+    pub(crate) fn has(self, check: u8) -> bool {
+        self.0 & (1 << check) != 0
+    }
+
+    pub(crate) fn one(check: u8) -> Checks {
+        Checks(1 << check)
+    }
+
+    pub(crate) fn with(self, other: Checks) -> Checks {
+        Checks(self.0 | other.0)
+    }
+
+    fn without(self, other: Checks) -> Checks {
+        Checks(self.0 & !other.0)
+    }
+}
+
+/// Notes the facts a check reads, and which check read them.
 #[derive(Default)]
-pub(crate) struct Recorder(std::cell::RefCell<Vec<FactId>>);
+pub(crate) struct Recorder {
+    reads: std::cell::RefCell<Vec<FactId>>,
+    by: std::cell::Cell<Checks>,
+}
 
 impl Recorder {
+    /// Facts noted from now on are read by `check`.
+    pub(crate) fn now_reading(&self, check: u8) {
+        self.by.set(Checks::one(check));
+    }
+
     fn note(&self, fact: FactId) {
-        self.0.borrow_mut().push(fact);
+        self.reads.borrow_mut().push(fact.read_by(self.by.get()));
     }
 
     pub(crate) fn note_all(&self, facts: &[FactId]) {
-        self.0.borrow_mut().extend_from_slice(facts);
+        let by = self.by.get();
+        self.reads.borrow_mut().extend(facts.iter().map(|fact| fact.read_by(by)));
     }
 
-    /// The facts read, each once.
+    /// The facts read, each once, with the checks that read it.
     pub(crate) fn into_reads(self) -> Vec<FactId> {
-        let mut reads = self.0.into_inner();
-        reads.sort_unstable();
-        reads.dedup();
+        let mut reads = self.reads.into_inner();
+        each_fact_once(&mut reads);
         reads.shrink_to_fit();
         reads
+    }
+}
+
+/// Sorts reads, each fact once with every check that read it.
+fn each_fact_once(reads: &mut Vec<FactId>) {
+    reads.sort_unstable();
+    reads.dedup_by(|later, kept| {
+        let same = later.fact() == kept.fact();
+        if same {
+            *kept = kept.read_by(kept.checks().with(later.checks()));
+        }
+        same
+    });
+}
+
+/// What a file's checks read, after running again only `again` of them, which read `new`: what
+/// the others read stands. Both lists sorted, each fact once.
+pub(crate) fn merge_reads(old: &[FactId], again: Checks, new: &[FactId]) -> Vec<FactId> {
+    let kept = old.iter().filter_map(|read| {
+        let checks = read.checks().without(again);
+        (checks != Checks::NONE).then(|| read.read_by(checks))
+    });
+    let mut out: Vec<FactId> = kept.chain(new.iter().copied()).collect();
+    each_fact_once(&mut out);
+    out
+}
+
+/// The checks among a file's `reads` that read `fact`.
+pub(crate) fn readers_of(reads: &[FactId], fact: FactId) -> Checks {
+    match reads.binary_search_by(|read| read.fact().cmp(&fact)) {
+        Ok(i) => reads[i].checks(),
+        Err(_) => Checks::NONE,
     }
 }
 
@@ -69,8 +159,8 @@ pub(crate) struct Readers(FxHashMap<FactId, Vec<FileId>>);
 
 impl Readers {
     pub(crate) fn add(&mut self, file: FileId, reads: &[FactId]) {
-        for fact in reads {
-            self.0.entry(*fact).or_default().push(file);
+        for read in reads {
+            self.0.entry(read.fact()).or_default().push(file);
         }
     }
 
@@ -80,8 +170,8 @@ impl Readers {
     /// per file the more files there are.
     pub(crate) fn remove(&mut self, reads: Vec<(FactId, FileId)>) {
         let mut by_fact: FxHashMap<FactId, Vec<FileId>> = FxHashMap::default();
-        for (fact, file) in reads {
-            by_fact.entry(fact).or_default().push(file);
+        for (read, file) in reads {
+            by_fact.entry(read.fact()).or_default().push(file);
         }
         for (fact, leaving) in by_fact {
             let Some(files) = self.0.get_mut(&fact) else { continue };
@@ -367,6 +457,32 @@ mod tests {
         assert_eq!(readers.of(&a), &[FileId(2)]);
         assert!(readers.of(&b).is_empty());
         assert!(!readers.reads(&b), "a fact no one reads any more is forgotten");
+    }
+
+    #[test]
+    fn reads_say_which_checks_read_each_fact() {
+        let (a, b, c) =
+            (fact("defs", &"a", Level::Exists), fact("defs", &"b", Level::Exists), fact("defs", &"c", Level::Value));
+        let rec = Recorder::default();
+        rec.now_reading(0);
+        rec.note(a);
+        rec.note(b);
+        rec.now_reading(3);
+        rec.note_all(&[a, a]);
+        let old = rec.into_reads();
+        assert_eq!(old.len(), 2, "each fact once");
+        assert_eq!(readers_of(&old, a), Checks(0b1001));
+        assert_eq!(readers_of(&old, b), Checks::one(0));
+        assert_eq!(readers_of(&old, c), Checks::NONE);
+        // Check 0 runs again and reads `c` alone: check 3's read of `a` stands, `b` goes.
+        let again = Recorder::default();
+        again.now_reading(0);
+        again.note(c);
+        let merged = merge_reads(&old, Checks::one(0), &again.into_reads());
+        let facts: Vec<(FactId, Checks)> = merged.iter().map(|r| (r.fact(), r.checks())).collect();
+        let mut expected = vec![(a, Checks::one(3)), (c, Checks::one(0))];
+        expected.sort();
+        assert_eq!(facts, expected);
     }
 
     #[test]

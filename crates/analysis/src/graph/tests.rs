@@ -570,6 +570,64 @@ mod incremental {
         assert_eq!(unrelated, vec![gouda]);
     }
 
+    /// How often `counted_in_base` ran on `modules/base.nix`.
+    static BASE_CHECKED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    fn counted_in_base(cx: &mut crate::checks::Cx) {
+        if cx.file.path == "modules/base.nix" {
+            BASE_CHECKED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        reaches_no_host(cx);
+    }
+
+    /// A file is checked again by the checks that read a fact that changed, and by no other: an
+    /// edit that undefines what `base.nix` imports runs its `undefined-aspect` again, not the
+    /// check that reads its hosts, whose findings stand; an edit to its hosts runs that one.
+    #[test]
+    fn a_file_runs_again_only_the_checks_whose_facts_changed() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let flake = "{ outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules); }\n";
+        let host = |aspects: &str| {
+            format!(
+                "{{ config, ... }}: {{ configurations.nixos.gouda.module.imports = with config.flake.modules.nixos; [ {aspects} ]; }}\n"
+            )
+        };
+        let mut files: BTreeMap<&str, String> = BTreeMap::new();
+        files.insert("flake.nix", flake.to_string());
+        files.insert("modules/ssh.nix", "{ flake.modules.nixos.ssh = { }; }\n".to_string());
+        files.insert(
+            "modules/base.nix",
+            "{ config, ... }: { flake.modules.nixos.base.imports = [ config.flake.modules.nixos.ssh ]; }\n".to_string(),
+        );
+        files.insert("modules/gouda.nix", host(""));
+        let fresh = |files: &BTreeMap<&str, String>| {
+            let mut analysis = Analysis::with_check(crate::DiagnosticKind::UnusedAspect, reaches_no_host);
+            let set = files.iter().map(|(p, t)| (p.to_string(), Arc::from(t.as_str()))).collect();
+            analysis.apply(Change { set, remove: Vec::new() });
+            render_diagnostics(&analysis)
+        };
+        let mut analysis = Analysis::with_check(crate::DiagnosticKind::UnusedAspect, counted_in_base);
+        let set = files.iter().map(|(p, t)| (p.to_string(), Arc::from(t.as_str()))).collect();
+        analysis.apply(Change { set, remove: Vec::new() });
+        assert_eq!(BASE_CHECKED.load(SeqCst), 1);
+        let mut edit = |path: &'static str, text: String| {
+            files.insert(path, text.clone());
+            analysis.apply(Change { set: vec![(path.to_string(), Arc::from(text))], remove: Vec::new() });
+            assert_eq!(render_diagnostics(&analysis), fresh(&files), "as a fresh build after editing {path}");
+            render_diagnostics(&analysis)
+        };
+        let shown = edit("modules/ssh.nix", "{ flake.modules.nixos.sshd = { }; }\n".to_string());
+        assert!(shown.contains("aspect `ssh` is not defined"), "{shown}");
+        assert!(
+            shown.contains("`flake.modules.nixos.base` reaches no host"),
+            "the hosts check's finding stands: {shown}"
+        );
+        assert_eq!(BASE_CHECKED.load(SeqCst), 1, "base.nix's hosts did not change: that check did not run again");
+        let shown = edit("modules/gouda.nix", host("base"));
+        assert!(!shown.contains("`flake.modules.nixos.base` reaches no host"), "{shown}");
+        assert_eq!(BASE_CHECKED.load(SeqCst), 2, "base.nix's hosts changed: that check ran again");
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
@@ -637,7 +695,7 @@ fn passing_inputs_down_reads_again_only_the_files_that_read_them() {
     );
     let mut graph = crate::graph::store::Graph::of(Change { set: parse_fixture(&files), remove: Vec::new() });
     let dirty = |graph: &crate::graph::store::Graph, applied: super::Applied| {
-        let mut paths: Vec<&str> = applied.dirty.iter().map(|f| graph.path(*f)).collect();
+        let mut paths: Vec<&str> = applied.dirty.keys().map(|f| graph.path(*f)).collect();
         paths.sort();
         paths.join(" ")
     };

@@ -38,7 +38,8 @@ fn local_checks_read_no_table_of_the_index() {
                 let path = analysis.path(file);
                 assert!(reads.is_empty(), "{}: {path}: a local check read the index: {reads:?}", repo.name);
                 // The same findings as the checks of every kind give, of the local kinds.
-                let (all, _) = checks::check(graph, file, &[], &checks::Memo::default());
+                let (all, _) =
+                    checks::check(graph, file, &[], &checks::Memo::default(), crate::graph::table::Checks::ALL);
                 let of_local: Vec<_> = all.into_iter().filter(|f| f.kind.is_local()).collect();
                 assert_eq!(local, of_local, "{}: {path}", repo.name);
             }
