@@ -321,9 +321,12 @@ impl Analysis {
     ) -> Vec<Diagnostic> {
         shown.retain(|d| config.reports(d.kind));
         let suppressions = &self.graph.summary(file).suppressions;
-        let unused = if config.reports(DiagnosticKind::UnusedSuppression) { unused } else { Unused::Hidden };
-        let lines = self.graph.line_index(file);
-        checks::suppressions::apply(file, lines, suppressions, &mut shown, unused);
+        // Nearly every file has no suppression comment, and then no need of its line index: made
+        // for every file of a workspace, the indexes were megabytes the server kept for nothing.
+        if !suppressions.is_empty() {
+            let unused = if config.reports(DiagnosticKind::UnusedSuppression) { unused } else { Unused::Hidden };
+            checks::suppressions::apply(file, self.graph.line_index(file), suppressions, &mut shown, unused);
+        }
         for d in &mut shown {
             d.severity = config.severity_of(d);
         }

@@ -162,6 +162,12 @@ impl Graph {
         data.line_index.get_or_init(|| Box::new(LineIndex::new(&data.text)))
     }
 
+    /// Whether `file`'s line index has been made (they are made when first asked for).
+    #[cfg(test)]
+    pub(crate) fn has_line_index(&self, file: FileId) -> bool {
+        self.data(file).line_index.get().is_some()
+    }
+
     /// The 1-based line of `offset` in `file`, for messages that name a place (`path:line`).
     pub(crate) fn line_number(&self, file: FileId, offset: TextSize) -> u32 {
         self.line_index(file).line_col(self.text(file), offset, Encoding::Utf8).line + 1

@@ -292,3 +292,24 @@ fn no_suppress_fix_where_the_line_starts_inside_a_string() {
     let gone = found.iter().find(|d| d.kind == DiagnosticKind::UndefinedAspect).expect("undefined `gone`");
     assert_eq!(analysis.suppression(file, gone), None);
 }
+
+/// Reporting a file's diagnostics makes its line index only where a suppression needs lines: a
+/// server reports every file of a workspace, and kept an index of each (5 MiB of 98 at 10,000
+/// files) though it positions nothing in most.
+#[test]
+fn reporting_makes_a_line_index_only_for_suppressions() {
+    let ws = analysis(&format!(
+        "#- /modules/host.nix\n{HOST}#- /modules/quiet.nix\n{{ flake.modules.nixos.quiet = {{ }}; }}\n#- /modules/marked.nix\n# canopy: ignore[undefined-aspect]\n{{ flake.modules.nixos.marked = {{ }}; }}\n"
+    ));
+    let config = DiagnosticsConfig::default();
+    for file in ws.files() {
+        let reported = ws.reported(file, &config);
+        let indexed = ws.graph().has_line_index(file);
+        let path = ws.path(file);
+        match path {
+            "modules/marked.nix" => assert!(indexed, "{path}: its suppression is read by line"),
+            _ => assert!(!indexed, "{path}: {} diagnostics and no suppression, and an index", reported.len()),
+        }
+    }
+    assert!(!ws.reported(ws.file_id("modules/host.nix").expect("host"), &config).is_empty());
+}
