@@ -525,16 +525,16 @@ mod incremental {
         lines.lines().filter(|line| line.contains("test: ")).collect::<Vec<_>>().join("\n")
     }
 
-    /// Editing only the host makes the aspect's own file report, and stop reporting: its
-    /// diagnostics follow what its check read in other files.
-    #[test]
-    fn a_new_check_that_reads_a_new_fact_stays_fresh() {
+    /// The host `gouda`, importing `aspects`.
+    fn host(aspects: &str) -> String {
+        format!(
+            "{{ config, ... }}: {{ configurations.nixos.gouda.module.imports = with config.flake.modules.nixos; [ {aspects} ]; }}\n"
+        )
+    }
+
+    /// `ssh`, `base` that imports it, and the host `gouda` importing `aspects`.
+    fn ssh_base_and_gouda(aspects: &str) -> BTreeMap<&'static str, String> {
         let flake = "{ outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules); }\n";
-        let host = |aspects: &str| {
-            format!(
-                "{{ config, ... }}: {{ configurations.nixos.gouda.module.imports = with config.flake.modules.nixos; [ {aspects} ]; }}\n"
-            )
-        };
         let mut files: BTreeMap<&str, String> = BTreeMap::new();
         files.insert("flake.nix", flake.to_string());
         files.insert("modules/ssh.nix", "{ flake.modules.nixos.ssh = { }; }\n".to_string());
@@ -542,7 +542,15 @@ mod incremental {
             "modules/base.nix",
             "{ config, ... }: { flake.modules.nixos.base.imports = [ config.flake.modules.nixos.ssh ]; }\n".to_string(),
         );
-        files.insert("modules/gouda.nix", host("base"));
+        files.insert("modules/gouda.nix", host(aspects));
+        files
+    }
+
+    /// Editing only the host makes the aspect's own file report, and stop reporting: its
+    /// diagnostics follow what its check read in other files.
+    #[test]
+    fn a_new_check_that_reads_a_new_fact_stays_fresh() {
+        let mut files = ssh_base_and_gouda("base");
         let mut analysis = with_the_new_check(&files);
         assert_eq!(the_new_check(&analysis), "", "ssh reaches gouda through base");
         let edit = |analysis: &mut Analysis, text: String| {
@@ -586,20 +594,7 @@ mod incremental {
     #[test]
     fn a_file_runs_again_only_the_checks_whose_facts_changed() {
         use std::sync::atomic::Ordering::SeqCst;
-        let flake = "{ outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } (inputs.import-tree ./modules); }\n";
-        let host = |aspects: &str| {
-            format!(
-                "{{ config, ... }}: {{ configurations.nixos.gouda.module.imports = with config.flake.modules.nixos; [ {aspects} ]; }}\n"
-            )
-        };
-        let mut files: BTreeMap<&str, String> = BTreeMap::new();
-        files.insert("flake.nix", flake.to_string());
-        files.insert("modules/ssh.nix", "{ flake.modules.nixos.ssh = { }; }\n".to_string());
-        files.insert(
-            "modules/base.nix",
-            "{ config, ... }: { flake.modules.nixos.base.imports = [ config.flake.modules.nixos.ssh ]; }\n".to_string(),
-        );
-        files.insert("modules/gouda.nix", host(""));
+        let mut files = ssh_base_and_gouda("");
         let fresh = |files: &BTreeMap<&str, String>| {
             let mut analysis = Analysis::with_check(crate::DiagnosticKind::UnusedAspect, reaches_no_host);
             let set = files.iter().map(|(p, t)| (p.to_string(), Arc::from(t.as_str()))).collect();
