@@ -297,9 +297,13 @@ impl Graph {
             };
             // Most files checked again read what they read before: leaving and entering the
             // readers' map again would be most of a recheck's cost.
+            if data.reads.as_slice() == reads.as_slice() {
+                continue;
+            }
             let same_facts = data.reads.len() == reads.len()
                 && data.reads.iter().zip(&reads).all(|(was, now)| was.fact() == now.fact());
             if same_facts {
+                // Only which checks read them changed.
                 data.reads = reads.into();
             } else {
                 changed.push((file, reads));
