@@ -40,7 +40,7 @@ pub(super) fn check(cx: &mut Cx) {
             None => cx.report(name.range, verdict.message.clone()),
         };
         for (i, suggestion) in verdict.near.iter().enumerate() {
-            if let Some(edit) = replacement(&data.text[name.range], name, form, suggestion) {
+            if let Some(edit) = replacement(&data.text, name, form, suggestion) {
                 let fix = Fix::edit(format!("Replace with `{suggestion}`"), file, vec![edit]);
                 finding.fix(fix.preferred(i == 0).safe(verdict.only));
             }
@@ -107,7 +107,7 @@ fn verdict(cx: &Cx, key: &AspectKey) -> Verdict {
 
 /// The edit that writes `near` where `name` is written, `None` where the name is not written
 /// at the reference alone (`inherit`, which also names a local; a name folded from elsewhere).
-fn replacement(written: &str, name: &Name, form: Option<RefForm>, near: &str) -> Option<TextEdit> {
+fn replacement(text: &str, name: &Name, form: Option<RefForm>, near: &str) -> Option<TextEdit> {
     let new_text = match (&name.origin, form?) {
         (_, RefForm::Inherit) => return None,
         (NameOrigin::Ident, RefForm::With) => is_plain_identifier(near).then(|| near.to_owned())?,
@@ -115,7 +115,11 @@ fn replacement(written: &str, name: &Name, form: Option<RefForm>, near: &str) ->
         (NameOrigin::Quoted, RefForm::With) => return None,
         _ => return None,
     };
-    (written != new_text).then(|| edits::replace(name.range, new_text))
+    // Lengths first: at 100,000 importing files, reading each file's text where the name is
+    // written was a cache miss per file, for an edit that is nearly never a no-op.
+    let unchanged = usize::from(name.range.len()) == new_text.len()
+        && text.get(std::ops::Range::<usize>::from(name.range)) == Some(new_text.as_str());
+    (!unchanged).then(|| edits::replace(name.range, new_text))
 }
 
 /// A new file under the first import-tree root that defines the aspect, empty, in the collection
