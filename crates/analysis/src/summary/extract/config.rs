@@ -26,10 +26,16 @@ impl<'a> Extractor<'a> {
         self.depths.push(depth);
         self.opaque_marked.push(false);
         self.conditional_marks.push(self.conditions > 0);
-        // The rules look at the last few names only; no need to build the whole path.
-        let mut tail: Vec<&str> = self.out.ancestors(id).take(4).map(|n| self.out.node(n).name.text.as_str()).collect();
-        tail.reverse();
-        let class = contexts::nested_class(&tail).map(SmolStr::new_static);
+        // The rules look at the last few names only; no need to build the whole path (nor to
+        // allocate one: every config node passes here).
+        let mut last = [""; 4];
+        let mut len = 0;
+        for (slot, n) in last.iter_mut().rev().zip(self.out.ancestors(id)) {
+            *slot = self.out.node(n).name.text.as_str();
+            len += 1;
+        }
+        let tail = &last[4 - len..];
+        let class = contexts::nested_class(tail).map(SmolStr::new_static);
         let provided = (depth == 3 && tail[..] == ["_module", "args", tail[2]]).then(|| SmolStr::new(tail[2]));
         if let Some(class) = class {
             // Nodes are numbered in creation order, so the table stays sorted.
