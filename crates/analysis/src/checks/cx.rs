@@ -2,13 +2,12 @@
 
 use std::sync::Arc;
 
+use super::memo::Memo;
 use crate::base::diagnostics::{DiagnosticKind, Finding, Severity};
 use crate::base::text::TextRange;
 use crate::base::{AspectKey, FileId};
 use crate::graph::store::FileData;
 use crate::graph::view::View;
-
-use super::memo::Memo;
 use crate::syntax::render_attr_name;
 
 /// What a check sees, and where it reports.

@@ -44,6 +44,7 @@ pub(crate) type ExtraCheck = (DiagnosticKind, fn(&mut Cx));
 /// Every check the registry runs on `file`'s role, and `extra` ones (tests of the graph's
 /// freshness add their own): the findings, and the facts of the graph they read (see
 /// `graph/table.rs`).
+///
 /// `again`: which of them, where a file's own text is as it was and only what some checks read
 /// has changed (`Checks::ALL` otherwise).
 pub(crate) fn check(

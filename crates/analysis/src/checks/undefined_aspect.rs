@@ -49,6 +49,8 @@ pub(super) fn check(cx: &mut Cx) {
     }
 }
 
+/// `key`'s verdict, with what making it read (into a recorder of its own, for every file that
+/// shares it).
 fn verdict(cx: &Cx, key: &AspectKey) -> Verdict {
     let reads = Recorder::default();
     let graph = cx.graph.recording_into(&reads);

@@ -65,7 +65,8 @@ fn fact<K: Hash>(table: &str, key: &K, level: Level) -> FactId {
     FactId(z ^ (z >> 31)).fact()
 }
 
-/// A set of the checks a file runs, one bit each (`checks::registry` numbers them).
+/// A set of the checks a file runs, one bit each (numbered by `checks::numbered`, in the
+/// registry's order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub(crate) struct Checks(pub(crate) u16);
 
