@@ -24,17 +24,18 @@ pub(super) fn check(cx: &mut Cx) {
         if !r.certain || !cx.graph.defining_keys(key).is_empty() || !seen.insert(name.range) {
             continue;
         }
+        let (file, data) = (cx.file_id, cx.file);
+        let reference = data.summary.refs.get(r.index);
         // A bracket means a den aspect only with den's `__findFile` in scope, which the workspace
         // gives top-level modules through `_module.args.__findFile`; a `__findFile` bound
         // otherwise may resolve `<x>` any way it likes.
-        let bracket = cx.file.summary.refs.get(r.index).is_some_and(|s| s.root == RefRoot::Bracket);
+        let bracket = reference.is_some_and(|s| s.root == RefRoot::Bracket);
         if bracket && !cx.graph.is_arg_provided(&SmolStr::new_static("__findFile")) {
             continue;
         }
         let verdict = cx.memo.undefined(key, || verdict(cx, key));
         cx.graph.note(&verdict.reads);
-        let form = cx.file.summary.refs.get(r.index).map(|reference| reference.form);
-        let (file, data) = (cx.file_id, cx.file);
+        let form = reference.map(|reference| reference.form);
         let finding = match verdict.lowered {
             Some(severity) => cx.report_as(severity, name.range, verdict.message.clone()),
             None => cx.report(name.range, verdict.message.clone()),

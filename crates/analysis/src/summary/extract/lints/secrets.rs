@@ -46,8 +46,8 @@ pub(super) fn is_secret_value(value: &str) -> bool {
 /// `SECRET_WORDS`, or `key`): one look at its end, for the many names that do not.
 fn ends_like_a_secret(name: &str) -> bool {
     let bytes = name.as_bytes();
-    // The last letter first: it rules out most names (`enable`, `settings`, a package) before any
-    // ending is compared, and every config name passes here.
+    // The last letter first: it rules out most names (`settings`, `openFirewall`, `extraGroups`) before
+    // any ending is compared, and every config name passes here.
     let last = bytes.last().map(u8::to_ascii_lowercase);
     last.is_some_and(|last| ENDINGS.iter().any(|end| end.as_bytes().last() == Some(&last)))
         && ENDINGS.iter().any(|end| {
