@@ -8,6 +8,8 @@
 //! Every call may recurse as deep as the files are nested: run it on a thread with
 //! `ANALYSIS_STACK` bytes of stack (`run_on_analysis_stack` starts one).
 
+use std::sync::Arc;
+
 use rustc_hash::{FxHashMap, FxHashSet};
 use thin_vec::ThinVec;
 
@@ -371,9 +373,9 @@ impl Analysis {
 
     /// The fixes of the diagnostics of `file` whose range meets `range`, each diagnostic's
     /// preferred one first.
-    pub fn fixes(&self, file: FileId, range: TextRange) -> Vec<Fix> {
+    pub fn fixes(&self, file: FileId, range: TextRange) -> Vec<Arc<Fix>> {
         let meets = |d: &Diagnostic| d.range.start() <= range.end() && range.start() <= d.range.end();
-        let mut out: Vec<Fix> = Vec::new();
+        let mut out: Vec<Arc<Fix>> = Vec::new();
         for fix in self.diagnostics(file).into_iter().filter(meets).flat_map(|d| d.fixes) {
             if !out.contains(&fix) {
                 out.push(fix);
@@ -387,7 +389,7 @@ impl Analysis {
     fn with_fixes(&self, file: FileId, finding: &Finding) -> Diagnostic {
         let mut diagnostic = finding.to_diagnostic();
         if let registry::Run::Parse(Some(fixes)) = registry::row(finding.kind).run {
-            diagnostic.fixes = fixes(&self.graph, file, finding);
+            diagnostic.fixes = fixes(&self.graph, file, finding).into_iter().map(Arc::new).collect();
         }
         for related in finding.all_related() {
             match related {
@@ -548,7 +550,7 @@ impl Summary {
 impl Finding {
     /// The finding as callers see it, with its severity from the registry unless lowered.
     fn to_diagnostic(&self) -> Diagnostic {
-        let mut diagnostic = Diagnostic::new(self.kind, self.range, &*self.message);
+        let mut diagnostic = Diagnostic::new(self.kind, self.range, self.message.clone());
         diagnostic.fixes = self.all_fixes().cloned().collect();
         match self.lowered {
             Some(severity) => diagnostic.with_severity(severity),
@@ -559,7 +561,7 @@ impl Finding {
 
 impl Diagnostic {
     /// A diagnostic of `kind` at its usual severity (the registry's).
-    pub fn new(kind: DiagnosticKind, range: TextRange, message: impl Into<String>) -> Diagnostic {
+    pub fn new(kind: DiagnosticKind, range: TextRange, message: impl Into<Arc<str>>) -> Diagnostic {
         Diagnostic {
             kind,
             range,

@@ -38,7 +38,7 @@ pub async fn code_action(state: &Arc<State>, params: CodeActionParams) -> Result
             let diagnostic = conv::diagnostic(snap.space, snap.analysis, file, d, snap.enc);
             // Its own fixes first, then a comment that silences it.
             let suppression = snap.analysis.suppression(file, d);
-            for fix in d.fixes.iter().chain(&suppression) {
+            for fix in d.fixes.iter().map(|fix| &**fix).chain(&suppression) {
                 let Some(edit) = workspace_edit(snap, fix, caps.document_changes, caps.file_operations) else {
                     continue;
                 };

@@ -106,7 +106,7 @@ pub fn diagnostic(space: &Space, analysis: &Analysis, file: FileId, d: &Diagnost
         code: Some(lsp::NumberOrString::String(d.kind.code().to_owned())),
         code_description: Url::parse(&d.kind.docs_url()).ok().map(|href| lsp::CodeDescription { href }),
         source: Some("canopy".to_owned()),
-        message: d.message.clone(),
+        message: d.message.to_string(),
         related_information: (!related.is_empty()).then_some(related),
         tags,
         data: (!fixes.is_empty()).then(|| serde_json::json!({ "fixes": fixes })),

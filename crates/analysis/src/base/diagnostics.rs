@@ -91,10 +91,13 @@ impl DiagnosticKind {
 pub struct Diagnostic {
     pub kind: DiagnosticKind,
     pub range: TextRange,
-    pub message: String,
+    /// Shared with the analysis's own finding, and with every diagnostic that says the same (each
+    /// file that imports one undefined aspect): reporting copies no text.
+    pub message: Arc<str>,
     pub severity: Severity,
-    /// The ways to fix it, the preferred one first; none when canopy is not sure of one.
-    pub fixes: Vec<Fix>,
+    /// The ways to fix it, the preferred one first; none when canopy is not sure of one. Shared
+    /// as `message` is.
+    pub fixes: Vec<Arc<Fix>>,
     /// Other places it is about: the definition of a suggested name, the binding it shadows.
     pub related: Vec<Related>,
 }
@@ -109,7 +112,7 @@ pub(crate) struct Finding {
     /// Set where a finding is less sure than its kind usually is (an undefined aspect in a
     /// collection partly built at evaluation time is a warning, not an error).
     pub(crate) lowered: Option<Severity>,
-    pub(crate) fixes: Vec<Fix>,
+    pub(crate) fixes: Vec<Arc<Fix>>,
     pub(crate) related: Vec<RelatedAt>,
     /// The number of the check that made it, in its file's set of checks
     /// (`graph::table::Checks`): a file whose checks run again in part keeps the findings of
@@ -123,7 +126,7 @@ pub(crate) struct Finding {
 /// See `Finding::shared`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub(crate) struct SharedParts {
-    pub(crate) fixes: Vec<Fix>,
+    pub(crate) fixes: Vec<Arc<Fix>>,
     pub(crate) related: Vec<RelatedAt>,
 }
 
@@ -142,7 +145,7 @@ impl Finding {
     }
 
     /// Its fixes: its own, then the shared ones.
-    pub(crate) fn all_fixes(&self) -> impl Iterator<Item = &Fix> {
+    pub(crate) fn all_fixes(&self) -> impl Iterator<Item = &Arc<Fix>> {
         self.fixes.iter().chain(self.shared.iter().flat_map(|shared| &shared.fixes))
     }
 
@@ -153,7 +156,13 @@ impl Finding {
 
     /// Adds a way to fix it.
     pub(crate) fn fix(&mut self, fix: Fix) -> &mut Finding {
-        self.fixes.push(fix);
+        self.fixes.push(Arc::new(fix));
+        self
+    }
+
+    /// Adds ways to fix it, in order.
+    pub(crate) fn add_fixes(&mut self, fixes: impl IntoIterator<Item = Fix>) -> &mut Finding {
+        self.fixes.extend(fixes.into_iter().map(Arc::new));
         self
     }
 

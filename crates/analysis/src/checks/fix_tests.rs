@@ -512,12 +512,12 @@ fn module_attribute_access_without_such_an_aspect_has_no_fix() {
 }
 "#,
     );
-    let found: Vec<Vec<Fix>> = analysis
+    let found: Vec<Vec<std::sync::Arc<Fix>>> = analysis
         .files()
         .into_iter()
         .flat_map(|f| analysis.diagnostics(f))
         .filter(|d| d.kind == DiagnosticKind::ModuleAttributeAccess)
         .map(|d| d.fixes)
         .collect();
-    assert_eq!(found, vec![Vec::<Fix>::new()], "one finding, with no fix");
+    assert_eq!(found, vec![Vec::new()], "one finding, with no fix");
 }

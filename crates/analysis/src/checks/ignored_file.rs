@@ -25,7 +25,7 @@ pub(super) fn check(cx: &mut Cx) {
         names.join(", ")
     );
     let fix = underscored(cx).then(|| out_of_underscore(cx)).flatten();
-    cx.report(first.name.range, message).fixes.extend(fix);
+    cx.report(first.name.range, message).add_fixes(fix);
 }
 
 /// The file moved to the path without the `_` in front of each part below its root. Not safe:

@@ -50,7 +50,7 @@ pub(super) fn check(cx: &mut Cx) {
             render_attr_name(attribute)
         );
         let fix = aspect_fix(cx, key, &path[at], next);
-        cx.report(next.range, message).fixes.extend(fix);
+        cx.report(next.range, message).add_fixes(fix);
     }
 }
 

@@ -22,7 +22,7 @@ pub(super) fn check(cx: &mut Cx) {
         crate::syntax::render_attr_name(stem)
     );
     let fixes = [wrap_fix(cx, sign.class, stem), underscore_fix(cx)];
-    cx.report(sign.range, message).fixes.extend(fixes.into_iter().flatten());
+    cx.report(sign.range, message).add_fixes(fixes.into_iter().flatten());
 }
 
 /// The whole file as the value of `flake.modules.<class>.<file name>`, its arguments kept on

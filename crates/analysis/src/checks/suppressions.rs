@@ -8,6 +8,8 @@
 //! says `canopy:`), so that a `#` inside a string is never taken for one; they are applied when
 //! diagnostics are reported, against the kinds the user has on.
 
+use std::sync::Arc;
+
 use rnix::SyntaxKind::{TOKEN_COMMENT, TOKEN_WHITESPACE};
 use rustc_hash::FxHashMap;
 use smol_str::SmolStr;
@@ -262,16 +264,17 @@ pub(crate) fn suppress(file: FileId, root: &SyntaxNode, text: &str, diagnostic: 
 /// The hints for what of `suppression` went unused, as far as `judged` tells.
 fn unused_hints(file: FileId, suppression: &Suppression, used: &[bool], judged: Unused) -> Vec<Diagnostic> {
     let hint = |range, message: String| Diagnostic::new(DiagnosticKind::UnusedSuppression, range, message);
-    let remove_comment = || {
-        Fix::edit(
+    let remove_comment = |safe: bool| {
+        let fix = Fix::edit(
             "Remove the suppression comment",
             file,
             vec![TextEdit { range: suppression.removal, new_text: String::new() }],
-        )
+        );
+        Arc::new(fix.safe(safe))
     };
     if let Target::Nothing(why) = suppression.target {
         let mut d = hint(suppression.directive, format!("this suppression suppresses nothing: {why}"));
-        d.fixes.push(remove_comment());
+        d.fixes.push(remove_comment(false));
         return vec![d];
     }
     if suppression.codes.is_empty() {
@@ -279,7 +282,7 @@ fn unused_hints(file: FileId, suppression: &Suppression, used: &[bool], judged: 
             return Vec::new();
         }
         let mut d = hint(suppression.directive, "unused suppression: no diagnostic here to suppress".to_owned());
-        d.fixes.push(remove_comment().safe(true));
+        d.fixes.push(remove_comment(true));
         return vec![d];
     }
     // Removing the comment is safe only when no code of it may yet be used.
@@ -293,7 +296,7 @@ fn unused_hints(file: FileId, suppression: &Suppression, used: &[bool], judged: 
         };
         let mut d = hint(*range, message);
         if all_unused {
-            d.fixes.push(remove_comment().safe(true));
+            d.fixes.push(remove_comment(true));
         }
         out.push(d);
     }

@@ -34,7 +34,7 @@ pub(super) fn check(cx: &mut Cx) {
                 arg.name
             );
             let fix = move_fix(cx, &root, arg);
-            cx.report(arg.range, message).fixes.extend(fix);
+            cx.report(arg.range, message).add_fixes(fix);
         } else {
             let message = format!(
                 "`{0}` is not an argument of top-level (flake-parts) modules: it exists only inside `perSystem`; \
@@ -44,7 +44,7 @@ pub(super) fn check(cx: &mut Cx) {
             let edit = edits::top_expr(&root).and_then(|top| edits::remove_from_pattern(&top, &arg.name));
             let title = format!("Remove `{}` from the arguments", arg.name);
             let fix = edit.map(|edit| Fix::edit(title, cx.file_id, vec![edit]).preferred(true).safe(true));
-            cx.report_as(Severity::Hint, arg.range, message).fixes.extend(fix);
+            cx.report_as(Severity::Hint, arg.range, message).add_fixes(fix);
         }
     }
 }

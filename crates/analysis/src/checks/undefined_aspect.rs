@@ -103,7 +103,8 @@ fn verdict(cx: &Cx, key: &AspectKey) -> Verdict {
             RelatedAt::Definitions(defined, format!("`{suggestion}` is defined here"))
         })
         .collect();
-    let shared = SharedParts { fixes: create_fix(&graph, key, &container).into_iter().collect(), related };
+    let shared =
+        SharedParts { fixes: create_fix(&graph, key, &container).into_iter().map(Arc::new).collect(), related };
     let only = near.len() == 1 && library.is_empty();
     Verdict { lowered, message: message.into(), near, only, shared: Arc::new(shared), reads: reads.into_reads() }
 }
@@ -678,7 +679,7 @@ in
                     ws.diagnostics(file)
                         .into_iter()
                         .filter(|d| d.kind == DiagnosticKind::UndefinedAspect)
-                        .map(move |d| (ws.path(file).to_owned(), d.message, d.fixes.len(), d.related.len()))
+                        .map(move |d| (ws.path(file).to_owned(), d.message.to_string(), d.fixes.len(), d.related.len()))
                 })
                 .collect()
         };
@@ -687,6 +688,18 @@ in
         let both = [("modules/a.nix", message, 2, 1), ("modules/b.nix", message, 2, 1)];
         let both: Vec<_> = both.iter().map(|(p, m, f, r)| (p.to_string(), m.to_string(), *f, *r)).collect();
         assert_eq!(undefined(&ws), both);
+        // What they say alike is shared as far as callers see it: the message, and the fix that
+        // creates the aspect (the replacement edits each file, and is each file's own).
+        let reported: Vec<_> = ws
+            .files()
+            .into_iter()
+            .flat_map(|file| ws.reported(file, &crate::DiagnosticsConfig::default()))
+            .filter(|d| d.kind == DiagnosticKind::UndefinedAspect)
+            .collect();
+        let [a, b] = &reported[..] else { panic!("two findings: {reported:?}") };
+        assert!(Arc::ptr_eq(&a.message, &b.message), "one message");
+        assert!(Arc::ptr_eq(&a.fixes[1], &b.fixes[1]), "one fix creating `ssh`: {:?}", a.fixes[1]);
+        assert!(!Arc::ptr_eq(&a.fixes[0], &b.fixes[0]), "a replacement each");
         // The near name goes: both files are told so, though only one of them made the verdict.
         let set = |path: &str, text: &str| Change { set: vec![(path.to_owned(), Arc::from(text))], remove: Vec::new() };
         ws.apply(set("modules/sssh.nix", "{ flake.modules.nixos.other = { }; }\n"));

@@ -218,7 +218,7 @@ fn a_binding_folded_into_itself_is_read_in_bounded_time() {
     // Nix rejects this file (`b` is defined twice), and so does canopy, at the same place.
     let diagnostics = analyse("{ flake = rec { b.c = { a = b; }; b = b; }; }\n");
     let error = first_error(&diagnostics);
-    let found = (error.kind, error.message.as_str());
+    let found = (error.kind, &*error.message);
     assert_eq!(found, (DiagnosticKind::DuplicateAttribute, "attribute 'b' already defined at 1:17"));
 }
 
@@ -260,7 +260,7 @@ fn a_20_mb_generated_file_is_analysed_in_bounded_time_and_memory() {
     });
     let elapsed = started.elapsed();
     assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
-    assert_eq!(diagnostics[0].message, "undefined variable 'notBoundAnywhere'");
+    assert_eq!(&*diagnostics[0].message, "undefined variable 'notBoundAnywhere'");
     assert!(usize::from(diagnostics[0].range.start()) > len - 100);
     // About 7 s in a debug build.
     assert!(elapsed < Duration::from_secs(120), "20 MB took {elapsed:?}");
@@ -397,7 +397,7 @@ fn assert_depth_diagnostic(n: usize, diagnostics: &[Diagnostic]) {
     let found: Vec<_> = diagnostics
         .iter()
         .filter(|d| d.kind == DiagnosticKind::SyntaxError)
-        .map(|d| (d.kind, d.severity, d.message.as_str()))
+        .map(|d| (d.kind, d.severity, &*d.message))
         .collect();
     match depth_diagnostic(n) {
         None => assert!(found.is_empty(), "{n}: {found:?}"),

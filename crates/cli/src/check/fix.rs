@@ -2,6 +2,7 @@
 //! printed as a unified diff. The one place canopy writes files.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use canopy_analysis::{Analysis, DiagnosticsConfig, FileId, Fix, TextEdit};
 
@@ -25,7 +26,7 @@ pub fn safe_fixes(analysis: &Analysis, reported: &dyn Fn(FileId) -> bool, config
     for file in analysis.files().into_iter().filter(|file| reported(*file)) {
         let mut taken: Vec<TextEdit> = Vec::new();
         let mut titles = Vec::new();
-        let mut seen: Vec<Fix> = Vec::new();
+        let mut seen: Vec<Arc<Fix>> = Vec::new();
         for diagnostic in analysis.reported(file, config) {
             let Some(fix) =
                 diagnostic.fixes.into_iter().find(|f| f.safe && f.creates.is_empty() && f.renames.is_empty())

@@ -68,7 +68,8 @@ pub struct Entry {
     pub range: Range,
     pub severity: Severity,
     pub code: &'static str,
-    pub message: String,
+    /// Shared with every entry that says the same (each file importing one undefined aspect).
+    pub message: std::sync::Arc<str>,
     /// The fixes that only edit files (SARIF's `fixes`), the preferred one first.
     pub fixes: Vec<EntryFix>,
 }
@@ -260,7 +261,7 @@ fn positioned(sources: &impl Sources, file: FileId, diagnostics: Vec<Diagnostic>
             .into_iter()
             .filter(|fix| fix.creates.is_empty() && fix.renames.is_empty())
             .map(|fix| EntryFix {
-                title: fix.title,
+                title: fix.title.clone(),
                 edits: fix
                     .edits
                     .iter()

@@ -69,7 +69,7 @@ fn result(entry: &Entry) -> Value {
         "ruleId": entry.code,
         "ruleIndex": DiagnosticKind::from_code(entry.code).map(|k| k as usize),
         "level": level(entry.severity),
-        "message": { "text": entry.message },
+        "message": { "text": &*entry.message },
         "locations": [{ "physicalLocation": {
             "artifactLocation": artifact(&entry.path),
             "region": region(entry.range),

@@ -176,7 +176,7 @@ fn removing_an_unused_suppression_leaves_the_code_as_it_was() {
         .reported(file, &DiagnosticsConfig::default())
         .into_iter()
         .flat_map(|d| d.fixes)
-        .flat_map(|f| f.edits)
+        .flat_map(|f| f.edits.clone())
         .flat_map(|e| e.edits)
         .collect();
     fixes.sort_by_key(|e| std::cmp::Reverse(e.range.start()));
