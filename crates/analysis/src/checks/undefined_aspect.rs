@@ -14,7 +14,7 @@ use crate::base::fix::{FileCreate, Fix, RelatedAt, TextEdit};
 use crate::graph::resolve::Target;
 use crate::graph::table::Recorder;
 use crate::graph::view::View;
-use crate::summary::{Name, NameOrigin, RefForm, RefRoot};
+use crate::summary::{Name, NameOrigin, RefForm};
 use crate::syntax::{is_plain_identifier, render_attr_name};
 
 pub(super) fn check(cx: &mut Cx) {
@@ -25,23 +25,20 @@ pub(super) fn check(cx: &mut Cx) {
             continue;
         }
         let (file, data) = (cx.file_id, cx.file);
-        let reference = data.summary.refs.get(r.index);
         // A bracket means a den aspect only with den's `__findFile` in scope, which the workspace
         // gives top-level modules through `_module.args.__findFile`; a `__findFile` bound
         // otherwise may resolve `<x>` any way it likes.
-        let bracket = reference.is_some_and(|s| s.root == RefRoot::Bracket);
-        if bracket && !cx.graph.is_arg_provided(&SmolStr::new_static("__findFile")) {
+        if r.bracket && !cx.graph.is_arg_provided(&SmolStr::new_static("__findFile")) {
             continue;
         }
         let verdict = cx.memo.undefined(key, || verdict(cx, key));
         cx.graph.note(&verdict.reads);
-        let form = reference.map(|reference| reference.form);
         let finding = match verdict.lowered {
             Some(severity) => cx.report_as(severity, name.range, verdict.message.clone()),
             None => cx.report(name.range, verdict.message.clone()),
         };
         for (i, suggestion) in verdict.near.iter().enumerate() {
-            if let Some(edit) = replacement(&data.text, name, form, suggestion) {
+            if let Some(edit) = replacement(&data.text, name, r.form, suggestion) {
                 let fix = Fix::edit(format!("Replace with `{suggestion}`"), file, vec![edit]);
                 finding.fix(fix.preferred(i == 0).safe(verdict.only));
             }
@@ -111,8 +108,8 @@ fn verdict(cx: &Cx, key: &AspectKey) -> Verdict {
 
 /// The edit that writes `near` where `name` is written, `None` where the name is not written
 /// at the reference alone (`inherit`, which also names a local; a name folded from elsewhere).
-fn replacement(text: &str, name: &Name, form: Option<RefForm>, near: &str) -> Option<TextEdit> {
-    let new_text = match (&name.origin, form?) {
+fn replacement(text: &str, name: &Name, form: RefForm, near: &str) -> Option<TextEdit> {
+    let new_text = match (&name.origin, form) {
         (_, RefForm::Inherit) => return None,
         (NameOrigin::Ident, RefForm::With) => is_plain_identifier(near).then(|| near.to_owned())?,
         (NameOrigin::Ident | NameOrigin::Quoted, RefForm::Select) => render_attr_name(near),
