@@ -5,7 +5,10 @@
 //! somewhere new is a new row; custom collections (options the workspace declares) and den
 //! namespaces become rows at run time.
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use std::hash::{BuildHasher, Hash, Hasher};
+
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 use smol_str::SmolStr;
 
 use super::classes::{class_of_output, is_known_class};
@@ -305,58 +308,7 @@ impl Default for CollectionSet {
 impl CollectionSet {
     pub(crate) fn new(options: &[OptionDecl], namespaces: &[NamespaceDecl]) -> CollectionSet {
         let mut rows = builtin_rows();
-        // A declaration is dropped when a row has its pattern, or a row other than a host row
-        // its literal prefix (it overlaps a built-in collection, or one declared before it).
-        // Asked by hash: scanning the rows for each declaration costs declarations².
-        let mut patterns: FxHashSet<Vec<Segment>> = rows.iter().map(|r| r.pattern.clone()).collect();
-        let mut prefixes: FxHashSet<Vec<String>> = rows
-            .iter()
-            .filter(|r| r.kind != RowKind::Host)
-            .map(|r| r.literal_prefix().map(str::to_owned).collect())
-            .collect();
-        let mut custom: FxHashMap<Vec<Segment>, usize> = FxHashMap::default();
-        for decl in options {
-            let mut pattern: Vec<Segment> = decl.path.iter().cloned().map(Segment::Literal).collect();
-            match decl.shape {
-                DeclaredShape::Aspects => pattern.push(Segment::Aspect),
-                DeclaredShape::ClassesThenAspects => pattern.extend([Segment::Class, Segment::Aspect]),
-                // The option is the aspect; its parent is the collection.
-                DeclaredShape::One => {
-                    pattern.pop();
-                    if pattern.is_empty() {
-                        continue;
-                    }
-                    pattern.push(Segment::Aspect);
-                }
-            }
-            let row = Row {
-                kind: RowKind::Custom,
-                pattern,
-                class: decl.class.clone(),
-                reserved: &[],
-                aliases: &[],
-                transposes_to: None,
-                classes: &[],
-                host_aspects: None,
-                library_names: &[],
-                den_keys: false,
-                plain: decl.plain,
-            };
-            // A redeclared built-in (`options.flake.modules`) stays built-in; a collection
-            // declared twice holds plain modules only if both declarations say so.
-            if let Some(&same) = custom.get(&row.pattern) {
-                let same: &mut Row = &mut rows[same];
-                same.plain &= row.plain;
-                continue;
-            }
-            let prefix: Vec<String> = row.literal_prefix().map(str::to_owned).collect();
-            if !patterns.contains(&row.pattern) && !prefixes.contains(&prefix) {
-                patterns.insert(row.pattern.clone());
-                prefixes.insert(prefix);
-                custom.insert(row.pattern.clone(), rows.len());
-                rows.push(row);
-            }
-        }
+        add_declared(&mut rows, options);
         let mut names: Vec<SmolStr> = namespaces.iter().map(|n| n.name.clone()).collect();
         names.sort();
         names.dedup();
@@ -369,10 +321,12 @@ impl CollectionSet {
                 rows.push(Row { kind: RowKind::DenNamespace, pattern, transposes_to: None, ..shape.clone() });
             }
         }
-        let mut by_first: FxHashMap<SmolStr, Vec<usize>> = FxHashMap::default();
-        let mut by_collection: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+        let mut by_first: FxHashMap<SmolStr, Vec<usize>> =
+            FxHashMap::with_capacity_and_hasher(rows.len(), FxBuildHasher);
+        let mut by_collection: FxHashMap<String, Vec<usize>> =
+            FxHashMap::with_capacity_and_hasher(rows.len(), FxBuildHasher);
         let mut declared_classes = FxHashSet::default();
-        let mut declared_roots = FxHashSet::default();
+        let mut declared_roots = FxHashSet::with_capacity_and_hasher(rows.len(), FxBuildHasher);
         for (i, row) in rows.iter().enumerate() {
             if let Some(Segment::Literal(first)) = row.pattern.first() {
                 by_first.entry(first.clone()).or_default().push(i);
@@ -571,6 +525,36 @@ impl CollectionSet {
 }
 
 impl Row {
+    /// The row of a declared collection, if its path leaves one.
+    fn declared(decl: &OptionDecl) -> Option<Row> {
+        let mut pattern: Vec<Segment> = decl.path.iter().cloned().map(Segment::Literal).collect();
+        match decl.shape {
+            DeclaredShape::Aspects => pattern.push(Segment::Aspect),
+            DeclaredShape::ClassesThenAspects => pattern.extend([Segment::Class, Segment::Aspect]),
+            // The option is the aspect; its parent is the collection.
+            DeclaredShape::One => {
+                pattern.pop();
+                if pattern.is_empty() {
+                    return None;
+                }
+                pattern.push(Segment::Aspect);
+            }
+        }
+        Some(Row {
+            kind: RowKind::Custom,
+            pattern,
+            class: decl.class.clone(),
+            reserved: &[],
+            aliases: &[],
+            transposes_to: None,
+            classes: &[],
+            host_aspects: None,
+            library_names: &[],
+            den_keys: false,
+            plain: decl.plain,
+        })
+    }
+
     /// The literal names that start the pattern: `den`, `aspects` (an alias by its first name).
     fn literal_prefix(&self) -> impl Iterator<Item = &str> + '_ {
         self.pattern.iter().map_while(|s| match s {
@@ -589,6 +573,55 @@ impl Row {
         let canonical = self.aliases.iter().find(|(alias, _)| *alias == written).map_or(written, |(_, class)| class);
         SmolStr::new(canonical)
     }
+}
+
+/// The rows of the collections `options` declare, added to `rows` in order.
+fn add_declared(rows: &mut Vec<Row>, options: &[OptionDecl]) {
+    rows.reserve(options.len());
+    // A declaration is dropped when a row has its pattern, or a row other than a host row
+    // its literal prefix (it overlaps a built-in collection, or one declared before it).
+    // Asked by hash: scanning the rows for each declaration costs declarations². The tables
+    // hold row numbers and read the keys from the rows: a copy of each pattern and prefix as
+    // a key was most of the table's making at 100,000 declarations.
+    let mut patterns: HashTable<usize> = HashTable::with_capacity(rows.capacity());
+    let mut prefixes: HashTable<usize> = HashTable::with_capacity(rows.capacity());
+    for (i, row) in rows.iter().enumerate() {
+        patterns.insert_unique(hash_pattern(&row.pattern), i, |&j| hash_pattern(&rows[j].pattern));
+        if row.kind != RowKind::Host {
+            prefixes.insert_unique(hash_prefix(row), i, |&j| hash_prefix(&rows[j]));
+        }
+    }
+    for row in options.iter().filter_map(Row::declared) {
+        // A redeclared built-in (`options.flake.modules`) stays built-in; a collection
+        // declared twice holds plain modules only if both declarations say so.
+        let pattern_hash = hash_pattern(&row.pattern);
+        if let Some(&same) = patterns.find(pattern_hash, |&j| rows[j].pattern == row.pattern) {
+            if rows[same].kind == RowKind::Custom {
+                rows[same].plain &= row.plain;
+            }
+            continue;
+        }
+        let prefix_hash = hash_prefix(&row);
+        if prefixes.find(prefix_hash, |&j| rows[j].literal_prefix().eq(row.literal_prefix())).is_none() {
+            let i = rows.len();
+            rows.push(row);
+            patterns.insert_unique(pattern_hash, i, |&j| hash_pattern(&rows[j].pattern));
+            prefixes.insert_unique(prefix_hash, i, |&j| hash_prefix(&rows[j]));
+        }
+    }
+}
+
+/// The hash `CollectionSet::new` finds a row by its pattern with.
+fn hash_pattern(pattern: &[Segment]) -> u64 {
+    FxBuildHasher.hash_one(pattern)
+}
+
+/// The hash `CollectionSet::new` finds a row by its literal prefix with: each name's hash ends
+/// its bytes with a marker, so that `a.bc` and `ab.c` differ.
+fn hash_prefix(row: &Row) -> u64 {
+    let mut hasher = FxBuildHasher.build_hasher();
+    row.literal_prefix().for_each(|name| name.hash(&mut hasher));
+    hasher.finish()
 }
 
 fn push_collection(collection: &mut String, name: &str) {
@@ -640,6 +673,43 @@ mod tests {
         // `nixos.modules.<aspect>` and the namespace's `vix.<aspect>.<class>`.
         assert_eq!(set().depth_read("nixos"), 3);
         assert_eq!(set().depth_read("vix"), 3);
+    }
+
+    /// A declaration becomes a row unless a row has its pattern (a built-in stays built-in; a
+    /// collection declared twice holds plain modules only if both say so) or, a host row aside,
+    /// its literal prefix (the first declaration of a prefix wins).
+    #[test]
+    fn declarations_are_kept_or_dropped_by_their_pattern_and_prefix() {
+        let decl = |path: &str, shape, plain| OptionDecl {
+            via: None,
+            path: path.split(' ').map(SmolStr::new).collect(),
+            range: TextRange::default(),
+            shape,
+            class: None,
+            plain,
+        };
+        let options = [
+            decl("nixos modules", DeclaredShape::Aspects, true),
+            decl("nixos modules", DeclaredShape::Aspects, false),
+            decl("flake modules", DeclaredShape::ClassesThenAspects, true),
+            decl("nixos modules", DeclaredShape::ClassesThenAspects, true),
+            decl("a bc", DeclaredShape::Aspects, true),
+            decl("ab c", DeclaredShape::Aspects, true),
+            decl("a bc", DeclaredShape::ClassesThenAspects, true),
+        ];
+        let set = CollectionSet::new(&options, &[]);
+        let custom: Vec<(String, usize, bool)> = set
+            .rows
+            .iter()
+            .filter(|row| row.kind == RowKind::Custom)
+            .map(|row| (row.collection_prefix(), row.pattern.len(), row.plain))
+            .collect();
+        let expected = [("nixos.modules", 3, false), ("a.bc", 3, true), ("ab.c", 3, true)];
+        assert_eq!(custom, expected.map(|(c, n, p)| (c.to_owned(), n, p)));
+        let builtin = CollectionSet::default();
+        let flake_modules = |set: &CollectionSet| set.match_path(&["flake", "modules", "nixos", "ssh"]).map(|m| m.kind);
+        assert_eq!(flake_modules(&set), flake_modules(&builtin));
+        assert_ne!(flake_modules(&set), Some(RowKind::Custom));
     }
 
     fn set() -> CollectionSet {
