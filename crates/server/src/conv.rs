@@ -89,7 +89,7 @@ pub fn diagnostic(space: &Space, analysis: &Analysis, file: FileId, d: &Diagnost
             let range = range_of(analysis, r.site.file, r.site.range, enc);
             Some(lsp::DiagnosticRelatedInformation {
                 location: lsp::Location { uri, range },
-                message: r.message.clone(),
+                message: r.message.to_string(),
             })
         })
         .collect();

@@ -3,6 +3,8 @@
 //! (`checks/`), the door hands them out with each diagnostic, and callers apply them: the server
 //! as a workspace edit, `canopy check --fix` on disk.
 
+use std::sync::Arc;
+
 use crate::base::text::TextRange;
 use crate::base::{AspectKey, FileId, Site};
 
@@ -77,13 +79,15 @@ impl Fix {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Related {
     pub site: Site,
-    pub message: String,
+    /// Shared with every diagnostic that points there alike (each file importing one misspelt
+    /// aspect is told where the name it meant is defined).
+    pub message: Arc<str>,
 }
 
 /// A related place as a check knows it: in its own file, or an aspect whose definitions the door
 /// finds when asked (so that they are as fresh as the question).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum RelatedAt {
-    Here(TextRange, String),
-    Definitions(AspectKey, String),
+    Here(TextRange, Arc<str>),
+    Definitions(AspectKey, Arc<str>),
 }

@@ -97,7 +97,7 @@ fn verdict(cx: &Cx, key: &AspectKey) -> Verdict {
         .iter()
         .map(|suggestion| {
             let defined = AspectKey { name: suggestion.as_str().into(), ..key.clone() };
-            RelatedAt::Definitions(defined, format!("`{suggestion}` is defined here"))
+            RelatedAt::Definitions(defined, format!("`{suggestion}` is defined here").into())
         })
         .collect();
     let shared =
@@ -685,8 +685,9 @@ in
         let both = [("modules/a.nix", message, 2, 1), ("modules/b.nix", message, 2, 1)];
         let both: Vec<_> = both.iter().map(|(p, m, f, r)| (p.to_string(), m.to_string(), *f, *r)).collect();
         assert_eq!(undefined(&ws), both);
-        // What they say alike is shared as far as callers see it: the message, and the fix that
-        // creates the aspect (the replacement edits each file, and is each file's own).
+        // What they say alike is shared as far as callers see it: the message, the fix that
+        // creates the aspect (the replacement edits each file, and is each file's own), and what
+        // they say of where the near name is defined.
         let reported: Vec<_> = ws
             .files()
             .into_iter()
@@ -697,6 +698,7 @@ in
         assert!(Arc::ptr_eq(&a.message, &b.message), "one message");
         assert!(Arc::ptr_eq(&a.fixes[1], &b.fixes[1]), "one fix creating `ssh`: {:?}", a.fixes[1]);
         assert!(!Arc::ptr_eq(&a.fixes[0], &b.fixes[0]), "a replacement each");
+        assert!(Arc::ptr_eq(&a.related[0].message, &b.related[0].message), "one word on `sssh`");
         // The near name goes: both files are told so, though only one of them made the verdict.
         let set = |path: &str, text: &str| Change { set: vec![(path.to_owned(), Arc::from(text))], remove: Vec::new() };
         ws.apply(set("modules/sssh.nix", "{ flake.modules.nixos.other = { }; }\n"));

@@ -56,7 +56,7 @@ pub(super) fn check(cx: &mut Cx) {
             _ => cx.report(range, message),
         };
         if let Target::Aspect { key, .. } = &r.target {
-            finding.related(RelatedAt::Definitions(key.clone(), format!("`{module}` is defined here")));
+            finding.related(RelatedAt::Definitions(key.clone(), format!("`{module}` is defined here").into()));
         }
     }
 }
