@@ -135,7 +135,13 @@ impl Analysis {
     /// Runs the checks of `dirty` files (those each needs again), on every core, and records
     /// what they read.
     fn recheck(&mut self, dirty: FxHashMap<FileId, Checks>) {
-        let live: Vec<(FileId, Checks)> = dirty.into_iter().filter(|(file, _)| self.graph.contains(*file)).collect();
+        let mut live: Vec<(FileId, Checks)> =
+            dirty.into_iter().filter(|(file, _)| self.graph.contains(*file)).collect();
+        // In file order, as everything after reads them: each file's findings are then made next
+        // to the previous file's, and dropping the old ones, recording reads and reporting walk
+        // memory in order. In the hash map's order, each of them missed the caches once per file
+        // when an aspect 100,000 files import went (3.0 -> 1.8 µs per file, issue 21).
+        live.sort_unstable_by_key(|(file, _)| *file);
         let (graph, extra) = (&self.graph, self.extra_checks());
         let memo = checks::Memo::default();
         let results = parallel::map(&live, |&(file, again)| checks::check(graph, file, extra, &memo, again));
