@@ -22,10 +22,14 @@ impl Graph {
     /// edges once, so the roster costs the size of the graph (and of its output), not aspects
     /// times graph.
     pub(crate) fn aspects(&self) -> Vec<AspectInfo> {
-        let mut keys: Vec<&AspectKey> = self.index.defs.keys().collect();
-        keys.extend(self.index.refs.keys().filter(|key| !self.index.defs.contains(key, None)));
-        keys.sort_unstable();
-        let mut aspects = Numbered::new(keys);
+        // Copied out of the index, in the order its tables hold them, and sorted here: sorting
+        // references into the tables read two keys at random for each comparison, and every
+        // later read of a key by its number did too. In one array, in key order, an aspect's
+        // neighbours in the roster are its neighbours in memory.
+        let mut owned: Vec<AspectKey> = self.index.defs.keys().cloned().collect();
+        owned.extend(self.index.refs.keys().filter(|key| !self.index.defs.contains(key, None)).cloned());
+        owned.sort_unstable();
+        let mut aspects = Numbered::new(owned.iter().collect());
         let mut hosts = Numbered::new(self.sorted_host_keys().collect());
         let mut edges: Vec<(u32, u32)> = Vec::new();
         let mut host_edges: Vec<(u32, u32)> = Vec::new();
