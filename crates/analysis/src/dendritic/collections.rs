@@ -182,19 +182,7 @@ const UNIFY_ALIASES: &[(&str, &str)] = &[("home", "homeManager")];
 fn builtin_rows() -> Vec<Row> {
     use Segment::*;
     let lit = |s: &'static str| Literal(SmolStr::new_static(s));
-    let row = |kind, pattern| Row {
-        kind,
-        pattern,
-        class: None,
-        reserved: &[],
-        aliases: &[],
-        transposes_to: None,
-        classes: &[],
-        host_aspects: None,
-        library_names: &[],
-        den_keys: false,
-        plain: false,
-    };
+    let row = Row::new;
     vec![
         // flake-parts' modules module (`extras/modules.nix`).
         row(RowKind::FlakeModules, vec![lit("flake"), lit("modules"), Class, Aspect]),
@@ -540,10 +528,16 @@ impl Row {
                 pattern.push(Segment::Aspect);
             }
         }
-        Some(Row {
-            kind: RowKind::Custom,
+        Some(Row { class: decl.class.clone(), plain: decl.plain, ..Row::new(RowKind::Custom, pattern) })
+    }
+
+    /// A row of `kind` storing aspects as `pattern` says, and nothing more: no class, reserved
+    /// key, alias, transposition, host aspects or library names.
+    fn new(kind: RowKind, pattern: Vec<Segment>) -> Row {
+        Row {
+            kind,
             pattern,
-            class: decl.class.clone(),
+            class: None,
             reserved: &[],
             aliases: &[],
             transposes_to: None,
@@ -551,8 +545,8 @@ impl Row {
             host_aspects: None,
             library_names: &[],
             den_keys: false,
-            plain: decl.plain,
-        })
+            plain: false,
+        }
     }
 
     /// The literal names that start the pattern: `den`, `aspects` (an alias by its first name).
