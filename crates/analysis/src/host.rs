@@ -124,8 +124,7 @@ impl Analysis {
         match self.bulk.as_mut() {
             Some(waiting) => {
                 for (file, again) in dirty {
-                    let checks = waiting.entry(file).or_insert(Checks::NONE);
-                    *checks = checks.with(again);
+                    *waiting.entry(file).or_default() |= again;
                 }
             }
             None => self.recheck(dirty),

@@ -207,8 +207,7 @@ impl Graph {
                     Checks::NONE => Checks::ALL,
                     checks => checks,
                 };
-                let again = applied.dirty.entry(file).or_insert(Checks::NONE);
-                *again = again.with(checks);
+                *applied.dirty.entry(file).or_default() |= checks;
             }
         }
         applied.dirty.retain(|f, _| self.contains(*f));

@@ -91,6 +91,13 @@ impl Checks {
     }
 }
 
+/// A set of files to check again gains checks: `*dirty.entry(file).or_default() |= checks`.
+impl std::ops::BitOrAssign for Checks {
+    fn bitor_assign(&mut self, other: Checks) {
+        *self = self.with(other);
+    }
+}
+
 /// Notes the facts a check reads, and which check read them.
 #[derive(Default)]
 pub(crate) struct Recorder {
