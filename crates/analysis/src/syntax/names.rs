@@ -237,7 +237,7 @@ impl Builder {
             NODE_LET_IN => self.let_in(node),
             NODE_LEGACY_LET => self.recursive_set(node),
             NODE_ATTR_SET => {
-                if syntax::first_token(node, TOKEN_REC).is_some() && !self.merges.is_merged(node) {
+                if syntax::has_token(node, TOKEN_REC) && !self.merges.is_merged(node) {
                     self.recursive_set(node)
                 } else {
                     self.plain_set(node)

@@ -8,12 +8,70 @@ use crate::base::text::TextRange;
 use rnix::{SyntaxNode, SyntaxToken};
 use rowan::ast::SyntaxNodePtr;
 
+// The lookups below find a child in the green tree and make a red node of that child alone:
+// going through rowan's red children makes (allocates and frees) one for every child and token
+// passed on the way, and the summary's walks ask these questions of nearly every node (an
+// attrset is asked for `rec` among all its entries). About a tenth of what the walks after the
+// parse cost went there (issue 21).
+
+fn kind_of(raw: rowan::SyntaxKind) -> SyntaxKind {
+    <rnix::NixLanguage as rowan::Language>::kind_from_raw(raw)
+}
+
+/// The first child of `node` in the green tree (a node or a token, `pick` says), with its range.
+fn green_child(
+    node: &SyntaxNode,
+    mut pick: impl FnMut(rowan::NodeOrToken<SyntaxKind, SyntaxKind>) -> bool,
+) -> Option<TextRange> {
+    let mut at = node.text_range().start();
+    for child in node.green().children() {
+        let len = child.text_len();
+        let kind = match child {
+            rowan::NodeOrToken::Node(n) => rowan::NodeOrToken::Node(kind_of(n.kind())),
+            rowan::NodeOrToken::Token(t) => rowan::NodeOrToken::Token(kind_of(t.kind())),
+        };
+        if pick(kind) {
+            return Some(TextRange::at(at, len));
+        }
+        at += len;
+    }
+    None
+}
+
+/// The red child of `node` at `range`, of `kind`. An empty range may be shared by neighbours;
+/// then, or if rowan's search lands elsewhere, `walk` finds it going through the children.
+fn red_child(
+    node: &SyntaxNode,
+    range: TextRange,
+    kind: SyntaxKind,
+    walk: impl FnOnce() -> Option<SyntaxNode>,
+) -> Option<SyntaxNode> {
+    if !range.is_empty()
+        && let Some(child) = node.child_or_token_at_range(range).and_then(|c| c.into_node())
+        && child.kind() == kind
+        && child.text_range() == range
+    {
+        return Some(child);
+    }
+    walk()
+}
+
 pub(crate) fn first_child(node: &SyntaxNode, kind: SyntaxKind) -> Option<SyntaxNode> {
-    node.children().find(|c| c.kind() == kind)
+    let range = green_child(node, |c| c == rowan::NodeOrToken::Node(kind))?;
+    red_child(node, range, kind, || node.children().find(|c| c.kind() == kind))
 }
 
 pub(crate) fn first_token(node: &SyntaxNode, kind: SyntaxKind) -> Option<SyntaxToken> {
-    node.children_with_tokens().filter_map(|e| e.into_token()).find(|t| t.kind() == kind)
+    let range = green_child(node, |c| c == rowan::NodeOrToken::Token(kind))?;
+    node.child_or_token_at_range(range)
+        .and_then(|c| c.into_token())
+        .filter(|t| t.kind() == kind && t.text_range() == range)
+        .or_else(|| node.children_with_tokens().filter_map(|e| e.into_token()).find(|t| t.kind() == kind))
+}
+
+/// Whether `node` has a child token of `kind`.
+pub(crate) fn has_token(node: &SyntaxNode, kind: SyntaxKind) -> bool {
+    green_child(node, |c| c == rowan::NodeOrToken::Token(kind)).is_some()
 }
 
 /// Child nodes that are expressions (everything but attrpaths, patterns and such).
@@ -22,7 +80,18 @@ pub(crate) fn expr_children(node: &SyntaxNode) -> impl Iterator<Item = SyntaxNod
 }
 
 pub(crate) fn nth_expr(node: &SyntaxNode, n: usize) -> Option<SyntaxNode> {
-    expr_children(node).nth(n)
+    let mut left = n;
+    let mut kind = NODE_ERROR;
+    let range = green_child(node, |c| match c {
+        rowan::NodeOrToken::Node(k) if is_expr(k) => {
+            kind = k;
+            let found = left == 0;
+            left = left.saturating_sub(1);
+            found
+        }
+        _ => false,
+    })?;
+    red_child(node, range, kind, || expr_children(node).nth(n))
 }
 
 pub(crate) fn is_expr(kind: SyntaxKind) -> bool {
@@ -97,9 +166,10 @@ pub(crate) fn ident_text(node: &SyntaxNode) -> Option<SmolStr> {
 
 /// The binary operator token of a `NODE_BIN_OP`.
 pub(crate) fn bin_op(node: &SyntaxNode) -> Option<SyntaxKind> {
-    node.children_with_tokens()
-        .filter_map(|e| e.into_token())
-        .map(|t| t.kind())
+    node.green()
+        .children()
+        .filter_map(rowan::NodeOrToken::into_token)
+        .map(|t| kind_of(t.kind()))
         .find(|k| !k.is_trivia() && *k != TOKEN_ERROR)
 }
 

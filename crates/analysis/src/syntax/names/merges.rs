@@ -134,7 +134,7 @@ impl Plan<'_> {
             .collect();
         let literal = syntax::nth_expr(entry, 0).map(syntax::unparen).filter(|v| v.kind() == NODE_ATTR_SET);
         let value = literal.map(|literal| {
-            let rec = syntax::first_token(&literal, TOKEN_REC).is_some();
+            let rec = syntax::has_token(&literal, TOKEN_REC);
             sets.new_literal(literal, rec)
         });
         match sets.add_attr(set, &path, value, within, self) {
