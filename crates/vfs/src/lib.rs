@@ -128,21 +128,16 @@ pub enum Found {
 }
 
 /// The workspace files below a root, in path order; see [`walk`] and [`walk_below`].
-pub struct Walk {
-    root: PathBuf,
-    /// `None` for a walk that starts at a link or cannot reach its start: then `listed` is all.
-    entries: Option<ignore::Walk>,
-    listed: Option<Found>,
-}
+pub struct Walk(std::vec::IntoIter<Found>);
 
-/// Walks `root` lazily, so that callers can report progress as files turn up. `exclude` holds
-/// folders below `root` that are not part of it (the language server's nested workspace folders,
-/// which index their own files); they are compared as given, so spell them as `root` is spelled.
+/// Walks `root`. `exclude` holds folders below `root` that are not part of it (the language
+/// server's nested workspace folders, which index their own files); they are compared as given,
+/// so spell them as `root` is spelled.
 ///
 /// Never fails as a whole: a folder that cannot be listed is one [`Found::Skipped`], and the walk
 /// goes on.
 pub fn walk(root: &Path, exclude: &[PathBuf]) -> Walk {
-    Walk { root: root.to_path_buf(), entries: Some(walker(root, exclude).build()), listed: None }
+    Walk(walk_from(root, root, exclude).into_iter())
 }
 
 /// The part of [`walk`]`(root, exclude)` at or below the workspace-relative `path`: exactly the
@@ -152,13 +147,52 @@ pub fn walk(root: &Path, exclude: &[PathBuf]) -> Walk {
 /// would read it. `""` is the whole root, as [`walk`].
 pub fn walk_below(root: &Path, path: &str, exclude: &[PathBuf]) -> Walk {
     let start = absolute_path(root, path);
-    let entries = match reach(root, &start, exclude) {
-        Reach::Nothing => (None, None),
+    let found = match reach(root, &start, exclude) {
+        Reach::Nothing => Vec::new(),
         // Walkers follow a link they start at; the whole walk lists it and never enters it.
-        Reach::Link => (None, start.file_name().is_some_and(is_nix_file_name).then(|| link(path.to_owned()))),
-        Reach::Walk => (Some(walker(&start, exclude).build()), None),
+        Reach::Link => {
+            start.file_name().is_some_and(is_nix_file_name).then(|| link(path.to_owned())).into_iter().collect()
+        }
+        Reach::Walk => walk_from(root, &start, exclude),
     };
-    Walk { root: root.to_path_buf(), entries: entries.0, listed: entries.1 }
+    Walk(found.into_iter())
+}
+
+/// Everything the walk from `start` finds, in path order. Folders are listed on every core, then
+/// sorted: listing waits on the kernel once per folder, and a workspace of 10,000 files in 5,000
+/// folders took 36 ms on one core of the cold index's 2 (issue 21). Sorting the paths name by
+/// name gives the order a walk in name order would: each folder's entries by name, a folder's
+/// files where its name falls.
+fn walk_from(root: &Path, start: &Path, exclude: &[PathBuf]) -> Vec<Found> {
+    let found = std::sync::Mutex::new(Vec::new());
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    walker(start, exclude).threads(workers).build_parallel().run(|| {
+        let found = &found;
+        Box::new(move |entry| {
+            let item = match entry {
+                Ok(entry) => classify(root, &entry),
+                Err(err) => Some(Found::Skipped(walk_error(root, &err))),
+            };
+            if let Some(item) = item {
+                found.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(item);
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    let mut found = found.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    // Name by name is byte by byte with `/` below every other byte; compared as keys made once,
+    // as splitting both paths at each comparison took a third of the walk.
+    found.sort_by_cached_key(|found| found.path().bytes().map(|b| if b == b'/' { 0 } else { b }).collect::<Vec<u8>>());
+    found
+}
+
+impl Found {
+    /// The workspace-relative path of what was found.
+    pub fn path(&self) -> &str {
+        match self {
+            Found::File(path) | Found::Skipped(Skipped { path, .. }) => path,
+        }
+    }
 }
 
 fn walker(start: &Path, exclude: &[PathBuf]) -> WalkBuilder {
@@ -168,8 +202,6 @@ fn walker(start: &Path, exclude: &[PathBuf]) -> WalkBuilder {
         // No hidden-file, `.gitignore` or `.ignore` filtering: see the crate's rules.
         .standard_filters(false)
         .follow_links(false)
-        // Path order, so that results and reports do not depend on the file system's order.
-        .sort_by_file_name(|a, b| a.cmp(b))
         .filter_entry(move |entry| {
             // The start is walked whatever its name; only folders below it are pruned.
             if entry.depth() == 0 || !entry.file_type().is_some_and(|t| t.is_dir()) {
@@ -220,16 +252,7 @@ impl Iterator for Walk {
     type Item = Found;
 
     fn next(&mut self) -> Option<Found> {
-        let Some(entries) = &mut self.entries else { return self.listed.take() };
-        loop {
-            let found = match entries.next()? {
-                Ok(entry) => classify(&self.root, &entry),
-                Err(err) => Some(Found::Skipped(walk_error(&self.root, &err))),
-            };
-            if found.is_some() {
-                return found;
-            }
-        }
+        self.0.next()
     }
 }
 
@@ -350,13 +373,17 @@ pub fn read(path: &Path) -> Disk {
     };
     // Asked of the open file, not of the path: whatever the path names by now, this is what
     // would be read.
-    match file.metadata() {
-        Ok(meta) if meta.is_file() => {}
+    let size = match file.metadata() {
+        Ok(meta) if meta.is_file() => meta.len(),
         Ok(_) => return Disk::Absent,
         Err(err) => return Disk::Unreadable(io_reason(&err)),
-    }
-    let mut bytes = Vec::new();
-    if let Err(err) = (&file).read_to_end(&mut bytes) {
+    };
+    // Room for the whole file and one byte more, so that the read after the text finds the end
+    // at once. Through `take`, which knows no size: `File`'s own `read_to_end` asks the kernel
+    // for the size and the position again, two more system calls per file, a fifth of reading a
+    // cold start's thousands of small files.
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
+    if let Err(err) = (&file).take(u64::MAX).read_to_end(&mut bytes) {
         return Disk::Unreadable(io_reason(&err));
     }
     Disk::Text(decode(bytes))
