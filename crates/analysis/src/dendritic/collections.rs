@@ -285,6 +285,10 @@ pub(crate) struct CollectionSet {
     declared_roots: FxHashSet<SmolStr>,
     /// Sorted.
     namespaces: Vec<SmolStr>,
+    /// The collections whose library defines aspects of its own, with those names: a few rows,
+    /// asked of every aspect a file names, without a probe of `by_collection` (a table of
+    /// 100,000 collections misses the caches at each).
+    libraries: Vec<(String, &'static [&'static str])>,
 }
 
 impl Default for CollectionSet {
@@ -315,7 +319,14 @@ impl CollectionSet {
             FxHashMap::with_capacity_and_hasher(rows.len(), FxBuildHasher);
         let mut declared_classes = FxHashSet::default();
         let mut declared_roots = FxHashSet::with_capacity_and_hasher(rows.len(), FxBuildHasher);
+        let mut libraries: Vec<(String, &'static [&'static str])> = Vec::new();
         for (i, row) in rows.iter().enumerate() {
+            if !row.library_names.is_empty() {
+                let collection = row.collection_prefix();
+                if !libraries.iter().any(|(c, _)| *c == collection) {
+                    libraries.push((collection, row.library_names));
+                }
+            }
             if let Some(Segment::Literal(first)) = row.pattern.first() {
                 by_first.entry(first.clone()).or_default().push(i);
                 if matches!(row.kind, RowKind::Custom | RowKind::DenNamespace) {
@@ -327,7 +338,7 @@ impl CollectionSet {
                 declared_classes.insert(class.clone());
             }
         }
-        CollectionSet { rows, by_first, by_collection, declared_classes, declared_roots, namespaces: names }
+        CollectionSet { rows, by_first, by_collection, declared_classes, declared_roots, namespaces: names, libraries }
     }
 
     /// `true` for a class some declared collection fixes (`options.nixos.modules` of class `nixos`).
@@ -504,7 +515,7 @@ impl CollectionSet {
 
     /// The aspects the library itself defines in `collection` (den's batteries).
     pub(crate) fn library_names(&self, collection: &str) -> &'static [&'static str] {
-        self.rows_of(collection).find(|r| !r.library_names.is_empty()).map_or(&[], |r| r.library_names)
+        self.libraries.iter().find(|(c, _)| c == collection).map_or(&[], |(_, names)| names)
     }
 
     fn rows_of<'s>(&'s self, collection: &str) -> impl Iterator<Item = &'s Row> + 's {

@@ -189,9 +189,8 @@ impl Walker<'_> {
         for entry in node.children() {
             match entry.kind() {
                 NODE_ATTRPATH_VALUE => {
-                    let Some(path) = first_child(&entry, NODE_ATTRPATH) else { continue };
+                    let Some(attrs) = syntax::attrpath_of(&entry) else { continue };
                     let Some(value) = syntax::nth_expr(&entry, 0) else { continue };
-                    let attrs: Vec<SyntaxNode> = path.children().collect();
                     self.insert(&mut set, &attrs, value);
                 }
                 NODE_INHERIT => {

@@ -74,6 +74,15 @@ pub(crate) fn has_token(node: &SyntaxNode, kind: SyntaxKind) -> bool {
     green_child(node, |c| c == rowan::NodeOrToken::Token(kind)).is_some()
 }
 
+/// The names of an attrpath: few enough in nearly every binding to stay off the heap, which
+/// every binding of every file would otherwise visit once.
+pub(crate) type Attrs = smallvec::SmallVec<[SyntaxNode; 4]>;
+
+/// The names of the attrpath of `entry`, an `x.y.z = v;` binding.
+pub(crate) fn attrpath_of(entry: &SyntaxNode) -> Option<Attrs> {
+    Some(first_child(entry, NODE_ATTRPATH)?.children().collect())
+}
+
 /// Child nodes that are expressions (everything but attrpaths, patterns and such).
 pub(crate) fn expr_children(node: &SyntaxNode) -> impl Iterator<Item = SyntaxNode> {
     node.children().filter(|c| is_expr(c.kind()))

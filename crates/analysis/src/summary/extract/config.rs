@@ -152,8 +152,7 @@ impl<'a> Extractor<'a> {
                 for entry in value.children() {
                     match entry.kind() {
                         NODE_ATTRPATH_VALUE => {
-                            let Some(path) = first_child(&entry, NODE_ATTRPATH) else { continue };
-                            let attrs: Vec<SyntaxNode> = path.children().collect();
+                            let Some(attrs) = syntax::attrpath_of(&entry) else { continue };
                             if let Some(v) = nth_expr(&entry, 0) {
                                 self.config_path(&attrs, &v, node, entry.text_range())
                             }
@@ -259,8 +258,7 @@ impl<'a> Extractor<'a> {
                 let Some(scope) = ptr.try_to_node(&root) else { return false };
                 let name = binding.name.clone();
                 for entry in scope.children().filter(|e| e.kind() == NODE_ATTRPATH_VALUE) {
-                    let Some(path) = first_child(&entry, NODE_ATTRPATH) else { continue };
-                    let attrs: Vec<SyntaxNode> = path.children().collect();
+                    let Some(attrs) = syntax::attrpath_of(&entry) else { continue };
                     if attrs.first().and_then(static_attr).is_some_and(|n| n.text == name)
                         && let Some(v) = nth_expr(&entry, 0)
                     {
@@ -326,8 +324,7 @@ impl<'a> Extractor<'a> {
                         if !self.spend(value) {
                             return self.opaque_call(value, node, ctx);
                         }
-                        let Some(path) = first_child(&entry, NODE_ATTRPATH) else { continue };
-                        let attrs: Vec<SyntaxNode> = path.children().collect();
+                        let Some(attrs) = syntax::attrpath_of(&entry) else { continue };
                         let Some(name) = attrs.first().and_then(|a| self.attr_name(a)) else {
                             self.mark_opaque(node, entry.text_range(), OpaqueReason::DynamicKey);
                             continue;
@@ -430,8 +427,7 @@ impl<'a> Extractor<'a> {
             BindingValue::Nested(ptr) => {
                 let Some(scope) = ptr.try_to_node(&root) else { return false };
                 for entry in scope.children().filter(|e| e.kind() == NODE_ATTRPATH_VALUE) {
-                    let Some(path) = first_child(&entry, NODE_ATTRPATH) else { continue };
-                    let attrs: Vec<SyntaxNode> = path.children().collect();
+                    let Some(attrs) = syntax::attrpath_of(&entry) else { continue };
                     if attrs.first().and_then(static_attr).is_some_and(|n| n.text == binding.name)
                         && let Some(v) = nth_expr(&entry, 0)
                     {

@@ -275,8 +275,7 @@ impl<'a> Extractor<'a> {
         for entry in set.children() {
             match entry.kind() {
                 NODE_ATTRPATH_VALUE => {
-                    let Some(path) = first_child(&entry, NODE_ATTRPATH) else { continue };
-                    let attrs: Vec<SyntaxNode> = path.children().collect();
+                    let Some(attrs) = syntax::attrpath_of(&entry) else { continue };
                     for attr in attrs.iter().filter(|a| static_attr(a).is_none()) {
                         self.expr(attr, &ctx.value());
                     }

@@ -199,8 +199,7 @@ impl<'a> Extractor<'a> {
         for entry in set.children() {
             match entry.kind() {
                 NODE_ATTRPATH_VALUE => {
-                    let Some(path) = first_child(&entry, NODE_ATTRPATH) else { continue };
-                    let attrs: Vec<SyntaxNode> = path.children().collect();
+                    let Some(attrs) = syntax::attrpath_of(&entry) else { continue };
                     let Some(value) = nth_expr(&entry, 0) else { continue };
                     let Some(first) = attrs.first().and_then(static_attr) else {
                         self.expr(&entry, &ctx);

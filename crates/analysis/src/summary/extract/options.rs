@@ -36,8 +36,7 @@ impl<'a> Extractor<'a> {
         match value.kind() {
             NODE_ATTR_SET => {
                 for entry in value.children().filter(|e| e.kind() == NODE_ATTRPATH_VALUE) {
-                    let Some(path) = first_child(&entry, NODE_ATTRPATH) else { continue };
-                    let attrs: Vec<SyntaxNode> = path.children().collect();
+                    let Some(attrs) = syntax::attrpath_of(&entry) else { continue };
                     if let Some(v) = nth_expr(&entry, 0) {
                         self.options(&attrs, &v, prefix.clone());
                     }
