@@ -153,7 +153,9 @@ pub fn walk_below(root: &Path, path: &str, exclude: &[PathBuf]) -> Walk {
         Reach::Link => {
             start.file_name().is_some_and(is_nix_file_name).then(|| link(path.to_owned())).into_iter().collect()
         }
-        Reach::Walk => walk_from(root, &start, exclude),
+        Reach::Folder => walk_from(root, &start, exclude),
+        // One file, as most watcher events name: no threads for it.
+        Reach::File => walker(&start, exclude).build().filter_map(|entry| found(root, entry)).collect(),
     };
     Walk(found.into_iter())
 }
@@ -165,15 +167,11 @@ pub fn walk_below(root: &Path, path: &str, exclude: &[PathBuf]) -> Walk {
 /// files where its name falls.
 fn walk_from(root: &Path, start: &Path, exclude: &[PathBuf]) -> Vec<Found> {
     let found = std::sync::Mutex::new(Vec::new());
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    walker(start, exclude).threads(workers).build_parallel().run(|| {
+    // As many threads as `ignore` chooses: one per core, up to a dozen.
+    walker(start, exclude).build_parallel().run(|| {
         let found = &found;
         Box::new(move |entry| {
-            let item = match entry {
-                Ok(entry) => classify(root, &entry),
-                Err(err) => Some(Found::Skipped(walk_error(root, &err))),
-            };
-            if let Some(item) = item {
+            if let Some(item) = self::found(root, entry) {
                 found.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(item);
             }
             ignore::WalkState::Continue
@@ -184,6 +182,14 @@ fn walk_from(root: &Path, start: &Path, exclude: &[PathBuf]) -> Vec<Found> {
     // as splitting both paths at each comparison took a third of the walk.
     found.sort_by_cached_key(|found| found.path().bytes().map(|b| if b == b'/' { 0 } else { b }).collect::<Vec<u8>>());
     found
+}
+
+/// What an entry of the walk, or its error, means for the workspace.
+fn found(root: &Path, entry: Result<DirEntry, ignore::Error>) -> Option<Found> {
+    match entry {
+        Ok(entry) => classify(root, &entry),
+        Err(err) => Some(Found::Skipped(walk_error(root, &err))),
+    }
 }
 
 impl Found {
@@ -219,12 +225,14 @@ enum Reach {
     Nothing,
     /// To `start`, a symbolic link, listed like any other entry.
     Link,
-    Walk,
+    Folder,
+    /// To `start`, a file named like a module.
+    File,
 }
 
 fn reach(root: &Path, start: &Path, exclude: &[PathBuf]) -> Reach {
     if start == root {
-        return Reach::Walk;
+        return Reach::Folder;
     }
     let Ok(below) = start.strip_prefix(root) else { return Reach::Nothing };
     if below.components().any(|c| is_pruned_folder(c.as_os_str())) || exclude.iter().any(|f| start.starts_with(f)) {
@@ -241,8 +249,9 @@ fn reach(root: &Path, start: &Path, exclude: &[PathBuf]) -> Reach {
             Some(_) => {}
             None if meta.file_type().is_symlink() => return Reach::Link,
             // Most events name other files: no walker for them.
-            None if !meta.is_dir() && !is_nix_file_name(part.as_os_str()) => return Reach::Nothing,
-            None => return Reach::Walk,
+            None if meta.is_dir() => return Reach::Folder,
+            None if is_nix_file_name(part.as_os_str()) => return Reach::File,
+            None => return Reach::Nothing,
         }
     }
     Reach::Nothing
