@@ -422,3 +422,17 @@ fn a_walk_below_a_path_is_the_whole_walk_there() {
     assert!(whole.contains(&Found::File("modules/sub/b.nix".to_owned())), "{whole:?}");
     assert!(whole.iter().any(|f| matches!(f, Found::Skipped(s) if s.path == "modules/dangling.nix")), "{whole:?}");
 }
+/// A workspace folder the editor names through a link (`~/src` linked elsewhere) is walked:
+/// the root is where the walk starts, not an entry of it. The links below it stay unfollowed.
+#[cfg(unix)]
+#[test]
+fn a_root_reached_through_a_link_is_walked() {
+    use std::os::unix::fs::symlink;
+
+    let dir = folder(&["real/flake.nix", "real/modules/a.nix", "elsewhere/b.nix"]);
+    symlink(dir.path().join("real"), dir.path().join("link")).expect("symlink");
+    symlink(dir.path().join("elsewhere"), dir.path().join("real/modules/out")).expect("symlink");
+    let (files, skipped) = load(&dir.path().join("link"), &[]);
+    assert_eq!(files, ["flake.nix", "modules/a.nix"]);
+    assert_eq!(skipped, []);
+}
