@@ -8,8 +8,9 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 use smol_str::SmolStr;
 
+use super::aspect_ids::{AspectId, AspectIds};
 use super::resolve::{Mirror, Owner, Resolved, Target};
-use super::table::{Entry, FactId, Files, Flip, Readers, Table};
+use super::table::{Column, Entry, FactId, Files, Flip, Keyed, Readers, Table};
 use crate::base::{AspectKey, FileId, HostKey, Scope};
 use crate::dendritic::classes::is_known_class;
 use crate::dendritic::collections::family;
@@ -50,24 +51,42 @@ impl Entry for Members {
 
 /// Declares the index's tables once: the struct, a `Default` that names each table after its
 /// field (a table's name is part of every fact read from it), and `take_changes` over them all,
-/// so that no table's changes can go unreported.
+/// so that no table's changes can go unreported. Columns are the tables keyed by aspect, stored
+/// by the aspect's number (`aspect_ids`).
 macro_rules! tables {
-    ($($(#[$doc:meta])* $field:ident: $key:ty => $entry:ty,)*) => {
+    (
+        columns { $($(#[$cdoc:meta])* $column:ident: $centry:ty,)* }
+        $($(#[$doc:meta])* $field:ident: $key:ty => $entry:ty,)*
+    ) => {
         pub(crate) struct Index {
+            /// The numbers of the aspect keys the columns hold.
+            pub(crate) aspects: AspectIds,
+            $($(#[$cdoc])* $column: Column<$centry>,)*
             $($(#[$doc])* pub(crate) $field: Table<$key, $entry>,)*
         }
 
         impl Default for Index {
             fn default() -> Index {
-                Index { $($field: Table::new(stringify!($field)),)* }
+                Index {
+                    aspects: AspectIds::default(),
+                    $($column: Column::new(stringify!($column)),)*
+                    $($field: Table::new(stringify!($field)),)*
+                }
             }
         }
 
         impl Index {
-            /// The facts that differ from when the current update began; the update ends.
+            $($(#[$cdoc])* pub(crate) fn $column(&self) -> Keyed<'_, $centry> {
+                self.$column.read(&self.aspects)
+            })*
+
+            /// The facts that differ from when the current update began; the update ends, and
+            /// the numbers of keys no file names any more are freed.
             pub(crate) fn take_changes(&mut self) -> Vec<FactId> {
                 let mut out = Vec::new();
+                $(self.$column.take_changes(&self.aspects, &mut out);)*
                 $(self.$field.take_changes(&mut out);)*
+                self.aspects.sweep();
                 out
             }
         }
@@ -75,13 +94,19 @@ macro_rules! tables {
 }
 
 tables! {
-    defs: AspectKey => Files,
-    refs: AspectKey => Files,
-    /// Aspects den hosts get by name.
-    host_aspects: AspectKey => Files,
-    /// Defined aspects by scope (class `None` for aspect-first collections): completion and
-    /// near-name suggestions read one scope, not every key.
-    scope_aspects: Scope => FxHashSet<AspectKey>,
+    columns {
+        defs: Files,
+        refs: Files,
+        /// Aspects den hosts get by name.
+        host_aspects: Files,
+        /// Who imports or includes each aspect, with how often the files say so: hover's "hosts"
+        /// walks the whole graph upwards, which reading files' edges made cost milliseconds. A
+        /// map per aspect, as a `base` aspect may have thousands of importers.
+        importers: FxHashMap<Owner, u32>,
+    }
+    /// Defined aspects by scope (class `None` for aspect-first collections), by number:
+    /// completion and near-name suggestions read one scope, not every key.
+    scope_aspects: Scope => FxHashSet<AspectId>,
     /// For each (family, name), the collections and classes that have it (defined or
     /// referenced): the one aspect across its classes (`collections::family`).
     names: (SmolStr, SmolStr) => Members,
@@ -107,10 +132,6 @@ tables! {
     hosts: HostKey => Files,
     /// Scopes that hold exactly another scope's aspects, by target: the sources, by file, sorted.
     mirrors: Scope => Vec<(Scope, FileId)>,
-    /// Who imports or includes each aspect, with how often the files say so: hover's "hosts"
-    /// walks the whole graph upwards, which reading files' edges made cost milliseconds. A map
-    /// per aspect, as a `base` aspect may have thousands of importers.
-    importers: AspectKey => FxHashMap<Owner, u32>,
 }
 
 /// A file's contribution, as the index sees it.
@@ -227,21 +248,26 @@ impl Index {
     pub(crate) fn update(&mut self, file: FileId, c: &Contribution, delta: Delta, readers: &Readers) {
         let files = |f: &mut Files| f.apply(file, delta);
         for key in &c.defs {
-            let flip = self.defs.edit(key, readers, files);
+            let Some(id) = self.number(key, delta) else { continue };
+            let flip = self.defs.edit(id, key, readers, files);
             if flip != Flip::Same {
                 let defined = flip == Flip::Appeared;
-                self.sync_names(key, defined || self.refs.contains(key, None), readers);
-                self.sync_scope(key, defined, readers);
+                let exists = defined || self.refs.has(id);
+                self.sync_names(key, exists, readers);
+                self.sync_scope(id, key, defined, readers);
             }
         }
         for key in &c.refs {
-            let flip = self.refs.edit(key, readers, files);
+            let Some(id) = self.number(key, delta) else { continue };
+            let flip = self.refs.edit(id, key, readers, files);
             if flip != Flip::Same {
-                self.sync_names(key, flip == Flip::Appeared || self.defs.contains(key, None), readers);
+                let exists = flip == Flip::Appeared || self.defs.has(id);
+                self.sync_names(key, exists, readers);
             }
         }
         for key in &c.host_aspects {
-            self.host_aspects.edit(key, readers, files);
+            let Some(id) = self.number(key, delta) else { continue };
+            self.host_aspects.edit(id, key, readers, files);
         }
         for prefix in &c.opaque {
             self.opaque.edit(prefix, readers, files);
@@ -289,19 +315,29 @@ impl Index {
             });
         }
         for (owner, target) in &c.edges {
-            self.importers.edit(target, readers, |owners| count(owners, owner, delta));
+            let Some(id) = self.number(target, delta) else { continue };
+            self.importers.edit(id, target, readers, |owners| count(owners, owner, delta));
+        }
+    }
+
+    /// The number of a key one occurrence of which enters or leaves; none for a key that
+    /// leaves without having entered (nothing to take out).
+    fn number(&mut self, key: &AspectKey, delta: Delta) -> Option<AspectId> {
+        match delta {
+            Delta::Add => Some(self.aspects.enter(key)),
+            Delta::Remove => self.aspects.leave(key),
         }
     }
 
     /// Keeps `scope_aspects` in step with `defs`, for a key that just appeared (`defined`) or
     /// vanished.
-    fn sync_scope(&mut self, key: &AspectKey, defined: bool, readers: &Readers) {
+    fn sync_scope(&mut self, id: AspectId, key: &AspectKey, defined: bool, readers: &Readers) {
         let scope = key.scope();
-        self.scope_aspects.edit(&scope, readers, |keys| {
+        self.scope_aspects.edit(&scope, readers, |ids| {
             if defined {
-                keys.insert(key.clone());
+                ids.insert(id);
             } else {
-                keys.remove(key);
+                ids.remove(&id);
             }
         });
     }

@@ -26,6 +26,7 @@ use crate::summary::FileSummary;
 use crate::summary::extract;
 use crate::syntax::Parse;
 
+mod aspect_ids;
 pub(crate) mod helpers;
 mod index;
 pub(crate) mod paths;

@@ -45,8 +45,8 @@ fn distinct(files: Option<&Files>) -> impl Iterator<Item = FileId> + '_ {
 impl Graph {
     /// Every aspect that is defined or referenced, sorted by key.
     pub(crate) fn aspect_keys(&self) -> Vec<AspectKey> {
-        let mut keys: FxHashSet<&AspectKey> = self.index.defs.keys().collect();
-        keys.extend(self.index.refs.keys());
+        let mut keys: FxHashSet<&AspectKey> = self.index.defs().keys().collect();
+        keys.extend(self.index.refs().keys());
         let mut keys: Vec<AspectKey> = keys.into_iter().cloned().collect();
         keys.sort();
         keys
@@ -54,8 +54,8 @@ impl Graph {
 
     /// How many aspects are defined or referenced.
     pub(crate) fn aspect_count(&self) -> usize {
-        let referenced_only = self.index.refs.keys().filter(|k| !self.index.defs.contains(k, None)).count();
-        self.index.defs.len() + referenced_only
+        let referenced_only = self.index.refs().keys().filter(|k| !self.index.defs().contains(k, None)).count();
+        self.index.defs().len() + referenced_only
     }
 
     pub(crate) fn defining_keys(&self, key: &AspectKey) -> Vec<AspectKey> {
@@ -69,7 +69,7 @@ impl Graph {
 
     /// Every defined aspect, in no particular order.
     pub(crate) fn defined_keys(&self) -> impl Iterator<Item = &AspectKey> + '_ {
-        self.index.defs.keys()
+        self.index.defs().keys()
     }
 
     /// `classes_of_name`, merged by class, the files unordered: for counting them, which
@@ -109,7 +109,7 @@ impl Graph {
     /// Definition sites of an aspect, in path order.
     pub(crate) fn definitions(&self, key: &AspectKey) -> Vec<Site> {
         let mut sites = Vec::new();
-        for file in distinct(self.index.defs.get(key, None)) {
+        for file in distinct(self.index.defs().get(key, None)) {
             let data = self.data(file);
             sites.extend(
                 data.resolved.definitions.iter().filter(|d| &d.key == key).map(|d| Site { file, range: d.name.range }),
@@ -122,7 +122,7 @@ impl Graph {
     /// Static references to an aspect (one per place the name is written), in path order.
     pub(crate) fn references(&self, key: &AspectKey) -> Vec<Site> {
         let mut sites = Vec::new();
-        for file in distinct(self.index.refs.get(key, None)) {
+        for file in distinct(self.index.refs().get(key, None)) {
             let data = self.data(file);
             for r in &data.resolved.refs {
                 if let Target::Aspect { key: k, name, .. } = &r.target
@@ -158,7 +158,7 @@ impl Graph {
     /// Calls `f` with each class `key` contributes to and a file that makes it do so: its own
     /// class in every file defining it, and the classes those files contribute it to.
     fn each_class_file(&self, key: &AspectKey, mut f: impl FnMut(&SmolStr, FileId)) {
-        for file in distinct(self.index.defs.get(key, None)) {
+        for file in distinct(self.index.defs().get(key, None)) {
             if let Some(class) = &key.class {
                 f(class, file);
             }
@@ -171,7 +171,7 @@ impl Graph {
     /// Aspects `key` imports or includes.
     pub(crate) fn includes(&self, key: &AspectKey) -> Vec<AspectKey> {
         let owner = Owner::Aspect(key.clone());
-        let mut out: Vec<AspectKey> = distinct(self.index.defs.get(key, None))
+        let mut out: Vec<AspectKey> = distinct(self.index.defs().get(key, None))
             .flat_map(|f| {
                 self.data(f).resolved.edges().filter(|(o, _)| **o == owner).map(|(_, t)| t.clone()).collect::<Vec<_>>()
             })
@@ -297,7 +297,7 @@ impl Graph {
             seen.insert(key.clone());
             let mut classes: Vec<SmolStr> = key.class.iter().cloned().collect();
             let as_owner = Owner::Aspect(key.clone());
-            for file in distinct(self.index.defs.get(&key, None)) {
+            for file in distinct(self.index.defs().get(&key, None)) {
                 let read = files.entry(file).or_insert_with(|| self.file_edges(file));
                 queue.extend(read.edges.get(&as_owner).into_iter().flatten().map(|k| (*k).clone()));
                 if key.class.is_none() {
@@ -340,7 +340,7 @@ impl Graph {
     /// The files that define an aspect or declare a host, in id order.
     pub(crate) fn owner_files(&self, owner: &Owner) -> Vec<FileId> {
         let files = match owner {
-            Owner::Aspect(key) => self.index.defs.get(key, None),
+            Owner::Aspect(key) => self.index.defs().get(key, None),
             Owner::Host(key) => self.index.hosts.get(key, None),
         };
         distinct(files).collect()

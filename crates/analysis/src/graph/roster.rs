@@ -26,8 +26,8 @@ impl Graph {
         // references into the tables read two keys at random for each comparison, and every
         // later read of a key by its number did too. In one array, in key order, an aspect's
         // neighbours in the roster are its neighbours in memory.
-        let mut owned: Vec<AspectKey> = self.index.defs.keys().cloned().collect();
-        owned.extend(self.index.refs.keys().filter(|key| !self.index.defs.contains(key, None)).cloned());
+        let mut owned: Vec<AspectKey> = self.index.defs().keys().cloned().collect();
+        owned.extend(self.index.refs().keys().filter(|key| !self.index.defs().contains(key, None)).cloned());
         owned.sort_unstable();
         let mut aspects = Numbered::new(owned.iter().collect());
         let mut hosts = Numbered::new(self.sorted_host_keys().collect());

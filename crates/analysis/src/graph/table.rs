@@ -15,7 +15,8 @@ use hashbrown::hash_map::EntryRef;
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet, FxHasher};
 use smallvec::SmallVec;
 
-use crate::base::FileId;
+use super::aspect_ids::{AspectId, AspectIds};
+use crate::base::{AspectKey, FileId};
 
 /// How much of an entry a reader looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -277,10 +278,6 @@ impl<K: Hash + Eq + Clone, E: Entry> Table<K, E> {
         self.entries.keys()
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.entries.len()
-    }
-
     /// Edits the entry of `key` with `f` (starting from an empty one), removing it if `f` leaves
     /// it empty. The first edit of a key in an update remembers the entry as it was, as far as
     /// its readers look at it.
@@ -336,6 +333,134 @@ impl<K: Hash + Eq + Clone, E: Entry> Table<K, E> {
                 out.push(fact(self.id, &key, Level::Value));
             }
         }
+    }
+}
+
+/// A table keyed by aspect number (`aspect_ids`): the entries in one array, indexed by the
+/// number, empty where the aspect has none. It keeps `Table`'s contract: facts are named by the
+/// key's content, and an update's changes are what its readers can see.
+pub(crate) struct Column<E> {
+    id: &'static str,
+    entries: Vec<E>,
+    /// How many entries are not empty.
+    filled: usize,
+    before: FxHashMap<AspectId, Before<E>>,
+}
+
+impl<E: Entry> Column<E> {
+    pub(crate) fn new(id: &'static str) -> Column<E> {
+        Column { id, entries: Vec::new(), filled: 0, before: FxHashMap::default() }
+    }
+
+    /// Whether the aspect numbered `id` has an entry, unrecorded: for the index's own upkeep.
+    pub(crate) fn has(&self, id: AspectId) -> bool {
+        self.at(Some(id)).is_some()
+    }
+
+    fn at(&self, id: Option<AspectId>) -> Option<&E> {
+        self.entries.get(id?.index()).filter(|entry| !entry.is_empty())
+    }
+
+    /// Edits the entry of `id` (which numbers `key`) as `Table::edit` does.
+    pub(crate) fn edit(&mut self, id: AspectId, key: &AspectKey, readers: &Readers, f: impl FnOnce(&mut E)) -> Flip {
+        let i = id.index();
+        if self.entries.len() <= i {
+            self.entries.resize_with(i + 1, E::default);
+        }
+        if !readers.is_empty() && !self.before.contains_key(&id) {
+            let now = Some(&self.entries[i]).filter(|entry| !entry.is_empty());
+            let before = if readers.reads(&fact(self.id, key, Level::Value)) {
+                Before::Was(now.cloned())
+            } else if readers.reads(&fact(self.id, key, Level::Exists)) {
+                Before::Existed(now.is_some())
+            } else {
+                Before::Unread
+            };
+            self.before.insert(id, before);
+        }
+        let entry = &mut self.entries[i];
+        let was = !entry.is_empty();
+        f(entry);
+        match (was, !entry.is_empty()) {
+            (false, true) => {
+                self.filled += 1;
+                Flip::Appeared
+            }
+            (true, false) => {
+                self.filled -= 1;
+                // Freed, not only emptied: a number can be given to another key.
+                *entry = E::default();
+                Flip::Vanished
+            }
+            _ => Flip::Same,
+        }
+    }
+
+    /// As `Table::take_changes`; `ids` still names every number edited in the update.
+    pub(crate) fn take_changes(&mut self, ids: &AspectIds, out: &mut Vec<FactId>) {
+        for (id, before) in self.before.drain() {
+            let key = ids.key(id);
+            let now = self.entries.get(id.index()).filter(|entry| !entry.is_empty());
+            let (existed, value_changed) = match &before {
+                Before::Unread => continue,
+                Before::Existed(existed) => (*existed, false),
+                Before::Was(was) => (was.is_some(), was.as_ref() != now),
+            };
+            if existed != now.is_some() {
+                out.push(fact(self.id, key, Level::Exists));
+            }
+            if value_changed {
+                out.push(fact(self.id, key, Level::Value));
+            }
+        }
+    }
+
+    /// The column read through the numbering, with `Table`'s reading methods.
+    pub(crate) fn read<'a>(&'a self, ids: &'a AspectIds) -> Keyed<'a, E> {
+        Keyed { column: self, ids }
+    }
+}
+
+/// A column with the numbering that finds its keys: read as a `Table` is.
+pub(crate) struct Keyed<'a, E> {
+    column: &'a Column<E>,
+    ids: &'a AspectIds,
+}
+
+impl<'a, E: Entry> Keyed<'a, E> {
+    /// The entry of `key`, noted as read whole.
+    pub(crate) fn get(&self, key: &AspectKey, rec: Option<&Recorder>) -> Option<&'a E> {
+        if let Some(rec) = rec {
+            rec.note(fact(self.column.id, key, Level::Value));
+        }
+        self.column.at(self.ids.id(key))
+    }
+
+    /// Whether `key` has an entry, noted as read.
+    pub(crate) fn contains(&self, key: &AspectKey, rec: Option<&Recorder>) -> bool {
+        self.stored_key(key, rec).is_some()
+    }
+
+    /// The key as stored, if it has an entry; noted as a read of whether it exists.
+    pub(crate) fn stored_key(&self, key: &AspectKey, rec: Option<&Recorder>) -> Option<&'a AspectKey> {
+        if let Some(rec) = rec {
+            rec.note(fact(self.column.id, key, Level::Exists));
+        }
+        let id = self.ids.id(key)?;
+        self.column.at(Some(id)).map(|_| self.ids.key(id))
+    }
+
+    /// Every key with an entry, for queries over the whole graph (never for checks: see
+    /// `Table::keys`).
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &'a AspectKey> + use<'a, E> {
+        // In number order, down the column: a non-empty entry's number is live.
+        let (column, ids) = (self.column, self.ids);
+        let filled = column.entries.iter().enumerate().filter(|(_, entry)| !entry.is_empty());
+        filled.map(move |(i, _)| ids.key_at(i))
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.column.filled
     }
 }
 

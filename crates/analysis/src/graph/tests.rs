@@ -578,6 +578,51 @@ mod incremental {
         assert_eq!(unrelated, vec![gouda]);
     }
 
+    /// The index numbers aspect keys and gives a freed number to the next new key
+    /// (`aspect_ids`): `ssh` goes, `laptop` comes and takes its number, and every file that
+    /// reads either stays as a fresh build has it. Facts are named by key, not by number, so a
+    /// reader of `ssh` is not taken for a reader of `laptop`.
+    #[test]
+    fn a_number_given_to_another_aspect_keeps_both_readers_fresh() {
+        let mut files = ssh_base_and_gouda("base");
+        let mut analysis = from_scratch(&files);
+        let key = |name: &str| crate::base::AspectKey {
+            collection: "flake.modules".into(),
+            class: Some("nixos".into()),
+            name: name.into(),
+            class_in_path: true,
+        };
+        let number = |analysis: &Analysis, name: &str| analysis.graph().index.aspects.id(&key(name));
+        let ssh = number(&analysis, "ssh").expect("ssh is numbered");
+        let mut edit = |analysis: &mut Analysis, path: &'static str, text: &str| {
+            files.insert(path, text.to_string());
+            analysis.apply(Change { set: vec![(path.to_string(), Arc::from(text))], remove: Vec::new() });
+            analysis.take_changed();
+            let diagnostics = render_diagnostics(analysis);
+            assert_eq!(diagnostics, render_diagnostics(&from_scratch(&files)));
+            diagnostics
+        };
+        // base.nix stops importing ssh, and ssh.nix defines another aspect: no file names ssh,
+        // and its number is freed when the update ends.
+        edit(&mut analysis, "modules/base.nix", "{ flake.modules.nixos.base = { }; }\n");
+        edit(&mut analysis, "modules/ssh.nix", "{ flake.modules.nixos.other = { }; }\n");
+        assert_eq!(number(&analysis, "ssh"), None);
+        // The host imports `laptop`, which no file defines yet: it takes ssh's number.
+        let undefined = edit(&mut analysis, "modules/gouda.nix", &host("base laptop"));
+        assert_eq!(number(&analysis, "laptop"), Some(ssh), "the freed number is given again");
+        assert!(undefined.contains("\"laptop\""), "laptop is undefined:\n{undefined}");
+        // Defined in the file that defined ssh: the host, which read laptop's facts, is told.
+        let defined = edit(&mut analysis, "modules/ssh.nix", "{ flake.modules.nixos.laptop = { }; }\n");
+        assert!(!defined.contains("\"laptop\""), "laptop is defined:\n{defined}");
+        // And ssh, named again, is undefined where base imports it.
+        let again = edit(
+            &mut analysis,
+            "modules/base.nix",
+            "{ config, ... }: { flake.modules.nixos.base.imports = [ config.flake.modules.nixos.ssh ]; }\n",
+        );
+        assert!(again.contains("\"ssh\""), "ssh is undefined:\n{again}");
+    }
+
     /// How often `counted_in_base` ran on `modules/base.nix`.
     static BASE_CHECKED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 

@@ -80,7 +80,7 @@ impl<'g> View<'g> {
     }
 
     pub(crate) fn is_defined(&self, key: &AspectKey) -> bool {
-        self.graph.index.defs.contains(key, self.rec)
+        self.graph.index.defs().contains(key, self.rec)
     }
 
     /// The keys that define `key`: itself, or the aspect of the same name in a scope it mirrors
@@ -88,7 +88,7 @@ impl<'g> View<'g> {
     /// `flake.modules.nixos.x`).
     pub(crate) fn defining_keys(&self, key: &AspectKey) -> Vec<AspectKey> {
         let index = &self.graph.index;
-        if index.defs.contains(key, self.rec) {
+        if index.defs().contains(key, self.rec) {
             return vec![key.clone()];
         }
         let mut out: Vec<AspectKey> = index
@@ -104,7 +104,7 @@ impl<'g> View<'g> {
                     class_in_path: false,
                 };
                 // The stored key knows how its path is written.
-                index.defs.stored_key(&probe, self.rec).cloned()
+                index.defs().stored_key(&probe, self.rec).cloned()
             })
             .collect();
         out.sort();
@@ -115,7 +115,8 @@ impl<'g> View<'g> {
     /// The defined aspects of a collection and class (`None`: aspect-first collections), in no
     /// particular order.
     pub(crate) fn defined_in(&self, scope: &Scope) -> impl Iterator<Item = &'g AspectKey> + use<'g> {
-        self.graph.index.scope_aspects.get(scope, self.rec).into_iter().flatten()
+        let index = &self.graph.index;
+        index.scope_aspects.get(scope, self.rec).into_iter().flatten().map(|id| index.aspects.key(*id))
     }
 
     /// The names defined in `scope`, and `extra` names, near `name`, closest first ("did you
@@ -128,7 +129,9 @@ impl<'g> View<'g> {
         if let Some(known) = memo().get(&key) {
             return known.clone();
         }
-        let candidates = defined.into_iter().flatten().map(|k| k.name.as_str()).chain(extra.iter().copied());
+        let aspects = &self.graph.index.aspects;
+        let names = defined.into_iter().flatten().map(|id| aspects.key(*id).name.as_str());
+        let candidates = names.chain(extra.iter().copied());
         let near: Arc<[SmolStr]> = near_names(name, candidates).into_iter().map(SmolStr::new).collect();
         memo().insert(key, near.clone());
         near
@@ -177,12 +180,12 @@ impl<'g> View<'g> {
     }
 
     pub(crate) fn is_referenced(&self, key: &AspectKey) -> bool {
-        self.graph.index.refs.contains(key, self.rec)
+        self.graph.index.refs().contains(key, self.rec)
     }
 
     /// A den host or user of this name makes the aspect part of a host.
     pub(crate) fn is_named_by_host(&self, key: &AspectKey) -> bool {
-        self.graph.index.host_aspects.contains(key, self.rec)
+        self.graph.index.host_aspects().contains(key, self.rec)
     }
 
     /// The scope is used whole (`lib.attrValues config.flake.modules.nixvim`).
@@ -230,13 +233,13 @@ impl<'g> View<'g> {
     /// that visit many aspects and sort once at the end.
     pub(crate) fn each_importer(&self, key: &AspectKey, mut f: impl FnMut(Importer<'g>)) {
         let index = &self.graph.index;
-        for owner in index.importers.get(key, self.rec).into_iter().flat_map(|owners| owners.keys()) {
+        for owner in index.importers().get(key, self.rec).into_iter().flat_map(|owners| owners.keys()) {
             f(match owner {
                 Owner::Aspect(k) => Importer::Aspect(k),
                 Owner::Host(h) => Importer::Host(h),
             });
         }
-        for file in index.host_aspects.get(key, self.rec).into_iter().flat_map(|files| files.distinct()) {
+        for file in index.host_aspects().get(key, self.rec).into_iter().flat_map(|files| files.distinct()) {
             for (host, aspect) in &self.graph.data(file).resolved.host_aspects {
                 if aspect == key {
                     f(Importer::Host(host));
