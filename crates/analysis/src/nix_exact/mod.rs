@@ -40,7 +40,7 @@ impl NixGrammar {
 }
 
 /// Runs Nix's grammar over `text`. It reads the text alone, so it can run while rnix parses the
-/// same text (`extract::summarize` does so for big files). `tree` gives rnix's tree of `text`,
+/// same text (`extract::summarize_keeping_tree` does so for a big edited file). `tree` gives rnix's tree of `text`,
 /// asked for only when the grammar needs Nix's symbol order (to tell which of two repeated
 /// names Nix reports), that is only in a text with such an error.
 pub(crate) fn nix_grammar(text: &str, tree: &dyn Fn() -> rnix::SyntaxNode) -> NixGrammar {

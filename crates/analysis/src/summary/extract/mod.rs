@@ -38,10 +38,15 @@ use crate::syntax::{self, Parse, SyntaxNode};
 /// once it knows which collections the workspace has.
 pub(crate) fn summarize(path: &str, text: &str) -> FileSummary {
     // Dropping a deep tree recurses as deep as building it did: on the big stack too.
-    crate::base::stack::with_stack(|| summarize_keeping_tree(path, text).0)
+    // Nix's grammar only where the gate needs it, on this thread, whatever the file's size: a
+    // batch of files keeps every core busy, so a big file's grammar on a core of its own
+    // (`summarize_keeping_tree`, for an edit, which waits on one file) would only add its work.
+    crate::base::stack::with_stack(|| summarize_parse(path, text, &syntax::parse(text)))
 }
 
-/// `summarize`, and the tree it read, for a caller that will be asked about the file next.
+/// `summarize`, and the tree it read, for a caller that will be asked about the file next: an
+/// edit or an opened document, which waits on this file alone. A big file's Nix grammar runs
+/// on another core meanwhile, ungated.
 pub(crate) fn summarize_keeping_tree(path: &str, text: &str) -> (FileSummary, Parse) {
     crate::base::stack::with_stack(|| {
         if text.len() < CONCURRENT_GRAMMAR_FROM {
@@ -62,8 +67,8 @@ pub(crate) fn summarize_keeping_tree(path: &str, text: &str) -> (FileSummary, Pa
     })
 }
 
-/// From this size on, a text's Nix grammar runs on a thread of its own (see `summarize`): below
-/// it, starting the thread costs more than it saves.
+/// From this size on, an edited text's Nix grammar runs on a thread of its own (see
+/// `summarize_keeping_tree`): below it, starting the thread costs more than it saves.
 const CONCURRENT_GRAMMAR_FROM: usize = 16 * 1024;
 
 pub(crate) fn summarize_parse(path: &str, text: &str, parse: &Parse) -> FileSummary {
