@@ -8,7 +8,9 @@
 //! and hosts too (`canopy aspects`), for the dimensions whose roster grows with them; in a
 //! workspace where hosts and shared aspects both grow, the roster's "hosts of each aspect" grows as
 //! their product, which is its output, not a cost to flatten. `edit`: one file changed in the
-//! analysed workspace, as a keystroke is, and the changed files' diagnostics.
+//! analysed workspace, as a keystroke is, and the changed files' diagnostics. `parse`: rnix alone
+//! parsing the same files on one thread, each tree dropped, as the cold index's baseline is: how
+//! much of a dimension's growth is the parser's own, which canopy keeps (issue 21).
 
 use std::sync::Arc;
 
@@ -41,7 +43,7 @@ const ONE_DIMENSION: &str = "CANOPY_BENCH_ONE_DIMENSION";
 fn each_dimension_alone(args: &[String]) {
     let exe = std::env::current_exe().expect("the benchmark's own path");
     for dimension in Dimension::ALL {
-        for measurement in ["cold", "edit", "roster"] {
+        for measurement in ["parse", "cold", "edit", "roster"] {
             // Anchored, with the separators, so that `files` selects `files` alone, not
             // `files_per_aspect` (divan matches more than the name at the end: no `$`).
             let pattern = format!("^dimensions::{}::{measurement}", dimension.name());
@@ -101,6 +103,18 @@ fn cold(bencher: Bencher, dimension: Dimension, n: usize, roster: bool) {
     bencher.counter(ItemsCount::new(n)).with_inputs(|| change(&workspace.files)).bench_local_values(analyse);
 }
 
+fn parse(bencher: Bencher, dimension: Dimension, n: usize) {
+    let workspace = dimension.workspace(n);
+    let parse_all = || {
+        for (_, text) in &workspace.files {
+            black_box(rnix::Root::parse(text));
+        }
+    };
+    // Once untimed first, as `cold` runs.
+    parse_all();
+    bencher.counter(ItemsCount::new(n)).bench_local(parse_all);
+}
+
 fn edit(bencher: Bencher, dimension: Dimension, n: usize) {
     let Workspace { files, edit } = dimension.workspace(n);
     let (path, text) = edit.expect("the dimension has an edit");
@@ -150,6 +164,12 @@ macro_rules! dimension {
             super::cold(bencher, $dimension, n, true);
         }
     };
+    (@parse $dimension:expr) => {
+        #[divan::bench(args = SIZES, sample_count = 3, sample_size = 1)]
+        fn parse(bencher: Bencher, n: usize) {
+            super::parse(bencher, $dimension, n);
+        }
+    };
     (@edit $dimension:expr) => {
         #[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
         fn edit(bencher: Bencher, n: usize) {
@@ -158,13 +178,16 @@ macro_rules! dimension {
     };
 }
 
-dimension!(aspects_per_file, Dimension::AspectsPerFile, roster, edit);
-dimension!(files_per_aspect, Dimension::FilesPerAspect, roster);
-dimension!(importers_per_aspect, Dimension::ImportersPerAspect, roster, edit);
-dimension!(hosts, Dimension::Hosts, roster);
+// `parse` for every dimension whose files rnix can parse whole: nesting and `with` depth go past
+// what Nix accepts, where canopy refuses the file before parsing it and rnix's recursion would
+// run out of stack.
+dimension!(aspects_per_file, Dimension::AspectsPerFile, parse, roster, edit);
+dimension!(files_per_aspect, Dimension::FilesPerAspect, parse, roster);
+dimension!(importers_per_aspect, Dimension::ImportersPerAspect, parse, roster, edit);
+dimension!(hosts, Dimension::Hosts, parse, roster);
 dimension!(nesting_depth, Dimension::NestingDepth);
 dimension!(with_depth, Dimension::WithDepth);
-dimension!(files, Dimension::Files);
-dimension!(with_list, Dimension::WithList, roster);
-dimension!(collections, Dimension::Collections, roster);
-dimension!(diagnostics_per_line, Dimension::DiagnosticsPerLine);
+dimension!(files, Dimension::Files, parse);
+dimension!(with_list, Dimension::WithList, parse, roster);
+dimension!(collections, Dimension::Collections, parse, roster);
+dimension!(diagnostics_per_line, Dimension::DiagnosticsPerLine, parse);
