@@ -387,15 +387,33 @@ pub fn read(path: &Path) -> Disk {
         Ok(_) => return Disk::Absent,
         Err(err) => return Disk::Unreadable(io_reason(&err)),
     };
-    // Room for the whole file and one byte more, so that the read after the text finds the end
-    // at once. Through `take`, which knows no size: `File`'s own `read_to_end` asks the kernel
-    // for the size and the position again, two more system calls per file, a fifth of reading a
-    // cold start's thousands of small files.
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
-    if let Err(err) = (&file).take(u64::MAX).read_to_end(&mut bytes) {
-        return Disk::Unreadable(io_reason(&err));
+    match read_whole(&file, usize::try_from(size).unwrap_or(0)) {
+        Ok(bytes) => Disk::Text(decode(bytes)),
+        Err(err) => Disk::Unreadable(io_reason(&err)),
     }
-    Disk::Text(decode(bytes))
+}
+
+/// The bytes of an open regular file of `size` bytes, as its size was asked a moment ago.
+///
+/// One read asks for a byte more than that: when it gives exactly `size` bytes, the text is
+/// whole, with no second read to find the end (`read_to_end` makes one, and system calls are
+/// most of reading a small file: five per file were a fifth of a cold start's reading). Any
+/// other answer (a file that grew or shrank since, a short read) is read on to the end. Through
+/// `take`, which knows no size: `File`'s own `read_to_end` asks the kernel for the size and the
+/// position again.
+fn read_whole(file: &fs::File, size: usize) -> io::Result<Vec<u8>> {
+    let mut bytes = vec![0; size.saturating_add(1)];
+    let n = loop {
+        match (&*file).read(&mut bytes) {
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            read => break read?,
+        }
+    };
+    bytes.truncate(n);
+    if n != size {
+        (&*file).take(u64::MAX).read_to_end(&mut bytes)?;
+    }
+    Ok(bytes)
 }
 
 /// The bytes as text, each byte that is not part of UTF-8 replaced by U+001A (see the module's

@@ -436,3 +436,20 @@ fn a_root_reached_through_a_link_is_walked() {
     assert_eq!(files, ["flake.nix", "modules/a.nix"]);
     assert_eq!(skipped, []);
 }
+
+/// A file is read whole whatever its size was said to be: exactly (one read), or a size from
+/// before it grew or shrank (read on to the end).
+#[test]
+fn a_file_is_read_whole_whatever_size_it_was_said_to_have() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for len in [0usize, 1, 4095, 4096, 70_000] {
+        let contents: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+        write(dir.path(), "f.nix", &contents);
+        for said in [0, len.saturating_sub(1), len, len + 1, len * 2 + 10] {
+            let file = fs::File::open(dir.path().join("f.nix")).expect("open");
+            let bytes = read_whole(&file, said).expect("read");
+            assert_eq!(bytes.len(), len, "{len} bytes said to be {said}");
+            assert!(bytes == contents, "{len} bytes said to be {said}");
+        }
+    }
+}
