@@ -402,16 +402,18 @@ pub fn read(path: &Path) -> Disk {
 /// `take`, which knows no size: `File`'s own `read_to_end` asks the kernel for the size and the
 /// position again.
 fn read_whole(file: &fs::File, size: usize) -> io::Result<Vec<u8>> {
+    // `Read` is for `&File`: a reference of its own to read through.
+    let mut reader = file;
     let mut bytes = vec![0; size.saturating_add(1)];
     let n = loop {
-        match (&*file).read(&mut bytes) {
+        match reader.read(&mut bytes) {
             Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
             read => break read?,
         }
     };
     bytes.truncate(n);
     if n != size {
-        (&*file).take(u64::MAX).read_to_end(&mut bytes)?;
+        reader.take(u64::MAX).read_to_end(&mut bytes)?;
     }
     Ok(bytes)
 }
