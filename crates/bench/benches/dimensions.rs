@@ -40,25 +40,120 @@ const ONE_DIMENSION: &str = "CANOPY_BENCH_ONE_DIMENSION";
 
 /// This benchmark again, once per measurement of each dimension, one after the other; exits with
 /// the first failure. A dimension without that measurement selects nothing, and prints nothing.
+/// Each process's report is passed on as it is, then read back for the summary: the time per
+/// element of each size, and its growth from the smallest size to the largest.
 fn each_dimension_alone(args: &[String]) {
     let exe = std::env::current_exe().expect("the benchmark's own path");
+    let mut rows = Vec::new();
     for dimension in Dimension::ALL {
         for measurement in ["parse", "cold", "edit", "roster"] {
             // Anchored, with the separators, so that `files` selects `files` alone, not
             // `files_per_aspect` (divan matches more than the name at the end: no `$`).
             let pattern = format!("^dimensions::{}::{measurement}", dimension.name());
-            let status = std::process::Command::new(&exe)
+            let output = std::process::Command::new(&exe)
                 .args(args)
                 .arg(&pattern)
                 .env(ONE_DIMENSION, "1")
-                .status()
+                .stderr(std::process::Stdio::inherit())
+                .output()
                 .expect("start the benchmark for one dimension");
-            if !status.success() {
-                eprintln!("the benchmark of {} ({measurement}) failed: {status}", dimension.name());
-                std::process::exit(status.code().unwrap_or(1));
+            let report = String::from_utf8_lossy(&output.stdout);
+            print!("{report}");
+            if !output.status.success() {
+                eprintln!("the benchmark of {} ({measurement}) failed: {}", dimension.name(), output.status);
+                std::process::exit(output.status.code().unwrap_or(1));
+            }
+            let sizes = read_report(&report);
+            if !sizes.is_empty() {
+                rows.push((dimension.name(), measurement, sizes));
             }
         }
     }
+    print_summary(&rows);
+}
+
+/// One size of one measurement, per element: the fastest sample and the median, in µs.
+struct Figures {
+    size: usize,
+    fastest: f64,
+    median: f64,
+}
+
+/// The rows of divan's report for one measurement: `├─ 1000   5.28 ms │ 5.81 ms │ 5.30 ms │ ...`
+/// (fastest, slowest, median, mean); the rows of items per second below each are skipped.
+fn read_report(report: &str) -> Vec<Figures> {
+    let mut out = Vec::new();
+    for line in report.lines() {
+        let columns: Vec<&str> = line.split('│').map(str::trim).collect();
+        let Some(first) = columns.first().and_then(|c| c.rsplit("─ ").next()) else { continue };
+        let mut words = first.split_whitespace();
+        let (Some(size), Some(fastest), Some(median)) =
+            (words.next().and_then(|w| w.parse::<usize>().ok()), duration(words), columns.get(2))
+        else {
+            continue;
+        };
+        let Some(median) = duration(median.split_whitespace()) else { continue };
+        let per = |t: f64| t / size as f64;
+        out.push(Figures { size, fastest: per(fastest), median: per(median) });
+    }
+    out
+}
+
+/// `5.282 ms` as µs.
+fn duration<'a>(mut words: impl Iterator<Item = &'a str>) -> Option<f64> {
+    let value: f64 = words.next()?.parse().ok()?;
+    let scale = match words.next()? {
+        "ns" => 1e-3,
+        "µs" | "us" => 1.0,
+        "ms" => 1e3,
+        "s" => 1e6,
+        _ => return None,
+    };
+    Some(value * scale)
+}
+
+/// Growth from the smallest size to the largest, by the medians (the verdict: within 1.3x is
+/// flat) and by the fastest samples (what the machine's noise leaves alone: it only adds time),
+/// beside rnix's own parse of the same files where it is measured.
+fn print_summary(rows: &[(&str, &str, Vec<Figures>)]) {
+    let growth = |sizes: &[Figures], pick: fn(&Figures) -> f64| match (sizes.first(), sizes.last()) {
+        (Some(small), Some(large)) if large.size > small.size => Some(pick(large) / pick(small)),
+        _ => None,
+    };
+    let parse_growth = |dimension: &str| {
+        rows.iter().find(|(d, m, _)| *d == dimension && *m == "parse").and_then(|(_, _, s)| growth(s, |f| f.median))
+    };
+    println!();
+    println!("µs per element (median; fastest), and growth from the smallest size to the largest:");
+    println!();
+    println!(
+        "| dimension, measurement | per size | growth (median) | growth (fastest) | rnix's parse, growth | flat (≤ 1.3x) |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- |");
+    let (mut flat, mut measured) = (0, 0);
+    for (dimension, measurement, sizes) in rows {
+        let per_size: Vec<String> =
+            sizes.iter().map(|f| format!("{}: {:.2}; {:.2}", f.size, f.median, f.fastest)).collect();
+        let (median, fastest) = (growth(sizes, |f| f.median), growth(sizes, |f| f.fastest));
+        let show = |g: Option<f64>| g.map_or_else(|| "-".to_owned(), |g| format!("{g:.2}x"));
+        let verdict = match (*measurement, median) {
+            ("parse", _) | (_, None) => String::new(),
+            (_, Some(g)) => {
+                measured += 1;
+                flat += usize::from(g <= 1.3);
+                if g <= 1.3 { "yes" } else { "NO" }.to_owned()
+            }
+        };
+        let parse = if *measurement == "parse" { String::new() } else { show(parse_growth(dimension)) };
+        println!(
+            "| {dimension}, {measurement} | {} | {} | {} | {parse} | {verdict} |",
+            per_size.join(" / "),
+            show(median),
+            show(fastest)
+        );
+    }
+    println!();
+    println!("{flat} of {measured} measurements of canopy flat within 1.3x (by the median)");
 }
 
 const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
