@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use canopy_bench::generator;
 use clap::{Parser, Subcommand};
 
+mod count;
 mod did_change;
 mod run;
 
@@ -47,6 +48,17 @@ enum Command {
         runs: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+    /// Analyses one dimension's workspace of the per-dimension benchmark once, as its `roster`
+    /// measurement does, then applies its edit EDITS times: a run to count instructions under
+    /// callgrind (docs/performance.md, "Instructions per element").
+    Dimension {
+        /// The dimension: aspects_per_file, files_per_aspect, with_list, collections, ...
+        name: String,
+        /// How many elements of it.
+        size: usize,
+        #[arg(long, default_value_t = 0)]
+        edits: usize,
     },
     /// Runs every measurement of docs/performance.md and prints the table (exits 0 whether the
     /// targets are met or not; 2 when a measurement could not be made).
@@ -93,6 +105,7 @@ fn main() -> ExitCode {
         Command::DidChange { megabytes, changes, runs, seed } => {
             did_change::run(&did_change::Options { megabytes, changes, runs, seed })
         }
+        Command::Dimension { name, size, edits } => count::run(count::Options { name, size, edits }),
         Command::Run { runs, sizes, lsp_size, iterations, seed, data, canopy } => {
             run::run(run::Options { runs, sizes, lsp_size, iterations, seed, data, canopy })
         }
