@@ -21,7 +21,7 @@ use divan::{Bencher, black_box};
 
 fn main() {
     // `cargo bench` alone passes `--bench`, and nothing else: then each measurement of each
-    // dimension runs in a process of its own. Run in one, the measurements made last pay for, or
+    // dimension runs in processes of its own, `ROUNDS` of them. Run in one, the measurements made last pay for, or
     // profit from, the heap and the caches the ones before left (docs/performance.md, "Every
     // dimension linear"). Any other argument (a filter, an option of divan's) is a run as asked.
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -38,38 +38,67 @@ fn main() {
 /// Set in the processes `each_dimension_alone` starts.
 const ONE_DIMENSION: &str = "CANOPY_BENCH_ONE_DIMENSION";
 
-/// This benchmark again, once per measurement of each dimension, one after the other; exits with
-/// the first failure. A dimension without that measurement selects nothing, and prints nothing.
-/// Each process's report is passed on as it is, then read back for the summary: the time per
-/// element of each size, and its growth from the smallest size to the largest.
+/// This benchmark again, once per measurement of each dimension, one after the other, in
+/// `ROUNDS` rounds; exits with the first failure. A dimension without that measurement selects
+/// nothing, and prints nothing. Each process's report is passed on as it is, then read back for
+/// the summary: the time per element of each size, and its growth from the smallest size to the
+/// largest.
 fn each_dimension_alone(args: &[String]) {
     let exe = std::env::current_exe().expect("the benchmark's own path");
-    let mut rows = Vec::new();
-    for dimension in Dimension::ALL {
-        for measurement in ["parse", "cold", "edit", "roster"] {
-            // Anchored, with the separators, so that `files` selects `files` alone, not
-            // `files_per_aspect` (divan matches more than the name at the end: no `$`).
-            let pattern = format!("^dimensions::{}::{measurement}", dimension.name());
-            let output = std::process::Command::new(&exe)
-                .args(args)
-                .arg(&pattern)
-                .env(ONE_DIMENSION, "1")
-                .stderr(std::process::Stdio::inherit())
-                .output()
-                .expect("start the benchmark for one dimension");
-            let report = String::from_utf8_lossy(&output.stdout);
-            print!("{report}");
-            if !output.status.success() {
-                eprintln!("the benchmark of {} ({measurement}) failed: {}", dimension.name(), output.status);
-                std::process::exit(output.status.code().unwrap_or(1));
-            }
-            let sizes = read_report(&report);
-            if !sizes.is_empty() {
-                rows.push((dimension.name(), measurement, sizes));
+    let mut rows: Vec<(&str, &str, Vec<Vec<Figures>>)> = Vec::new();
+    for _ in 0..ROUNDS {
+        for dimension in Dimension::ALL {
+            for measurement in ["parse", "cold", "edit", "roster"] {
+                // Anchored, with the separators, so that `files` selects `files` alone, not
+                // `files_per_aspect` (divan matches more than the name at the end: no `$`).
+                let pattern = format!("^dimensions::{}::{measurement}", dimension.name());
+                let output = std::process::Command::new(&exe)
+                    .args(args)
+                    .arg(&pattern)
+                    .env(ONE_DIMENSION, "1")
+                    .stderr(std::process::Stdio::inherit())
+                    .output()
+                    .expect("start the benchmark for one dimension");
+                let report = String::from_utf8_lossy(&output.stdout);
+                print!("{report}");
+                if !output.status.success() {
+                    eprintln!("the benchmark of {} ({measurement}) failed: {}", dimension.name(), output.status);
+                    std::process::exit(output.status.code().unwrap_or(1));
+                }
+                let sizes = read_report(&report);
+                if sizes.is_empty() {
+                    continue;
+                }
+                match rows.iter_mut().find(|(d, m, _)| *d == dimension.name() && *m == measurement) {
+                    Some((_, _, runs)) => runs.push(sizes),
+                    None => rows.push((dimension.name(), measurement, vec![sizes])),
+                }
             }
         }
     }
+    let rows: Vec<(&str, &str, Vec<Figures>)> = rows.into_iter().map(|(d, m, runs)| (d, m, across(runs))).collect();
     print_summary(&rows);
+}
+
+/// Each measurement runs in this many processes, a round of every measurement apart: the
+/// samples of one process agree with each other, and processes do not (one measurement's time at
+/// 1,000 elements moved by a third between two runs on the same machine, docs/performance.md).
+const ROUNDS: usize = 3;
+
+/// One measurement's figures over its processes: per size the median of their medians, and the
+/// fastest of their fastest samples.
+fn across(runs: Vec<Vec<Figures>>) -> Vec<Figures> {
+    let Some(first) = runs.first() else { return Vec::new() };
+    first
+        .iter()
+        .map(|figures| {
+            let same_size = runs.iter().filter_map(|run| run.iter().find(|f| f.size == figures.size));
+            let mut medians: Vec<f64> = same_size.clone().map(|f| f.median).collect();
+            medians.sort_by(f64::total_cmp);
+            let fastest = same_size.map(|f| f.fastest).fold(f64::INFINITY, f64::min);
+            Figures { size: figures.size, fastest, median: medians[medians.len() / 2] }
+        })
+        .collect()
 }
 
 /// One size of one measurement, per element: the fastest sample and the median, in µs.
@@ -124,7 +153,9 @@ fn print_summary(rows: &[(&str, &str, Vec<Figures>)]) {
         rows.iter().find(|(d, m, _)| *d == dimension && *m == "parse").and_then(|(_, _, s)| growth(s, |f| f.median))
     };
     println!();
-    println!("µs per element (median; fastest), and growth from the smallest size to the largest:");
+    println!(
+        "µs per element (median of {ROUNDS} processes' medians; fastest sample), and growth from the smallest size to the largest:"
+    );
     println!();
     println!(
         "| dimension, measurement | per size | growth (median) | growth (fastest) | rnix's parse, growth | flat (≤ 1.3x) |"
