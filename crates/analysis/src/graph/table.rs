@@ -238,6 +238,34 @@ enum Before<E> {
     Was(Option<E>),
 }
 
+impl<E: Entry> Before<E> {
+    /// The entry of `key` in table `table`, `now`, as far as the readers of its facts look at it.
+    fn of<K: Hash>(table: &str, key: &K, now: Option<&E>, readers: &Readers) -> Before<E> {
+        if readers.reads(&fact(table, key, Level::Value)) {
+            Before::Was(now.cloned())
+        } else if readers.reads(&fact(table, key, Level::Exists)) {
+            Before::Existed(now.is_some())
+        } else {
+            Before::Unread
+        }
+    }
+
+    /// The facts of `key` that differ between this and the entry `now`.
+    fn changes<K: Hash>(&self, table: &str, key: &K, now: Option<&E>, out: &mut Vec<FactId>) {
+        let (existed, value_changed) = match self {
+            Before::Unread => return,
+            Before::Existed(existed) => (*existed, false),
+            Before::Was(was) => (was.is_some(), was.as_ref() != now),
+        };
+        if existed != now.is_some() {
+            out.push(fact(table, key, Level::Exists));
+        }
+        if value_changed {
+            out.push(fact(table, key, Level::Value));
+        }
+    }
+}
+
 pub(crate) struct Table<K, E> {
     /// Its field's name in the index: part of the identity of every fact read from it.
     id: &'static str,
@@ -283,13 +311,7 @@ impl<K: Hash + Eq + Clone, E: Entry> Table<K, E> {
     /// its readers look at it.
     pub(crate) fn edit(&mut self, key: &K, readers: &Readers, f: impl FnOnce(&mut E)) -> Flip {
         if !readers.is_empty() && !self.before.contains_key(key) {
-            let before = if readers.reads(&fact(self.id, key, Level::Value)) {
-                Before::Was(self.entries.get(key).cloned())
-            } else if readers.reads(&fact(self.id, key, Level::Exists)) {
-                Before::Existed(self.entries.contains_key(key))
-            } else {
-                Before::Unread
-            };
+            let before = Before::of(self.id, key, self.entries.get(key), readers);
             self.before.insert(key.clone(), before);
         }
         // One probe of the table per edit: a cold index makes millions of them, and in a table
@@ -320,18 +342,7 @@ impl<K: Hash + Eq + Clone, E: Entry> Table<K, E> {
     /// The facts of this table that differ from when the current update began; the update ends.
     pub(crate) fn take_changes(&mut self, out: &mut Vec<FactId>) {
         for (key, before) in self.before.drain() {
-            let now = self.entries.get(&key);
-            let (existed, value_changed) = match &before {
-                Before::Unread => continue,
-                Before::Existed(existed) => (*existed, false),
-                Before::Was(was) => (was.is_some(), was.as_ref() != now),
-            };
-            if existed != now.is_some() {
-                out.push(fact(self.id, &key, Level::Exists));
-            }
-            if value_changed {
-                out.push(fact(self.id, &key, Level::Value));
-            }
+            before.changes(self.id, &key, self.entries.get(&key), out);
         }
     }
 }
@@ -358,7 +369,7 @@ impl<E: Entry> Column<E> {
     }
 
     fn at(&self, id: Option<AspectId>) -> Option<&E> {
-        self.entries.get(id?.index()).filter(|entry| !entry.is_empty())
+        filled(&self.entries, id?)
     }
 
     /// Edits the entry of `id` (which numbers `key`) as `Table::edit` does.
@@ -368,14 +379,7 @@ impl<E: Entry> Column<E> {
             self.entries.resize_with(i + 1, E::default);
         }
         if !readers.is_empty() && !self.before.contains_key(&id) {
-            let now = Some(&self.entries[i]).filter(|entry| !entry.is_empty());
-            let before = if readers.reads(&fact(self.id, key, Level::Value)) {
-                Before::Was(now.cloned())
-            } else if readers.reads(&fact(self.id, key, Level::Exists)) {
-                Before::Existed(now.is_some())
-            } else {
-                Before::Unread
-            };
+            let before = Before::of(self.id, key, self.at(Some(id)), readers);
             self.before.insert(id, before);
         }
         let entry = &mut self.entries[i];
@@ -398,20 +402,9 @@ impl<E: Entry> Column<E> {
 
     /// As `Table::take_changes`; `ids` still names every number edited in the update.
     pub(crate) fn take_changes(&mut self, ids: &AspectIds, out: &mut Vec<FactId>) {
+        let entries = &self.entries;
         for (id, before) in self.before.drain() {
-            let key = ids.key(id);
-            let now = self.entries.get(id.index()).filter(|entry| !entry.is_empty());
-            let (existed, value_changed) = match &before {
-                Before::Unread => continue,
-                Before::Existed(existed) => (*existed, false),
-                Before::Was(was) => (was.is_some(), was.as_ref() != now),
-            };
-            if existed != now.is_some() {
-                out.push(fact(self.id, key, Level::Exists));
-            }
-            if value_changed {
-                out.push(fact(self.id, key, Level::Value));
-            }
+            before.changes(self.id, ids.key(id), filled(entries, id), out);
         }
     }
 
@@ -419,6 +412,11 @@ impl<E: Entry> Column<E> {
     pub(crate) fn read<'a>(&'a self, ids: &'a AspectIds) -> Keyed<'a, E> {
         Keyed { column: self, ids }
     }
+}
+
+/// The entry at `id`, if there is one and it is not empty.
+fn filled<E: Entry>(entries: &[E], id: AspectId) -> Option<&E> {
+    entries.get(id.index()).filter(|entry| !entry.is_empty())
 }
 
 /// A column with the numbering that finds its keys: read as a `Table` is.
