@@ -66,6 +66,11 @@ impl AspectIds {
         &self.keys[i]
     }
 
+    /// Every number ever given, free ones among them (where every column is empty), in order.
+    pub(crate) fn numbers(&self) -> impl Iterator<Item = AspectId> + use<> {
+        (0..self.keys.len() as u32).map(AspectId)
+    }
+
     /// One more occurrence of `key`: its number, given now if it had none.
     pub(crate) fn enter(&mut self, key: &AspectKey) -> AspectId {
         let h = hash(key);

@@ -320,6 +320,13 @@ impl Index {
         }
     }
 
+    /// Every aspect that is defined or referenced, once each, in number order: down the two
+    /// columns, with no lookup of a key.
+    pub(crate) fn named_aspects(&self) -> impl Iterator<Item = &AspectKey> + '_ {
+        let named = |id: &AspectId| self.defs.has(*id) || self.refs.has(*id);
+        self.aspects.numbers().filter(named).map(|id| self.aspects.key(id))
+    }
+
     /// The number of a key one occurrence of which enters or leaves; none for a key that
     /// leaves without having entered (nothing to take out).
     fn number(&mut self, key: &AspectKey, delta: Delta) -> Option<AspectId> {

@@ -45,17 +45,14 @@ fn distinct(files: Option<&Files>) -> impl Iterator<Item = FileId> + '_ {
 impl Graph {
     /// Every aspect that is defined or referenced, sorted by key.
     pub(crate) fn aspect_keys(&self) -> Vec<AspectKey> {
-        let mut keys: FxHashSet<&AspectKey> = self.index.defs().keys().collect();
-        keys.extend(self.index.refs().keys());
-        let mut keys: Vec<AspectKey> = keys.into_iter().cloned().collect();
+        let mut keys: Vec<AspectKey> = self.index.named_aspects().cloned().collect();
         keys.sort();
         keys
     }
 
     /// How many aspects are defined or referenced.
     pub(crate) fn aspect_count(&self) -> usize {
-        let referenced_only = self.index.refs().keys().filter(|k| !self.index.defs().contains(k, None)).count();
-        self.index.defs().len() + referenced_only
+        self.index.named_aspects().count()
     }
 
     pub(crate) fn defining_keys(&self, key: &AspectKey) -> Vec<AspectKey> {

@@ -22,12 +22,11 @@ impl Graph {
     /// edges once, so the roster costs the size of the graph (and of its output), not aspects
     /// times graph.
     pub(crate) fn aspects(&self) -> Vec<AspectInfo> {
-        // Copied out of the index, in the order its tables hold them, and sorted here: sorting
-        // references into the tables read two keys at random for each comparison, and every
-        // later read of a key by its number did too. In one array, in key order, an aspect's
-        // neighbours in the roster are its neighbours in memory.
-        let mut owned: Vec<AspectKey> = self.index.defs().keys().cloned().collect();
-        owned.extend(self.index.refs().keys().filter(|key| !self.index.defs().contains(key, None)).cloned());
+        // Copied out of the index, in its numbers' order, and sorted here: sorting references
+        // into the index read two keys at random for each comparison, and every later read of a
+        // key by its number did too. In one array, in key order, an aspect's neighbours in the
+        // roster are its neighbours in memory.
+        let mut owned: Vec<AspectKey> = self.index.named_aspects().cloned().collect();
         owned.sort_unstable();
         let mut aspects = Numbered::new(owned.iter().collect());
         let mut hosts = Numbered::new(self.sorted_host_keys().collect());

@@ -353,14 +353,12 @@ impl<K: Hash + Eq + Clone, E: Entry> Table<K, E> {
 pub(crate) struct Column<E> {
     id: &'static str,
     entries: Vec<E>,
-    /// How many entries are not empty.
-    filled: usize,
     before: FxHashMap<AspectId, Before<E>>,
 }
 
 impl<E: Entry> Column<E> {
     pub(crate) fn new(id: &'static str) -> Column<E> {
-        Column { id, entries: Vec::new(), filled: 0, before: FxHashMap::default() }
+        Column { id, entries: Vec::new(), before: FxHashMap::default() }
     }
 
     /// Whether the aspect numbered `id` has an entry, unrecorded: for the index's own upkeep.
@@ -386,12 +384,8 @@ impl<E: Entry> Column<E> {
         let was = !entry.is_empty();
         f(entry);
         match (was, !entry.is_empty()) {
-            (false, true) => {
-                self.filled += 1;
-                Flip::Appeared
-            }
+            (false, true) => Flip::Appeared,
             (true, false) => {
-                self.filled -= 1;
                 // Freed, not only emptied: a number can be given to another key.
                 *entry = E::default();
                 Flip::Vanished
@@ -455,10 +449,6 @@ impl<'a, E: Entry> Keyed<'a, E> {
         let (column, ids) = (self.column, self.ids);
         let filled = column.entries.iter().enumerate().filter(|(_, entry)| !entry.is_empty());
         filled.map(move |(i, _)| ids.key_at(i))
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.column.filled
     }
 }
 
